@@ -1,0 +1,3 @@
+namespace MyNoSql.Grains.Interfaces;
+
+internal static class AssemblyMarker;

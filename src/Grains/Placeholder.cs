@@ -1,0 +1,3 @@
+namespace MyNoSql.Grains;
+
+internal static class AssemblyMarker;

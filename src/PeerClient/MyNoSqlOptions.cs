@@ -1,0 +1,22 @@
+namespace MyNoSql;
+
+/// <summary>Options of <see cref="MyNoSqlDb.OpenAsync"/>.</summary>
+public sealed class MyNoSqlOptions
+{
+    /// <summary>Folder holding databases; each database is a sub-folder named after it.
+    /// Default: <c>mynosql</c> under the user's local application data folder.</summary>
+    public string DataDirectory { get; set; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "mynosql");
+
+    /// <summary><see cref="DurabilityMode.Durable"/> (default): a save returns once fsynced.</summary>
+    public DurabilityMode Durability { get; set; } = DurabilityMode.Durable;
+
+    /// <summary>RAM for decompressed blocks, in bytes (default 16 MiB).</summary>
+    public long CacheSizeBytes { get; set; } = 16L << 20;
+
+    /// <summary>Largest document accepted, in UTF-8 bytes of its JSON (default 16 MiB).</summary>
+    public int MaxDocumentSize { get; set; } = 16 << 20;
+
+    /// <summary>Interval of the background sync loop (default 5 s).</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

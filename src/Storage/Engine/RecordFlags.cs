@@ -1,0 +1,14 @@
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>Per-record flags kept in the in-memory directory, the log frames and the segment indexes.</summary>
+[Flags]
+internal enum RecordFlags : byte
+{
+    None = 0,
+    /// <summary>The winning revision is a tombstone.</summary>
+    Deleted = 1,
+    /// <summary>A local write not yet acknowledged by a mirror (the outbox).</summary>
+    Pending = 2,
+    /// <summary>Losing conflict revisions are kept in the payload.</summary>
+    HasConflicts = 4,
+}

@@ -1,0 +1,37 @@
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>Tuning of one <see cref="RecordStore"/>. Defaults are the measured choices (see README, "Storage tuning").</summary>
+internal sealed class StoreOptions
+{
+    /// <summary>Number of shards; fixed when the store is created (recorded in the manifest and reused later).</summary>
+    public int ShardCount { get; init; } = 4;
+
+    public DurabilityMode Durability { get; init; } = DurabilityMode.Durable;
+
+    /// <summary>How often the Relaxed mode syncs the logs.</summary>
+    public TimeSpan RelaxedFlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Upper bound of decompressed blocks kept in RAM, in bytes, across all shards.</summary>
+    public long BlockCacheBytes { get; init; } = 16L << 20;
+
+    /// <summary>Target uncompressed size of one LZMA block in a segment file.</summary>
+    public int BlockSize { get; init; } = 64 << 10;
+
+    /// <summary>LZMA dictionary size; a dictionary as large as the block gives the full ratio.</summary>
+    public int LzmaDictionarySize { get; init; } = 64 << 10;
+
+    /// <summary>LZMA numFastBytes: 32 compresses best, 8–16 compress ~2–3× faster.</summary>
+    public int LzmaFastBytes { get; init; } = 32;
+
+    /// <summary>A shard's log is sealed into a segment once it holds this many bytes.</summary>
+    public long LogSealThresholdBytes { get; init; } = 4L << 20;
+
+    /// <summary>When false, sealing only happens through <see cref="RecordStore.CompactAsync"/> and on dispose (tests).</summary>
+    public bool BackgroundCompaction { get; init; } = true;
+
+    /// <summary>Seal the whole log on dispose so a closed store holds only compressed segments.</summary>
+    public bool SealOnClose { get; init; } = true;
+
+    /// <summary>Name used in logs and errors (the database name).</summary>
+    public string Name { get; init; } = "";
+}
