@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+
+namespace MyNoSql.Storage.Documents;
+
+/// <summary>
+/// A record as every replica stores it: all leaf revisions, winner first. The winner is the highest live
+/// leaf by (generation, hash); only when every leaf is a tombstone does the highest tombstone win, so a
+/// resolved (deleted) conflict branch never hides a live record. Immutable.
+/// </summary>
+internal sealed class DocumentRecord
+{
+    private const byte FormatVersion = 1;
+
+    private DocumentRecord(string id, RevisionLeaf[] leaves)
+    {
+        Id = id;
+        Leaves = leaves;
+    }
+
+    public string Id { get; }
+
+    /// <summary>Winner first, then the other leaves in descending revision order.</summary>
+    public IReadOnlyList<RevisionLeaf> Leaves { get; }
+
+    public RevisionLeaf Winner => Leaves[0];
+
+    /// <summary>Live leaves that lost: the conflicts the application may resolve.</summary>
+    public IEnumerable<RevisionLeaf> Conflicts => Leaves.Skip(1).Where(l => !l.Deleted);
+
+    public bool HasConflicts => Conflicts.Any();
+
+    public static DocumentRecord Create(string id, IEnumerable<RevisionLeaf> leaves)
+    {
+        var sorted = leaves.OrderByDescending(l => !l.Deleted).ThenByDescending(l => l.Rev).ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("A record needs at least one leaf.", nameof(leaves));
+        return new DocumentRecord(id, sorted);
+    }
+
+    /// <summary>Binary payload: version, leaf count, then per leaf rev, deleted, ancestry, body.</summary>
+    public byte[] Encode()
+    {
+        int size = 1 + 2;
+        foreach (var l in Leaves) size += Revision.EncodedSize + 1 + 2 + l.Ancestry.Length * Revision.EncodedSize + 4 + l.Body.Length;
+        var buffer = new byte[size];
+        var span = buffer.AsSpan();
+        span[0] = FormatVersion;
+        BinaryPrimitives.WriteUInt16LittleEndian(span[1..], (ushort)Leaves.Count);
+        int pos = 3;
+        foreach (var l in Leaves)
+        {
+            l.Rev.WriteTo(span[pos..]); pos += Revision.EncodedSize;
+            span[pos++] = l.Deleted ? (byte)1 : (byte)0;
+            BinaryPrimitives.WriteUInt16LittleEndian(span[pos..], (ushort)l.Ancestry.Length); pos += 2;
+            foreach (var a in l.Ancestry) { a.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
+            BinaryPrimitives.WriteInt32LittleEndian(span[pos..], l.Body.Length); pos += 4;
+            l.Body.Span.CopyTo(span[pos..]); pos += l.Body.Length;
+        }
+        return buffer;
+    }
+
+    /// <summary>Decodes a payload made by <see cref="Encode"/>; bodies are slices of <paramref name="payload"/>.</summary>
+    /// <exception cref="FormatException">The payload is malformed.</exception>
+    public static DocumentRecord Decode(string id, ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            var span = payload.Span;
+            if (span.Length < 3 || span[0] != FormatVersion)
+                throw new FormatException($"Record '{id}': unknown payload format {(span.Length > 0 ? span[0] : -1)}.");
+            int count = BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
+            var leaves = new RevisionLeaf[count];
+            int pos = 3;
+            for (int i = 0; i < count; i++)
+            {
+                var rev = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize;
+                bool deleted = span[pos++] != 0;
+                int ac = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]); pos += 2;
+                var ancestry = new Revision[ac];
+                for (int a = 0; a < ac; a++) { ancestry[a] = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
+                int bodyLength = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
+                if (bodyLength < 0 || pos + bodyLength > span.Length) throw new FormatException($"Record '{id}': body length out of range.");
+                leaves[i] = new RevisionLeaf(rev, deleted, ancestry, payload.Slice(pos, bodyLength));
+                pos += bodyLength;
+            }
+            if (count == 0) throw new FormatException($"Record '{id}': no revisions.");
+            return new DocumentRecord(id, leaves);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new FormatException($"Record '{id}': truncated payload.", e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using MyNoSql.Storage.Engine;
+
+namespace MyNoSql.Storage.Documents;
+
+internal sealed partial class DocumentStore
+{
+    /// <summary>
+    /// Saves many records with one sync per touched shard. All or nothing: every document is validated and
+    /// every revision checked before anything is written. A repeated id applies in order within the batch.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<JsonObject>> SaveManyAsync(IReadOnlyList<JsonObject> documents, CancellationToken cancellationToken = default)
+    {
+        var parsed = new ParsedDocument[documents.Count];
+        var ids = new string[documents.Count];
+        for (int i = 0; i < documents.Count; i++)
+        {
+            parsed[i] = DocumentCodec.Parse(documents[i] ?? throw new ArgumentException($"Record {i} of the batch is null.", nameof(documents)), _maxDocumentSize);
+            ids[i] = parsed[i].Id ?? DocumentId.NewId();
+        }
+        using (await _locks.AcquireManyAsync(ids, cancellationToken).ConfigureAwait(false))
+        {
+            var latest = new Dictionary<string, DocumentRecord?>(StringComparer.Ordinal);
+            var results = new JsonObject[documents.Count];
+            var changed = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < parsed.Length; i++)
+            {
+                string id = ids[i];
+                if (!latest.TryGetValue(id, out var current))
+                    current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+                var outcome = DocumentRules.Save(Name, current, id, parsed[i].Rev, parsed[i].Body);
+                latest[id] = outcome.Record;
+                if (outcome.Changed) changed.Add(id);
+                results[i] = DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
+            }
+            var writes = changed.Select(id => ToStored(latest[id]!, RecordFlags.Pending)).ToList();
+            if (writes.Count > 0)
+                await Records.WriteBatchAsync(writes, cancellationToken).ConfigureAwait(false);
+            return results;
+        }
+    }
+}

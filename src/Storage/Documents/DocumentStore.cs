@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+using MyNoSql.Storage.Engine;
+
+namespace MyNoSql.Storage.Documents;
+
+/// <summary>
+/// The document layer of one database: savedoc/delete/merge rules (<see cref="DocumentRules"/>) over a
+/// <see cref="RecordStore"/>. Writes to one id are serialised by a striped lock held until the write is
+/// durable, so a revision check and its write are atomic; different ids share the engine's group commit.
+/// </summary>
+internal sealed partial class DocumentStore : IAsyncDisposable
+{
+    private readonly KeyLocks _locks = new();
+    private readonly int _maxDocumentSize;
+
+    private DocumentStore(string name, RecordStore records, int maxDocumentSize)
+    {
+        Name = name;
+        Records = records;
+        _maxDocumentSize = maxDocumentSize;
+    }
+
+    /// <summary>The database name, used in errors.</summary>
+    public string Name { get; }
+
+    /// <summary>The underlying engine.</summary>
+    public RecordStore Records { get; }
+
+    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, CancellationToken cancellationToken = default)
+    {
+        DatabaseName.Validate(name);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocumentSize);
+        var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
+        return new DocumentStore(name, records, maxDocumentSize);
+    }
+
+    /// <summary>savedoc for a local write: the result is pending (in the outbox) until a mirror acknowledges it.</summary>
+    public async ValueTask<JsonObject> SaveAsync(JsonObject document, CancellationToken cancellationToken = default)
+    {
+        var parsed = DocumentCodec.Parse(document, _maxDocumentSize);
+        string id = parsed.Id ?? DocumentId.NewId();
+        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+            var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body);
+            if (outcome.Changed)
+                await Records.WriteAsync(ToStored(outcome.Record, RecordFlags.Pending), cancellationToken).ConfigureAwait(false);
+            return DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
+        }
+    }
+
+    /// <summary>Reads the winning revision; null when absent or deleted.</summary>
+    public async ValueTask<JsonObject?> ReadAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var bytes = await ReadUtf8Async(id, cancellationToken).ConfigureAwait(false);
+        return bytes is null ? null : JsonNode.Parse(bytes, documentOptions: DocumentCodec.DocumentOptions)!.AsObject();
+    }
+
+    /// <summary>The winning revision as the user's UTF-8 JSON; null when absent or deleted.</summary>
+    public async ValueTask<byte[]?> ReadUtf8Async(string id, CancellationToken cancellationToken = default)
+    {
+        DocumentId.Validate(id);
+        if (!Records.TryGetHeader(id, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return null;
+        var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Winner.Deleted) return null;
+        return DocumentCodec.ComposeUtf8(id, record.Winner.Rev, record.Winner.Body.Span);
+    }
+
+    /// <summary>Writes a tombstone for the current revision (or resolves a conflict leaf); returns its revision.</summary>
+    public async ValueTask<Revision> DeleteAsync(string id, string? rev, CancellationToken cancellationToken = default)
+    {
+        DocumentId.Validate(id);
+        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+            var outcome = DocumentRules.Delete(Name, current, id, rev);
+            await Records.WriteAsync(ToStored(outcome.Record, RecordFlags.Pending), cancellationToken).ConfigureAwait(false);
+            return outcome.Leaf.Rev;
+        }
+    }
+
+    /// <summary>The live losing revisions, each as the user's JSON with its own <c>rev</c>.</summary>
+    public async ValueTask<IReadOnlyList<JsonObject>> GetConflictsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        DocumentId.Validate(id);
+        var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+        if (record is null) return [];
+        return record.Conflicts.Select(l => DocumentCodec.Compose(id, l.Rev, l.Body.Span)).ToList();
+    }
+
+    /// <summary>Applies a replicated revision (with ancestry). <paramref name="pending"/> marks it for the outbox.</summary>
+    public async ValueTask<MergeResult> MergeAsync(string id, RevisionLeaf incoming, bool pending, CancellationToken cancellationToken = default)
+    {
+        DocumentId.Validate(id);
+        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+            var outcome = DocumentRules.Merge(current, id, incoming);
+            if (outcome.Result != MergeResult.AlreadyKnown)
+            {
+                var keep = Records.TryGetHeader(id, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
+                await Records.WriteAsync(ToStored(outcome.Record, keep | (pending ? RecordFlags.Pending : RecordFlags.None)), cancellationToken).ConfigureAwait(false);
+            }
+            return outcome.Result;
+        }
+    }
+
+    /// <summary>The whole stored record (every leaf), or null when the id was never stored.</summary>
+    /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
+    public async ValueTask<DocumentRecord?> ReadRecordAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!Records.TryGetHeader(id, out _)) return null;
+        var stored = await Records.ReadAsync(id, cancellationToken).ConfigureAwait(false);
+        if (stored is null) return null;
+        try
+        {
+            return DocumentRecord.Decode(id, stored.Payload);
+        }
+        catch (FormatException e)
+        {
+            throw new CorruptDataException(Records.Directory, 0, $"database '{Name}', record '{id}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Live (not deleted) ids starting with <paramref name="prefix"/>, ordinal order.</summary>
+    public IEnumerable<string> ListLiveIds(string prefix = "")
+    {
+        foreach (var header in Records.List(prefix))
+        {
+            if ((header.Flags & RecordFlags.Deleted) == 0) yield return header.Key;
+        }
+    }
+
+    public ValueTask DisposeAsync() => Records.DisposeAsync();
+
+    internal static StoredRecord ToStored(DocumentRecord record, RecordFlags extra)
+    {
+        var flags = extra;
+        if (record.Winner.Deleted) flags |= RecordFlags.Deleted;
+        if (record.HasConflicts) flags |= RecordFlags.HasConflicts;
+        return new StoredRecord(record.Id, record.Winner.Rev, flags, record.Encode());
+    }
+}
