@@ -1,53 +1,233 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using MyNoSql.Local;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Engine;
 
 namespace MyNoSql;
 
-/// <summary>An embedded MyNoSql database: local reads and writes that never wait for the network.</summary>
-public sealed partial class MyNoSqlDb : IAsyncDisposable
+/// <summary>
+/// An embedded MyNoSql database: local reads and writes that never wait for the network. Every local write is
+/// durable when its call returns (with the default durability) and is recorded in the outbox until a mirror
+/// acknowledges it. All members are safe to call concurrently.
+/// </summary>
+public sealed class MyNoSqlDb : IAsyncDisposable
 {
-    /// <summary>Opens (creating if needed) the database <paramref name="name"/> (1–64 chars of [a-z0-9_-], starting with a letter).</summary>
+    private readonly DocumentStore _store;
+    private readonly DatabaseLock _lock;
+    private readonly string _directory;
+    private readonly SemaphoreSlim _metadataGate = new(1, 1);
+    private PeerMetadata _metadata;
+    private int _disposed;
+
+    private MyNoSqlDb(string directory, DatabaseLock dbLock, PeerMetadata metadata, DocumentStore store)
+    {
+        _directory = directory;
+        _lock = dbLock;
+        _metadata = metadata;
+        _store = store;
+    }
+
+    /// <summary>opendb: opens (creating if needed) the database <paramref name="name"/> under <see cref="MyNoSqlOptions.DataDirectory"/>.</summary>
+    /// <param name="name">1–64 chars of [a-z0-9_-], starting with a letter.</param>
+    /// <param name="options">Data directory, durability, cache and size limits; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="ArgumentException">Invalid name or options.</exception>
-    /// <exception cref="DatabaseLockedException">Another process has the database open.</exception>
-    public static Task<MyNoSqlDb> OpenAsync(string name, MyNoSqlOptions? options = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <exception cref="DatabaseLockedException">Another process (or handle) has the database open.</exception>
+    /// <exception cref="CorruptDataException">A file failed its checksum in a way that would lose acknowledged data.</exception>
+    public static async Task<MyNoSqlDb> OpenAsync(string name, MyNoSqlOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        DatabaseName.Validate(name, nameof(name));
+        options ??= new MyNoSqlOptions();
+        ValidateOptions(options);
+        string directory = Path.GetFullPath(Path.Combine(options.DataDirectory, name));
+        Directory.CreateDirectory(directory);
+        var dbLock = DatabaseLock.Acquire(name, directory);
+        try
+        {
+            var metadata = await PeerMetadata.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
+            var storeOptions = new StoreOptions
+            {
+                Name = name,
+                Durability = options.Durability,
+                BlockCacheBytes = options.CacheSizeBytes,
+            };
+            var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
+            return new MyNoSqlDb(directory, dbLock, metadata, store);
+        }
+        catch
+        {
+            dbLock.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The database name.</summary>
-    public string Name => throw new NotImplementedException();
+    public string Name => _store.Name;
 
     /// <summary>Peer (default) or Mirror; remembered on disk.</summary>
-    public DbMode Mode => throw new NotImplementedException();
+    public DbMode Mode => _metadata.Mode;
 
-    /// <summary>setdbmode.</summary>
-    public Task SetModeAsync(DbMode mode, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>setdbmode: Peer keeps what the application wrote or read; Mirror keeps a full replica.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a defined mode.</exception>
+    public Task SetModeAsync(DbMode mode, CancellationToken cancellationToken = default)
+    {
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "Use DbMode.Peer or DbMode.Mirror.");
+        return UpdateMetadataAsync(m => m.Mode = mode, cancellationToken);
+    }
 
-    /// <summary>addpeer: validates and remembers a mirror's base URL (http://, https:// or orleans://).</summary>
-    public Task AddPeerAsync(string url, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>addpeer: validates a mirror's base URL (http://, https:// or orleans://host:port) and remembers it on disk.</summary>
+    /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
+    public Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
+    {
+        string normalized = MirrorUrl.Normalize(url);
+        return UpdateMetadataAsync(m =>
+        {
+            if (!m.Mirrors.Contains(normalized, StringComparer.OrdinalIgnoreCase)) m.Mirrors.Add(normalized);
+        }, cancellationToken);
+    }
 
-    /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c>, once durable.</summary>
-    /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is not its current revision.</exception>
-    /// <exception cref="ArgumentException">Invalid id or document, or larger than the maximum size.</exception>
-    public Task<JsonObject> SaveDocAsync(JsonObject record, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable. No <c>id</c> → a new time-ordered id.</summary>
+    /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is missing, malformed or not current. Nothing was written.</exception>
+    /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <see cref="MyNoSqlOptions.MaxDocumentSize"/>.</exception>
+    public async Task<JsonObject> SaveDocAsync(JsonObject record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ThrowIfDisposed();
+        return await _store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>Saves many records with one sync per shard; all or nothing.</summary>
-    public Task<IReadOnlyList<JsonObject>> SaveDocsAsync(IEnumerable<JsonObject> records, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Saves many records with one sync per shard; all or nothing (every rev is checked before anything is written).</summary>
+    /// <exception cref="RevisionConflictException">Any record's <c>rev</c> is stale. Nothing was written.</exception>
+    /// <exception cref="ArgumentException">Any record is invalid. Nothing was written.</exception>
+    public async Task<IReadOnlyList<JsonObject>> SaveDocsAsync(IEnumerable<JsonObject> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ThrowIfDisposed();
+        var list = records as IReadOnlyList<JsonObject> ?? records.ToList();
+        return await _store.SaveManyAsync(list, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>readdoc: the record, or null when absent or deleted.</summary>
-    public Task<JsonObject?> ReadDocAsync(string id, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">Invalid id.</exception>
+    /// <exception cref="CorruptDataException">The block holding the record is damaged (file and offset named).</exception>
+    public async Task<JsonObject?> ReadDocAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>Deletes by writing a tombstone; returns the tombstone's revision.</summary>
-    public Task<string> DeleteDocAsync(string id, string rev, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Deletes by writing a tombstone (which replicates like any revision); returns the tombstone's revision.
+    /// Giving the revision of a conflict loser instead resolves that conflict.</summary>
+    /// <exception cref="DocumentNotFoundException">No such record, or already deleted.</exception>
+    /// <exception cref="RevisionConflictException"><paramref name="rev"/> is not the current revision. Nothing was written.</exception>
+    public async Task<string> DeleteDocAsync(string id, string rev, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var tombstone = await _store.DeleteAsync(id, rev, cancellationToken).ConfigureAwait(false);
+        return tombstone.ToString();
+    }
 
-    /// <summary>Live ids starting with <paramref name="prefix"/>, in ordinal order.</summary>
-    public IAsyncEnumerable<string> ListIdsAsync(string prefix = "", CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Live ids starting with <paramref name="prefix"/>, in ordinal order (a snapshot taken at the first MoveNext).</summary>
+    public async IAsyncEnumerable<string> ListIdsAsync(string prefix = "", [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ThrowIfDisposed();
+        await Task.Yield();
+        foreach (string id in _store.ListLiveIds(prefix))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return id;
+        }
+    }
 
-    /// <summary>One full sync round now.</summary>
-    public Task SyncAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>One full sync round now (push the outbox, pull index changes, fetch).</summary>
+    /// <exception cref="MyNoSqlException">No mirror is configured or none could be reached.</exception>
+    public Task SyncAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (_metadata.Mirrors.Count == 0)
+            throw new MyNoSqlException($"Database '{Name}': no mirror is known; call AddPeerAsync(\"http://host:8800\") first.");
+        // The sync protocol lands with the mirror cluster; until then a round honestly fails.
+        throw new MyNoSqlException($"Database '{Name}': no mirror could be reached (sync is not available in this build); {_store.Records.PendingCount} writes stay in the outbox.");
+    }
 
-    /// <summary>Pending writes, last success, mirror in use, last error.</summary>
-    public SyncStatus GetSyncStatus() => throw new NotImplementedException();
+    /// <summary>Pending writes (the outbox), last success, mirror in use, last error, known mirrors.</summary>
+    public SyncStatus GetSyncStatus()
+    {
+        ThrowIfDisposed();
+        var m = _metadata;
+        return new SyncStatus(_store.Records.PendingCount, null, null, null, m.Mirrors.ToArray());
+    }
 
-    /// <summary>The losing conflict revisions of a record, kept until resolved.</summary>
-    public Task<IReadOnlyList<JsonObject>> GetConflictsAsync(string id, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>The live losing revisions of a record, each with its own <c>rev</c>, kept until the application
+    /// resolves them (delete a loser by its rev, or save over the winner).</summary>
+    public async Task<IReadOnlyList<JsonObject>> GetConflictsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return await _store.GetConflictsAsync(id, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    /// <summary>Seals the write-ahead logs into compressed segments now (also done in the background and on close).</summary>
+    public Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _store.Records.CompactAsync(cancellationToken);
+    }
+
+    /// <summary>Flushes, compacts the log tail and releases the database lock.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Dispose();
+            _metadataGate.Dispose();
+        }
+    }
+
+    internal DocumentStore Store => _store;
+
+    private async Task UpdateMetadataAsync(Action<PeerMetadata> change, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        await _metadataGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var copy = PeerMetadataCopy(_metadata);
+            change(copy);
+            await copy.SaveAsync(_directory, cancellationToken).ConfigureAwait(false);
+            _metadata = copy;
+        }
+        finally
+        {
+            _metadataGate.Release();
+        }
+    }
+
+    private static PeerMetadata PeerMetadataCopy(PeerMetadata m) => new()
+    {
+        FormatVersion = m.FormatVersion,
+        Mode = m.Mode,
+        Mirrors = [.. m.Mirrors],
+        Checkpoint = new Dictionary<string, long>(m.Checkpoint),
+    };
+
+    private static void ValidateOptions(MyNoSqlOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+            throw new ArgumentException("MyNoSqlOptions.DataDirectory must name a folder.", nameof(options));
+        if (options.MaxDocumentSize <= 0)
+            throw new ArgumentException($"MyNoSqlOptions.MaxDocumentSize must be positive (was {options.MaxDocumentSize}).", nameof(options));
+        if (options.CacheSizeBytes < 0)
+            throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
+        if (!Enum.IsDefined(options.Durability))
+            throw new ArgumentException($"MyNoSqlOptions.Durability {options.Durability} is not defined.", nameof(options));
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

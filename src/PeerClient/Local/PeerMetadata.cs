@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MyNoSql.Local;
+
+/// <summary>The small per-database file of peer settings: mode, known mirrors, sync checkpoint.</summary>
+internal sealed class PeerMetadata
+{
+    public const string FileName = "peer.json";
+
+    public int FormatVersion { get; set; } = 1;
+
+    [JsonConverter(typeof(JsonStringEnumConverter<DbMode>))]
+    public DbMode Mode { get; set; } = DbMode.Peer;
+
+    public List<string> Mirrors { get; set; } = [];
+
+    /// <summary>Index-segment sequences already pulled, per segment (sync checkpoint).</summary>
+    public Dictionary<string, long> Checkpoint { get; set; } = [];
+
+    public static async Task<PeerMetadata> LoadAsync(string directory, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) return new PeerMetadata();
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize(bytes, PeerMetadataJson.Default.PeerMetadata)
+                ?? throw new CorruptDataException(path, 0, "empty metadata");
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptDataException(path, e.BytePositionInLine ?? 0, $"metadata is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Replaces the file atomically: temp file, fsync, rename.</summary>
+    public Task SaveAsync(string directory, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = Path.Combine(directory, FileName);
+        string temp = path + ".tmp";
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(this, PeerMetadataJson.Default.PeerMetadata);
+        // A few hundred bytes: a synchronous write and fsync is cheaper than going async.
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        return Task.CompletedTask;
+    }
+}
+
+[JsonSerializable(typeof(PeerMetadata))]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class PeerMetadataJson : JsonSerializerContext;
