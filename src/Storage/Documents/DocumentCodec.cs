@@ -74,7 +74,7 @@ internal static class DocumentCodec
         var encodedId = JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
         string revText = rev.ToString();
         bool hasContent = body.Length > 2;
-        int size = IdPrefix.Length + encodedId.Length + 2 + RevPrefix.Length + revText.Length + 1 + (hasContent ? body.Length - 1 : 1);
+        int size = IdPrefix.Length + encodedId.Length + 2 + RevPrefix.Length + revText.Length + 1 + (hasContent ? body.Length : 1);
         var result = new byte[size];
         var span = result.AsSpan();
         int pos = 0;

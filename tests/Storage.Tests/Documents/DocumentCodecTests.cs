@@ -1,0 +1,47 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Storage.Tests.Documents;
+
+public class DocumentCodecTests
+{
+    [Fact]
+    public void Parse_strips_reserved_keys_and_compose_puts_them_first()
+    {
+        var doc = new JsonObject { ["a"] = 1, ["id"] = "k", ["rev"] = "1-x", ["name"] = "Ünï \"q\"" };
+        var p = DocumentCodec.Parse(doc, 1 << 20);
+        Assert.Equal("k", p.Id);
+        Assert.Equal("1-x", p.Rev);
+        Assert.Equal("{\"a\":1,\"name\":\"Ünï \\\"q\\\"\"}", Encoding.UTF8.GetString(p.Body));
+        var rev = Revision.Next(default, false, p.Body);
+        var back = DocumentCodec.Compose("k/\"x\"", rev, p.Body);
+        Assert.Equal(["id", "rev", "a", "name"], back.Select(kv => kv.Key));
+        Assert.Equal("k/\"x\"", (string?)back["id"]);
+        Assert.Equal(rev.ToString(), (string?)back["rev"]);
+        Assert.Equal("Ünï \"q\"", (string?)back["name"]);
+        var empty = DocumentCodec.Compose("e", rev, "{}"u8);
+        Assert.Equal(2, empty.Count);
+    }
+
+    [Fact]
+    public void Non_string_id_oversize_and_deep_documents_are_argument_errors()
+    {
+        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = 5 }, 1000));
+        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = new JsonArray() }, 1000));
+        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = "" }, 1000));
+        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["big"] = new string('x', 2000) }, 1000));
+        JsonNode deep = new JsonObject();
+        var root = deep;
+        for (int i = 0; i < 300; i++) { var child = new JsonObject(); deep.AsObject()["n"] = child; deep = child; }
+        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(root.AsObject(), 1 << 20));
+    }
+
+    [Fact]
+    public void Non_string_rev_is_reported_as_malformed_and_null_id_means_generate()
+    {
+        var p = DocumentCodec.Parse(new JsonObject { ["id"] = null, ["rev"] = 3 }, 1000);
+        Assert.Null(p.Id);
+        Assert.Equal("", p.Rev);
+    }
+}
