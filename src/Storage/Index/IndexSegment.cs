@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Storage.Index;
+
+/// <summary>
+/// A revision-index segment: the ids of a database that hash to this segment, each with its winning revision
+/// and the segment sequence of its last change; a monotonically growing sequence; and an order-independent
+/// digest (XOR of a hash of every (id, rev, deleted)), so two replicas holding the same set have the same digest
+/// whatever order they learnt it in. A checkpoint is the vector of segment sequences. Not thread-safe.
+/// </summary>
+internal sealed class IndexSegment
+{
+    /// <summary>Segments per database; fixed, so every replica agrees where an id lives.</summary>
+    public const int Count = 64;
+
+    private readonly Dictionary<string, IndexEntry> _byId = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<long, string> _bySequence = [];
+    private UInt128 _digest;
+
+    /// <summary>Sequence of the latest change (0 when empty).</summary>
+    public long Sequence { get; private set; }
+
+    public int Size => _byId.Count;
+
+    /// <summary>Digest of the whole segment as 32 hex characters.</summary>
+    public string Digest => _digest.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The segment an id belongs to: a stable hash (FNV-1a over UTF-8), not string.GetHashCode.</summary>
+    public static int SegmentOf(string id)
+    {
+        ulong h = 14695981039346656037UL;
+        Span<byte> buffer = stackalloc byte[256];
+        int max = Encoding.UTF8.GetMaxByteCount(id.Length);
+        var bytes = max <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(id, buffer)] : Encoding.UTF8.GetBytes(id);
+        foreach (byte b in bytes) h = (h ^ b) * 1099511628211UL;
+        return (int)(h % Count);
+    }
+
+    public bool TryGet(string id, out IndexEntry entry) => _byId.TryGetValue(id, out entry);
+
+    /// <summary>Records <paramref name="rev"/> as the winner of <paramref name="id"/>; returns false when it already was.</summary>
+    public bool Apply(string id, Revision rev, bool deleted)
+    {
+        if (_byId.TryGetValue(id, out var old))
+        {
+            if (old.Rev == rev && old.Deleted == deleted) return false;
+            _bySequence.Remove(old.Sequence);
+            _digest ^= EntryHash(id, old.Rev, old.Deleted);
+        }
+        long seq = ++Sequence;
+        _byId[id] = new IndexEntry(id, rev, deleted, seq);
+        _bySequence[seq] = id;
+        _digest ^= EntryHash(id, rev, deleted);
+        return true;
+    }
+
+    /// <summary>Entries changed after <paramref name="sinceSequence"/>, oldest change first, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<IndexEntry> ChangesSince(long sinceSequence, int limit)
+    {
+        var result = new List<IndexEntry>(Math.Min(limit, 256));
+        foreach (var (seq, id) in _bySequence)
+        {
+            if (seq <= sinceSequence) continue;
+            result.Add(_byId[id]);
+            if (result.Count >= limit) break;
+        }
+        return result;
+    }
+
+    public IEnumerable<IndexEntry> Entries => _byId.Values;
+
+    private static UInt128 EntryHash(string id, Revision rev, bool deleted)
+    {
+        Span<byte> head = stackalloc byte[Revision.EncodedSize + 1];
+        rev.WriteTo(head);
+        head[Revision.EncodedSize] = deleted ? (byte)1 : (byte)0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(id));
+        hash.AppendData(head);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return BinaryPrimitives.ReadUInt128LittleEndian(digest);
+    }
+}
