@@ -12,49 +12,100 @@ internal sealed partial class RecordStore : IAsyncDisposable
 {
     /// <summary>Opens (or creates) the store in <paramref name="directory"/>; replays only the log tail.</summary>
     public static ValueTask<RecordStore> OpenAsync(string directory, StoreOptions options, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+        => new(OpenCoreAsync(directory, options, cancellationToken));
 
     /// <summary>The directory the store lives in.</summary>
-    public string Directory => throw new NotImplementedException();
+    public string Directory => _directory;
 
     /// <summary>Number of keys (including tombstones).</summary>
-    public long Count => throw new NotImplementedException();
+    public long Count => _shards.Sum(s => (long)s.Count);
 
     /// <summary>Number of keys whose current version carries <see cref="RecordFlags.Pending"/>.</summary>
-    public long PendingCount => throw new NotImplementedException();
+    public long PendingCount => _shards.Sum(s => s.PendingCount);
 
     /// <summary>Directory lookup only; never touches disk.</summary>
-    public bool TryGetHeader(string key, out RecordHeader header) => throw new NotImplementedException();
+    public bool TryGetHeader(string key, out RecordHeader header)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(key);
+        return ShardFor(key).TryGetHeader(key, out header);
+    }
 
     /// <summary>Reads the current version of <paramref name="key"/> (log or cached/decoded block); null when unknown.</summary>
     /// <exception cref="CorruptDataException">The block holding the record failed its checksum.</exception>
     public ValueTask<StoredRecord?> ReadAsync(string key, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Reads are positional and short (one frame or one block decode); doing them inline avoids a thread hop.
+        return new(ShardFor(key).Read(key));
+    }
 
     /// <summary>Appends one version; returns when durable per <see cref="StoreOptions.Durability"/>.</summary>
     public ValueTask WriteAsync(StoredRecord record, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(record);
+        cancellationToken.ThrowIfCancellationRequested();
+        var shard = ShardFor(record.Key);
+        return new(shard.EnqueueAsync(EncodePuts([record])));
+    }
 
     /// <summary>Appends many versions with one sync per touched shard.</summary>
     public ValueTask WriteBatchAsync(IReadOnlyList<StoredRecord> records, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(records);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (records.Count == 0) return ValueTask.CompletedTask;
+        var groups = GroupByShard(records, r => r.Key);
+        return new(Task.WhenAll(groups.Select(g => _shards[g.Key].EnqueueAsync(EncodePuts(g.Value)))));
+    }
 
     /// <summary>
     /// Clears <see cref="RecordFlags.Pending"/> for each key whose current revision still equals the given one
     /// (a mirror acknowledged it). Durable like a write. Keys that moved on keep their flag.
     /// </summary>
     public ValueTask ClearPendingAsync(IReadOnlyList<(string Key, Revision Revision)> acknowledged, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(acknowledged);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Keys already cleared or moved on need no frame (and no sync); the committer re-checks when applying.
+        var relevant = acknowledged.Where(a => ShardFor(a.Key).IsPendingAt(a.Key, a.Revision)).ToList();
+        if (relevant.Count == 0) return ValueTask.CompletedTask;
+        var groups = GroupByShard(relevant, a => a.Key);
+        return new(Task.WhenAll(groups.Select(g => _shards[g.Key].EnqueueAsync(EncodeClears(g.Value)))));
+    }
 
     /// <summary>Snapshot of the keys starting with <paramref name="prefix"/>, ordinal order, with their headers.</summary>
-    public IReadOnlyList<RecordHeader> List(string prefix = "") => throw new NotImplementedException();
+    public IReadOnlyList<RecordHeader> List(string prefix = "")
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(prefix);
+        var headers = new List<RecordHeader>();
+        foreach (var shard in _shards) shard.CollectHeaders(prefix, headers);
+        headers.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return headers;
+    }
 
     /// <summary>Snapshot of the headers of every pending key (the outbox), in no particular order.</summary>
-    public IReadOnlyList<RecordHeader> ListPending() => throw new NotImplementedException();
+    public IReadOnlyList<RecordHeader> ListPending()
+    {
+        ThrowIfDisposed();
+        var headers = new List<RecordHeader>((int)Math.Min(PendingCount, int.MaxValue));
+        foreach (var shard in _shards) shard.CollectPending(headers);
+        return headers;
+    }
 
     /// <summary>Seals every shard's log into segments now and rewrites segments that are mostly superseded.</summary>
-    public Task CompactAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Task.WhenAll(_shards.Select(s => s.CompactAsync(rotateActive: true, cancellationToken)));
+    }
 
     /// <summary>Flushes, seals per <see cref="StoreOptions.SealOnClose"/>, and closes every file.</summary>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public ValueTask DisposeAsync() => new(DisposeCoreAsync());
 }

@@ -34,4 +34,19 @@ internal sealed class StoreOptions
 
     /// <summary>Name used in logs and errors (the database name).</summary>
     public string Name { get; init; } = "";
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings the engine cannot run with.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ShardCount, 1, nameof(ShardCount));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ShardCount, 256, nameof(ShardCount));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BlockSize, 1024, nameof(BlockSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BlockSize, 64 << 20, nameof(BlockSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LzmaDictionarySize, 4096, nameof(LzmaDictionarySize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LzmaFastBytes, 5, nameof(LzmaFastBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LzmaFastBytes, 273, nameof(LzmaFastBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LogSealThresholdBytes, 4096, nameof(LogSealThresholdBytes));
+        ArgumentOutOfRangeException.ThrowIfNegative(BlockCacheBytes, nameof(BlockCacheBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelaxedFlushInterval, TimeSpan.Zero, nameof(RelaxedFlushInterval));
+    }
 }

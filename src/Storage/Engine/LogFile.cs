@@ -1,0 +1,123 @@
+using Microsoft.Win32.SafeHandles;
+using MyNoSql.Storage.IO;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>
+/// One <c>log-&lt;n&gt;.wal</c> file of a shard. The committer appends at <see cref="WriteOffset"/> with positional writes
+/// into space that was zero-filled ahead (<see cref="Preallocate"/>), so each commit needs only <c>fdatasync</c>.
+/// Reference counted like segments: readers hold it while a compaction retires and deletes it.
+/// </summary>
+internal sealed class LogFile
+{
+    private const int ZeroChunk = 1 << 20;
+    private static readonly byte[] s_zeros = new byte[ZeroChunk];
+
+    private readonly SafeFileHandle _handle;
+    private int _refs = 1;
+    private int _retired;
+
+    private LogFile(string path, int number, SafeFileHandle handle, long length)
+    {
+        Path = path;
+        Number = number;
+        _handle = handle;
+        PreallocatedEnd = length;
+    }
+
+    public string Path { get; }
+    public int Number { get; }
+    public SafeFileHandle Handle => _handle;
+
+    /// <summary>End of the valid frames; the next frame goes here. Owned by the committer.</summary>
+    public long WriteOffset { get; set; }
+
+    /// <summary>File length; bytes in [WriteOffset, PreallocatedEnd) are zeros.</summary>
+    public long PreallocatedEnd { get; private set; }
+
+    /// <summary>Lsn of the last frame in this file, 0 when empty.</summary>
+    public ulong LastLsn { get; set; }
+
+    public static string FileName(int number) => $"log-{number:D6}.wal";
+
+    public static LogFile Create(string path, int number, long preallocate)
+    {
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        var log = new LogFile(path, number, handle, 0);
+        log.Preallocate(preallocate);
+        return log;
+    }
+
+    public static LogFile Open(string path, int number)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        return new LogFile(path, number, handle, RandomAccess.GetLength(handle));
+    }
+
+    /// <summary>Zero-fills the file up to <paramref name="end"/> and fsyncs it (size change is metadata).</summary>
+    public void Preallocate(long end)
+    {
+        if (end <= PreallocatedEnd) return;
+        for (long pos = PreallocatedEnd; pos < end; pos += ZeroChunk)
+            RandomAccess.Write(_handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, end - pos)), pos);
+        FileSync.FullSync(_handle, Path);
+        PreallocatedEnd = end;
+    }
+
+    /// <summary>Overwrites [from, to) with zeros (used to wipe a torn tail at recovery) and syncs.</summary>
+    public void Zero(long from, long to)
+    {
+        for (long pos = from; pos < to; pos += ZeroChunk)
+            RandomAccess.Write(_handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, to - pos)), pos);
+        FileSync.DataSync(_handle, Path);
+    }
+
+    public void DataSync() => FileSync.DataSync(_handle, Path);
+
+    /// <summary>Cuts the preallocated zeros off (on close), so a closed store holds only real bytes.</summary>
+    public void TruncateToWritten()
+    {
+        RandomAccess.SetLength(_handle, WriteOffset);
+        FileSync.FullSync(_handle, Path);
+        PreallocatedEnd = WriteOffset;
+    }
+
+    public byte[] ReadAll()
+    {
+        var data = new byte[RandomAccess.GetLength(_handle)];
+        ReadExactly(data, 0);
+        return data;
+    }
+
+    public void ReadExactly(Span<byte> destination, long offset)
+    {
+        while (!destination.IsEmpty)
+        {
+            int read = RandomAccess.Read(_handle, destination, offset);
+            if (read == 0) throw new CorruptDataException(Path, offset, "unexpected end of log file");
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+
+    public bool TryAcquire()
+    {
+        while (true)
+        {
+            int refs = Volatile.Read(ref _refs);
+            if (refs == 0) return false;
+            if (Interlocked.CompareExchange(ref _refs, refs + 1, refs) == refs) return true;
+        }
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0) _handle.Dispose();
+    }
+
+    /// <summary>Drops the owner's reference; the handle closes after the last reader.</summary>
+    public void Retire()
+    {
+        if (Interlocked.Exchange(ref _retired, 1) == 0) Release();
+    }
+}

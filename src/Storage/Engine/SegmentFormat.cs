@@ -1,0 +1,70 @@
+using System.Buffers.Binary;
+using MyNoSql.Storage.IO;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>
+/// Layout of a sealed segment file <c>seg-&lt;n&gt;.lzs</c>:
+/// <code>
+/// header  : "MNSG" u8 version, 3 reserved                                   (8 bytes)
+/// block*  : u32 compressed length, u32 raw length, u32 crc32c(props+data), 5 LZMA props, LZMA data
+///           raw block = varint slot count, varint slot lengths, payloads
+/// index   : Brotli( varint block count, varint block sizes, varint record count,
+///                   per record sorted by key: varint shared prefix, varint suffix length, suffix,
+///                   varint generation, 16-byte revision hash, u8 flags, varint lsn, varint block delta )
+/// footer  : u64 index offset, u32 index compressed length, u32 index raw length, u32 index crc32c,
+///           u32 record count, u32 block count, u8 version, 3 reserved, "MNSF", u32 crc32c of the footer (40 bytes)
+/// </code>
+/// Keys and revisions live only in the index (read at open, so Brotli: fast to decode), payloads only in blocks.
+/// </summary>
+internal static class SegmentFormat
+{
+    public const uint HeaderMagic = 0x47534E4D;  // "MNSG"
+    public const uint FooterMagic = 0x46534E4D;  // "MNSF"
+    public const byte Version = 1;
+    public const int HeaderSize = 8;
+    public const int BlockHeaderSize = 12 + LzmaBlockCodec.PropertiesSize;
+    public const int FooterSize = 40;
+    public const int BrotliQuality = 5;
+    public const int BrotliWindow = 22;
+
+    public static string FileName(int number) => $"seg-{number:D6}.lzs";
+
+    internal readonly record struct Footer(long IndexOffset, int IndexLength, int IndexRawLength, uint IndexCrc, int RecordCount, int BlockCount);
+
+    public static void WriteHeader(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, HeaderMagic);
+        destination[4] = Version;
+        destination[5..8].Clear();
+    }
+
+    public static void WriteFooter(Span<byte> d, in Footer f)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(d, f.IndexOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(d[8..], f.IndexLength);
+        BinaryPrimitives.WriteInt32LittleEndian(d[12..], f.IndexRawLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[16..], f.IndexCrc);
+        BinaryPrimitives.WriteInt32LittleEndian(d[20..], f.RecordCount);
+        BinaryPrimitives.WriteInt32LittleEndian(d[24..], f.BlockCount);
+        d[28] = Version;
+        d[29..32].Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(d[32..], FooterMagic);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[36..], Crc.Compute(d[..36]));
+    }
+
+    public static Footer ReadFooter(ReadOnlySpan<byte> d, string path, long offset, long fileLength)
+    {
+        if (BinaryPrimitives.ReadUInt32LittleEndian(d[32..]) != FooterMagic || Crc.Compute(d[..36]) != BinaryPrimitives.ReadUInt32LittleEndian(d[36..]))
+            throw new CorruptDataException(path, offset, "segment footer missing or damaged (truncated file?)");
+        if (d[28] != Version)
+            throw new CorruptDataException(path, offset + 28, $"unsupported segment version {d[28]}");
+        var f = new Footer(BinaryPrimitives.ReadInt64LittleEndian(d), BinaryPrimitives.ReadInt32LittleEndian(d[8..]),
+            BinaryPrimitives.ReadInt32LittleEndian(d[12..]), BinaryPrimitives.ReadUInt32LittleEndian(d[16..]),
+            BinaryPrimitives.ReadInt32LittleEndian(d[20..]), BinaryPrimitives.ReadInt32LittleEndian(d[24..]));
+        if (f.IndexOffset < HeaderSize || f.IndexLength < 0 || f.IndexRawLength < 0 || f.RecordCount < 0 || f.BlockCount < 0 ||
+            f.IndexOffset + f.IndexLength != fileLength - FooterSize)
+            throw new CorruptDataException(path, offset, "segment footer points outside the file");
+        return f;
+    }
+}

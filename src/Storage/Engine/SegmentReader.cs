@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.IO;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>Receives one record of a segment index while the segment opens.</summary>
+internal delegate void SegmentIndexVisitor(string key, Revision revision, RecordFlags flags, ulong lsn, int block, int slot);
+
+/// <summary>
+/// An open segment file. Opening reads only the footer and the Brotli index (no block is decompressed); blocks are
+/// read and verified on demand. Reference counted so a compaction can retire the file while readers finish.
+/// </summary>
+internal sealed class SegmentReader
+{
+    private static long s_nextCacheId;
+
+    private readonly SafeFileHandle _handle;
+    private readonly long[] _blockOffsets; // block i spans [_blockOffsets[i], _blockOffsets[i + 1])
+    private int _refs = 1;                 // the shard's own reference, dropped by Retire
+    private int _retired;
+    private int _live;
+
+    private SegmentReader(string path, int number, SafeFileHandle handle, long[] blockOffsets, int recordCount, long length)
+    {
+        Path = path;
+        Number = number;
+        _handle = handle;
+        _blockOffsets = blockOffsets;
+        RecordCount = recordCount;
+        FileLength = length;
+    }
+
+    public string Path { get; }
+    public int Number { get; }
+    public int RecordCount { get; }
+    public long FileLength { get; }
+    public int BlockCount => _blockOffsets.Length - 1;
+
+    /// <summary>Identifies this file in the shared block cache (unique per process, never reused).</summary>
+    public long CacheId { get; } = Interlocked.Increment(ref s_nextCacheId);
+
+    /// <summary>Directory entries pointing into this segment; below half of <see cref="RecordCount"/> it gets rewritten.</summary>
+    public int LiveCount => Volatile.Read(ref _live);
+
+    public void AddLive(int delta) => Interlocked.Add(ref _live, delta);
+
+    public bool TryAcquire()
+    {
+        while (true)
+        {
+            int refs = Volatile.Read(ref _refs);
+            if (refs == 0) return false;
+            if (Interlocked.CompareExchange(ref _refs, refs + 1, refs) == refs) return true;
+        }
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0) _handle.Dispose();
+    }
+
+    /// <summary>Drops the shard's reference; the handle closes when the last reader releases.</summary>
+    public void Retire()
+    {
+        if (Interlocked.Exchange(ref _retired, 1) == 0) Release();
+    }
+
+    public static SegmentReader Open(string path, int number, SegmentIndexVisitor visitor)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        try
+        {
+            long length = RandomAccess.GetLength(handle);
+            if (length < SegmentFormat.HeaderSize + SegmentFormat.FooterSize)
+                throw new CorruptDataException(path, 0, $"segment file is only {length} bytes (truncated)");
+            Span<byte> header = stackalloc byte[SegmentFormat.HeaderSize];
+            ReadExactly(handle, header, 0, path);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != SegmentFormat.HeaderMagic || header[4] != SegmentFormat.Version)
+                throw new CorruptDataException(path, 0, "not a segment file of a supported version");
+            Span<byte> footerBytes = stackalloc byte[SegmentFormat.FooterSize];
+            long footerOffset = length - SegmentFormat.FooterSize;
+            ReadExactly(handle, footerBytes, footerOffset, path);
+            var footer = SegmentFormat.ReadFooter(footerBytes, path, footerOffset, length);
+
+            byte[] compressed = new byte[footer.IndexLength];
+            ReadExactly(handle, compressed, footer.IndexOffset, path);
+            if (Crc.Compute(compressed) != footer.IndexCrc)
+                throw new CorruptDataException(path, footer.IndexOffset, "segment index checksum mismatch");
+            byte[] raw = new byte[footer.IndexRawLength];
+            if (!BrotliDecoder.TryDecompress(compressed, raw, out int written) || written != raw.Length)
+                throw new CorruptDataException(path, footer.IndexOffset, "segment index does not decompress");
+            var offsets = ParseIndex(raw, footer, path, visitor);
+            if (offsets[^1] != footer.IndexOffset)
+                throw new CorruptDataException(path, footer.IndexOffset, "segment block table does not match the index offset");
+            return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static long[] ParseIndex(byte[] raw, SegmentFormat.Footer footer, string path, SegmentIndexVisitor visitor)
+    {
+        int pos = 0;
+        CorruptDataException Bad(string what) => new(path, footer.IndexOffset, "segment index: " + what);
+        if (!VarInt.TryRead(raw, ref pos, out ulong blocks) || blocks != (ulong)footer.BlockCount) throw Bad("block count");
+        var offsets = new long[footer.BlockCount + 1];
+        offsets[0] = SegmentFormat.HeaderSize;
+        for (int i = 0; i < footer.BlockCount; i++)
+        {
+            if (!VarInt.TryRead(raw, ref pos, out ulong size)) throw Bad("block table");
+            offsets[i + 1] = offsets[i] + (long)size;
+        }
+        if (!VarInt.TryRead(raw, ref pos, out ulong records) || records != (ulong)footer.RecordCount) throw Bad("record count");
+        byte[] key = new byte[256];
+        int keyLength = 0, block = 0, slot = 0;
+        for (int i = 0; i < footer.RecordCount; i++)
+        {
+            if (!VarInt.TryRead(raw, ref pos, out ulong shared) || (int)shared > keyLength ||
+                !VarInt.TryRead(raw, ref pos, out ulong suffix) || suffix > (ulong)(raw.Length - pos))
+                throw Bad($"key of record {i}");
+            int newLength = (int)shared + (int)suffix;
+            if (newLength > key.Length) Array.Resize(ref key, Math.Max(newLength, key.Length * 2));
+            raw.AsSpan(pos, (int)suffix).CopyTo(key.AsSpan((int)shared));
+            pos += (int)suffix;
+            keyLength = newLength;
+            if (!VarInt.TryRead(raw, ref pos, out ulong generation) || generation > int.MaxValue || raw.Length - pos < Revision.HashSize + 1)
+                throw Bad($"revision of record {i}");
+            var revision = new Revision((int)generation, BinaryPrimitives.ReadUInt64BigEndian(raw.AsSpan(pos)),
+                BinaryPrimitives.ReadUInt64BigEndian(raw.AsSpan(pos + 8)));
+            pos += Revision.HashSize;
+            var flags = (RecordFlags)raw[pos++];
+            if (!VarInt.TryRead(raw, ref pos, out ulong lsn) || !VarInt.TryRead(raw, ref pos, out ulong delta))
+                throw Bad($"location of record {i}");
+            if (delta != 0) { block += (int)delta; slot = 0; }
+            if ((uint)block >= (uint)footer.BlockCount) throw Bad($"block {block} of record {i}");
+            visitor(Encoding.UTF8.GetString(key, 0, keyLength), revision, flags, lsn, block, slot);
+            slot++;
+        }
+        return offsets;
+    }
+
+    /// <summary>Reads, verifies and decodes one block. Caller holds a reference (<see cref="TryAcquire"/>).</summary>
+    public DecodedBlock ReadBlock(int block)
+    {
+        long offset = _blockOffsets[block];
+        int size = checked((int)(_blockOffsets[block + 1] - offset));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            ReadExactly(_handle, buffer.AsSpan(0, size), offset, Path);
+            if (size < SegmentFormat.BlockHeaderSize)
+                throw new CorruptDataException(Path, offset, $"block {block} is too short");
+            int compressedLength = BinaryPrimitives.ReadInt32LittleEndian(buffer);
+            int rawLength = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(4));
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(8));
+            if (compressedLength != size - SegmentFormat.BlockHeaderSize || rawLength < 0 || rawLength > 1 << 30 ||
+                crc != Crc.Compute(buffer.AsSpan(12, size - 12)))
+                throw new CorruptDataException(Path, offset, $"block {block} checksum mismatch");
+            byte[] props = buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize).ToArray();
+            byte[] data = new byte[rawLength];
+            try
+            {
+                LzmaBlockCodec.Decompress(props, buffer, SegmentFormat.BlockHeaderSize, compressedLength, data);
+            }
+            catch (Exception e) when (e is not CorruptDataException)
+            {
+                throw new CorruptDataException(Path, offset, $"block {block} does not decompress", e);
+            }
+            return DecodedBlock.TryParse(data) ?? throw new CorruptDataException(Path, offset, $"block {block} slot table is inconsistent");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long offset, string path)
+    {
+        while (!destination.IsEmpty)
+        {
+            int read = RandomAccess.Read(handle, destination, offset);
+            if (read == 0) throw new CorruptDataException(path, offset, "unexpected end of file");
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+}

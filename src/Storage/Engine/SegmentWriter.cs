@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.IO;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>
+/// Writes one segment file (see <see cref="SegmentFormat"/>). Records must be added in ordinal key order; they are
+/// packed into blocks in that order, so neighbouring keys share blocks (prefix scans touch few blocks) and the index
+/// needs no slot numbers. Written to a temp name and renamed only when complete and synced.
+/// </summary>
+internal sealed class SegmentWriter : IDisposable
+{
+    private readonly string _path;
+    private readonly string _tempPath;
+    private readonly StoreOptions _options;
+    private readonly FileStream _file;
+    private readonly ArrayBufferWriter<byte> _index = new(64 << 10);
+    private readonly ArrayBufferWriter<byte> _payloads = new(64 << 10);
+    private readonly List<int> _slotLengths = [];
+    private readonly List<long> _blockSizes = [];
+    private readonly MemoryStream _compressed = new();
+    private byte[] _previousKey = [];
+    private int _recordCount;
+    private int _lastIndexedBlock;
+    private bool _finished;
+
+    public SegmentWriter(string path, StoreOptions options)
+    {
+        _path = path;
+        _tempPath = path + ".tmp";
+        _options = options;
+        _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        Span<byte> header = stackalloc byte[SegmentFormat.HeaderSize];
+        SegmentFormat.WriteHeader(header);
+        _file.Write(header);
+    }
+
+    public int RecordCount => _recordCount;
+
+    /// <summary>Adds a record; returns its block and slot.</summary>
+    public (int Block, int Slot) Add(string key, Revision revision, RecordFlags flags, ulong lsn, ReadOnlySpan<byte> payload)
+    {
+        if (_slotLengths.Count > 0 && _payloads.WrittenCount + payload.Length > _options.BlockSize)
+            FlushBlock();
+        int block = _blockSizes.Count;
+        int slot = _slotLengths.Count;
+        _slotLengths.Add(payload.Length);
+        _payloads.Write(payload);
+        AppendIndex(key, revision, flags, lsn, block);
+        _recordCount++;
+        return (block, slot);
+    }
+
+    private void AppendIndex(string key, Revision revision, RecordFlags flags, ulong lsn, int block)
+    {
+        byte[] keyBytes = Encoding.UTF8.GetBytes(key);
+        int shared = keyBytes.AsSpan().CommonPrefixLength(_previousKey);
+        VarInt.Write(_index, (ulong)shared);
+        VarInt.Write(_index, (ulong)(keyBytes.Length - shared));
+        _index.Write(keyBytes.AsSpan(shared));
+        VarInt.Write(_index, (ulong)(uint)revision.Generation);
+        Span<byte> rev = stackalloc byte[Revision.EncodedSize];
+        revision.WriteTo(rev);
+        _index.Write(rev[4..]);
+        _index.GetSpan(1)[0] = (byte)(flags & ~DirectoryEntry.FlagsOverride);
+        _index.Advance(1);
+        VarInt.Write(_index, lsn);
+        VarInt.Write(_index, (ulong)(block - _lastIndexedBlock));
+        _lastIndexedBlock = block;
+        _previousKey = keyBytes;
+    }
+
+    private void FlushBlock()
+    {
+        if (_slotLengths.Count == 0) return;
+        var raw = new ArrayBufferWriter<byte>(_payloads.WrittenCount + 5 * (_slotLengths.Count + 1));
+        VarInt.Write(raw, (ulong)_slotLengths.Count);
+        foreach (int length in _slotLengths) VarInt.Write(raw, (ulong)length);
+        raw.Write(_payloads.WrittenSpan);
+
+        _compressed.SetLength(0);
+        byte[] props = LzmaBlockCodec.Compress(raw.WrittenSpan, _compressed, _options.LzmaDictionarySize, _options.LzmaFastBytes);
+        if (props.Length != LzmaBlockCodec.PropertiesSize)
+            throw new InvalidOperationException($"Unexpected LZMA property size {props.Length}.");
+        var data = _compressed.GetBuffer().AsSpan(0, (int)_compressed.Length);
+
+        Span<byte> header = stackalloc byte[SegmentFormat.BlockHeaderSize];
+        BinaryPrimitives.WriteInt32LittleEndian(header, data.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], raw.WrittenCount);
+        props.CopyTo(header[12..]);
+        uint crc = ~Crc.Append(Crc.Append(~0u, header[12..]), data);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc);
+        _file.Write(header);
+        _file.Write(data);
+        _blockSizes.Add(header.Length + data.Length);
+
+        _slotLengths.Clear();
+        _payloads.ResetWrittenCount();
+    }
+
+    /// <summary>Completes the file (index, footer, fsync, rename, directory fsync); returns its size in bytes.</summary>
+    public long Finish()
+    {
+        FlushBlock();
+        var head = new ArrayBufferWriter<byte>(16 + 4 * _blockSizes.Count);
+        VarInt.Write(head, (ulong)_blockSizes.Count);
+        foreach (long size in _blockSizes) VarInt.Write(head, (ulong)size);
+        VarInt.Write(head, (ulong)_recordCount);
+        byte[] rawIndex = new byte[head.WrittenCount + _index.WrittenCount];
+        head.WrittenSpan.CopyTo(rawIndex);
+        _index.WrittenSpan.CopyTo(rawIndex.AsSpan(head.WrittenCount));
+
+        byte[] compressed = new byte[BrotliEncoder.GetMaxCompressedLength(rawIndex.Length)];
+        if (!BrotliEncoder.TryCompress(rawIndex, compressed, out int written, SegmentFormat.BrotliQuality, SegmentFormat.BrotliWindow))
+            throw new InvalidOperationException("Brotli failed to compress a segment index.");
+        long indexOffset = _file.Position;
+        _file.Write(compressed, 0, written);
+        Span<byte> footer = stackalloc byte[SegmentFormat.FooterSize];
+        SegmentFormat.WriteFooter(footer, new SegmentFormat.Footer(indexOffset, written, rawIndex.Length,
+            Crc.Compute(compressed.AsSpan(0, written)), _recordCount, _blockSizes.Count));
+        _file.Write(footer);
+        _file.Flush(flushToDisk: true);
+        long length = _file.Length;
+        _file.Dispose();
+        File.Move(_tempPath, _path, overwrite: true);
+        FileSync.SyncDirectory(Path.GetDirectoryName(_path)!);
+        _finished = true;
+        return length;
+    }
+
+    public void Dispose()
+    {
+        _file.Dispose();
+        if (!_finished)
+        {
+            try { File.Delete(_tempPath); }
+            catch (IOException) { /* a leftover temp file is removed at the next open */ }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>
+/// Group commit: callers enqueue encoded frames; one committer per shard takes everything queued, writes it with one
+/// positional gather-write, issues ONE fdatasync (Durable) and then applies the frames to the directory and completes
+/// every waiter. Concurrent savers therefore share one sync.
+/// </summary>
+internal sealed partial class Shard
+{
+    private const long InitialPreallocation = 1 << 20;
+    private const long PreallocationStep = 1 << 20;
+    private const int MaxBatchBytes = 8 << 20;
+
+    private readonly Channel<CommitRequest> _queue;
+    private Task _committer = Task.CompletedTask;
+    private LogFile? _active;
+    private LogFile? _spare;
+    private Task _spareTask = Task.CompletedTask;
+    private int _sparePreparing;
+    private ulong _lastLsn;
+    private long _syncCount;
+    private long _commitCount;
+    private volatile bool _dirty;
+    private volatile ExceptionDispatchInfo? _fault;
+
+    /// <summary>Number of log syncs issued (tests check that group commit batches).</summary>
+    public long SyncCount => Interlocked.Read(ref _syncCount);
+
+    /// <summary>Number of write batches committed.</summary>
+    public long CommitCount => Interlocked.Read(ref _commitCount);
+
+    public long LogBytes
+    {
+        get
+        {
+            lock (_lock) return _logs.Values.Sum(l => l.WriteOffset);
+        }
+    }
+
+    /// <summary>Queues a request; the task completes when it is committed (durable or written per mode).</summary>
+    public Task EnqueueAsync(CommitRequest request)
+    {
+        if (_fault is { } fault)
+            throw new IOException($"Shard '{Path}' stopped accepting writes after a log failure: {fault.SourceException.Message}", fault.SourceException);
+        if (!_queue.Writer.TryWrite(request))
+            throw new ObjectDisposedException(nameof(RecordStore));
+        return request.Completion.Task;
+    }
+
+    private async Task RunCommitterAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<CommitRequest>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            long bytes = 0;
+            while (reader.TryRead(out var request))
+            {
+                if (request.Control is not null)
+                {
+                    CommitBatch(batch);
+                    bytes = 0;
+                    RunControl(request);
+                    continue;
+                }
+                batch.Add(request);
+                bytes += request.Length;
+                if (bytes >= MaxBatchBytes)
+                {
+                    CommitBatch(batch);
+                    bytes = 0;
+                }
+            }
+            CommitBatch(batch);
+        }
+    }
+
+    private void RunControl(CommitRequest request)
+    {
+        try
+        {
+            request.Control!(this);
+            request.Completion.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            request.Completion.TrySetException(e);
+        }
+    }
+
+    private void CommitBatch(List<CommitRequest> batch)
+    {
+        if (batch.Count == 0) return;
+        try
+        {
+            if (_fault is { } fault) throw new IOException($"Shard '{Path}' log failed earlier.", fault.SourceException);
+            var log = EnsureActiveLog();
+            long total = 0;
+            var buffers = new ReadOnlyMemory<byte>[batch.Count];
+            ulong lsn = _lastLsn;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var request = batch[i];
+                var span = request.Buffer.AsSpan(0, request.Length);
+                int offset = 0;
+                foreach (var frame in request.Frames)
+                {
+                    LogFrame.Stamp(span.Slice(offset, frame.Size), ++lsn);
+                    offset += frame.Size;
+                }
+                buffers[i] = request.Buffer.AsMemory(0, request.Length);
+                total += request.Length;
+            }
+            if (log.WriteOffset + total > log.PreallocatedEnd)
+                log.Preallocate(log.WriteOffset + total + PreallocationStep);
+            try
+            {
+                RandomAccess.Write(log.Handle, buffers, log.WriteOffset);
+                if (_options.Durability == DurabilityMode.Durable)
+                {
+                    log.DataSync();
+                    Interlocked.Increment(ref _syncCount);
+                }
+                else
+                {
+                    _dirty = true;
+                }
+            }
+            catch (Exception e)
+            {
+                // The file's tail is now unknown; refuse further writes rather than risk a gap in the lsn chain.
+                _fault = ExceptionDispatchInfo.Capture(e);
+                throw new IOException($"Writing log '{log.Path}' at offset {log.WriteOffset} failed: {e.Message}", e);
+            }
+            ApplyBatch(batch, log, lsn);
+            Interlocked.Increment(ref _commitCount);
+            foreach (var request in batch) request.Completion.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            foreach (var request in batch) request.Completion.TrySetException(e);
+        }
+        finally
+        {
+            foreach (var request in batch) ArrayPool<byte>.Shared.Return(request.Buffer);
+            batch.Clear();
+        }
+        MaybeRotate();
+    }
+
+    private void ApplyBatch(List<CommitRequest> batch, LogFile log, ulong lastLsn)
+    {
+        ulong lsn = _lastLsn;
+        long offset = log.WriteOffset;
+        lock (_lock)
+        {
+            foreach (var request in batch)
+            {
+                foreach (var frame in request.Frames)
+                {
+                    lsn++;
+                    if (frame.Kind == FrameKind.Put)
+                        ApplyPut(frame.Key, DirectoryEntry.InLog(frame.Revision, frame.Flags, lsn, log.Number, offset, frame.Size));
+                    else
+                        ApplyClearPending(frame.Key, frame.Revision);
+                    offset += frame.Size;
+                }
+            }
+            log.WriteOffset = offset;
+            log.LastLsn = lastLsn;
+            _lastLsn = lastLsn;
+        }
+    }
+
+    private LogFile EnsureActiveLog()
+    {
+        if (_active is { } active) return active;
+        var log = CreateLog(InitialPreallocation);
+        Volatile.Write(ref _active, log);
+        StartSparePreparation();
+        return log;
+    }
+
+    /// <summary>Creates a zero-filled log and lists it in the manifest (recovery replays only listed logs).</summary>
+    private LogFile CreateLog(long preallocate)
+    {
+        lock (_manifestLock)
+        {
+            int number = _nextFileNumber++;
+            var log = LogFile.Create(System.IO.Path.Combine(Path, LogFile.FileName(number)), number, preallocate);
+            _manifestLogs.Add(number);
+            SaveManifest();
+            lock (_lock) _logs[number] = log;
+            return log;
+        }
+    }
+
+    private void StartSparePreparation()
+    {
+        if (Volatile.Read(ref _spare) is not null || Interlocked.CompareExchange(ref _sparePreparing, 1, 0) != 0) return;
+        // Off the commit path: zero-filling a whole log and a manifest write cost milliseconds.
+        _spareTask = Task.Run(() =>
+        {
+            try
+            {
+                long size = Math.Min(_options.LogSealThresholdBytes + PreallocationStep, 64L << 20);
+                Volatile.Write(ref _spare, CreateLog(size));
+            }
+            catch (Exception e)
+            {
+                RecordError(e); // the committer keeps writing to the current log and retries later
+            }
+            finally
+            {
+                Volatile.Write(ref _sparePreparing, 0);
+            }
+        });
+    }
+
+    private void MaybeRotate()
+    {
+        if (_active is not { } active || active.WriteOffset < _options.LogSealThresholdBytes) return;
+        if (Volatile.Read(ref _spare) is null)
+        {
+            StartSparePreparation();
+            return;
+        }
+        Rotate();
+    }
+
+    /// <summary>Committer only: switches writes to the spare and hands the old log to the compactor.</summary>
+    private void Rotate()
+    {
+        var old = _active;
+        if (old is null || old.WriteOffset == 0) return;
+        // Relaxed mode: the old log must be durable before any frame lands in the next one (no lsn gaps after a crash).
+        if (_options.Durability != DurabilityMode.Durable) old.DataSync();
+        var next = Interlocked.Exchange(ref _spare, null) ?? CreateLog(InitialPreallocation);
+        lock (_lock) _rotated.Add(old);
+        Volatile.Write(ref _active, next);
+        StartSparePreparation();
+        _onRotated();
+    }
+
+    /// <summary>Rotates through the commit queue so it happens between batches.</summary>
+    public Task RotateAsync() => EnqueueAsync(new CommitRequest(static shard => shard.Rotate()));
+
+    /// <summary>Relaxed mode: the periodic flush.</summary>
+    public void FlushIfDirty()
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        var log = Volatile.Read(ref _active);
+        if (log is null || !log.TryAcquire()) return;
+        try
+        {
+            log.DataSync();
+            Interlocked.Increment(ref _syncCount);
+        }
+        finally
+        {
+            log.Release();
+        }
+    }
+
+    /// <summary>Stops the committer after it drained the queue.</summary>
+    public async Task StopCommitterAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _committer.ConfigureAwait(false);
+        await _spareTask.ConfigureAwait(false);
+        if (_dirty && _active is { } active)
+        {
+            _dirty = false;
+            active.DataSync();
+        }
+    }
+}

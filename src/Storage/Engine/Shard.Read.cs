@@ -1,0 +1,105 @@
+using System.Text;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>Directory lookups and record reads (a log frame, or a slot of a cached/decoded segment block).</summary>
+internal sealed partial class Shard
+{
+    public bool TryGetHeader(string key, out RecordHeader header)
+    {
+        lock (_lock)
+        {
+            if (_dir.TryGetValue(key, out var entry))
+            {
+                header = new RecordHeader(key, entry.Revision, entry.Flags);
+                return true;
+            }
+        }
+        header = default;
+        return false;
+    }
+
+    public StoredRecord? Read(string key)
+    {
+        // A compaction may retire the file between the lookup and the read; it repoints first, so retrying finds
+        // the new location.
+        for (int attempt = 0; ; attempt++)
+        {
+            DirectoryEntry entry;
+            SegmentReader? segment = null;
+            LogFile? log = null;
+            lock (_lock)
+            {
+                if (!_dir.TryGetValue(key, out entry)) return null;
+                if (entry.InSegment) _segments.TryGetValue(entry.SegmentNumber, out segment);
+                else _logs.TryGetValue((int)entry.File, out log);
+            }
+            if (segment is not null && segment.TryAcquire())
+            {
+                try
+                {
+                    var block = _cache.Get(segment.CacheId, (int)entry.Position, () => segment.ReadBlock((int)entry.Position));
+                    return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray());
+                }
+                finally
+                {
+                    segment.Release();
+                }
+            }
+            if (log is not null && log.TryAcquire())
+            {
+                try
+                {
+                    return new StoredRecord(key, entry.Revision, entry.Flags, ReadLogPayload(log, entry, key).ToArray());
+                }
+                finally
+                {
+                    log.Release();
+                }
+            }
+            if (attempt > 100)
+                throw new InvalidOperationException($"Record '{key}' in '{Path}' points to file {entry.File & ~DirectoryEntry.SegmentBit} which is gone.");
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>Reads and verifies one frame; the caller holds a reference on <paramref name="log"/>.</summary>
+    private static ReadOnlySpan<byte> ReadLogPayload(LogFile log, in DirectoryEntry entry, string? expectedKey)
+    {
+        var frame = new byte[entry.Length];
+        log.ReadExactly(frame, entry.Position);
+        if (LogFrame.TryParse(frame, out int size) != LogFrame.ParseStatus.Ok || size != entry.Length)
+            throw new CorruptDataException(log.Path, entry.Position, "log frame checksum mismatch");
+        if (expectedKey is not null && !Encoding.UTF8.GetString(LogFrame.KeyBytes(frame)).Equals(expectedKey, StringComparison.Ordinal))
+            throw new CorruptDataException(log.Path, entry.Position, $"log frame holds another key than '{expectedKey}'");
+        return LogFrame.Payload(frame, size);
+    }
+
+    /// <summary>Headers with the prefix, unsorted (the store merges and sorts across shards).</summary>
+    public void CollectHeaders(string prefix, List<RecordHeader> into)
+    {
+        lock (_lock)
+        {
+            foreach (var (key, entry) in _dir)
+                if (key.StartsWith(prefix, StringComparison.Ordinal))
+                    into.Add(new RecordHeader(key, entry.Revision, entry.Flags));
+        }
+    }
+
+    public void CollectPending(List<RecordHeader> into)
+    {
+        lock (_lock)
+        {
+            if (_pendingCount == 0) return;
+            foreach (var (key, entry) in _dir)
+                if (entry.IsPending) into.Add(new RecordHeader(key, entry.Revision, entry.Flags));
+        }
+    }
+
+    /// <summary>True when the key's current revision is <paramref name="revision"/> and still pending.</summary>
+    public bool IsPendingAt(string key, Revision revision)
+    {
+        lock (_lock) return _dir.TryGetValue(key, out var entry) && entry.IsPending && entry.Revision == revision;
+    }
+}

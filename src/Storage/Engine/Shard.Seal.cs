@@ -1,0 +1,198 @@
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>
+/// Compaction: sealing rotated logs into LZMA segments and rewriting segments that are mostly superseded.
+/// Runs off the save path (compactor task or CompactAsync), one at a time per shard. Directory entries are repointed
+/// with compare-and-swap on the location, so a key rewritten meanwhile keeps its newer location.
+/// </summary>
+internal sealed partial class Shard
+{
+    private readonly SemaphoreSlim _compaction = new(1, 1);
+    private long _seals;
+    private long _rewrites;
+    private readonly HashSet<int> _damaged = [];   // segments with unreadable blocks: never rewritten again
+    private volatile Exception? _lastError;
+
+    public long Seals => Interlocked.Read(ref _seals);
+    public long Rewrites => Interlocked.Read(ref _rewrites);
+    public Exception? LastError => _lastError;
+
+    public int SegmentCount { get { lock (_lock) return _segments.Count; } }
+    public long SegmentBytes { get { lock (_lock) return _segments.Values.Sum(s => s.FileLength); } }
+
+    private void RecordError(Exception e) => _lastError = e;
+
+    /// <summary>Seals rotated logs (optionally rotating the active one first) and rewrites sparse segments.</summary>
+    public async Task CompactAsync(bool rotateActive, CancellationToken cancellationToken)
+    {
+        await _compaction.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (rotateActive) await RotateAsync().ConfigureAwait(false);
+            await Task.Run(() =>
+            {
+                SealRotated(cancellationToken);
+                RewriteSegments(cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            RecordError(e);
+            throw;
+        }
+        finally
+        {
+            _compaction.Release();
+        }
+    }
+
+    /// <summary>Drains the committer, then seals every log (or trims their preallocated zeros) and closes the files.</summary>
+    public async Task CloseAsync(bool seal)
+    {
+        await StopCommitterAsync().ConfigureAwait(false);
+        await _compaction.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (seal) SealAllForClose();
+            else TruncateLogs();
+        }
+        finally
+        {
+            _compaction.Release();
+            CloseFiles();
+        }
+    }
+
+    /// <summary>After the committer stopped: seals every log, the active one included, so only segments remain.</summary>
+    private void SealAllForClose()
+    {
+        lock (_lock)
+        {
+            foreach (var log in new[] { _active, _spare })
+                if (log is not null && !_rotated.Contains(log)) _rotated.Add(log);
+            _active = null;
+            _spare = null;
+        }
+        SealRotated(CancellationToken.None);
+        RewriteSegments(CancellationToken.None);
+    }
+
+    /// <summary>Truncates the logs' preallocated zeros (close without sealing).</summary>
+    private void TruncateLogs()
+    {
+        lock (_lock)
+            foreach (var log in _logs.Values) log.TruncateToWritten();
+    }
+
+    private void SealRotated(CancellationToken cancellationToken)
+    {
+        List<LogFile> logs;
+        lock (_lock) logs = [.. _rotated];
+        if (logs.Count == 0) return;
+        var numbers = logs.Select(l => l.Number).ToHashSet();
+        var snapshot = new List<KeyValuePair<string, DirectoryEntry>>();
+        lock (_lock)
+        {
+            foreach (var pair in _dir)
+                if (pair.Value.HasOverride || (!pair.Value.InSegment && numbers.Contains((int)pair.Value.File)))
+                    snapshot.Add(pair);
+        }
+        ulong sealedLsn = Math.Max(_sealedLsn, logs.Max(l => l.LastLsn));
+        WriteSegmentAndSwap(snapshot, logs, [], sealedLsn, cancellationToken);
+        lock (_lock) _rotated.RemoveAll(logs.Contains);
+        RetireLogs(logs);
+        Interlocked.Increment(ref _seals);
+    }
+
+    /// <summary>Rewrites segments below 50 % live (and merges small ones) into one new segment.</summary>
+    private void RewriteSegments(CancellationToken cancellationToken)
+    {
+        List<SegmentReader> candidates;
+        lock (_lock)
+        {
+            var usable = _segments.Values.Where(s => !_damaged.Contains(s.Number)).ToList();
+            candidates = [.. usable.Where(s => s.LiveCount * 2 < s.RecordCount)];
+            var small = usable.Where(s => s.FileLength < SmallSegmentBytes && !candidates.Contains(s)).ToList();
+            if (small.Count + candidates.Count(c => c.FileLength < SmallSegmentBytes) >= 4) candidates.AddRange(small);
+        }
+        if (candidates.Count == 0) return;
+        var numbers = candidates.Select(s => s.Number).ToHashSet();
+        var snapshot = new List<KeyValuePair<string, DirectoryEntry>>();
+        lock (_lock)
+        {
+            foreach (var pair in _dir)
+                if (pair.Value.InSegment && numbers.Contains(pair.Value.SegmentNumber))
+                    snapshot.Add(pair);
+        }
+        WriteSegmentAndSwap(snapshot, [], candidates, _sealedLsn, cancellationToken);
+        Interlocked.Increment(ref _rewrites);
+    }
+
+    private long SmallSegmentBytes => Math.Max(64L << 10, _options.LogSealThresholdBytes / 8);
+
+    /// <summary>
+    /// Writes the snapshot's records into a new segment, commits the manifest (new segment in; sealed logs and
+    /// replaced segments out), repoints unchanged entries and retires the replaced segments.
+    /// </summary>
+    private void WriteSegmentAndSwap(List<KeyValuePair<string, DirectoryEntry>> snapshot, IReadOnlyList<LogFile> sealedLogs,
+        IReadOnlyList<SegmentReader> replaced, ulong sealedLsn, CancellationToken cancellationToken)
+    {
+        snapshot.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        SegmentReader? created = null;
+        var source = new CompactionSource(this);
+        var written = new List<(int Index, int Block, int Slot)>(snapshot.Count);
+        if (snapshot.Count > 0)
+        {
+            int number = AllocateFileNumber();
+            string path = System.IO.Path.Combine(Path, SegmentFormat.FileName(number));
+            using (var writer = new SegmentWriter(path, _options))
+            {
+                for (int i = 0; i < snapshot.Count; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var (key, entry) = snapshot[i];
+                    if (!source.TryRead(key, entry, out var payload)) continue; // unreadable block: the entry stays put
+                    var (block, slot) = writer.Add(key, entry.Revision, entry.Flags, entry.Lsn, payload);
+                    written.Add((i, block, slot));
+                }
+                if (written.Count > 0) writer.Finish();
+            }
+            if (written.Count > 0) created = SegmentReader.Open(path, number, static (_, _, _, _, _, _) => { });
+        }
+        // A segment with unreadable blocks keeps its file: the records that could not be copied still live there.
+        replaced = [.. replaced.Where(s => !source.Damaged.Contains(s.Number))];
+        lock (_lock) _damaged.UnionWith(source.Damaged);
+        lock (_manifestLock)
+        {
+            if (created is not null) _manifestSegments.Add(created.Number);
+            foreach (var segment in replaced) _manifestSegments.Remove(segment.Number);
+            foreach (var log in sealedLogs) _manifestLogs.Remove(log.Number);
+            _sealedLsn = sealedLsn;
+            SaveManifest();
+        }
+        lock (_lock)
+        {
+            if (created is not null)
+            {
+                _segments[created.Number] = created;
+                foreach (var (i, block, slot) in written)
+                {
+                    var (key, old) = snapshot[i];
+                    if (!_dir.TryGetValue(key, out var current) || !current.SameLocation(old)) continue; // rewritten meanwhile
+                    var flags = current.Flags;
+                    if (flags != old.Flags) flags |= DirectoryEntry.FlagsOverride; // changed after the snapshot
+                    _dir[key] = DirectoryEntry.InSegmentSlot(current.Revision, flags, current.Lsn, created.Number, block, slot);
+                    created.AddLive(1);
+                    if (current.InSegment && _segments.TryGetValue(current.SegmentNumber, out var from)) from.AddLive(-1);
+                }
+            }
+            foreach (var segment in replaced) _segments.Remove(segment.Number);
+        }
+        foreach (var segment in replaced)
+        {
+            segment.Retire();
+            _cache.Evict(segment.CacheId);
+            File.Delete(segment.Path);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading.Channels;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>
+/// One shard: its directory slice, live log files (committer-owned active log, a preallocated spare, rotated logs
+/// awaiting sealing) and segment files. Split by concern: open/recovery here, then Commit, Read and Seal partials.
+/// </summary>
+internal sealed partial class Shard
+{
+    private readonly object _lock = new();          // _dir, _segments, _logs, _rotated, _pendingCount
+    private readonly object _manifestLock = new();  // manifest lists and file numbering
+    private readonly Dictionary<string, DirectoryEntry> _dir;
+    private readonly Dictionary<int, SegmentReader> _segments = [];
+    private readonly Dictionary<int, LogFile> _logs = [];
+    private readonly List<LogFile> _rotated = [];
+    private readonly List<int> _manifestSegments;
+    private readonly List<int> _manifestLogs;
+    private readonly StoreOptions _options;
+    private readonly BlockCache _cache;
+    private readonly Action _onRotated;
+    private ulong _sealedLsn;
+    private int _nextFileNumber;
+    private long _pendingCount;
+
+    private Shard(int index, string path, StoreOptions options, BlockCache cache, Action onRotated, ShardManifest manifest, int capacity)
+    {
+        Index = index;
+        Path = path;
+        _options = options;
+        _cache = cache;
+        _onRotated = onRotated;
+        _sealedLsn = manifest.SealedLsn;
+        _nextFileNumber = manifest.NextFileNumber;
+        _manifestSegments = [.. manifest.Segments];
+        _manifestLogs = [.. manifest.Logs];
+        _dir = new Dictionary<string, DirectoryEntry>(capacity, StringComparer.Ordinal);
+        _queue = Channel.CreateUnbounded<CommitRequest>(new UnboundedChannelOptions { SingleReader = true });
+    }
+
+    public int Index { get; }
+    public string Path { get; }
+
+    public int Count { get { lock (_lock) return _dir.Count; } }
+    public long PendingCount => Interlocked.Read(ref _pendingCount);
+
+    public static string FolderName(int index) => $"shard-{index:D2}";
+
+    /// <summary>Opens the shard: segment indexes (no block decoded), then the log tail replay.</summary>
+    public static Shard Open(int index, string path, StoreOptions options, BlockCache cache, Action onRotated)
+    {
+        System.IO.Directory.CreateDirectory(path);
+        var manifest = ShardManifest.Load(System.IO.Path.Combine(path, ShardManifest.FileName));
+        DeleteLeftovers(path, manifest);
+        var shard = new Shard(index, path, options, cache, onRotated, manifest, EstimateCapacity(path, manifest));
+        try
+        {
+            shard.LoadSegments();
+            shard.ReplayLogs();
+        }
+        catch
+        {
+            shard.CloseFiles();
+            throw;
+        }
+        shard._committer = Task.Run(shard.RunCommitterAsync);
+        if (shard._rotated.Count > 0) onRotated();
+        return shard;
+    }
+
+    private static int EstimateCapacity(string path, ShardManifest manifest)
+    {
+        // Presizing avoids the dictionary's doubling slack with a million keys; segment files are ~40 B per record at
+        // least, so this over-estimates rather than under-estimates. Capped for pathological sizes.
+        long bytes = 0;
+        foreach (int s in manifest.Segments)
+        {
+            var info = new FileInfo(System.IO.Path.Combine(path, SegmentFormat.FileName(s)));
+            if (info.Exists) bytes += info.Length;
+        }
+        return (int)Math.Min(bytes / 40, 8_000_000);
+    }
+
+    private static void DeleteLeftovers(string path, ShardManifest manifest)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal) { ShardManifest.FileName };
+        foreach (int s in manifest.Segments) live.Add(SegmentFormat.FileName(s));
+        foreach (int l in manifest.Logs) live.Add(LogFile.FileName(l));
+        foreach (var file in System.IO.Directory.EnumerateFiles(path))
+        {
+            string name = System.IO.Path.GetFileName(file);
+            bool ours = name.EndsWith(".tmp", StringComparison.Ordinal) || name.EndsWith(".lzs", StringComparison.Ordinal) ||
+                        name.EndsWith(".wal", StringComparison.Ordinal);
+            if (ours && !live.Contains(name)) File.Delete(file);
+        }
+    }
+
+    private void LoadSegments()
+    {
+        var live = new Dictionary<int, int>();
+        foreach (int number in _manifestSegments)
+        {
+            string file = System.IO.Path.Combine(Path, SegmentFormat.FileName(number));
+            if (!File.Exists(file)) throw new CorruptDataException(file, 0, "segment listed in the shard manifest is missing");
+            var reader = SegmentReader.Open(file, number, (key, revision, flags, lsn, block, slot) =>
+            {
+                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_dir, key, out bool exists);
+                if (exists)
+                {
+                    if (entry.Lsn >= lsn) return; // an older version: the highest lsn wins
+                    if (entry.IsPending) _pendingCount--;
+                    live[entry.SegmentNumber]--;
+                }
+                entry = DirectoryEntry.InSegmentSlot(revision, flags, lsn, number, block, slot);
+                if (entry.IsPending) _pendingCount++;
+                CollectionsMarshal.GetValueRefOrAddDefault(live, number, out _)++;
+            });
+            _segments[number] = reader;
+        }
+        foreach (var (number, count) in live) _segments[number].AddLive(count);
+    }
+
+    private void ReplayLogs()
+    {
+        var logs = new List<LogFile>();
+        foreach (int number in _manifestLogs)
+        {
+            string file = System.IO.Path.Combine(Path, LogFile.FileName(number));
+            if (!File.Exists(file)) throw new CorruptDataException(file, 0, "log listed in the shard manifest is missing");
+            var log = LogFile.Open(file, number);
+            logs.Add(log);
+            _logs[number] = log;
+        }
+        _lastLsn = LogRecovery.Replay(logs, _sealedLsn, ApplyRecoveredFrame);
+        if (logs.Count == 0) return;
+        // The writer continues in the last log holding frames; logs before it await sealing, later ones are spares.
+        int active = logs.FindLastIndex(l => l.LastLsn > 0);
+        if (active < 0) active = 0;
+        _rotated.AddRange(logs.Take(active));
+        _active = logs[active];
+        if (active + 1 < logs.Count) _spare = logs[active + 1];
+        var extra = logs.Skip(active + 2).ToList();
+        if (extra.Count > 0) DropLogs(extra);
+    }
+
+    private void ApplyRecoveredFrame(ReadOnlySpan<byte> frame, int size, LogFile log, long offset)
+    {
+        string key = Encoding.UTF8.GetString(LogFrame.KeyBytes(frame));
+        var revision = LogFrame.Revision(frame);
+        if (LogFrame.Kind(frame) == FrameKind.Put)
+            ApplyPut(key, DirectoryEntry.InLog(revision, LogFrame.Flags(frame), LogFrame.Lsn(frame), log.Number, offset, size));
+        else
+            ApplyClearPending(key, revision);
+    }
+
+    /// <summary>Caller holds <see cref="_lock"/> (or is the single-threaded open).</summary>
+    private void ApplyPut(string key, DirectoryEntry entry)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_dir, key, out bool exists);
+        if (exists)
+        {
+            if (slot.IsPending) _pendingCount--;
+            if (slot.InSegment && _segments.TryGetValue(slot.SegmentNumber, out var old)) old.AddLive(-1);
+        }
+        slot = entry;
+        if (entry.IsPending) _pendingCount++;
+    }
+
+    /// <summary>Caller holds <see cref="_lock"/>. Clears Pending only if the revision is still current.</summary>
+    private void ApplyClearPending(string key, Revision revision)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_dir, key);
+        if (Unsafe.IsNullRef(ref slot) || !slot.IsPending || slot.Revision != revision) return;
+        var flags = slot.Flags & ~RecordFlags.Pending;
+        // The segment still says Pending; mark the entry so the next seal persists the change.
+        if (slot.InSegment) flags |= DirectoryEntry.FlagsOverride;
+        slot = slot.WithFlags(flags);
+        _pendingCount--;
+    }
+
+    /// <summary>Removes logs from the manifest and deletes them (empty spares, sealed logs).</summary>
+    private void DropLogs(IReadOnlyList<LogFile> logs)
+    {
+        lock (_manifestLock)
+        {
+            foreach (var log in logs) _manifestLogs.Remove(log.Number);
+            SaveManifest();
+        }
+        RetireLogs(logs);
+    }
+
+    private void RetireLogs(IEnumerable<LogFile> logs)
+    {
+        foreach (var log in logs)
+        {
+            lock (_lock) _logs.Remove(log.Number);
+            log.Retire();
+            File.Delete(log.Path);
+        }
+    }
+
+    /// <summary>Caller holds <see cref="_manifestLock"/>.</summary>
+    private void SaveManifest()
+        => new ShardManifest(_sealedLsn, _nextFileNumber, [.. _manifestSegments], [.. _manifestLogs])
+            .Save(System.IO.Path.Combine(Path, ShardManifest.FileName));
+
+    private int AllocateFileNumber()
+    {
+        lock (_manifestLock) return _nextFileNumber++;
+    }
+
+    /// <summary>Closes every handle (the files stay).</summary>
+    private void CloseFiles()
+    {
+        lock (_lock)
+        {
+            foreach (var segment in _segments.Values) segment.Retire();
+            foreach (var log in _logs.Values) log.Retire();
+            _segments.Clear();
+            _logs.Clear();
+        }
+    }
+}
