@@ -111,7 +111,8 @@ internal sealed partial class Shard
                 ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_dir, key, out bool exists);
                 if (exists)
                 {
-                    if (entry.Lsn >= lsn) return; // an older version: the highest lsn wins
+                    // The highest lsn wins; on a tie (a record re-homed with new flags) the later segment is the newer copy.
+                    if (entry.Lsn > lsn) return;
                     if (entry.IsPending) _pendingCount--;
                     live[entry.SegmentNumber]--;
                 }

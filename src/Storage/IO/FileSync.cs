@@ -17,6 +17,14 @@ internal static partial class FileSync
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(int fd);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private const int ReadOnlyDirectoryFlags = 0x10000; // O_RDONLY | O_DIRECTORY (Linux)
+
     /// <summary>Flushes the file's data (and the metadata needed to read it back) to the device.</summary>
     public static void DataSync(SafeFileHandle handle, string path)
     {
@@ -62,9 +70,19 @@ internal static partial class FileSync
     /// <summary>Makes a rename or create inside <paramref name="directory"/> durable (no-op where unsupported).</summary>
     public static void SyncDirectory(string directory)
     {
-        if (!s_linux && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD()) return;
-        using var dir = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        FullSync(dir, directory);
+        // .NET refuses to open directories as files, so go to libc directly.
+        if (!s_linux) return;
+        int fd = Open(directory, ReadOnlyDirectoryFlags);
+        if (fd < 0) throw new IOException($"Cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (FSync(fd) != 0)
+                throw new IOException($"fsync failed for directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        finally
+        {
+            Close(fd);
+        }
     }
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> atomically: temp file, fsync, rename, fsync dir.</summary>
