@@ -80,6 +80,8 @@ internal sealed partial class Shard
     /// <summary>Truncates the logs' preallocated zeros (close without sealing).</summary>
     private void TruncateLogs()
     {
+        // An unused spare is just preallocated zeros: drop it; the next open prepares a new one when writes come.
+        if (Interlocked.Exchange(ref _spare, null) is { } spare) DropLogs([spare]);
         lock (_lock)
             foreach (var log in _logs.Values) log.TruncateToWritten();
     }
