@@ -51,6 +51,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
                 Name = name,
                 Durability = options.Durability,
                 BlockCacheBytes = options.CacheSizeBytes,
+                LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
             };
             var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
             return new MyNoSqlDb(directory, dbLock, metadata, store);

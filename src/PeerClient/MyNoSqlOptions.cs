@@ -19,4 +19,7 @@ public sealed class MyNoSqlOptions
 
     /// <summary>Interval of the background sync loop (default 5 s).</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Tests and tools only: seal a shard's log into a segment at this size instead of the default.</summary>
+    internal long? LogSealThresholdBytes { get; set; }
 }

@@ -39,7 +39,9 @@ internal static class LogRecovery
                     }
                 }
                 // End of this log: clean (zeros), torn, or corrupt. A later valid frame decides which.
-                if (FindLaterFrame(contents, i, pos + (status == LogFrame.ParseStatus.End ? 0 : 1), expected) is { } found)
+                if (FindLaterFrame(contents, i, pos + (status == LogFrame.ParseStatus.End ? 0 : 1), expected) is { } found &&
+                    // Writes simply continued in the next log after a rotation: not damage.
+                    !(found.Log > i && found.Offset == 0 && found.Lsn == expected))
                 {
                     throw new CorruptDataException(log.Path, pos,
                         $"invalid log frame (expected lsn {expected}) followed by a valid frame with lsn {found.Lsn} in '{logs[found.Log].Path}' at offset {found.Offset}: data in the middle of the log is damaged");

@@ -1,0 +1,57 @@
+// A child process for crash tests: saves records and prints "ACK <id> <rev>" only after each save returned
+// (i.e. is durable). The parent kills it with SIGKILL at a random moment and checks every ACK survived.
+// Usage: worker save <dataDir> <dbName> <workerTasks> <sealThresholdBytes> <idPrefix>
+//        worker hold <dataDir> <dbName>      (opens the database, prints READY, waits for stdin to close)
+using System.Text.Json.Nodes;
+using MyNoSql;
+
+string mode = args[0];
+var options = new MyNoSqlOptions { DataDirectory = args[1] };
+if (mode == "hold")
+{
+    await using var held = await MyNoSqlDb.OpenAsync(args[2], options);
+    Console.WriteLine("READY");
+    Console.Out.Flush();
+    await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+int tasks = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+options.LogSealThresholdBytes = long.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
+await using var db = await MyNoSqlDb.OpenAsync(args[2], options);
+var output = Console.Out;
+var gate = new Lock();
+string prefix = args[5];
+Console.WriteLine("READY");
+var workers = Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
+{
+    var random = new Random(Environment.ProcessId * 31 + t);
+    var revs = new Dictionary<string, string>();
+    for (long n = 0; ; n++)
+    {
+        // Mostly new records, some updates of this task's own records, some batches.
+        if (revs.Count > 0 && random.Next(4) == 0)
+        {
+            var id = revs.Keys.ElementAt(random.Next(revs.Count));
+            var saved = await db.SaveDocAsync(new JsonObject { ["id"] = id, ["rev"] = revs[id], ["n"] = n, ["pad"] = new string('u', random.Next(10, 400)) });
+            revs[id] = (string)saved["rev"]!;
+            lock (gate) output.WriteLine($"ACK {id} {revs[id]}");
+        }
+        else if (random.Next(10) == 0)
+        {
+            var batch = Enumerable.Range(0, 20).Select(i => new JsonObject { ["id"] = $"{prefix}/w{t}/b{n}/{i}", ["n"] = n, ["pad"] = new string('b', random.Next(10, 300)) }).ToList();
+            var saved = await db.SaveDocsAsync(batch);
+            lock (gate) foreach (var s in saved) output.WriteLine($"ACK {(string)s["id"]!} {(string)s["rev"]!}");
+        }
+        else
+        {
+            var id = $"{prefix}/w{t}/r{n}";
+            var saved = await db.SaveDocAsync(new JsonObject { ["id"] = id, ["n"] = n, ["pad"] = new string('x', random.Next(10, 600)) });
+            revs[id] = (string)saved["rev"]!;
+            if (revs.Count > 200) revs.Remove(revs.Keys.First());
+            lock (gate) output.WriteLine($"ACK {id} {revs[id]}");
+        }
+    }
+})).ToArray();
+await Task.WhenAll(workers);
+return 0;

@@ -1,0 +1,17 @@
+namespace MyNoSql.PeerClient.Tests;
+
+/// <summary>A temporary data directory removed at dispose.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mynosql-tests", Guid.NewGuid().ToString("N"));
+
+    public MyNoSqlOptions Options(DurabilityMode durability = DurabilityMode.Durable) =>
+        new() { DataDirectory = Path, Durability = durability };
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
