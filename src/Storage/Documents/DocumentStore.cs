@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MyNoSql.Storage.Engine;
+using MyNoSql.Storage.Mirror;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -26,12 +27,46 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>The underlying engine.</summary>
     public RecordStore Records { get; }
 
-    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, CancellationToken cancellationToken = default)
+    /// <summary>The local revision index (mirrors: anti-entropy digests), or null when not tracked.</summary>
+    public LocalIndex? Index { get; private set; }
+
+    /// <summary>Opens the database's engine. <paramref name="trackIndex"/> keeps a <see cref="LocalIndex"/>
+    /// (built from the directory at open; costs RAM per record, so only mirrors use it).</summary>
+    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize,
+        CancellationToken cancellationToken = default, bool trackIndex = false)
     {
         DatabaseName.Validate(name);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocumentSize);
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
-        return new DocumentStore(name, records, maxDocumentSize);
+        var store = new DocumentStore(name, records, maxDocumentSize);
+        if (trackIndex)
+        {
+            try
+            {
+                await store.BuildIndexAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await records.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        return store;
+    }
+
+    private async ValueTask BuildIndexAsync(CancellationToken cancellationToken)
+    {
+        var index = new LocalIndex();
+        foreach (var header in Records.List())
+        {
+            // Only records with conflicts need their leaves read; the header alone describes the rest.
+            if ((header.Flags & RecordFlags.HasConflicts) != 0 &&
+                await ReadRecordAsync(header.Key, cancellationToken).ConfigureAwait(false) is { } record)
+                index.Apply(record);
+            else
+                index.Apply(header.Key, header.Revision, (header.Flags & RecordFlags.Deleted) != 0);
+        }
+        Index = index;
     }
 
     /// <summary>savedoc for a local write: the result is pending (in the outbox) until a mirror acknowledges it.</summary>
@@ -44,7 +79,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body);
             if (outcome.Changed)
-                await Records.WriteAsync(ToStored(outcome.Record, RecordFlags.Pending), cancellationToken).ConfigureAwait(false);
+                await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
         }
     }
@@ -74,7 +109,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             var outcome = DocumentRules.Delete(Name, current, id, rev);
-            await Records.WriteAsync(ToStored(outcome.Record, RecordFlags.Pending), cancellationToken).ConfigureAwait(false);
+            await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return outcome.Leaf.Rev;
         }
     }
@@ -91,17 +126,35 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>Applies a replicated revision (with ancestry). <paramref name="pending"/> marks it for the outbox.</summary>
     public async ValueTask<MergeResult> MergeAsync(string id, RevisionLeaf incoming, bool pending, CancellationToken cancellationToken = default)
     {
+        var (result, _) = await MergeLeavesAsync(id, [incoming], pending, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Applies every leaf of a record received from another replica in one write. Returns the strongest result
+    /// (Conflict over Accepted over AlreadyKnown) and the record now stored.
+    /// </summary>
+    public async ValueTask<(MergeResult Result, DocumentRecord? Stored)> MergeLeavesAsync(string id, IReadOnlyList<RevisionLeaf> incoming, bool pending, CancellationToken cancellationToken = default)
+    {
         DocumentId.Validate(id);
         using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            var outcome = DocumentRules.Merge(current, id, incoming);
-            if (outcome.Result != MergeResult.AlreadyKnown)
+            var record = current;
+            var result = MergeResult.AlreadyKnown;
+            foreach (var leaf in incoming)
+            {
+                var outcome = DocumentRules.Merge(record, id, leaf);
+                record = outcome.Record;
+                if (outcome.Result == MergeResult.Conflict || (outcome.Result == MergeResult.Accepted && result == MergeResult.AlreadyKnown))
+                    result = outcome.Result;
+            }
+            if (result != MergeResult.AlreadyKnown)
             {
                 var keep = Records.TryGetHeader(id, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
-                await Records.WriteAsync(ToStored(outcome.Record, keep | (pending ? RecordFlags.Pending : RecordFlags.None)), cancellationToken).ConfigureAwait(false);
+                await PersistAsync(record!, keep | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
             }
-            return outcome.Result;
+            return (result, record);
         }
     }
 
@@ -132,6 +185,12 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Records.DisposeAsync();
+
+    private async ValueTask PersistAsync(DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken)
+    {
+        await Records.WriteAsync(ToStored(record, extra), cancellationToken).ConfigureAwait(false);
+        Index?.Apply(record);
+    }
 
     internal static StoredRecord ToStored(DocumentRecord record, RecordFlags extra)
     {

@@ -18,6 +18,7 @@ internal sealed class IndexSegment
 
     private readonly Dictionary<string, IndexEntry> _byId = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, string> _bySequence = [];
+    private readonly Dictionary<string, UInt128> _hashes = new(StringComparer.Ordinal);
     private UInt128 _digest;
 
     /// <summary>Sequence of the latest change (0 when empty).</summary>
@@ -41,19 +42,25 @@ internal sealed class IndexSegment
 
     public bool TryGet(string id, out IndexEntry entry) => _byId.TryGetValue(id, out entry);
 
-    /// <summary>Records <paramref name="rev"/> as the winner of <paramref name="id"/>; returns false when it already was.</summary>
-    public bool Apply(string id, Revision rev, bool deleted)
+    /// <summary>
+    /// Records <paramref name="rev"/> as the winner of <paramref name="id"/>; returns false when nothing changed.
+    /// <paramref name="state"/> summarises every leaf (conflicts included) so digests also differ when only a loser is
+    /// missing; <c>default</c> means "the winner alone".
+    /// </summary>
+    public bool Apply(string id, Revision rev, bool deleted, UInt128 state = default)
     {
+        var hash = EntryHash(id, rev, deleted) ^ state;
         if (_byId.TryGetValue(id, out var old))
         {
-            if (old.Rev == rev && old.Deleted == deleted) return false;
+            if (old.Rev == rev && old.Deleted == deleted && _hashes[id] == hash) return false;
             _bySequence.Remove(old.Sequence);
-            _digest ^= EntryHash(id, old.Rev, old.Deleted);
+            _digest ^= _hashes[id];
         }
         long seq = ++Sequence;
         _byId[id] = new IndexEntry(id, rev, deleted, seq);
+        _hashes[id] = hash;
         _bySequence[seq] = id;
-        _digest ^= EntryHash(id, rev, deleted);
+        _digest ^= hash;
         return true;
     }
 
@@ -71,6 +78,9 @@ internal sealed class IndexSegment
     }
 
     public IEnumerable<IndexEntry> Entries => _byId.Values;
+
+    /// <summary>The digest contribution of one id (equal on two replicas exactly when they hold the same leaves).</summary>
+    public UInt128 EntryDigest(string id) => _hashes.TryGetValue(id, out var h) ? h : default;
 
     private static UInt128 EntryHash(string id, Revision rev, bool deleted)
     {
