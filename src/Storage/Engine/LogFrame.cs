@@ -90,9 +90,5 @@ internal static class LogFrame
     public static Revision Revision(ReadOnlySpan<byte> frame)
         => Documents.Revision.ReadFrom(frame[(20 + BinaryPrimitives.ReadUInt16LittleEndian(frame[18..]))..]);
 
-    public static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame, int size)
-    {
-        int start = FixedSize + BinaryPrimitives.ReadUInt16LittleEndian(frame[18..]);
-        return frame[start..size];
-    }
+    public static int PayloadStart(ReadOnlySpan<byte> frame) => FixedSize + BinaryPrimitives.ReadUInt16LittleEndian(frame[18..]);
 }

@@ -70,6 +70,24 @@ internal sealed class SegmentReader
         if (Interlocked.Exchange(ref _retired, 1) == 0) Release();
     }
 
+    /// <summary>Record count from the footer alone (presizes the directory before the indexes load); 0 if unreadable.</summary>
+    public static int PeekRecordCount(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            long length = RandomAccess.GetLength(handle);
+            if (length < SegmentFormat.HeaderSize + SegmentFormat.FooterSize) return 0;
+            Span<byte> footer = stackalloc byte[SegmentFormat.FooterSize];
+            ReadExactly(handle, footer, length - SegmentFormat.FooterSize, path);
+            return SegmentFormat.ReadFooter(footer, path, length - SegmentFormat.FooterSize, length).RecordCount;
+        }
+        catch (Exception e) when (e is IOException or CorruptDataException)
+        {
+            return 0; // Open reports it properly
+        }
+    }
+
     public static SegmentReader Open(string path, int number, SegmentIndexVisitor visitor)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);

@@ -24,7 +24,8 @@ internal sealed partial class Shard
                 LogFile? log;
                 lock (shard._lock) shard._logs.TryGetValue((int)entry.File, out log);
                 if (log is null) throw new InvalidOperationException($"Log {entry.File} of '{shard.Path}' vanished during compaction.");
-                payload = ReadLogPayload(log, entry, key);
+                var (frame, start, length) = ReadLogPayload(log, entry, key);
+                payload = frame.AsSpan(start, length);
                 return true;
             }
             int segmentNumber = entry.SegmentNumber;

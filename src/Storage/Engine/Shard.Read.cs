@@ -51,7 +51,8 @@ internal sealed partial class Shard
             {
                 try
                 {
-                    return new StoredRecord(key, entry.Revision, entry.Flags, ReadLogPayload(log, entry, key).ToArray());
+                    var (frame, start, length) = ReadLogPayload(log, entry, key);
+                    return new StoredRecord(key, entry.Revision, entry.Flags, new ReadOnlyMemory<byte>(frame, start, length));
                 }
                 finally
                 {
@@ -65,7 +66,7 @@ internal sealed partial class Shard
     }
 
     /// <summary>Reads and verifies one frame; the caller holds a reference on <paramref name="log"/>.</summary>
-    private static ReadOnlySpan<byte> ReadLogPayload(LogFile log, in DirectoryEntry entry, string? expectedKey)
+    private static (byte[] Frame, int Start, int Length) ReadLogPayload(LogFile log, in DirectoryEntry entry, string? expectedKey)
     {
         var frame = new byte[entry.Length];
         log.ReadExactly(frame, entry.Position);
@@ -73,7 +74,8 @@ internal sealed partial class Shard
             throw new CorruptDataException(log.Path, entry.Position, "log frame checksum mismatch");
         if (expectedKey is not null && !Encoding.UTF8.GetString(LogFrame.KeyBytes(frame)).Equals(expectedKey, StringComparison.Ordinal))
             throw new CorruptDataException(log.Path, entry.Position, $"log frame holds another key than '{expectedKey}'");
-        return LogFrame.Payload(frame, size);
+        int start = LogFrame.PayloadStart(frame);
+        return (frame, start, size - start);
     }
 
     /// <summary>Headers with the prefix, unsorted (the store merges and sorts across shards).</summary>

@@ -74,15 +74,12 @@ internal sealed partial class Shard
 
     private static int EstimateCapacity(string path, ShardManifest manifest)
     {
-        // Presizing avoids the dictionary's doubling slack with a million keys; segment files are ~40 B per record at
-        // least, so this over-estimates rather than under-estimates. Capped for pathological sizes.
-        long bytes = 0;
+        // Presizing avoids the dictionary's doubling slack (tens of MB with a million keys). Duplicates across
+        // segments over-count a little; rewrites keep that below 2×.
+        long records = 0;
         foreach (int s in manifest.Segments)
-        {
-            var info = new FileInfo(System.IO.Path.Combine(path, SegmentFormat.FileName(s)));
-            if (info.Exists) bytes += info.Length;
-        }
-        return (int)Math.Min(bytes / 40, 8_000_000);
+            records += SegmentReader.PeekRecordCount(System.IO.Path.Combine(path, SegmentFormat.FileName(s)));
+        return (int)Math.Min(records, 16_000_000);
     }
 
     private static void DeleteLeftovers(string path, ShardManifest manifest)
