@@ -3,7 +3,7 @@ using MyNoSql.Storage.Documents;
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>What the committer must apply to the directory for one frame once it is written.</summary>
-internal readonly record struct FrameInfo(string Key, Revision Revision, RecordFlags Flags, FrameKind Kind, int Size);
+internal readonly record struct FrameInfo(Revision Revision, RecordFlags Flags, FrameKind Kind, int Size);
 
 /// <summary>
 /// Work for a shard's committer: encoded frames (one caller's write or batch, contiguous in a pooled buffer whose

@@ -31,7 +31,7 @@ internal sealed partial class RecordStore
             var r = records[i];
             var flags = r.Flags & StorableFlags;
             int size = LogFrame.Encode(buffer.AsSpan(offset), FrameKind.Put, flags, r.Key, r.Revision, r.Payload.Span);
-            frames[i] = new FrameInfo(r.Key, r.Revision, flags, FrameKind.Put, size);
+            frames[i] = new FrameInfo(r.Revision, flags, FrameKind.Put, size);
             offset += size;
         }
         return new CommitRequest(buffer, offset, frames);
@@ -48,7 +48,7 @@ internal sealed partial class RecordStore
         {
             var (key, revision) = acknowledged[i];
             int size = LogFrame.Encode(buffer.AsSpan(offset), FrameKind.ClearPending, RecordFlags.None, key, revision, default);
-            frames[i] = new FrameInfo(key, revision, RecordFlags.None, FrameKind.ClearPending, size);
+            frames[i] = new FrameInfo(revision, RecordFlags.None, FrameKind.ClearPending, size);
             offset += size;
         }
         return new CommitRequest(buffer, offset, frames);
@@ -57,7 +57,7 @@ internal sealed partial class RecordStore
     private static int CheckKey(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        int bytes = Encoding.UTF8.GetByteCount(key);
+        int bytes = Utf8Key.Strict.GetByteCount(key); // throws for lone surrogates
         if (bytes > LogFrame.MaxKeyBytes)
             throw new ArgumentException($"Key '{key[..64]}…' is {bytes} UTF-8 bytes; the limit is {LogFrame.MaxKeyBytes}.", nameof(key));
         return bytes;

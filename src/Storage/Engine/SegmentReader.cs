@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.IO;
@@ -9,7 +8,7 @@ using MyNoSql.Storage.IO;
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>Receives one record of a segment index while the segment opens.</summary>
-internal delegate void SegmentIndexVisitor(string key, Revision revision, RecordFlags flags, ulong lsn, int block, int slot);
+internal delegate void SegmentIndexVisitor(ReadOnlySpan<byte> key, Revision revision, RecordFlags flags, ulong lsn, int block, int slot);
 
 /// <summary>
 /// An open segment file. Opening reads only the footer and the Brotli index (no block is decompressed); blocks are
@@ -159,7 +158,7 @@ internal sealed class SegmentReader
                 throw Bad($"location of record {i}");
             if (delta != 0) { block += (int)delta; slot = 0; }
             if ((uint)block >= (uint)footer.BlockCount) throw Bad($"block {block} of record {i}");
-            visitor(Encoding.UTF8.GetString(key, 0, keyLength), revision, flags, lsn, block, slot);
+            visitor(key.AsSpan(0, keyLength), revision, flags, lsn, block, slot);
             slot++;
         }
         return offsets;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Text;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.IO;
 
@@ -23,7 +22,8 @@ internal sealed class SegmentWriter : IDisposable
     private readonly List<int> _slotLengths = [];
     private readonly List<long> _blockSizes = [];
     private readonly MemoryStream _compressed = new();
-    private byte[] _previousKey = [];
+    private byte[] _previousKey = new byte[256];
+    private int _previousKeyLength;
     private int _recordCount;
     private int _lastIndexedBlock;
     private bool _finished;
@@ -42,7 +42,7 @@ internal sealed class SegmentWriter : IDisposable
     public int RecordCount => _recordCount;
 
     /// <summary>Adds a record; returns its block and slot.</summary>
-    public (int Block, int Slot) Add(string key, Revision revision, RecordFlags flags, ulong lsn, ReadOnlySpan<byte> payload)
+    public (int Block, int Slot) Add(ReadOnlySpan<byte> key, Revision revision, RecordFlags flags, ulong lsn, ReadOnlySpan<byte> payload)
     {
         if (_slotLengths.Count > 0 && _payloads.WrittenCount + payload.Length > _options.BlockSize)
             FlushBlock();
@@ -55,13 +55,12 @@ internal sealed class SegmentWriter : IDisposable
         return (block, slot);
     }
 
-    private void AppendIndex(string key, Revision revision, RecordFlags flags, ulong lsn, int block)
+    private void AppendIndex(ReadOnlySpan<byte> keyBytes, Revision revision, RecordFlags flags, ulong lsn, int block)
     {
-        byte[] keyBytes = Encoding.UTF8.GetBytes(key);
-        int shared = keyBytes.AsSpan().CommonPrefixLength(_previousKey);
+        int shared = keyBytes.CommonPrefixLength(_previousKey.AsSpan(0, _previousKeyLength));
         VarInt.Write(_index, (ulong)shared);
         VarInt.Write(_index, (ulong)(keyBytes.Length - shared));
-        _index.Write(keyBytes.AsSpan(shared));
+        _index.Write(keyBytes[shared..]);
         VarInt.Write(_index, (ulong)(uint)revision.Generation);
         Span<byte> rev = stackalloc byte[Revision.EncodedSize];
         revision.WriteTo(rev);
@@ -71,7 +70,9 @@ internal sealed class SegmentWriter : IDisposable
         VarInt.Write(_index, lsn);
         VarInt.Write(_index, (ulong)(block - _lastIndexedBlock));
         _lastIndexedBlock = block;
-        _previousKey = keyBytes;
+        if (_previousKey.Length < keyBytes.Length) _previousKey = new byte[Math.Max(keyBytes.Length, 2 * _previousKey.Length)];
+        keyBytes.CopyTo(_previousKey);
+        _previousKeyLength = keyBytes.Length;
     }
 
     private void FlushBlock()

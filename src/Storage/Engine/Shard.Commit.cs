@@ -160,14 +160,17 @@ internal sealed partial class Shard
         {
             foreach (var request in batch)
             {
+                int position = 0;
                 foreach (var frame in request.Frames)
                 {
                     lsn++;
+                    var key = LogFrame.KeyBytes(request.Buffer.AsSpan(position, frame.Size));
                     if (frame.Kind == FrameKind.Put)
-                        ApplyPut(frame.Key, DirectoryEntry.InLog(frame.Revision, frame.Flags, lsn, log.Number, offset, frame.Size));
+                        ApplyPut(key, DirectoryEntry.InLog(frame.Revision, frame.Flags, lsn, log.Number, offset, frame.Size));
                     else
-                        ApplyClearPending(frame.Key, frame.Revision);
+                        ApplyClearPending(key, frame.Revision);
                     offset += frame.Size;
+                    position += frame.Size;
                 }
             }
             log.WriteOffset = offset;

@@ -16,7 +16,7 @@ internal sealed partial class Shard
 
         /// <summary>Reads the payload; false when its segment block is corrupt (the entry then stays where it is).
         /// Log read failures throw: sealing must never drop a log it could not copy.</summary>
-        public bool TryRead(string key, in DirectoryEntry entry, out ReadOnlySpan<byte> payload)
+        public bool TryRead(in DirectoryEntry entry, out ReadOnlySpan<byte> payload)
         {
             payload = default;
             if (!entry.InSegment)
@@ -24,7 +24,7 @@ internal sealed partial class Shard
                 LogFile? log;
                 lock (shard._lock) shard._logs.TryGetValue((int)entry.File, out log);
                 if (log is null) throw new InvalidOperationException($"Log {entry.File} of '{shard.Path}' vanished during compaction.");
-                var (frame, start, length) = ReadLogPayload(log, entry, key);
+                var (frame, start, length) = ReadLogPayload(log, entry);
                 payload = frame.AsSpan(start, length);
                 return true;
             }

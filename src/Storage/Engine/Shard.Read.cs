@@ -1,4 +1,3 @@
-using System.Text;
 using MyNoSql.Storage.Documents;
 
 namespace MyNoSql.Storage.Engine;
@@ -8,16 +7,32 @@ internal sealed partial class Shard
 {
     public bool TryGetHeader(string key, out RecordHeader header)
     {
-        lock (_lock)
+        if (TryGetEntry(key, out var entry))
         {
-            if (_dir.TryGetValue(key, out var entry))
-            {
-                header = new RecordHeader(key, entry.Revision, entry.Flags);
-                return true;
-            }
+            header = new RecordHeader(key, entry.Revision, entry.Flags);
+            return true;
         }
         header = default;
         return false;
+    }
+
+    private bool TryGetEntry(string key, out DirectoryEntry entry)
+    {
+        Span<byte> scratch = stackalloc byte[512];
+        var bytes = Utf8Key.Encode(key, scratch, out byte[]? rented);
+        try
+        {
+            lock (_lock)
+            {
+                int index = _dir.Find(bytes);
+                entry = index >= 0 ? _dir.EntryAt(index) : default;
+                return index >= 0;
+            }
+        }
+        finally
+        {
+            Utf8Key.Return(rented);
+        }
     }
 
     public StoredRecord? Read(string key)
@@ -26,12 +41,11 @@ internal sealed partial class Shard
         // the new location.
         for (int attempt = 0; ; attempt++)
         {
-            DirectoryEntry entry;
+            if (!TryGetEntry(key, out var entry)) return null;
             SegmentReader? segment = null;
             LogFile? log = null;
             lock (_lock)
             {
-                if (!_dir.TryGetValue(key, out entry)) return null;
                 if (entry.InSegment) _segments.TryGetValue(entry.SegmentNumber, out segment);
                 else _logs.TryGetValue((int)entry.File, out log);
             }
@@ -51,7 +65,7 @@ internal sealed partial class Shard
             {
                 try
                 {
-                    var (frame, start, length) = ReadLogPayload(log, entry, key);
+                    var (frame, start, length) = ReadLogPayload(log, entry);
                     return new StoredRecord(key, entry.Revision, entry.Flags, new ReadOnlyMemory<byte>(frame, start, length));
                 }
                 finally
@@ -66,14 +80,12 @@ internal sealed partial class Shard
     }
 
     /// <summary>Reads and verifies one frame; the caller holds a reference on <paramref name="log"/>.</summary>
-    private static (byte[] Frame, int Start, int Length) ReadLogPayload(LogFile log, in DirectoryEntry entry, string? expectedKey)
+    private static (byte[] Frame, int Start, int Length) ReadLogPayload(LogFile log, in DirectoryEntry entry)
     {
         var frame = new byte[entry.Length];
         log.ReadExactly(frame, entry.Position);
-        if (LogFrame.TryParse(frame, out int size) != LogFrame.ParseStatus.Ok || size != entry.Length)
+        if (LogFrame.TryParse(frame, out int size) != LogFrame.ParseStatus.Ok || size != entry.Length || LogFrame.Lsn(frame) != entry.Lsn)
             throw new CorruptDataException(log.Path, entry.Position, "log frame checksum mismatch");
-        if (expectedKey is not null && !Encoding.UTF8.GetString(LogFrame.KeyBytes(frame)).Equals(expectedKey, StringComparison.Ordinal))
-            throw new CorruptDataException(log.Path, entry.Position, $"log frame holds another key than '{expectedKey}'");
         int start = LogFrame.PayloadStart(frame);
         return (frame, start, size - start);
     }
@@ -81,11 +93,16 @@ internal sealed partial class Shard
     /// <summary>Headers with the prefix, unsorted (the store merges and sorts across shards).</summary>
     public void CollectHeaders(string prefix, List<RecordHeader> into)
     {
+        byte[] prefixBytes = Utf8Key.Strict.GetBytes(prefix);
         lock (_lock)
         {
-            foreach (var (key, entry) in _dir)
-                if (key.StartsWith(prefix, StringComparison.Ordinal))
-                    into.Add(new RecordHeader(key, entry.Revision, entry.Flags));
+            for (int i = 0; i < _dir.Count; i++)
+            {
+                var key = _dir.KeyAt(i);
+                if (!key.StartsWith(prefixBytes)) continue;
+                ref var entry = ref _dir.EntryAt(i);
+                into.Add(new RecordHeader(Utf8Key.Decode(key), entry.Revision, entry.Flags));
+            }
         }
     }
 
@@ -94,14 +111,15 @@ internal sealed partial class Shard
         lock (_lock)
         {
             if (_pendingCount == 0) return;
-            foreach (var (key, entry) in _dir)
-                if (entry.IsPending) into.Add(new RecordHeader(key, entry.Revision, entry.Flags));
+            for (int i = 0; i < _dir.Count; i++)
+            {
+                ref var entry = ref _dir.EntryAt(i);
+                if (entry.IsPending) into.Add(new RecordHeader(Utf8Key.Decode(_dir.KeyAt(i)), entry.Revision, entry.Flags));
+            }
         }
     }
 
     /// <summary>True when the key's current revision is <paramref name="revision"/> and still pending.</summary>
     public bool IsPendingAt(string key, Revision revision)
-    {
-        lock (_lock) return _dir.TryGetValue(key, out var entry) && entry.IsPending && entry.Revision == revision;
-    }
+        => TryGetEntry(key, out var entry) && entry.IsPending && entry.Revision == revision;
 }

@@ -92,12 +92,14 @@ internal sealed partial class Shard
         lock (_lock) logs = [.. _rotated];
         if (logs.Count == 0) return;
         var numbers = logs.Select(l => l.Number).ToHashSet();
-        var snapshot = new List<KeyValuePair<string, DirectoryEntry>>();
+        var snapshot = new List<(int Slot, DirectoryEntry Entry)>();
         lock (_lock)
         {
-            foreach (var pair in _dir)
-                if (pair.Value.HasOverride || (!pair.Value.InSegment && numbers.Contains((int)pair.Value.File)))
-                    snapshot.Add(pair);
+            for (int i = 0; i < _dir.Count; i++)
+            {
+                ref var entry = ref _dir.EntryAt(i);
+                if (entry.HasOverride || (!entry.InSegment && numbers.Contains((int)entry.File))) snapshot.Add((i, entry));
+            }
         }
         ulong sealedLsn = Math.Max(_sealedLsn, logs.Max(l => l.LastLsn));
         WriteSegmentAndSwap(snapshot, logs, [], sealedLsn, cancellationToken);
@@ -119,12 +121,14 @@ internal sealed partial class Shard
         }
         if (candidates.Count == 0) return;
         var numbers = candidates.Select(s => s.Number).ToHashSet();
-        var snapshot = new List<KeyValuePair<string, DirectoryEntry>>();
+        var snapshot = new List<(int Slot, DirectoryEntry Entry)>();
         lock (_lock)
         {
-            foreach (var pair in _dir)
-                if (pair.Value.InSegment && numbers.Contains(pair.Value.SegmentNumber))
-                    snapshot.Add(pair);
+            for (int i = 0; i < _dir.Count; i++)
+            {
+                ref var entry = ref _dir.EntryAt(i);
+                if (entry.InSegment && numbers.Contains(entry.SegmentNumber)) snapshot.Add((i, entry));
+            }
         }
         WriteSegmentAndSwap(snapshot, [], candidates, _sealedLsn, cancellationToken);
         Interlocked.Increment(ref _rewrites);
@@ -136,10 +140,11 @@ internal sealed partial class Shard
     /// Writes the snapshot's records into a new segment, commits the manifest (new segment in; sealed logs and
     /// replaced segments out), repoints unchanged entries and retires the replaced segments.
     /// </summary>
-    private void WriteSegmentAndSwap(List<KeyValuePair<string, DirectoryEntry>> snapshot, IReadOnlyList<LogFile> sealedLogs,
+    private void WriteSegmentAndSwap(List<(int Slot, DirectoryEntry Entry)> snapshot, IReadOnlyList<LogFile> sealedLogs,
         IReadOnlyList<SegmentReader> replaced, ulong sealedLsn, CancellationToken cancellationToken)
     {
-        snapshot.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        // Key bytes of existing slots are immutable and readable without the lock.
+        snapshot.Sort((a, b) => _dir.KeyAt(a.Slot).SequenceCompareTo(_dir.KeyAt(b.Slot)));
         SegmentReader? created = null;
         var source = new CompactionSource(this);
         var written = new List<(int Index, int Block, int Slot)>(snapshot.Count);
@@ -152,9 +157,9 @@ internal sealed partial class Shard
                 for (int i = 0; i < snapshot.Count; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var (key, entry) = snapshot[i];
-                    if (!source.TryRead(key, entry, out var payload)) continue; // unreadable block: the entry stays put
-                    var (block, slot) = writer.Add(key, entry.Revision, entry.Flags, entry.Lsn, payload);
+                    var (index, entry) = snapshot[i];
+                    if (!source.TryRead(entry, out var payload)) continue; // unreadable block: the entry stays put
+                    var (block, slot) = writer.Add(_dir.KeyAt(index), entry.Revision, entry.Flags, entry.Lsn, payload);
                     written.Add((i, block, slot));
                 }
                 if (written.Count > 0) writer.Finish();
@@ -179,13 +184,15 @@ internal sealed partial class Shard
                 _segments[created.Number] = created;
                 foreach (var (i, block, slot) in written)
                 {
-                    var (key, old) = snapshot[i];
-                    if (!_dir.TryGetValue(key, out var current) || !current.SameLocation(old)) continue; // rewritten meanwhile
+                    var (index, old) = snapshot[i];
+                    ref var current = ref _dir.EntryAt(index);
+                    if (!current.SameLocation(old)) continue; // rewritten meanwhile: keeps its newer location
                     var flags = current.Flags;
                     if (flags != old.Flags) flags |= DirectoryEntry.FlagsOverride; // changed after the snapshot
-                    _dir[key] = DirectoryEntry.InSegmentSlot(current.Revision, flags, current.Lsn, created.Number, block, slot);
+                    var previous = current;
+                    current = DirectoryEntry.InSegmentSlot(previous.Revision, flags, previous.Lsn, created.Number, block, slot);
                     created.AddLive(1);
-                    if (current.InSegment && _segments.TryGetValue(current.SegmentNumber, out var from)) from.AddLive(-1);
+                    if (previous.InSegment && _segments.TryGetValue(previous.SegmentNumber, out var from)) from.AddLive(-1);
                 }
             }
             foreach (var segment in replaced) _segments.Remove(segment.Number);

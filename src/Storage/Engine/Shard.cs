@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Threading.Channels;
 using MyNoSql.Storage.Documents;
 
@@ -14,7 +12,7 @@ internal sealed partial class Shard
 {
     private readonly object _lock = new();          // _dir, _segments, _logs, _rotated, _pendingCount
     private readonly object _manifestLock = new();  // manifest lists and file numbering
-    private readonly Dictionary<string, DirectoryEntry> _dir;
+    private readonly KeyDirectory _dir;
     private readonly Dictionary<int, SegmentReader> _segments = [];
     private readonly Dictionary<int, LogFile> _logs = [];
     private readonly List<LogFile> _rotated = [];
@@ -38,7 +36,7 @@ internal sealed partial class Shard
         _nextFileNumber = manifest.NextFileNumber;
         _manifestSegments = [.. manifest.Segments];
         _manifestLogs = [.. manifest.Logs];
-        _dir = new Dictionary<string, DirectoryEntry>(capacity, StringComparer.Ordinal);
+        _dir = new KeyDirectory(capacity);
         _queue = Channel.CreateUnbounded<CommitRequest>(new UnboundedChannelOptions { SingleReader = true });
     }
 
@@ -105,8 +103,8 @@ internal sealed partial class Shard
             if (!File.Exists(file)) throw new CorruptDataException(file, 0, "segment listed in the shard manifest is missing");
             var reader = SegmentReader.Open(file, number, (key, revision, flags, lsn, block, slot) =>
             {
-                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_dir, key, out bool exists);
-                if (exists)
+                ref var entry = ref _dir.EntryAt(_dir.FindOrAdd(key, out bool added));
+                if (!added)
                 {
                     // The highest lsn wins; on a tie (a record re-homed with new flags) the later segment is the newer copy.
                     if (entry.Lsn > lsn) return;
@@ -147,19 +145,18 @@ internal sealed partial class Shard
 
     private void ApplyRecoveredFrame(ReadOnlySpan<byte> frame, int size, LogFile log, long offset)
     {
-        string key = Encoding.UTF8.GetString(LogFrame.KeyBytes(frame));
         var revision = LogFrame.Revision(frame);
         if (LogFrame.Kind(frame) == FrameKind.Put)
-            ApplyPut(key, DirectoryEntry.InLog(revision, LogFrame.Flags(frame), LogFrame.Lsn(frame), log.Number, offset, size));
+            ApplyPut(LogFrame.KeyBytes(frame), DirectoryEntry.InLog(revision, LogFrame.Flags(frame), LogFrame.Lsn(frame), log.Number, offset, size));
         else
-            ApplyClearPending(key, revision);
+            ApplyClearPending(LogFrame.KeyBytes(frame), revision);
     }
 
     /// <summary>Caller holds <see cref="_lock"/> (or is the single-threaded open).</summary>
-    private void ApplyPut(string key, DirectoryEntry entry)
+    private void ApplyPut(ReadOnlySpan<byte> key, DirectoryEntry entry)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_dir, key, out bool exists);
-        if (exists)
+        ref var slot = ref _dir.EntryAt(_dir.FindOrAdd(key, out bool added));
+        if (!added)
         {
             if (slot.IsPending) _pendingCount--;
             if (slot.InSegment && _segments.TryGetValue(slot.SegmentNumber, out var old)) old.AddLive(-1);
@@ -169,10 +166,12 @@ internal sealed partial class Shard
     }
 
     /// <summary>Caller holds <see cref="_lock"/>. Clears Pending only if the revision is still current.</summary>
-    private void ApplyClearPending(string key, Revision revision)
+    private void ApplyClearPending(ReadOnlySpan<byte> key, Revision revision)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_dir, key);
-        if (Unsafe.IsNullRef(ref slot) || !slot.IsPending || slot.Revision != revision) return;
+        int index = _dir.Find(key);
+        if (index < 0) return;
+        ref var slot = ref _dir.EntryAt(index);
+        if (!slot.IsPending || slot.Revision != revision) return;
         var flags = slot.Flags & ~RecordFlags.Pending;
         // The segment still says Pending; mark the entry so the next seal persists the change.
         if (slot.InSegment) flags |= DirectoryEntry.FlagsOverride;

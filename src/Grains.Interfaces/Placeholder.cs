@@ -1,3 +1,0 @@
-namespace MyNoSql.Grains.Interfaces;
-
-internal static class AssemblyMarker;
