@@ -22,7 +22,7 @@ internal static class LogFrame
     public const int FixedSize = PrefixSize + 8 + 1 + 1 + 2 + Documents.Revision.EncodedSize;
     public const int MaxKeyBytes = ushort.MaxValue;
     /// <summary>Sanity bound used by recovery to reject absurd lengths quickly.</summary>
-    public const int MaxFrameBytes = 256 << 20;
+    public const int MaxFrameBytes = (256 << 20) - 64;   // so a whole frame fits the directory's 28-bit length
 
     public static int SizeOf(int keyBytes, int payloadBytes) => FixedSize + keyBytes + payloadBytes;
 

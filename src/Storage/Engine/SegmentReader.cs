@@ -104,14 +104,24 @@ internal sealed class SegmentReader
             ReadExactly(handle, footerBytes, footerOffset, path);
             var footer = SegmentFormat.ReadFooter(footerBytes, path, footerOffset, length);
 
-            byte[] compressed = new byte[footer.IndexLength];
-            ReadExactly(handle, compressed, footer.IndexOffset, path);
-            if (Crc.Compute(compressed) != footer.IndexCrc)
+            var section = new FileRangeStream(handle, footer.IndexOffset, footer.IndexLength);
+            long[] offsets;
+            try
+            {
+                using var brotli = new BrotliStream(section, CompressionMode.Decompress, leaveOpen: true);
+                var reader = new IndexReader(brotli);
+                offsets = ParseIndex(reader, footer, path, visitor);
+                if (reader.Consumed != footer.IndexRawLength || !reader.AtEnd)
+                    throw new CorruptDataException(path, footer.IndexOffset, "segment index length mismatch");
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException && e is not CorruptDataException)
+            {
+                throw new CorruptDataException(path, footer.IndexOffset, "segment index does not decompress", e);
+            }
+            // Streamed: the crc is known only at the end. A mismatch fails the whole open, so the entries already
+            // handed to the visitor are never used.
+            if (section.Position != footer.IndexLength || section.Crc != footer.IndexCrc)
                 throw new CorruptDataException(path, footer.IndexOffset, "segment index checksum mismatch");
-            byte[] raw = new byte[footer.IndexRawLength];
-            if (!BrotliDecoder.TryDecompress(compressed, raw, out int written) || written != raw.Length)
-                throw new CorruptDataException(path, footer.IndexOffset, "segment index does not decompress");
-            var offsets = ParseIndex(raw, footer, path, visitor);
             if (offsets[^1] != footer.IndexOffset)
                 throw new CorruptDataException(path, footer.IndexOffset, "segment block table does not match the index offset");
             return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length);
@@ -123,39 +133,49 @@ internal sealed class SegmentReader
         }
     }
 
-    private static long[] ParseIndex(byte[] raw, SegmentFormat.Footer footer, string path, SegmentIndexVisitor visitor)
+    // Upper bound of one encoded index record: varints, a key of at most 65,535 bytes, hash, flags.
+    private const int MaxRecordBytes = 5 * 10 + ushort.MaxValue + Revision.HashSize + 1;
+
+    private static long[] ParseIndex(IndexReader reader, SegmentFormat.Footer footer, string path, SegmentIndexVisitor visitor)
     {
-        int pos = 0;
         CorruptDataException Bad(string what) => new(path, footer.IndexOffset, "segment index: " + what);
-        if (!VarInt.TryRead(raw, ref pos, out ulong blocks) || blocks != (ulong)footer.BlockCount) throw Bad("block count");
+        ulong ReadHeaderVarint(string what)
+        {
+            int pos = 0;
+            if (!VarInt.TryRead(reader.Peek(10), ref pos, out ulong value)) throw Bad(what);
+            reader.Advance(pos);
+            return value;
+        }
+        if (ReadHeaderVarint("block count") != (ulong)footer.BlockCount) throw Bad("block count");
         var offsets = new long[footer.BlockCount + 1];
         offsets[0] = SegmentFormat.HeaderSize;
         for (int i = 0; i < footer.BlockCount; i++)
-        {
-            if (!VarInt.TryRead(raw, ref pos, out ulong size)) throw Bad("block table");
-            offsets[i + 1] = offsets[i] + (long)size;
-        }
-        if (!VarInt.TryRead(raw, ref pos, out ulong records) || records != (ulong)footer.RecordCount) throw Bad("record count");
+            offsets[i + 1] = offsets[i] + (long)ReadHeaderVarint("block table");
+        if (ReadHeaderVarint("record count") != (ulong)footer.RecordCount) throw Bad("record count");
+
         byte[] key = new byte[256];
         int keyLength = 0, block = 0, slot = 0;
         for (int i = 0; i < footer.RecordCount; i++)
         {
-            if (!VarInt.TryRead(raw, ref pos, out ulong shared) || (int)shared > keyLength ||
+            var raw = reader.Peek(MaxRecordBytes);
+            int pos = 0;
+            if (!VarInt.TryRead(raw, ref pos, out ulong shared) || shared > (ulong)keyLength ||
                 !VarInt.TryRead(raw, ref pos, out ulong suffix) || suffix > (ulong)(raw.Length - pos))
                 throw Bad($"key of record {i}");
             int newLength = (int)shared + (int)suffix;
             if (newLength > key.Length) Array.Resize(ref key, Math.Max(newLength, key.Length * 2));
-            raw.AsSpan(pos, (int)suffix).CopyTo(key.AsSpan((int)shared));
+            raw.Slice(pos, (int)suffix).CopyTo(key.AsSpan((int)shared));
             pos += (int)suffix;
             keyLength = newLength;
             if (!VarInt.TryRead(raw, ref pos, out ulong generation) || generation > int.MaxValue || raw.Length - pos < Revision.HashSize + 1)
                 throw Bad($"revision of record {i}");
-            var revision = new Revision((int)generation, BinaryPrimitives.ReadUInt64BigEndian(raw.AsSpan(pos)),
-                BinaryPrimitives.ReadUInt64BigEndian(raw.AsSpan(pos + 8)));
+            var revision = new Revision((int)generation, BinaryPrimitives.ReadUInt64BigEndian(raw[pos..]),
+                BinaryPrimitives.ReadUInt64BigEndian(raw[(pos + 8)..]));
             pos += Revision.HashSize;
             var flags = (RecordFlags)raw[pos++];
             if (!VarInt.TryRead(raw, ref pos, out ulong lsn) || !VarInt.TryRead(raw, ref pos, out ulong delta))
                 throw Bad($"location of record {i}");
+            reader.Advance(pos);
             if (delta != 0) { block += (int)delta; slot = 0; }
             if ((uint)block >= (uint)footer.BlockCount) throw Bad($"block {block} of record {i}");
             visitor(key.AsSpan(0, keyLength), revision, flags, lsn, block, slot);

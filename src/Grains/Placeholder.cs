@@ -1,3 +1,0 @@
-namespace MyNoSql.Grains;
-
-internal static class AssemblyMarker;
