@@ -29,16 +29,16 @@ internal static class LzmaBlockCodec
         return props;
     }
 
-    /// <summary>Decodes exactly <paramref name="destination"/>.Length bytes.</summary>
-    public static void Decompress(byte[] properties, byte[] source, int offset, int count, byte[] destination)
+    /// <summary>Decodes exactly <paramref name="length"/> bytes into the start of <paramref name="destination"/>.</summary>
+    public static void Decompress(byte[] properties, byte[] source, int offset, int count, byte[] destination, int length)
     {
         var decoder = t_decoder ??= new Decoder();
         decoder.SetDecoderProperties(properties);
         using var input = new MemoryStream(source, offset, count, writable: false);
-        using var output = new MemoryStream(destination, writable: true);
+        using var output = new MemoryStream(destination, 0, length, writable: true);
         try
         {
-            decoder.Code(input, output, count, destination.Length, null);
+            decoder.Code(input, output, count, length, null);
         }
         catch
         {
@@ -46,8 +46,8 @@ internal static class LzmaBlockCodec
             t_decoder = null;
             throw;
         }
-        if (output.Position != destination.Length)
-            throw new InvalidDataException($"LZMA block decoded to {output.Position} bytes, expected {destination.Length}.");
+        if (output.Position != length)
+            throw new InvalidDataException($"LZMA block decoded to {output.Position} bytes, expected {length}.");
     }
 
     private static int RoundUpPow2(int value) => value <= 1 ? 1 : (int)Math.Min(1L << 30, 1L << (32 - int.LeadingZeroCount(value - 1)));

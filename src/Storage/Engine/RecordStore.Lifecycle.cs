@@ -37,7 +37,7 @@ internal sealed partial class RecordStore
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(directory);
         var lockHandle = AcquireLock(directory, options);
-        var cache = new BlockCache(options.BlockCacheBytes);
+        var cache = new BlockCache(options.BlockCacheBytes, options.BlockSize);
         RecordStore? store = null;
         var shards = Array.Empty<Shard>();
         try

@@ -185,7 +185,7 @@ internal sealed class SegmentReader
     }
 
     /// <summary>Reads, verifies and decodes one block. Caller holds a reference (<see cref="TryAcquire"/>).</summary>
-    public DecodedBlock ReadBlock(int block)
+    public DecodedBlock ReadBlock(int block, BlockBufferPool? pool = null)
     {
         long offset = _blockOffsets[block];
         int size = checked((int)(_blockOffsets[block + 1] - offset));
@@ -202,16 +202,19 @@ internal sealed class SegmentReader
                 crc != Crc.Compute(buffer.AsSpan(12, size - 12)))
                 throw new CorruptDataException(Path, offset, $"block {block} checksum mismatch");
             byte[] props = buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize).ToArray();
-            byte[] data = new byte[rawLength];
+            byte[] data = pool?.Rent(rawLength) ?? new byte[rawLength];
             try
             {
-                LzmaBlockCodec.Decompress(props, buffer, SegmentFormat.BlockHeaderSize, compressedLength, data);
+                LzmaBlockCodec.Decompress(props, buffer, SegmentFormat.BlockHeaderSize, compressedLength, data, rawLength);
+                return DecodedBlock.TryParse(data, rawLength, pool)
+                    ?? throw new CorruptDataException(Path, offset, $"block {block} slot table is inconsistent");
             }
-            catch (Exception e) when (e is not CorruptDataException)
+            catch (Exception e)
             {
+                pool?.Return(data);
+                if (e is CorruptDataException) throw;
                 throw new CorruptDataException(Path, offset, $"block {block} does not decompress", e);
             }
-            return DecodedBlock.TryParse(data) ?? throw new CorruptDataException(Path, offset, $"block {block} slot table is inconsistent");
         }
         finally
         {

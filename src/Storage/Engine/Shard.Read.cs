@@ -53,8 +53,15 @@ internal sealed partial class Shard
             {
                 try
                 {
-                    var block = _cache.Get(segment.CacheId, (int)entry.Position, () => segment.ReadBlock((int)entry.Position));
-                    return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray());
+                    var block = _cache.Get(segment.CacheId, (int)entry.Position, () => segment.ReadBlock((int)entry.Position, _cache.Pool));
+                    try
+                    {
+                        return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray());
+                    }
+                    finally
+                    {
+                        block.Release();
+                    }
                 }
                 finally
                 {

@@ -31,10 +31,11 @@ public class BlockCacheTests
     [Fact]
     public async Task ConcurrentMisses_DecodeOnce()
     {
-        var cache = new BlockCache(1 << 20);
+        var cache = new BlockCache(1 << 20, 4096);
         int loads = 0;
         using var gate = new ManualResetEventSlim();
-        var block = DecodedBlock.TryParse([1, 3, 7, 7, 7])!;
+        byte[] raw = [1, 3, 7, 7, 7];
+        var block = DecodedBlock.TryParse(raw, raw.Length, null)!;
         var readers = Enumerable.Range(0, 8).Select(_ => Task.Run(() => cache.Get(1, 0, () =>
         {
             Interlocked.Increment(ref loads);
