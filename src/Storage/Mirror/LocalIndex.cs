@@ -14,6 +14,18 @@ internal sealed class LocalIndex
     private readonly IndexSegment[] _segments = Enumerable.Range(0, IndexSegment.Count).Select(_ => new IndexSegment()).ToArray();
     private readonly Lock _lock = new();
 
+    /// <summary>
+    /// Identifies this index's sequence numbering. Sequences are assigned afresh when a store opens, so a
+    /// checkpoint taken against another epoch (another mirror, or before a restart) is not comparable.
+    /// </summary>
+    public string Epoch { get; } = Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>Sum of all segment sequences: grows with every change, so equal totals in one epoch mean "no change".</summary>
+    public long Total()
+    {
+        lock (_lock) return _segments.Sum(s => s.Sequence);
+    }
+
     /// <summary>Records the record's current leaves.</summary>
     public void Apply(DocumentRecord record)
     {
