@@ -1,1 +1,3 @@
-Console.WriteLine("MyNoSql silo: not yet");
+using MyNoSql.Silo.Hosting;
+
+return await MirrorHost.RunAsync(args).ConfigureAwait(false);

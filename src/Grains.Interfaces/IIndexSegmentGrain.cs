@@ -1,0 +1,31 @@
+using Orleans.Concurrency;
+
+namespace MyNoSql.Grains;
+
+/// <summary>
+/// One revision-index segment of a database, keyed <c>"{db}/{segment}"</c> (see <see cref="RecordKey"/>):
+/// id → (winning rev, sequence), a per-segment sequence, an order-independent digest and the live ids in order.
+/// </summary>
+[Alias("mynosql.IIndexSegmentGrain")]
+public interface IIndexSegmentGrain : IGrainWithStringKey
+{
+    /// <summary>Records a new winning revision of an id; returns the segment sequence after it.</summary>
+    [Alias("Apply")]
+    Task<long> Apply(string id, string rev, bool deleted);
+
+    /// <summary>The entry of one id; null when unknown.</summary>
+    [Alias("Get"), ReadOnly]
+    Task<IndexEntryInfo?> Get(string id);
+
+    /// <summary>Entries changed after <paramref name="sequence"/> of <paramref name="epoch"/>, oldest first.</summary>
+    [Alias("ChangesSince"), ReadOnly]
+    Task<SegmentChanges> ChangesSince(long epoch, long sequence, int limit);
+
+    /// <summary>The segment's digest, size and sequence.</summary>
+    [Alias("GetDigest"), ReadOnly]
+    Task<SegmentDigest> GetDigest();
+
+    /// <summary>Live ids starting with <paramref name="prefix"/> and ordinally after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    [Alias("ListIds"), ReadOnly]
+    Task<IdPage> ListIds(string prefix, string? after, int limit);
+}

@@ -1,0 +1,35 @@
+using Orleans.Services;
+
+namespace MyNoSql.Grains;
+
+/// <summary>
+/// The per-silo endpoint of a mirror (one instance on every silo, reached by silo address): its HTTP URL, and
+/// direct access to that silo's own copy of the records for replication and anti-entropy.
+/// </summary>
+[Alias("mynosql.IMirrorService")]
+public interface IMirrorService : IGrainService
+{
+    /// <summary>This mirror's silo name and HTTP base URL.</summary>
+    [Alias("GetInfo")]
+    Task<MirrorInfo> GetInfo();
+
+    /// <summary>Merges a replicated revision into this silo's copy; returns once durable.</summary>
+    [Alias("Apply")]
+    Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision);
+
+    /// <summary>Every leaf this silo holds for a record (winner first); empty when unknown.</summary>
+    [Alias("GetLeaves")]
+    Task<ReplicatedRevision[]> GetLeaves(string database, string id);
+
+    /// <summary>Names of the databases this silo holds records of.</summary>
+    [Alias("ListDatabases")]
+    Task<string[]> ListDatabases();
+
+    /// <summary>This silo's digest of every index segment of a database (index = segment number).</summary>
+    [Alias("GetDigests")]
+    Task<SegmentDigest[]> GetDigests(string database);
+
+    /// <summary>This silo's entries of one index segment (sequence 0: local copies have no shared sequence).</summary>
+    [Alias("GetSegment")]
+    Task<IndexEntryInfo[]> GetSegment(string database, int segment);
+}

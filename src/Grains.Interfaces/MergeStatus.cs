@@ -1,0 +1,15 @@
+namespace MyNoSql.Grains;
+
+/// <summary>Outcome of applying a replicated revision.</summary>
+[GenerateSerializer, Alias("mynosql.MergeStatus")]
+public enum MergeStatus
+{
+    /// <summary>New and a descendant of what was stored (or the record was new).</summary>
+    Accepted = 0,
+    /// <summary>The revision or a descendant of it was already stored.</summary>
+    AlreadyKnown = 1,
+    /// <summary>A concurrent edit, kept as another leaf; the deterministic winner may have changed.</summary>
+    Conflict = 2,
+    /// <summary>The revision was malformed (bad revision text, id or body); nothing was written.</summary>
+    Invalid = 3,
+}

@@ -1,0 +1,15 @@
+namespace MyNoSql.Grains;
+
+/// <summary>Outcome of a record operation.</summary>
+[GenerateSerializer, Alias("mynosql.RecordStatus")]
+public enum RecordStatus
+{
+    /// <summary>Done (or nothing to do: an unchanged save).</summary>
+    Ok = 0,
+    /// <summary>No such record, or it is deleted.</summary>
+    NotFound = 1,
+    /// <summary>The given revision is not the current one; nothing was written.</summary>
+    Conflict = 2,
+    /// <summary>The write is durable on this mirror but a write quorum of mirrors could not be reached in time.</summary>
+    QuorumUnavailable = 3,
+}

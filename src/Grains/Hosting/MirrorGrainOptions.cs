@@ -1,0 +1,36 @@
+namespace MyNoSql.Grains;
+
+/// <summary>Behaviour of the mirror grains on one silo.</summary>
+public sealed class MirrorGrainOptions
+{
+    /// <summary>Grain storage the records use (<c>lzma-shards</c> or <c>adonet</c>).</summary>
+    public string StorageName { get; set; } = LzmaShardStorageExtensions.DefaultName;
+
+    /// <summary>
+    /// True when every silo keeps its own copy (lzma-shards): writes replicate to a write quorum and anti-entropy
+    /// runs. False for shared storage (ADO.NET), where every silo already reads the same copy.
+    /// </summary>
+    public bool Replicate { get; set; } = true;
+
+    /// <summary>Silos (including the writer) a write must be durable on before it is acknowledged; 0 = a majority of active silos.</summary>
+    public int WriteQuorum { get; set; }
+
+    /// <summary>How long a write waits for its quorum before it is reported as not acknowledged.</summary>
+    public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often each silo compares its index digests with every other silo and repairs differences; zero = never.</summary>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Base URL of this silo's HTTP gateway, as clients should use it (listed by <c>GET /mirrors</c>).</summary>
+    public string AdvertisedUrl { get; set; } = "";
+
+    /// <summary>The first problem with these settings, or null.</summary>
+    public string? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(StorageName)) return "a storage name is required";
+        if (WriteQuorum < 0) return $"the write quorum must not be negative (got {WriteQuorum})";
+        if (ReplicationTimeout <= TimeSpan.Zero) return $"the replication timeout must be positive (got {ReplicationTimeout})";
+        if (AntiEntropyInterval < TimeSpan.Zero) return $"the anti-entropy interval must not be negative (got {AntiEntropyInterval})";
+        return null;
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Mirror;
+
+namespace MyNoSql.Grains;
+
+/// <summary>Adds the mirror's grains and services to a silo.</summary>
+public static class MirrorSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the record and index-segment grains' services, the per-silo <see cref="IMirrorService"/>, replication,
+    /// anti-entropy and <see cref="IMirrorDirectory"/>. The grain storage named by
+    /// <see cref="MirrorGrainOptions.StorageName"/> must be added separately (e.g. <c>AddLzmaShardGrainStorage</c>).
+    /// </summary>
+    public static ISiloBuilder AddMyNoSqlMirror(this ISiloBuilder builder, Action<MirrorGrainOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.AddOptions<MirrorGrainOptions>().Configure(configure)
+            .Validate(o => o.Validate() is null, "Invalid mirror options (see MirrorGrainOptions.Validate).")
+            .ValidateOnStart();
+        services.TryAddSingleton<IMirrorServiceClient, MirrorServiceClient>();
+        services.TryAddSingleton<Replicator>();
+        services.TryAddSingleton<IMirrorDirectory, MirrorDirectory>();
+        services.TryAddSingleton<AntiEntropyWorker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+            sp.GetRequiredService<IOptions<MirrorGrainOptions>>().Value.Replicate && sp.GetService<Storage.MirrorStoreHost>() is not null
+                ? sp.GetRequiredService<AntiEntropyWorker>()
+                : NoParticipant.Instance);
+        builder.AddGrainService<MirrorService>();
+        return builder;
+    }
+
+    private sealed class NoParticipant : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public static readonly NoParticipant Instance = new();
+
+        public void Participate(ISiloLifecycle observer) { }
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.DependencyInjection;
+using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Index;
+
+namespace MyNoSql.Grains.Index;
+
+/// <summary>
+/// One revision-index segment (<c>"{db}/{segment}"</c>): id → (winning rev, sequence), a sequence, a digest and
+/// the live ids in ordinal order. Record grains report every change. On activation it is rebuilt from this
+/// silo's store under a new random epoch (a checkpoint from another epoch restarts at 0); it is kept alive so
+/// epochs change only when its silo goes away.
+/// </summary>
+[GrainType(MirrorKeys.SegmentGrainType), KeepAlive]
+internal sealed class IndexSegmentGrain(IServiceProvider services) : Grain, IIndexSegmentGrain
+{
+    private readonly IndexSegment _segment = new();
+    private readonly SortedSet<string> _live = new(StringComparer.Ordinal);
+    private int _number;
+    private long _epoch;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (database, number) = RecordKey.Split(this.GetPrimaryKeyString());
+        if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
+            || _number >= IndexSegment.Count)
+            throw new ArgumentException($"'{this.GetPrimaryKeyString()}' is not a '{{db}}/{{segment}}' key with a segment below {IndexSegment.Count}.");
+        do { _epoch = Random.Shared.NextInt64(1, long.MaxValue); } while (_epoch == 0);
+        var host = services.GetService<MirrorStoreHost>();
+        if (host is null) return;
+        var store = await host.Store;
+        foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted);
+    }
+
+    public Task<long> Apply(string id, string rev, bool deleted)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        Set(id, Revision.Parse(rev), deleted);
+        return Task.FromResult(_segment.Sequence);
+    }
+
+    public Task<IndexEntryInfo?> Get(string id) => Task.FromResult(
+        _segment.TryGet(id, out var e) ? new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence) : null);
+
+    public Task<SegmentChanges> ChangesSince(long epoch, long sequence, int limit)
+    {
+        limit = Math.Clamp(limit, 1, 100_000);
+        if (epoch != _epoch) sequence = 0;
+        var changes = _segment.ChangesSince(sequence, limit + 1);
+        bool more = changes.Count > limit;
+        var entries = changes.Take(limit).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence)).ToArray();
+        long upTo = more ? entries[^1].Sequence : _segment.Sequence;
+        return Task.FromResult(new SegmentChanges(_epoch, upTo, entries, more));
+    }
+
+    public Task<SegmentDigest> GetDigest() =>
+        Task.FromResult(new SegmentDigest(_number, _segment.Digest, _segment.Size, _epoch, _segment.Sequence));
+
+    public Task<IdPage> ListIds(string prefix, string? after, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        limit = Math.Clamp(limit, 1, 100_000);
+        var ids = new List<string>(Math.Min(limit, 256));
+        bool more = false;
+        string lower = after is not null && string.CompareOrdinal(after, prefix) > 0 ? after : prefix;
+        if (_live.Count > 0 && string.CompareOrdinal(lower, _live.Max) <= 0)
+        {
+            foreach (var id in lower.Length == 0 ? _live : _live.GetViewBetween(lower, _live.Max!))
+            {
+                if (after is not null && string.CompareOrdinal(id, after) <= 0) continue;
+                if (!id.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    if (string.CompareOrdinal(id, prefix) > 0) break;
+                    continue;
+                }
+                if (ids.Count == limit) { more = true; break; }
+                ids.Add(id);
+            }
+        }
+        return Task.FromResult(new IdPage([.. ids], more));
+    }
+
+    private void Set(string id, Revision rev, bool deleted)
+    {
+        _segment.Apply(id, rev, deleted);
+        if (deleted) _live.Remove(id);
+        else _live.Add(id);
+    }
+}

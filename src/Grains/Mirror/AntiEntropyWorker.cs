@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Records;
+using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Index;
+
+namespace MyNoSql.Grains.Mirror;
+
+/// <summary>
+/// Anti-entropy (DESIGN §5): periodically compares this silo's index-segment digests with every other active
+/// silo and, for each segment that differs, pushes every record this silo holds differently to that silo and
+/// to the record's grain. Every silo runs the same loop, so what one side lacks the other side pushes, and a
+/// silo that was down catches up by itself.
+/// </summary>
+internal sealed partial class AntiEntropyWorker(
+    MirrorStoreHost host,
+    Replicator replicator,
+    IMirrorServiceClient mirrors,
+    IGrainFactory grains,
+    IOptions<MirrorGrainOptions> options,
+    ILogger<AntiEntropyWorker> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(AntiEntropyWorker), ServiceLifecycleStage.Active, Start, StopAsync);
+
+    /// <summary>One full comparison with every other active silo; returns the number of records pushed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var store = host.Current;
+        if (store is null) return 0;
+        int pushed = 0;
+        foreach (var silo in replicator.OtherActiveSilos())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                pushed += await CompareWithAsync(store, silo, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogRoundFailed(e, silo);
+            }
+        }
+        if (pushed > 0) LogRepaired(pushed);
+        return pushed;
+    }
+
+    private Task Start(CancellationToken cancellationToken)
+    {
+        if (options.Value.Replicate && options.Value.AntiEntropyInterval > TimeSpan.Zero)
+            _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try { await _loop.WaitAsync(cancellationToken).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
+        var interval = options.Value.AntiEntropyInterval;
+        // A first round soon after start, so a silo that was down catches up quickly.
+        var delay = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds, 2000));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), cancellationToken).ConfigureAwait(false);
+                await RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogLoopError(e);
+            }
+            delay = interval;
+        }
+    }
+
+    private async Task<int> CompareWithAsync(MirrorStore store, SiloAddress silo, CancellationToken cancellationToken)
+    {
+        var service = mirrors.For(silo);
+        var databases = store.Index.Databases().Union(await service.ListDatabases().ConfigureAwait(false), StringComparer.Ordinal);
+        int pushed = 0;
+        foreach (var database in databases)
+        {
+            var theirs = await service.GetDigests(database).ConfigureAwait(false);
+            var ours = store.Index.Digests(database);
+            for (int segment = 0; segment < IndexSegment.Count; segment++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (segment < theirs.Length && theirs[segment].Digest == ours[segment].Digest) continue;
+                var remote = (await service.GetSegment(database, segment).ConfigureAwait(false))
+                    .ToDictionary(e => e.Id, e => (e.Rev, e.Deleted), StringComparer.Ordinal);
+                foreach (var entry in store.Index.RawEntries(database, segment))
+                {
+                    if (remote.TryGetValue(entry.Id, out var r) && r.Rev == entry.Rev.ToString() && r.Deleted == entry.Deleted) continue;
+                    pushed += await PushAsync(store, service, database, entry.Id).ConfigureAwait(false);
+                }
+            }
+        }
+        return pushed;
+    }
+
+    /// <summary>Sends every leaf this silo holds for a record to the other silo and to the record's grain.</summary>
+    private async Task<int> PushAsync(MirrorStore store, IMirrorService service, string database, string id)
+    {
+        var record = await store.ReadRecordAsync(database, id).ConfigureAwait(false);
+        if (record is null) return 0;
+        var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(database, id));
+        foreach (var leaf in LeafWire.ToWire(record))
+        {
+            await service.Apply(database, id, leaf).ConfigureAwait(false);
+            await grain.Accept(leaf).ConfigureAwait(false);
+        }
+        return 1;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anti-entropy pushed {Records} records to other mirrors")]
+    private partial void LogRepaired(int records);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Anti-entropy round with {Silo} failed")]
+    private partial void LogRoundFailed(Exception error, SiloAddress silo);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Anti-entropy loop error")]
+    private partial void LogLoopError(Exception error);
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Records;
+using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Grains.Mirror;
+
+/// <summary>
+/// <see cref="IMirrorService"/>: one per silo. Serves this silo's URL and its own copy of the records (the
+/// <see cref="MirrorStore"/>) to the other silos' replication and anti-entropy. With shared storage (no local
+/// store) the record operations have nothing to do.
+/// </summary>
+internal sealed partial class MirrorService : GrainService, IMirrorService
+{
+    private readonly MirrorStoreHost? _host;
+    private readonly IOptions<MirrorGrainOptions> _options;
+    private readonly ILocalSiloDetails _silo;
+    private readonly ILogger<MirrorService> _logger;
+
+    public MirrorService(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IServiceProvider services,
+        IOptions<MirrorGrainOptions> options, ILocalSiloDetails siloDetails)
+        : base(grainId, silo, loggerFactory)
+    {
+        _host = services.GetService<MirrorStoreHost>();
+        _options = options;
+        _silo = siloDetails;
+        _logger = loggerFactory.CreateLogger<MirrorService>();
+    }
+
+    public Task<MirrorInfo> GetInfo() => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
+
+    public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision)
+    {
+        if (_host is null) return MergeStatus.AlreadyKnown;
+        if (!DatabaseName.IsValid(database) || !LeafWire.TryFromWire(revision, verify: false, out var leaf, out _))
+        {
+            LogRejected(database, id, "malformed revision");
+            return MergeStatus.Invalid;
+        }
+        var store = await _host.Store;
+        var result = await store.MergeAsync(database, id, leaf);
+        return result switch
+        {
+            MergeResult.Accepted => MergeStatus.Accepted,
+            MergeResult.Conflict => MergeStatus.Conflict,
+            _ => MergeStatus.AlreadyKnown,
+        };
+    }
+
+    public async Task<ReplicatedRevision[]> GetLeaves(string database, string id)
+    {
+        if (_host is null) return [];
+        var store = await _host.Store;
+        return LeafWire.ToWire(await store.ReadRecordAsync(database, id));
+    }
+
+    public async Task<string[]> ListDatabases() =>
+        _host is null ? [] : (await _host.Store).Index.Databases();
+
+    public async Task<SegmentDigest[]> GetDigests(string database) =>
+        _host is null ? [] : (await _host.Store).Index.Digests(database);
+
+    public async Task<IndexEntryInfo[]> GetSegment(string database, int segment) =>
+        _host is null ? [] : (await _host.Store).Index.Entries(database, segment);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a replicated revision for {Database}/{Id}: {Problem}")]
+    private partial void LogRejected(string database, string id, string problem);
+}

@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Mirror;
+using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Index;
+using Orleans.Storage;
+
+namespace MyNoSql.Grains.Records;
+
+/// <summary>
+/// One record (<c>"{db}/{id}"</c>): applies <see cref="DocumentRules"/> to its state, persists it to the
+/// configured grain storage, replicates each new revision to a write quorum of mirrors and tells the record's
+/// index segment. On activation it merges what the other mirrors hold (read repair).
+/// </summary>
+[GrainType(MirrorKeys.RecordGrainType)]
+internal sealed partial class RecordGrain : Grain, IRecordGrain
+{
+    private const int MaxWriteAttempts = 8;
+    private readonly IPersistentState<RecordState> _state;
+    private readonly Replicator _replicator;
+    private readonly ILogger<RecordGrain> _logger;
+    private string _database = "";
+    private string _id = "";
+    private DocumentRecord? _record;
+
+    public RecordGrain(IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options, Replicator replicator, ILogger<RecordGrain> logger)
+    {
+        _state = states.Create<RecordState>(context, new StateConfiguration(MirrorKeys.RecordStateName, options.Value.StorageName));
+        _replicator = replicator;
+        _logger = logger;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_database, _id) = RecordKey.Split(this.GetPrimaryKeyString());
+        _record = Decode(_state.State.Payload);
+        if (!_replicator.Enabled) return;
+        var incoming = new List<RevisionLeaf>();
+        foreach (var leaves in await _replicator.ReadOthersAsync(_database, _id))
+        {
+            foreach (var wire in leaves)
+            {
+                if (LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) incoming.Add(leaf);
+            }
+        }
+        var (_, repaired) = await WriteAsync(current =>
+        {
+            var merged = current;
+            foreach (var leaf in incoming)
+            {
+                var outcome = DocumentRules.Merge(merged, _id, leaf);
+                if (outcome.Result != MergeResult.AlreadyKnown) merged = outcome.Record;
+            }
+            return (ReferenceEquals(merged, current) ? null : merged, 0);
+        });
+        if (repaired) LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
+    }
+
+    public Task<DocumentReply?> Read() =>
+        Task.FromResult(_record is null || _record.Winner.Deleted ? null : Reply(_record.Winner));
+
+    public async Task<SaveReply> Save(string? rev, byte[] body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        try
+        {
+            var (outcome, written) = await WriteAsync(current =>
+            {
+                var o = DocumentRules.Save(_database, current, _id, rev, body);
+                return (o.Changed ? o.Record : null, o);
+            });
+            var reply = Reply(outcome.Leaf);
+            if (!written) return new SaveReply(RecordStatus.Ok, reply, null);
+            bool quorum = await PublishAsync(outcome.Leaf);
+            return new SaveReply(quorum ? RecordStatus.Ok : RecordStatus.QuorumUnavailable, reply, null);
+        }
+        catch (RevisionConflictException e)
+        {
+            return new SaveReply(RecordStatus.Conflict, null, e.CurrentRevision);
+        }
+    }
+
+    public async Task<DeleteReply> Delete(string? rev)
+    {
+        try
+        {
+            var (outcome, _) = await WriteAsync(current =>
+            {
+                var o = DocumentRules.Delete(_database, current, _id, rev);
+                return (o.Record, o);
+            });
+            bool quorum = await PublishAsync(outcome.Leaf);
+            return new DeleteReply(quorum ? RecordStatus.Ok : RecordStatus.QuorumUnavailable, outcome.Leaf.Rev.ToString(), null);
+        }
+        catch (RevisionConflictException e)
+        {
+            return new DeleteReply(RecordStatus.Conflict, null, e.CurrentRevision);
+        }
+        catch (DocumentNotFoundException)
+        {
+            return new DeleteReply(RecordStatus.NotFound, null, null);
+        }
+    }
+
+    public Task<RevisionInfo?> GetRevision() => Task.FromResult(_record is null ? null :
+        new RevisionInfo(_record.Winner.Rev.ToString(), _record.Winner.Deleted, [.. _record.Winner.Ancestry.Select(a => a.ToString())]));
+
+    public async Task<MergeStatus> Accept(ReplicatedRevision revision)
+    {
+        ArgumentNullException.ThrowIfNull(revision);
+        if (!LeafWire.TryFromWire(revision, verify: true, out var leaf, out var problem))
+        {
+            LogRejected(_database, _id, problem);
+            return MergeStatus.Invalid;
+        }
+        var (result, written) = await WriteAsync(current =>
+        {
+            var o = DocumentRules.Merge(current, _id, leaf);
+            return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
+        });
+        if (written) await PublishAsync(leaf);
+        return result switch
+        {
+            MergeResult.Accepted => MergeStatus.Accepted,
+            MergeResult.Conflict => MergeStatus.Conflict,
+            _ => MergeStatus.AlreadyKnown,
+        };
+    }
+
+    public Task<DocumentReply[]> GetConflicts() =>
+        Task.FromResult(_record is null ? [] : _record.Conflicts.Select(Reply).ToArray());
+
+    public Task<ReplicatedRevision[]> GetLeaves() => Task.FromResult(LeafWire.ToWire(_record));
+
+    /// <summary>
+    /// Applies <paramref name="apply"/> to the current record and persists its result (null = nothing to write).
+    /// When the store changed underneath (replication or anti-entropy wrote this silo's copy), re-reads and
+    /// applies again, so a revision check always runs against what is stored.
+    /// </summary>
+    private async Task<(T Result, bool Written)> WriteAsync<T>(Func<DocumentRecord?, (DocumentRecord? Next, T Result)> apply)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var (next, result) = apply(_record);
+            if (next is null) return (result, false);
+            _state.State = new RecordState { Payload = next.Encode() };
+            try
+            {
+                await _state.WriteStateAsync();
+                _record = next;
+                return (result, true);
+            }
+            catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
+            {
+                LogReread(_database, _id, attempt);
+                await _state.ReadStateAsync();
+                _record = Decode(_state.State.Payload);
+            }
+        }
+    }
+
+    /// <summary>Replicates a new leaf (waiting for the write quorum) and updates the index segment meanwhile.</summary>
+    private async Task<bool> PublishAsync(RevisionLeaf leaf)
+    {
+        var replication = _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf));
+        var winner = _record!.Winner;
+        try
+        {
+            var segment = GrainFactory.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(_database, IndexSegment.SegmentOf(_id)));
+            await segment.Apply(_id, winner.Rev.ToString(), winner.Deleted);
+        }
+        catch (Exception e)
+        {
+            LogIndexFailed(e, _database, _id);
+        }
+        return await replication;
+    }
+
+    private DocumentRecord? Decode(byte[]? payload) =>
+        payload is null || payload.Length == 0 ? null : RecordCodec.Decode(MirrorKeys.Record(_database, _id), _id, payload);
+
+    private DocumentReply Reply(RevisionLeaf leaf) =>
+        new(_id, leaf.Rev.ToString(), DocumentCodec.ComposeUtf8(_id, leaf.Rev, leaf.Body.Span));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read repair of {Database}/{Id}: now at {Rev}")]
+    private partial void LogReadRepair(string database, string id, string rev);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Database}/{Id} changed in the store underneath (attempt {Attempt}); re-reading")]
+    private partial void LogReread(string database, string id, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a revision for {Database}/{Id}: {Problem}")]
+    private partial void LogRejected(string database, string id, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Index segment update for {Database}/{Id} failed")]
+    private partial void LogIndexFailed(Exception error, string database, string id);
+}

@@ -1,0 +1,71 @@
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Index;
+
+namespace MyNoSql.Grains.Storage;
+
+/// <summary>
+/// This silo's own revision index of the records in its store: per database, <see cref="IndexSegment.Count"/>
+/// segments with digests, so anti-entropy can compare two silos' copies segment by segment. Thread-safe.
+/// </summary>
+internal sealed class LocalIndex
+{
+    private readonly Dictionary<string, IndexSegment[]> _databases = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public void Apply(string database, string id, Revision winner, bool deleted)
+    {
+        lock (_gate)
+        {
+            if (!_databases.TryGetValue(database, out var segments))
+            {
+                segments = new IndexSegment[IndexSegment.Count];
+                for (int i = 0; i < segments.Length; i++) segments[i] = new IndexSegment();
+                _databases[database] = segments;
+            }
+            segments[IndexSegment.SegmentOf(id)].Apply(id, winner, deleted);
+        }
+    }
+
+    public string[] Databases()
+    {
+        lock (_gate) return [.. _databases.Keys.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Digest, size and sequence of every segment (index = segment); all empty when the database is unknown.</summary>
+    public SegmentDigest[] Digests(string database)
+    {
+        lock (_gate)
+        {
+            _databases.TryGetValue(database, out var segments);
+            var result = new SegmentDigest[IndexSegment.Count];
+            for (int i = 0; i < result.Length; i++)
+            {
+                var s = segments?[i];
+                result[i] = new SegmentDigest(i, s?.Digest ?? new IndexSegment().Digest, s?.Size ?? 0, 0, s?.Sequence ?? 0);
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Snapshot of one segment's raw entries, sequence order (empty when unknown).</summary>
+    public IReadOnlyList<IndexEntry> RawEntries(string database, int segment)
+    {
+        lock (_gate)
+        {
+            return _databases.TryGetValue(database, out var segments) ? segments[segment].ChangesSince(0, int.MaxValue) : [];
+        }
+    }
+
+    /// <summary>Snapshot of one segment's entries (id, winner, deleted), sequence order.</summary>
+    public IndexEntryInfo[] Entries(string database, int segment)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(segment);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(segment, IndexSegment.Count);
+        lock (_gate)
+        {
+            if (!_databases.TryGetValue(database, out var segments)) return [];
+            return [.. segments[segment].ChangesSince(0, int.MaxValue)
+                .Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence))];
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MyNoSql.Storage.Engine;
+
+namespace MyNoSql.Grains.Storage;
+
+/// <summary>Opens this silo's <see cref="MirrorStore"/> when the silo starts and closes it when it stops.</summary>
+internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> options, ILogger<MirrorStoreHost> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly TaskCompletionSource<MirrorStore> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the store is open (faults when it could not be opened).</summary>
+    public Task<MirrorStore> Store => _opened.Task;
+
+    /// <summary>The store when open, else null.</summary>
+    public MirrorStore? Current => _opened.Task.IsCompletedSuccessfully ? _opened.Task.Result : null;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(MirrorStoreHost), ServiceLifecycleStage.RuntimeInitialize, StartAsync, StopAsync);
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        string? problem = o.Validate();
+        if (problem is not null)
+        {
+            var error = new OptionsValidationException(nameof(LzmaShardStorageOptions), typeof(LzmaShardStorageOptions), [problem]);
+            _opened.TrySetException(error);
+            throw error;
+        }
+        string directory = Path.GetFullPath(o.Directory);
+        try
+        {
+            var store = await MirrorStore.OpenAsync(directory, new StoreOptions
+            {
+                ShardCount = o.ShardCount,
+                BlockCacheBytes = o.CacheSizeBytes,
+                Durability = o.Durability,
+                Name = "mirror",
+            }, cancellationToken).ConfigureAwait(false);
+            LogOpened(directory, store.Count);
+            _opened.TrySetResult(store);
+        }
+        catch (Exception e)
+        {
+            LogOpenFailed(e, directory);
+            _opened.TrySetException(e);
+            throw;
+        }
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!_opened.Task.IsCompletedSuccessfully) return;
+        await _opened.Task.Result.DisposeAsync().ConfigureAwait(false);
+        LogClosed(_opened.Task.Result.Directory);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror store opened at {Directory} with {Keys} keys")]
+    private partial void LogOpened(string directory, long keys);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Mirror store at {Directory} could not be opened")]
+    private partial void LogOpenFailed(Exception error, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror store at {Directory} closed")]
+    private partial void LogClosed(string directory);
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace MyNoSql.Silo.Configuration;
+
+/// <summary>The mirror's command line: <c>--name value</c> or <c>--name=value</c>, mapped onto <see cref="MirrorOptions"/>.</summary>
+internal static class CommandLine
+{
+    private static readonly Dictionary<string, string> Options = new(StringComparer.Ordinal)
+    {
+        ["--data"] = nameof(MirrorOptions.Data),
+        ["--http-host"] = nameof(MirrorOptions.HttpHost),
+        ["--http-port"] = nameof(MirrorOptions.HttpPort),
+        ["--silo-port"] = nameof(MirrorOptions.SiloPort),
+        ["--gateway-port"] = nameof(MirrorOptions.GatewayPort),
+        ["--primary"] = nameof(MirrorOptions.Primary),
+        ["--cluster-id"] = nameof(MirrorOptions.ClusterId),
+        ["--service-id"] = nameof(MirrorOptions.ServiceId),
+        ["--clustering"] = nameof(MirrorOptions.Clustering),
+        ["--storage"] = nameof(MirrorOptions.Storage),
+        ["--connection-string"] = nameof(MirrorOptions.ConnectionString),
+        ["--advertise-url"] = nameof(MirrorOptions.AdvertiseUrl),
+        ["--advertise-ip"] = nameof(MirrorOptions.AdvertiseIp),
+        ["--max-document-size"] = nameof(MirrorOptions.MaxDocumentSize),
+        ["--write-quorum"] = nameof(MirrorOptions.WriteQuorum),
+        ["--replication-timeout-seconds"] = nameof(MirrorOptions.ReplicationTimeoutSeconds),
+        ["--anti-entropy-seconds"] = nameof(MirrorOptions.AntiEntropySeconds),
+        ["--request-logging"] = nameof(MirrorOptions.RequestLogging),
+    };
+
+    public const string Usage = """
+        Usage: MyNoSql.Silo [options]   (every option can also be set in appsettings.json, section "Mirror",
+                                          or as an environment variable such as MYNOSQL_Mirror__HttpPort=8801)
+          --data DIR                  data directory (default ./data)
+          --http-host ADDR            HTTP listen address: IP, localhost or * (default 127.0.0.1)
+          --http-port N               HTTP gateway port (default 8800)
+          --silo-port N               Orleans silo port (default 11111)
+          --gateway-port N            Orleans gateway port (default 30000)
+          --primary HOST:PORT         silo endpoint of the first mirror (localhost clustering; omit on the first)
+          --cluster-id ID             Orleans cluster id (default mynosql)
+          --service-id ID             Orleans service id (default mynosql)
+          --clustering localhost|adonet
+          --storage lzma-shards|adonet
+          --connection-string S       PostgreSQL connection string (ADO.NET clustering/storage)
+          --advertise-url URL         base URL peers should use for this mirror (default http://HOST:PORT)
+          --advertise-ip IP           silo address other silos use with ADO.NET clustering (default 127.0.0.1)
+          --max-document-size BYTES   largest document body accepted (default 16777216)
+          --write-quorum N            mirrors a write must be durable on (default 0 = majority)
+          --replication-timeout-seconds S   wait for the write quorum at most S seconds (default 10)
+          --anti-entropy-seconds S    seconds between anti-entropy rounds, 0 = off (default 30)
+          --request-logging [true|false]    log every HTTP request (default false)
+          --help                      this text
+        """;
+
+    /// <summary>Parses <paramref name="args"/> into configuration keys (<c>Mirror:HttpPort</c> …).</summary>
+    /// <returns>The settings, or null with <paramref name="error"/> set; <paramref name="help"/> when --help was given.</returns>
+    public static Dictionary<string, string?>? Parse(IReadOnlyList<string> args, out string? error, out bool help)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        error = null;
+        help = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg is "--help" or "-h" or "-?")
+            {
+                help = true;
+                continue;
+            }
+            string name = arg, value;
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0) name = arg[..eq];
+            if (!Options.TryGetValue(name, out var key))
+            {
+                error = $"unknown option '{name}'";
+                return null;
+            }
+            if (eq > 0) value = arg[(eq + 1)..];
+            else if (name == "--request-logging" && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))) value = "true";
+            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) value = args[++i];
+            else
+            {
+                error = $"option '{name}' needs a value";
+                return null;
+            }
+            settings[string.Create(CultureInfo.InvariantCulture, $"{MirrorOptions.Section}:{key}")] = value;
+        }
+        return settings;
+    }
+}

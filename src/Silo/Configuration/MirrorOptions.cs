@@ -1,0 +1,69 @@
+namespace MyNoSql.Silo.Configuration;
+
+/// <summary>
+/// Settings of one mirror (DESIGN §5), bound from section <c>Mirror</c> of appsettings.json, environment variables
+/// (<c>MYNOSQL_Mirror__HttpPort=8801</c>) and the command line (<c>--http-port 8801</c>), later sources winning.
+/// </summary>
+internal sealed class MirrorOptions
+{
+    public const string Section = "Mirror";
+
+    /// <summary>This mirror's data directory (relative paths are relative to the working directory).</summary>
+    public string Data { get; set; } = "./data";
+
+    /// <summary>Address the HTTP gateway listens on: an IP, <c>localhost</c>, or <c>*</c> for every interface.</summary>
+    public string HttpHost { get; set; } = "127.0.0.1";
+
+    public int HttpPort { get; set; } = 8800;
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Silo endpoint (HOST:PORT) of the first mirror, for localhost clustering; empty on the first mirror.</summary>
+    public string? Primary { get; set; }
+
+    public string ClusterId { get; set; } = "mynosql";
+
+    public string ServiceId { get; set; } = "mynosql";
+
+    /// <summary><c>localhost</c> or <c>adonet</c>.</summary>
+    public string Clustering { get; set; } = "localhost";
+
+    /// <summary><c>lzma-shards</c> or <c>adonet</c>.</summary>
+    public string Storage { get; set; } = "lzma-shards";
+
+    /// <summary>PostgreSQL connection string for the ADO.NET clustering and storage.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Base URL clients should use for this mirror (listed by <c>GET /mirrors</c>); derived from host and port when empty.</summary>
+    public string? AdvertiseUrl { get; set; }
+
+    /// <summary>IP address the silo advertises to other silos with ADO.NET clustering.</summary>
+    public string AdvertiseIp { get; set; } = "127.0.0.1";
+
+    /// <summary>Largest request body accepted for a document, in bytes.</summary>
+    public int MaxDocumentSize { get; set; } = 16 << 20;
+
+    /// <summary>Silos a write must be durable on (including the writer); 0 = a majority of active silos.</summary>
+    public int WriteQuorum { get; set; }
+
+    public double ReplicationTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Seconds between anti-entropy rounds; 0 = off.</summary>
+    public double AntiEntropySeconds { get; set; } = 30;
+
+    /// <summary>Log every HTTP request (costs ~2× throughput; off by default).</summary>
+    public bool RequestLogging { get; set; }
+
+    public bool UsesAdoNet => Clustering == "adonet" || Storage == "adonet";
+
+    /// <summary>The advertised URL: <see cref="AdvertiseUrl"/> or one derived from the HTTP host and port.</summary>
+    public string EffectiveAdvertiseUrl()
+    {
+        if (!string.IsNullOrWhiteSpace(AdvertiseUrl)) return AdvertiseUrl.TrimEnd('/');
+        string host = HttpHost is "*" or "0.0.0.0" or "::" ? System.Net.Dns.GetHostName() : HttpHost;
+        if (host.Contains(':', StringComparison.Ordinal)) host = $"[{host}]";
+        return $"http://{host}:{HttpPort}";
+    }
+}

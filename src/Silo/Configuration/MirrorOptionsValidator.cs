@@ -1,0 +1,62 @@
+using System.Net;
+
+namespace MyNoSql.Silo.Configuration;
+
+/// <summary>Checks <see cref="MirrorOptions"/> and says what is wrong in terms of the command-line options.</summary>
+internal static class MirrorOptionsValidator
+{
+    public static List<string> Validate(MirrorOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.Data)) errors.Add("--data must name a directory");
+        CheckPort(errors, "--http-port", o.HttpPort);
+        CheckPort(errors, "--silo-port", o.SiloPort);
+        CheckPort(errors, "--gateway-port", o.GatewayPort);
+        if (o.SiloPort == o.GatewayPort) errors.Add($"--silo-port and --gateway-port must differ (both {o.SiloPort})");
+        if (o.HttpHost is not ("*" or "localhost") && !IPAddress.TryParse(o.HttpHost, out _))
+            errors.Add($"--http-host must be an IP address, 'localhost' or '*' (got '{o.HttpHost}')");
+        if (!string.IsNullOrWhiteSpace(o.Primary) && !TryParseEndpoint(o.Primary, out _))
+            errors.Add($"--primary must be HOST:PORT with an IP address or 'localhost' and a port 1–65535 (got '{o.Primary}')");
+        if (!IsName(o.ClusterId)) errors.Add($"--cluster-id must be 1–100 characters of letters, digits, '-', '_' or '.' (got '{o.ClusterId}')");
+        if (!IsName(o.ServiceId)) errors.Add($"--service-id must be 1–100 characters of letters, digits, '-', '_' or '.' (got '{o.ServiceId}')");
+        if (o.Clustering is not ("localhost" or "adonet")) errors.Add($"--clustering must be 'localhost' or 'adonet' (got '{o.Clustering}')");
+        if (o.Storage is not ("lzma-shards" or "adonet")) errors.Add($"--storage must be 'lzma-shards' or 'adonet' (got '{o.Storage}')");
+        if (o.UsesAdoNet && string.IsNullOrWhiteSpace(o.ConnectionString))
+            errors.Add("--connection-string is required with --clustering adonet or --storage adonet");
+        if (o.Clustering == "adonet" && !string.IsNullOrWhiteSpace(o.Primary))
+            errors.Add("--primary only applies to --clustering localhost");
+        if (!string.IsNullOrWhiteSpace(o.AdvertiseUrl) &&
+            (!Uri.TryCreate(o.AdvertiseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Query.Length > 0))
+            errors.Add($"--advertise-url must be an absolute http(s) URL without a query (got '{o.AdvertiseUrl}')");
+        if (!IPAddress.TryParse(o.AdvertiseIp, out _)) errors.Add($"--advertise-ip must be an IP address (got '{o.AdvertiseIp}')");
+        if (o.MaxDocumentSize is < 1024 or > 1 << 30) errors.Add($"--max-document-size must be 1024–1073741824 bytes (got {o.MaxDocumentSize})");
+        if (o.WriteQuorum < 0) errors.Add($"--write-quorum must be 0 (majority) or more (got {o.WriteQuorum})");
+        if (!(o.ReplicationTimeoutSeconds > 0 && o.ReplicationTimeoutSeconds <= 3600))
+            errors.Add($"--replication-timeout-seconds must be more than 0 and at most 3600 (got {o.ReplicationTimeoutSeconds})");
+        if (!(o.AntiEntropySeconds >= 0 && o.AntiEntropySeconds <= 86400))
+            errors.Add($"--anti-entropy-seconds must be 0 (off) to 86400 (got {o.AntiEntropySeconds})");
+        return errors;
+    }
+
+    public static bool TryParseEndpoint(string text, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port)
+            || port is < 1 or > 65535)
+            return false;
+        string host = text[..colon].Trim('[', ']');
+        IPAddress? address = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var a) ? a : null;
+        if (address is null) return false;
+        endpoint = new IPEndPoint(address, port);
+        return true;
+    }
+
+    private static void CheckPort(List<string> errors, string option, int port)
+    {
+        if (port is < 1 or > 65535) errors.Add($"{option} must be 1–65535 (got {port})");
+    }
+
+    private static bool IsName(string? s) =>
+        !string.IsNullOrEmpty(s) && s.Length <= 100 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}

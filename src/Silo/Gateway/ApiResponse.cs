@@ -1,0 +1,43 @@
+using System.Text.Json;
+
+namespace MyNoSql.Silo.Gateway;
+
+/// <summary>Writes the gateway's JSON responses: documents as stored bytes, errors as <c>{"error","reason"}</c> (DESIGN §4).</summary>
+internal static class ApiResponse
+{
+    public const string JsonType = "application/json; charset=utf-8";
+
+    public static Task ErrorAsync(HttpContext context, int status, string code, string reason)
+    {
+        context.Response.StatusCode = status;
+        return WriteAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("error", code);
+            w.WriteString("reason", reason);
+            w.WriteEndObject();
+        });
+    }
+
+    public static Task JsonBytesAsync(HttpContext context, int status, byte[] json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = JsonType;
+        context.Response.ContentLength = json.Length;
+        return context.Response.Body.WriteAsync(json, context.RequestAborted).AsTask();
+    }
+
+    public static async Task WriteAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            write(writer);
+        context.Response.ContentType = JsonType;
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Shortens user input quoted in a reason.</summary>
+    public static string Quote(string? text) =>
+        text is null ? "(none)" : text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");
+}

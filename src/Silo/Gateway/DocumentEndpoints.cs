@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using MyNoSql.Grains;
+using MyNoSql.Silo.Configuration;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Silo.Gateway;
+
+/// <summary>The document routes of DESIGN §4: save (POST/PUT), read (GET) and delete (DELETE) one record.</summary>
+internal static class DocumentEndpoints
+{
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = DocumentRequest.MaxDepth };
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/db/{db}/doc", (HttpContext c, string db) => SaveAsync(c, db, routeId: null));
+        app.MapPut("/db/{db}/doc/{**id}", (HttpContext c, string db) => SaveAsync(c, db, RecordAddress.IdOf(c)));
+        app.MapGet("/db/{db}/doc/{**id}", ReadAsync);
+        app.MapDelete("/db/{db}/doc/{**id}", DeleteAsync);
+    }
+
+    private static async Task SaveAsync(HttpContext context, string db, string? routeId)
+    {
+        if (!await CheckDatabaseAsync(context, db)) return;
+        if (routeId is not null && !await CheckIdAsync(context, routeId)) return;
+        if (!context.Request.HasJsonContentType())
+        {
+            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
+                $"The body must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
+            return;
+        }
+        int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
+        var body = await RequestBody.ReadAsync(context, max);
+        if (body is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
+            return;
+        }
+        JsonObject document;
+        try
+        {
+            var node = JsonNode.Parse(body, documentOptions: ParseOptions);
+            if (node is not JsonObject o)
+            {
+                await ApiResponse.ErrorAsync(context, 400, "not_object",
+                    $"The body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.");
+                return;
+            }
+            document = o;
+            // Materialise every property now: duplicate keys and bad nesting surface here, not later.
+            _ = document.Count;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body is not valid JSON: {e.Message}");
+            return;
+        }
+        if (document.TryGetPropertyValue("id", out var idNode) && idNode is not null)
+        {
+            if (idNode is not JsonValue v || !v.TryGetValue(out string? given))
+            {
+                await ApiResponse.ErrorAsync(context, 400, "invalid_id", $"The record's 'id' must be a string, not {idNode.GetValueKind().ToString().ToLowerInvariant()}.");
+                return;
+            }
+            if (!await CheckIdAsync(context, given)) return;
+            if (routeId is not null && !string.Equals(given, routeId, StringComparison.Ordinal))
+            {
+                await ApiResponse.ErrorAsync(context, 400, "id_mismatch",
+                    $"The body's id '{ApiResponse.Quote(given)}' differs from the URL's id '{ApiResponse.Quote(routeId)}'.");
+                return;
+            }
+        }
+        DocumentRequest request;
+        try
+        {
+            request = DocumentRequest.Parse(document, max);
+        }
+        catch (ArgumentException e)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "invalid_document", e.Message);
+            return;
+        }
+        string id = routeId ?? request.Id ?? DocumentRequest.NewId();
+        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Save(request.Rev, request.Body);
+        switch (reply.Status)
+        {
+            case RecordStatus.Ok:
+                await ApiResponse.JsonBytesAsync(context, 201, reply.Document!.Json);
+                break;
+            case RecordStatus.Conflict:
+                await ApiResponse.ErrorAsync(context, 409, "conflict",
+                    $"Record '{ApiResponse.Quote(id)}' is at rev '{reply.CurrentRev}'; the save gave rev '{ApiResponse.Quote(request.Rev)}'. Nothing was written.");
+                break;
+            default:
+                await QuorumMissedAsync(context, id);
+                break;
+        }
+    }
+
+    private static async Task ReadAsync(HttpContext context, string db)
+    {
+        string id = RecordAddress.IdOf(context);
+        if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
+        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Read();
+        if (reply is null)
+            await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
+        else
+            await ApiResponse.JsonBytesAsync(context, 200, reply.Json);
+    }
+
+    private static async Task DeleteAsync(HttpContext context, string db)
+    {
+        string id = RecordAddress.IdOf(context);
+        if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
+        string? rev = context.Request.Query["rev"].FirstOrDefault();
+        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Delete(rev);
+        switch (reply.Status)
+        {
+            case RecordStatus.Ok:
+                context.Response.StatusCode = 200;
+                await ApiResponse.WriteAsync(context, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", id);
+                    w.WriteString("rev", reply.Rev);
+                    w.WriteEndObject();
+                });
+                break;
+            case RecordStatus.NotFound:
+                await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
+                break;
+            case RecordStatus.Conflict:
+                await ApiResponse.ErrorAsync(context, 409, "conflict",
+                    $"Record '{ApiResponse.Quote(id)}' is at rev '{reply.CurrentRev}'; the delete gave rev '{ApiResponse.Quote(rev)}'. Nothing was written.");
+                break;
+            default:
+                await QuorumMissedAsync(context, id);
+                break;
+        }
+    }
+
+    internal static async Task<bool> CheckDatabaseAsync(HttpContext context, string db)
+    {
+        if (DatabaseName.IsValid(db)) return true;
+        await ApiResponse.ErrorAsync(context, 400, "invalid_db",
+            $"Invalid database name '{ApiResponse.Quote(db)}': use 1–{DatabaseName.MaxLength} characters of [a-z0-9_-], starting with a letter.");
+        return false;
+    }
+
+    private static async Task<bool> CheckIdAsync(HttpContext context, string id)
+    {
+        try
+        {
+            DocumentId.Validate(id);
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "invalid_id", e.Message);
+            return false;
+        }
+    }
+
+    private static Task QuorumMissedAsync(HttpContext context, string id) =>
+        ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",
+            $"Record '{ApiResponse.Quote(id)}' is durable on this mirror but a write quorum of mirrors did not confirm it in time; it will replicate when they return.");
+}

@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Options;
+using MyNoSql.Silo.Configuration;
+using MyNoSql.Silo.Gateway;
+
+namespace MyNoSql.Silo.Hosting;
+
+/// <summary>Builds and runs one mirror: configuration, the Orleans silo and the HTTP gateway on Kestrel.</summary>
+internal static partial class MirrorHost
+{
+    /// <summary>Exit code for bad options.</summary>
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var app = Build(args, out int exitCode);
+        if (app is null) return exitCode;
+        await using (app.ConfigureAwait(false))
+        {
+            var options = app.Services.GetRequiredService<IOptions<MirrorOptions>>().Value;
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MirrorHost).FullName!);
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogStartFailed(logger, e, e.Message);
+                await Console.Error.WriteLineAsync($"error: the mirror could not start: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            LogStarted(logger, options.EffectiveAdvertiseUrl(), Path.GetFullPath(options.Data), options.SiloPort, options.GatewayPort, options.Clustering, options.Storage);
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+            LogStopped(logger);
+            return 0;
+        }
+    }
+
+    /// <summary>Builds the application, or returns null with the exit code after printing why (bad options, --help).</summary>
+    public static WebApplication? Build(string[] args, out int exitCode)
+    {
+        exitCode = 0;
+        var settings = CommandLine.Parse(args, out var error, out bool help);
+        if (help)
+        {
+            Console.WriteLine(CommandLine.Usage);
+            return null;
+        }
+        if (settings is null)
+        {
+            Console.Error.WriteLine($"error: {error}\n\n{CommandLine.Usage}");
+            exitCode = UsageError;
+            return null;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables("MYNOSQL_");
+        builder.Configuration.AddInMemoryCollection(settings);
+
+        MirrorOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(MirrorOptions.Section).Get<MirrorOptions>() ?? new MirrorOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"error: invalid setting: {e.Message}{(e.InnerException is null ? "" : " (" + e.InnerException.Message + ")")}");
+            exitCode = UsageError;
+            return null;
+        }
+        var problems = MirrorOptionsValidator.Validate(options);
+        if (problems.Count > 0)
+        {
+            Console.Error.WriteLine("error: invalid options:\n  " + string.Join("\n  ", problems));
+            exitCode = UsageError;
+            return null;
+        }
+
+        string dataDirectory = Path.GetFullPath(options.Data);
+        string siloName;
+        try
+        {
+            siloName = SiloIdentity.LoadOrCreate(dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: cannot use data directory '{dataDirectory}': {e.Message}");
+            exitCode = 1;
+            return null;
+        }
+
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        if (!options.RequestLogging)
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
+                .AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+        else
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            switch (options.HttpHost)
+            {
+                case "*": k.ListenAnyIP(options.HttpPort); break;
+                case "localhost": k.ListenLocalhost(options.HttpPort); break;
+                default: k.Listen(System.Net.IPAddress.Parse(options.HttpHost), options.HttpPort); break;
+            }
+        });
+        builder.UseOrleans(silo => OrleansSetup.Configure(silo, options, dataDirectory, siloName));
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseStatusCodePages(StatusCodeBodies.WriteAsync);
+        ClusterEndpoints.Map(app);
+        DocumentEndpoints.Map(app);
+        ListEndpoint.Map(app);
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror up: HTTP {Url}, data {Data}, silo port {SiloPort}, gateway port {GatewayPort}, clustering {Clustering}, storage {Storage}")]
+    private static partial void LogStarted(ILogger logger, string url, string data, int siloPort, int gatewayPort, string clustering, string storage);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The mirror could not start: {Reason}")]
+    private static partial void LogStartFailed(ILogger logger, Exception error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror stopped")]
+    private static partial void LogStopped(ILogger logger);
+}
