@@ -37,6 +37,7 @@ internal sealed partial class RecordStore
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(directory);
         var lockHandle = AcquireLock(directory, options);
+        WarmUp.Start();
         var cache = new BlockCache(options.BlockCacheBytes, options.BlockSize);
         RecordStore? store = null;
         var shards = Array.Empty<Shard>();

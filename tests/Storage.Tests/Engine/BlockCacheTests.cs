@@ -48,4 +48,7 @@ public class BlockCacheTests
         Assert.Equal(1, loads);
         Assert.All(results, r => Assert.Same(block, r));
     }
+
+    [Fact]
+    public void WarmUpBlock_Decodes() => Assert.Equal("{\"warm\":\"up\"}   ", WarmUp.Run());
 }
