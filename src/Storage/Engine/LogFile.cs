@@ -43,9 +43,19 @@ internal sealed class LogFile
     public static LogFile Create(string path, int number, long preallocate)
     {
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        var log = new LogFile(path, number, handle, 0);
-        log.Preallocate(preallocate);
-        return log;
+        try
+        {
+            var log = new LogFile(path, number, handle, 0);
+            log.Preallocate(preallocate);
+            return log;
+        }
+        catch
+        {
+            // E.g. a full disk: leave nothing behind (the file is not in the manifest yet).
+            handle.Dispose();
+            File.Delete(path);
+            throw;
+        }
     }
 
     public static LogFile Open(string path, int number)

@@ -206,7 +206,17 @@ internal sealed partial class Shard
             int number = _nextFileNumber++;
             var log = LogFile.Create(System.IO.Path.Combine(Path, LogFile.FileName(number)), number, preallocate);
             _manifestLogs.Add(number);
-            SaveManifest();
+            try
+            {
+                SaveManifest();
+            }
+            catch
+            {
+                _manifestLogs.Remove(number);
+                log.Retire();
+                File.Delete(log.Path);
+                throw;
+            }
             lock (_lock) _logs[number] = log;
             return log;
         }
