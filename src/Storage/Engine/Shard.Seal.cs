@@ -169,13 +169,26 @@ internal sealed partial class Shard
         // A segment with unreadable blocks keeps its file: the records that could not be copied still live there.
         replaced = [.. replaced.Where(s => !source.Damaged.Contains(s.Number))];
         lock (_lock) _damaged.UnionWith(source.Damaged);
-        lock (_manifestLock)
+        try
         {
-            if (created is not null) _manifestSegments.Add(created.Number);
-            foreach (var segment in replaced) _manifestSegments.Remove(segment.Number);
-            foreach (var log in sealedLogs) _manifestLogs.Remove(log.Number);
-            _sealedLsn = sealedLsn;
-            SaveManifest();
+            UpdateManifest(() =>
+            {
+                if (created is not null) _manifestSegments.Add(created.Number);
+                foreach (var segment in replaced) _manifestSegments.Remove(segment.Number);
+                foreach (var log in sealedLogs) _manifestLogs.Remove(log.Number);
+                _sealedLsn = sealedLsn;
+            });
+        }
+        catch
+        {
+            // Not committed: the old files stay authoritative; the new segment is removed (or by the next open).
+            if (created is not null)
+            {
+                created.Retire();
+                try { File.Delete(created.Path); }
+                catch (IOException) { }
+            }
+            throw;
         }
         lock (_lock)
         {

@@ -182,11 +182,10 @@ internal sealed partial class Shard
     /// <summary>Removes logs from the manifest and deletes them (empty spares, sealed logs).</summary>
     private void DropLogs(IReadOnlyList<LogFile> logs)
     {
-        lock (_manifestLock)
+        UpdateManifest(() =>
         {
             foreach (var log in logs) _manifestLogs.Remove(log.Number);
-            SaveManifest();
-        }
+        });
         RetireLogs(logs);
     }
 
@@ -197,6 +196,32 @@ internal sealed partial class Shard
             lock (_lock) _logs.Remove(log.Number);
             log.Retire();
             File.Delete(log.Path);
+        }
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the manifest state and saves it; on failure the in-memory state
+    /// is restored, so memory never claims what the disk does not.</summary>
+    private void UpdateManifest(Action change)
+    {
+        lock (_manifestLock)
+        {
+            var segments = _manifestSegments.ToArray();
+            var logs = _manifestLogs.ToArray();
+            ulong sealedLsn = _sealedLsn;
+            change();
+            try
+            {
+                SaveManifest();
+            }
+            catch
+            {
+                _manifestSegments.Clear();
+                _manifestSegments.AddRange(segments);
+                _manifestLogs.Clear();
+                _manifestLogs.AddRange(logs);
+                _sealedLsn = sealedLsn;
+                throw;
+            }
         }
     }
 
