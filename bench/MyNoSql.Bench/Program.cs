@@ -1,1 +1,58 @@
-Console.WriteLine("bench");
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MyNoSql.Bench;
+using MyNoSql.Bench.Engines;
+
+// Peer engine benchmark: MyNoSql next to SQLite and LiteDB on the same generated data, in one run.
+// Progress goes to stderr; the tables to stdout; raw figures to bench/results/<utc>.json and latest.json.
+if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
+
+var options = BenchOptions.Parse(args);
+var root = Path.Combine(Path.GetTempPath(), "mynosql-bench-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(root);
+var results = new JsonObject
+{
+    ["machine"] = new JsonObject
+    {
+        ["cores"] = Environment.ProcessorCount,
+        ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        ["dotnet"] = Environment.Version.ToString(),
+        ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+    },
+    ["options"] = JsonSerializer.SerializeToNode(new { options.N, options.Large, options.Seconds, options.Quick }),
+};
+var report = new Report();
+try
+{
+    foreach (var (name, make) in new (string, Func<int, List<JsonObject>>)[] { ("iot", n => Datasets.Iot(n)), ("game", n => Datasets.Game(n)) })
+    {
+        if (options.Only is not null && options.Only != name) continue;
+        Progress.Say($"{name}: generating {options.N:N0} documents");
+        var docs = make(options.N);
+        results[name] = await DatasetRun.RunAsync(name, docs, options, root, report);
+    }
+    if (options.Only is null or "iot")
+        results["large"] = await LargeRun.RunAsync(options, root, report);
+}
+finally
+{
+    try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+}
+
+results["goals"] = report.GoalsJson();
+report.Print(Console.Out);
+Directory.CreateDirectory(options.Out);
+string json = results.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+File.WriteAllText(Path.Combine(options.Out, $"{stamp}.json"), json);
+File.WriteAllText(Path.Combine(options.Out, "latest.json"), json);
+Console.WriteLine($"JSON: {Path.Combine(options.Out, $"{stamp}.json")}");
+return 0;
+
+internal static class Progress
+{
+    private static readonly Stopwatch Clock = Stopwatch.StartNew();
+    public static void Say(string message) => Console.Error.WriteLine($"[{Clock.Elapsed.TotalSeconds,7:F1}s] {message}");
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using MyNoSql.Bench.Engines;
+
+namespace MyNoSql.Bench;
+
+/// <summary>Every scenario of one dataset on every engine, each in a fresh directory.</summary>
+internal static class DatasetRun
+{
+    private static readonly EngineKind[] Engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
+
+    public static async Task<JsonObject> RunAsync(string name, List<JsonObject> docs, BenchOptions options, string root, Report report)
+    {
+        var duration = TimeSpan.FromSeconds(options.Seconds);
+        long rawBytes = docs.Sum(d => (long)Encoding.UTF8.GetByteCount(d.ToJsonString()));
+        var ids = docs.Select(d => (string)d["id"]!).ToList();
+        int warmReads = options.Quick ? 10_000 : 100_000, coldReads = options.Quick ? 2_000 : 10_000;
+        var figures = new Dictionary<EngineKind, Dictionary<string, double?>>();
+        var json = new JsonObject { ["documents"] = docs.Count, ["rawJsonBytes"] = rawBytes };
+
+        foreach (var kind in Engines)
+        {
+            var f = figures[kind] = [];
+            var errors = new JsonObject();
+            async Task Step(string what, Func<Task> body)
+            {
+                Progress.Say($"{name} {kind}: {what}");
+                try { await body(); }
+                catch (Exception e) { errors[what] = e.GetType().Name + ": " + e.Message; Progress.Say($"{name} {kind}: {what} failed: {e.Message}"); }
+            }
+            string dir(string s) => Path.Combine(root, $"{name}-{kind}-{s}");
+
+            await Step("durable single saves", async () =>
+            {
+                await using var e = await Measure.OpenAsync(kind, dir("singles"), durable: true);
+                f["single1"] = await Measure.SinglesAsync(e, docs, 1, duration, "one");
+                f["single16"] = await Measure.SinglesAsync(e, docs, 16, duration, "many");
+            });
+            if (kind != EngineKind.LiteDb)
+                await Step("relaxed single saves", async () =>
+                {
+                    await using var e = await Measure.OpenAsync(kind, dir("relaxed"), durable: false);
+                    f["relaxed1"] = await Measure.SinglesAsync(e, docs, 1, duration, "relaxed");
+                });
+            await Step("batched load, warm reads, close, cold reads", async () =>
+            {
+                var e = await Measure.OpenAsync(kind, dir("batched"), durable: true);
+                try
+                {
+                    f["batched"] = await Measure.BatchedAsync(e, docs, 1000, n => { if (n % 25_000 == 0) Progress.Say($"{name} {kind}: {n:N0} loaded"); });
+                    await Measure.ReadsAsync(e, ids, warmReads, seed: 1);
+                    f["warmReads"] = await Measure.ReadsAsync(e, ids, warmReads, seed: 2);
+                }
+                finally
+                {
+                    var close = Stopwatch.StartNew();
+                    await e.DisposeAsync();
+                    f["closeSeconds"] = close.Elapsed.TotalSeconds;
+                }
+                f["bytesOnDisk"] = Measure.DirectoryBytes(dir("batched"));
+                var open = Stopwatch.StartNew();
+                await using var cold = await Measure.OpenAsync(kind, dir("batched"), durable: true);
+                _ = await cold.ReadAsync(ids[0]) ?? throw new InvalidOperationException("first record missing after reopen");
+                f["openAndFirstReadMs"] = open.Elapsed.TotalMilliseconds;
+                f["coldReads"] = await Measure.ReadsAsync(cold, ids, coldReads, seed: 3);
+            });
+            var engineJson = new JsonObject();
+            foreach (var (k, v) in f) engineJson[k] = v;
+            if (errors.Count > 0) engineJson["errors"] = errors;
+            json[kind.ToString()] = engineJson;
+        }
+
+        string section = $"{name} ({docs.Count:N0} docs, {rawBytes / (double)docs.Count:F0} B avg)";
+        Dictionary<EngineKind, double?> Row(string key) => Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault(key));
+        report.Add(section, "durable saves/s, 1 caller", Row("single1"), Report.AtLeastTimesSqlite(1.5));
+        report.Add(section, "durable saves/s, 16 callers", Row("single16"), Report.AtLeastTimesSqlite(5));
+        report.Add(section, "relaxed saves/s, 1 caller (SQLite NORMAL)", Row("relaxed1"));
+        report.Add(section, "batched saves/s (1,000 per batch)", Row("batched"), Report.AtLeastTimesSqlite(1));
+        report.Add(section, "warm random reads/s (→ JsonObject)", Row("warmReads"), Report.AtLeastTimesSqlite(2));
+        report.Add(section, "reopen + first read, ms", Row("openAndFirstReadMs"));
+        report.Add(section, "cold random reads/s after reopen", Row("coldReads"));
+        report.Add(section, "close, s (MyNoSql seals its log)", Row("closeSeconds"));
+        report.Add(section, "bytes on disk after close", Row("bytesOnDisk"), Report.AtMostTimesSqlite(0.15));
+        var perRaw = Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault("bytesOnDisk") is { } b ? b / rawBytes : (double?)null);
+        report.Add(section, "bytes on disk / raw JSON", perRaw, name == "iot" ? Report.AtMost(0.2, "≤ 0.2× raw JSON") : null);
+        return json;
+    }
+}

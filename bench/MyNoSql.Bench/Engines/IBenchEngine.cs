@@ -1,0 +1,18 @@
+using System.Text.Json.Nodes;
+
+namespace MyNoSql.Bench.Engines;
+
+/// <summary>One engine under test. Every engine stores the same JSON text and returns JsonObjects on reads.</summary>
+internal interface IBenchEngine : IAsyncDisposable
+{
+    /// <summary>Writes one document in its own durable transaction.</summary>
+    Task SaveAsync(string id, JsonObject document);
+
+    /// <summary>Writes documents in one transaction.</summary>
+    Task SaveBatchAsync(IReadOnlyList<(string Id, JsonObject Document)> batch);
+
+    /// <summary>Reads and parses one document.</summary>
+    Task<JsonObject?> ReadAsync(string id);
+}
+
+internal enum EngineKind { MyNoSql, Sqlite, LiteDb }

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using LiteDB;
+
+namespace MyNoSql.Bench.Engines;
+
+/// <summary>LiteDB 5: one collection of BsonDocuments keyed by _id; reads are converted to JsonObject
+/// (through LiteDB's JSON serializer) so every engine returns the same type.</summary>
+internal sealed class LiteDbEngine(LiteDatabase db) : IBenchEngine
+{
+    private readonly ILiteCollection<BsonDocument> _docs = db.GetCollection("docs");
+
+    public static Task<IBenchEngine> OpenAsync(string dir, bool durable)
+    {
+        Directory.CreateDirectory(dir);
+        // LiteDB always commits durably (no relaxed mode); "Connection=direct" is its fastest mode.
+        var db = new LiteDatabase($"Filename={Path.Combine(dir, "bench.litedb")};Connection=direct");
+        return Task.FromResult<IBenchEngine>(new LiteDbEngine(db));
+    }
+
+    private static BsonDocument ToBson(string id, JsonObject document)
+    {
+        var bson = LiteDB.JsonSerializer.Deserialize(document.ToJsonString()).AsDocument;
+        bson.Remove("id");
+        bson["_id"] = id;
+        return bson;
+    }
+
+    public Task SaveAsync(string id, JsonObject document)
+    {
+        lock (db) _docs.Upsert(ToBson(id, document));
+        return Task.CompletedTask;
+    }
+
+    public Task SaveBatchAsync(IReadOnlyList<(string Id, JsonObject Document)> batch)
+    {
+        var docs = batch.Select(b => ToBson(b.Id, b.Document)).ToList();
+        lock (db) _docs.Upsert(docs);
+        return Task.CompletedTask;
+    }
+
+    public Task<JsonObject?> ReadAsync(string id)
+    {
+        BsonDocument? doc;
+        lock (db) doc = _docs.FindById(id);
+        return Task.FromResult(doc is null ? null : JsonNode.Parse(LiteDB.JsonSerializer.Serialize(doc))!.AsObject());
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        db.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
