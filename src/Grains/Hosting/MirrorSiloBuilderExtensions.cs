@@ -22,6 +22,7 @@ public static class MirrorSiloBuilderExtensions
             .Validate(o => o.Validate() is null, "Invalid mirror options (see MirrorGrainOptions.Validate).")
             .ValidateOnStart();
         services.TryAddSingleton<IMirrorServiceClient, MirrorServiceClient>();
+        services.TryAddSingleton<IMirrorLocalAccess>(sp => sp.GetRequiredService<IMirrorServiceClient>());
         services.TryAddSingleton<Replicator>();
         services.TryAddSingleton<IMirrorDirectory, MirrorDirectory>();
         services.TryAddSingleton<AntiEntropyWorker>();

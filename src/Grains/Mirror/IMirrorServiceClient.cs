@@ -3,7 +3,4 @@ using Orleans.Services;
 namespace MyNoSql.Grains.Mirror;
 
 /// <summary>Reaches the <see cref="IMirrorService"/> of one specific silo.</summary>
-internal interface IMirrorServiceClient : IGrainServiceClient<IMirrorService>
-{
-    IMirrorService For(SiloAddress silo);
-}
+internal interface IMirrorServiceClient : IGrainServiceClient<IMirrorService>, IMirrorLocalAccess;

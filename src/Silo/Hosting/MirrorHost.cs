@@ -117,6 +117,7 @@ internal static partial class MirrorHost
         ClusterEndpoints.Map(app);
         DocumentEndpoints.Map(app);
         ListEndpoint.Map(app);
+        DiagnosticsEndpoints.Map(app);
         return app;
     }
 
