@@ -51,42 +51,57 @@ internal sealed partial class Shard
         return request.Completion.Task;
     }
 
+    /// <summary>
+    /// Dedicated-thread committer: it blocks on the queue, so a lone durable saver pays one thread wake instead of
+    /// two thread-pool hops (measured 5.7–6.1k vs 5.3–5.7k saves/s) and the fsync never occupies a pool thread.
+    /// </summary>
     private void RunCommitter()
     {
         var reader = _queue.Reader;
         var batch = new List<CommitRequest>();
-        while (WaitToRead(reader))
+        while (true)
         {
-            long bytes = 0;
-            while (reader.TryRead(out var request))
-            {
-                if (request.Control is not null)
-                {
-                    CommitBatch(batch);
-                    bytes = 0;
-                    RunControl(request);
-                    continue;
-                }
-                batch.Add(request);
-                bytes += request.Length;
-                if (bytes >= MaxBatchBytes)
-                {
-                    CommitBatch(batch);
-                    bytes = 0;
-                }
-            }
-            CommitBatch(batch);
+            var wait = reader.WaitToReadAsync();
+            if (!(wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult())) return;
+            CommitAvailable(reader, batch);
         }
     }
 
-    /// <summary>
-    /// The committer runs on its own thread and blocks here: a lone durable saver then pays one thread wake instead
-    /// of two thread-pool hops (measured 5.7–6.1k vs 5.3–5.7k saves/s), and the fsync never occupies a pool thread.
-    /// </summary>
-    private static bool WaitToRead(ChannelReader<CommitRequest> reader)
+    /// <summary>Thread-pool committer (<see cref="StoreOptions.DedicatedCommitThreads"/> off): no thread per shard.</summary>
+    private async Task RunCommitterAsync()
     {
-        var wait = reader.WaitToReadAsync();
-        return wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        var reader = _queue.Reader;
+        var batch = new List<CommitRequest>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            CommitAvailable(reader, batch);
+    }
+
+    private Task StartCommitter() => _options.DedicatedCommitThreads
+        ? Task.Factory.StartNew(RunCommitter, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        : Task.Run(RunCommitterAsync);
+
+    /// <summary>Commits everything queued: frames in batches of up to 8 MiB, control requests in their order.</summary>
+    private void CommitAvailable(ChannelReader<CommitRequest> reader, List<CommitRequest> batch)
+    {
+        long bytes = 0;
+        while (reader.TryRead(out var request))
+        {
+            if (request.Control is not null)
+            {
+                CommitBatch(batch);
+                bytes = 0;
+                RunControl(request);
+                continue;
+            }
+            batch.Add(request);
+            bytes += request.Length;
+            if (bytes >= MaxBatchBytes)
+            {
+                CommitBatch(batch);
+                bytes = 0;
+            }
+        }
+        CommitBatch(batch);
     }
 
     private void RunControl(CommitRequest request)

@@ -65,7 +65,7 @@ internal sealed partial class Shard
             shard.CloseFiles();
             throw;
         }
-        shard._committer = Task.Factory.StartNew(shard.RunCommitter, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        shard._committer = shard.StartCommitter();
         if (shard._rotated.Count > 0) onRotated();
         return shard;
     }

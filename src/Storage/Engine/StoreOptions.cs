@@ -32,6 +32,12 @@ internal sealed class StoreOptions
     /// <summary>Seal the whole log on dispose so a closed store holds only compressed segments.</summary>
     public bool SealOnClose { get; init; } = true;
 
+    /// <summary>
+    /// One committer thread per shard (default): lowest latency for a lone durable saver. Turn off where many stores
+    /// share a process (e.g. a mirror with many databases) to commit on the thread pool instead of N threads per store.
+    /// </summary>
+    public bool DedicatedCommitThreads { get; init; } = true;
+
     /// <summary>Name used in logs and errors (the database name).</summary>
     public string Name { get; init; } = "";
 

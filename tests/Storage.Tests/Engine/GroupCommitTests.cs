@@ -5,11 +5,13 @@ namespace MyNoSql.Storage.Tests.Engine;
 
 public class GroupCommitTests
 {
-    [Fact]
-    public async Task ConcurrentWriters_ShareSyncs()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ConcurrentWriters_ShareSyncs(bool dedicatedThreads)
     {
         using var dir = new TempDirectory();
-        await using var store = await RecordStore.OpenAsync(dir.Path, Small(shards: 1, logThreshold: 64 << 20));
+        await using var store = await RecordStore.OpenAsync(dir.Path, Small(shards: 1, logThreshold: 64 << 20, dedicatedThreads: dedicatedThreads));
         const int writers = 16, each = 40;
         using var start = new SemaphoreSlim(0);
         var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
