@@ -35,11 +35,7 @@ internal sealed partial class DocumentStore
             }
             var writes = changed.Select(id => ToStored(latest[id]!, RecordFlags.Pending)).ToList();
             if (writes.Count > 0)
-            {
                 await Records.WriteBatchAsync(writes, cancellationToken).ConfigureAwait(false);
-                if (Index is { } index)
-                    foreach (var id in changed) index.Apply(latest[id]!);
-            }
             return results;
         }
     }

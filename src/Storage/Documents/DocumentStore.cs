@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using MyNoSql.Storage.Engine;
-using MyNoSql.Storage.Mirror;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -27,46 +26,12 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>The underlying engine.</summary>
     public RecordStore Records { get; }
 
-    /// <summary>The local revision index (mirrors: anti-entropy digests), or null when not tracked.</summary>
-    public LocalIndex? Index { get; private set; }
-
-    /// <summary>Opens the database's engine. <paramref name="trackIndex"/> keeps a <see cref="LocalIndex"/>
-    /// (built from the directory at open; costs RAM per record, so only mirrors use it).</summary>
-    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize,
-        CancellationToken cancellationToken = default, bool trackIndex = false)
+    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, CancellationToken cancellationToken = default)
     {
         DatabaseName.Validate(name);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocumentSize);
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
-        var store = new DocumentStore(name, records, maxDocumentSize);
-        if (trackIndex)
-        {
-            try
-            {
-                await store.BuildIndexAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await records.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-        return store;
-    }
-
-    private async ValueTask BuildIndexAsync(CancellationToken cancellationToken)
-    {
-        var index = new LocalIndex();
-        foreach (var header in Records.List())
-        {
-            // Only records with conflicts need their leaves read; the header alone describes the rest.
-            if ((header.Flags & RecordFlags.HasConflicts) != 0 &&
-                await ReadRecordAsync(header.Key, cancellationToken).ConfigureAwait(false) is { } record)
-                index.Apply(record);
-            else
-                index.Apply(header.Key, header.Revision, (header.Flags & RecordFlags.Deleted) != 0);
-        }
-        Index = index;
+        return new DocumentStore(name, records, maxDocumentSize);
     }
 
     /// <summary>savedoc for a local write: the result is pending (in the outbox) until a mirror acknowledges it.</summary>
@@ -186,11 +151,8 @@ internal sealed partial class DocumentStore : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Records.DisposeAsync();
 
-    private async ValueTask PersistAsync(DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken)
-    {
-        await Records.WriteAsync(ToStored(record, extra), cancellationToken).ConfigureAwait(false);
-        Index?.Apply(record);
-    }
+    private ValueTask PersistAsync(DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken) =>
+        Records.WriteAsync(ToStored(record, extra), cancellationToken);
 
     internal static StoredRecord ToStored(DocumentRecord record, RecordFlags extra)
     {
