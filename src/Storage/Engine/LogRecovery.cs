@@ -1,3 +1,5 @@
+using MyNoSql.Storage.IO;
+
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>Receives one valid frame during recovery.</summary>
@@ -13,20 +15,32 @@ internal static class LogRecovery
     /// <summary>Replays <paramref name="logs"/>; returns the last lsn and sets each log's write offset.</summary>
     public static ulong Replay(IReadOnlyList<LogFile> logs, ulong sealedLsn, FrameVisitor visitor)
     {
-        var contents = new byte[logs.Count][];
-        for (int i = 0; i < logs.Count; i++) contents[i] = logs[i].ReadAll();
+        var contents = new MappedFile[logs.Count];
+        try
+        {
+            for (int i = 0; i < logs.Count; i++) contents[i] = new MappedFile(logs[i].Handle, logs[i].Path);
+            return Replay(logs, contents, sealedLsn, visitor);
+        }
+        finally
+        {
+            foreach (var map in contents) map?.Dispose();
+        }
+    }
+
+    private static ulong Replay(IReadOnlyList<LogFile> logs, MappedFile[] contents, ulong sealedLsn, FrameVisitor visitor)
+    {
         ulong expected = sealedLsn + 1;
         for (int i = 0; i < logs.Count; i++)
         {
             var log = logs[i];
-            var data = contents[i];
-            long pos = 0;
+            var data = contents[i].Span;
+            int pos = 0;
             while (true)
             {
-                var status = LogFrame.TryParse(data.AsSpan((int)pos), out int size);
+                var status = LogFrame.TryParse(data[pos..], out int size);
                 if (status == LogFrame.ParseStatus.Ok)
                 {
-                    var frame = data.AsSpan((int)pos, size);
+                    var frame = data.Slice(pos, size);
                     ulong lsn = LogFrame.Lsn(frame);
                     if (lsn <= sealedLsn) { pos += size; continue; }  // already in a segment
                     if (lsn == expected)
@@ -50,7 +64,7 @@ internal static class LogRecovery
                 if (status == LogFrame.ParseStatus.Bad)
                 {
                     // Torn tail: wipe it so stale bytes can never be mistaken for frames after new writes land here.
-                    int last = data.AsSpan((int)pos).LastIndexOfAnyExcept((byte)0);
+                    int last = data[pos..].LastIndexOfAnyExcept((byte)0);
                     if (last >= 0) log.Zero(pos, pos + last + 1);
                 }
                 break;
@@ -62,19 +76,19 @@ internal static class LogRecovery
     private readonly record struct Found(int Log, long Offset, ulong Lsn);
 
     /// <summary>Looks for any valid frame with lsn ≥ <paramref name="expected"/> from (log, offset) onwards.</summary>
-    private static Found? FindLaterFrame(byte[][] contents, int log, long offset, ulong expected)
+    private static Found? FindLaterFrame(MappedFile[] contents, int log, int offset, ulong expected)
     {
         for (int i = log; i < contents.Length; i++, offset = 0)
         {
-            var data = contents[i];
-            long pos = offset;
+            var data = contents[i].Span;
+            int pos = offset;
             while (pos + LogFrame.FixedSize <= data.Length)
             {
                 // Skip zero runs fast: a frame's length field has a non-zero byte at most 3 bytes before the first non-zero byte.
-                int nz = data.AsSpan((int)pos).IndexOfAnyExcept((byte)0);
+                int nz = data[pos..].IndexOfAnyExcept((byte)0);
                 if (nz < 0) break;
                 pos = Math.Max(pos, pos + nz - 3);
-                var span = data.AsSpan((int)pos);
+                var span = data[pos..];
                 if (span.Length >= LogFrame.FixedSize)
                 {
                     ulong lsn = LogFrame.Lsn(span);

@@ -11,8 +11,10 @@ namespace MyNoSql.Storage.Engine;
 /// </summary>
 internal sealed partial class Shard
 {
-    private const long InitialPreallocation = 1 << 20;
-    private const long PreallocationStep = 1 << 20;
+    private const long InitialPreallocation = 1 << 20;   // the first log is created on the first write: keep it quick
+    private const long PreallocationStep = 4 << 20;
+    private const long PreallocationLowWater = 2 << 20;
+    private const long MaxSparePreallocation = 4 << 20;  // zero-filling a whole 64 MiB spare would compete with syncs
     private const int MaxBatchBytes = 8 << 20;
 
     private readonly Channel<CommitRequest> _queue;
@@ -175,6 +177,7 @@ internal sealed partial class Shard
             batch.Clear();
         }
         MaybeRotate();
+        _active?.ExtendAhead(PreallocationLowWater, PreallocationStep, RecordError);
     }
 
     private void ApplyBatch(List<CommitRequest> batch, LogFile log, ulong lastLsn)
@@ -245,7 +248,7 @@ internal sealed partial class Shard
         {
             try
             {
-                long size = Math.Min(_options.LogSealThresholdBytes + PreallocationStep, 64L << 20);
+                long size = Math.Min(_options.LogSealThresholdBytes + PreallocationStep, MaxSparePreallocation);
                 Volatile.Write(ref _spare, CreateLog(size));
             }
             catch (Exception e)
@@ -311,6 +314,7 @@ internal sealed partial class Shard
         _queue.Writer.TryComplete();
         await _committer.ConfigureAwait(false);
         await _spareTask.ConfigureAwait(false);
+        while (_active is { Extending: true }) await Task.Delay(1).ConfigureAwait(false);
         if (_dirty && _active is { } active)
         {
             _dirty = false;

@@ -24,7 +24,7 @@ internal sealed class StoreOptions
     public int LzmaFastBytes { get; init; } = 32;
 
     /// <summary>A shard's log is sealed into a segment once it holds this many bytes.</summary>
-    public long LogSealThresholdBytes { get; init; } = 4L << 20;
+    public long LogSealThresholdBytes { get; init; } = 64L << 20;
 
     /// <summary>When false, sealing only happens through <see cref="RecordStore.CompactAsync"/> and on dispose (tests).</summary>
     public bool BackgroundCompaction { get; init; } = true;
