@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Records;
 using MyNoSql.Grains.Storage;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Index;
@@ -12,12 +14,22 @@ namespace MyNoSql.Grains.Index;
 /// epochs change only when its silo goes away.
 /// </summary>
 [GrainType(MirrorKeys.SegmentGrainType), KeepAlive]
-internal sealed class IndexSegmentGrain(IServiceProvider services) : Grain, IIndexSegmentGrain
+internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
 {
+    private readonly IServiceProvider _services;
+    private readonly IPersistentState<SegmentState>? _persisted;
     private readonly IndexSegment _segment = new();
     private readonly SortedSet<string> _live = new(StringComparer.Ordinal);
     private int _number;
     private long _epoch;
+
+    public IndexSegmentGrain(IServiceProvider services, IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options)
+    {
+        _services = services;
+        // Shared storage has no local store to rebuild from: persist the entries themselves.
+        if (!options.Value.Replicate)
+            _persisted = states.Create<SegmentState>(context, new StateConfiguration("segment", options.Value.StorageName));
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -26,17 +38,28 @@ internal sealed class IndexSegmentGrain(IServiceProvider services) : Grain, IInd
             || _number >= IndexSegment.Count)
             throw new ArgumentException($"'{this.GetPrimaryKeyString()}' is not a '{{db}}/{{segment}}' key with a segment below {IndexSegment.Count}.");
         do { _epoch = Random.Shared.NextInt64(1, long.MaxValue); } while (_epoch == 0);
-        var host = services.GetService<MirrorStoreHost>();
+        if (_persisted is not null)
+        {
+            foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted);
+            return;
+        }
+        var host = _services.GetService<MirrorStoreHost>();
         if (host is null) return;
         var store = await host.Store;
         foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted);
     }
 
-    public Task<long> Apply(string id, string rev, bool deleted)
+    public async Task<long> Apply(string id, string rev, bool deleted)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted);
-        return Task.FromResult(_segment.Sequence);
+        if (_persisted is not null && _segment.Sequence != before)
+        {
+            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence))];
+            await _persisted.WriteStateAsync();
+        }
+        return _segment.Sequence;
     }
 
     public Task<IndexEntryInfo?> Get(string id) => Task.FromResult(

@@ -1,0 +1,87 @@
+using MyNoSql.Cluster.Tests.Support;
+using MyNoSql.Silo.Configuration;
+
+namespace MyNoSql.Cluster.Tests;
+
+/// <summary>The mirror's command line (DESIGN §5): defaults, every option, and clear errors for bad values.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        var o = new MirrorOptions();
+        Assert.Equal(("./data", 8800, 11111, 30000, "localhost", "lzma-shards", "127.0.0.1"),
+            (o.Data, o.HttpPort, o.SiloPort, o.GatewayPort, o.Clustering, o.Storage, o.HttpHost));
+        Assert.Equal("http://127.0.0.1:8800", o.EffectiveAdvertiseUrl());
+        Assert.Equal(16 << 20, o.MaxDocumentSize);
+        Assert.False(o.RequestLogging);
+        Assert.Empty(MirrorOptionsValidator.Validate(o));
+    }
+
+    [Fact]
+    public void Every_documented_option_maps_onto_the_mirror_section()
+    {
+        var settings = CommandLine.Parse(["--data", "/d", "--http-port", "1", "--silo-port", "2", "--gateway-port", "3",
+            "--primary", "127.0.0.1:2", "--cluster-id", "c", "--clustering", "adonet", "--storage=adonet",
+            "--connection-string", "Host=x", "--advertise-url", "http://m:1", "--request-logging"], out var error, out bool help);
+        Assert.Null(error);
+        Assert.False(help);
+        Assert.Equal("/d", settings!["Mirror:Data"]);
+        Assert.Equal("1", settings["Mirror:HttpPort"]);
+        Assert.Equal("127.0.0.1:2", settings["Mirror:Primary"]);
+        Assert.Equal("adonet", settings["Mirror:Storage"]);
+        Assert.Equal("Host=x", settings["Mirror:ConnectionString"]);
+        Assert.Equal("true", settings["Mirror:RequestLogging"]);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--bogus", "1" }, "unknown option '--bogus'")]
+    [InlineData(new[] { "--data" }, "needs a value")]
+    public void Malformed_command_lines_are_refused(string[] args, string message)
+    {
+        Assert.Null(CommandLine.Parse(args, out var error, out _));
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("HttpPort", 0, "--http-port must be 1–65535")]
+    [InlineData("SiloPort", 70000, "--silo-port must be 1–65535")]
+    [InlineData("Clustering", "zookeeper", "--clustering must be 'localhost' or 'adonet'")]
+    [InlineData("Storage", "s3", "--storage must be 'lzma-shards' or 'adonet'")]
+    [InlineData("Primary", "nohost", "--primary must be HOST:PORT")]
+    [InlineData("AdvertiseUrl", "ftp://x", "--advertise-url must be an absolute http(s) URL")]
+    public void Bad_values_are_reported_by_option_name(string property, object value, string message)
+    {
+        var o = new MirrorOptions();
+        typeof(MirrorOptions).GetProperty(property)!.SetValue(o, value);
+        Assert.Contains(MirrorOptionsValidator.Validate(o), e => e.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AdoNet_needs_a_connection_string()
+    {
+        var o = new MirrorOptions { Storage = "adonet" };
+        Assert.Contains(MirrorOptionsValidator.Validate(o), e => e.Contains("--connection-string is required", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--http-port", "abc" }, "invalid setting")]
+    [InlineData(new[] { "--http-port", "0" }, "--http-port must be 1–65535")]
+    [InlineData(new[] { "--nope" }, "unknown option")]
+    [InlineData(new[] { "--storage", "adonet" }, "--connection-string is required")]
+    public async Task The_host_exits_with_code_2_and_says_why(string[] args, string message)
+    {
+        using var data = new TempDirectory();
+        await using var silo = SiloProcess.Run([RepoPaths.SiloDll, "--data", data.Path, .. args]);
+        Assert.Equal(2, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(message, silo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_prints_the_options_and_exits_0()
+    {
+        await using var silo = SiloProcess.Run([RepoPaths.SiloDll, "--help"]);
+        Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("--primary HOST:PORT", silo.Output, StringComparison.Ordinal);
+    }
+}
