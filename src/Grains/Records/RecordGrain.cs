@@ -13,7 +13,7 @@ namespace MyNoSql.Grains.Records;
 /// configured grain storage, replicates each new revision to a write quorum of mirrors and tells the record's
 /// index segment. On activation it merges what the other mirrors hold (read repair).
 /// </summary>
-[GrainType(MirrorKeys.RecordGrainType)]
+[GrainType(MirrorKeys.RecordGrainType), CollectionAgeLimit(Minutes = 5)]
 internal sealed partial class RecordGrain : Grain, IRecordGrain
 {
     private const int MaxWriteAttempts = 8;

@@ -118,6 +118,7 @@ internal static partial class MirrorHost
         DocumentEndpoints.Map(app);
         ListEndpoint.Map(app);
         DiagnosticsEndpoints.Map(app);
+        PingEndpoint.Map(app);
         return app;
     }
 
