@@ -43,9 +43,10 @@ internal sealed class KeyDirectory
     public int Count => _count;
 
     /// <summary>Slot of <paramref name="key"/>, or -1.</summary>
-    public int Find(ReadOnlySpan<byte> key)
+    public int Find(ReadOnlySpan<byte> key) => Find(key, HashOf(key));
+
+    private int Find(ReadOnlySpan<byte> key, int hash)
     {
-        int hash = HashOf(key);
         for (int i = _buckets[hash & (_buckets.Length - 1)]; i != 0;)
         {
             ref var slot = ref SlotAt(i - 1);
@@ -58,7 +59,8 @@ internal sealed class KeyDirectory
     /// <summary>Slot of <paramref name="key"/>, adding it (with a default entry) when absent.</summary>
     public int FindOrAdd(ReadOnlySpan<byte> key, out bool added)
     {
-        int found = Find(key);
+        int hash = HashOf(key);
+        int found = Find(key, hash);
         if (found >= 0)
         {
             added = false;
@@ -74,7 +76,6 @@ internal sealed class KeyDirectory
             grown[^1] = new Slot[SlotChunkSize];
             Volatile.Write(ref _slots, grown);
         }
-        int hash = HashOf(key);
         ref var slot = ref SlotAt(index);
         slot.Hash = hash;
         slot.KeyRef = StoreKey(key);

@@ -96,11 +96,13 @@ internal sealed partial class Shard
 
     private void LoadSegments()
     {
+        // Live counts: records that won (so far) per segment; a later winner takes one back from the loser.
         var live = new Dictionary<int, int>();
         foreach (int number in _manifestSegments)
         {
             string file = System.IO.Path.Combine(Path, SegmentFormat.FileName(number));
             if (!File.Exists(file)) throw new CorruptDataException(file, 0, "segment listed in the shard manifest is missing");
+            int won = 0;
             var reader = SegmentReader.Open(file, number, (key, revision, flags, lsn, block, slot) =>
             {
                 ref var entry = ref _dir.EntryAt(_dir.FindOrAdd(key, out bool added));
@@ -109,12 +111,14 @@ internal sealed partial class Shard
                     // The highest lsn wins; on a tie (a record re-homed with new flags) the later segment is the newer copy.
                     if (entry.Lsn > lsn) return;
                     if (entry.IsPending) _pendingCount--;
-                    live[entry.SegmentNumber]--;
+                    if (entry.SegmentNumber == number) won--;
+                    else live[entry.SegmentNumber]--;
                 }
                 entry = DirectoryEntry.InSegmentSlot(revision, flags, lsn, number, block, slot);
                 if (entry.IsPending) _pendingCount++;
-                CollectionsMarshal.GetValueRefOrAddDefault(live, number, out _)++;
+                won++;
             });
+            live[number] = won;
             _segments[number] = reader;
         }
         foreach (var (number, count) in live) _segments[number].AddLive(count);
