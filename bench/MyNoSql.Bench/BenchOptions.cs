@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace MyNoSql.Bench;
 
-/// <summary>Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--large-litedb].</summary>
-internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool LargeLiteDb, bool Quick)
+/// <summary>Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--skip-large-litedb].</summary>
+internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -12,7 +12,7 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
         double seconds = quick ? 1.5 : 5;
         string? only = null;
         string output = Path.Combine("bench", "results");
-        bool largeLite = false;
+        bool skipLargeLite = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -24,10 +24,10 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 case "--only": only = Next(); break;
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Next(); break;
-                case "--large-litedb": largeLite = true; break;
+                case "--skip-large-litedb": skipLargeLite = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new BenchOptions(n, large, only, seconds, output, largeLite, quick);
+        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick);
     }
 }

@@ -36,6 +36,8 @@ internal static class Datasets
                 ["status"] = Statuses[rng.Next(Statuses.Length)],
                 ["firmware"] = "2.4." + (sensor % 7).ToString(CultureInfo.InvariantCulture),
                 ["location"] = new JsonObject { ["lat"] = Math.Round(52.0 + sensor * 0.001, 5), ["lon"] = Math.Round(4.0 + sensor * 0.002, 5), ["floor"] = sensor % 4 },
+                ["co2ppm"] = 400 + rng.Next(900),
+                ["unit"] = "metric",
             };
         }
     }
@@ -48,9 +50,9 @@ internal static class Datasets
         for (int i = 0; i < count; i++)
         {
             var inventory = new JsonArray();
-            int slots = 12 + rng.Next(8);
+            int slots = 22 + rng.Next(10);
             for (int s = 0; s < slots; s++)
-                inventory.Add(new JsonObject { ["item"] = Items[rng.Next(Items.Length)], ["qty"] = 1 + rng.Next(20), ["durability"] = rng.Next(101), ["slot"] = s });
+                inventory.Add(new JsonObject { ["item"] = Items[rng.Next(Items.Length)], ["qty"] = 1 + rng.Next(20), ["durability"] = rng.Next(101), ["slot"] = s, ["enchant"] = rng.Next(4) == 0 ? "fire" : "none" });
             var quests = new JsonArray();
             for (int q = 0; q < 3 + rng.Next(3); q++)
                 quests.Add(new JsonObject { ["name"] = Quests[rng.Next(Quests.Length)], ["stage"] = rng.Next(10), ["done"] = rng.Next(3) == 0 });

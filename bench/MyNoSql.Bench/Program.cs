@@ -10,6 +10,8 @@ using MyNoSql.Bench.Engines;
 if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
 
 var options = BenchOptions.Parse(args);
+// SQLite and LiteDB block their callers: give 16 concurrent callers real threads on a 2-core pool.
+ThreadPool.SetMinThreads(64, 64);
 var root = Path.Combine(Path.GetTempPath(), "mynosql-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(root);
 var results = new JsonObject

@@ -19,6 +19,11 @@ internal sealed class Report
     public void Add(string section, string metric, IReadOnlyDictionary<EngineKind, double?> values, Goal? goal = null) =>
         _rows.Add((section, metric, values.GetValueOrDefault(EngineKind.MyNoSql), values.GetValueOrDefault(EngineKind.Sqlite), values.GetValueOrDefault(EngineKind.LiteDb), goal));
 
+    private readonly List<string> _notes = [];
+
+    /// <summary>A failure or remark printed under the tables (a cell that shows n/a says why here).</summary>
+    public void Note(string text) => _notes.Add(text);
+
     public void Print(TextWriter output)
     {
         foreach (var section in _rows.Select(r => r.Section).Distinct())
@@ -34,6 +39,8 @@ internal sealed class Report
                 output.WriteLine($"| {r.Metric,-38} | {F(r.My),12} | {F(r.Sqlite),12} | {F(r.Lite),12} | {ratio,9} | {r.Goal?.Text ?? "",-22} | {(met is null ? "" : met.Value ? "yes" : "NO"),-3} |");
             }
         }
+        if (_notes.Count > 0) output.WriteLine();
+        foreach (var note in _notes) output.WriteLine($"note: {note}");
     }
 
     public JsonArray GoalsJson() => new(_rows.Where(r => r.Goal is not null).Select(r => (JsonNode)new JsonObject
