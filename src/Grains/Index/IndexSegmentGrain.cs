@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Mirror;
 using MyNoSql.Grains.Records;
 using MyNoSql.Grains.Storage;
 using MyNoSql.Storage.Documents;
@@ -47,6 +48,34 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         if (host is null) return;
         var store = await host.Store;
         foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted);
+        await MergeOtherSilosAsync(database);
+    }
+
+    /// <summary>
+    /// This silo's copy may lag (it was down, or background replication is in flight): take, per id, the better
+    /// winner any active silo knows (the higher revision: a tombstone descends from what it deleted), so the index
+    /// misses nothing.
+    /// </summary>
+    private async Task MergeOtherSilosAsync(string database)
+    {
+        var replicator = _services.GetRequiredService<Replicator>();
+        var mirrors = _services.GetRequiredService<IMirrorServiceClient>();
+        var others = replicator.OtherActiveSilos();
+        if (others.Length == 0) return;
+        var fetches = others.Select(async silo =>
+        {
+            try { return await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10)); }
+            catch (Exception) { return []; }
+        });
+        foreach (var entries in await Task.WhenAll(fetches))
+        {
+            foreach (var e in entries.OrderBy(e => e.Sequence))
+            {
+                if (!Revision.TryParse(e.Rev, out var rev)) continue;
+                if (_segment.TryGet(e.Id, out var known) && rev <= known.Rev) continue;
+                Set(e.Id, rev, e.Deleted);
+            }
+        }
     }
 
     public async Task<long> Apply(string id, string rev, bool deleted)
