@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MyNoSql.ClusterBench;
+using MyNoSql.Grains;
+
+// Cluster benchmark (issue 3): real src/Silo processes on loopback, 1 and 3 mirrors; saves/s and reads/s through the
+// HTTP gateway and through an Orleans client with 1, 16 and 128 callers; the Kestrel → grain ping ceiling; replication
+// lag to the last mirror; bytes on disk per mirror. Table to stdout, JSON to bench/results/cluster-<utc>.json.
+bool quick = args.Contains("--quick");
+var seconds = TimeSpan.FromSeconds(quick ? 1 : 3);
+int[] callerCounts = quick ? [1, 16] : [1, 16, 128];
+string outDir = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("bench", "results");
+string siloDll = args.SkipWhile(a => a != "--silo").Skip(1).FirstOrDefault()
+    ?? Path.GetFullPath(Path.Combine("src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"));
+if (!File.Exists(siloDll)) { Console.Error.WriteLine($"{siloDll} not found: run `dotnet build src/Silo -c Release` first (or pass --silo PATH)."); return 2; }
+ThreadPool.SetMinThreads(256, 256);
+
+var clock = Stopwatch.StartNew();
+void Say(string s) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {s}");
+var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R)>();
+var results = new JsonObject { ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), ["cores"] = Environment.ProcessorCount };
+var lagJson = new JsonObject();
+var diskJson = new JsonObject();
+
+byte[] Doc(long i) => Encoding.UTF8.GetBytes(
+    $"{{\"sensor\":\"sensor-{i % 500:D4}\",\"ts\":{1_763_900_000_000 + i * 250},\"temperature\":{18 + i % 9}.{i % 100:D2},\"humidity\":{30 + i % 40}.5,\"status\":\"ok\",\"site\":\"plant-north\",\"battery\":3.{i % 1000:D3},\"location\":{{\"lat\":52.{i % 1000:D3},\"lon\":4.{i % 997:D3},\"floor\":{i % 4}}}}}");
+
+foreach (int mirrors in new[] { 1, 3 })
+{
+    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}";
+    Say($"{config}: starting");
+    await using var cluster = await SiloCluster.StartAsync(siloDll, mirrors);
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
+    string Url(long i) => cluster.Urls[(int)(i % mirrors)];
+
+    using var client = new HostBuilder().UseOrleansClient(c => c.UseLocalhostClustering(cluster.GatewayPorts.ToArray(), "mynosql", cluster.ClusterId)).Build();
+    await client.StartAsync();
+    var grains = client.Services.GetRequiredService<IClusterClient>();
+
+    // Warm-up (JIT, connections, grain activations on every mirror): not measured.
+    Say($"{config}: warm-up");
+    await Load.RunAsync(8, TimeSpan.FromSeconds(2), async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).IsSuccessStatusCode);
+    await Load.RunAsync(8, TimeSpan.FromSeconds(2), async i =>
+    {
+        using var content = new ByteArrayContent(Doc(i));
+        content.Headers.ContentType = new("application/json");
+        using var r = await http.PutAsync($"{Url(i)}/db/warmup/doc/w{i}", content);
+        return (await http.GetAsync($"{Url(i)}/db/warmup/doc/w{i}")).IsSuccessStatusCode;
+    });
+    await Load.RunAsync(8, TimeSpan.FromSeconds(1), async i => await grains.GetGrain<IRecordGrain>(RecordKey.For("warmup", $"w{i}")).Read() is not null);
+
+    foreach (int callers in callerCounts)
+    {
+        Say($"{config}: {callers} callers");
+        string db = $"b{mirrors}c{callers}";
+        var ping = await Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK);
+        rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping));
+        var oping = await Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1);
+        rows.Add((config, "Orleans client", "ping grain", callers, oping));
+
+        var saves = await Load.RunAsync(callers, seconds, async i =>
+        {
+            using var content = new ByteArrayContent(Doc(i));
+            content.Headers.ContentType = new("application/json");
+            using var r = await http.PutAsync($"{Url(i)}/db/{db}/doc/h{i}", content);
+            return r.StatusCode == HttpStatusCode.Created;
+        });
+        rows.Add((config, "HTTP", "save (PUT, new record)", callers, saves));
+        long saved = (long)(saves.PerSecond * seconds.TotalSeconds * 0.9);
+        var rng = new Random(callers);
+        var reads = await Load.RunAsync(callers, seconds, async i =>
+        {
+            long k; lock (rng) k = rng.NextInt64(Math.Max(1, saved));
+            using var r = await http.GetAsync($"{Url(i)}/db/{db}/doc/h{k}");
+            return r.StatusCode == HttpStatusCode.OK;
+        });
+        rows.Add((config, "HTTP", "read (GET)", callers, reads));
+
+        var osaves = await Load.RunAsync(callers, seconds, async i =>
+            (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok);
+        rows.Add((config, "Orleans client", "save (new record)", callers, osaves));
+        long osaved = (long)(osaves.PerSecond * seconds.TotalSeconds * 0.9);
+        var oreads = await Load.RunAsync(callers, seconds, async i =>
+        {
+            long k; lock (rng) k = rng.NextInt64(Math.Max(1, osaved));
+            return await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{k}")).Read() is not null;
+        });
+        rows.Add((config, "Orleans client", "read", callers, oreads));
+    }
+
+    if (mirrors == 3)
+        lagJson = await ReplicationLag.MeasureAsync(http, cluster, quick ? 100 : 200, TimeSpan.FromSeconds(quick ? 2 : 5), Doc, Say);
+    await client.StopAsync();
+    Say($"{config}: stopping (SIGTERM)");
+    var bytes = await cluster.StopAsync();
+    diskJson[config] = new JsonArray(bytes.Select(b => (JsonNode)b).ToArray());
+}
+
+Console.WriteLine($"| config | path | operation | callers | ops/s | p50 ms | p99 ms | errors |");
+Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
+foreach (var r in rows)
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Config} | {r.Path} | {r.Op} | {r.Callers} | {r.R.PerSecond:N0} | {r.R.P50Ms:F2} | {r.R.P99Ms:F2} | {r.R.Errors} |"));
+Console.WriteLine();
+Console.WriteLine($"replication lag to the last mirror (3 mirrors, fixed load): {lagJson.ToJsonString()}");
+Console.WriteLine($"bytes on disk per mirror after the run: {diskJson.ToJsonString()}");
+
+results["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+{
+    ["config"] = r.Config, ["path"] = r.Path, ["op"] = r.Op, ["callers"] = r.Callers,
+    ["perSecond"] = Math.Round(r.R.PerSecond), ["p50Ms"] = r.R.P50Ms, ["p99Ms"] = r.R.P99Ms, ["errors"] = r.R.Errors,
+}).ToArray());
+results["replicationLag"] = lagJson;
+results["bytesOnDiskPerMirror"] = diskJson;
+Directory.CreateDirectory(outDir);
+string file = Path.Combine(outDir, $"cluster-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+File.WriteAllText(file, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+File.WriteAllText(Path.Combine(outDir, "cluster-latest.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine($"JSON: {file}");
+return 0;

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+
+namespace MyNoSql.ClusterBench;
+
+/// <summary>N real <c>src/Silo</c> processes on 127.0.0.1 with distinct ports, as DESIGN §5 describes.</summary>
+internal sealed class SiloCluster : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mynosql-clusterbench-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public const int HttpBase = 19800, SiloBase = 22111, GatewayBase = 41000;
+
+    public IReadOnlyList<string> Urls { get; private set; } = [];
+    public IReadOnlyList<int> GatewayPorts { get; private set; } = [];
+    public IReadOnlyList<string> DataDirs { get; private set; } = [];
+    public string ClusterId { get; } = "bench-" + Guid.NewGuid().ToString("N")[..8];
+
+    public static async Task<SiloCluster> StartAsync(string siloDll, int count)
+    {
+        var cluster = new SiloCluster();
+        var urls = new List<string>();
+        var dirs = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            string data = Path.Combine(cluster._root, $"mirror{i}");
+            Directory.CreateDirectory(data);
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "exec", siloDll, "--data", data, "--http-port", $"{HttpBase + i}", "--silo-port", $"{SiloBase + i}",
+                         "--gateway-port", $"{GatewayBase + i}", "--cluster-id", cluster.ClusterId })
+                psi.ArgumentList.Add(a);
+            if (i > 0) { psi.ArgumentList.Add("--primary"); psi.ArgumentList.Add($"127.0.0.1:{SiloBase}"); }
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, _) => { };
+            p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            cluster._processes.Add(p);
+            urls.Add($"http://127.0.0.1:{HttpBase + i}");
+            dirs.Add(data);
+            // The primary first: the others join it.
+            if (i == 0) await WaitAsync(urls[0], 1);
+        }
+        cluster.Urls = urls;
+        cluster.DataDirs = dirs;
+        cluster.GatewayPorts = Enumerable.Range(0, count).Select(i => GatewayBase + i).ToList();
+        foreach (var url in urls) await WaitAsync(url, count);
+        return cluster;
+    }
+
+    private static async Task WaitAsync(string url, int mirrors)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            try
+            {
+                var list = await http.GetFromJsonAsync<string[]>($"{url}/mirrors");
+                if (list is not null && list.Length >= mirrors) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{url} did not list {mirrors} mirrors within 90 s");
+    }
+
+    public long BytesOnDisk(int mirror) =>
+        new DirectoryInfo(DataDirs[mirror]).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    /// <summary>SIGTERM every silo (a clean stop seals the logs), then report bytes per mirror.</summary>
+    public async Task<long[]> StopAsync()
+    {
+        foreach (var p in _processes) if (!p.HasExited) Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        foreach (var p in _processes)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            try { await p.WaitForExitAsync(cts.Token); } catch (OperationCanceledException) { p.Kill(true); }
+        }
+        return Enumerable.Range(0, DataDirs.Count).Select(BytesOnDisk).ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            try { if (!p.HasExited) p.Kill(true); await p.WaitForExitAsync(); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
