@@ -10,6 +10,9 @@ namespace MyNoSql.Storage.Documents;
 internal sealed class DocumentRecord
 {
     private const byte FormatVersion = 1;
+    // Version 2 leaves the winner's revision out: the engine keeps it in its index already, and 16 random hash
+    // bytes per record are the largest incompressible part of a small document (the disk goal is 0.2× raw JSON).
+    private const byte FormatWithoutWinnerRevision = 2;
 
     private DocumentRecord(string id, RevisionLeaf[] leaves)
     {
@@ -36,19 +39,22 @@ internal sealed class DocumentRecord
         return new DocumentRecord(id, sorted);
     }
 
-    /// <summary>Binary payload: version, leaf count, then per leaf rev, deleted, ancestry, body.</summary>
-    public byte[] Encode()
+    /// <summary>
+    /// Binary payload: version, leaf count, then per leaf rev, deleted, ancestry, body. With
+    /// <paramref name="omitWinnerRevision"/> the winner's rev is left out; <see cref="Decode"/> then needs it back.
+    /// </summary>
+    public byte[] Encode(bool omitWinnerRevision = false)
     {
-        int size = 1 + 2;
+        int size = 1 + 2 - (omitWinnerRevision ? Revision.EncodedSize : 0);
         foreach (var l in Leaves) size += Revision.EncodedSize + 1 + 2 + l.Ancestry.Length * Revision.EncodedSize + 4 + l.Body.Length;
         var buffer = new byte[size];
         var span = buffer.AsSpan();
-        span[0] = FormatVersion;
+        span[0] = omitWinnerRevision ? FormatWithoutWinnerRevision : FormatVersion;
         BinaryPrimitives.WriteUInt16LittleEndian(span[1..], (ushort)Leaves.Count);
         int pos = 3;
         foreach (var l in Leaves)
         {
-            l.Rev.WriteTo(span[pos..]); pos += Revision.EncodedSize;
+            if (!omitWinnerRevision || !ReferenceEquals(l, Leaves[0])) { l.Rev.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
             span[pos++] = l.Deleted ? (byte)1 : (byte)0;
             BinaryPrimitives.WriteUInt16LittleEndian(span[pos..], (ushort)l.Ancestry.Length); pos += 2;
             foreach (var a in l.Ancestry) { a.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
@@ -59,20 +65,28 @@ internal sealed class DocumentRecord
     }
 
     /// <summary>Decodes a payload made by <see cref="Encode"/>; bodies are slices of <paramref name="payload"/>.</summary>
+    /// <param name="id">The record id.</param>
+    /// <param name="payload">The encoded record.</param>
+    /// <param name="winnerRevision">The winner's revision, required when it was left out of the payload.</param>
     /// <exception cref="FormatException">The payload is malformed.</exception>
-    public static DocumentRecord Decode(string id, ReadOnlyMemory<byte> payload)
+    public static DocumentRecord Decode(string id, ReadOnlyMemory<byte> payload, Revision winnerRevision = default)
     {
         try
         {
             var span = payload.Span;
-            if (span.Length < 3 || span[0] != FormatVersion)
+            if (span.Length < 3 || (span[0] != FormatVersion && span[0] != FormatWithoutWinnerRevision))
                 throw new FormatException($"Record '{id}': unknown payload format {(span.Length > 0 ? span[0] : -1)}.");
+            bool winnerOmitted = span[0] == FormatWithoutWinnerRevision;
+            if (winnerOmitted && winnerRevision.IsEmpty)
+                throw new FormatException($"Record '{id}': the payload leaves out the winner's revision and none was given.");
             int count = BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
             var leaves = new RevisionLeaf[count];
             int pos = 3;
             for (int i = 0; i < count; i++)
             {
-                var rev = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize;
+                Revision rev;
+                if (i == 0 && winnerOmitted) rev = winnerRevision;
+                else { rev = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
                 bool deleted = span[pos++] != 0;
                 int ac = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]); pos += 2;
                 var ancestry = new Revision[ac];

@@ -132,7 +132,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         if (stored is null) return null;
         try
         {
-            return DocumentRecord.Decode(id, stored.Payload);
+            return DocumentRecord.Decode(id, stored.Payload, stored.Revision);
         }
         catch (FormatException e)
         {
@@ -159,6 +159,6 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         var flags = extra;
         if (record.Winner.Deleted) flags |= RecordFlags.Deleted;
         if (record.HasConflicts) flags |= RecordFlags.HasConflicts;
-        return new StoredRecord(record.Id, record.Winner.Rev, flags, record.Encode());
+        return new StoredRecord(record.Id, record.Winner.Rev, flags, record.Encode(omitWinnerRevision: true));
     }
 }

@@ -157,5 +157,12 @@ public class DocumentRulesTests
         Assert.Equal(rec.Leaves.Select(l => Encoding.UTF8.GetString(l.Body.Span)), back.Leaves.Select(l => Encoding.UTF8.GetString(l.Body.Span)));
         Assert.Equal(rec.Winner.Ancestry, back.Winner.Ancestry);
         Assert.Throws<FormatException>(() => DocumentRecord.Decode("x", rec.Encode().AsMemory(0, 10)));
+
+        // The engine's form leaves the winner's revision to the engine's index.
+        var compact = rec.Encode(omitWinnerRevision: true);
+        Assert.Equal(rec.Encode().Length - Revision.EncodedSize, compact.Length);
+        var restored = DocumentRecord.Decode("x", compact, rec.Winner.Rev);
+        Assert.Equal(rec.Leaves.Select(l => l.Rev), restored.Leaves.Select(l => l.Rev));
+        Assert.Throws<FormatException>(() => DocumentRecord.Decode("x", compact));
     }
 }
