@@ -19,7 +19,8 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MirrorStoreHost), ServiceLifecycleStage.RuntimeInitialize, StartAsync, StopAsync);
 
-    private async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Opens the store (the silo lifecycle calls this at start; tests call it directly).</summary>
+    internal async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         string? problem = o.Validate();
@@ -50,7 +51,8 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
         }
     }
 
-    private async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Closes the store.</summary>
+    internal async Task StopAsync(CancellationToken cancellationToken)
     {
         if (!_opened.Task.IsCompletedSuccessfully) return;
         await _opened.Task.Result.DisposeAsync().ConfigureAwait(false);

@@ -85,6 +85,28 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_revision_replicated_underneath_an_active_grain_is_never_overwritten_by_its_next_save()
+    {
+        string id = "under-" + Guid.NewGuid().ToString("N");
+        var grain = Record(id);
+        var first = await grain.Save(null, Body("""{"v":1}"""));
+        var second = await grain.Save(first.Document!.Rev, Body("""{"v":2}"""));
+
+        // A concurrent creation made elsewhere reaches every silo's store directly (as replication does),
+        // behind the back of the active grain and its cached state.
+        var rival = Next(null, """{"v":"rival"}""");
+        foreach (var silo in fixture.Cluster.GetActiveSilos())
+            await MirrorServiceOf(silo.SiloAddress).Apply("grains", id, rival);
+
+        var third = await grain.Save(second.Document!.Rev, Body("""{"v":3}"""));
+        Assert.Equal(RecordStatus.Ok, third.Status);
+        Assert.StartsWith("3-", third.Document!.Rev, StringComparison.Ordinal);
+        var conflict = Assert.Single(await grain.GetConflicts());
+        Assert.Equal(rival.Rev, conflict.Rev);
+        await Eventually(async () => await SilosHoldingAsync(id, rival.Rev) == 3 && await SilosHoldingAsync(id, third.Document.Rev) == 3);
+    }
+
+    [Fact]
     public async Task Malformed_replicated_revisions_are_rejected()
     {
         var grain = Record("bad-" + Guid.NewGuid().ToString("N"));
