@@ -13,24 +13,22 @@ internal sealed class LogFile
     private const int ZeroChunk = 1 << 20;
     private static readonly byte[] s_zeros = new byte[ZeroChunk];
 
-    private readonly SafeFileHandle _handle;
+    private readonly SharedFileHandle _shared;
     private readonly object _preallocationLock = new();
     private long _preallocatedEnd;
     private int _extending;
-    private int _refs = 1;
-    private int _retired;
 
     private LogFile(string path, int number, SafeFileHandle handle, long length)
     {
         Path = path;
         Number = number;
-        _handle = handle;
+        _shared = new SharedFileHandle(handle);
         _preallocatedEnd = length;
     }
 
     public string Path { get; }
     public int Number { get; }
-    public SafeFileHandle Handle => _handle;
+    public SafeFileHandle Handle => _shared.Handle;
 
     /// <summary>End of the valid frames; the next frame goes here. Owned by the committer.</summary>
     public long WriteOffset { get; set; }
@@ -75,8 +73,8 @@ internal sealed class LogFile
             long from = PreallocatedEnd;
             if (end <= from) return;
             for (long pos = from; pos < end; pos += ZeroChunk)
-                RandomAccess.Write(_handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, end - pos)), pos);
-            FileSync.FullSync(_handle, Path);
+                RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, end - pos)), pos);
+            FileSync.FullSync(_shared.Handle, Path);
             // Published only now: the committer never writes into space that is still being zeroed.
             Volatile.Write(ref _preallocatedEnd, end);
         }
@@ -114,11 +112,11 @@ internal sealed class LogFile
     public void Zero(long from, long to)
     {
         for (long pos = from; pos < to; pos += ZeroChunk)
-            RandomAccess.Write(_handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, to - pos)), pos);
-        FileSync.DataSync(_handle, Path);
+            RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, to - pos)), pos);
+        FileSync.DataSync(_shared.Handle, Path);
     }
 
-    public void DataSync() => FileSync.DataSync(_handle, Path);
+    public void DataSync() => FileSync.DataSync(_shared.Handle, Path);
 
     /// <summary>True while a background extension runs.</summary>
     public bool Extending => Volatile.Read(ref _extending) != 0;
@@ -128,8 +126,8 @@ internal sealed class LogFile
     {
         lock (_preallocationLock)
         {
-            RandomAccess.SetLength(_handle, WriteOffset);
-            FileSync.FullSync(_handle, Path);
+            RandomAccess.SetLength(_shared.Handle, WriteOffset);
+            FileSync.FullSync(_shared.Handle, Path);
             Volatile.Write(ref _preallocatedEnd, WriteOffset);
         }
     }
@@ -138,31 +136,17 @@ internal sealed class LogFile
     {
         while (!destination.IsEmpty)
         {
-            int read = RandomAccess.Read(_handle, destination, offset);
+            int read = RandomAccess.Read(_shared.Handle, destination, offset);
             if (read == 0) throw new CorruptDataException(Path, offset, "unexpected end of log file");
             destination = destination[read..];
             offset += read;
         }
     }
 
-    public bool TryAcquire()
-    {
-        while (true)
-        {
-            int refs = Volatile.Read(ref _refs);
-            if (refs == 0) return false;
-            if (Interlocked.CompareExchange(ref _refs, refs + 1, refs) == refs) return true;
-        }
-    }
+    public bool TryAcquire() => _shared.TryAcquire();
 
-    public void Release()
-    {
-        if (Interlocked.Decrement(ref _refs) == 0) _handle.Dispose();
-    }
+    public void Release() => _shared.Release();
 
     /// <summary>Drops the owner's reference; the handle closes after the last reader.</summary>
-    public void Retire()
-    {
-        if (Interlocked.Exchange(ref _retired, 1) == 0) Release();
-    }
+    public void Retire() => _shared.Retire();
 }

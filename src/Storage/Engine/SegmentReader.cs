@@ -18,17 +18,15 @@ internal sealed class SegmentReader
 {
     private static long s_nextCacheId;
 
-    private readonly SafeFileHandle _handle;
+    private readonly SharedFileHandle _shared;
     private readonly long[] _blockOffsets; // block i spans [_blockOffsets[i], _blockOffsets[i + 1])
-    private int _refs = 1;                 // the shard's own reference, dropped by Retire
-    private int _retired;
     private int _live;
 
     private SegmentReader(string path, int number, SafeFileHandle handle, long[] blockOffsets, int recordCount, long length)
     {
         Path = path;
         Number = number;
-        _handle = handle;
+        _shared = new SharedFileHandle(handle);
         _blockOffsets = blockOffsets;
         RecordCount = recordCount;
         FileLength = length;
@@ -48,26 +46,12 @@ internal sealed class SegmentReader
 
     public void AddLive(int delta) => Interlocked.Add(ref _live, delta);
 
-    public bool TryAcquire()
-    {
-        while (true)
-        {
-            int refs = Volatile.Read(ref _refs);
-            if (refs == 0) return false;
-            if (Interlocked.CompareExchange(ref _refs, refs + 1, refs) == refs) return true;
-        }
-    }
+    public bool TryAcquire() => _shared.TryAcquire();
 
-    public void Release()
-    {
-        if (Interlocked.Decrement(ref _refs) == 0) _handle.Dispose();
-    }
+    public void Release() => _shared.Release();
 
-    /// <summary>Drops the shard's reference; the handle closes when the last reader releases.</summary>
-    public void Retire()
-    {
-        if (Interlocked.Exchange(ref _retired, 1) == 0) Release();
-    }
+    /// <summary>Drops the shard's reference; the handle closes after the last reader.</summary>
+    public void Retire() => _shared.Retire();
 
     /// <summary>Record count from the footer alone (presizes the directory before the indexes load); 0 if unreadable.</summary>
     public static int PeekRecordCount(string path)
@@ -192,7 +176,7 @@ internal sealed class SegmentReader
         byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            ReadExactly(_handle, buffer.AsSpan(0, size), offset, Path);
+            ReadExactly(_shared.Handle, buffer.AsSpan(0, size), offset, Path);
             if (size < SegmentFormat.BlockHeaderSize)
                 throw new CorruptDataException(Path, offset, $"block {block} is too short");
             int compressedLength = BinaryPrimitives.ReadInt32LittleEndian(buffer);
