@@ -11,21 +11,21 @@ public interface IIndexSegmentGrain : IGrainWithStringKey
 {
     /// <summary>Records a new winning revision of an id; returns the segment sequence after it.</summary>
     [Alias("Apply")]
-    Task<long> Apply(string id, string rev, bool deleted);
+    ValueTask<long> Apply(string id, string rev, bool deleted, CancellationToken cancellationToken = default);
 
     /// <summary>The entry of one id; null when unknown.</summary>
     [Alias("Get"), ReadOnly]
-    Task<IndexEntryInfo?> Get(string id);
+    ValueTask<IndexEntryInfo?> Get(string id, CancellationToken cancellationToken = default);
 
     /// <summary>Entries changed after <paramref name="sequence"/> of <paramref name="epoch"/>, oldest first.</summary>
     [Alias("ChangesSince"), ReadOnly]
-    Task<SegmentChanges> ChangesSince(long epoch, long sequence, int limit);
+    ValueTask<SegmentChanges> ChangesSince(long epoch, long sequence, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>The segment's digest, size and sequence.</summary>
     [Alias("GetDigest"), ReadOnly]
-    Task<SegmentDigest> GetDigest();
+    ValueTask<SegmentDigest> GetDigest(CancellationToken cancellationToken = default);
 
     /// <summary>Live ids starting with <paramref name="prefix"/> and ordinally after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
     [Alias("ListIds"), ReadOnly]
-    Task<IdPage> ListIds(string prefix, string? after, int limit);
+    ValueTask<IdPage> ListIds(string prefix, string? after, int limit, CancellationToken cancellationToken = default);
 }

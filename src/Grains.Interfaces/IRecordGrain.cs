@@ -11,29 +11,29 @@ public interface IRecordGrain : IGrainWithStringKey
 {
     /// <summary>The winning revision; null when absent or deleted.</summary>
     [Alias("Read"), ReadOnly]
-    Task<DocumentReply?> Read();
+    ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default);
 
     /// <summary>savedoc with the caller's <c>rev</c> text (null when missing) and the content without id/rev.</summary>
     [Alias("Save")]
-    Task<SaveReply> Save(string? rev, byte[] body);
+    ValueTask<SaveReply> Save(string? rev, byte[] body, CancellationToken cancellationToken = default);
 
     /// <summary>Writes a tombstone for <paramref name="rev"/> (the current revision, or a conflict to resolve it).</summary>
     [Alias("Delete")]
-    Task<DeleteReply> Delete(string? rev);
+    ValueTask<DeleteReply> Delete(string? rev, CancellationToken cancellationToken = default);
 
     /// <summary>The winning revision with its ancestry; null when the record was never stored.</summary>
     [Alias("GetRevision"), ReadOnly]
-    Task<RevisionInfo?> GetRevision();
+    ValueTask<RevisionInfo?> GetRevision(CancellationToken cancellationToken = default);
 
     /// <summary>Applies a revision replicated from a peer or another mirror (it carries its ancestry).</summary>
     [Alias("Accept")]
-    Task<MergeStatus> Accept(ReplicatedRevision revision);
+    ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default);
 
     /// <summary>The live losing revisions (conflicts), each with its own <c>rev</c>.</summary>
     [Alias("GetConflicts"), ReadOnly]
-    Task<DocumentReply[]> GetConflicts();
+    ValueTask<DocumentReply[]> GetConflicts(CancellationToken cancellationToken = default);
 
     /// <summary>Every leaf revision (winner first), as replication carries them.</summary>
     [Alias("GetLeaves"), ReadOnly]
-    Task<ReplicatedRevision[]> GetLeaves();
+    ValueTask<ReplicatedRevision[]> GetLeaves(CancellationToken cancellationToken = default);
 }

@@ -78,7 +78,7 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         }
     }
 
-    public async Task<long> Apply(string id, string rev, bool deleted)
+    public async ValueTask<long> Apply(string id, string rev, bool deleted, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
@@ -86,15 +86,15 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         if (_persisted is not null && _segment.Sequence != before)
         {
             _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence))];
-            await _persisted.WriteStateAsync();
+            await _persisted.WriteStateAsync(CancellationToken.None); // the change is applied in memory: always persist it
         }
         return _segment.Sequence;
     }
 
-    public Task<IndexEntryInfo?> Get(string id) => Task.FromResult(
+    public ValueTask<IndexEntryInfo?> Get(string id, CancellationToken cancellationToken = default) => ValueTask.FromResult(
         _segment.TryGet(id, out var e) ? new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence) : null);
 
-    public Task<SegmentChanges> ChangesSince(long epoch, long sequence, int limit)
+    public ValueTask<SegmentChanges> ChangesSince(long epoch, long sequence, int limit, CancellationToken cancellationToken = default)
     {
         limit = Math.Clamp(limit, 1, 100_000);
         if (epoch != _epoch) sequence = 0;
@@ -102,13 +102,13 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         bool more = changes.Count > limit;
         var entries = changes.Take(limit).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence)).ToArray();
         long upTo = more ? entries[^1].Sequence : _segment.Sequence;
-        return Task.FromResult(new SegmentChanges(_epoch, upTo, entries, more));
+        return ValueTask.FromResult(new SegmentChanges(_epoch, upTo, entries, more));
     }
 
-    public Task<SegmentDigest> GetDigest() =>
-        Task.FromResult(new SegmentDigest(_number, _segment.Digest, _segment.Size, _epoch, _segment.Sequence));
+    public ValueTask<SegmentDigest> GetDigest(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(new SegmentDigest(_number, _segment.Digest, _segment.Size, _epoch, _segment.Sequence));
 
-    public Task<IdPage> ListIds(string prefix, string? after, int limit)
+    public ValueTask<IdPage> ListIds(string prefix, string? after, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         limit = Math.Clamp(limit, 1, 100_000);
@@ -129,7 +129,7 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
                 ids.Add(id);
             }
         }
-        return Task.FromResult(new IdPage([.. ids], more));
+        return ValueTask.FromResult(new IdPage([.. ids], more));
     }
 
     private void Set(string id, Revision rev, bool deleted)

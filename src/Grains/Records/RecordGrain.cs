@@ -57,11 +57,13 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         if (repaired) LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
     }
 
-    public Task<DocumentReply?> Read() =>
-        Task.FromResult(_record is null || _record.Winner.Deleted ? null : Reply(_record.Winner));
+    public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_record is null || _record.Winner.Deleted ? null : Reply(_record.Winner));
 
-    public async Task<SaveReply> Save(string? rev, byte[] body)
+    // A write that started is finished even if the caller gives up: cancellation only applies before it starts.
+    public async ValueTask<SaveReply> Save(string? rev, byte[] body, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(body);
         try
         {
@@ -81,8 +83,9 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         }
     }
 
-    public async Task<DeleteReply> Delete(string? rev)
+    public async ValueTask<DeleteReply> Delete(string? rev, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             var (outcome, _) = await WriteAsync(current =>
@@ -103,11 +106,12 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         }
     }
 
-    public Task<RevisionInfo?> GetRevision() => Task.FromResult(_record is null ? null :
+    public ValueTask<RevisionInfo?> GetRevision(CancellationToken cancellationToken = default) => ValueTask.FromResult(_record is null ? null :
         new RevisionInfo(_record.Winner.Rev.ToString(), _record.Winner.Deleted, [.. _record.Winner.Ancestry.Select(a => a.ToString())]));
 
-    public async Task<MergeStatus> Accept(ReplicatedRevision revision)
+    public async ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(revision);
         if (!LeafWire.TryFromWire(revision, verify: true, out var leaf, out var problem))
         {
@@ -128,10 +132,10 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         };
     }
 
-    public Task<DocumentReply[]> GetConflicts() =>
-        Task.FromResult(_record is null ? [] : _record.Conflicts.Select(Reply).ToArray());
+    public ValueTask<DocumentReply[]> GetConflicts(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_record is null ? [] : _record.Conflicts.Select(Reply).ToArray());
 
-    public Task<ReplicatedRevision[]> GetLeaves() => Task.FromResult(LeafWire.ToWire(_record));
+    public ValueTask<ReplicatedRevision[]> GetLeaves(CancellationToken cancellationToken = default) => ValueTask.FromResult(LeafWire.ToWire(_record));
 
     /// <summary>
     /// Applies <paramref name="apply"/> to the current record and persists its result (null = nothing to write).

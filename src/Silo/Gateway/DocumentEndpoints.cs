@@ -83,7 +83,7 @@ internal static class DocumentEndpoints
         }
         string id = routeId ?? request.Id ?? DocumentRequest.NewId();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Save(request.Rev, request.Body);
+        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Save(request.Rev, request.Body, context.RequestAborted);
         switch (reply.Status)
         {
             case RecordStatus.Ok:
@@ -104,7 +104,7 @@ internal static class DocumentEndpoints
         string id = RecordAddress.IdOf(context);
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Read();
+        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Read(context.RequestAborted);
         if (reply is null)
             await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
         else
@@ -117,7 +117,7 @@ internal static class DocumentEndpoints
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
         string? rev = context.Request.Query["rev"].FirstOrDefault();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Delete(rev);
+        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Delete(rev, context.RequestAborted);
         switch (reply.Status)
         {
             case RecordStatus.Ok:
