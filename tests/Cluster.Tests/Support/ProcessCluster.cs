@@ -28,7 +28,34 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public IEnumerable<string> Urls => Slots.Select(s => $"http://127.0.0.1:{s.Http}");
 
+    /// <summary>Starts every mirror; when a port picked as free was taken meanwhile, picks new ports and retries.</summary>
     public async Task StartAsync()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartAllAsync();
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && IsPortClash(e))
+            {
+                for (int i = Mirrors.Count - 1; i >= 0; i--)
+                {
+                    if (Mirrors[i] is not null) await Mirrors[i].DisposeAsync();
+                    Mirrors[i] = null!;
+                    var (_, _, _, data) = Slots[i];
+                    Slots[i] = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), data);
+                }
+            }
+        }
+    }
+
+    private static bool IsPortClash(Exception e) =>
+        e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) ||
+        e.Message.Contains("Failed to bind", StringComparison.OrdinalIgnoreCase);
+
+    private async Task StartAllAsync()
     {
         StartMirror(0);
         await Mirrors[0].WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
