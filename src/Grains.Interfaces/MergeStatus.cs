@@ -12,4 +12,6 @@ public enum MergeStatus
     Conflict = 2,
     /// <summary>The revision was malformed (bad revision text, id or body); nothing was written.</summary>
     Invalid = 3,
+    /// <summary>Stored on this mirror, but a write quorum of mirrors did not confirm it in time (it replicates later).</summary>
+    QuorumUnavailable = 4,
 }

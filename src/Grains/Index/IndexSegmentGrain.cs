@@ -38,7 +38,8 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
             || _number >= IndexSegment.Count)
             throw new ArgumentException($"'{this.GetPrimaryKeyString()}' is not a '{{db}}/{{segment}}' key with a segment below {IndexSegment.Count}.");
-        do { _epoch = Random.Shared.NextInt64(1, long.MaxValue); } while (_epoch == 0);
+        // 31 bits: small in a checkpoint (64 segments), and a clash only costs a client one redundant re-read.
+        _epoch = Random.Shared.Next(1, int.MaxValue);
         if (_persisted is not null)
         {
             foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted);

@@ -123,7 +123,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             var o = DocumentRules.Merge(current, _id, leaf);
             return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
         });
-        if (written) await PublishAsync(leaf);
+        if (written && !await PublishAsync(leaf)) return MergeStatus.QuorumUnavailable;
         return result switch
         {
             MergeResult.Accepted => MergeStatus.Accepted,

@@ -112,11 +112,14 @@ internal static partial class MirrorHost
         builder.UseOrleans(silo => OrleansSetup.Configure(silo, options, dataDirectory, siloName));
 
         var app = builder.Build();
+        // Errors first, then routing: a routing failure still gets the JSON error body.
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(StatusCodeBodies.WriteAsync);
+        app.UseRouting();
         ClusterEndpoints.Map(app);
         DocumentEndpoints.Map(app);
         ListEndpoint.Map(app);
+        SyncEndpoints.Map(app);
         DiagnosticsEndpoints.Map(app);
         PingEndpoint.Map(app);
         return app;

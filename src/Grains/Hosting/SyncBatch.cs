@@ -1,0 +1,43 @@
+using MyNoSql.Grains.Records;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Sync;
+
+namespace MyNoSql.Grains;
+
+/// <summary>One record in a sync batch: its id and every leaf revision (winner first) with ancestry.</summary>
+public sealed record SyncRecord(string Id, ReplicatedRevision[] Leaves);
+
+/// <summary>
+/// The sync protocol's record batches (push and fetch bodies, <c>application/x-mynosql-batch</c>): the Brotli
+/// record batch of the storage layer, shared with the peer, converted to and from grain wire types.
+/// </summary>
+public static class SyncBatch
+{
+    /// <summary>Media type of a record batch body.</summary>
+    public const string MediaType = "application/x-mynosql-batch";
+
+    /// <summary>Encodes records (each needs at least one well-formed leaf).</summary>
+    /// <exception cref="ArgumentException">A leaf is malformed.</exception>
+    public static byte[] Encode(IEnumerable<SyncRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var decoded = new List<DocumentRecord>();
+        foreach (var record in records)
+        {
+            var leaves = new List<RevisionLeaf>(record.Leaves.Length);
+            foreach (var wire in record.Leaves)
+            {
+                if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out var problem))
+                    throw new ArgumentException($"Record '{record.Id}': {problem}.", nameof(records));
+                leaves.Add(leaf);
+            }
+            decoded.Add(DocumentRecord.Create(record.Id, leaves));
+        }
+        return RecordBatch.Encode(decoded);
+    }
+
+    /// <summary>Decodes a batch; ids are validated, revisions are checked later by the record grains.</summary>
+    /// <exception cref="FormatException">The batch is malformed, truncated or too large.</exception>
+    public static IReadOnlyList<SyncRecord> Decode(ReadOnlySpan<byte> batch) =>
+        [.. RecordBatch.Decode(batch).Select(r => new SyncRecord(r.Id, LeafWire.ToWire(r)))];
+}

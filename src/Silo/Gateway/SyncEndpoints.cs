@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using MyNoSql.Grains;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Silo.Gateway;
+
+/// <summary>
+/// The sync protocol (ours to design, DESIGN §4): a peer polls index changes since its checkpoint, fetches the
+/// records it lacks and pushes its outbox, each as one request.
+/// <list type="bullet">
+/// <item><c>GET /db/{db}/sync/changes?since=CHECKPOINT&amp;limit=N</c> → <c>{"checkpoint":…|null,"more":bool,
+/// "changes":[{"id","rev","deleted"?}]}</c>; a null checkpoint means nothing changed (keep yours), so a no-change
+/// poll costs one ~400-byte token up and ~45 bytes down whatever the database size.</item>
+/// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records.</item>
+/// <item><c>POST /db/{db}/sync/push</c> (record batch) → <c>{"results":[{"id","rev","status"}]}</c>, status one of
+/// accepted, known, conflict (kept as a conflict: acknowledged), invalid, quorum_unavailable (retry later).</item>
+/// </list>
+/// Record batches are <see cref="SyncBatch.MediaType"/> (Brotli; every leaf with its ancestry).
+/// </summary>
+internal static class SyncEndpoints
+{
+    public const int MaxChanges = 10_000;
+    public const int MaxFetchIds = 1000;
+    public const int MaxPushBytes = 64 << 20;
+    private const int FetchBodyBytes = 1 << 20;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/db/{db}/sync/changes", ChangesAsync);
+        app.MapPost("/db/{db}/sync/fetch", FetchAsync);
+        app.MapPost("/db/{db}/sync/push", PushAsync);
+    }
+
+    private static async Task ChangesAsync(HttpContext context, string db)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
+        var query = context.Request.Query;
+        if (!SyncCheckpoint.TryParse(query["since"].FirstOrDefault(), out var since))
+        {
+            await ApiResponse.ErrorAsync(context, 400, "invalid_checkpoint", "'since' is not a checkpoint this gateway issued.");
+            return;
+        }
+        int limit = 1000;
+        string? limitText = query["limit"].FirstOrDefault();
+        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxChanges))
+        {
+            await ApiResponse.ErrorAsync(context, 400, "invalid_limit", $"limit must be an integer 1–{MaxChanges} (got '{ApiResponse.Quote(limitText)}').");
+            return;
+        }
+        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+        var segments = await Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
+            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ChangesSince(since.Epochs[s], since.Sequences[s], limit, context.RequestAborted).AsTask()));
+
+        var next = new SyncCheckpoint();
+        var changes = new List<IndexEntryInfo>();
+        bool more = false;
+        for (int s = 0; s < segments.Length; s++)
+        {
+            var segment = segments[s];
+            int room = limit - changes.Count;
+            int take = Math.Min(room, segment.Entries.Length);
+            changes.AddRange(segment.Entries.Take(take));
+            if (take == segment.Entries.Length)
+            {
+                next.Epochs[s] = segment.Epoch;
+                next.Sequences[s] = segment.Sequence;
+                more |= segment.HasMore;
+            }
+            else
+            {
+                more = true;
+                next.Epochs[s] = take > 0 ? segment.Epoch : since.Epochs[s];
+                next.Sequences[s] = take > 0 ? segment.Entries[take - 1].Sequence : since.Sequences[s];
+            }
+        }
+        bool unchanged = changes.Count == 0 && next.Epochs.SequenceEqual(since.Epochs) && next.Sequences.SequenceEqual(since.Sequences);
+        context.Response.StatusCode = 200;
+        await WriteJsonAsync(context, w =>
+        {
+            w.WriteStartObject();
+            if (unchanged) w.WriteNull("checkpoint");
+            else w.WriteString("checkpoint", next.ToToken());
+            w.WriteBoolean("more", more);
+            w.WriteStartArray("changes");
+            foreach (var c in changes)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", c.Id);
+                w.WriteString("rev", c.Rev);
+                if (c.Deleted) w.WriteBoolean("deleted", true);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task FetchAsync(HttpContext context, string db)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
+        if (!context.Request.HasJsonContentType())
+        {
+            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type", "The body must be a JSON array of ids (Content-Type: application/json).");
+            return;
+        }
+        var body = await RequestBody.ReadAsync(context, FetchBodyBytes);
+        if (body is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A fetch body is at most {FetchBodyBytes} bytes.");
+            return;
+        }
+        List<string> ids = [];
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new JsonException("not an array");
+            foreach (var e in doc.RootElement.EnumerateArray())
+            {
+                if (e.ValueKind != JsonValueKind.String) throw new JsonException("an element is not a string");
+                ids.Add(e.GetString()!);
+            }
+        }
+        catch (JsonException e)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body must be a JSON array of id strings: {e.Message}");
+            return;
+        }
+        if (ids.Count > MaxFetchIds)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "too_many_ids", $"At most {MaxFetchIds} ids per fetch (got {ids.Count}).");
+            return;
+        }
+        foreach (var id in ids)
+        {
+            try { DocumentId.Validate(id); }
+            catch (ArgumentException e)
+            {
+                await ApiResponse.ErrorAsync(context, 400, "invalid_id", e.Message);
+                return;
+            }
+        }
+        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+        var leaves = await Task.WhenAll(ids.Distinct(StringComparer.Ordinal).Select(async id =>
+            new SyncRecord(id, await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).GetLeaves(context.RequestAborted))));
+        var batch = SyncBatch.Encode(leaves.Where(r => r.Leaves.Length > 0));
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = SyncBatch.MediaType;
+        context.Response.ContentLength = batch.Length;
+        await context.Response.Body.WriteAsync(batch, context.RequestAborted);
+    }
+
+    private static async Task PushAsync(HttpContext context, string db)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
+        if (!string.Equals(context.Request.ContentType, SyncBatch.MediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type", $"The body must be a record batch (Content-Type: {SyncBatch.MediaType}).");
+            return;
+        }
+        var body = await RequestBody.ReadAsync(context, MaxPushBytes);
+        if (body is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A push body is at most {MaxPushBytes} bytes; split the batch.");
+            return;
+        }
+        IReadOnlyList<SyncRecord> records;
+        try
+        {
+            records = SyncBatch.Decode(body);
+        }
+        catch (FormatException e)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_batch", e.Message);
+            return;
+        }
+        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+        var results = new (string Id, string Rev, MergeStatus Status)[records.Sum(r => r.Leaves.Length)];
+        var offsets = new int[records.Count];
+        for (int i = 1; i < records.Count; i++) offsets[i] = offsets[i - 1] + records[i - 1].Leaves.Length;
+        // Leaves of one record go in order to its grain; records go in parallel. Started merges finish.
+        await Parallel.ForEachAsync(Enumerable.Range(0, records.Count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        {
+            var record = records[i];
+            var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, record.Id));
+            for (int l = 0; l < record.Leaves.Length; l++)
+                results[offsets[i] + l] = (record.Id, record.Leaves[l].Rev, await grain.Accept(record.Leaves[l], CancellationToken.None));
+        });
+        context.Response.StatusCode = 200;
+        await WriteJsonAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("results");
+            foreach (var (id, rev, status) in results)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", id);
+                w.WriteString("rev", rev);
+                w.WriteString("status", status switch
+                {
+                    MergeStatus.Accepted => "accepted",
+                    MergeStatus.AlreadyKnown => "known",
+                    MergeStatus.Conflict => "conflict",
+                    MergeStatus.QuorumUnavailable => "quorum_unavailable",
+                    _ => "invalid",
+                });
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>JSON response, Brotli-compressed when the client accepts it and it is worth it.</summary>
+    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            write(writer);
+        context.Response.ContentType = ApiResponse.JsonType;
+        bool brotli = buffer.WrittenCount > 1024 && context.Request.Headers.AcceptEncoding.ToString().Contains("br", StringComparison.OrdinalIgnoreCase);
+        if (!brotli)
+        {
+            context.Response.ContentLength = buffer.WrittenCount;
+            await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+            return;
+        }
+        using var compressed = new MemoryStream(buffer.WrittenCount / 4 + 64);
+        using (var br = new BrotliStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            br.Write(buffer.WrittenSpan);
+        context.Response.Headers.ContentEncoding = "br";
+        context.Response.ContentLength = compressed.Length;
+        await context.Response.Body.WriteAsync(compressed.GetBuffer().AsMemory(0, (int)compressed.Length), context.RequestAborted);
+    }
+}
