@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MyNoSql.Local;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
+using MyNoSql.Sync;
 
 namespace MyNoSql;
 
@@ -17,15 +18,19 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     private readonly DatabaseLock _lock;
     private readonly string _directory;
     private readonly SemaphoreSlim _metadataGate = new(1, 1);
+    private readonly SyncEngine _sync;
+    private readonly SyncLoop _loop;
     private PeerMetadata _metadata;
     private int _disposed;
 
-    private MyNoSqlDb(string directory, DatabaseLock dbLock, PeerMetadata metadata, DocumentStore store)
+    private MyNoSqlDb(string directory, DatabaseLock dbLock, PeerMetadata metadata, DocumentStore store, MyNoSqlOptions options)
     {
         _directory = directory;
         _lock = dbLock;
         _metadata = metadata;
         _store = store;
+        _sync = new SyncEngine(store, () => Volatile.Read(ref _metadata), UpdateMetadataAsync, options);
+        _loop = new SyncLoop(_sync, () => Volatile.Read(ref _metadata).Mirrors.Count > 0, options.SyncInterval);
     }
 
     /// <summary>opendb: opens (creating if needed) the database <paramref name="name"/> under <see cref="MyNoSqlOptions.DataDirectory"/>.</summary>
@@ -54,7 +59,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
                 LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
             };
             var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
-            return new MyNoSqlDb(directory, dbLock, metadata, store);
+            return new MyNoSqlDb(directory, dbLock, metadata, store, options);
         }
         catch
         {
@@ -77,15 +82,16 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return UpdateMetadataAsync(m => m.Mode = mode, cancellationToken);
     }
 
-    /// <summary>addpeer: validates a mirror's base URL (http://, https:// or orleans://host:port) and remembers it on disk.</summary>
+    /// <summary>addpeer: validates a mirror's base URL (http://, https:// or orleans://host:port), asks it for every
+    /// mirror of its cluster (<c>GET /mirrors</c>) and remembers them all on disk. Offline, the URL is remembered
+    /// and the others are learnt at a later round.</summary>
     /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
-    public Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
+    public async Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
     {
         string normalized = MirrorUrl.Normalize(url);
-        return UpdateMetadataAsync(m =>
-        {
-            if (!m.Mirrors.Contains(normalized, StringComparer.OrdinalIgnoreCase)) m.Mirrors.Add(normalized);
-        }, cancellationToken);
+        ThrowIfDisposed();
+        await _sync.AddMirrorAsync(normalized, cancellationToken).ConfigureAwait(false);
+        _loop.Wake();
     }
 
     /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable. No <c>id</c> → a new time-ordered id.</summary>
@@ -95,7 +101,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(record);
         ThrowIfDisposed();
-        return await _store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var saved = await _store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        _loop.Wake();
+        return saved;
     }
 
     /// <summary>Saves many records with one sync per shard; all or nothing (every rev is checked before anything is written).</summary>
@@ -106,15 +114,22 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(records);
         ThrowIfDisposed();
         var list = records as IReadOnlyList<JsonObject> ?? records.ToList();
-        return await _store.SaveManyAsync(list, cancellationToken).ConfigureAwait(false);
+        var saved = await _store.SaveManyAsync(list, cancellationToken).ConfigureAwait(false);
+        _loop.Wake();
+        return saved;
     }
 
-    /// <summary>readdoc: the record, or null when absent or deleted.</summary>
+    /// <summary>readdoc: the record, or null when absent or deleted. A record this peer does not hold is fetched from
+    /// a mirror (each in turn) and kept; with no mirror reachable the local answer is returned and the error recorded
+    /// in <see cref="GetSyncStatus"/>.</summary>
     /// <exception cref="ArgumentException">Invalid id.</exception>
     /// <exception cref="CorruptDataException">The block holding the record is damaged (file and offset named).</exception>
     public async Task<JsonObject?> ReadDocAsync(string id, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        var local = await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
+        if (local is not null || _store.Records.TryGetHeader(id, out _) || _metadata.Mirrors.Count == 0) return local;
+        if (!await _sync.FetchOnDemandAsync(id, cancellationToken).ConfigureAwait(false)) return null;
         return await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -126,6 +141,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     {
         ThrowIfDisposed();
         var tombstone = await _store.DeleteAsync(id, rev, cancellationToken).ConfigureAwait(false);
+        _loop.Wake();
         return tombstone.ToString();
     }
 
@@ -142,15 +158,13 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         }
     }
 
-    /// <summary>One full sync round now (push the outbox, pull index changes, fetch).</summary>
+    /// <summary>One full sync round now: push the outbox, pull index changes since the checkpoint, fetch what
+    /// changed (every record in Mirror mode, records this peer holds in Peer mode). Mirrors are tried in turn.</summary>
     /// <exception cref="MyNoSqlException">No mirror is configured or none could be reached.</exception>
     public Task SyncAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        if (_metadata.Mirrors.Count == 0)
-            throw new MyNoSqlException($"Database '{Name}': no mirror is known; call AddPeerAsync(\"http://host:8800\") first.");
-        // The sync protocol lands with the mirror cluster; until then a round honestly fails.
-        throw new MyNoSqlException($"Database '{Name}': no mirror could be reached (sync is not available in this build); {_store.Records.PendingCount} writes stay in the outbox.");
+        return _sync.RunAsync(cancellationToken);
     }
 
     /// <summary>Pending writes (the outbox), last success, mirror in use, last error, known mirrors.</summary>
@@ -158,7 +172,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     {
         ThrowIfDisposed();
         var m = _metadata;
-        return new SyncStatus(_store.Records.PendingCount, null, null, null, m.Mirrors.ToArray());
+        var (lastSuccess, mirrorInUse, lastError) = _sync.Status;
+        return new SyncStatus(_store.Records.PendingCount, lastSuccess, mirrorInUse, lastError, m.Mirrors.ToArray());
     }
 
     /// <summary>The live losing revisions of a record, each with its own <c>rev</c>, kept until the application
@@ -182,6 +197,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try
         {
+            await _loop.DisposeAsync().ConfigureAwait(false);
+            // A round still running (an explicit SyncAsync) finishes its current request or times out first.
+            _sync.Dispose();
             await _store.DisposeAsync().ConfigureAwait(false);
         }
         finally
@@ -216,12 +234,17 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         Mode = m.Mode,
         Mirrors = [.. m.Mirrors],
         Checkpoint = new Dictionary<string, long>(m.Checkpoint),
+        SyncCheckpoint = m.SyncCheckpoint,
     };
 
     private static void ValidateOptions(MyNoSqlOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
             throw new ArgumentException("MyNoSqlOptions.DataDirectory must name a folder.", nameof(options));
+        if (options.SyncInterval <= TimeSpan.Zero && options.SyncInterval != Timeout.InfiniteTimeSpan)
+            throw new ArgumentException($"MyNoSqlOptions.SyncInterval must be positive or Timeout.InfiniteTimeSpan (was {options.SyncInterval}).", nameof(options));
+        if (options.SyncRequestTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"MyNoSqlOptions.SyncRequestTimeout must be positive (was {options.SyncRequestTimeout}).", nameof(options));
         if (options.MaxDocumentSize <= 0)
             throw new ArgumentException($"MyNoSqlOptions.MaxDocumentSize must be positive (was {options.MaxDocumentSize}).", nameof(options));
         if (options.CacheSizeBytes < 0)

@@ -17,8 +17,18 @@ public sealed class MyNoSqlOptions
     /// <summary>Largest document accepted, in UTF-8 bytes of its JSON (default 16 MiB).</summary>
     public int MaxDocumentSize { get; set; } = 16 << 20;
 
-    /// <summary>Interval of the background sync loop (default 5 s).</summary>
+    /// <summary>Interval of the background sync loop (default 5 s); a round also runs shortly after local writes.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the background loop off: rounds run only on <see cref="MyNoSqlDb.SyncAsync"/>.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Partial sync: when not empty, a Mirror-mode peer fetches only records whose ids start with one of these prefixes.</summary>
+    public IList<string> SyncPrefixes { get; } = [];
+
+    /// <summary>Time limit of one sync request to a mirror (default 60 s); a mirror that does not answer in time is skipped.</summary>
+    public TimeSpan SyncRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>
+    internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 
     /// <summary>Tests and tools only: seal a shard's log into a segment at this size instead of the default.</summary>
     internal long? LogSealThresholdBytes { get; set; }

@@ -18,6 +18,9 @@ internal sealed class PeerMetadata
     /// <summary>Index-segment sequences already pulled, per segment (sync checkpoint).</summary>
     public Dictionary<string, long> Checkpoint { get; set; } = [];
 
+    /// <summary>Pull checkpoint of the sync protocol, as the mirrors' <c>/sync/changes</c> issued it; null before the first pull.</summary>
+    public string? SyncCheckpoint { get; set; }
+
     public static async Task<PeerMetadata> LoadAsync(string directory, CancellationToken cancellationToken)
     {
         string path = Path.Combine(directory, FileName);

@@ -120,6 +120,7 @@ internal static partial class MirrorHost
         DocumentEndpoints.Map(app);
         ListEndpoint.Map(app);
         SyncEndpoints.Map(app);
+        SyncPollEndpoint.Map(app);
         DiagnosticsEndpoints.Map(app);
         PingEndpoint.Map(app);
         return app;

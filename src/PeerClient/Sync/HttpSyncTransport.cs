@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Sync;
+
+namespace MyNoSql.Sync;
+
+/// <summary>A mirror could not be used (unreachable, timed out, or answered with an error): try the next one.</summary>
+internal sealed class MirrorUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>One page of index changes: the checkpoint after it (null: nothing changed), the entries and whether more follow.</summary>
+internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<(string Id, string Rev, bool Deleted)> Entries, bool More);
+
+/// <summary>A push answer for one leaf: accepted, known, conflict, invalid or quorum_unavailable.</summary>
+internal sealed record PushResult(string Id, string Rev, string Status);
+
+/// <summary>The sync protocol over HTTP (src/Storage/Sync/README.md), with connect and request timeouts.</summary>
+internal sealed class HttpSyncTransport : IDisposable
+{
+    private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+    private static readonly MediaTypeHeaderValue BatchType = new("application/x-mynosql-batch");
+    private readonly HttpClient _http;
+
+    public HttpSyncTransport(TimeSpan requestTimeout, Action<SocketsHttpHandler>? configure)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            AutomaticDecompression = DecompressionMethods.Brotli,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            UseCookies = false,
+            UseProxy = false,
+        };
+        configure?.Invoke(handler);
+        _http = new HttpClient(handler) { Timeout = requestTimeout };
+    }
+
+    /// <summary>Every live mirror's base URL as <paramref name="mirror"/> reports it.</summary>
+    public async Task<IReadOnlyList<string>> GetMirrorsAsync(string mirror, CancellationToken ct)
+    {
+        var body = await SendAsync(new HttpRequestMessage(HttpMethod.Get, mirror + "/mirrors"), mirror, ct).ConfigureAwait(false);
+        using var doc = Parse(body, mirror);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.GetString()).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!)];
+    }
+
+    /// <summary>True when the mirror's index differs from <paramref name="checkpoint"/> (a few hundred bytes on the wire).</summary>
+    public async Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/poll?t={SyncPollToken.Of(checkpoint)}");
+        using var response = await SendRawAsync(request, mirror, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent) return false;
+        await EnsureSuccessAsync(response, mirror, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Index entries changed since <paramref name="checkpoint"/> (null: from the beginning), at most <paramref name="limit"/>.</summary>
+    public async Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct)
+    {
+        string since = string.IsNullOrEmpty(checkpoint) ? "" : "&since=" + Uri.EscapeDataString(checkpoint);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/changes?limit={limit}{since}");
+        var body = await SendAsync(request, mirror, ct).ConfigureAwait(false);
+        using var doc = Parse(body, mirror);
+        try
+        {
+            var root = doc.RootElement;
+            var cp = root.GetProperty("checkpoint");
+            var entries = new List<(string, string, bool)>();
+            foreach (var e in root.GetProperty("changes").EnumerateArray())
+                entries.Add((e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!, e.TryGetProperty("deleted", out var d) && d.GetBoolean()));
+            return new ChangesPage(cp.ValueKind == JsonValueKind.Null ? null : cp.GetString(), entries, root.GetProperty("more").GetBoolean());
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new MirrorUnavailableException($"{mirror}: malformed changes page: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Pushes a record batch; one answer per leaf.</summary>
+    public async Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/push") { Content = new ByteArrayContent(batch) };
+        request.Content.Headers.ContentType = BatchType;
+        var body = await SendAsync(request, mirror, ct).ConfigureAwait(false);
+        using var doc = Parse(body, mirror);
+        try
+        {
+            return [.. doc.RootElement.GetProperty("results").EnumerateArray().Select(e =>
+                new PushResult(e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!, e.GetProperty("status").GetString()!))];
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new MirrorUnavailableException($"{mirror}: malformed push answer: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Every leaf of the given records the mirror holds.</summary>
+    public async Task<IReadOnlyList<DocumentRecord>> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var id in ids) w.WriteStringValue(id);
+            w.WriteEndArray();
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/fetch") { Content = new ByteArrayContent(buffer.WrittenSpan.ToArray()) };
+        request.Content.Headers.ContentType = JsonType;
+        var body = await SendAsync(request, mirror, ct).ConfigureAwait(false);
+        try
+        {
+            return RecordBatch.Decode(body);
+        }
+        catch (FormatException e)
+        {
+            throw new MirrorUnavailableException($"{mirror}: malformed record batch: {e.Message}", e);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static JsonDocument Parse(byte[] body, string mirror)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new MirrorUnavailableException($"{mirror}: the answer is not JSON: {e.Message}", e);
+        }
+    }
+
+    private async Task<byte[]> SendAsync(HttpRequestMessage request, string mirror, CancellationToken ct)
+    {
+        using (request)
+        {
+            using var response = await SendRawAsync(request, mirror, ct).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, mirror, ct).ConfigureAwait(false);
+            try
+            {
+                return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransport(e, ct))
+            {
+                throw new MirrorUnavailableException($"{mirror}: {e.Message}", e);
+            }
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct)
+    {
+        try
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransport(e, ct))
+        {
+            throw new MirrorUnavailableException($"{mirror}: {(e is TaskCanceledException ? "timed out" : e.Message)}", e);
+        }
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string mirror, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        string text = "";
+        try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
+        catch (Exception e) when (IsTransport(e, ct)) { }
+        if (text.Length > 300) text = text[..300];
+        throw new MirrorUnavailableException($"{mirror}: HTTP {(int)response.StatusCode} {text}");
+    }
+
+    private static bool IsTransport(Exception e, CancellationToken ct) =>
+        e is HttpRequestException or IOException or TimeoutException || (e is OperationCanceledException && !ct.IsCancellationRequested);
+}

@@ -1,0 +1,43 @@
+namespace MyNoSql.Sync.Tests.Support;
+
+/// <summary>One real mirror process shared by a test collection (each test uses its own database name).</summary>
+public sealed class MirrorFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new("mynosql-sync-mirror-");
+
+    public SiloProcess Mirror { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public string Url => Mirror.BaseUrl;
+
+    public async Task InitializeAsync()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            Mirror = SiloProcess.Start(Path.Combine(_data.Path, "m0"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+            try
+            {
+                await Mirror.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
+                return;
+            }
+            catch (Exception) when (attempt < 3)
+            {
+                await Mirror.DisposeAsync(); // a port taken meanwhile: try fresh ones
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Mirror.DisposeAsync();
+        Http.Dispose();
+        _data.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MirrorCollection : ICollectionFixture<MirrorFixture>
+{
+    public const string Name = "one mirror";
+}
