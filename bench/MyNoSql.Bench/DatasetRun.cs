@@ -19,9 +19,14 @@ internal static class DatasetRun
         var figures = new Dictionary<EngineKind, Dictionary<string, double?>>();
         var json = new JsonObject { ["documents"] = docs.Count, ["rawJsonBytes"] = rawBytes };
 
+        foreach (var kind in Engines) figures[kind] = [];
+        // Save rates swing with other load on the machine: the engines take turns in short slices, so each sees
+        // the same conditions, and the median slice is reported.
+        await Interleaved.SinglesAsync(name, docs, root, duration, figures);
+
         foreach (var kind in Engines)
         {
-            var f = figures[kind] = [];
+            var f = figures[kind];
             var errors = new JsonObject();
             async Task Step(string what, Func<Task> body)
             {
@@ -31,20 +36,6 @@ internal static class DatasetRun
             }
             string dir(string s) => Path.Combine(root, $"{name}-{kind}-{s}");
 
-            await Step("durable single saves", async () =>
-            {
-                await using var e = await Measure.OpenAsync(kind, dir("singles"), durable: true);
-                // One caller may use a quarter of the documents, 16 callers the rest (a run that uses up its
-                // documents early still reports a true rate: saved / elapsed).
-                f["single1"] = (await Measure.SinglesAsync(e, docs[..(docs.Count / 4)], 0, 1, duration)).Rate;
-                f["single16"] = (await Measure.SinglesAsync(e, docs[(docs.Count / 4)..], 0, 16, duration)).Rate;
-            });
-            if (kind != EngineKind.LiteDb)
-                await Step("relaxed single saves", async () =>
-                {
-                    await using var e = await Measure.OpenAsync(kind, dir("relaxed"), durable: false);
-                    f["relaxed1"] = (await Measure.SinglesAsync(e, docs, 0, 1, duration)).Rate;
-                });
             await Step("batched load, warm reads, close, cold reads", async () =>
             {
                 var e = await Measure.OpenAsync(kind, dir("batched"), durable: true);
