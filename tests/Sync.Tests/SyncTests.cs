@@ -1,12 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using MyNoSql.Sync.Tests.Support;
+using Xunit.Abstractions;
 
 namespace MyNoSql.Sync.Tests;
 
 /// <summary>Peers in separate data directories syncing with one real mirror process over the HTTP gateway.</summary>
 [Collection(MirrorCollection.Name)]
-public sealed class SyncTests(MirrorFixture mirror) : IAsyncLifetime
+public sealed class SyncTests(MirrorFixture mirror, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly Peers _peers = new();
 
@@ -188,6 +189,7 @@ public sealed class SyncTests(MirrorFixture mirror) : IAsyncLifetime
             _peers.Wire.Reset();
             await peer.SyncAsync();
             long total = _peers.Wire.Sent + _peers.Wire.Received;
+            output.WriteLine($"{peer.Mode} no-change round: {_peers.Wire.Sent} bytes up, {_peers.Wire.Received} down");
             Assert.True(total is > 0 and < 512, $"a no-change round cost {_peers.Wire.Sent} bytes up and {_peers.Wire.Received} down");
         }
     }
