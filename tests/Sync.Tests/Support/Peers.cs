@@ -70,13 +70,20 @@ public sealed class WireCounter
 
     public long Received => Interlocked.Read(ref _received);
 
+    /// <summary>When set, a write that would take the bytes sent past this limit fails: the connection is cut.</summary>
+    public long? CutAfterSent { get; set; }
+
     public void Reset()
     {
         Interlocked.Exchange(ref _sent, 0);
         Interlocked.Exchange(ref _received, 0);
     }
 
-    public void AddSent(int n) => Interlocked.Add(ref _sent, n);
+    public void AddSent(int n)
+    {
+        if (CutAfterSent is long limit && Sent + n > limit) throw new IOException("connection cut (test)");
+        Interlocked.Add(ref _sent, n);
+    }
 
     public void AddReceived(int n) => Interlocked.Add(ref _received, n);
 }
