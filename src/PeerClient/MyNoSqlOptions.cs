@@ -27,6 +27,10 @@ public sealed class MyNoSqlOptions
     /// <summary>Time limit of one sync request to a mirror (default 60 s); a mirror that does not answer in time is skipped.</summary>
     public TimeSpan SyncRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Receives the counts of every sync round (explicit or background) after each batch and page; null for none.
+    /// Called on the sync round's thread: keep it quick.</summary>
+    public IProgress<SyncProgress>? SyncProgress { get; set; }
+
     /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>
     internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 

@@ -149,7 +149,8 @@ public sealed class SyncTests(MirrorFixture mirror, ITestOutputHelper output) : 
     [Fact]
     public async Task Ten_thousand_offline_writes_sync_in_one_round_and_a_mirror_mode_peer_pulls_them_all()
     {
-        var peer = await _peers.OpenAsync("bulk");
+        var pushLog = new ProgressLog();
+        var peer = await _peers.OpenAsync("bulk", progress: pushLog);
         for (int chunk = 0; chunk < 10; chunk++)
             await peer.SaveDocsAsync(Enumerable.Range(chunk * 1000, 1000).Select(i => Peers.Doc($"sensor/{i:D5}", $"reading {i}")));
         Assert.Equal(10_000, peer.GetSyncStatus().PendingWrites);
@@ -157,15 +158,22 @@ public sealed class SyncTests(MirrorFixture mirror, ITestOutputHelper output) : 
         await peer.AddPeerAsync(mirror.Url);
         await peer.SyncAsync();
         Assert.Equal(0, peer.GetSyncStatus().PendingWrites);
+        // One report per push batch, the outbox shrinking by a batch each time.
+        var pushed = pushLog.Reports.Select(r => r.WritesToPush).Take(10).ToList();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => 9000L - i * 1000), pushed);
         foreach (int i in new[] { 0, 4321, 9999 })
             Assert.Equal($"reading {i}", (string)(await MirrorReadAsync("bulk", $"sensor/{i:D5}"))!["text"]!);
 
-        var replica = await _peers.OpenAsync("bulk");
+        var pullLog = new ProgressLog();
+        var replica = await _peers.OpenAsync("bulk", progress: pullLog);
         await replica.SetModeAsync(DbMode.Mirror);
         await replica.AddPeerAsync(mirror.Url);
         await replica.SyncAsync();
         var ids = await replica.ListIdsAsync("sensor/").ToListAsync();
         Assert.Equal(10_000, ids.Count);
+        var last = pullLog.Reports[^1];
+        Assert.Equal((10_000L, 10_000L, false), (last.ChangesPulled, last.RecordsFetched, last.MoreToPull));
+        Assert.True(pullLog.Reports[0].MoreToPull); // pages of 5000 changes
         Assert.Equal("reading 777", (string)(await replica.ReadDocAsync("sensor/00777"))!["text"]!);
     }
 

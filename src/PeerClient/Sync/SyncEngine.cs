@@ -22,6 +22,9 @@ internal sealed class SyncEngine : IDisposable
     private readonly IReadOnlyList<string> _prefixes;
     private readonly HttpSyncTransport _transport;
     private readonly SemaphoreSlim _round = new(1, 1);
+    private readonly IProgress<SyncProgress>? _progress;
+    private long _pulled;
+    private long _fetched;
     private readonly Lock _statusGate = new();
     private DateTimeOffset? _lastSuccess;
     private string? _mirrorInUse;
@@ -34,6 +37,7 @@ internal sealed class SyncEngine : IDisposable
         _metadata = metadata;
         _update = update;
         _prefixes = [.. options.SyncPrefixes];
+        _progress = options.SyncProgress;
         _transport = new HttpSyncTransport(options.SyncRequestTimeout, options.ConfigureHttpHandler);
     }
 
@@ -154,8 +158,17 @@ internal sealed class SyncEngine : IDisposable
         }, ct).ConfigureAwait(false);
     }
 
+    private void Report(bool more)
+    {
+        if (_progress is null) return;
+        try { _progress.Report(new SyncProgress(_store.Records.PendingCount, _pulled, _fetched, more)); }
+        catch (Exception e) when (e is not OutOfMemoryException) { RecordError($"The SyncProgress handler failed: {e.Message}"); }
+    }
+
     private async Task RoundAsync(string mirror, CancellationToken ct)
     {
+        _pulled = 0;
+        _fetched = 0;
         if (DateTimeOffset.UtcNow - _lastDiscovery > DiscoveryInterval)
         {
             var others = await _transport.GetMirrorsAsync(mirror, ct).ConfigureAwait(false);
@@ -202,6 +215,7 @@ internal sealed class SyncEngine : IDisposable
                 if (statuses.Contains("conflict")) conflicts.Add(record.Id);
             }
             await _store.Records.ClearPendingAsync(acknowledged, ct).ConfigureAwait(false);
+            Report(more: false);
         }
         if (invalid > 0) RecordError($"Database '{_store.Name}': {mirror} rejected {invalid} records as invalid; they stay in the outbox.");
         return conflicts;
@@ -228,9 +242,11 @@ internal sealed class SyncEngine : IDisposable
             }
             for (int i = 0; i < wanted.Count; i += FetchBatch)
                 await FetchAndMergeAsync(mirror, wanted.GetRange(i, Math.Min(FetchBatch, wanted.Count - i)), ct).ConfigureAwait(false);
+            _pulled += page.Entries.Count;
             checkpoint = page.Checkpoint;
             string saved = checkpoint;
             await _update(m => m.SyncCheckpoint = saved, ct).ConfigureAwait(false);
+            Report(page.More);
             if (!page.More) return;
         }
     }
@@ -238,6 +254,7 @@ internal sealed class SyncEngine : IDisposable
     private async Task FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var records = await _transport.FetchAsync(mirror, _store.Name, ids, ct).ConfigureAwait(false);
+        Interlocked.Add(ref _fetched, records.Count);
         // Concurrent merges share the engine's group commit (one fsync per shard for many records).
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },
             async (record, token) => await _store.MergeLeavesAsync(record.Id, record.Leaves, pending: false, token).ConfigureAwait(false)).ConfigureAwait(false);

@@ -16,13 +16,14 @@ public sealed class Peers : IAsyncDisposable
     /// <summary>A new peer directory (reopen a peer by passing the same directory).</summary>
     public string NewDirectory() => Path.Combine(_root.Path, $"peer-{Interlocked.Increment(ref _next)}");
 
-    public async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, TimeSpan? interval = null, bool offline = false)
+    public async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, TimeSpan? interval = null, bool offline = false, IProgress<SyncProgress>? progress = null)
     {
         var options = new MyNoSqlOptions
         {
             DataDirectory = directory ?? NewDirectory(),
             SyncInterval = interval ?? Timeout.InfiniteTimeSpan,
             SyncRequestTimeout = TimeSpan.FromSeconds(60),
+            SyncProgress = progress,
             ConfigureHttpHandler = h => h.ConnectCallback = async (context, ct) =>
             {
                 if (offline) throw new HttpRequestException("the network is down (test)");
@@ -59,6 +60,22 @@ public sealed class Peers : IAsyncDisposable
     }
 
     public static JsonObject Doc(string id, string text) => new() { ["id"] = id, ["text"] = text };
+}
+
+/// <summary>Records progress reports synchronously, in order.</summary>
+public sealed class ProgressLog : IProgress<SyncProgress>
+{
+    private readonly List<SyncProgress> _reports = [];
+
+    public IReadOnlyList<SyncProgress> Reports
+    {
+        get { lock (_reports) return [.. _reports]; }
+    }
+
+    public void Report(SyncProgress value)
+    {
+        lock (_reports) _reports.Add(value);
+    }
 }
 
 public sealed class WireCounter
