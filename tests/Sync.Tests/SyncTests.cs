@@ -107,6 +107,30 @@ public sealed class SyncTests(MirrorFixture mirror, ITestOutputHelper output) : 
         var local = await b.ReadDocAsync("game/level1");
         Assert.Equal((string)updated["rev"]!, (string)local!["rev"]!);
         Assert.Equal("v2", (string)local["text"]!);
+
+        // A delete is a revision like any other: the holder sees the record gone after a round.
+        await a.DeleteDocAsync("game/level1", (string)updated["rev"]!);
+        await a.SyncAsync();
+        await b.SyncAsync();
+        Assert.Null(await b.ReadDocAsync("game/level1"));
+        Assert.Empty(await b.ListIdsAsync().ToListAsync());
+        Assert.Null(await MirrorReadAsync("update", "game/level1"));
+    }
+
+    [Fact]
+    public async Task A_mirror_mode_peer_with_prefixes_keeps_only_those_records()
+    {
+        var writer = await _peers.OpenAsync("partial");
+        await writer.AddPeerAsync(mirror.Url);
+        foreach (var id in new[] { "/eu/paris", "/eu/rome", "/us/austin", "/asia/tokyo" })
+            await writer.SaveDocAsync(Peers.Doc(id, id));
+        await writer.SyncAsync();
+
+        var partial = await _peers.OpenAsync("partial", prefixes: ["/eu/", "/asia/"]);
+        await partial.SetModeAsync(DbMode.Mirror);
+        await partial.AddPeerAsync(mirror.Url);
+        await partial.SyncAsync();
+        Assert.Equal(["/asia/tokyo", "/eu/paris", "/eu/rome"], await partial.ListIdsAsync().ToListAsync());
     }
 
     [Fact]

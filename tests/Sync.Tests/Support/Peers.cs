@@ -16,7 +16,7 @@ public sealed class Peers : IAsyncDisposable
     /// <summary>A new peer directory (reopen a peer by passing the same directory).</summary>
     public string NewDirectory() => Path.Combine(_root.Path, $"peer-{Interlocked.Increment(ref _next)}");
 
-    public async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, TimeSpan? interval = null, bool offline = false, IProgress<SyncProgress>? progress = null)
+    public async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, TimeSpan? interval = null, bool offline = false, IProgress<SyncProgress>? progress = null, string[]? prefixes = null)
     {
         var options = new MyNoSqlOptions
         {
@@ -40,6 +40,7 @@ public sealed class Peers : IAsyncDisposable
                 }
             },
         };
+        foreach (var p in prefixes ?? []) options.SyncPrefixes.Add(p);
         var peer = await MyNoSqlDb.OpenAsync(db, options);
         lock (_open) _open.Add(peer);
         return peer;
