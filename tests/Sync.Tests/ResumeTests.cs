@@ -67,4 +67,45 @@ public sealed class ResumeTests(MirrorFixture mirror, ITestOutputHelper output) 
             Assert.Equal(saved[id], (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["rev"]!);
         }
     }
+
+    [Fact]
+    public async Task A_pull_cut_mid_round_resumes_after_a_restart_from_the_saved_checkpoint()
+    {
+        var writer = await _peers.OpenAsync("pullcut");
+        for (int chunk = 0; chunk < 10; chunk++)
+            await writer.SaveDocsAsync(Enumerable.Range(chunk * 1000, 1000).Select(i => Peers.Doc($"r/{i:D5}", Guid.NewGuid().ToString("N"))));
+        await writer.AddPeerAsync(mirror.Url);
+        await writer.SyncAsync();
+
+        // Calibrate: the bytes a full pull of the 10,000 records takes (two pages of 5000 changes).
+        var full = await _peers.OpenAsync("pullcut");
+        await full.SetModeAsync(DbMode.Mirror);
+        await full.AddPeerAsync(mirror.Url);
+        _peers.Wire.Reset();
+        await full.SyncAsync();
+        long fullBytes = _peers.Wire.Received;
+        Assert.Equal(10_000, await full.ListIdsAsync().CountAsync());
+
+        // Cut three quarters in (inside the second page), then restart the peer and resume.
+        string dir = _peers.NewDirectory();
+        var cut = await _peers.OpenAsync("pullcut", dir);
+        await cut.SetModeAsync(DbMode.Mirror);
+        await cut.AddPeerAsync(mirror.Url);
+        _peers.Wire.Reset();
+        _peers.Wire.CutAfterReceived = fullBytes * 3 / 4;
+        await Assert.ThrowsAsync<MyNoSqlException>(() => cut.SyncAsync());
+        _peers.Wire.CutAfterReceived = null;
+        long before = await cut.ListIdsAsync().CountAsync();
+        await _peers.CloseAsync(cut);
+        output.WriteLine($"full pull {fullBytes} bytes; {before} records kept after the cut");
+
+        var log = new ProgressLog();
+        var resumed = await _peers.OpenAsync("pullcut", dir, progress: log);
+        await resumed.SyncAsync();
+        Assert.Equal(10_000, await resumed.ListIdsAsync().CountAsync());
+        var last = log.Reports[^1];
+        // The first page's checkpoint was saved with its records: the resumed round pulls only the rest.
+        Assert.True(last.ChangesPulled < 10_000, $"resumed round pulled {last.ChangesPulled} changes, {last.RecordsFetched} records; {before} were kept");
+        Assert.True(before >= 5000, $"{before} records kept after the cut");
+    }
 }

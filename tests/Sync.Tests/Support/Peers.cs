@@ -91,6 +91,9 @@ public sealed class WireCounter
     /// <summary>When set, a write that would take the bytes sent past this limit fails: the connection is cut.</summary>
     public long? CutAfterSent { get; set; }
 
+    /// <summary>When set, a read that takes the bytes received past this limit fails: the connection is cut.</summary>
+    public long? CutAfterReceived { get; set; }
+
     public void Reset()
     {
         Interlocked.Exchange(ref _sent, 0);
@@ -103,7 +106,11 @@ public sealed class WireCounter
         Interlocked.Add(ref _sent, n);
     }
 
-    public void AddReceived(int n) => Interlocked.Add(ref _received, n);
+    public void AddReceived(int n)
+    {
+        if (CutAfterReceived is long limit && Received + n > limit) throw new IOException("connection cut (test)");
+        Interlocked.Add(ref _received, n);
+    }
 }
 
 /// <summary>Counts the bytes of a connection in both directions (headers and bodies as they cross the wire).</summary>
