@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
@@ -15,8 +14,38 @@ internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<(string Id,
 /// <summary>A push answer for one leaf: accepted, known, conflict, invalid or quorum_unavailable.</summary>
 internal sealed record PushResult(string Id, string Rev, string Status);
 
+/// <summary>One way to reach mirrors (HTTP here; <c>orleans://</c> comes from the MyNoSql.PeerClient.Orleans plug-in).</summary>
+internal interface ISyncTransport : IDisposable
+{
+    /// <summary>Every mirror <paramref name="mirror"/> knows (at least itself).</summary>
+    Task<IReadOnlyList<string>> GetMirrorsAsync(string mirror, CancellationToken ct);
+
+    /// <summary>False only when the mirror's index is known to equal <paramref name="checkpoint"/>.</summary>
+    Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct);
+
+    /// <summary>Index changes since <paramref name="checkpoint"/> (null: from the beginning).</summary>
+    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct);
+
+    /// <summary>Pushes a record batch holding <paramref name="ids"/> in order; at least one answer per record.</summary>
+    Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct);
+
+    /// <summary>A record batch of the given records (unknown ids left out).</summary>
+    Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct);
+}
+
+/// <summary>Transports of URL schemes other than http/https, registered by plug-ins.</summary>
+internal static class SyncTransports
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<ISyncTransport>> Factories = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Registers the transport of <paramref name="scheme"/> (e.g. "orleans") for every database opened later.</summary>
+    public static void Register(string scheme, Func<ISyncTransport> factory) => Factories[scheme] = factory;
+
+    public static ISyncTransport? Create(string scheme) => Factories.TryGetValue(scheme, out var f) ? f() : null;
+}
+
 /// <summary>The sync protocol over HTTP (src/Storage/Sync/README.md), with connect and request timeouts.</summary>
-internal sealed class HttpSyncTransport : IDisposable
+internal sealed class HttpSyncTransport : ISyncTransport
 {
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
     private static readonly MediaTypeHeaderValue BatchType = new("application/x-mynosql-batch");
@@ -77,7 +106,7 @@ internal sealed class HttpSyncTransport : IDisposable
     }
 
     /// <summary>Pushes a record batch; one answer per leaf.</summary>
-    public async Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, CancellationToken ct)
+    public async Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/push") { Content = new ByteArrayContent(batch) };
         request.Content.Headers.ContentType = BatchType;
@@ -95,7 +124,7 @@ internal sealed class HttpSyncTransport : IDisposable
     }
 
     /// <summary>Every leaf of the given records the mirror holds.</summary>
-    public async Task<IReadOnlyList<DocumentRecord>> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct)
+    public async Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -106,15 +135,7 @@ internal sealed class HttpSyncTransport : IDisposable
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/fetch") { Content = new ByteArrayContent(buffer.WrittenSpan.ToArray()) };
         request.Content.Headers.ContentType = JsonType;
-        var body = await SendAsync(request, mirror, ct).ConfigureAwait(false);
-        try
-        {
-            return RecordBatch.Decode(body);
-        }
-        catch (FormatException e)
-        {
-            throw new MirrorUnavailableException($"{mirror}: malformed record batch: {e.Message}", e);
-        }
+        return await SendAsync(request, mirror, ct).ConfigureAwait(false);
     }
 
     public void Dispose() => _http.Dispose();

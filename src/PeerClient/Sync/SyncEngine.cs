@@ -20,7 +20,8 @@ internal sealed class SyncEngine : IDisposable
     private readonly Func<PeerMetadata> _metadata;
     private readonly Func<Action<PeerMetadata>, CancellationToken, Task> _update;
     private readonly IReadOnlyList<string> _prefixes;
-    private readonly HttpSyncTransport _transport;
+    private readonly HttpSyncTransport _http;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ISyncTransport?> _others = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _round = new(1, 1);
     private readonly IProgress<SyncProgress>? _progress;
     private long _pulled;
@@ -38,7 +39,7 @@ internal sealed class SyncEngine : IDisposable
         _update = update;
         _prefixes = [.. options.SyncPrefixes];
         _progress = options.SyncProgress;
-        _transport = new HttpSyncTransport(options.SyncRequestTimeout, options.ConfigureHttpHandler);
+        _http = new HttpSyncTransport(options.SyncRequestTimeout, options.ConfigureHttpHandler);
     }
 
     public (DateTimeOffset? LastSuccess, string? MirrorInUse, string? LastError) Status
@@ -52,7 +53,7 @@ internal sealed class SyncEngine : IDisposable
         IReadOnlyList<string> others = [];
         try
         {
-            others = await _transport.GetMirrorsAsync(url, ct).ConfigureAwait(false);
+            others = await Transport(url).GetMirrorsAsync(url, ct).ConfigureAwait(false);
             _lastDiscovery = DateTimeOffset.UtcNow;
         }
         catch (MirrorUnavailableException e)
@@ -128,8 +129,18 @@ internal sealed class SyncEngine : IDisposable
 
     public void Dispose()
     {
-        _transport.Dispose();
+        _http.Dispose();
+        foreach (var t in _others.Values) t?.Dispose();
         _round.Dispose();
+    }
+
+    /// <summary>HTTP for http/https; a registered plug-in for other schemes (orleans://).</summary>
+    private ISyncTransport Transport(string mirror)
+    {
+        string scheme = mirror[..Math.Max(0, mirror.IndexOf("://", StringComparison.Ordinal))];
+        if (scheme is "http" or "https") return _http;
+        return _others.GetOrAdd(scheme, SyncTransports.Create)
+            ?? throw new MirrorUnavailableException($"{mirror}: no transport for {scheme}:// is registered (orleans:// needs the MyNoSql.PeerClient.Orleans package: call MyNoSqlOrleans.Enable() at startup)");
     }
 
     private List<string> Ordered()
@@ -171,7 +182,7 @@ internal sealed class SyncEngine : IDisposable
         _fetched = 0;
         if (DateTimeOffset.UtcNow - _lastDiscovery > DiscoveryInterval)
         {
-            var others = await _transport.GetMirrorsAsync(mirror, ct).ConfigureAwait(false);
+            var others = await Transport(mirror).GetMirrorsAsync(mirror, ct).ConfigureAwait(false);
             _lastDiscovery = DateTimeOffset.UtcNow;
             await RememberAsync(others, ct).ConfigureAwait(false);
         }
@@ -197,14 +208,14 @@ internal sealed class SyncEngine : IDisposable
                 if (record is not null) records.Add(record);
             }
             if (records.Count == 0) continue;
-            var results = await _transport.PushAsync(mirror, _store.Name, RecordBatch.Encode(records), ct).ConfigureAwait(false);
+            var results = await Transport(mirror).PushAsync(mirror, _store.Name, RecordBatch.Encode(records), [.. records.Select(r => r.Id)], ct).ConfigureAwait(false);
             // One answer per leaf: a record is acknowledged when every leaf is stored (accepted, known or kept as a
             // conflict); invalid leaves and leaves short of the write quorum keep it in the outbox.
             var byId = results.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(r => r.Status).ToList(), StringComparer.Ordinal);
             var acknowledged = new List<(string, Revision)>(records.Count);
             foreach (var record in records)
             {
-                if (!byId.TryGetValue(record.Id, out var statuses) || statuses.Count != record.Leaves.Count)
+                if (!byId.TryGetValue(record.Id, out var statuses) || statuses.Count == 0)
                     throw new MirrorUnavailableException($"{mirror}: the push answer does not cover record '{record.Id}'");
                 if (statuses.Any(st => st is not ("accepted" or "known" or "conflict")))
                 {
@@ -225,10 +236,11 @@ internal sealed class SyncEngine : IDisposable
     private async Task PullAsync(string mirror, CancellationToken ct)
     {
         string? checkpoint = _metadata().SyncCheckpoint;
-        if (!await _transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false)) return;
+        var transport = Transport(mirror);
+        if (!await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false)) return;
         while (true)
         {
-            var page = await _transport.GetChangesAsync(mirror, _store.Name, checkpoint, PageLimit, ct).ConfigureAwait(false);
+            var page = await transport.GetChangesAsync(mirror, _store.Name, checkpoint, PageLimit, ct).ConfigureAwait(false);
             if (page.Checkpoint is null) return; // nothing changed after all
             bool full = _metadata().Mode == DbMode.Mirror;
             var wanted = new List<string>();
@@ -253,7 +265,16 @@ internal sealed class SyncEngine : IDisposable
 
     private async Task FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
     {
-        var records = await _transport.FetchAsync(mirror, _store.Name, ids, ct).ConfigureAwait(false);
+        var batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ids, ct).ConfigureAwait(false);
+        IReadOnlyList<DocumentRecord> records;
+        try
+        {
+            records = RecordBatch.Decode(batch);
+        }
+        catch (FormatException e)
+        {
+            throw new MirrorUnavailableException($"{mirror}: malformed record batch: {e.Message}", e);
+        }
         Interlocked.Add(ref _fetched, records.Count);
         // Concurrent merges share the engine's group commit (one fsync per shard for many records).
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },

@@ -11,11 +11,15 @@ public sealed class MirrorFixture : IAsyncLifetime
 
     public string Url => Mirror.BaseUrl;
 
+    /// <summary>The mirror's Orleans gateway port (for orleans:// peers).</summary>
+    public int GatewayPort { get; private set; }
+
     public async Task InitializeAsync()
     {
         for (int attempt = 1; ; attempt++)
         {
-            Mirror = SiloProcess.Start(Path.Combine(_data.Path, "m0"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+            GatewayPort = FreePorts.Next();
+            Mirror = SiloProcess.Start(Path.Combine(_data.Path, "m0"), FreePorts.Next(), FreePorts.Next(), GatewayPort);
             try
             {
                 await Mirror.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using MyNoSql.Sync.Tests.Support;
+
+namespace MyNoSql.Sync.Tests;
+
+/// <summary>The same sync through an Orleans client (orleans://host:gatewayPort), side by side with an HTTP peer.</summary>
+[Collection(MirrorCollection.Name)]
+public sealed class OrleansTransportTests(MirrorFixture mirror) : IAsyncLifetime
+{
+    private readonly Peers _peers = new();
+
+    public Task InitializeAsync()
+    {
+        MyNoSqlOrleans.Enable();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _peers.DisposeAsync();
+
+    [Fact]
+    public async Task A_server_peer_syncs_through_the_orleans_gateway_with_an_http_peer()
+    {
+        string orleansUrl = $"orleans://127.0.0.1:{mirror.GatewayPort}";
+        var server = await _peers.OpenAsync("orleans");
+        var saved = await server.SaveDocAsync(Peers.Doc("srv/1", "from the server"));
+        await server.AddPeerAsync(orleansUrl);
+        await server.SyncAsync();
+        Assert.Equal(0, server.GetSyncStatus().PendingWrites);
+        Assert.Equal(orleansUrl, server.GetSyncStatus().MirrorInUse);
+
+        using (var response = await mirror.Http.GetAsync($"{mirror.Url}/db/orleans/doc/srv%2F1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal((string)saved["rev"]!, (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["rev"]!);
+        }
+
+        // An HTTP device reads it on demand, edits it; the server (which holds it) gets the edit in a round.
+        var device = await _peers.OpenAsync("orleans");
+        await device.AddPeerAsync(mirror.Url);
+        var doc = (await device.ReadDocAsync("srv/1"))!;
+        doc["text"] = "edited on a device";
+        var edited = await device.SaveDocAsync(doc);
+        await device.SyncAsync();
+        await server.SyncAsync();
+        var onServer = (await server.ReadDocAsync("srv/1"))!;
+        Assert.Equal((string)edited["rev"]!, (string)onServer["rev"]!);
+
+        // A Mirror-mode server pulls everything through grain calls, and reads unknown records on demand.
+        await device.SaveDocAsync(Peers.Doc("dev/2", "only on the device"));
+        await device.SyncAsync();
+        var replica = await _peers.OpenAsync("orleans");
+        await replica.SetModeAsync(DbMode.Mirror);
+        await replica.AddPeerAsync(orleansUrl);
+        await replica.SyncAsync();
+        Assert.Equal(["dev/2", "srv/1"], await replica.ListIdsAsync().ToListAsync());
+        var reader = await _peers.OpenAsync("orleans");
+        await reader.AddPeerAsync(orleansUrl);
+        Assert.Equal("only on the device", (string)(await reader.ReadDocAsync("dev/2"))!["text"]!);
+    }
+}
