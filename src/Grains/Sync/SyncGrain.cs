@@ -141,10 +141,17 @@ internal sealed class SyncGrain : Grain, ISyncGrain
         return false;
     }
 
-    /// <summary>Invalid over Conflict over Accepted over AlreadyKnown.</summary>
+    /// <summary>Invalid over QuorumUnavailable (push again) over Conflict over Accepted over AlreadyKnown.</summary>
     private static MergeStatus Stronger(MergeStatus a, MergeStatus b)
     {
-        static int Rank(MergeStatus s) => s switch { MergeStatus.Invalid => 3, MergeStatus.Conflict => 2, MergeStatus.Accepted => 1, _ => 0 };
+        static int Rank(MergeStatus s) => s switch
+        {
+            MergeStatus.Invalid => 4,
+            MergeStatus.QuorumUnavailable => 3,
+            MergeStatus.Conflict => 2,
+            MergeStatus.Accepted => 1,
+            _ => 0,
+        };
         return Rank(b) > Rank(a) ? b : a;
     }
 }
