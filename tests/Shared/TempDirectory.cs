@@ -1,9 +1,9 @@
-namespace MyNoSql.Sync.Tests.Support;
+namespace MyNoSql.Tests.Support;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory(string prefix = "mynosql-sync-")
+    public TempDirectory(string prefix = "mynosql-test-")
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path);

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace MyNoSql.Cluster.Tests.Support;
+namespace MyNoSql.Tests.Support;
 
 /// <summary>Locations in the repository: the root, the built silo host, the deploy scripts.</summary>
 public static class RepoPaths

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace MyNoSql.Cluster.Tests.Support;
+namespace MyNoSql.Tests.Support;
 
 /// <summary>One real mirror: <c>dotnet MyNoSql.Silo.dll</c> with the given options, its output kept for diagnostics.</summary>
 public sealed class SiloProcess : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace MyNoSql.Sync.Tests.Support;
+namespace MyNoSql.Tests.Support;
 
 /// <summary>Loopback TCP ports that were free a moment ago (distinct within the process).</summary>
 public static class FreePorts
