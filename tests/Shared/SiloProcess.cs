@@ -93,6 +93,13 @@ public sealed class SiloProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGKILL: no shutdown code runs, as in a power cut or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>SIGTERM, as a service manager stops a mirror; waits for the exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {
