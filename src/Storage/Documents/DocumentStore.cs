@@ -127,7 +127,6 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
     public async ValueTask<DocumentRecord?> ReadRecordAsync(string id, CancellationToken cancellationToken = default)
     {
-        if (!Records.TryGetHeader(id, out _)) return null;
         var stored = await Records.ReadAsync(id, cancellationToken).ConfigureAwait(false);
         if (stored is null) return null;
         try
