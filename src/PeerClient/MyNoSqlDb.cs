@@ -233,7 +233,6 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         FormatVersion = m.FormatVersion,
         Mode = m.Mode,
         Mirrors = [.. m.Mirrors],
-        Checkpoint = new Dictionary<string, long>(m.Checkpoint),
         SyncCheckpoint = m.SyncCheckpoint,
     };
 

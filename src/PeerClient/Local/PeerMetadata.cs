@@ -15,8 +15,6 @@ internal sealed class PeerMetadata
 
     public List<string> Mirrors { get; set; } = [];
 
-    /// <summary>Index-segment sequences already pulled, per segment (sync checkpoint).</summary>
-    public Dictionary<string, long> Checkpoint { get; set; } = [];
 
     /// <summary>Pull checkpoint of the sync protocol, as the mirrors' <c>/sync/changes</c> issued it; null before the first pull.</summary>
     public string? SyncCheckpoint { get; set; }
