@@ -35,14 +35,16 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var (database, number) = RecordKey.Split(this.GetPrimaryKeyString());
-        if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
+        // Kept alive once activated: never for a key no gateway or record grain would produce.
+        if (!DatabaseName.IsValid(database)
+            || !int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
             || _number >= IndexSegment.Count)
             throw new ArgumentException($"'{this.GetPrimaryKeyString()}' is not a '{{db}}/{{segment}}' key with a segment below {IndexSegment.Count}.");
         // 31 bits: small in a checkpoint (64 segments), and a clash only costs a client one redundant re-read.
         _epoch = Random.Shared.Next(1, int.MaxValue);
         if (_persisted is not null)
         {
-            foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted);
+            foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted, e.Conflicts);
             return;
         }
         var host = _services.GetService<MirrorStoreHost>();
@@ -74,26 +76,26 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
             {
                 if (!Revision.TryParse(e.Rev, out var rev)) continue;
                 if (_segment.TryGet(e.Id, out var known) && rev <= known.Rev) continue;
-                Set(e.Id, rev, e.Deleted);
+                Set(e.Id, rev, e.Deleted, e.Conflicts);
             }
         }
     }
 
-    public async ValueTask<long> Apply(string id, string rev, bool deleted, CancellationToken cancellationToken = default)
+    public async ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
-        Set(id, Revision.Parse(rev), deleted);
+        Set(id, Revision.Parse(rev), deleted, conflicts);
         if (_persisted is not null && _segment.Sequence != before)
         {
-            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence))];
+            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
             await _persisted.WriteStateAsync(CancellationToken.None); // the change is applied in memory: always persist it
         }
         return _segment.Sequence;
     }
 
     public ValueTask<IndexEntryInfo?> Get(string id, CancellationToken cancellationToken = default) => ValueTask.FromResult(
-        _segment.TryGet(id, out var e) ? new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence) : null);
+        _segment.TryGet(id, out var e) ? Info(e) : null);
 
     public ValueTask<SegmentChanges> ChangesSince(long epoch, long sequence, int limit, CancellationToken cancellationToken = default)
     {
@@ -101,7 +103,7 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         if (epoch != _epoch) sequence = 0;
         var changes = _segment.ChangesSince(sequence, limit + 1);
         bool more = changes.Count > limit;
-        var entries = changes.Take(limit).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence)).ToArray();
+        var entries = changes.Take(limit).Select(Info).ToArray();
         long upTo = more ? entries[^1].Sequence : _segment.Sequence;
         return ValueTask.FromResult(new SegmentChanges(_epoch, upTo, entries, more));
     }
@@ -133,9 +135,11 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         return ValueTask.FromResult(new IdPage([.. ids], more));
     }
 
-    private void Set(string id, Revision rev, bool deleted)
+    private static IndexEntryInfo Info(IndexEntry e) => new(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts);
+
+    private void Set(string id, Revision rev, bool deleted, string? conflicts = null)
     {
-        _segment.Apply(id, rev, deleted);
+        _segment.Apply(id, rev, deleted, conflicts);
         if (deleted) _live.Remove(id);
         else _live.Add(id);
     }

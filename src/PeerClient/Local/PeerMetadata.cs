@@ -15,9 +15,11 @@ internal sealed class PeerMetadata
 
     public List<string> Mirrors { get; set; } = [];
 
-
     /// <summary>Pull checkpoint of the sync protocol, as the mirrors' <c>/sync/changes</c> issued it; null before the first pull.</summary>
     public string? SyncCheckpoint { get; set; }
+
+    /// <summary>The prefix filter the checkpoint was pulled with; null or empty = everything.</summary>
+    public List<string>? SyncCheckpointPrefixes { get; set; }
 
     public static async Task<PeerMetadata> LoadAsync(string directory, CancellationToken cancellationToken)
     {

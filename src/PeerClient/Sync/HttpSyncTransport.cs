@@ -9,7 +9,10 @@ namespace MyNoSql.Sync;
 internal sealed class MirrorUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>One page of index changes: the checkpoint after it (null: nothing changed), the entries and whether more follow.</summary>
-internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<(string Id, string Rev, bool Deleted)> Entries, bool More);
+internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<ChangeEntry> Entries, bool More);
+
+/// <summary>One index change: the winner of an id and the fingerprint of its live conflicts (null = none).</summary>
+internal readonly record struct ChangeEntry(string Id, string Rev, bool Deleted, string? Conflicts);
 
 /// <summary>A push answer for one leaf: accepted, known, conflict, invalid or quorum_unavailable.</summary>
 internal sealed record PushResult(string Id, string Rev, string Status);
@@ -24,7 +27,7 @@ internal interface ISyncTransport : IDisposable
     Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct);
 
     /// <summary>Index changes since <paramref name="checkpoint"/> (null: from the beginning).</summary>
-    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct);
+    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct);
 
     /// <summary>Pushes a record batch holding <paramref name="ids"/> in order; at least one answer per record.</summary>
     Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct);
@@ -84,19 +87,23 @@ internal sealed class HttpSyncTransport : ISyncTransport
     }
 
     /// <summary>Index entries changed since <paramref name="checkpoint"/> (null: from the beginning), at most <paramref name="limit"/>.</summary>
-    public async Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct)
+    public async Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct)
     {
         string since = string.IsNullOrEmpty(checkpoint) ? "" : "&since=" + Uri.EscapeDataString(checkpoint);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/changes?limit={limit}{since}");
+        string filter = string.Concat(prefixes.Select(p => "&prefix=" + Uri.EscapeDataString(p)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/changes?limit={limit}{since}{filter}");
         var body = await SendAsync(request, mirror, ct).ConfigureAwait(false);
         using var doc = Parse(body, mirror);
         try
         {
             var root = doc.RootElement;
             var cp = root.GetProperty("checkpoint");
-            var entries = new List<(string, string, bool)>();
+            var entries = new List<ChangeEntry>();
             foreach (var e in root.GetProperty("changes").EnumerateArray())
-                entries.Add((e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!, e.TryGetProperty("deleted", out var d) && d.GetBoolean()));
+            {
+                entries.Add(new ChangeEntry(e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!,
+                    e.TryGetProperty("deleted", out var d) && d.GetBoolean(), e.TryGetProperty("conflicts", out var c) ? c.GetString() : null));
+            }
             return new ChangesPage(cp.ValueKind == JsonValueKind.Null ? null : cp.GetString(), entries, root.GetProperty("more").GetBoolean());
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)

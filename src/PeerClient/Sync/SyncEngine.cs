@@ -235,32 +235,46 @@ internal sealed class SyncEngine : IDisposable
     /// <summary>Polls; when the index changed, pulls it page by page, fetching what the mode asks for, saving the checkpoint after each page.</summary>
     private async Task PullAsync(string mirror, CancellationToken ct)
     {
-        string? checkpoint = _metadata().SyncCheckpoint;
+        var metadata = _metadata();
+        // A checkpoint pulled through a narrower prefix filter skipped ids the current filter wants: start over.
+        bool covers = metadata.SyncCheckpointPrefixes is not { Count: > 0 } stored || stored.SequenceEqual(_prefixes, StringComparer.Ordinal);
+        string? checkpoint = covers ? metadata.SyncCheckpoint : null;
         var transport = Transport(mirror);
         if (!await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false)) return;
         while (true)
         {
-            var page = await transport.GetChangesAsync(mirror, _store.Name, checkpoint, PageLimit, ct).ConfigureAwait(false);
+            var page = await transport.GetChangesAsync(mirror, _store.Name, checkpoint, PageLimit, _prefixes, ct).ConfigureAwait(false);
             if (page.Checkpoint is null) return; // nothing changed after all
             bool full = _metadata().Mode == DbMode.Mirror;
             var wanted = new List<string>();
-            foreach (var (id, rev, _) in page.Entries)
+            foreach (var entry in page.Entries)
             {
-                if (_prefixes.Count > 0 && !_prefixes.Any(p => id.StartsWith(p, StringComparison.Ordinal))) continue;
-                bool held = _store.Records.TryGetHeader(id, out var header);
-                if (!held && !full) continue;
-                if (held && string.Equals(header.Revision.ToString(), rev, StringComparison.Ordinal)) continue;
-                wanted.Add(id);
+                if (_prefixes.Count > 0 && !_prefixes.Any(p => entry.Id.StartsWith(p, StringComparison.Ordinal))) continue;
+                if (await WantsAsync(entry, full, ct).ConfigureAwait(false)) wanted.Add(entry.Id);
             }
             for (int i = 0; i < wanted.Count; i += FetchBatch)
                 await FetchAndMergeAsync(mirror, wanted.GetRange(i, Math.Min(FetchBatch, wanted.Count - i)), ct).ConfigureAwait(false);
             _pulled += page.Entries.Count;
             checkpoint = page.Checkpoint;
             string saved = checkpoint;
-            await _update(m => m.SyncCheckpoint = saved, ct).ConfigureAwait(false);
+            await _update(m => (m.SyncCheckpoint, m.SyncCheckpointPrefixes) = (saved, [.. _prefixes]), ct).ConfigureAwait(false);
             Report(page.More);
             if (!page.More) return;
         }
+    }
+
+    /// <summary>
+    /// Whether a change needs a fetch: a record not held (Mirror mode only), another winner, or the same winner with
+    /// other live conflicts than ours (a losing branch we lack, or one resolved elsewhere).
+    /// </summary>
+    private async ValueTask<bool> WantsAsync(ChangeEntry entry, bool full, CancellationToken ct)
+    {
+        if (!_store.Records.TryGetHeader(entry.Id, out var header)) return full;
+        if (!string.Equals(header.Revision.ToString(), entry.Rev, StringComparison.Ordinal)) return true;
+        bool localConflicts = (header.Flags & Storage.Engine.RecordFlags.HasConflicts) != 0;
+        if (entry.Conflicts is null && !localConflicts) return false;
+        var local = await _store.ReadRecordAsync(entry.Id, ct).ConfigureAwait(false);
+        return !string.Equals(local?.ConflictsTag, entry.Conflicts, StringComparison.Ordinal);
     }
 
     private async Task FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
