@@ -21,6 +21,15 @@ internal sealed class PeerMetadata
     /// <summary>The prefix filter the checkpoint was pulled with; null or empty = everything.</summary>
     public List<string>? SyncCheckpointPrefixes { get; set; }
 
+    /// <summary>When the last complete pull started, or the first unfinished one (UTC; written at most every quarter horizon when nothing changed).</summary>
+    public DateTimeOffset? LastPull { get; set; }
+
+    /// <summary>The mirrors' tombstone horizon in seconds, as the last changes page said.</summary>
+    public long? TombstoneHorizonSeconds { get; set; }
+
+    /// <summary>A full resync (pull from the start, then reconcile what the peer holds) began and has not finished.</summary>
+    public bool ResyncPending { get; set; }
+
     public static async Task<PeerMetadata> LoadAsync(string directory, CancellationToken cancellationToken)
     {
         string path = Path.Combine(directory, FileName);

@@ -27,7 +27,8 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
         {
             var changes = await grain!.GetChanges(Decode(checkpoint), limit, [.. prefixes]).ConfigureAwait(false);
             string next = Encode(changes.Checkpoint);
-            return new ChangesPage(next, [.. changes.Entries.Select(e => new ChangeEntry(e.Id, e.Rev, e.Deleted, e.Conflicts))], changes.More);
+            return new ChangesPage(next, [.. changes.Entries.Select(e => new ChangeEntry(e.Id, e.Rev, e.Deleted, e.Conflicts))], changes.More,
+                changes.HorizonSeconds > 0 ? changes.HorizonSeconds : null);
         }, ct);
 
     public Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct) =>

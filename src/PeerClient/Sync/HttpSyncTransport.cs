@@ -9,7 +9,8 @@ namespace MyNoSql.Sync;
 internal sealed class MirrorUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>One page of index changes: the checkpoint after it (null: nothing changed), the entries and whether more follow.</summary>
-internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<ChangeEntry> Entries, bool More);
+/// <summary>A page of index changes; <paramref name="HorizonSeconds"/> is the mirrors' tombstone horizon (null when not told).</summary>
+internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<ChangeEntry> Entries, bool More, long? HorizonSeconds);
 
 /// <summary>One index change: the winner of an id and the fingerprint of its live conflicts (null = none).</summary>
 internal readonly record struct ChangeEntry(string Id, string Rev, bool Deleted, string? Conflicts);
@@ -104,7 +105,8 @@ internal sealed class HttpSyncTransport : ISyncTransport
                 entries.Add(new ChangeEntry(e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!,
                     e.TryGetProperty("deleted", out var d) && d.GetBoolean(), e.TryGetProperty("conflicts", out var c) ? c.GetString() : null));
             }
-            return new ChangesPage(cp.ValueKind == JsonValueKind.Null ? null : cp.GetString(), entries, root.GetProperty("more").GetBoolean());
+            return new ChangesPage(cp.ValueKind == JsonValueKind.Null ? null : cp.GetString(), entries, root.GetProperty("more").GetBoolean(),
+                root.TryGetProperty("horizon", out var h) && h.TryGetInt64(out long seconds) && seconds > 0 ? seconds : null);
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
         {

@@ -236,30 +236,89 @@ internal sealed class SyncEngine : IDisposable
     private async Task PullAsync(string mirror, CancellationToken ct)
     {
         var metadata = _metadata();
+        var started = DateTimeOffset.UtcNow;
         // A checkpoint pulled through a narrower prefix filter skipped ids the current filter wants: start over.
         bool covers = metadata.SyncCheckpointPrefixes is not { Count: > 0 } stored || stored.SequenceEqual(_prefixes, StringComparer.Ordinal);
-        string? checkpoint = covers ? metadata.SyncCheckpoint : null;
+        // Deleted records leave the mirrors' index after the tombstone horizon, so a peer that has not pulled for
+        // longer may have missed a deletion: it lists the whole index again and reconciles what it holds.
+        bool stale = metadata.TombstoneHorizonSeconds is long horizon && metadata.LastPull is { } last
+            && started - last > TimeSpan.FromSeconds(horizon);
+        string? checkpoint = covers && !stale && !metadata.ResyncPending ? metadata.SyncCheckpoint : null;
         var transport = Transport(mirror);
-        if (!await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false)) return;
+        if (checkpoint is not null && !await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false))
+        {
+            await NotePullAsync(started, null, ct).ConfigureAwait(false);
+            return;
+        }
+        // Pulled from the start: the pages list every id, so records the peer holds (outside its outbox) that no page
+        // names can be reconciled. An interrupted resync starts its listing over; a first pull has nothing to reconcile.
+        bool reconcile = checkpoint is null && (metadata.ResyncPending || _store.Records.Count > _store.Records.PendingCount);
+        HashSet<string>? listed = reconcile ? new(StringComparer.Ordinal) : null;
+        if (listed is not null && !metadata.ResyncPending)
+            await _update(m => m.ResyncPending = true, ct).ConfigureAwait(false);
         while (true)
         {
             var page = await transport.GetChangesAsync(mirror, _store.Name, checkpoint, PageLimit, _prefixes, ct).ConfigureAwait(false);
-            if (page.Checkpoint is null) return; // nothing changed after all
+            if (page.Checkpoint is null)
+            {
+                await NotePullAsync(started, page.HorizonSeconds, ct).ConfigureAwait(false); // nothing changed after all
+                return;
+            }
             bool full = _metadata().Mode == DbMode.Mirror;
             var wanted = new List<string>();
             foreach (var entry in page.Entries)
             {
                 if (_prefixes.Count > 0 && !_prefixes.Any(p => entry.Id.StartsWith(p, StringComparison.Ordinal))) continue;
+                listed?.Add(entry.Id);
                 if (await WantsAsync(entry, full, ct).ConfigureAwait(false)) wanted.Add(entry.Id);
             }
             for (int i = 0; i < wanted.Count; i += FetchBatch)
                 await FetchAndMergeAsync(mirror, wanted.GetRange(i, Math.Min(FetchBatch, wanted.Count - i)), ct).ConfigureAwait(false);
             _pulled += page.Entries.Count;
+            if (!page.More && listed is not null) await ReconcileAsync(mirror, listed, ct).ConfigureAwait(false);
             checkpoint = page.Checkpoint;
             string saved = checkpoint;
-            await _update(m => (m.SyncCheckpoint, m.SyncCheckpointPrefixes) = (saved, [.. _prefixes]), ct).ConfigureAwait(false);
+            bool done = !page.More;
+            await _update(m =>
+            {
+                (m.SyncCheckpoint, m.SyncCheckpointPrefixes) = (saved, [.. _prefixes]);
+                m.TombstoneHorizonSeconds = page.HorizonSeconds ?? m.TombstoneHorizonSeconds;
+                // A complete pull read every segment up to now; an unfinished first one counts from when it began.
+                m.LastPull = done ? started : m.LastPull ?? started;
+                if (done) m.ResyncPending = false;
+            }, ct).ConfigureAwait(false);
             Report(page.More);
             if (!page.More) return;
+        }
+    }
+
+    /// <summary>Remembers a complete pull with no change; the file is rewritten only when the stored time is a quarter horizon old.</summary>
+    private async Task NotePullAsync(DateTimeOffset started, long? horizonSeconds, CancellationToken ct)
+    {
+        var m = _metadata();
+        long? horizon = horizonSeconds ?? m.TombstoneHorizonSeconds;
+        bool old = m.LastPull is null || horizon is null || started - m.LastPull.Value > TimeSpan.FromSeconds(horizon.Value / 4.0);
+        if (!old && horizon == m.TombstoneHorizonSeconds) return;
+        await _update(x => (x.LastPull, x.TombstoneHorizonSeconds) = (started, horizon), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a pull from the start: live records the peer holds (outside its outbox) that no page listed lost their
+    /// tombstone to the horizon, or the mirrors lost them. Fetching them brings the tombstone (the mirrors' stores keep
+    /// it); a record no mirror knows goes back into the outbox, so nothing the peer holds is dropped unseen.
+    /// </summary>
+    private async Task ReconcileAsync(string mirror, HashSet<string> listed, CancellationToken ct)
+    {
+        var unlisted = _store.Records.List()
+            .Where(h => (h.Flags & (Storage.Engine.RecordFlags.Pending | Storage.Engine.RecordFlags.Deleted)) == 0 && !listed.Contains(h.Key)
+                && (_prefixes.Count == 0 || _prefixes.Any(p => h.Key.StartsWith(p, StringComparison.Ordinal))))
+            .Select(h => h.Key).ToList();
+        for (int i = 0; i < unlisted.Count; i += FetchBatch)
+        {
+            var ids = unlisted.GetRange(i, Math.Min(FetchBatch, unlisted.Count - i));
+            var known = await FetchAndMergeAsync(mirror, ids, ct).ConfigureAwait(false);
+            foreach (var id in ids.Where(id => !known.Contains(id)))
+                await _store.MarkPendingAsync(id, ct).ConfigureAwait(false);
         }
     }
 
@@ -277,7 +336,8 @@ internal sealed class SyncEngine : IDisposable
         return !string.Equals(local?.ConflictsTag, entry.Conflicts, StringComparison.Ordinal);
     }
 
-    private async Task FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
+    /// <summary>Fetches records and merges them; returns the ids the mirror sent.</summary>
+    private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ids, ct).ConfigureAwait(false);
         IReadOnlyList<DocumentRecord> records;
@@ -293,5 +353,6 @@ internal sealed class SyncEngine : IDisposable
         // Concurrent merges share the engine's group commit (one fsync per shard for many records).
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },
             async (record, token) => await _store.MergeLeavesAsync(record.Id, record.Leaves, pending: false, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return records.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
     }
 }

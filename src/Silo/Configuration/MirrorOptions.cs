@@ -53,6 +53,12 @@ internal sealed class MirrorOptions
     /// <summary>Seconds between anti-entropy rounds; 0 = off.</summary>
     public double AntiEntropySeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds after which a tombstone that every mirror holds leaves the sync index (the stores keep it); a peer that
+    /// has not pulled for longer resyncs fully. Default 30 days.
+    /// </summary>
+    public double TombstoneHorizonSeconds { get; set; } = 30 * 86400;
+
     /// <summary>Log every HTTP request (costs ~2× throughput; off by default).</summary>
     public bool RequestLogging { get; set; }
 

@@ -33,6 +33,8 @@ internal static class MirrorOptionsValidator
         if (o.WriteQuorum < 0) errors.Add($"--write-quorum must be 0 (majority) or more (got {o.WriteQuorum})");
         if (!(o.ReplicationTimeoutSeconds > 0 && o.ReplicationTimeoutSeconds <= 3600))
             errors.Add($"--replication-timeout-seconds must be more than 0 and at most 3600 (got {o.ReplicationTimeoutSeconds})");
+        if (!(o.TombstoneHorizonSeconds >= 1 && o.TombstoneHorizonSeconds <= 10 * 365 * 86400))
+            errors.Add($"--tombstone-horizon-seconds must be 1 to 315360000 (got {o.TombstoneHorizonSeconds})");
         if (!(o.AntiEntropySeconds >= 0 && o.AntiEntropySeconds <= 86400))
             errors.Add($"--anti-entropy-seconds must be 0 (off) to 86400 (got {o.AntiEntropySeconds})");
         return errors;

@@ -11,7 +11,8 @@ namespace MyNoSql.Silo.Gateway;
 /// records it lacks and pushes its outbox, each as one request.
 /// <list type="bullet">
 /// <item><c>GET /db/{db}/sync/changes?since=CHECKPOINT&amp;limit=N&amp;prefix=P…</c> → <c>{"checkpoint":…|null,"more":bool,
-/// "changes":[{"id","rev","deleted"?,"conflicts"?}]}</c>; a null checkpoint means nothing changed (keep yours); with
+/// "horizon":seconds,"changes":[{"id","rev","deleted"?,"conflicts"?}]}</c>; a null checkpoint means nothing changed
+/// (keep yours); a peer that has not pulled for longer than the horizon must pull from the start; with
 /// <c>prefix</c> (repeatable) only ids starting with one of them are listed.</item>
 /// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records.</item>
 /// <item><c>POST /db/{db}/sync/push</c> (record batch) → <c>{"results":[{"id","rev","status"}]}</c>, status one of
@@ -72,6 +73,7 @@ internal static class SyncEndpoints
             if (unchanged) w.WriteNull("checkpoint");
             else w.WriteString("checkpoint", next.ToToken());
             w.WriteBoolean("more", more);
+            w.WriteNumber("horizon", page.HorizonSeconds);
             w.WriteStartArray("changes");
             foreach (var c in changes)
             {

@@ -64,6 +64,19 @@ internal sealed class IndexSegment
         return true;
     }
 
+    /// <summary>
+    /// Forgets <paramref name="id"/> (a tombstone past the purge horizon): it leaves the changes feed and the digest;
+    /// the sequence does not move, since no peer needs to pull a removal. False when unknown.
+    /// </summary>
+    public bool Remove(string id)
+    {
+        if (!_byId.Remove(id, out var old)) return false;
+        _bySequence.Remove(old.Sequence);
+        _digest ^= _hashes[id];
+        _hashes.Remove(id);
+        return true;
+    }
+
     /// <summary>Entries changed after <paramref name="sinceSequence"/>, oldest change first, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<IndexEntry> ChangesSince(long sinceSequence, int limit)
     {
