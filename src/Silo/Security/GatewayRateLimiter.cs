@@ -15,9 +15,10 @@ internal static class GatewayRateLimiter
 {
     public static RateLimiterOptions Create(double perSecond, int burst)
     {
-        // Refill every 10 ms in proportion above 100/s; one token per 1/rate seconds below.
-        var period = perSecond >= 100 ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromSeconds(1 / perSecond);
-        int tokens = perSecond >= 100 ? (int)Math.Ceiling(perSecond / 100) : 1;
+        // No timer per client: the partitioned limiter's own 100 ms heartbeat refills every bucket in proportion to
+        // the time elapsed (AutoReplenishment off), at tokens/period = the configured rate.
+        var period = perSecond >= 1 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(1 / perSecond);
+        int tokens = perSecond >= 1 ? (int)Math.Round(perSecond) : 1;
         var options = new RateLimiterOptions
         {
             RejectionStatusCode = StatusCodes.Status429TooManyRequests,
@@ -30,7 +31,7 @@ internal static class GatewayRateLimiter
                     TokensPerPeriod = tokens,
                     ReplenishmentPeriod = period,
                     QueueLimit = 0,
-                    AutoReplenishment = true,
+                    AutoReplenishment = false,
                 });
             }),
             OnRejected = (rejected, ct) =>

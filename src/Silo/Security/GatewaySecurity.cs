@@ -61,13 +61,13 @@ internal static partial class GatewaySecurity
     }
 
     /// <summary>
-    /// Limits against slow or greedy clients. Bodies: Kestrel's default cap applies to every route that does not
-    /// read a body itself; the document routes allow <c>--max-document-size</c>, sync push 64 MiB, fetch 1 MiB, each
-    /// answering 413 with the JSON body beyond that (Gateway/RequestBody).
+    /// Limits against slow or greedy clients. Bodies: the document routes allow <c>--max-document-size</c>, sync push
+    /// 64 MiB, fetch 1 MiB, each answering 413 with the JSON body beyond that (Gateway/RequestBody); Kestrel's default
+    /// cap (30 MB) stays for the rest, so a body refused early by its Content-Length is still drained and the client
+    /// reads its 413 instead of a reset connection.
     /// </summary>
     private static void ConfigureLimits(KestrelServerLimits limits, MirrorOptions options)
     {
-        limits.MaxRequestBodySize = 1 << 20;
         limits.MaxRequestLineSize = 16 * 1024;           // ids are ≤ 512 bytes, a checkpoint token ~520 chars
         limits.MaxRequestHeadersTotalSize = 32 * 1024;
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
