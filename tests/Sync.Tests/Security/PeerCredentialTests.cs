@@ -129,6 +129,36 @@ public sealed class PeerCredentialTests(SecureMirrorFixture mirror) : IAsyncLife
         Assert.Equal(records, JsonDocument.Parse(await local.Content.ReadAsStringAsync()).RootElement.GetProperty("records").GetInt32());
     }
 
+    [Fact]
+    public async Task A_key_from_ApiKeyProvider_can_be_replaced_at_runtime_and_a_malformed_key_is_refused_at_open()
+    {
+        string current = SecureMirrorFixture.Bogus;
+        var options = new MyNoSqlOptions
+        {
+            DataDirectory = Path.Combine(_root.Path, "provider"),
+            SyncInterval = Timeout.InfiniteTimeSpan,
+            ApiKeyProvider = _ => ValueTask.FromResult<string?>(Volatile.Read(ref current)),
+        };
+        options.TrustedCertificates.Add(mirror.Certificate.Public);
+        var peer = await MyNoSqlDb.OpenAsync("rotate", options);
+        _open.Add(peer);
+        await peer.AddPeerAsync(mirror.Url);
+        await peer.SaveDocAsync(Peers.Doc("x", "1"));
+        var error = await Assert.ThrowsAsync<CredentialRejectedException>(() => peer.SyncAsync());
+        Assert.Contains("invalid_key", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecureMirrorFixture.Bogus, error.Message, StringComparison.Ordinal);
+
+        Volatile.Write(ref current, SecureMirrorFixture.Syncer); // rotated in the application's secret store
+        await peer.SyncAsync();
+        Assert.Equal(0, peer.GetSyncStatus().PendingWrites);
+        Assert.Null(peer.GetSyncStatus().LastError);
+
+        string malformed = "line\nbreak-" + SecureMirrorFixture.Reader;
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => MyNoSqlDb.OpenAsync("rotate",
+            new MyNoSqlOptions { DataDirectory = Path.Combine(_root.Path, "malformed"), ApiKey = malformed }));
+        Assert.DoesNotContain(SecureMirrorFixture.Reader, refused.Message, StringComparison.Ordinal);
+    }
+
     private sealed class Callback(Action<SyncProgress> report) : IProgress<SyncProgress>
     {
         public void Report(SyncProgress value) => report(value);
