@@ -161,6 +161,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <summary>One full sync round now: push the outbox, pull index changes since the checkpoint, fetch what
     /// changed (every record in Mirror mode, records this peer holds in Peer mode). Mirrors are tried in turn.</summary>
     /// <exception cref="MyNoSqlException">No mirror is configured or none could be reached.</exception>
+    /// <exception cref="CredentialRejectedException">A mirror rejected <see cref="MyNoSqlOptions.ApiKey"/> (401/403);
+    /// the round stopped, the outbox is kept.</exception>
     public Task SyncAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -248,6 +250,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
             throw new ArgumentException($"MyNoSqlOptions.MaxDocumentSize must be positive (was {options.MaxDocumentSize}).", nameof(options));
         if (options.CacheSizeBytes < 0)
             throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
+        options.ValidateCredential();
         if (!Enum.IsDefined(options.Durability))
             throw new ArgumentException($"MyNoSqlOptions.Durability {options.Durability} is not defined.", nameof(options));
     }

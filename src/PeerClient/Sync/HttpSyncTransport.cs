@@ -8,6 +8,18 @@ namespace MyNoSql.Sync;
 /// <summary>A mirror could not be used (unreachable, timed out, or answered with an error): try the next one.</summary>
 internal sealed class MirrorUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>A mirror answered 401 or 403: the credential is missing, unknown, revoked, expired or lacks the right.
+/// Not a reason to try the next mirror (keys are cluster-wide): the round stops.</summary>
+internal sealed class MirrorRejectedCredentialException(string mirror, int statusCode, string reason) : Exception($"{mirror}: HTTP {statusCode} {reason}")
+{
+    public string Mirror { get; } = mirror;
+
+    public int StatusCode { get; } = statusCode;
+
+    /// <summary>The mirror's JSON error (code and reason), shortened; never contains the key.</summary>
+    public string Reason { get; } = reason;
+}
+
 /// <summary>One page of index changes: the checkpoint after it (null: nothing changed), the entries and whether more follow.</summary>
 /// <summary>A page of index changes; <paramref name="HorizonSeconds"/> is the mirrors' tombstone horizon (null when not told).</summary>
 internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<ChangeEntry> Entries, bool More, long? HorizonSeconds);
@@ -54,9 +66,22 @@ internal sealed class HttpSyncTransport : ISyncTransport
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
     private static readonly MediaTypeHeaderValue BatchType = new("application/x-mynosql-batch");
     private readonly HttpClient _http;
+    private readonly string? _apiKey;
+    private readonly Func<CancellationToken, ValueTask<string?>>? _apiKeyProvider;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection _trusted;
 
-    public HttpSyncTransport(TimeSpan requestTimeout, Action<SocketsHttpHandler>? configure)
+    public HttpSyncTransport(MyNoSqlOptions options)
+        : this(options.SyncRequestTimeout, options.ConfigureHttpHandler, options.ApiKey, options.ApiKeyProvider, options.TrustedCertificates)
     {
+    }
+
+    public HttpSyncTransport(TimeSpan requestTimeout, Action<SocketsHttpHandler>? configure, string? apiKey = null,
+        Func<CancellationToken, ValueTask<string?>>? apiKeyProvider = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2Collection? trusted = null)
+    {
+        _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
+        _apiKeyProvider = apiKeyProvider;
+        _trusted = trusted is null ? [] : [.. trusted];
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -65,6 +90,8 @@ internal sealed class HttpSyncTransport : ISyncTransport
             UseCookies = false,
             UseProxy = false,
         };
+        if (_trusted.Count > 0)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => MirrorCertificate.IsTrusted(certificate, errors, _trusted);
         configure?.Invoke(handler);
         _http = new HttpClient(handler) { Timeout = requestTimeout };
     }
@@ -180,6 +207,13 @@ internal sealed class HttpSyncTransport : ISyncTransport
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct)
     {
+        string? key = _apiKeyProvider is null ? _apiKey : await _apiKeyProvider(ct).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(key))
+        {
+            if (!key.All(c => c is > ' ' and < '\u007f'))
+                throw new MirrorRejectedCredentialException(mirror, 0, "the key from MyNoSqlOptions.ApiKeyProvider is not printable ASCII without spaces (not sent)");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
         try
         {
             return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
@@ -197,6 +231,10 @@ internal sealed class HttpSyncTransport : ISyncTransport
         try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (IsTransport(e, ct)) { }
         if (text.Length > 300) text = text[..300];
+        // Whatever a mirror answers, the key never reaches a message (a broken proxy might echo the header).
+        if (response.RequestMessage?.Headers.Authorization?.Parameter is { Length: > 0 } sent) text = text.Replace(sent, "***", StringComparison.Ordinal);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            throw new MirrorRejectedCredentialException(mirror, (int)response.StatusCode, text);
         throw new MirrorUnavailableException($"{mirror}: HTTP {(int)response.StatusCode} {text}");
     }
 

@@ -39,7 +39,7 @@ internal sealed class SyncEngine : IDisposable
         _update = update;
         _prefixes = [.. options.SyncPrefixes];
         _progress = options.SyncProgress;
-        _http = new HttpSyncTransport(options.SyncRequestTimeout, options.ConfigureHttpHandler);
+        _http = new HttpSyncTransport(options);
     }
 
     public (DateTimeOffset? LastSuccess, string? MirrorInUse, string? LastError) Status
@@ -60,11 +60,16 @@ internal sealed class SyncEngine : IDisposable
         {
             RecordError(e.Message);
         }
+        catch (MirrorRejectedCredentialException e)
+        {
+            RecordError(CredentialMessage(e));
+        }
         await RememberAsync([url, .. others], ct).ConfigureAwait(false);
     }
 
     /// <summary>One whole round against the first mirror that works.</summary>
     /// <exception cref="MyNoSqlException">No mirror is known or none could be reached.</exception>
+    /// <exception cref="CredentialRejectedException">A mirror answered 401/403: the round stopped there.</exception>
     public async Task RunAsync(CancellationToken ct)
     {
         await _round.WaitAsync(ct).ConfigureAwait(false);
@@ -87,6 +92,13 @@ internal sealed class SyncEngine : IDisposable
                 catch (MirrorUnavailableException e)
                 {
                     errors.Add(e.Message);
+                }
+                catch (MirrorRejectedCredentialException e)
+                {
+                    // Keys are cluster-wide: another mirror would say the same. Stop, keep the outbox, say why.
+                    string rejected = CredentialMessage(e);
+                    RecordError(rejected);
+                    throw new CredentialRejectedException(rejected, e.Mirror, e.StatusCode);
                 }
             }
             string message = errors.Count == 0
@@ -117,10 +129,19 @@ internal sealed class SyncEngine : IDisposable
             {
                 errors.Add(e.Message);
             }
+            catch (MirrorRejectedCredentialException e)
+            {
+                RecordError(CredentialMessage(e) + $" Record '{id}' was not fetched.");
+                return false;
+            }
         }
         if (errors.Count > 0) RecordError($"Database '{_store.Name}': record '{id}' could not be fetched: {string.Join("; ", errors)}");
         return false;
     }
+
+    private string CredentialMessage(MirrorRejectedCredentialException e) =>
+        $"Database '{_store.Name}': credential rejected by {e.Mirror} ({(e.StatusCode == 0 ? "" : e.StatusCode + " ")}{e.Reason}); " +
+        $"the sync round stopped and {_store.Records.PendingCount} writes stay in the outbox. Fix MyNoSqlOptions.ApiKey or the mirror's API key file; the next round resumes.";
 
     public void RecordError(string message)
     {
