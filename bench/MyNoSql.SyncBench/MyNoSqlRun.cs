@@ -15,13 +15,19 @@ internal sealed class MyNoSqlRun(int docs, int mirrors, string root, string? ext
     private const string Db = "syncbench";
 
     private List<int> _mirrorPids = [];
+    private Func<CancellationToken, Task>? _beforePhases;
+    private Func<string, CancellationToken, Task>? _afterPhase;
 
     public List<PhaseResult> Phases { get; } = [];
 
     public JsonObject Facts { get; } = [];
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>Runs every phase; <paramref name="beforePhases"/> runs once peer A holds every document (the PouchDB
+    /// setup), <paramref name="afterPhase"/> after each phase with its name (the matching PouchDB phase).</summary>
+    public async Task RunAsync(Func<CancellationToken, Task>? beforePhases, Func<string, CancellationToken, Task>? afterPhase, CancellationToken ct)
     {
+        _beforePhases = beforePhases;
+        _afterPhase = afterPhase;
         if (externalMirror is not null)
         {
             await RunPhasesAsync(externalMirror, ct); // profiling a mirror started by hand: no mirror CPU figures
@@ -131,6 +137,7 @@ internal sealed class MyNoSqlRun(int docs, int mirrors, string root, string? ext
         say($"peer A saved {docs:N0} docs offline in {clock.Elapsed.TotalSeconds:F1} s ({a.GetSyncStatus().PendingWrites:N0} in the outbox)");
 
         await a.AddPeerAsync(mirror, ct); // GET /mirrors: not part of any phase
+        if (_beforePhases is not null) await _beforePhases(ct);
         await PhaseAsync("initial push", a, wireA, progress, ct);
 
         var b = await OpenPeerAsync("peer-b", wireB, progress);
@@ -183,6 +190,7 @@ internal sealed class MyNoSqlRun(int docs, int mirrors, string root, string? ext
             Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - clientCpu, MirrorCpu() - serverCpu);
         Phases.Add(result);
         say($"{name}: {seconds:F3} s, {result.Up:N0} B up, {result.Down:N0} B down; CPU s: peer {result.ClientCpu:F2}, mirrors {result.ServerCpu:F2}");
+        if (_afterPhase is not null) await _afterPhase(name, ct);
     }
 
     private double MirrorCpu() => _mirrorPids.Sum(pid => ProcessCpu.Seconds(pid) ?? 0);

@@ -31,22 +31,11 @@ long rawBytes = 0;
 for (int i = 0; i < docs; i++) rawBytes += Encoding.UTF8.GetByteCount(PlayerDocs.Create(i).ToJsonString());
 Say($"{docs:N0} player docs, {rawBytes / 1e6:F1} MB of JSON ({(double)rawBytes / docs:F0} B each); {Environment.ProcessorCount} cores; load average {LoadAverage()}");
 
+string loadAtStart = LoadAverage();
 using var work = new TempDirectory("mynosql-syncbench-");
 var my = new MyNoSqlRun(docs, mirrors, Path.Combine(work.Path, "mynosql"), Arg("--mirror"), s => Say("mynosql: " + s));
-var pouch = new PouchRun(docs, Path.Combine(work.Path, "pouchdb"), Say);
-if (only != "pouchdb")
-{
-    Say($"MyNoSql: {mirrors} mirror process(es)");
-    await my.RunAsync(cts.Token);
-}
-if (only != "mynosql")
-{
-    Say("PouchDB 9.0.0 → express-pouchdb 4.2.0");
-    await pouch.RunAsync(cts.Token);
-}
-
-// Phase pairs and the goals of issue 4: initial push/pull ≥ 3× faster, push ≤ 0.25× upload bytes, 1% rounds ≤ 0.5×
-// bytes (both directions), no-change round < 512 bytes both directions together.
+await using var pouch = new PouchRun(docs, Path.Combine(work.Path, "pouchdb"), Say);
+// Phase pairs: MyNoSql phase, PouchDB phase, label. Side by side: each PouchDB phase runs right after the MyNoSql one.
 (string My, string Pouch, string Label)[] pairs =
 [
     ("initial push", "initial push", "initial push"),
@@ -56,6 +45,27 @@ if (only != "mynosql")
     ("no-change round (A)", "no-change push", "no-change round (A; PouchDB: push)"),
     ("no-change round (B)", "no-change pull", "no-change round (B; PouchDB: pull)"),
 ];
+switch (only)
+{
+    case "pouchdb":
+        await pouch.RunAsync(cts.Token);
+        break;
+    case "mynosql":
+        await my.RunAsync(null, null, cts.Token);
+        break;
+    default:
+        Say($"MyNoSql ({mirrors} mirror process(es)) and PouchDB 9.0.0 → express-pouchdb 4.2.0, phase by phase");
+        await my.RunAsync(pouch.StartAsync, async (name, ct) =>
+        {
+            var p = await pouch.RunPhaseAsync(pairs.Single(x => x.My == name).Pouch, ct);
+            Say($"pouchdb: {p.Name}: {p.Seconds:F3} s, {p.Up:N0} B up, {p.Down:N0} B down");
+        }, cts.Token);
+        await pouch.FinishAsync(cts.Token);
+        break;
+}
+
+// The goals of issue 4: initial push/pull ≥ 3× faster, push ≤ 0.25× upload bytes, 1% rounds ≤ 0.5× bytes (both
+// directions), no-change round < 512 bytes both directions together.
 var rows = new JsonArray();
 var table = new StringBuilder();
 table.AppendLine("| phase | MyNoSql s | PouchDB s | speed-up | MyNoSql bytes up / down | PouchDB bytes up / down | bytes ratio | goal |");
@@ -96,6 +106,7 @@ var results = new JsonObject
 {
     ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
     ["cores"] = Environment.ProcessorCount,
+    ["loadAverageAtStart"] = loadAtStart,
     ["loadAverageAtEnd"] = LoadAverage(),
     ["docs"] = docs,
     ["rawJsonBytes"] = rawBytes,

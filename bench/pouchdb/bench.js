@@ -6,7 +6,9 @@
 // Bytes are counted at the server's sockets (bytesRead = up, bytesWritten = down: headers and bodies as sent,
 // gzip where express-pouchdb compresses). Progress lines go to stderr; the result is JSON written to --out.
 //
-// usage: node bench.js --docs FILE.jsonl --work DIR --out RESULT.json [--changed FILE.jsonl]
+// usage: node bench.js --docs FILE.jsonl --changed FILE.jsonl --work DIR --out RESULT.json [--stepped]
+// --stepped: phase by phase, side by side with the .NET harness: prints "ready" on stdout after the setup, then
+// waits for a line on stdin before each phase and prints the phase's result as one JSON line on stdout.
 
 const fs = require('fs');
 const path = require('path');
@@ -23,6 +25,7 @@ const docsFile = arg('--docs');
 const changedFile = arg('--changed');
 const work = arg('--work');
 const out = arg('--out');
+const stepped = process.argv.includes('--stepped');
 if (!docsFile || !work || !out || !changedFile) {
   console.error('usage: node bench.js --docs FILE.jsonl --changed FILE.jsonl --work DIR --out RESULT.json');
   process.exit(2);
@@ -85,8 +88,21 @@ async function main() {
   for (let i = 0; i < docs.length; i += 1000) await a.bulkDocs(docs.slice(i, i + 1000));
   say(`A saved ${docs.length} docs locally in ${((Date.now() - s) / 1000).toFixed(1)} s`);
 
+  // Stepped mode: each phase starts when the harness writes a line on stdin.
+  const lines = [];
+  const waiting = [];
+  if (stepped) {
+    readline.createInterface({ input: process.stdin }).on('line', (line) => {
+      if (waiting.length > 0) waiting.shift()(line); else lines.push(line);
+    });
+  }
+  const go = () => (!stepped ? Promise.resolve() : lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  if (stepped) console.log('ready');
+
   const phases = [];
-  async function phase(name, run) {
+  async function phase(name, run, prepare) {
+    await go();
+    if (prepare) await prepare(); // not measured
     const before = wire();
     let written = 0;
     const cpu = process.cpuUsage();
@@ -107,6 +123,7 @@ async function main() {
       docsWritten: result.docs_written, docsRead: result.docs_read,
     };
     phases.push(p);
+    if (stepped) console.log(JSON.stringify(p));
     say(`${name}: ${seconds.toFixed(3)} s, ${p.up} B up, ${p.down} B down, ${p.requests} requests, ${p.docsWritten} docs written; CPU ${p.cpuSeconds.toFixed(2)} s (client and server)`);
   }
   const push = (from, to) => (onChange) => PouchDB.replicate(from, to).on('change', onChange);
@@ -116,12 +133,13 @@ async function main() {
   await phase('initial pull', pull(remote, b));
 
   // 1% changed on A: the same new bodies as the MyNoSql run, each on top of A's current revision.
-  const current = await a.allDocs({ keys: changed.map((d) => d._id) });
-  const updates = changed.map((d, i) => ({ ...d, _rev: current.rows[i].value.rev }));
-  for (let i = 0; i < updates.length; i += 1000) await a.bulkDocs(updates.slice(i, i + 1000));
-  say(`A changed ${updates.length} docs locally`);
-
-  await phase('1% push', push(a, remote));
+  const change = async () => {
+    const current = await a.allDocs({ keys: changed.map((d) => d._id) });
+    const updates = changed.map((d, i) => ({ ...d, _rev: current.rows[i].value.rev }));
+    for (let i = 0; i < updates.length; i += 1000) await a.bulkDocs(updates.slice(i, i + 1000));
+    say(`A changed ${updates.length} docs locally`);
+  };
+  await phase('1% push', push(a, remote), change);
   await phase('1% pull', pull(remote, b));
   await phase('no-change push', push(a, remote));
   await phase('no-change pull', pull(remote, b));
