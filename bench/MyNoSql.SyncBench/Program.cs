@@ -79,9 +79,9 @@ foreach (var (myName, pouchName, label) in pairs)
     double? bytesRatio = m is not null && p is not null ? (double)(m.Up + m.Down) / (p.Up + p.Down) : null;
     (string text, bool? met) goal = myName switch
     {
-        "initial push" => ("≥ 3× faster, ≤ 0.25× up", speedup >= 3 && upRatio <= 0.25),
-        "initial pull" => ("≥ 3× faster", speedup >= 3),
-        "1% push" or "1% pull" => ("≤ 0.5× bytes", bytesRatio <= 0.5),
+        "initial push" => ("≥ 3× faster, ≤ 0.25× up", speedup is null ? null : speedup >= 3 && upRatio <= 0.25),
+        "initial pull" => ("≥ 3× faster", speedup is null ? null : speedup >= 3),
+        "1% push" or "1% pull" => ("≤ 0.5× bytes", bytesRatio is null ? null : bytesRatio <= 0.5),
         _ => ("< 512 B both ways", m is null ? null : m.Up + m.Down < 512),
     };
     string ratioText = myName == "initial push" ? $"{F(upRatio, "F3")}× up, {F(bytesRatio, "F3")}× all" : $"{F(bytesRatio, "F3")}×";
