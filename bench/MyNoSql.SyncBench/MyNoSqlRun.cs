@@ -177,12 +177,19 @@ internal sealed class MyNoSqlRun(int docs, int mirrors, string root, string? ext
         long up = wire.Sent, down = wire.Received;
         double serverCpu = MirrorCpu(), clientCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var clock = Stopwatch.StartNew();
-        using var timer = new Timer(_ =>
+        var timer = new Timer(_ =>
         {
             var p = progress.Last;
             say($"{name}: {clock.Elapsed.TotalSeconds:F0} s, {p?.WritesToPush:N0} writes to push, {p?.ChangesPulled:N0} changes pulled, {p?.RecordsFetched:N0} fetched; {(wire.Sent - up) / 1e6:F1} MB up, {(wire.Received - down) / 1e6:F1} MB down");
         }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
-        await peer.SyncAsync(ct);
+        try
+        {
+            await peer.SyncAsync(ct);
+        }
+        finally
+        {
+            await timer.DisposeAsync();
+        }
         double seconds = clock.Elapsed.TotalSeconds;
         var status = peer.GetSyncStatus();
         if (status.PendingWrites != 0) throw new InvalidOperationException($"{name}: {status.PendingWrites} writes still in the outbox ({status.LastError})");
