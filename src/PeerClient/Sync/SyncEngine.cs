@@ -14,6 +14,8 @@ internal sealed class SyncEngine : IDisposable
     private const int PushBatch = 1000;
     private const int PageLimit = 5000;
     private const int FetchBatch = 500;
+    private const int PushInFlight = 3;
+    private const int FetchInFlight = 4;
     private static readonly TimeSpan DiscoveryInterval = TimeSpan.FromMinutes(10);
 
     private readonly DocumentStore _store;
@@ -214,21 +216,46 @@ internal sealed class SyncEngine : IDisposable
         await PullAsync(mirror, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Pushes the outbox as it is now in batches; clears each answered record; returns the conflicting ids.</summary>
+    /// <summary>Pushes the outbox as it is now in batches (up to <see cref="PushInFlight"/> at once, so the peer reads and
+    /// encodes the next batch while the mirror stores the last); clears each answered record; returns the conflicting ids.</summary>
     private async Task<List<string>> PushAsync(string mirror, CancellationToken ct)
     {
         var conflicts = new List<string>();
         var pending = _store.Records.ListPending();
         int invalid = 0;
-        for (int start = 0; start < pending.Count; start += PushBatch)
+        var inFlight = new List<Task>(PushInFlight);
+        using var clearing = new SemaphoreSlim(1, 1);
+        try
         {
-            var records = new List<DocumentRecord>(Math.Min(PushBatch, pending.Count - start));
-            for (int i = start; i < Math.Min(start + PushBatch, pending.Count); i++)
+            for (int start = 0; start < pending.Count; start += PushBatch)
             {
-                var record = await _store.ReadRecordAsync(pending[i].Key, ct).ConfigureAwait(false);
-                if (record is not null) records.Add(record);
+                var records = new List<DocumentRecord>(Math.Min(PushBatch, pending.Count - start));
+                for (int i = start; i < Math.Min(start + PushBatch, pending.Count); i++)
+                {
+                    var record = await _store.ReadRecordAsync(pending[i].Key, ct).ConfigureAwait(false);
+                    if (record is not null) records.Add(record);
+                }
+                if (records.Count == 0) continue;
+                if (inFlight.Count == PushInFlight)
+                {
+                    var done = await Task.WhenAny(inFlight).ConfigureAwait(false);
+                    inFlight.Remove(done);
+                    await done.ConfigureAwait(false); // a failed batch ends the round (the outbox keeps the rest)
+                }
+                inFlight.Add(PushBatchAsync(records));
             }
-            if (records.Count == 0) continue;
+        }
+        finally
+        {
+            // Batches already sent finish (their records leave the outbox) before the round ends or fails.
+            await Task.WhenAll(inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await Task.WhenAll(inFlight).ConfigureAwait(false); // the first failure of the last batches, if any
+        if (invalid > 0) RecordError($"Database '{_store.Name}': {mirror} rejected {invalid} records as invalid; they stay in the outbox.");
+        return conflicts;
+
+        async Task PushBatchAsync(List<DocumentRecord> records)
+        {
             var results = await Transport(mirror).PushAsync(mirror, _store.Name, RecordBatch.Encode(records), [.. records.Select(r => r.Id)], ct).ConfigureAwait(false);
             // One answer per leaf: a record is acknowledged when every leaf is stored (accepted, known or kept as a
             // conflict); invalid leaves and leaves short of the write quorum keep it in the outbox.
@@ -240,17 +267,27 @@ internal sealed class SyncEngine : IDisposable
                     throw new MirrorUnavailableException($"{mirror}: the push answer does not cover record '{record.Id}'");
                 if (statuses.Any(st => st is not ("accepted" or "known" or "conflict")))
                 {
-                    if (statuses.Contains("invalid")) invalid++;
+                    if (statuses.Contains("invalid")) Interlocked.Increment(ref invalid);
                     continue;
                 }
                 acknowledged.Add((record.Id, record.Winner.Rev));
-                if (statuses.Contains("conflict")) conflicts.Add(record.Id);
+                if (statuses.Contains("conflict"))
+                {
+                    lock (conflicts) conflicts.Add(record.Id);
+                }
             }
-            await _store.Records.ClearPendingAsync(acknowledged, ct).ConfigureAwait(false);
-            Report(more: false);
+            // One batch at a time clears and reports, so each report shows the outbox after exactly one more batch.
+            await clearing.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await _store.Records.ClearPendingAsync(acknowledged, ct).ConfigureAwait(false);
+                Report(more: false);
+            }
+            finally
+            {
+                clearing.Release();
+            }
         }
-        if (invalid > 0) RecordError($"Database '{_store.Name}': {mirror} rejected {invalid} records as invalid; they stay in the outbox.");
-        return conflicts;
     }
 
     /// <summary>Polls; when the index changed, pulls it page by page, fetching what the mode asks for, saving the checkpoint after each page.</summary>
@@ -293,8 +330,10 @@ internal sealed class SyncEngine : IDisposable
                 listed?.Add(entry.Id);
                 if (await WantsAsync(entry, full, ct).ConfigureAwait(false)) wanted.Add(entry.Id);
             }
-            for (int i = 0; i < wanted.Count; i += FetchBatch)
-                await FetchAndMergeAsync(mirror, wanted.GetRange(i, Math.Min(FetchBatch, wanted.Count - i)), ct).ConfigureAwait(false);
+            // Several fetches at once: the mirror reads one batch while the peer stores the last.
+            await Parallel.ForEachAsync(Enumerable.Range(0, (wanted.Count + FetchBatch - 1) / FetchBatch),
+                new ParallelOptions { MaxDegreeOfParallelism = FetchInFlight, CancellationToken = ct },
+                async (b, token) => await FetchAndMergeAsync(mirror, wanted.GetRange(b * FetchBatch, Math.Min(FetchBatch, wanted.Count - b * FetchBatch)), token).ConfigureAwait(false)).ConfigureAwait(false);
             _pulled += page.Entries.Count;
             if (!page.More && listed is not null) await ReconcileAsync(mirror, listed, ct).ConfigureAwait(false);
             checkpoint = page.Checkpoint;
