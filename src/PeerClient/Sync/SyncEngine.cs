@@ -12,6 +12,7 @@ namespace MyNoSql.Sync;
 internal sealed class SyncEngine : IDisposable
 {
     private const int PushBatch = 1000;
+    private const long PushBatchBytes = 8 << 20;
     private const int PageLimit = 5000;
     private const int FetchBatch = 500;
     private const int PushInFlight = 3;
@@ -227,13 +228,18 @@ internal sealed class SyncEngine : IDisposable
         using var clearing = new SemaphoreSlim(1, 1);
         try
         {
-            for (int start = 0; start < pending.Count; start += PushBatch)
+            for (int next = 0; next < pending.Count;)
             {
-                var records = new List<DocumentRecord>(Math.Min(PushBatch, pending.Count - start));
-                for (int i = start; i < Math.Min(start + PushBatch, pending.Count); i++)
+                // At most PushBatch records and about PushBatchBytes of content: a mirror refuses pushes over 64 MiB, and
+                // large documents must not make a batch it can never accept.
+                var records = new List<DocumentRecord>(Math.Min(PushBatch, pending.Count - next));
+                long bytes = 0;
+                while (next < pending.Count && records.Count < PushBatch && bytes < PushBatchBytes)
                 {
-                    var record = await _store.ReadRecordAsync(pending[i].Key, ct).ConfigureAwait(false);
-                    if (record is not null) records.Add(record);
+                    var record = await _store.ReadRecordAsync(pending[next++].Key, ct).ConfigureAwait(false);
+                    if (record is null) continue;
+                    records.Add(record);
+                    bytes += record.Leaves.Sum(l => (long)l.Body.Length + (l.Ancestry.Length + 1) * Revision.EncodedSize);
                 }
                 if (records.Count == 0) continue;
                 if (inFlight.Count == PushInFlight)
