@@ -38,6 +38,9 @@ internal sealed class SegmentReader
     public long FileLength { get; }
     public int BlockCount => _blockOffsets.Length - 1;
 
+    /// <summary>Byte offset of <paramref name="block"/> in the file (for error messages).</summary>
+    public long BlockOffset(int block) => _blockOffsets[block];
+
     /// <summary>Identifies this file in the shared block cache (unique per process, never reused).</summary>
     public long CacheId { get; } = Interlocked.Increment(ref s_nextCacheId);
 
@@ -98,7 +101,8 @@ internal sealed class SegmentReader
                 if (reader.Consumed != footer.IndexRawLength || !reader.AtEnd)
                     throw new CorruptDataException(path, footer.IndexOffset, "segment index length mismatch");
             }
-            catch (Exception e) when (e is InvalidDataException or IOException && e is not CorruptDataException)
+            // BrotliStream reports damaged input as InvalidOperationException ("Decoder ran into invalid data").
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException)
             {
                 throw new CorruptDataException(path, footer.IndexOffset, "segment index does not decompress", e);
             }
