@@ -102,6 +102,8 @@ internal static partial class MirrorHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            // Kestrel answers a longer request line with a bare 414; up to 64 KiB the gateway gives its JSON 400 (ids are ≤ 512 bytes).
+            k.Limits.MaxRequestLineSize = 64 << 10;
             switch (options.HttpHost)
             {
                 case "*": k.ListenAnyIP(options.HttpPort); break;
