@@ -71,7 +71,7 @@ internal static class RawHttp
         }
     }
 
-    private static async Task<RawResponse> ReadAsync(NetworkStream stream, bool head, CancellationToken token)
+    private static async Task<RawResponse> ReadAsync(Stream stream, bool head, CancellationToken token)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[16384];
@@ -86,6 +86,13 @@ internal static class RawHttp
             headerEnd = buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf("\r\n\r\n"u8);
         }
         var all = buffer.ToArray();
+        // An interim "100 Continue" (Expect: 100-continue): drop it and read on to the final answer.
+        if (all.AsSpan(0, headerEnd).StartsWith("HTTP/1.1 1"u8))
+        {
+            var rest = new MemoryStream();
+            rest.Write(all, headerEnd + 4, all.Length - headerEnd - 4);
+            return await ReadAsync(new PrefixedStream(rest.ToArray(), stream), head, token);
+        }
         var lines = Encoding.Latin1.GetString(all, 0, headerEnd).Split("\r\n");
         int status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -128,4 +135,34 @@ internal static class RawHttp
         }
         return output.ToArray();
     }
+}
+
+/// <summary>Bytes already read, then the rest of the stream.</summary>
+internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_position < prefix.Length)
+        {
+            int n = Math.Min(buffer.Length, prefix.Length - _position);
+            prefix.AsMemory(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+        return await inner.ReadAsync(buffer, cancellationToken);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
