@@ -189,5 +189,30 @@ public sealed class HostileInputTests(MirrorFixture fixture)
         Assert.Equal(200, (int)health.StatusCode);
     }
 
+    public static TheoryData<string, byte[], bool> CraftedLeaves => new()
+    {
+        // A well-formed batch whose leaf (generation 2, no ancestry: the hash cannot be checked) carries bad content.
+        { "invalid UTF-8 inside a string", [.. "{\"a\":\""u8, 0xC3, 0x28, .. "\"}"u8], false },
+        { "not JSON", "not json"u8.ToArray(), false },
+        { "a JSON array", "[1,2]"u8.ToArray(), false },
+        { "nested 300 deep", Encoding.ASCII.GetBytes("{\"a\":" + new string('[', 300) + new string(']', 300) + "}"), false },
+        { "a tombstone with content", "{\"a\":1}"u8.ToArray(), true },
+    };
+
+    [Theory]
+    [MemberData(nameof(CraftedLeaves))]
+    public async Task A_pushed_leaf_with_bad_content_is_refused_and_never_served(string name, byte[] body, bool deleted)
+    {
+        string id = "crafted-" + Guid.NewGuid().ToString("N")[..8];
+        var batch = MyNoSql.Grains.SyncBatch.Encode([new MyNoSql.Grains.SyncRecord(id,
+            [new MyNoSql.Grains.ReplicatedRevision("2-" + new string('a', 32), deleted, [], body)])]);
+        var request = new HostileRequest(name, "POST", "/db/hostile/sync/push", Type(Batch), batch, Expect: 200);
+        var response = await RawHttp.SendAsync(fixture.Port, request.ToBytes(), head: false, TimeSpan.FromSeconds(30));
+        Assert.Null(request.Violation(response));
+        Assert.Contains("\"status\":\"invalid\"", response.Text, StringComparison.Ordinal);
+        using var read = await fixture.Http.GetAsync($"{fixture.Url}/db/hostile/doc/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, read.StatusCode);
+    }
+
     internal static string Tail(string output) => output.Length > 4000 ? output[^4000..] : output;
 }
