@@ -50,7 +50,7 @@ public sealed class ShardFileFuzzTests(ITestOutputHelper output)
     public async Task Mutated_shard_files_give_corruption_errors_or_correct_records_never_a_crash_or_a_hang()
     {
         int seed = FuzzSettings.Seed(output, "shard-file fuzz");
-        int cases = FuzzSettings.Cases(700);
+        int cases = FuzzSettings.Cases(500);
         using var root = new Engine.TempDirectory();
         string golden = Path.Combine(root.Path, "golden");
         var state = await BuildAsync(golden);
