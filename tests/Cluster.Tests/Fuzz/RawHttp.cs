@@ -3,14 +3,6 @@ using System.Text;
 
 namespace MyNoSql.Cluster.Tests.Fuzz;
 
-/// <summary>An answer read off the socket; <see cref="Status"/> 0 when the server closed without answering.</summary>
-internal sealed record RawResponse(int Status, Dictionary<string, string> Headers, byte[] Body)
-{
-    public string ContentType => Headers.GetValueOrDefault("content-type", "");
-
-    public string Text => Encoding.UTF8.GetString(Body);
-}
-
 /// <summary>
 /// HTTP/1.1 over a bare socket, one request per connection: the fuzz sends what HttpClient would refuse to
 /// (raw bytes in the target, NUL, broken framing, lying Content-Length, odd methods).
@@ -135,34 +127,4 @@ internal static class RawHttp
         }
         return output.ToArray();
     }
-}
-
-/// <summary>Bytes already read, then the rest of the stream.</summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
-{
-    private int _position;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_position < prefix.Length)
-        {
-            int n = Math.Min(buffer.Length, prefix.Length - _position);
-            prefix.AsMemory(_position, n).CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-        return await inner.ReadAsync(buffer, cancellationToken);
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

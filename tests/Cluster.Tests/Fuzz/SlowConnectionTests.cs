@@ -85,7 +85,7 @@ public sealed class SlowConnectionTests(MirrorFixture fixture)
             var stream = c.GetStream();
             string path = i % 3 == 2 ? "/db/cut/sync/push" : $"/db/cut/doc/cut-{i}";
             string type = i % 3 == 2 ? "application/x-mynosql-batch" : "application/json";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {type}\r\nContent-Length: 100000\r\n\r\n{{\"partial\":\"").Concat(new byte[i * 100]).ToArray()) ;
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {type}\r\nContent-Length: 100000\r\n\r\n{{\"partial\":\"").Concat(new byte[i * 100]).ToArray());
             await Task.Delay(50);
             if (i % 2 == 0) c.Client.LingerState = new LingerOption(true, 0); // close with RST instead of FIN
             c.Close();
