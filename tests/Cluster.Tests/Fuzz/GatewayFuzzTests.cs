@@ -73,6 +73,7 @@ public sealed class GatewayFuzzTests(MirrorFixture fixture, ITestOutputHelper ou
         output.WriteLine($"{sent} requests in {seconds:F1} s ({sent / seconds:F0}/s); statuses: " +
             string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
         output.WriteLine($"accepted writes: {accepted.Count} new records in the fuzz databases; baseline records legitimately rewritten: {touched.Count}");
+        foreach (var (id, how) in touched) output.WriteLine($"  baseline '{id}' rewritten by {(how.Length > 160 ? how[..160] + "…" : how)}");
         Assert.True(failures.IsEmpty, $"{failures.Count} bad answers (first 10):\n{string.Join("\n", failures.Take(10))}\nmirror output tail:\n{HostileInputTests.Tail(fixture.Mirror.Output)}");
 
         using (var health = await fixture.Http.GetAsync($"{fixture.Url}/healthz"))
@@ -100,7 +101,8 @@ public sealed class GatewayFuzzTests(MirrorFixture fixture, ITestOutputHelper ou
             int slash = key.IndexOf('/', StringComparison.Ordinal);
             using var read = await fixture.Http.GetAsync($"{fixture.Url}/db/{key[..slash]}/doc/{Uri.EscapeDataString(key[(slash + 1)..])}");
             Assert.True(read.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"seed {seed}: accepted record '{key}' reads {(int)read.StatusCode}");
-            if (read.StatusCode == HttpStatusCode.OK) JsonNode.Parse(await read.Content.ReadAsStringAsync());
+            if (read.StatusCode == HttpStatusCode.OK)
+                JsonNode.Parse(await read.Content.ReadAsStringAsync(), documentOptions: new JsonDocumentOptions { MaxDepth = 1000 });
         }
     }
 
@@ -116,7 +118,8 @@ public sealed class GatewayFuzzTests(MirrorFixture fixture, ITestOutputHelper ou
         var ids = new List<string>();
         try
         {
-            var body = JsonNode.Parse(response.Body);
+            // Saved documents may nest up to 256 deep; JsonNode's default (64) would hide their id.
+            var body = JsonNode.Parse(response.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 1000 });
             if (body?["results"] is JsonArray results)
                 ids.AddRange(results.Where(r => (string?)r?["status"] is "accepted" or "conflict").Select(r => (string)r!["id"]!));
             else if (body?["id"] is JsonValue id)
