@@ -66,7 +66,10 @@ internal static class DocumentEndpoints
         {
             if (!TryGetString(idNode, out string? given))
             {
-                await ApiResponse.ErrorAsync(context, 400, "invalid_id", $"The record's 'id' must be a string, not {idNode.GetValueKind().ToString().ToLowerInvariant()}.");
+                var kind = idNode.GetValueKind();
+                await ApiResponse.ErrorAsync(context, 400, "invalid_id", kind == JsonValueKind.String
+                    ? "The record's 'id' is not valid Unicode (a lone surrogate escape)."
+                    : $"The record's 'id' must be a string, not {kind.ToString().ToLowerInvariant()}.");
                 return;
             }
             if (!await CheckIdAsync(context, given)) return;
