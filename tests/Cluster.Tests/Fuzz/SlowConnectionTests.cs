@@ -8,7 +8,9 @@ namespace MyNoSql.Cluster.Tests.Fuzz;
 /// <summary>
 /// Slow and abandoned connections (issue 5): headers dribbled a byte at a time, bodies cut off by a closed or reset
 /// socket, bodies that stall. The mirror keeps serving everyone else meanwhile, stores nothing from a cut-off body,
-/// logs no unexpected error, and drops a stalled body (Kestrel's minimum body data rate: 240 B/s after 5 s).
+/// logs no unexpected error, and drops a stalled body (Kestrel's minimum body data rate: 240 B/s after 5 s) with a JSON
+/// 408. Headers that never finish are dropped by Kestrel's RequestHeadersTimeout (30 s, a bare 408; checked by hand,
+/// too slow for CI).
 /// </summary>
 [Collection(MirrorCollection.Name)]
 public sealed class SlowConnectionTests(MirrorFixture fixture)
@@ -129,10 +131,10 @@ public sealed class SlowConnectionTests(MirrorFixture fixture)
         }).ToArray();
         await AssertServesOthersAsync("stall", 10);
         var answers = await Task.WhenAll(stalled);
-        // Kestrel aborts the body read (408); the gateway answers it with the JSON error, or the socket just closes.
+        // Kestrel aborts the body read after its 5 s grace; the gateway answers 408 with the JSON error.
         foreach (var answer in answers)
-            Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 408", StringComparison.Ordinal) && answer.Contains("\"error\"", StringComparison.Ordinal),
-                $"stalled body answered: {answer}");
+            Assert.True(answer.StartsWith("HTTP/1.1 408", StringComparison.Ordinal) && answer.Contains("\"error\"", StringComparison.Ordinal),
+                $"stalled body answered: '{answer}'");
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(30));
         for (int i = 0; i < 10; i++)
         {
