@@ -57,6 +57,8 @@ internal static class LeafWire
 
     private static bool IsJsonObject(byte[] body)
     {
+        // System.Text.Json does not check the UTF-8 inside strings; such bytes would be served as "JSON" later.
+        if (!System.Text.Unicode.Utf8.IsValid(body)) return false;
         try
         {
             using var doc = JsonDocument.Parse(body, BodyOptions);

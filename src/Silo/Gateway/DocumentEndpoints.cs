@@ -42,6 +42,12 @@ internal static class DocumentEndpoints
             await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
             return;
         }
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            // System.Text.Json would store U+FFFD in place of the bad bytes: refuse rather than alter the data.
+            await ApiResponse.ErrorAsync(context, 400, "bad_json", "The body is not valid UTF-8.");
+            return;
+        }
         JsonObject document;
         try
         {
@@ -63,9 +69,12 @@ internal static class DocumentEndpoints
         }
         if (document.TryGetPropertyValue("id", out var idNode) && idNode is not null)
         {
-            if (idNode is not JsonValue v || !v.TryGetValue(out string? given))
+            if (!TryGetString(idNode, out string? given))
             {
-                await ApiResponse.ErrorAsync(context, 400, "invalid_id", $"The record's 'id' must be a string, not {idNode.GetValueKind().ToString().ToLowerInvariant()}.");
+                var kind = idNode.GetValueKind();
+                await ApiResponse.ErrorAsync(context, 400, "invalid_id", kind == JsonValueKind.String
+                    ? "The record's 'id' is not valid Unicode (a lone surrogate escape)."
+                    : $"The record's 'id' must be a string, not {kind.ToString().ToLowerInvariant()}.");
                 return;
             }
             if (!await CheckIdAsync(context, given)) return;
@@ -170,6 +179,20 @@ internal static class DocumentEndpoints
             default:
                 await QuorumMissedAsync(context, id);
                 break;
+        }
+    }
+
+    /// <summary>The node's string; false for non-strings and for escapes that are not valid UTF-16 (a lone surrogate).</summary>
+    private static bool TryGetString(JsonNode node, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        text = null;
+        try
+        {
+            return node is JsonValue v && v.TryGetValue(out text);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

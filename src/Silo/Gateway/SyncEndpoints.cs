@@ -106,6 +106,7 @@ internal static class SyncEndpoints
         List<string> ids = [];
         try
         {
+            if (!System.Text.Unicode.Utf8.IsValid(body)) throw new JsonException("the body is not valid UTF-8");
             using var doc = JsonDocument.Parse(body);
             if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new JsonException("not an array");
             foreach (var e in doc.RootElement.EnumerateArray())
@@ -114,7 +115,8 @@ internal static class SyncEndpoints
                 ids.Add(e.GetString()!);
             }
         }
-        catch (JsonException e)
+        // InvalidOperationException: a string escape that is not valid UTF-16 (a lone surrogate).
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body must be a JSON array of id strings: {e.Message}");
             return;

@@ -68,7 +68,9 @@ internal static partial class GatewaySecurity
     /// </summary>
     private static void ConfigureLimits(KestrelServerLimits limits, MirrorOptions options)
     {
-        limits.MaxRequestLineSize = 16 * 1024;           // ids are ≤ 512 bytes, a checkpoint token ~520 chars
+        // Kestrel answers a longer request line with a bare 414; up to 64 KiB the gateway gives its JSON 400 (ids are ≤ 512
+        // bytes, but a hostile 10,000-character id must still get the JSON error).
+        limits.MaxRequestLineSize = 64 << 10;
         limits.MaxRequestHeadersTotalSize = 32 * 1024;
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
         limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);

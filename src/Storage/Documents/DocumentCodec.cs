@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -30,6 +31,20 @@ internal static class DocumentCodec
     private static readonly byte[] IdPrefix = "{\"id\":"u8.ToArray();
     private static readonly byte[] RevPrefix = ",\"rev\":\""u8.ToArray();
 
+    /// <summary>The node's string; false for non-strings and for escapes that are not valid UTF-16 (a lone surrogate).</summary>
+    private static bool TryGetString(JsonNode node, [NotNullWhen(true)] out string? text)
+    {
+        text = null;
+        try
+        {
+            return node is JsonValue v && v.TryGetValue(out text);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <paramref name="maxSize"/>.</exception>
     public static ParsedDocument Parse(JsonObject document, int maxSize)
     {
@@ -37,13 +52,13 @@ internal static class DocumentCodec
         string? id = null;
         if (document.TryGetPropertyValue("id", out var idNode) && idNode is not null)
         {
-            if (idNode is not JsonValue v || !v.TryGetValue(out id))
-                throw new ArgumentException($"The record's 'id' must be a string, not {idNode.GetValueKind()}.", nameof(document));
+            if (!TryGetString(idNode, out id))
+                throw new ArgumentException($"The record's 'id' must be a valid string, not {idNode.GetValueKind()}.", nameof(document));
             DocumentId.Validate(id, nameof(document));
         }
         string? rev = null;
         if (document.TryGetPropertyValue("rev", out var revNode))
-            rev = revNode is JsonValue rv && rv.TryGetValue(out string? text) ? text : "";
+            rev = revNode is not null && TryGetString(revNode, out string? text) ? text : "";
 
         var buffer = new ArrayBufferWriter<byte>(256);
         try

@@ -94,6 +94,8 @@ internal sealed class DocumentRecord
             if (winnerOmitted && winnerRevision.IsEmpty)
                 throw new FormatException($"Record '{id}': the payload leaves out the winner's revision and none was given.");
             int count = BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
+            // Every leaf takes at least 7 bytes (deleted, ancestry count, body length): bound allocations by the input.
+            if (count > span.Length / 7) throw new FormatException($"Record '{id}': {count} leaves cannot fit in {span.Length} bytes.");
             var leaves = new RevisionLeaf[count];
             int pos = 3;
             for (int i = 0; i < count; i++)
@@ -103,17 +105,19 @@ internal sealed class DocumentRecord
                 else { rev = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
                 bool deleted = span[pos++] != 0;
                 int ac = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]); pos += 2;
+                if (ac > (span.Length - pos) / Revision.EncodedSize) throw new FormatException($"Record '{id}': ancestry longer than the payload.");
                 var ancestry = new Revision[ac];
                 for (int a = 0; a < ac; a++) { ancestry[a] = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
                 int bodyLength = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
-                if (bodyLength < 0 || pos + bodyLength > span.Length) throw new FormatException($"Record '{id}': body length out of range.");
+                if (bodyLength < 0 || bodyLength > span.Length - pos) throw new FormatException($"Record '{id}': body length out of range.");
                 leaves[i] = new RevisionLeaf(rev, deleted, ancestry, payload.Slice(pos, bodyLength));
                 pos += bodyLength;
             }
             if (count == 0) throw new FormatException($"Record '{id}': no revisions.");
             return new DocumentRecord(id, leaves);
         }
-        catch (ArgumentOutOfRangeException e)
+        // Short input surfaces as ArgumentOutOfRangeException (slices, BinaryPrimitives) or IndexOutOfRangeException (span[i]).
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
         {
             throw new FormatException($"Record '{id}': truncated payload.", e);
         }

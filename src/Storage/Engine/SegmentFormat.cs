@@ -7,7 +7,8 @@ namespace MyNoSql.Storage.Engine;
 /// Layout of a sealed segment file <c>seg-&lt;n&gt;.lzs</c>:
 /// <code>
 /// header  : "MNSG" u8 version, 3 reserved                                   (8 bytes)
-/// block*  : u32 compressed length, u32 raw length, u32 crc32c(props+data), 5 LZMA props, LZMA data
+/// block*  : u32 compressed length, u32 raw length, u32 crc, 5 LZMA props, LZMA data
+///           crc = crc32c(u32 block number + props + data) (version 2; version 1 files: crc32c(props + data))
 ///           raw block = varint slot count, varint slot lengths, payloads
 /// index   : Brotli( varint block count, varint block sizes, varint record count,
 ///                   per record sorted by key: varint shared prefix, varint suffix length, suffix,
@@ -21,7 +22,27 @@ internal static class SegmentFormat
 {
     public const uint HeaderMagic = 0x47534E4D;  // "MNSG"
     public const uint FooterMagic = 0x46534E4D;  // "MNSF"
-    public const byte Version = 1;
+    /// <summary>Written version. 2 binds each block's crc to its block number, so blocks swapped within a file (each
+    /// with a valid crc of its own) read as corrupt instead of as other records' data.</summary>
+    public const byte Version = 2;
+
+    /// <summary>Oldest version still read.</summary>
+    public const byte MinVersion = 1;
+
+    public static bool IsSupported(byte version) => version is >= MinVersion and <= Version;
+
+    /// <summary>Crc of block number <paramref name="block"/>: the LZMA properties and data, and from version 2 the block number.</summary>
+    public static uint BlockCrc(byte version, int block, ReadOnlySpan<byte> props, ReadOnlySpan<byte> data)
+    {
+        uint state = ~0u;
+        if (version >= 2)
+        {
+            Span<byte> number = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(number, block);
+            state = Crc.Append(state, number);
+        }
+        return ~Crc.Append(Crc.Append(state, props), data);
+    }
     public const int HeaderSize = 8;
     public const int BlockHeaderSize = 12 + LzmaBlockCodec.PropertiesSize;
     public const int FooterSize = 40;
@@ -57,7 +78,7 @@ internal static class SegmentFormat
     {
         if (BinaryPrimitives.ReadUInt32LittleEndian(d[32..]) != FooterMagic || Crc.Compute(d[..36]) != BinaryPrimitives.ReadUInt32LittleEndian(d[36..]))
             throw new CorruptDataException(path, offset, "segment footer missing or damaged (truncated file?)");
-        if (d[28] != Version)
+        if (!IsSupported(d[28]))
             throw new CorruptDataException(path, offset + 28, $"unsupported segment version {d[28]}");
         var f = new Footer(BinaryPrimitives.ReadInt64LittleEndian(d), BinaryPrimitives.ReadInt32LittleEndian(d[8..]),
             BinaryPrimitives.ReadInt32LittleEndian(d[12..]), BinaryPrimitives.ReadUInt32LittleEndian(d[16..]),

@@ -22,8 +22,11 @@ internal sealed class SegmentReader
     private readonly long[] _blockOffsets; // block i spans [_blockOffsets[i], _blockOffsets[i + 1])
     private int _live;
 
-    private SegmentReader(string path, int number, SafeFileHandle handle, long[] blockOffsets, int recordCount, long length)
+    private readonly byte _version;
+
+    private SegmentReader(string path, int number, SafeFileHandle handle, long[] blockOffsets, int recordCount, long length, byte version)
     {
+        _version = version;
         Path = path;
         Number = number;
         _shared = new SharedFileHandle(handle);
@@ -37,6 +40,9 @@ internal sealed class SegmentReader
     public int RecordCount { get; }
     public long FileLength { get; }
     public int BlockCount => _blockOffsets.Length - 1;
+
+    /// <summary>Byte offset of <paramref name="block"/> in the file (for error messages).</summary>
+    public long BlockOffset(int block) => _blockOffsets[block];
 
     /// <summary>Identifies this file in the shared block cache (unique per process, never reused).</summary>
     public long CacheId { get; } = Interlocked.Increment(ref s_nextCacheId);
@@ -81,7 +87,7 @@ internal sealed class SegmentReader
                 throw new CorruptDataException(path, 0, $"segment file is only {length} bytes (truncated)");
             Span<byte> header = stackalloc byte[SegmentFormat.HeaderSize];
             ReadExactly(handle, header, 0, path);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != SegmentFormat.HeaderMagic || header[4] != SegmentFormat.Version)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != SegmentFormat.HeaderMagic || !SegmentFormat.IsSupported(header[4]))
                 throw new CorruptDataException(path, 0, "not a segment file of a supported version");
             Span<byte> footerBytes = stackalloc byte[SegmentFormat.FooterSize];
             long footerOffset = length - SegmentFormat.FooterSize;
@@ -98,7 +104,8 @@ internal sealed class SegmentReader
                 if (reader.Consumed != footer.IndexRawLength || !reader.AtEnd)
                     throw new CorruptDataException(path, footer.IndexOffset, "segment index length mismatch");
             }
-            catch (Exception e) when (e is InvalidDataException or IOException && e is not CorruptDataException)
+            // BrotliStream reports damaged input as InvalidOperationException ("Decoder ran into invalid data").
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException)
             {
                 throw new CorruptDataException(path, footer.IndexOffset, "segment index does not decompress", e);
             }
@@ -108,7 +115,7 @@ internal sealed class SegmentReader
                 throw new CorruptDataException(path, footer.IndexOffset, "segment index checksum mismatch");
             if (offsets[^1] != footer.IndexOffset)
                 throw new CorruptDataException(path, footer.IndexOffset, "segment block table does not match the index offset");
-            return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length);
+            return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length, header[4]);
         }
         catch
         {
@@ -183,7 +190,7 @@ internal sealed class SegmentReader
             int rawLength = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(4));
             uint crc = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(8));
             if (compressedLength != size - SegmentFormat.BlockHeaderSize || rawLength < 0 || rawLength > 1 << 30 ||
-                crc != Crc.Compute(buffer.AsSpan(12, size - 12)))
+                crc != SegmentFormat.BlockCrc(_version, block, default, buffer.AsSpan(12, size - 12)))
                 throw new CorruptDataException(Path, offset, $"block {block} checksum mismatch");
             byte[] props = buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize).ToArray();
             byte[] data = pool?.Rent(rawLength) ?? new byte[rawLength];

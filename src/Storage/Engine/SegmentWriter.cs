@@ -93,7 +93,7 @@ internal sealed class SegmentWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header, data.Length);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], raw.WrittenCount);
         props.CopyTo(header[12..]);
-        uint crc = ~Crc.Append(Crc.Append(~0u, header[12..]), data);
+        uint crc = SegmentFormat.BlockCrc(SegmentFormat.Version, _blockSizes.Count, header[12..], data);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc);
         _file.Write(header);
         _file.Write(data);

@@ -56,6 +56,10 @@ internal sealed partial class Shard
                     var block = _cache.Get(segment.CacheId, (int)entry.Position, () => segment.ReadBlock((int)entry.Position, _cache.Pool));
                     try
                     {
+                        // Only a block swapped with another of the same size (each with a valid crc) gets here.
+                        if (entry.Length >= block.SlotCount)
+                            throw new CorruptDataException(segment.Path, segment.BlockOffset((int)entry.Position),
+                                $"block {entry.Position} has {block.SlotCount} slots, the index wants slot {entry.Length} for '{key}'");
                         return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray());
                     }
                     finally

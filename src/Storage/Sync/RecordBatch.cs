@@ -14,6 +14,7 @@ namespace MyNoSql.Storage.Sync;
 internal static class RecordBatch
 {
     private const byte Version = 1;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Largest batch accepted when decoding (uncompressed), to bound memory on hostile input.</summary>
     public const int MaxDecodedBytes = 256 << 20;
@@ -57,7 +58,8 @@ internal static class RecordBatch
             }
             raw = output.ToArray();
         }
-        catch (InvalidDataException e)
+        // BrotliStream reports damaged input as InvalidOperationException ("Decoder ran into invalid data").
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
         {
             throw new FormatException("Record batch is not valid Brotli data.", e);
         }
@@ -68,16 +70,18 @@ internal static class RecordBatch
         var records = new List<DocumentRecord>((int)Math.Min(count, 65536));
         for (ulong i = 0; i < count; i++)
         {
-            int idLength = checked((int)Read(span, ref pos));
-            if (pos + idLength > span.Length) throw new FormatException("Record batch truncated in an id.");
-            string id = Encoding.UTF8.GetString(span.Slice(pos, idLength));
-            pos += idLength;
+            ulong idLength = Read(span, ref pos);
+            if (idLength > (ulong)(span.Length - pos)) throw new FormatException("Record batch truncated in an id.");
+            string id;
+            try { id = StrictUtf8.GetString(span.Slice(pos, (int)idLength)); }
+            catch (DecoderFallbackException e) { throw new FormatException("Record batch holds an id that is not valid UTF-8.", e); }
+            pos += (int)idLength;
             try { DocumentId.Validate(id); }
             catch (ArgumentException e) { throw new FormatException($"Record batch holds an invalid id: {e.Message}", e); }
-            int payloadLength = checked((int)Read(span, ref pos));
-            if (pos + payloadLength > span.Length) throw new FormatException($"Record batch truncated in record '{id}'.");
-            records.Add(DocumentRecord.Decode(id, raw.AsMemory(pos, payloadLength)));
-            pos += payloadLength;
+            ulong payloadLength = Read(span, ref pos);
+            if (payloadLength > (ulong)(span.Length - pos)) throw new FormatException($"Record batch truncated in record '{id}'.");
+            records.Add(DocumentRecord.Decode(id, raw.AsMemory(pos, (int)payloadLength)));
+            pos += (int)payloadLength;
         }
         return records;
     }
