@@ -88,7 +88,12 @@ public sealed class ProcessChaosTests(ITestOutputHelper output)
         {
             output.WriteLine($"FAILED with seed {seed}; events:\n{string.Join("\n", events)}");
             foreach (var p in peers) output.WriteLine($"--- peer {p.Name} ---\n{Tail(p.Output)}");
-            for (int i = 0; i < cluster.Count; i++) output.WriteLine($"--- mirror {i} ---\n{Tail(cluster.Output(i))}");
+            for (int i = 0; i < cluster.Count; i++)
+            {
+                var unavailable = cluster.Output(i).Split('\n').Where(l => l.Contains("Cluster unavailable", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)).Take(5);
+                output.WriteLine($"--- mirror {i}: first 503/fail lines ---\n{string.Join("\n", unavailable.Select(l => l.Length > 2500 ? l[..2500] : l))}");
+                output.WriteLine($"--- mirror {i} ---\n{Tail(cluster.Output(i))}");
+            }
             throw;
         }
         finally
