@@ -57,6 +57,8 @@ try
         $"peer: {options.PeerKeys} records); warm-up {options.WarmupSeconds} s; RSS every {options.SampleSeconds} s");
 
     var samples = new List<(double T, long Ops, long?[] Rss)>();
+    var heapBefore = new Dictionary<string, (long Count, long Bytes)>[processes.Count];
+    var heapJson = new JsonObject();
     var started = clock.Elapsed;
     long lastOps = 0;
     double lastT = 0;
@@ -72,6 +74,29 @@ try
             string.Join(" ", processes.Select((p, i) => $"{p.Name} {Mb(rss[i])}")));
         (lastOps, lastT) = (ops, t);
         if (processes.FirstOrDefault(p => p.HasExited) is { } dead) throw new InvalidOperationException($"{dead.Name} exited:\n{dead.Tail}");
+        if (options.HeapStats && heapBefore[0] is null && t >= options.WarmupSeconds) TakeHeaps(heapBefore, "after warm-up");
+    }
+    if (options.HeapStats && heapBefore[0] is not null)
+    {
+        var heapAfter = new Dictionary<string, (long Count, long Bytes)>[processes.Count];
+        TakeHeaps(heapAfter, "at the end");
+        for (int i = 0; i < processes.Count; i++)
+        {
+            var before = heapBefore[i];
+            var after = heapAfter[i];
+            Console.WriteLine($"{processes[i].Name}: live heap {after.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB at the end, " +
+                $"{before.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB after warm-up; types that grew most (bytes, objects):");
+            var rowsJson = new JsonArray();
+            foreach (var g in HeapStats.Growth(before, after, 12))
+            {
+                Console.WriteLine($"  {g.BytesGrowth / 1024.0,10:+0.0;-0.0} KB {g.CountGrowth,9:+0;-0} objects  now {g.Bytes / 1024.0,10:F0} KB {g.Count,9}  {g.Type}");
+                rowsJson.Add(new JsonObject { ["type"] = g.Type, ["bytes"] = g.Bytes, ["count"] = g.Count, ["bytesGrowth"] = g.BytesGrowth, ["countGrowth"] = g.CountGrowth });
+            }
+            heapJson[processes[i].Name] = new JsonObject
+            {
+                ["liveBytesAfterWarmup"] = before.Values.Sum(v => v.Bytes), ["liveBytesEnd"] = after.Values.Sum(v => v.Bytes), ["topGrowth"] = rowsJson,
+            };
+        }
     }
     await stop.CancelAsync();
     await loadTask;
@@ -119,7 +144,7 @@ try
         ["cores"] = Environment.ProcessorCount, ["httpOps"] = load.Total, ["httpOpsPerSecond"] = Math.Round(load.Total / seconds, 1),
         ["opsByKind"] = new JsonObject(load.Ops.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value))),
         ["httpErrors"] = new JsonObject(load.Errors.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value))),
-        ["peerSyncRounds"] = peer.AckedRounds, ["processes"] = new JsonArray([.. rows]),
+        ["peerSyncRounds"] = peer.AckedRounds, ["processes"] = new JsonArray([.. rows]), ["heap"] = heapJson,
         ["samples"] = new JsonArray([.. samples.Select(s => (JsonNode)new JsonObject
         {
             ["t"] = Math.Round(s.T, 1), ["ops"] = s.Ops,
@@ -143,6 +168,16 @@ finally
     foreach (var p in processes) await p.DisposeAsync();
     try { Directory.Delete(root, recursive: true); }
     catch (IOException) { }
+}
+
+void TakeHeaps(Dictionary<string, (long Count, long Bytes)>[] into, string when)
+{
+    for (int i = 0; i < processes.Count; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        into[i] = HeapStats.Live(processes[i].Pid);
+        Say($"heap of {processes[i].Name} {when}: {into[i].Values.Sum(v => v.Bytes) / 1048576.0:F1} MB live in {into[i].Values.Sum(v => v.Count)} objects ({watch.Elapsed.TotalSeconds:F1} s)");
+    }
 }
 
 async Task WaitMirrorsAsync(string url, int count)

@@ -4,7 +4,7 @@ namespace MyNoSql.Soak;
 
 /// <summary>Command line of the soak harness (see bench/README.soak.md).</summary>
 internal sealed record SoakOptions(double Minutes, int Mirrors, double WarmupSeconds, double SampleSeconds, int Callers, int Rate,
-    int Keys, int PeerKeys, double ThresholdPercent, string OutDir, string SiloDll, string PeerDll)
+    int Keys, int PeerKeys, double ThresholdPercent, string OutDir, string SiloDll, string PeerDll, bool HeapStats)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/MyNoSql.Soak -- [options]
@@ -19,6 +19,8 @@ internal sealed record SoakOptions(double Minutes, int Mirrors, double WarmupSec
           --threshold P        fail when a process's RSS grew more than P % after warm-up (default 20)
           --out DIR            where soak-<utc>.json goes (default bench/results)
           --silo PATH          MyNoSql.Silo.dll (default src/Silo/bin/Release/net10.0/MyNoSql.Silo.dll)
+          --heap-stats         after warm-up and at the end, count every process's live objects by type (ClrMD;
+                               suspends each process for a few seconds) and print the types that grew most
         """;
 
     public static SoakOptions? Parse(string[] args, out string? error)
@@ -27,12 +29,13 @@ internal sealed record SoakOptions(double Minutes, int Mirrors, double WarmupSec
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
             {
                 error = $"unexpected argument '{args[i]}'";
                 return null;
             }
-            values[args[i]] = args[++i];
+            bool flag = i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal);
+            values[args[i]] = flag ? "true" : args[++i];
         }
         double D(string name, double fallback) => values.Remove(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         int I(string name, int fallback) => values.Remove(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
@@ -44,7 +47,7 @@ internal sealed record SoakOptions(double Minutes, int Mirrors, double WarmupSec
                 I("--callers", 8), I("--rate", 400), I("--keys", 5000), I("--peer-keys", 1000), D("--threshold", 20),
                 S("--out", Path.Combine("bench", "results")),
                 Path.GetFullPath(S("--silo", Path.Combine("src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"))),
-                Path.Combine(AppContext.BaseDirectory, "MyNoSql.PeerWorker.dll"));
+                Path.Combine(AppContext.BaseDirectory, "MyNoSql.PeerWorker.dll"), values.Remove("--heap-stats"));
             if (values.Count > 0) error = $"unknown option '{values.Keys.First()}'";
             else if (o.Mirrors is not (1 or 3)) error = "--mirrors must be 1 or 3";
             else if (o.Minutes <= 0 || o.WarmupSeconds >= o.Minutes * 60) error = "--minutes must be positive and longer than the warm-up";

@@ -27,7 +27,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
 
     public IReadOnlyDictionary<string, int> Statuses => _statuses;
 
-    /// <summary>Every 5xx answer: time, request, status and body.</summary>
+    /// <summary>Every 5xx answer: "t=start..end" of the request (seconds on <see cref="Elapsed"/>), request, status and body.</summary>
     public IReadOnlyCollection<string> ServerErrors => _serverErrors;
 
     public IReadOnlyCollection<string> Violations => _violations;
@@ -132,7 +132,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
         }
         _statuses.AddOrUpdate($"{method} {(status == 0 ? "no-answer" : status.ToString(System.Globalization.CultureInfo.InvariantCulture))}", 1, (_, c) => c + 1);
         if (status >= 500)
-            _serverErrors.Enqueue($"t={started:F2}s {method} {url} -> {status} {(body.Length > 300 ? body[..300] : body)}");
+            _serverErrors.Enqueue($"t={started:F2}s..{_clock.Elapsed.TotalSeconds:F2}s {method} {url} -> {status} {(body.Length > 300 ? body[..300] : body)}");
         return (status, body);
     }
 

@@ -1,0 +1,46 @@
+using Microsoft.Diagnostics.Runtime;
+
+namespace MyNoSql.Soak;
+
+/// <summary>
+/// Live objects of a running .NET process by type (ClrMD attaches with ptrace and suspends it while the heap is walked
+/// from its roots: only reachable objects count, so garbage not yet collected does not look like a leak).
+/// </summary>
+internal static class HeapStats
+{
+    public static Dictionary<string, (long Count, long Bytes)> Live(int pid)
+    {
+        using var target = DataTarget.AttachToProcess(pid, suspend: true);
+        using var runtime = target.ClrVersions[0].CreateRuntime();
+        var heap = runtime.Heap;
+        var seen = new HashSet<ulong>();
+        var pending = new Stack<ClrObject>();
+        foreach (var root in heap.EnumerateRoots())
+        {
+            var o = root.Object;
+            if (o.IsValid && seen.Add(o.Address)) pending.Push(o);
+        }
+        var stats = new Dictionary<string, (long Count, long Bytes)>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            var o = pending.Pop();
+            string name = o.Type?.Name ?? "?";
+            stats.TryGetValue(name, out var s);
+            stats[name] = (s.Count + 1, s.Bytes + (long)o.Size);
+            foreach (var r in o.EnumerateReferences(carefully: false, considerDependantHandles: true))
+            {
+                if (r.IsValid && seen.Add(r.Address)) pending.Push(r);
+            }
+        }
+        return stats;
+    }
+
+    /// <summary>The types whose live bytes grew most from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    public static IEnumerable<(string Type, long Count, long Bytes, long CountGrowth, long BytesGrowth)> Growth(
+        Dictionary<string, (long Count, long Bytes)> before, Dictionary<string, (long Count, long Bytes)> after, int top) =>
+        after.Select(a =>
+        {
+            before.TryGetValue(a.Key, out var b);
+            return (a.Key, a.Value.Count, a.Value.Bytes, a.Value.Count - b.Count, a.Value.Bytes - b.Bytes);
+        }).OrderByDescending(g => g.Item5).Take(top);
+}
