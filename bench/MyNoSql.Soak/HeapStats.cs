@@ -11,7 +11,10 @@ internal static class HeapStats
     public static Dictionary<string, (long Count, long Bytes)> Live(int pid)
     {
         using var target = DataTarget.AttachToProcess(pid, suspend: true);
-        using var runtime = target.ClrVersions[0].CreateRuntime();
+        var clr = target.ClrVersions[0];
+        // The DAC next to the target's runtime (ClrMD's own lookup does not find it on this machine's install).
+        string dac = Path.Combine(Path.GetDirectoryName(clr.ModuleInfo.FileName) ?? "", OperatingSystem.IsWindows() ? "mscordaccore.dll" : "libmscordaccore.so");
+        using var runtime = File.Exists(dac) ? clr.CreateRuntime(dac, ignoreMismatch: true) : clr.CreateRuntime();
         var heap = runtime.Heap;
         var seen = new HashSet<ulong>();
         var pending = new Stack<ClrObject>();

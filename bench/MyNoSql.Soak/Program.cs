@@ -7,6 +7,13 @@ using MyNoSql.Soak;
 // Soak (issue 5, item 5): mirror processes + one peer process under mixed load for a fixed time, RSS of every process
 // sampled from /proc/<pid>/status. Fails (exit 1) when any process's RSS grew more than --threshold % after warm-up, or
 // when any error appeared (unexpected HTTP answer, a mirror's "fail:" log line, a peer sync error). bench/README.soak.md.
+if (args.Length == 2 && args[0] == "--heap-of")
+{
+    // Diagnostics: live objects by type of one process.
+    foreach (var (type, (count, bytes)) in HeapStats.Live(int.Parse(args[1], CultureInfo.InvariantCulture)).OrderByDescending(t => t.Value.Bytes).Take(25))
+        Console.WriteLine($"{bytes / 1024.0,10:F0} KB {count,9}  {type}");
+    return 0;
+}
 var options = SoakOptions.Parse(args, out var error);
 if (args.Contains("--help"))
 {

@@ -36,7 +36,7 @@ public sealed class ProcessChaosTests(ITestOutputHelper output)
     {
         int seed = int.TryParse(Environment.GetEnvironmentVariable("MYNOSQL_CHAOS_SEED"), CultureInfo.InvariantCulture, out var s)
             ? s : Random.Shared.Next(1, 1_000_000);
-        var chaosTime = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MYNOSQL_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out var secs) ? secs : 40);
+        var chaosTime = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MYNOSQL_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out var secs) ? secs : 30);
         output.WriteLine($"chaos seed {seed} (replay: MYNOSQL_CHAOS_SEED={seed}), chaos for {chaosTime.TotalSeconds} s");
         Console.WriteLine($"chaos seed {seed} (replay: MYNOSQL_CHAOS_SEED={seed})");
 
@@ -71,6 +71,8 @@ public sealed class ProcessChaosTests(ITestOutputHelper output)
             events.Enqueue($"t={load.Elapsed.TotalSeconds:F1}s healed; load stopped; peers finished");
 
             Report(seed, load, peers, events);
+            Assert.True(events.Any(e => e.Contains("SIGKILL mirror", StringComparison.Ordinal)), "no mirror was killed");
+            Assert.True(peers.Sum(p => p.Kills) > 0, "no peer was killed");
 
             // Every mirror's own copy converges (anti-entropy runs every second).
             List<(int Records, string Digest)> views = [];
