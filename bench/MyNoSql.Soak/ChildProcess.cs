@@ -56,19 +56,26 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Resident set size in bytes (VmRSS of /proc/&lt;pid&gt;/status); null once the process is gone.</summary>
-    public long? Rss()
+    /// <summary>Resident set size in bytes from /proc/&lt;pid&gt;/status: VmRSS and its parts RssAnon (heaps, stacks),
+    /// RssFile (mapped files: assemblies, native libraries) and RssShmem; null once the process is gone.</summary>
+    public (long Total, long Anon, long File, long Shmem)? Rss()
     {
         try
         {
+            long total = 0, anon = 0, file = 0, shmem = 0;
             foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) total = Kb(line);
+                else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb(line);
+                else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb(line);
+                else if (line.StartsWith("RssShmem:", StringComparison.Ordinal)) shmem = Kb(line);
             }
+            return total == 0 ? null : (total, anon, file, shmem);
         }
         catch (IOException) { }
         return null;
+
+        static long Kb(string line) => long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>Closes stdin (the peer worker's "finish" signal).</summary>

@@ -63,8 +63,9 @@ try
     Say($"mixed load for {duration.TotalMinutes} min ({options.Callers} callers, {(options.Rate > 0 ? $"{options.Rate} ops/s" : "unpaced")}, {options.Keys} records; " +
         $"peer: {options.PeerKeys} records); warm-up {options.WarmupSeconds} s; RSS every {options.SampleSeconds} s");
 
-    var samples = new List<(double T, long Ops, long?[] Rss)>();
-    var heapBefore = new Dictionary<string, (long Count, long Bytes)>[processes.Count];
+    var samples = new List<(double T, long Ops, (long Total, long Anon, long File, long Shmem)?[] Rss)>();
+    var heapBefore = new Dictionary<string, (long Count, long Bytes)>?[processes.Count];
+    bool heapTaken = false;
     var heapJson = new JsonObject();
     var started = clock.Elapsed;
     long lastOps = 0;
@@ -78,19 +79,22 @@ try
         samples.Add((t, ops, rss));
         int logErrors = processes.Sum(p => p.ErrorLines);
         Say($"t={t,5:F0}s ops/s {(ops - lastOps) / (t - lastT),6:F0}  errors http {load.ErrorCount} logs {logErrors}  peer rounds {peer.AckedRounds}  RSS MB " +
-            string.Join(" ", processes.Select((p, i) => $"{p.Name} {Mb(rss[i])}")));
+            string.Join(" ", processes.Select((p, i) => $"{p.Name} {Mb(rss[i]?.Total)}")));
         (lastOps, lastT) = (ops, t);
         if (processes.FirstOrDefault(p => p.HasExited) is { } dead) throw new InvalidOperationException($"{dead.Name} exited:\n{dead.Tail}");
-        if (options.HeapStats && heapBefore[0] is null && t >= options.WarmupSeconds) TakeHeaps(heapBefore, "after warm-up");
+        if (options.HeapStats && !heapTaken && t >= options.WarmupSeconds)
+        {
+            heapTaken = true;
+            TakeHeaps(heapBefore, "after warm-up");
+        }
     }
-    if (options.HeapStats && heapBefore[0] is not null)
+    if (options.HeapStats && heapBefore.Any(h => h is not null))
     {
-        var heapAfter = new Dictionary<string, (long Count, long Bytes)>[processes.Count];
+        var heapAfter = new Dictionary<string, (long Count, long Bytes)>?[processes.Count];
         TakeHeaps(heapAfter, "at the end");
         for (int i = 0; i < processes.Count; i++)
         {
-            var before = heapBefore[i];
-            var after = heapAfter[i];
+            if (heapBefore[i] is not { } before || heapAfter[i] is not { } after) continue;
             Console.WriteLine($"{processes[i].Name}: live heap {after.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB at the end, " +
                 $"{before.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB after warm-up; types that grew most (bytes, objects):");
             var rowsJson = new JsonArray();
@@ -114,21 +118,25 @@ try
     var rows = new List<JsonObject>();
     bool grew = false;
     Console.WriteLine();
-    Console.WriteLine($"| process | RSS after warm-up (MB) | RSS at end (MB) | growth | max after warm-up (MB) |");
-    Console.WriteLine($"|---|---|---|---|---|");
+    Console.WriteLine($"| process | RSS after warm-up (MB) | RSS at end (MB) | growth | max after warm-up (MB) | anon / file / shmem after warm-up → end (MB) |");
+    Console.WriteLine($"|---|---|---|---|---|---|");
     for (int i = 0; i < processes.Count; i++)
     {
         var after = samples.Where(s => s.T >= options.WarmupSeconds && s.Rss[i] is not null).ToList();
-        double baseline = Median(after.Where(s => s.T < options.WarmupSeconds + window).Select(s => (double)s.Rss[i]!.Value));
-        double end = Median(after.Where(s => s.T >= seconds - window).Select(s => (double)s.Rss[i]!.Value));
-        double max = after.Count == 0 ? 0 : after.Max(s => (double)s.Rss[i]!.Value);
+        var first = after.Where(s => s.T < options.WarmupSeconds + window).ToList();
+        var last = after.Where(s => s.T >= seconds - window).ToList();
+        double baseline = Median(first.Select(s => (double)s.Rss[i]!.Value.Total));
+        double end = Median(last.Select(s => (double)s.Rss[i]!.Value.Total));
+        double max = after.Count == 0 ? 0 : after.Max(s => (double)s.Rss[i]!.Value.Total);
         double growth = baseline > 0 ? (end - baseline) / baseline * 100 : 0;
+        string parts = $"{Mb(Median(first.Select(s => (double)s.Rss[i]!.Value.Anon)))} / {Mb(Median(first.Select(s => (double)s.Rss[i]!.Value.File)))} / {Mb(Median(first.Select(s => (double)s.Rss[i]!.Value.Shmem)))} → " +
+            $"{Mb(Median(last.Select(s => (double)s.Rss[i]!.Value.Anon)))} / {Mb(Median(last.Select(s => (double)s.Rss[i]!.Value.File)))} / {Mb(Median(last.Select(s => (double)s.Rss[i]!.Value.Shmem)))}";
         if (growth > options.ThresholdPercent) grew = true;
-        Console.WriteLine($"| {processes[i].Name} | {baseline / 1048576:F1} | {end / 1048576:F1} | {growth:+0.0;-0.0} % | {max / 1048576:F1} |");
+        Console.WriteLine($"| {processes[i].Name} | {baseline / 1048576:F1} | {end / 1048576:F1} | {growth:+0.0;-0.0} % | {max / 1048576:F1} | {parts} |");
         rows.Add(new JsonObject
         {
             ["process"] = processes[i].Name, ["rssAfterWarmupMB"] = Math.Round(baseline / 1048576, 1), ["rssEndMB"] = Math.Round(end / 1048576, 1),
-            ["growthPercent"] = Math.Round(growth, 1), ["rssMaxMB"] = Math.Round(max / 1048576, 1),
+            ["growthPercent"] = Math.Round(growth, 1), ["rssMaxMB"] = Math.Round(max / 1048576, 1), ["anonFileShmemMB"] = parts,
             ["logErrors"] = processes[i].ErrorLines, ["logWarnings"] = processes[i].WarningLines,
         });
     }
@@ -155,7 +163,8 @@ try
         ["samples"] = new JsonArray([.. samples.Select(s => (JsonNode)new JsonObject
         {
             ["t"] = Math.Round(s.T, 1), ["ops"] = s.Ops,
-            ["rssMB"] = new JsonArray([.. s.Rss.Select(r => (JsonNode?)(r is null ? null : Math.Round(r.Value / 1048576.0, 1)))]),
+            ["rssMB"] = new JsonArray([.. s.Rss.Select(r => (JsonNode?)(r is null ? null : Math.Round(r.Value.Total / 1048576.0, 1)))]),
+            ["anonMB"] = new JsonArray([.. s.Rss.Select(r => (JsonNode?)(r is null ? null : Math.Round(r.Value.Anon / 1048576.0, 1)))]),
         })]),
         ["passed"] = ok,
     };
@@ -177,13 +186,21 @@ finally
     catch (IOException) { }
 }
 
-void TakeHeaps(Dictionary<string, (long Count, long Bytes)>[] into, string when)
+void TakeHeaps(Dictionary<string, (long Count, long Bytes)>?[] into, string when)
 {
     for (int i = 0; i < processes.Count; i++)
     {
         var watch = Stopwatch.StartNew();
-        into[i] = HeapStats.Live(processes[i].Pid);
-        Say($"heap of {processes[i].Name} {when}: {into[i].Values.Sum(v => v.Bytes) / 1048576.0:F1} MB live in {into[i].Values.Sum(v => v.Count)} objects ({watch.Elapsed.TotalSeconds:F1} s)");
+        int pid = processes[i].Pid;
+        var walk = Task.Run(() => HeapStats.Live(pid));
+        // A walk that hangs (seen once in ClrMD) keeps that process suspended: give up on it; the stop at the end kills it.
+        if (!walk.Wait(TimeSpan.FromSeconds(90)))
+        {
+            Say($"heap of {processes[i].Name} {when}: the walk did not finish in 90 s; skipped");
+            continue;
+        }
+        into[i] = walk.Result;
+        Say($"heap of {processes[i].Name} {when}: {walk.Result.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB live in {walk.Result.Values.Sum(v => v.Count)} objects ({watch.Elapsed.TotalSeconds:F1} s)");
     }
 }
 
@@ -210,4 +227,4 @@ static double Median(IEnumerable<double> values)
     return v.Length == 0 ? 0 : v[v.Length / 2];
 }
 
-static string Mb(long? bytes) => bytes is null ? "-" : (bytes.Value / 1048576.0).ToString("F0", CultureInfo.InvariantCulture);
+static string Mb(double? bytes) => bytes is null ? "-" : (bytes.Value / 1048576.0).ToString("F0", CultureInfo.InvariantCulture);
