@@ -8,6 +8,13 @@ namespace MyNoSql.Soak;
 /// </summary>
 internal static class HeapStats
 {
+    /// <summary>The entry holding the GC's committed bytes (and segment count), not a type.</summary>
+    public const string CommittedKey = "<GC committed>";
+
+    public static long LiveBytes(Dictionary<string, (long Count, long Bytes)> stats) => stats.Where(s => s.Key != CommittedKey).Sum(s => s.Value.Bytes);
+
+    public static long Committed(Dictionary<string, (long Count, long Bytes)> stats) => stats.TryGetValue(CommittedKey, out var c) ? c.Bytes : 0;
+
     public static Dictionary<string, (long Count, long Bytes)> Live(int pid)
     {
         using var target = DataTarget.AttachToProcess(pid, suspend: true);
@@ -23,7 +30,11 @@ internal static class HeapStats
             var o = root.Object;
             if (o.IsValid && seen.Add(o.Address)) pending.Push(o);
         }
-        var stats = new Dictionary<string, (long Count, long Bytes)>(StringComparer.Ordinal);
+        var stats = new Dictionary<string, (long Count, long Bytes)>(StringComparer.Ordinal)
+        {
+            // Not a type: the GC's committed memory (live objects, garbage not yet collected, free space) for comparison.
+            [CommittedKey] = (heap.Segments.Length, heap.Segments.Sum(s => (long)s.CommittedMemory.Length)),
+        };
         while (pending.Count > 0)
         {
             var o = pending.Pop();
@@ -41,7 +52,7 @@ internal static class HeapStats
     /// <summary>The types whose live bytes grew most from <paramref name="before"/> to <paramref name="after"/>.</summary>
     public static IEnumerable<(string Type, long Count, long Bytes, long CountGrowth, long BytesGrowth)> Growth(
         Dictionary<string, (long Count, long Bytes)> before, Dictionary<string, (long Count, long Bytes)> after, int top) =>
-        after.Select(a =>
+        after.Where(a => a.Key != CommittedKey).Select(a =>
         {
             before.TryGetValue(a.Key, out var b);
             return (a.Key, a.Value.Count, a.Value.Bytes, a.Value.Count - b.Count, a.Value.Bytes - b.Bytes);

@@ -95,8 +95,8 @@ try
         for (int i = 0; i < processes.Count; i++)
         {
             if (heapBefore[i] is not { } before || heapAfter[i] is not { } after) continue;
-            Console.WriteLine($"{processes[i].Name}: live heap {after.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB at the end, " +
-                $"{before.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB after warm-up; types that grew most (bytes, objects):");
+            Console.WriteLine($"{processes[i].Name}: live heap {HeapStats.LiveBytes(before) / 1048576.0:F1} MB after warm-up → {HeapStats.LiveBytes(after) / 1048576.0:F1} MB at the end; " +
+                $"GC committed {HeapStats.Committed(before) / 1048576.0:F1} → {HeapStats.Committed(after) / 1048576.0:F1} MB; types that grew most (bytes, objects):");
             var rowsJson = new JsonArray();
             foreach (var g in HeapStats.Growth(before, after, 12))
             {
@@ -105,7 +105,8 @@ try
             }
             heapJson[processes[i].Name] = new JsonObject
             {
-                ["liveBytesAfterWarmup"] = before.Values.Sum(v => v.Bytes), ["liveBytesEnd"] = after.Values.Sum(v => v.Bytes), ["topGrowth"] = rowsJson,
+                ["liveBytesAfterWarmup"] = HeapStats.LiveBytes(before), ["liveBytesEnd"] = HeapStats.LiveBytes(after),
+                ["gcCommittedAfterWarmup"] = HeapStats.Committed(before), ["gcCommittedEnd"] = HeapStats.Committed(after), ["topGrowth"] = rowsJson,
             };
         }
     }
@@ -200,7 +201,7 @@ void TakeHeaps(Dictionary<string, (long Count, long Bytes)>?[] into, string when
             continue;
         }
         into[i] = walk.Result;
-        Say($"heap of {processes[i].Name} {when}: {walk.Result.Values.Sum(v => v.Bytes) / 1048576.0:F1} MB live in {walk.Result.Values.Sum(v => v.Count)} objects ({watch.Elapsed.TotalSeconds:F1} s)");
+        Say($"heap of {processes[i].Name} {when}: {HeapStats.LiveBytes(walk.Result) / 1048576.0:F1} MB live, GC committed {HeapStats.Committed(walk.Result) / 1048576.0:F1} MB ({watch.Elapsed.TotalSeconds:F1} s)");
     }
 }
 
