@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MyNoSql.Chaos.Tests;
+
+/// <summary>
+/// Three mirror processes on 127.0.0.1 (localhost clustering: mirror 0 is the primary and holds membership, so only
+/// mirrors 1 and 2 are ever killed). Each keeps its ports and data directory across SIGKILL and restart.
+/// </summary>
+public sealed class ChaosCluster : IAsyncDisposable
+{
+    private readonly TempDirectory _data = new("mynosql-chaos-");
+    private readonly List<(int Http, int Silo, int Gateway, string Data)> _slots = [];
+    private readonly SiloProcess?[] _mirrors;
+    private readonly bool[] _up;
+
+    public ChaosCluster(int count)
+    {
+        for (int i = 0; i < count; i++)
+            _slots.Add((FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), Path.Combine(_data.Path, $"mirror-{i}")));
+        _mirrors = new SiloProcess?[count];
+        _up = new bool[count];
+    }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public string Root => _data.Path;
+
+    public int Count => _slots.Count;
+
+    public string Url(int i) => $"http://127.0.0.1:{_slots[i].Http}";
+
+    /// <summary>Mirrors the load may address now (not killed, or restarted and healthy).</summary>
+    public bool IsUp(int i) => Volatile.Read(ref _up[i]);
+
+    public async Task StartAsync()
+    {
+        await StartMirrorAsync(0);
+        var rest = Enumerable.Range(1, Count - 1).Select(StartMirrorAsync).ToList();
+        await Task.WhenAll(rest);
+        await WaitForMirrorsAsync(TimeSpan.FromSeconds(90));
+    }
+
+    public async Task StartMirrorAsync(int i)
+    {
+        var (http, silo, gateway, data) = _slots[i];
+        string[] extra = i == 0
+            ? ["--anti-entropy-seconds", "1"]
+            : ["--anti-entropy-seconds", "1", "--primary", $"127.0.0.1:{_slots[0].Silo}"];
+        _mirrors[i] = SiloProcess.Start(data, http, silo, gateway, extra);
+        await _mirrors[i]!.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
+        Volatile.Write(ref _up[i], true);
+    }
+
+    /// <summary>SIGKILL of mirror <paramref name="i"/> (marked down first, so the load stops addressing it).</summary>
+    public async Task KillAsync(int i)
+    {
+        Volatile.Write(ref _up[i], false);
+        await _mirrors[i]!.KillAsync();
+        await _mirrors[i]!.DisposeAsync();
+    }
+
+    /// <summary>Waits until every mirror's <c>/mirrors</c> lists all of them.</summary>
+    public async Task WaitForMirrorsAsync(TimeSpan timeout)
+    {
+        await Poll.UntilAsync(async () =>
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                using var doc = JsonDocument.Parse(await Http.GetStringAsync($"{Url(i)}/mirrors"));
+                if (doc.RootElement.GetArrayLength() != Count) return false;
+            }
+            return true;
+        }, timeout, $"every mirror to list {Count} mirrors");
+    }
+
+    /// <summary>Each mirror's own copy of <paramref name="db"/>: record count and digest (<c>GET /_mirror/local/{db}</c>).</summary>
+    public async Task<List<(int Records, string Digest)>> LocalViewsAsync(string db)
+    {
+        var views = new List<(int, string)>();
+        for (int i = 0; i < Count; i++)
+        {
+            var local = JsonNode.Parse(await Http.GetStringAsync($"{Url(i)}/_mirror/local/{db}"))!;
+            views.Add(((int)local["records"]!, (string)local["digest"]!));
+        }
+        return views;
+    }
+
+    public string Output(int i) => _mirrors[i]?.Output ?? "";
+
+    public async ValueTask DisposeAsync()
+    {
+        for (int i = Count - 1; i >= 0; i--)
+        {
+            if (_mirrors[i] is { } m) await m.DisposeAsync();
+        }
+        Http.Dispose();
+        _data.Dispose();
+    }
+}
