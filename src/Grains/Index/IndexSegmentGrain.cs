@@ -63,7 +63,7 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
         var host = _services.GetService<MirrorStoreHost>();
         if (host is null) return;
         var store = await host.Store;
-        foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted);
+        foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted, entry.Conflicts);
         await MergeOtherSilosAsync(database);
     }
 

@@ -101,10 +101,12 @@ internal sealed partial class AntiEntropyWorker(
                 cancellationToken.ThrowIfCancellationRequested();
                 if (segment < theirs.Length && theirs[segment].Digest == ours[segment].Digest) continue;
                 var remote = (await service.GetSegment(database, segment).ConfigureAwait(false))
-                    .ToDictionary(e => e.Id, e => (e.Rev, e.Deleted), StringComparer.Ordinal);
+                    .ToDictionary(e => e.Id, e => (e.Rev, e.Deleted, e.Conflicts), StringComparer.Ordinal);
                 foreach (var entry in store.Index.RawEntries(database, segment))
                 {
-                    if (remote.TryGetValue(entry.Id, out var r) && r.Rev == entry.Rev.ToString() && r.Deleted == entry.Deleted) continue;
+                    // Same winner and the same other leaves (a conflict loser one mirror missed is repaired too).
+                    if (remote.TryGetValue(entry.Id, out var r) && r.Rev == entry.Rev.ToString() && r.Deleted == entry.Deleted
+                        && r.Conflicts == entry.Conflicts) continue;
                     pushed += await PushAsync(store, service, database, entry.Id).ConfigureAwait(false);
                 }
             }

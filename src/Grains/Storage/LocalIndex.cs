@@ -12,7 +12,8 @@ internal sealed class LocalIndex
     private readonly Dictionary<string, IndexSegment[]> _databases = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public void Apply(string database, string id, Revision winner, bool deleted)
+    /// <summary>Records an id's winner and the fingerprint of its other leaves (<see cref="DocumentRecord.LeavesTag"/>).</summary>
+    public void Apply(string database, string id, Revision winner, bool deleted, string? leaves)
     {
         lock (_gate)
         {
@@ -22,7 +23,7 @@ internal sealed class LocalIndex
                 for (int i = 0; i < segments.Length; i++) segments[i] = new IndexSegment();
                 _databases[database] = segments;
             }
-            segments[IndexSegment.SegmentOf(id)].Apply(id, winner, deleted);
+            segments[IndexSegment.SegmentOf(id)].Apply(id, winner, deleted, leaves);
         }
     }
 
@@ -65,7 +66,7 @@ internal sealed class LocalIndex
         {
             if (!_databases.TryGetValue(database, out var segments)) return [];
             return [.. segments[segment].ChangesSince(0, int.MaxValue)
-                .Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence))];
+                .Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts))];
         }
     }
 }

@@ -35,8 +35,12 @@ internal sealed class MirrorStore : IAsyncDisposable
         var store = new MirrorStore(records);
         foreach (var header in records.List(MirrorKeys.RecordPrefix))
         {
-            if (MirrorKeys.TryParseRecord(header.Key, out var database, out var id) && !header.Revision.IsEmpty)
-                store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0);
+            if (!MirrorKeys.TryParseRecord(header.Key, out var database, out var id) || header.Revision.IsEmpty) continue;
+            // Only records with other leaves are read (rare): the index digests cover every leaf, not just the winner.
+            string? leaves = RecordCodec.MayHaveOtherLeaves(header.Flags)
+                ? (await store.ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false))?.LeavesTag
+                : null;
+            store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0, leaves);
         }
         return store;
     }
@@ -68,7 +72,10 @@ internal sealed class MirrorStore : IAsyncDisposable
             string? etag = payload.IsEmpty ? null : PayloadHash.Of(payload.Span);
             Remember(key, etag);
             if (!revision.IsEmpty && MirrorKeys.TryParseRecord(key, out var database, out var id))
-                Index.Apply(database, id, revision, (flags & RecordFlags.Deleted) != 0);
+            {
+                string? leaves = RecordCodec.MayHaveOtherLeaves(flags) ? RecordCodec.Decode(_records.Directory, id, payload).LeavesTag : null;
+                Index.Apply(database, id, revision, (flags & RecordFlags.Deleted) != 0, leaves);
+            }
             return etag;
         }
     }
@@ -94,7 +101,7 @@ internal sealed class MirrorStore : IAsyncDisposable
             var bytes = outcome.Record.Encode();
             await _records.WriteAsync(new StoredRecord(key, outcome.Record.Winner.Rev, RecordCodec.FlagsOf(outcome.Record), bytes), cancellationToken).ConfigureAwait(false);
             Remember(key, PayloadHash.Of(bytes));
-            Index.Apply(database, id, outcome.Record.Winner.Rev, outcome.Record.Winner.Deleted);
+            Index.Apply(database, id, outcome.Record.Winner.Rev, outcome.Record.Winner.Deleted, outcome.Record.LeavesTag);
             return outcome.Result;
         }
     }

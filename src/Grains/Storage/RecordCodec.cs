@@ -24,6 +24,10 @@ internal static class RecordCodec
         var flags = RecordFlags.None;
         if (record.Winner.Deleted) flags |= RecordFlags.Deleted;
         if (record.HasConflicts) flags |= RecordFlags.HasConflicts;
+        if (record.HasOtherLeaves) flags |= RecordFlags.HasOtherLeaves;
         return flags;
     }
+
+    /// <summary>Whether a stored record may keep leaves besides its winner (then its <see cref="DocumentRecord.LeavesTag"/> needs the payload).</summary>
+    public static bool MayHaveOtherLeaves(RecordFlags flags) => (flags & (RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves)) != 0;
 }

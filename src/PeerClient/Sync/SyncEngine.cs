@@ -396,10 +396,10 @@ internal sealed class SyncEngine : IDisposable
     {
         if (!_store.Records.TryGetHeader(entry.Id, out var header)) return full;
         if (!string.Equals(header.Revision.ToString(), entry.Rev, StringComparison.Ordinal)) return true;
-        bool localConflicts = (header.Flags & Storage.Engine.RecordFlags.HasConflicts) != 0;
+        bool localConflicts = (header.Flags & (Storage.Engine.RecordFlags.HasConflicts | Storage.Engine.RecordFlags.HasOtherLeaves)) != 0;
         if (entry.Conflicts is null && !localConflicts) return false;
         var local = await _store.ReadRecordAsync(entry.Id, ct).ConfigureAwait(false);
-        return !string.Equals(local?.ConflictsTag, entry.Conflicts, StringComparison.Ordinal);
+        return !string.Equals(local?.LeavesTag, entry.Conflicts, StringComparison.Ordinal);
     }
 
     /// <summary>Fetches records and merges them; returns the ids the mirror sent.</summary>

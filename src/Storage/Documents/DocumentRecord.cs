@@ -32,16 +32,21 @@ internal sealed class DocumentRecord
 
     public bool HasConflicts => Conflicts.Any();
 
+    /// <summary>True when the record keeps leaves besides the winner (live conflicts or resolved, deleted branches).</summary>
+    public bool HasOtherLeaves => Leaves.Count > 1;
+
     /// <summary>
-    /// A short fingerprint of the live losing revisions (16 hex chars), null when there are none: equal on two
-    /// replicas exactly when they keep the same conflicts, so an index entry can tell a peer that a branch it lacks exists.
+    /// A short fingerprint (16 hex chars) of every leaf besides the winner — its revision and whether it is a tombstone —
+    /// or null when the winner is the only leaf. Equal on two replicas exactly when they keep the same other leaves, so
+    /// an index entry tells a peer or another mirror that a branch (or its resolution) is missing even when the winner
+    /// is the same.
     /// </summary>
-    public string? ConflictsTag
+    public string? LeavesTag
     {
         get
         {
-            if (!HasConflicts) return null;
-            var text = string.Join(',', Conflicts.Select(l => l.Rev.ToString()).Order(StringComparer.Ordinal));
+            if (!HasOtherLeaves) return null;
+            var text = string.Join(',', Leaves.Skip(1).Select(l => (l.Deleted ? "d" : "") + l.Rev.ToString()).Order(StringComparer.Ordinal));
             return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(text)), 0, 8);
         }
     }

@@ -170,6 +170,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         var flags = extra;
         if (record.Winner.Deleted) flags |= RecordFlags.Deleted;
         if (record.HasConflicts) flags |= RecordFlags.HasConflicts;
+        if (record.HasOtherLeaves) flags |= RecordFlags.HasOtherLeaves;
         return new StoredRecord(record.Id, record.Winner.Rev, flags, record.Encode(omitWinnerRevision: true));
     }
 }

@@ -11,4 +11,6 @@ internal enum RecordFlags : byte
     Pending = 2,
     /// <summary>Losing conflict revisions are kept in the payload.</summary>
     HasConflicts = 4,
+    /// <summary>The payload keeps leaves besides the winner (live or deleted); set since the index carries leaf fingerprints.</summary>
+    HasOtherLeaves = 8,
 }

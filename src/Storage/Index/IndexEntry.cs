@@ -4,7 +4,7 @@ namespace MyNoSql.Storage.Index;
 
 /// <summary>
 /// One id's current winning revision in an index segment, the segment sequence of its last change and, when the
-/// record keeps live conflict revisions, their <see cref="DocumentRecord.ConflictsTag"/> (so a peer whose winner
-/// is current still learns a new losing branch).
+/// record keeps leaves besides its winner, their <see cref="DocumentRecord.LeavesTag"/> (so a peer or a mirror whose
+/// winner is current still learns a new losing branch, or its resolution).
 /// </summary>
 internal readonly record struct IndexEntry(string Id, Revision Rev, bool Deleted, long Sequence, string? Conflicts = null);

@@ -44,7 +44,7 @@ internal sealed class IndexSegment
 
     /// <summary>
     /// Records <paramref name="rev"/> as the winner of <paramref name="id"/>; returns false when nothing changed.
-    /// <paramref name="conflicts"/> (<see cref="DocumentRecord.ConflictsTag"/>, null = none) takes part in the change
+    /// <paramref name="conflicts"/> (<see cref="DocumentRecord.LeavesTag"/>, null = none) takes part in the change
     /// test and the digest, so a new or resolved losing branch moves the sequence even when the winner stays.
     /// </summary>
     public bool Apply(string id, Revision rev, bool deleted, string? conflicts = null)

@@ -129,6 +129,25 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Anti_entropy_repairs_a_conflict_loser_that_only_one_silo_holds()
+    {
+        string id = "ae-loser-" + Guid.NewGuid().ToString("N");
+        var root = Next(null, """{"v":0}""");
+        var winner = Next(Next(root, """{"v":1}"""), """{"v":2}""");
+        Assert.Equal(MergeStatus.Accepted, await Record(id).Accept(root));
+        Assert.Equal(MergeStatus.Accepted, await Record(id).Accept(winner));
+        await Eventually(async () => await SilosHoldingAsync(id, winner.Rev) == 3);
+
+        // A concurrent, losing edit reaches one silo's store only (its replication was lost): the winner is the same
+        // everywhere, so only the leaf fingerprints in the index tell the silos apart.
+        var loser = Next(root, """{"v":"offline"}""");
+        var silos = fixture.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToList();
+        Assert.Equal(MergeStatus.Conflict, await MirrorServiceOf(silos[^1]).Apply("grains", id, loser));
+        await Eventually(async () => await SilosHoldingAsync(id, loser.Rev) == 3);
+        Assert.Equal(winner.Rev, (await Record(id).Read())!.Rev);
+    }
+
+    [Fact]
     public async Task Index_segments_list_live_ids_in_order_across_segments()
     {
         string db = "list" + Guid.NewGuid().ToString("N")[..8];
