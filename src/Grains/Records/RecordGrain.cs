@@ -124,6 +124,10 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
         });
         if (written && !await PublishAsync(leaf)) return MergeStatus.QuorumUnavailable;
+        // A leaf this silo already holds may be one a push stored here without reaching a quorum (its sender retries
+        // after quorum_unavailable): "known" must mean durable on a quorum too, so replicate it again (cheap when the
+        // others hold it: they answer "known" without writing).
+        if (!written && !await _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf))) return MergeStatus.QuorumUnavailable;
         return result switch
         {
             MergeResult.Accepted => MergeStatus.Accepted,
