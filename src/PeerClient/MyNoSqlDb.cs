@@ -234,6 +234,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         Mode = m.Mode,
         Mirrors = [.. m.Mirrors],
         SyncCheckpoint = m.SyncCheckpoint,
+        SyncCheckpointMirror = m.SyncCheckpointMirror,
     };
 
     private static void ValidateOptions(MyNoSqlOptions options)

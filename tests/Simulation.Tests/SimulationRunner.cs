@@ -62,7 +62,7 @@ internal static class SimulationRunner
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"Simulation seed {failed.Seed} failed ({failed.Steps.Length} steps):\n");
         foreach (var v in failed.Violations.Take(10)) sb.Append("  - ").Append(v).Append('\n');
-        sb.Append(CultureInfo.InvariantCulture, $"Replay: MYNOSQL_SIM_SEED={failed.Seed} dotnet test tests/Simulation.Tests -c Release\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Replay: MYNOSQL_SIM_SEED={failed.Seed} dotnet test tests/Simulation.Tests -c Release --filter FullyQualifiedName~Every_seed\n");
         if (minimal is not null && minimal.Steps.Length < failed.Steps.Length)
         {
             sb.Append(CultureInfo.InvariantCulture, $"Shrunk to {minimal.Steps.Length} steps (replay: MYNOSQL_SIM_SEED={failed.Seed} MYNOSQL_SIM_STEPS={string.Join(',', minimal.Steps)}):\n");

@@ -31,6 +31,8 @@ internal sealed class SyncEngine : IDisposable
     private string? _mirrorInUse;
     private string? _lastError;
     private DateTimeOffset _lastDiscovery = DateTimeOffset.MinValue;
+    // On-demand copies taken from a mirror other than the checkpoint's; a pull running meanwhile must not save a checkpoint over the reset.
+    private int _foreignCopies;
 
     public SyncEngine(DocumentStore store, Func<PeerMetadata> metadata, Func<Action<PeerMetadata>, CancellationToken, Task> update, MyNoSqlOptions options)
     {
@@ -109,8 +111,16 @@ internal sealed class SyncEngine : IDisposable
         {
             try
             {
-                await FetchAndMergeAsync(mirror, [id], ct).ConfigureAwait(false);
+                int stored = await FetchAndMergeAsync(mirror, [id], ct).ConfigureAwait(false);
                 lock (_statusGate) _mirrorInUse = mirror;
+                var m = _metadata();
+                if (stored > 0 && m.SyncCheckpoint is not null && !string.Equals(m.SyncCheckpointMirror, mirror, StringComparison.OrdinalIgnoreCase))
+                {
+                    // This copy may be older than what the checkpoint (another mirror's) already covers, and no later change
+                    // on that mirror would say so: the next pull re-reads the index from the start (fetching only what differs).
+                    Interlocked.Increment(ref _foreignCopies);
+                    await _update(x => { x.SyncCheckpoint = null; x.SyncCheckpointMirror = null; }, ct).ConfigureAwait(false);
+                }
                 return true;
             }
             catch (MirrorUnavailableException e)
@@ -236,6 +246,7 @@ internal sealed class SyncEngine : IDisposable
     private async Task PullAsync(string mirror, CancellationToken ct)
     {
         string? checkpoint = _metadata().SyncCheckpoint;
+        int foreignCopies = Volatile.Read(ref _foreignCopies);
         var transport = Transport(mirror);
         if (!await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false)) return;
         while (true)
@@ -257,13 +268,15 @@ internal sealed class SyncEngine : IDisposable
             _pulled += page.Entries.Count;
             checkpoint = page.Checkpoint;
             string saved = checkpoint;
-            await _update(m => m.SyncCheckpoint = saved, ct).ConfigureAwait(false);
+            if (Volatile.Read(ref _foreignCopies) != foreignCopies) return; // the checkpoint was cleared meanwhile: start over next round
+            await _update(m => { m.SyncCheckpoint = saved; m.SyncCheckpointMirror = mirror; }, ct).ConfigureAwait(false);
             Report(page.More);
             if (!page.More) return;
         }
     }
 
-    private async Task FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
+    /// <summary>Fetches the records and merges them; returns how many the mirror had.</summary>
+    private async Task<int> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ids, ct).ConfigureAwait(false);
         IReadOnlyList<DocumentRecord> records;
@@ -279,5 +292,6 @@ internal sealed class SyncEngine : IDisposable
         // Concurrent merges share the engine's group commit (one fsync per shard for many records).
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },
             async (record, token) => await _store.MergeLeavesAsync(record.Id, record.Leaves, pending: false, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return records.Count;
     }
 }

@@ -24,7 +24,16 @@ internal sealed class SimNetwork(SimOptions options)
     private readonly List<InFlight> _inFlight = [];
     private long _sequence;
 
+    private readonly Dictionary<(string, string), Queue<Fault>> _forced = [];
+
     public long Now { get; private set; }
+
+    /// <summary>Scripted scenarios: the next message from <paramref name="from"/> to <paramref name="to"/> meets <paramref name="fault"/>.</summary>
+    public void Force(string from, string to, Fault fault)
+    {
+        if (!_forced.TryGetValue((from, to), out var queue)) _forced[(from, to)] = queue = new Queue<Fault>();
+        queue.Enqueue(fault);
+    }
 
     public bool FaultsEnabled { get; set; } = true;
 
@@ -46,6 +55,7 @@ internal sealed class SimNetwork(SimOptions options)
     public Fault Decide(Random rng, string from, string to, bool receiverUp, bool duplicable)
     {
         if (!receiverUp || IsCut(from, to)) return Fault.Refused;
+        if (_forced.TryGetValue((from, to), out var forced) && forced.Count > 0) return forced.Dequeue();
         if (!FaultsEnabled) return Fault.None;
         double x = rng.NextDouble();
         if ((x -= options.DropRequest) < 0) return Fault.DropRequest;

@@ -37,6 +37,12 @@ internal sealed record SimOptions
     public static SimOptions ForSeed(int seed)
     {
         var r = new Random(seed);
-        return new SimOptions { Mirrors = 2 + r.Next(2), Operations = 30 + r.Next(31) };
+        return new SimOptions
+        {
+            Mirrors = 2 + r.Next(2),
+            Operations = 30 + r.Next(31),
+            // MYNOSQL_SIM_WINNER_DIGESTS=1: digests of winners only, as the grains' LocalIndex has them today.
+            LeafDigests = Environment.GetEnvironmentVariable("MYNOSQL_SIM_WINNER_DIGESTS") != "1",
+        };
     }
 }

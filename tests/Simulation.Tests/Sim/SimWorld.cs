@@ -22,6 +22,7 @@ internal sealed partial class SimWorld
     private int _step = -1;
     private readonly System.Diagnostics.Stopwatch _phase = System.Diagnostics.Stopwatch.StartNew();
     private string _phases = "";
+    private readonly Dictionary<OpKind, double> _byKind = [];
 
     private void Phase(string name)
     {
@@ -89,6 +90,7 @@ internal sealed partial class SimWorld
                 world.Rng = new Random(op.Seed);
                 world.Net.Advance(world.Rng.Next(1, 200));
                 await world.DeliverAsync(all: false);
+                var opClock = System.Diagnostics.Stopwatch.StartNew();
                 try
                 {
                     await world.StepAsync(op);
@@ -96,6 +98,10 @@ internal sealed partial class SimWorld
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     world.Violation($"step #{op.Index} {op.Kind} threw {e.GetType().Name}: {e.Message}");
+                }
+                finally
+                {
+                    world._byKind[op.Kind] = world._byKind.GetValueOrDefault(op.Kind) + opClock.Elapsed.TotalMilliseconds;
                 }
                 if (world.Violations.Count > 0) break;
             }
@@ -117,10 +123,66 @@ internal sealed partial class SimWorld
         {
             await world.ShutDownAsync();
             world.Phase("shutdown");
-            if (Environment.GetEnvironmentVariable("MYNOSQL_SIM_PROFILE") == "1") Console.Error.WriteLine($"seed {seed}: {world._phases}");
+            if (Environment.GetEnvironmentVariable("MYNOSQL_SIM_PROFILE") == "1") Console.Error.WriteLine($"seed {seed}: {world._phases} {string.Join(", ", world._byKind.Select(k => $"{k.Key} {k.Value:F0}"))}");
             SimTransport.Unregister(world);
         }
         return new SimResult(seed, [.. world.Violations], [.. world.Notes], world.Trace, fingerprint, schedule.Select(o => o.Index).ToArray(), started.Elapsed);
+    }
+
+    /// <summary>
+    /// A scripted scenario instead of a random schedule: <paramref name="script"/> drives the set-up world (faults off
+    /// unless forced with <see cref="SimNetwork.Force"/>), then quiescence and the same invariants.
+    /// </summary>
+    public static async Task<SimResult> RunScriptAsync(SimOptions options, Func<SimWorld, Task> script)
+    {
+        string root = Path.Combine(BaseDirectory(), $"script-{Guid.NewGuid():N}");
+        var world = new SimWorld(0, options, root);
+        SimTransport.Register(world);
+        try
+        {
+            await world.SetUpAsync();
+            world.Net.FaultsEnabled = false;
+            world._step = 0;
+            await script(world);
+            world._step = -2;
+            if (world.Violations.Count == 0 && await world.QuiesceAsync()) await new Checker(world).CheckAsync();
+        }
+        finally
+        {
+            await world.ShutDownAsync();
+            SimTransport.Unregister(world);
+        }
+        return new SimResult(0, [.. world.Violations], [.. world.Notes], world.Trace, "", [], TimeSpan.Zero);
+    }
+
+    /// <summary>Scripted scenarios: a save on a peer recorded in the history like a schedule's.</summary>
+    public async Task<string> ScriptSaveAsync(int peer, string id, string? rev, int value)
+    {
+        var p = Peers[peer];
+        var doc = new JsonObject { ["v"] = value, ["by"] = p.Name, ["id"] = id };
+        if (rev is not null) doc["rev"] = rev;
+        var saved = await p.Db!.SaveDocAsync(doc);
+        var record = (await p.Db.Store.ReadRecordAsync(id))!;
+        var leaf = record.Winner;
+        History.Add(new Written(id, leaf.Rev, leaf.Ancestry.Length > 0 ? leaf.Ancestry[0] : default, false, Encoding.UTF8.GetString(leaf.Body.Span), p.Name, _step++));
+        Log($"{p.Name} save '{id}' -> {Short(leaf.Rev)}");
+        return (string)saved["rev"]!;
+    }
+
+    /// <summary>Scripted scenarios: one sync round; false when no mirror could be reached.</summary>
+    public async Task<bool> ScriptSyncAsync(int peer)
+    {
+        try
+        {
+            await Peers[peer].Db!.SyncAsync();
+            Log($"{Peers[peer].Name} sync ok");
+            return true;
+        }
+        catch (MyNoSqlException e)
+        {
+            Log($"{Peers[peer].Name} sync failed: {e.Message}");
+            return false;
+        }
     }
 
     private static string BaseDirectory()
