@@ -59,10 +59,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public async Task The_checker_catches_a_mirror_that_drops_conflicting_revisions()
     {
         // A planted bug: mirrors answer "conflict" for a concurrent edit but never store it. Some seed must expose it.
-        var results = await SimulationRunner.RunManyAsync(Enumerable.Range(1, 40),
+        var results = await SimulationRunner.RunManyAsync(Enumerable.Range(1, 20),
             seed => SimOptions.ForSeed(seed) with { PlantedBugDropConflicts = true }, Environment.ProcessorCount);
         var caught = results.Where(r => !r.Passed).ToList();
-        output.WriteLine($"planted bug caught by {caught.Count} of 40 seeds");
+        output.WriteLine($"planted bug caught by {caught.Count} of 20 seeds");
         Assert.NotEmpty(caught);
         Assert.Contains(caught, r => r.Violations.Any(v => v.Contains("lost on", StringComparison.Ordinal) || v.Contains("differ", StringComparison.Ordinal)));
         Assert.Contains($"MYNOSQL_SIM_SEED={caught[0].Seed}", SimulationRunner.Report(caught[0], null), StringComparison.Ordinal);
