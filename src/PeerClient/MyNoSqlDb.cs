@@ -57,6 +57,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
                 Durability = options.Durability,
                 BlockCacheBytes = options.CacheSizeBytes,
                 LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
+                SealOnClose = options.SealOnClose,
             };
             var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
             return new MyNoSqlDb(directory, dbLock, metadata, store, options);

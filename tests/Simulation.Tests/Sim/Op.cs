@@ -13,6 +13,8 @@ internal enum OpKind
     CutLink,
     HealLink,
     CrashOrRestart,
+    /// <summary>Seal a node's logs into LZMA segments now, so later reads, merges and recoveries meet segments too.</summary>
+    Compact,
     Tick,
 }
 

@@ -7,7 +7,7 @@ internal static class Schedule
     [
         (OpKind.Save, 30), (OpKind.Delete, 7), (OpKind.Read, 12), (OpKind.Sync, 20), (OpKind.SyncThenCrash, 2),
         (OpKind.Resolve, 3), (OpKind.AntiEntropy, 8), (OpKind.CutLink, 4), (OpKind.HealLink, 4),
-        (OpKind.CrashOrRestart, 3), (OpKind.Tick, 7),
+        (OpKind.CrashOrRestart, 3), (OpKind.Compact, 2), (OpKind.Tick, 7),
     ];
 
     public static List<Op> Generate(int seed, SimOptions options)

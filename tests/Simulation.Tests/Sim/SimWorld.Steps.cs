@@ -79,6 +79,15 @@ internal sealed partial class SimWorld
             case OpKind.CrashOrRestart:
                 await CrashOrRestartAsync(op.B % (Mirrors.Length + Peers.Length));
                 break;
+            case OpKind.Compact:
+            {
+                int node = op.B % (Mirrors.Length + Peers.Length);
+                if (node < Mirrors.Length && Mirrors[node].Up) await Mirrors[node].Store!.Records.CompactAsync();
+                else if (node >= Mirrors.Length && Peers[node - Mirrors.Length].Up) await Peers[node - Mirrors.Length].Db!.CompactAsync();
+                else break;
+                Log($"{(node < Mirrors.Length ? Mirrors[node].Name : Peers[node - Mirrors.Length].Name)} sealed its logs");
+                break;
+            }
             case OpKind.Tick:
                 Net.Advance(Rng.Next(500, 5000));
                 await DeliverAsync(all: false);
