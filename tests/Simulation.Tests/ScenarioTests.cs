@@ -1,4 +1,5 @@
 using MyNoSql.Simulation.Tests.Sim;
+using MyNoSql.Storage.Documents;
 using Xunit.Abstractions;
 
 namespace MyNoSql.Simulation.Tests;
@@ -32,5 +33,32 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         });
         output.WriteLine(result.Trace);
         Assert.True(result.Passed, string.Join("\n", result.Violations) + "\n" + result.Trace);
+    }
+
+    /// <summary>
+    /// Two peers edit the same revision offline; one mirror misses the losing edit (its replication is lost, and the
+    /// peer's retry finds it stored and answers "known"). Anti-entropy must still copy the loser: with digests of
+    /// winners only (the grains' <c>LocalIndex</c> today) the two mirrors' digests are equal and it never does.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Anti_entropy_repairs_a_conflict_loser_one_mirror_missed_only_with_leaf_digests(bool leafDigests)
+    {
+        var result = await SimWorld.RunScriptAsync(new SimOptions { Mirrors = 2, Peers = 3, LeafDigests = leafDigests }, async w =>
+        {
+            string r1 = await w.ScriptSaveAsync(0, "x", null, 1);
+            Assert.True(await w.ScriptSyncAsync(0));                 // x@1 on both mirrors
+            Assert.NotNull(await w.Peers[1].Db!.ReadDocAsync("x"));  // p1 holds x@1 too
+            var a = Revision.Parse(await w.ScriptSaveAsync(0, "x", r1, 2));   // two offline edits of x@1
+            var b = Revision.Parse(await w.ScriptSaveAsync(1, "x", r1, 3));
+            int loser = a < b ? 0 : 1;                                        // p0 syncs with m0, p1 with m1
+            Assert.True(await w.ScriptSyncAsync(1 - loser));                  // the winning edit on both mirrors
+            w.Net.Force($"m{loser}", $"m{1 - loser}", Fault.DropRequest);     // the losing edit on one mirror only
+            Assert.True(await w.ScriptSyncAsync(loser));
+        });
+        output.WriteLine(result.Trace);
+        if (leafDigests) Assert.True(result.Passed, string.Join("\n", result.Violations));
+        else Assert.Contains(result.Violations, v => v.Contains("mirrors hold different leaves", StringComparison.Ordinal) || v.Contains("is lost on", StringComparison.Ordinal));
     }
 }

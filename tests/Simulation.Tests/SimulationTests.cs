@@ -30,7 +30,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         {
             int n = Interlocked.Increment(ref done);
             if (!r.Passed) Console.Error.WriteLine($"simulation: seed {r.Seed} FAILED: {r.Violations[0]}");
-            else if (n % 1000 == 0) Console.Error.WriteLine($"simulation: {n}/{count} seeds in {clock.Elapsed.TotalSeconds:F0} s");
+            else if (n % 250 == 0) Console.Error.WriteLine($"simulation: {n}/{count} seeds in {clock.Elapsed.TotalSeconds:F0} s");
         });
         var failures = results.Where(r => !r.Passed).ToList();
         var times = results.Select(r => r.Elapsed.TotalMilliseconds).Order().ToList();
