@@ -9,9 +9,12 @@ namespace MyNoSql.Grains;
 [Alias("mynosql.IIndexSegmentGrain")]
 public interface IIndexSegmentGrain : IGrainWithStringKey
 {
-    /// <summary>Records a new winning revision of an id; returns the segment sequence after it.</summary>
+    /// <summary>
+    /// Records the winning revision of an id and the fingerprint of its live conflicts (null = none); returns the
+    /// segment sequence after it (unchanged when both were already known).
+    /// </summary>
     [Alias("Apply")]
-    ValueTask<long> Apply(string id, string rev, bool deleted, CancellationToken cancellationToken = default);
+    ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default);
 
     /// <summary>The entry of one id; null when unknown.</summary>
     [Alias("Get"), ReadOnly]

@@ -162,6 +162,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <summary>One full sync round now: push the outbox, pull index changes since the checkpoint, fetch what
     /// changed (every record in Mirror mode, records this peer holds in Peer mode). Mirrors are tried in turn.</summary>
     /// <exception cref="MyNoSqlException">No mirror is configured or none could be reached.</exception>
+    /// <exception cref="CredentialRejectedException">A mirror rejected <see cref="MyNoSqlOptions.ApiKey"/> (401/403);
+    /// the round stopped, the outbox is kept.</exception>
     public Task SyncAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -236,6 +238,11 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         Mirrors = [.. m.Mirrors],
         SyncCheckpoint = m.SyncCheckpoint,
         SyncCheckpointMirror = m.SyncCheckpointMirror,
+        // Every field: a field left out here is silently reset by the next metadata update of any kind.
+        SyncCheckpointPrefixes = m.SyncCheckpointPrefixes is null ? null : [.. m.SyncCheckpointPrefixes],
+        LastPull = m.LastPull,
+        TombstoneHorizonSeconds = m.TombstoneHorizonSeconds,
+        ResyncPending = m.ResyncPending,
     };
 
     private static void ValidateOptions(MyNoSqlOptions options)
@@ -250,6 +257,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
             throw new ArgumentException($"MyNoSqlOptions.MaxDocumentSize must be positive (was {options.MaxDocumentSize}).", nameof(options));
         if (options.CacheSizeBytes < 0)
             throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
+        options.ValidateCredential();
         if (!Enum.IsDefined(options.Durability))
             throw new ArgumentException($"MyNoSqlOptions.Durability {options.Durability} is not defined.", nameof(options));
     }

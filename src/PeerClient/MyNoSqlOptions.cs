@@ -31,6 +31,31 @@ public sealed class MyNoSqlOptions
     /// Called on the sync round's thread: keep it quick.</summary>
     public IProgress<SyncProgress>? SyncProgress { get; set; }
 
+    /// <summary>API key for the mirrors' HTTP gateway, sent as <c>Authorization: Bearer</c> on every sync request
+    /// (deploy/SECURITY.md); null when the mirrors need none. Never logged nor put in an exception message. A mirror
+    /// that rejects it (401/403) stops the round with <see cref="CredentialRejectedException"/>; the outbox is kept.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>For keys that change at runtime (rotation, a secret store): called before every sync request, it
+    /// wins over <see cref="ApiKey"/>; null or empty sends no key.</summary>
+    public Func<CancellationToken, ValueTask<string?>>? ApiKeyProvider { get; set; }
+
+    /// <summary>Certificates trusted for https:// mirrors besides the system's roots: a mirror whose certificate
+    /// is one of these, or is issued by one of them, is accepted (a self-signed mirror certificate, a private CA).
+    /// The host name must still match the certificate.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection TrustedCertificates { get; } = [];
+
+    /// <summary>Shows the options without the key.</summary>
+    public override string ToString() =>
+        $"MyNoSqlOptions {{ DataDirectory = {DataDirectory}, Durability = {Durability}, SyncInterval = {SyncInterval}, ApiKey = {(ApiKey is null ? "none" : "(set)")} }}";
+
+    /// <summary>Checks the credential options (the key is never echoed).</summary>
+    internal void ValidateCredential()
+    {
+        if (ApiKey is not null && (ApiKey.Length == 0 || !ApiKey.All(c => c is > ' ' and < '\u007f')))
+            throw new ArgumentException("MyNoSqlOptions.ApiKey must be printable ASCII without spaces (the key is not shown).", "options");
+    }
+
     /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>
     internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 

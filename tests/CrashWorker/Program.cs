@@ -2,6 +2,8 @@
 // (i.e. is durable). The parent kills it with SIGKILL at a random moment and checks every ACK survived.
 // Usage: worker save <dataDir> <dbName> <workerTasks> <sealThresholdBytes> <idPrefix>
 //        worker hold <dataDir> <dbName>      (opens the database, prints READY, waits for stdin to close)
+//        worker sync <dataDir> <dbName>      (one sync round with the remembered mirrors; prints "PROGRESS <writes to
+//                                             push> <records fetched>" after every batch, then DONE)
 using System.Text.Json.Nodes;
 using MyNoSql;
 
@@ -13,6 +15,16 @@ if (mode == "hold")
     Console.WriteLine("READY");
     Console.Out.Flush();
     await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+if (mode == "sync")
+{
+    options.SyncInterval = Timeout.InfiniteTimeSpan;
+    options.SyncProgress = new Progress(p => { Console.WriteLine($"PROGRESS {p.WritesToPush} {p.RecordsFetched}"); Console.Out.Flush(); });
+    await using var syncing = await MyNoSqlDb.OpenAsync(args[2], options);
+    await syncing.SyncAsync();
+    Console.WriteLine("DONE");
     return 0;
 }
 
@@ -55,3 +67,9 @@ var workers = Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
 })).ToArray();
 await Task.WhenAll(workers);
 return 0;
+
+/// <summary>Reports synchronously on the reporting thread (System.Progress would post to the thread pool, late).</summary>
+internal sealed class Progress(Action<SyncProgress> report) : IProgress<SyncProgress>
+{
+    public void Report(SyncProgress value) => report(value);
+}

@@ -69,6 +69,48 @@ public sealed class ResumeTests(MirrorFixture mirror, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_peer_process_killed_mid_round_resumes_without_loss_or_duplication()
+    {
+        const int Count = 6000;
+        string directory = _peers.NewDirectory();
+        var peer = await _peers.OpenAsync("killed", directory);
+        var saved = new Dictionary<string, string>();
+        for (int chunk = 0; chunk < Count / 1000; chunk++)
+        {
+            var docs = await peer.SaveDocsAsync(Enumerable.Range(chunk * 1000, 1000)
+                .Select(i => Peers.Doc($"kill/{i:D5}", string.Concat(Enumerable.Range(0, 8).Select(_ => Guid.NewGuid().ToString("N"))))));
+            foreach (var d in docs) saved[(string)d["id"]!] = (string)d["rev"]!;
+        }
+        await peer.AddPeerAsync(mirror.Url);
+        await _peers.CloseAsync(peer);
+
+        // A real peer process runs the round; SIGKILL once the mirror acknowledged its first batch.
+        long pendingAtKill;
+        using (var worker = MyNoSql.PeerClient.Tests.ChildProcess.Start("sync", directory, "killed"))
+        {
+            var line = await worker.WaitForLineAsync(l => l.StartsWith("PROGRESS ", StringComparison.Ordinal) || l == "DONE", TimeSpan.FromSeconds(90));
+            worker.Kill();
+            Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.NotEqual("DONE", line);
+            pendingAtKill = long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Assert.InRange(pendingAtKill, 0, Count - 1);
+
+        peer = await _peers.OpenAsync("killed", directory);
+        long pending = peer.GetSyncStatus().PendingWrites;
+        output.WriteLine($"killed with {pendingAtKill} to push; {pending} pending after the restart");
+        Assert.True(pending <= pendingAtKill, $"{pending} pending after the restart, {pendingAtKill} reported before the kill");
+        await peer.SyncAsync();
+        Assert.Equal(0, peer.GetSyncStatus().PendingWrites);
+        Assert.Equal(saved.Keys.Order(), (await MirrorIdsAsync("killed")).Order());
+        foreach (var id in new[] { "kill/00000", "kill/03000", $"kill/{Count - 1:D5}" })
+        {
+            using var response = await mirror.Http.GetAsync($"{mirror.Url}/db/killed/doc/{Uri.EscapeDataString(id)}");
+            Assert.Equal(saved[id], (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["rev"]!);
+        }
+    }
+
+    [Fact]
     public async Task A_pull_cut_mid_round_resumes_after_a_restart_from_the_saved_checkpoint()
     {
         var writer = await _peers.OpenAsync("pullcut");

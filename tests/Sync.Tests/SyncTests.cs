@@ -171,6 +171,91 @@ public sealed class SyncTests(MirrorFixture mirror, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task A_peer_whose_edit_won_learns_a_losing_branch_pushed_later_and_the_gateway_lists_and_resolves_it()
+    {
+        var a = await _peers.OpenAsync("lateloser");
+        var b = await _peers.OpenAsync("lateloser");
+        await a.AddPeerAsync(mirror.Url);
+        await b.AddPeerAsync(mirror.Url);
+        var doc = await a.SaveDocAsync(Peers.Doc("shared", "base"));
+        await a.SyncAsync();
+        var onB = (await b.ReadDocAsync("shared"))!;
+
+        // a edits twice (generation 3) and wins; b's single offline edit (generation 2) arrives after it.
+        doc["text"] = "a1";
+        doc = await a.SaveDocAsync(doc);
+        doc["text"] = "a2";
+        string winner = (string)(await a.SaveDocAsync(doc))["rev"]!;
+        onB["text"] = "b1";
+        string loser = (string)(await b.SaveDocAsync(onB))["rev"]!;
+        await a.SyncAsync();
+        await b.SyncAsync();
+        Assert.Equal(winner, (string)(await MirrorReadAsync("lateloser", "shared"))!["rev"]!);
+
+        // The mirror's winner did not change, yet a learns the new losing branch from the index.
+        await a.SyncAsync();
+        foreach (var peer in new[] { a, b })
+        {
+            Assert.Equal(winner, (string)(await peer.ReadDocAsync("shared"))!["rev"]!);
+            Assert.Equal([loser], (await peer.GetConflictsAsync("shared")).Select(c => (string)c["rev"]!));
+        }
+
+        var listed = await GetJsonAsync($"{mirror.Url}/db/lateloser/conflicts/shared");
+        Assert.Equal(winner, (string)listed["rev"]!);
+        var losers = listed["conflicts"]!.AsArray();
+        Assert.Equal(loser, (string)losers.Single()!["rev"]!);
+        Assert.Equal("b1", (string)losers.Single()!["text"]!);
+        using (var missing = await mirror.Http.GetAsync($"{mirror.Url}/db/lateloser/conflicts/nobody"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // Deleting the loser by its rev on the gateway resolves the conflict, and the peers learn that too.
+        using (var resolved = await mirror.Http.DeleteAsync($"{mirror.Url}/db/lateloser/doc/shared?rev={loser}"))
+            Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        Assert.Empty((await GetJsonAsync($"{mirror.Url}/db/lateloser/conflicts/shared"))["conflicts"]!.AsArray());
+        Assert.Equal(winner, (string)(await MirrorReadAsync("lateloser", "shared"))!["rev"]!);
+        foreach (var peer in new[] { a, b })
+        {
+            await peer.SyncAsync();
+            Assert.Empty(await peer.GetConflictsAsync("shared"));
+            Assert.Equal(winner, (string)(await peer.ReadDocAsync("shared"))!["rev"]!);
+        }
+    }
+
+    [Fact]
+    public async Task The_changes_feed_is_filtered_by_prefix_on_the_mirror()
+    {
+        var writer = await _peers.OpenAsync("prefixfeed");
+        await writer.AddPeerAsync(mirror.Url);
+        for (int i = 0; i < 50; i++) await writer.SaveDocAsync(Peers.Doc($"/us/{i:D3}", "far"));
+        foreach (var id in new[] { "/eu/paris", "/eu/rome" }) await writer.SaveDocAsync(Peers.Doc(id, id));
+        await writer.SyncAsync();
+
+        var page = await GetJsonAsync($"{mirror.Url}/db/prefixfeed/sync/changes?limit=1000&prefix=%2Feu%2F&prefix=%2Fasia%2F");
+        Assert.Equal(["/eu/paris", "/eu/rome"], page["changes"]!.AsArray().Select(c => (string)c!["id"]!).Order(StringComparer.Ordinal));
+        Assert.False((bool)page["more"]!);
+        using (var bad = await mirror.Http.GetAsync($"{mirror.Url}/db/prefixfeed/sync/changes?prefix="))
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        // A filtered peer's pull carries only its entries: far fewer bytes than the 52 ids.
+        var partial = await _peers.OpenAsync("prefixfeed", prefixes: ["/eu/"]);
+        await partial.SetModeAsync(DbMode.Mirror);
+        await partial.AddPeerAsync(mirror.Url);
+        await partial.SyncAsync();
+        Assert.Equal(["/eu/paris", "/eu/rome"], await partial.ListIdsAsync().ToListAsync());
+        await writer.SaveDocAsync(Peers.Doc("/eu/berlin", "new"));
+        await writer.SyncAsync();
+        await partial.SyncAsync();
+        Assert.Equal(["/eu/berlin", "/eu/paris", "/eu/rome"], await partial.ListIdsAsync().ToListAsync());
+    }
+
+    private async Task<JsonObject> GetJsonAsync(string url)
+    {
+        using var response = await mirror.Http.GetAsync(url);
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    [Fact]
     public async Task Ten_thousand_offline_writes_sync_in_one_round_and_a_mirror_mode_peer_pulls_them_all()
     {
         var pushLog = new ProgressLog();

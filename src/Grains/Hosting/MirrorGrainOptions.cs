@@ -21,6 +21,13 @@ public sealed class MirrorGrainOptions
     /// <summary>How often each silo compares its index digests with every other silo and repairs differences; zero = never.</summary>
     public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Age after which a tombstone that every active mirror holds leaves the index segments (the sync feed). The
+    /// stores keep the tombstone, so replication and late mirrors can never resurrect the record; a peer that has
+    /// not pulled for longer than this resyncs fully (the horizon travels in every changes page).
+    /// </summary>
+    public TimeSpan TombstoneHorizon { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Base URL of this silo's HTTP gateway, as clients should use it (listed by <c>GET /mirrors</c>).</summary>
     public string AdvertisedUrl { get; set; } = "";
 
@@ -30,6 +37,7 @@ public sealed class MirrorGrainOptions
         if (string.IsNullOrWhiteSpace(StorageName)) return "a storage name is required";
         if (WriteQuorum < 0) return $"the write quorum must not be negative (got {WriteQuorum})";
         if (ReplicationTimeout <= TimeSpan.Zero) return $"the replication timeout must be positive (got {ReplicationTimeout})";
+        if (TombstoneHorizon <= TimeSpan.Zero) return $"the tombstone horizon must be positive (got {TombstoneHorizon})";
         if (AntiEntropyInterval < TimeSpan.Zero) return $"the anti-entropy interval must not be negative (got {AntiEntropyInterval})";
         return null;
     }

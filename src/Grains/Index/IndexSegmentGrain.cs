@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Mirror;
 using MyNoSql.Grains.Records;
@@ -12,21 +13,30 @@ namespace MyNoSql.Grains.Index;
 /// One revision-index segment (<c>"{db}/{segment}"</c>): id → (winning rev, sequence), a sequence, a digest and
 /// the live ids in ordinal order. Record grains report every change. On activation it is rebuilt from this
 /// silo's store under a new random epoch (a checkpoint from another epoch restarts at 0); it is kept alive so
-/// epochs change only when its silo goes away.
+/// epochs change only when its silo goes away. Tombstones older than the horizon that every active mirror holds
+/// leave the segment (see <see cref="MirrorGrainOptions.TombstoneHorizon"/>).
 /// </summary>
 [GrainType(MirrorKeys.SegmentGrainType), KeepAlive]
-internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
+internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
 {
     private readonly IServiceProvider _services;
     private readonly IPersistentState<SegmentState>? _persisted;
     private readonly IndexSegment _segment = new();
     private readonly SortedSet<string> _live = new(StringComparer.Ordinal);
+    // When each tombstone became the winner here (Environment.TickCount64): a rebuilt segment starts the clock
+    // again, which only delays a purge.
+    private readonly Dictionary<string, long> _tombstoneSince = new(StringComparer.Ordinal);
+    private readonly TimeSpan _horizon;
+    private readonly ILogger<IndexSegmentGrain> _logger;
+    private string _database = "";
     private int _number;
     private long _epoch;
 
-    public IndexSegmentGrain(IServiceProvider services, IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options)
+    public IndexSegmentGrain(IServiceProvider services, IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options, ILogger<IndexSegmentGrain> logger)
     {
         _services = services;
+        _horizon = options.Value.TombstoneHorizon;
+        _logger = logger;
         // Shared storage has no local store to rebuild from: persist the entries themselves.
         if (!options.Value.Replicate)
             _persisted = states.Create<SegmentState>(context, new StateConfiguration("segment", options.Value.StorageName));
@@ -35,14 +45,19 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var (database, number) = RecordKey.Split(this.GetPrimaryKeyString());
-        if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
+        _database = database;
+        // Kept alive once activated: never for a key no gateway or record grain would produce.
+        if (!DatabaseName.IsValid(database)
+            || !int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
             || _number >= IndexSegment.Count)
             throw new ArgumentException($"'{this.GetPrimaryKeyString()}' is not a '{{db}}/{{segment}}' key with a segment below {IndexSegment.Count}.");
         // 31 bits: small in a checkpoint (64 segments), and a clash only costs a client one redundant re-read.
         _epoch = Random.Shared.Next(1, int.MaxValue);
+        var period = TimeSpan.FromTicks(Math.Clamp(_horizon.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute * 10));
+        this.RegisterGrainTimer(PurgeTombstonesAsync, period, period);
         if (_persisted is not null)
         {
-            foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted);
+            foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted, e.Conflicts);
             return;
         }
         var host = _services.GetService<MirrorStoreHost>();
@@ -74,26 +89,26 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
             {
                 if (!Revision.TryParse(e.Rev, out var rev)) continue;
                 if (_segment.TryGet(e.Id, out var known) && rev <= known.Rev) continue;
-                Set(e.Id, rev, e.Deleted);
+                Set(e.Id, rev, e.Deleted, e.Conflicts);
             }
         }
     }
 
-    public async ValueTask<long> Apply(string id, string rev, bool deleted, CancellationToken cancellationToken = default)
+    public async ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
-        Set(id, Revision.Parse(rev), deleted);
+        Set(id, Revision.Parse(rev), deleted, conflicts);
         if (_persisted is not null && _segment.Sequence != before)
         {
-            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence))];
+            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
             await _persisted.WriteStateAsync(CancellationToken.None); // the change is applied in memory: always persist it
         }
         return _segment.Sequence;
     }
 
     public ValueTask<IndexEntryInfo?> Get(string id, CancellationToken cancellationToken = default) => ValueTask.FromResult(
-        _segment.TryGet(id, out var e) ? new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence) : null);
+        _segment.TryGet(id, out var e) ? Info(e) : null);
 
     public ValueTask<SegmentChanges> ChangesSince(long epoch, long sequence, int limit, CancellationToken cancellationToken = default)
     {
@@ -101,7 +116,7 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         if (epoch != _epoch) sequence = 0;
         var changes = _segment.ChangesSince(sequence, limit + 1);
         bool more = changes.Count > limit;
-        var entries = changes.Take(limit).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence)).ToArray();
+        var entries = changes.Take(limit).Select(Info).ToArray();
         long upTo = more ? entries[^1].Sequence : _segment.Sequence;
         return ValueTask.FromResult(new SegmentChanges(_epoch, upTo, entries, more));
     }
@@ -133,10 +148,61 @@ internal sealed class IndexSegmentGrain : Grain, IIndexSegmentGrain
         return ValueTask.FromResult(new IdPage([.. ids], more));
     }
 
-    private void Set(string id, Revision rev, bool deleted)
+    /// <summary>
+    /// Drops tombstones older than the horizon from the segment once every active mirror's store holds that same
+    /// tombstone. The stores keep it (a late mirror or a replicated ancestor is then recognised as already known);
+    /// peers that did not pull within the horizon resync fully, so none keeps the deleted record alive.
+    /// </summary>
+    private async Task PurgeTombstonesAsync(CancellationToken cancellationToken)
     {
-        _segment.Apply(id, rev, deleted);
-        if (deleted) _live.Remove(id);
-        else _live.Add(id);
+        long cutoff = Environment.TickCount64 - (long)_horizon.TotalMilliseconds;
+        var due = _tombstoneSince.Where(t => t.Value <= cutoff).Select(t => t.Key).ToList();
+        if (due.Count == 0) return;
+        if (_persisted is null)
+        {
+            // Every mirror's own copy must hold the same tombstone: this silo's store and every other active silo's.
+            var host = _services.GetService<MirrorStoreHost>();
+            if (host is null) return;
+            var copies = new List<IReadOnlyCollection<IndexEntryInfo>> { (await host.Store).Index.Entries(_database, _number) };
+            var mirrors = _services.GetRequiredService<IMirrorServiceClient>();
+            foreach (var silo in _services.GetRequiredService<Replicator>().OtherActiveSilos())
+            {
+                try { copies.Add(await mirrors.For(silo).GetSegment(_database, _number).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken)); }
+                catch (Exception e) when (e is not OperationCanceledException) { return; } // try again next time
+            }
+            var held = copies.Select(c => c.Where(e => e.Deleted).Select(e => (e.Id, e.Rev)).ToHashSet()).ToList();
+            due.RemoveAll(id => !_segment.TryGet(id, out var entry) || !held.All(h => h.Contains((id, entry.Rev.ToString()))));
+        }
+        foreach (var id in due)
+        {
+            _segment.Remove(id);
+            _tombstoneSince.Remove(id);
+        }
+        if (due.Count > 0) LogPurged(_database, _number, due.Count);
+        if (_persisted is not null && due.Count > 0)
+        {
+            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
+            await _persisted.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database '{Database}' segment {Segment}: {Count} tombstones past the horizon left the sync index")]
+    private partial void LogPurged(string database, int segment, int count);
+
+    private static IndexEntryInfo Info(IndexEntry e) => new(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts);
+
+    private void Set(string id, Revision rev, bool deleted, string? conflicts = null)
+    {
+        _segment.Apply(id, rev, deleted, conflicts);
+        if (deleted)
+        {
+            _live.Remove(id);
+            _tombstoneSince.TryAdd(id, Environment.TickCount64);
+        }
+        else
+        {
+            _live.Add(id);
+            _tombstoneSince.Remove(id);
+        }
     }
 }

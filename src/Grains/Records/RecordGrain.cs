@@ -172,7 +172,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         try
         {
             var segment = GrainFactory.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(_database, IndexSegment.SegmentOf(_id)));
-            await segment.Apply(_id, winner.Rev.ToString(), winner.Deleted);
+            await segment.Apply(_id, winner.Rev.ToString(), winner.Deleted, _record.ConflictsTag);
         }
         catch (Exception e)
         {

@@ -7,7 +7,7 @@ namespace MyNoSql.Grains.Sync;
 
 /// <summary>The mirror side of peer sync for one database (stateless: any silo, many activations).</summary>
 [StatelessWorker]
-internal sealed class SyncGrain : Grain, ISyncGrain
+internal sealed class SyncGrain(Microsoft.Extensions.Options.IOptions<MirrorGrainOptions> options) : Grain, ISyncGrain
 {
     private const int MaxLimit = 10_000;
     private const int Parallelism = 64;
@@ -65,7 +65,7 @@ internal sealed class SyncGrain : Grain, ISyncGrain
                 }
             }
         }
-        return new SyncChanges(next, [.. entries], more);
+        return new SyncChanges(next, [.. entries], more, (long)options.Value.TombstoneHorizon.TotalSeconds);
     }
 
     public async ValueTask<SyncPushReply> Push(byte[] batch)

@@ -15,13 +15,24 @@ internal sealed class PeerMetadata
 
     public List<string> Mirrors { get; set; } = [];
 
-
     /// <summary>Pull checkpoint of the sync protocol, as the mirrors' <c>/sync/changes</c> issued it; null before the first pull.</summary>
     public string? SyncCheckpoint { get; set; }
 
     /// <summary>The mirror that issued <see cref="SyncCheckpoint"/> (null when unknown): a record read on demand from
     /// another mirror may be older than what the checkpoint covers, so such a read clears the checkpoint.</summary>
     public string? SyncCheckpointMirror { get; set; }
+
+    /// <summary>The prefix filter the checkpoint was pulled with; null or empty = everything.</summary>
+    public List<string>? SyncCheckpointPrefixes { get; set; }
+
+    /// <summary>When the last complete pull started, or the first unfinished one (UTC; written at most every quarter horizon when nothing changed).</summary>
+    public DateTimeOffset? LastPull { get; set; }
+
+    /// <summary>The mirrors' tombstone horizon in seconds, as the last changes page said.</summary>
+    public long? TombstoneHorizonSeconds { get; set; }
+
+    /// <summary>A full resync (pull from the start, then reconcile what the peer holds) began and has not finished.</summary>
+    public bool ResyncPending { get; set; }
 
     public static async Task<PeerMetadata> LoadAsync(string directory, CancellationToken cancellationToken)
     {

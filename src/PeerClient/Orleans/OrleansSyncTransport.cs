@@ -22,12 +22,13 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
     // Polls cost nothing worth saving on a trusted network: always pull (an unchanged index returns no entries).
     public Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct) => Task.FromResult(true);
 
-    public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct) =>
+    public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct) =>
         CallAsync(mirror, db, async grain =>
         {
-            var changes = await grain!.GetChanges(Decode(checkpoint), limit, []).ConfigureAwait(false);
+            var changes = await grain!.GetChanges(Decode(checkpoint), limit, [.. prefixes]).ConfigureAwait(false);
             string next = Encode(changes.Checkpoint);
-            return new ChangesPage(next, [.. changes.Entries.Select(e => (e.Id, e.Rev, e.Deleted))], changes.More);
+            return new ChangesPage(next, [.. changes.Entries.Select(e => new ChangeEntry(e.Id, e.Rev, e.Deleted, e.Conflicts))], changes.More,
+                changes.HorizonSeconds > 0 ? changes.HorizonSeconds : null);
         }, ct);
 
     public Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct) =>

@@ -8,8 +8,24 @@ namespace MyNoSql.Sync;
 /// <summary>A mirror could not be used (unreachable, timed out, or answered with an error): try the next one.</summary>
 internal sealed class MirrorUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>A mirror answered 401 or 403: the credential is missing, unknown, revoked, expired or lacks the right.
+/// Not a reason to try the next mirror (keys are cluster-wide): the round stops.</summary>
+internal sealed class MirrorRejectedCredentialException(string mirror, int statusCode, string reason) : Exception($"{mirror}: HTTP {statusCode} {reason}")
+{
+    public string Mirror { get; } = mirror;
+
+    public int StatusCode { get; } = statusCode;
+
+    /// <summary>The mirror's JSON error (code and reason), shortened; never contains the key.</summary>
+    public string Reason { get; } = reason;
+}
+
 /// <summary>One page of index changes: the checkpoint after it (null: nothing changed), the entries and whether more follow.</summary>
-internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<(string Id, string Rev, bool Deleted)> Entries, bool More);
+/// <summary>A page of index changes; <paramref name="HorizonSeconds"/> is the mirrors' tombstone horizon (null when not told).</summary>
+internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<ChangeEntry> Entries, bool More, long? HorizonSeconds);
+
+/// <summary>One index change: the winner of an id and the fingerprint of its live conflicts (null = none).</summary>
+internal readonly record struct ChangeEntry(string Id, string Rev, bool Deleted, string? Conflicts);
 
 /// <summary>A push answer for one leaf: accepted, known, conflict, invalid or quorum_unavailable.</summary>
 internal sealed record PushResult(string Id, string Rev, string Status);
@@ -24,7 +40,7 @@ internal interface ISyncTransport : IDisposable
     Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct);
 
     /// <summary>Index changes since <paramref name="checkpoint"/> (null: from the beginning).</summary>
-    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct);
+    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct);
 
     /// <summary>Pushes a record batch holding <paramref name="ids"/> in order; at least one answer per record.</summary>
     Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct);
@@ -53,9 +69,22 @@ internal sealed class HttpSyncTransport : ISyncTransport
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
     private static readonly MediaTypeHeaderValue BatchType = new("application/x-mynosql-batch");
     private readonly HttpClient _http;
+    private readonly string? _apiKey;
+    private readonly Func<CancellationToken, ValueTask<string?>>? _apiKeyProvider;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection _trusted;
 
-    public HttpSyncTransport(TimeSpan requestTimeout, Action<SocketsHttpHandler>? configure)
+    public HttpSyncTransport(MyNoSqlOptions options)
+        : this(options.SyncRequestTimeout, options.ConfigureHttpHandler, options.ApiKey, options.ApiKeyProvider, options.TrustedCertificates)
     {
+    }
+
+    public HttpSyncTransport(TimeSpan requestTimeout, Action<SocketsHttpHandler>? configure, string? apiKey = null,
+        Func<CancellationToken, ValueTask<string?>>? apiKeyProvider = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2Collection? trusted = null)
+    {
+        _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
+        _apiKeyProvider = apiKeyProvider;
+        _trusted = trusted is null ? [] : [.. trusted];
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -64,6 +93,8 @@ internal sealed class HttpSyncTransport : ISyncTransport
             UseCookies = false,
             UseProxy = false,
         };
+        if (_trusted.Count > 0)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => MirrorCertificate.IsTrusted(certificate, errors, _trusted);
         configure?.Invoke(handler);
         _http = new HttpClient(handler) { Timeout = requestTimeout };
     }
@@ -87,20 +118,25 @@ internal sealed class HttpSyncTransport : ISyncTransport
     }
 
     /// <summary>Index entries changed since <paramref name="checkpoint"/> (null: from the beginning), at most <paramref name="limit"/>.</summary>
-    public async Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct)
+    public async Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct)
     {
         string since = string.IsNullOrEmpty(checkpoint) ? "" : "&since=" + Uri.EscapeDataString(checkpoint);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/changes?limit={limit}{since}");
+        string filter = string.Concat(prefixes.Select(p => "&prefix=" + Uri.EscapeDataString(p)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/changes?limit={limit}{since}{filter}");
         var body = await SendAsync(request, mirror, ct).ConfigureAwait(false);
         using var doc = Parse(body, mirror);
         try
         {
             var root = doc.RootElement;
             var cp = root.GetProperty("checkpoint");
-            var entries = new List<(string, string, bool)>();
+            var entries = new List<ChangeEntry>();
             foreach (var e in root.GetProperty("changes").EnumerateArray())
-                entries.Add((e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!, e.TryGetProperty("deleted", out var d) && d.GetBoolean()));
-            return new ChangesPage(cp.ValueKind == JsonValueKind.Null ? null : cp.GetString(), entries, root.GetProperty("more").GetBoolean());
+            {
+                entries.Add(new ChangeEntry(e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!,
+                    e.TryGetProperty("deleted", out var d) && d.GetBoolean(), e.TryGetProperty("conflicts", out var c) ? c.GetString() : null));
+            }
+            return new ChangesPage(cp.ValueKind == JsonValueKind.Null ? null : cp.GetString(), entries, root.GetProperty("more").GetBoolean(),
+                root.TryGetProperty("horizon", out var h) && h.TryGetInt64(out long seconds) && seconds > 0 ? seconds : null);
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
         {
@@ -174,6 +210,13 @@ internal sealed class HttpSyncTransport : ISyncTransport
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct)
     {
+        string? key = _apiKeyProvider is null ? _apiKey : await _apiKeyProvider(ct).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(key))
+        {
+            if (!key.All(c => c is > ' ' and < '\u007f'))
+                throw new MirrorRejectedCredentialException(mirror, 0, "the key from MyNoSqlOptions.ApiKeyProvider is not printable ASCII without spaces (not sent)");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
         try
         {
             return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
@@ -191,6 +234,10 @@ internal sealed class HttpSyncTransport : ISyncTransport
         try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (IsTransport(e, ct)) { }
         if (text.Length > 300) text = text[..300];
+        // Whatever a mirror answers, the key never reaches a message (a broken proxy might echo the header).
+        if (response.RequestMessage?.Headers.Authorization?.Parameter is { Length: > 0 } sent) text = text.Replace(sent, "***", StringComparison.Ordinal);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            throw new MirrorRejectedCredentialException(mirror, (int)response.StatusCode, text);
         throw new MirrorUnavailableException($"{mirror}: HTTP {(int)response.StatusCode} {text}");
     }
 

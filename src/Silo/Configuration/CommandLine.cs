@@ -24,7 +24,14 @@ internal static class CommandLine
         ["--write-quorum"] = nameof(MirrorOptions.WriteQuorum),
         ["--replication-timeout-seconds"] = nameof(MirrorOptions.ReplicationTimeoutSeconds),
         ["--anti-entropy-seconds"] = nameof(MirrorOptions.AntiEntropySeconds),
+        ["--tombstone-horizon-seconds"] = nameof(MirrorOptions.TombstoneHorizonSeconds),
         ["--request-logging"] = nameof(MirrorOptions.RequestLogging),
+        ["--api-keys-file"] = nameof(MirrorOptions.ApiKeysFile),
+        ["--tls-cert"] = nameof(MirrorOptions.TlsCert),
+        ["--tls-key"] = nameof(MirrorOptions.TlsKey),
+        ["--rate-limit"] = nameof(MirrorOptions.RateLimit),
+        ["--rate-limit-burst"] = nameof(MirrorOptions.RateLimitBurst),
+        ["--max-connections"] = nameof(MirrorOptions.MaxConnections),
     };
 
     public const string Usage = """
@@ -47,7 +54,18 @@ internal static class CommandLine
           --write-quorum N            mirrors a write must be durable on (default 0 = majority)
           --replication-timeout-seconds S   wait for the write quorum at most S seconds (default 10)
           --anti-entropy-seconds S    seconds between anti-entropy rounds, 0 = off (default 30)
+          --tombstone-horizon-seconds S   drop tombstones from the sync index after S seconds, once every
+                                      mirror holds them; peers offline longer resync fully (default 2592000 = 30 days)
           --request-logging [true|false]    log every HTTP request (default false)
+          --api-keys-file FILE        API keys with their databases and rights, reloaded on change (deploy/SECURITY.md);
+                                      required unless --http-host is a loopback address
+          --tls-cert FILE             serve HTTPS: PEM certificate (key in --tls-key or the same file) or .pfx/.p12
+                                      (password only via MYNOSQL_Mirror__TlsCertPassword)
+          --tls-key FILE              PEM private key of --tls-cert
+          --rate-limit N              requests/s per client, 0 = off (default 1000 with keys, off without)
+          --rate-limit-burst N        requests a client may send at once (default 2 × rate, at least 10)
+          --max-connections N         open HTTP connections at most, 0 = no limit (default 10000)
+          --new-api-key [NAME]        print a new random API key and its key-file entry, then exit
           --help                      this text
         """;
 

@@ -53,10 +53,54 @@ internal sealed class MirrorOptions
     /// <summary>Seconds between anti-entropy rounds; 0 = off.</summary>
     public double AntiEntropySeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds after which a tombstone that every mirror holds leaves the sync index (the stores keep it); a peer that
+    /// has not pulled for longer resyncs fully. Default 30 days.
+    /// </summary>
+    public double TombstoneHorizonSeconds { get; set; } = 30 * 86400;
+
     /// <summary>Log every HTTP request (costs ~2× throughput; off by default).</summary>
     public bool RequestLogging { get; set; }
 
+    /// <summary>JSON file of API keys (deploy/SECURITY.md); reloaded when it changes. Empty = no authentication,
+    /// allowed only while the gateway listens on a loopback address.</summary>
+    public string? ApiKeysFile { get; set; }
+
+    /// <summary>TLS certificate for the HTTP gateway: a PEM file (key in <see cref="TlsKey"/> or the same file) or a
+    /// PKCS#12 file (.pfx/.p12). Empty = plain HTTP.</summary>
+    public string? TlsCert { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCert"/>.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>Password of a PKCS#12 <see cref="TlsCert"/> or an encrypted PEM key; set it through the environment
+    /// (<c>MYNOSQL_Mirror__TlsCertPassword</c>), never on a command line.</summary>
+    public string? TlsCertPassword { get; set; }
+
+    /// <summary>Requests per second per client (API key and remote IP, or remote IP without a key); 0 = no limit.
+    /// Null = the default: 1000 with authentication, none on a loopback gateway without keys.</summary>
+    public double? RateLimit { get; set; }
+
+    /// <summary>Requests a client may send at once above <see cref="RateLimit"/>; null = twice the rate (at least 10).</summary>
+    public int? RateLimitBurst { get; set; }
+
+    /// <summary>Open HTTP connections the gateway accepts at once; 0 = no limit.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
     public bool UsesAdoNet => Clustering == "adonet" || Storage == "adonet";
+
+    /// <summary>True when the HTTP gateway listens only on a loopback address (127.0.0.0/8, ::1, localhost).</summary>
+    public bool ListensOnLoopbackOnly =>
+        HttpHost == "localhost" || System.Net.IPAddress.TryParse(HttpHost, out var ip) && System.Net.IPAddress.IsLoopback(ip);
+
+    /// <summary>Authentication is on whenever a key file is configured.</summary>
+    public bool AuthenticationEnabled => !string.IsNullOrWhiteSpace(ApiKeysFile);
+
+    /// <summary>The rate limit in force: <see cref="RateLimit"/>, or its default (1000/s with authentication, else none).</summary>
+    public double EffectiveRateLimit => RateLimit ?? (AuthenticationEnabled ? 1000 : 0);
+
+    /// <summary>The burst in force: <see cref="RateLimitBurst"/> or twice the rate (at least 10).</summary>
+    public int EffectiveRateLimitBurst => RateLimitBurst ?? (int)Math.Clamp(EffectiveRateLimit * 2, 10, int.MaxValue);
 
     /// <summary>The advertised URL: <see cref="AdvertiseUrl"/> or one derived from the HTTP host and port.</summary>
     public string EffectiveAdvertiseUrl()
@@ -64,6 +108,6 @@ internal sealed class MirrorOptions
         if (!string.IsNullOrWhiteSpace(AdvertiseUrl)) return AdvertiseUrl.TrimEnd('/');
         string host = HttpHost is "*" or "0.0.0.0" or "::" ? System.Net.Dns.GetHostName() : HttpHost;
         if (host.Contains(':', StringComparison.Ordinal)) host = $"[{host}]";
-        return $"http://{host}:{HttpPort}";
+        return $"{(string.IsNullOrWhiteSpace(TlsCert) ? "http" : "https")}://{host}:{HttpPort}";
     }
 }

@@ -33,9 +33,35 @@ internal static class MirrorOptionsValidator
         if (o.WriteQuorum < 0) errors.Add($"--write-quorum must be 0 (majority) or more (got {o.WriteQuorum})");
         if (!(o.ReplicationTimeoutSeconds > 0 && o.ReplicationTimeoutSeconds <= 3600))
             errors.Add($"--replication-timeout-seconds must be more than 0 and at most 3600 (got {o.ReplicationTimeoutSeconds})");
+        if (!(o.TombstoneHorizonSeconds >= 1 && o.TombstoneHorizonSeconds <= 10 * 365 * 86400))
+            errors.Add($"--tombstone-horizon-seconds must be 1 to 315360000 (got {o.TombstoneHorizonSeconds})");
         if (!(o.AntiEntropySeconds >= 0 && o.AntiEntropySeconds <= 86400))
             errors.Add($"--anti-entropy-seconds must be 0 (off) to 86400 (got {o.AntiEntropySeconds})");
+        ValidateSecurity(o, errors);
         return errors;
+    }
+
+    /// <summary>The gateway's security settings: authentication may be off only on a loopback address.</summary>
+    private static void ValidateSecurity(MirrorOptions o, List<string> errors)
+    {
+        if (!o.AuthenticationEnabled && !o.ListensOnLoopbackOnly)
+            errors.Add($"--http-host '{o.HttpHost}' is not a loopback address and no --api-keys-file is given: anyone on the network " +
+                "could read and write every database. Give --api-keys-file FILE (deploy/SECURITY.md), or listen on 127.0.0.1.");
+        if (o.AuthenticationEnabled && !File.Exists(o.ApiKeysFile))
+            errors.Add($"--api-keys-file '{o.ApiKeysFile}' does not exist");
+        bool cert = !string.IsNullOrWhiteSpace(o.TlsCert);
+        if (cert && !File.Exists(o.TlsCert)) errors.Add($"--tls-cert '{o.TlsCert}' does not exist");
+        if (!string.IsNullOrWhiteSpace(o.TlsKey))
+        {
+            if (!cert) errors.Add("--tls-key needs --tls-cert");
+            else if (!File.Exists(o.TlsKey)) errors.Add($"--tls-key '{o.TlsKey}' does not exist");
+        }
+        if (!cert && !string.IsNullOrEmpty(o.TlsCertPassword)) errors.Add("TlsCertPassword is set but --tls-cert is not");
+        if (o.RateLimit is double rate && !(rate >= 0 && rate <= 1_000_000))
+            errors.Add($"--rate-limit must be 0 (off) to 1000000 requests/s (got {rate})");
+        if (o.RateLimitBurst is int burst && burst is < 1 or > 1_000_000)
+            errors.Add($"--rate-limit-burst must be 1–1000000 (got {burst})");
+        if (o.MaxConnections < 0) errors.Add($"--max-connections must be 0 (no limit) or more (got {o.MaxConnections})");
     }
 
     public static bool TryParseEndpoint(string text, out IPEndPoint endpoint)

@@ -7,7 +7,11 @@ using MyNoSql.Storage.Documents;
 
 namespace MyNoSql.Silo.Gateway;
 
-/// <summary>The document routes of DESIGN §4: save (POST/PUT), read (GET) and delete (DELETE) one record.</summary>
+/// <summary>
+/// The document routes of DESIGN §4: save (POST/PUT), read (GET) and delete (DELETE) one record; and
+/// <c>GET /db/{db}/conflicts/{id}</c>: the winner's rev and every live losing revision, whole
+/// (<c>{"id","rev","conflicts":[record…]}</c>; deleting a loser by its rev resolves it).
+/// </summary>
 internal static class DocumentEndpoints
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = DocumentRequest.MaxDepth };
@@ -18,6 +22,7 @@ internal static class DocumentEndpoints
         app.MapPut("/db/{db}/doc/{**id}", (HttpContext c, string db) => SaveAsync(c, db, RecordAddress.IdOf(c)));
         app.MapGet("/db/{db}/doc/{**id}", ReadAsync);
         app.MapDelete("/db/{db}/doc/{**id}", DeleteAsync);
+        app.MapGet("/db/{db}/conflicts/{**id}", ConflictsAsync);
     }
 
     private static async Task SaveAsync(HttpContext context, string db, string? routeId)
@@ -109,6 +114,31 @@ internal static class DocumentEndpoints
             await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
         else
             await ApiResponse.JsonBytesAsync(context, 200, reply.Json);
+    }
+
+    private static async Task ConflictsAsync(HttpContext context, string db)
+    {
+        string id = RecordAddress.IdOf(context);
+        if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
+        var record = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
+        var winner = await record.Read(context.RequestAborted);
+        if (winner is null)
+        {
+            await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
+            return;
+        }
+        var losers = await record.GetConflicts(context.RequestAborted);
+        context.Response.StatusCode = 200;
+        await ApiResponse.WriteAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("rev", winner.Rev);
+            w.WriteStartArray("conflicts");
+            foreach (var loser in losers) w.WriteRawValue(loser.Json, skipInputValidation: true);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
     }
 
     private static async Task DeleteAsync(HttpContext context, string db)

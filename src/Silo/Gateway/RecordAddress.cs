@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
-/// The record id of <c>/db/{db}/doc/{id}</c>, taken from the raw request target and URL-decoded once, so ids with
-/// encoded slashes (<c>%2FComedy%2FMontyPython</c>) and plain slashes both work.
+/// The record id of <c>/db/{db}/doc/{id}</c> (and <c>/db/{db}/conflicts/{id}</c>), taken from the raw request target
+/// and URL-decoded once, so ids with encoded slashes (<c>%2FComedy%2FMontyPython</c>) and plain slashes both work.
 /// </summary>
 internal static class RecordAddress
 {
@@ -16,9 +16,9 @@ internal static class RecordAddress
             int query = raw.IndexOf('?', StringComparison.Ordinal);
             string path = query >= 0 ? raw[..query] : raw;
             int dbEnd = path.IndexOf('/', 4);
-            const string Doc = "/doc/";
-            if (dbEnd > 4 && string.CompareOrdinal(path, dbEnd, Doc, 0, Doc.Length) == 0)
-                return Uri.UnescapeDataString(path[(dbEnd + Doc.Length)..]);
+            int kindEnd = dbEnd > 4 ? path.IndexOf('/', dbEnd + 1) : -1;
+            if (kindEnd > dbEnd + 1)
+                return Uri.UnescapeDataString(path[(kindEnd + 1)..]);
         }
         return context.Request.RouteValues["id"] as string ?? "";
     }

@@ -10,9 +10,10 @@ namespace MyNoSql.Silo.Gateway;
 /// The sync protocol (ours to design, DESIGN §4): a peer polls index changes since its checkpoint, fetches the
 /// records it lacks and pushes its outbox, each as one request.
 /// <list type="bullet">
-/// <item><c>GET /db/{db}/sync/changes?since=CHECKPOINT&amp;limit=N</c> → <c>{"checkpoint":…|null,"more":bool,
-/// "changes":[{"id","rev","deleted"?}]}</c>; a null checkpoint means nothing changed (keep yours), so a no-change
-/// poll costs one ~400-byte token up and ~45 bytes down whatever the database size.</item>
+/// <item><c>GET /db/{db}/sync/changes?since=CHECKPOINT&amp;limit=N&amp;prefix=P…</c> → <c>{"checkpoint":…|null,"more":bool,
+/// "horizon":seconds,"changes":[{"id","rev","deleted"?,"conflicts"?}]}</c>; a null checkpoint means nothing changed
+/// (keep yours); a peer that has not pulled for longer than the horizon must pull from the start; with
+/// <c>prefix</c> (repeatable) only ids starting with one of them are listed.</item>
 /// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records.</item>
 /// <item><c>POST /db/{db}/sync/push</c> (record batch) → <c>{"results":[{"id","rev","status"}]}</c>, status one of
 /// accepted, known, conflict (kept as a conflict: acknowledged), invalid, quorum_unavailable (retry later).</item>
@@ -23,6 +24,7 @@ internal static class SyncEndpoints
 {
     public const int MaxChanges = 10_000;
     public const int MaxFetchIds = 1000;
+    public const int MaxPrefixes = 64;
     public const int MaxPushBytes = 64 << 20;
     private const int FetchBodyBytes = 1 << 20;
 
@@ -49,33 +51,21 @@ internal static class SyncEndpoints
             await ApiResponse.ErrorAsync(context, 400, "invalid_limit", $"limit must be an integer 1–{MaxChanges} (got '{ApiResponse.Quote(limitText)}').");
             return;
         }
-        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var segments = await Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
-            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ChangesSince(since.Epochs[s], since.Sequences[s], limit, context.RequestAborted).AsTask()));
-
-        var next = new SyncCheckpoint();
-        var changes = new List<IndexEntryInfo>();
-        bool more = false;
-        for (int s = 0; s < segments.Length; s++)
+        var prefixes = query["prefix"].Select(p => p ?? "").ToArray();
+        if (prefixes.Length > MaxPrefixes || prefixes.Any(p => p.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(p) > DocumentId.MaxUtf8Bytes))
         {
-            var segment = segments[s];
-            int room = limit - changes.Count;
-            int take = Math.Min(room, segment.Entries.Length);
-            changes.AddRange(segment.Entries.Take(take));
-            if (take == segment.Entries.Length)
-            {
-                next.Epochs[s] = segment.Epoch;
-                next.Sequences[s] = segment.Sequence;
-                more |= segment.HasMore;
-            }
-            else
-            {
-                more = true;
-                next.Epochs[s] = take > 0 ? segment.Epoch : since.Epochs[s];
-                next.Sequences[s] = take > 0 ? segment.Entries[take - 1].Sequence : since.Sequences[s];
-            }
+            await ApiResponse.ErrorAsync(context, 400, "invalid_prefix", $"At most {MaxPrefixes} 'prefix' parameters, each 1–{DocumentId.MaxUtf8Bytes} UTF-8 bytes.");
+            return;
         }
-        bool unchanged = changes.Count == 0 && next.Epochs.SequenceEqual(since.Epochs) && next.Sequences.SequenceEqual(since.Sequences);
+        // The paging over the 64 segments is the sync grain's (the Orleans transport calls it directly).
+        var vector = new long[RecordKey.SegmentCount * 2];
+        for (int s = 0; s < RecordKey.SegmentCount; s++) (vector[s * 2], vector[s * 2 + 1]) = (since.Epochs[s], since.Sequences[s]);
+        var page = await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<ISyncGrain>(db).GetChanges(vector, limit, prefixes);
+        var next = new SyncCheckpoint();
+        for (int s = 0; s < RecordKey.SegmentCount; s++) (next.Epochs[s], next.Sequences[s]) = (page.Checkpoint[s * 2], page.Checkpoint[s * 2 + 1]);
+        var changes = page.Entries;
+        bool more = page.More;
+        bool unchanged = changes.Length == 0 && next.Epochs.SequenceEqual(since.Epochs) && next.Sequences.SequenceEqual(since.Sequences);
         context.Response.StatusCode = 200;
         await WriteJsonAsync(context, w =>
         {
@@ -83,6 +73,7 @@ internal static class SyncEndpoints
             if (unchanged) w.WriteNull("checkpoint");
             else w.WriteString("checkpoint", next.ToToken());
             w.WriteBoolean("more", more);
+            w.WriteNumber("horizon", page.HorizonSeconds);
             w.WriteStartArray("changes");
             foreach (var c in changes)
             {
@@ -90,6 +81,7 @@ internal static class SyncEndpoints
                 w.WriteString("id", c.Id);
                 w.WriteString("rev", c.Rev);
                 if (c.Deleted) w.WriteBoolean("deleted", true);
+                if (c.Conflicts is not null) w.WriteString("conflicts", c.Conflicts);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MyNoSql.Silo.Configuration;
 using MyNoSql.Silo.Gateway;
+using MyNoSql.Silo.Security;
 
 namespace MyNoSql.Silo.Hosting;
 
@@ -39,6 +40,11 @@ internal static partial class MirrorHost
     public static WebApplication? Build(string[] args, out int exitCode)
     {
         exitCode = 0;
+        if (args is ["--new-api-key", ..])
+        {
+            Console.WriteLine(ApiKeyGenerator.Describe(args.Length > 1 ? args[1] : "my-key"));
+            return null;
+        }
         var settings = CommandLine.Parse(args, out var error, out bool help);
         if (help)
         {
@@ -99,16 +105,13 @@ internal static partial class MirrorHost
                 .AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
         else
             builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
-        builder.WebHost.ConfigureKestrel(k =>
+        var securityProblems = GatewaySecurity.Configure(builder, options);
+        if (securityProblems.Count > 0)
         {
-            k.AddServerHeader = false;
-            switch (options.HttpHost)
-            {
-                case "*": k.ListenAnyIP(options.HttpPort); break;
-                case "localhost": k.ListenLocalhost(options.HttpPort); break;
-                default: k.Listen(System.Net.IPAddress.Parse(options.HttpHost), options.HttpPort); break;
-            }
-        });
+            Console.Error.WriteLine("error: invalid security settings:\n  " + string.Join("\n  ", securityProblems));
+            exitCode = UsageError;
+            return null;
+        }
         builder.UseOrleans(silo => OrleansSetup.Configure(silo, options, dataDirectory, siloName));
 
         var app = builder.Build();
@@ -116,6 +119,7 @@ internal static partial class MirrorHost
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(StatusCodeBodies.WriteAsync);
         app.UseRouting();
+        GatewaySecurity.UsePipeline(app, options);
         ClusterEndpoints.Map(app);
         DocumentEndpoints.Map(app);
         ListEndpoint.Map(app);

@@ -63,6 +63,7 @@ internal static class OrleansSetup
             m.WriteQuorum = o.WriteQuorum;
             m.ReplicationTimeout = TimeSpan.FromSeconds(o.ReplicationTimeoutSeconds);
             m.AntiEntropyInterval = TimeSpan.FromSeconds(o.AntiEntropySeconds);
+            m.TombstoneHorizon = TimeSpan.FromSeconds(o.TombstoneHorizonSeconds);
             m.AdvertisedUrl = o.EffectiveAdvertiseUrl();
         });
     }

@@ -32,6 +32,20 @@ internal sealed class DocumentRecord
 
     public bool HasConflicts => Conflicts.Any();
 
+    /// <summary>
+    /// A short fingerprint of the live losing revisions (16 hex chars), null when there are none: equal on two
+    /// replicas exactly when they keep the same conflicts, so an index entry can tell a peer that a branch it lacks exists.
+    /// </summary>
+    public string? ConflictsTag
+    {
+        get
+        {
+            if (!HasConflicts) return null;
+            var text = string.Join(',', Conflicts.Select(l => l.Rev.ToString()).Order(StringComparer.Ordinal));
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(text)), 0, 8);
+        }
+    }
+
     public static DocumentRecord Create(string id, IEnumerable<RevisionLeaf> leaves)
     {
         var sorted = leaves.OrderByDescending(l => !l.Deleted).ThenByDescending(l => l.Rev).ToArray();

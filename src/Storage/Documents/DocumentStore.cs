@@ -123,6 +123,18 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Puts a stored record back into the outbox (the mirrors no longer know it); false when the id is unknown.</summary>
+    public async ValueTask<bool> MarkPendingAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+            if (record is null) return false;
+            await PersistAsync(record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+    }
+
     /// <summary>The whole stored record (every leaf), or null when the id was never stored.</summary>
     /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
     public async ValueTask<DocumentRecord?> ReadRecordAsync(string id, CancellationToken cancellationToken = default)

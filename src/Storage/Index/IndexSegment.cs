@@ -44,12 +44,12 @@ internal sealed class IndexSegment
 
     /// <summary>
     /// Records <paramref name="rev"/> as the winner of <paramref name="id"/>; returns false when nothing changed.
-    /// <paramref name="state"/> summarises every leaf (conflicts included) so digests also differ when only a loser is
-    /// missing; <c>default</c> means "the winner alone".
+    /// <paramref name="conflicts"/> (<see cref="DocumentRecord.ConflictsTag"/>, null = none) takes part in the change
+    /// test and the digest, so a new or resolved losing branch moves the sequence even when the winner stays.
     /// </summary>
-    public bool Apply(string id, Revision rev, bool deleted, UInt128 state = default)
+    public bool Apply(string id, Revision rev, bool deleted, string? conflicts = null)
     {
-        var hash = EntryHash(id, rev, deleted) ^ state;
+        var hash = EntryHash(id, rev, deleted, conflicts);
         if (_byId.TryGetValue(id, out var old))
         {
             if (old.Rev == rev && old.Deleted == deleted && _hashes[id] == hash) return false;
@@ -57,10 +57,23 @@ internal sealed class IndexSegment
             _digest ^= _hashes[id];
         }
         long seq = ++Sequence;
-        _byId[id] = new IndexEntry(id, rev, deleted, seq);
+        _byId[id] = new IndexEntry(id, rev, deleted, seq, conflicts);
         _hashes[id] = hash;
         _bySequence[seq] = id;
         _digest ^= hash;
+        return true;
+    }
+
+    /// <summary>
+    /// Forgets <paramref name="id"/> (a tombstone past the purge horizon): it leaves the changes feed and the digest;
+    /// the sequence does not move, since no peer needs to pull a removal. False when unknown.
+    /// </summary>
+    public bool Remove(string id)
+    {
+        if (!_byId.Remove(id, out var old)) return false;
+        _bySequence.Remove(old.Sequence);
+        _digest ^= _hashes[id];
+        _hashes.Remove(id);
         return true;
     }
 
@@ -82,7 +95,7 @@ internal sealed class IndexSegment
     /// <summary>The digest contribution of one id (equal on two replicas exactly when they hold the same leaves).</summary>
     public UInt128 EntryDigest(string id) => _hashes.TryGetValue(id, out var h) ? h : default;
 
-    private static UInt128 EntryHash(string id, Revision rev, bool deleted)
+    private static UInt128 EntryHash(string id, Revision rev, bool deleted, string? conflicts)
     {
         Span<byte> head = stackalloc byte[Revision.EncodedSize + 1];
         rev.WriteTo(head);
@@ -90,6 +103,7 @@ internal sealed class IndexSegment
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(id));
         hash.AppendData(head);
+        if (conflicts is not null) hash.AppendData(Encoding.UTF8.GetBytes(conflicts));
         Span<byte> digest = stackalloc byte[32];
         hash.GetHashAndReset(digest);
         return BinaryPrimitives.ReadUInt128LittleEndian(digest);

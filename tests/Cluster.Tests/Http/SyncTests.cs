@@ -35,7 +35,7 @@ public sealed class SyncTests(HttpClusterFixture fixture)
         using (var response = await Http.SendAsync(request))
         {
             string text = await response.Content.ReadAsStringAsync();
-            Assert.Equal("""{"checkpoint":null,"more":false,"changes":[]}""", text);
+            Assert.Equal("""{"checkpoint":null,"more":false,"horizon":2592000,"changes":[]}""", text);
         }
 
         // One record changes through the document API: exactly it shows up, with its new revision.

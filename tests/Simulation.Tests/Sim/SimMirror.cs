@@ -21,7 +21,9 @@ internal sealed record LeafStatus(string Id, string Rev, string Status);
 internal sealed class SimMirror(int number, string directory, SimOptions options)
 {
     public const string Database = "sim";
+    // What peers pull (IndexSegmentGrain: winner and conflicts tag) and what anti-entropy compares (LocalIndex).
     private readonly IndexSegment[] _segments = new IndexSegment[IndexSegment.Count];
+    private readonly IndexSegment[] _local = new IndexSegment[IndexSegment.Count];
     private readonly long[] _epochs = new long[IndexSegment.Count];
 
     public int Number { get; } = number;
@@ -52,6 +54,7 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
         for (int s = 0; s < _segments.Length; s++)
         {
             _segments[s] = new IndexSegment();
+            _local[s] = new IndexSegment();
             _epochs[s] = nextEpoch();
         }
         foreach (var header in Store.Records.List())
@@ -75,12 +78,13 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
     /// <summary>GET /sync/poll: false only when <paramref name="checkpoint"/> is this mirror's current vector.</summary>
     public bool Poll(string? checkpoint) => !string.Equals(Encode(CurrentVector()), checkpoint, StringComparison.Ordinal);
 
-    /// <summary>GET /sync/changes: the gateway's paging over the segments' ChangesSince (SyncEndpoints + IndexSegmentGrain).</summary>
-    public (string? Checkpoint, List<IndexEntry> Entries, bool More) Changes(string? checkpoint, int limit)
+    /// <summary>GET /sync/changes: the sync grain's paging over the segments' ChangesSince (SyncGrain.GetChanges + IndexSegmentGrain).</summary>
+    public (string? Checkpoint, List<IndexEntry> Entries, bool More) Changes(string? checkpoint, int limit, IReadOnlyList<string> prefixes)
     {
         var since = Decode(checkpoint);
         var next = new long[SyncCheckpoint.Length];
         var changes = new List<IndexEntry>();
+        int budgetUsed = 0;
         bool more = false;
         for (int s = 0; s < IndexSegment.Count; s++)
         {
@@ -91,8 +95,9 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
             var entries = page.Take(limit).ToList();
             long upTo = segmentMore ? entries[^1].Sequence : _segments[s].Sequence;
             // SyncEndpoints.ChangesAsync: take what fits in the page.
-            int take = Math.Min(limit - changes.Count, entries.Count);
-            changes.AddRange(entries.Take(take));
+            int take = Math.Min(limit - budgetUsed, entries.Count);
+            budgetUsed += take;
+            changes.AddRange(entries.Take(take).Where(e => prefixes.Count == 0 || prefixes.Any(p => e.Id.StartsWith(p, StringComparison.Ordinal))));
             if (take == entries.Count)
             {
                 next[s * 2] = _epochs[s];
@@ -167,19 +172,24 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
     public Task<DocumentRecord?> ReadRecordAsync(string id) => Open.ReadRecordAsync(id).AsTask();
 
     /// <summary>Anti-entropy: the digest of every segment.</summary>
-    public string[] Digests() => [.. _segments.Select(s => s.Digest)];
+    public string[] Digests() => [.. _local.Select(s => s.Digest)];
 
     /// <summary>Anti-entropy: one segment's entries (id → winner, deleted), sequence order.</summary>
-    public IReadOnlyList<IndexEntry> Segment(int segment) => _segments[segment].ChangesSince(0, int.MaxValue);
+    public IReadOnlyList<IndexEntry> Segment(int segment) => _local[segment].ChangesSince(0, int.MaxValue);
 
     public IEnumerable<string> Ids() => Open.Records.List().Select(h => h.Key);
 
-    private void Index(DocumentRecord record) =>
-        _segments[IndexSegment.SegmentOf(record.Id)].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, options.LeafDigests ? LeafState(record) : default);
-
-    /// <summary>Every losing leaf folded into the digest, so two copies that differ only in a conflict loser differ.</summary>
-    private static UInt128 LeafState(DocumentRecord record)
+    private void Index(DocumentRecord record)
     {
+        int segment = IndexSegment.SegmentOf(record.Id);
+        _segments[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, record.ConflictsTag);
+        _local[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, options.LeafDigests ? LeafState(record) : null);
+    }
+
+    /// <summary>Every losing leaf, live or tombstone, folded into the digest, so two copies that differ only in a loser differ.</summary>
+    private static string? LeafState(DocumentRecord record)
+    {
+        if (record.Leaves.Count == 1) return null;
         UInt128 state = default;
         Span<byte> raw = stackalloc byte[Revision.EncodedSize + 1];
         Span<byte> hash = stackalloc byte[32];
@@ -190,7 +200,7 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
             SHA256.HashData(raw, hash);
             state ^= BinaryPrimitives.ReadUInt128LittleEndian(hash);
         }
-        return state;
+        return state.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private long[] CurrentVector()

@@ -35,13 +35,14 @@ internal sealed class SimTransport : ISyncTransport
         return world.PeerCallAsync(peer, m, "poll", duplicable: false, target => Task.FromResult(target.Poll(checkpoint)));
     }
 
-    public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, CancellationToken ct)
+    public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct)
     {
         var (world, peer, m) = Parse(mirror);
         return world.PeerCallAsync(peer, m, "changes", duplicable: false, target =>
         {
-            var (cp, entries, more) = target.Changes(checkpoint, limit);
-            return Task.FromResult(new ChangesPage(cp, [.. entries.Select(e => (e.Id, e.Rev.ToString(), e.Deleted))], more));
+            var (cp, entries, more) = target.Changes(checkpoint, limit, prefixes);
+            // No tombstone horizon in the simulation: tombstones stay in the index.
+            return Task.FromResult(new ChangesPage(cp, [.. entries.Select(e => new ChangeEntry(e.Id, e.Rev.ToString(), e.Deleted, e.Conflicts))], more, null));
         });
     }
 

@@ -37,6 +37,38 @@ public class IndexSegmentTests
     }
 
     [Fact]
+    public void A_new_conflict_fingerprint_moves_the_sequence_and_the_digest_even_when_the_winner_stays()
+    {
+        var s = new IndexSegment();
+        s.Apply("a", R(2, 1), false);
+        long before = s.Sequence;
+        string digest = s.Digest;
+        Assert.True(s.Apply("a", R(2, 1), false, conflicts: "00112233aabbccdd"));
+        Assert.Equal("00112233aabbccdd", s.ChangesSince(before, 10).Single().Conflicts);
+        Assert.NotEqual(digest, s.Digest);
+        Assert.False(s.Apply("a", R(2, 1), false, conflicts: "00112233aabbccdd"));
+        Assert.True(s.Apply("a", R(2, 1), false)); // resolved: the loser was deleted
+        Assert.Equal(digest, s.Digest);
+    }
+
+    [Fact]
+    public void Removing_a_purged_tombstone_takes_it_out_of_the_feed_and_the_digest_without_moving_the_sequence()
+    {
+        var with = new IndexSegment();
+        var without = new IndexSegment();
+        with.Apply("keep", R(1, 1), false);
+        without.Apply("keep", R(1, 1), false);
+        with.Apply("gone", R(2, 2), true);
+        long sequence = with.Sequence;
+        Assert.True(with.Remove("gone"));
+        Assert.False(with.Remove("gone"));
+        Assert.Equal(sequence, with.Sequence);
+        Assert.Equal(["keep"], with.ChangesSince(0, 10).Select(e => e.Id));
+        Assert.Equal(without.Digest, with.Digest);
+        Assert.False(with.TryGet("gone", out _));
+    }
+
+    [Fact]
     public void Segment_of_is_stable_and_spread()
     {
         Assert.Equal(IndexSegment.SegmentOf("/Comedy/MontyPython"), IndexSegment.SegmentOf("/Comedy/MontyPython"));

@@ -1,0 +1,42 @@
+namespace MyNoSql.Silo.Security;
+
+/// <summary>What a route needs when authentication is on.</summary>
+/// <param name="Right">The right needed; null = any valid key (or none at all when <paramref name="Open"/>).</param>
+/// <param name="Database">The database the right applies to; null = any database the key covers.</param>
+/// <param name="Open">Served without a key (<c>/healthz</c> only).</param>
+internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Open = false)
+{
+    private static readonly RouteAccess OpenAccess = new(null, null, Open: true);
+    private static readonly RouteAccess AnyKey = new(null, null);
+
+    /// <summary>
+    /// Maps a request onto its requirement: <c>/healthz</c> open; <c>/mirrors</c> and unknown routes any valid key
+    /// (the mirror list reveals the topology; a 404 only after a valid key); <c>/db/{db}/…</c> read for GET and for
+    /// <c>POST sync/fetch</c>, write for every other method; everything else (the <c>/_mirror/…</c> diagnostics and
+    /// any route added later without a rule here) admin, so a new route is closed until it is classified.
+    /// </summary>
+    public static RouteAccess For(HttpContext context)
+    {
+        if (context.GetEndpoint() is not RouteEndpoint endpoint) return AnyKey;
+        string pattern = endpoint.RoutePattern.RawText ?? "";
+        if (pattern == "/healthz") return OpenAccess;
+        if (pattern == "/mirrors") return AnyKey;
+        string? db = context.GetRouteValue("db") as string;
+        if (pattern.StartsWith("/db/{db}/", StringComparison.Ordinal) && db is not null)
+        {
+            string method = context.Request.Method;
+            bool reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
+                || HttpMethods.IsPost(method) && pattern == "/db/{db}/sync/fetch";
+            return new RouteAccess(reads ? AccessRight.Read : AccessRight.Write, db);
+        }
+        return new RouteAccess(AccessRight.Admin, db);
+    }
+
+    /// <summary>Names the requirement in a 403 reason.</summary>
+    public override string ToString() => Right switch
+    {
+        null => "a valid key",
+        AccessRight r when Database is not null => $"{r.ToString().ToLowerInvariant()} rights on database '{Database}'",
+        AccessRight r => $"{r.ToString().ToLowerInvariant()} rights",
+    };
+}
