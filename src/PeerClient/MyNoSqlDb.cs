@@ -57,6 +57,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
                 Durability = options.Durability,
                 BlockCacheBytes = options.CacheSizeBytes,
                 LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
+                SealOnClose = options.SealOnClose,
             };
             var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
             return new MyNoSqlDb(directory, dbLock, metadata, store, options);
@@ -236,6 +237,12 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         Mode = m.Mode,
         Mirrors = [.. m.Mirrors],
         SyncCheckpoint = m.SyncCheckpoint,
+        SyncCheckpointMirror = m.SyncCheckpointMirror,
+        // Every field: a field left out here is silently reset by the next metadata update of any kind.
+        SyncCheckpointPrefixes = m.SyncCheckpointPrefixes is null ? null : [.. m.SyncCheckpointPrefixes],
+        LastPull = m.LastPull,
+        TombstoneHorizonSeconds = m.TombstoneHorizonSeconds,
+        ResyncPending = m.ResyncPending,
     };
 
     private static void ValidateOptions(MyNoSqlOptions options)

@@ -61,4 +61,7 @@ public sealed class MyNoSqlOptions
 
     /// <summary>Tests and tools only: seal a shard's log into a segment at this size instead of the default.</summary>
     internal long? LogSealThresholdBytes { get; set; }
+
+    /// <summary>Tests only: false skips sealing the logs on close (the simulation closes crashed copies it then throws away).</summary>
+    internal bool SealOnClose { get; set; } = true;
 }

@@ -1,3 +1,5 @@
+using MyNoSql.Sync;
+
 namespace MyNoSql.Local;
 
 /// <summary>Validation and normalisation of mirror base URLs given to <see cref="MyNoSqlDb.AddPeerAsync"/>.</summary>
@@ -5,12 +7,13 @@ internal static class MirrorUrl
 {
     private static readonly string[] Schemes = ["http", "https", "orleans"];
 
+    /// <remarks>A scheme registered with <see cref="SyncTransports.Register"/> (a plug-in or a test transport) is accepted too.</remarks>
     /// <exception cref="ArgumentException">Not an absolute http://, https:// or orleans:// URL with a host, or carries credentials, a query or a fragment.</exception>
     public static string Normalize(string url)
     {
         if (string.IsNullOrWhiteSpace(url))
             throw new ArgumentException("A mirror URL is required, e.g. http://mirrorhost:8800.", nameof(url));
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || !Schemes.Contains(uri.Scheme) || string.IsNullOrEmpty(uri.Host))
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || !(Schemes.Contains(uri.Scheme) || SyncTransports.IsRegistered(uri.Scheme)) || string.IsNullOrEmpty(uri.Host))
             throw new ArgumentException($"'{url}' is not a mirror URL: use http://host:port, https://host:port or orleans://host:port.", nameof(url));
         if (!string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
             throw new ArgumentException($"'{url}': a mirror URL carries no credentials, query or fragment (credentials go in MyNoSqlOptions).", nameof(url));

@@ -18,6 +18,10 @@ internal sealed class PeerMetadata
     /// <summary>Pull checkpoint of the sync protocol, as the mirrors' <c>/sync/changes</c> issued it; null before the first pull.</summary>
     public string? SyncCheckpoint { get; set; }
 
+    /// <summary>The mirror that issued <see cref="SyncCheckpoint"/> (null when unknown): a record read on demand from
+    /// another mirror may be older than what the checkpoint covers, so such a read clears the checkpoint.</summary>
+    public string? SyncCheckpointMirror { get; set; }
+
     /// <summary>The prefix filter the checkpoint was pulled with; null or empty = everything.</summary>
     public List<string>? SyncCheckpointPrefixes { get; set; }
 

@@ -57,6 +57,9 @@ internal static class SyncTransports
     /// <summary>Registers the transport of <paramref name="scheme"/> (e.g. "orleans") for every database opened later.</summary>
     public static void Register(string scheme, Func<ISyncTransport> factory) => Factories[scheme] = factory;
 
+    /// <summary>True when a transport is registered for <paramref name="scheme"/> (its URLs are then valid mirror URLs).</summary>
+    public static bool IsRegistered(string scheme) => Factories.ContainsKey(scheme);
+
     public static ISyncTransport? Create(string scheme) => Factories.TryGetValue(scheme, out var f) ? f() : null;
 }
 

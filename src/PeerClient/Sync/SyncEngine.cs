@@ -34,6 +34,8 @@ internal sealed class SyncEngine : IDisposable
     private string? _mirrorInUse;
     private string? _lastError;
     private DateTimeOffset _lastDiscovery = DateTimeOffset.MinValue;
+    // On-demand copies taken from a mirror other than the checkpoint's; a pull running meanwhile must not save a checkpoint over the reset.
+    private int _foreignCopies;
 
     public SyncEngine(DocumentStore store, Func<PeerMetadata> metadata, Func<Action<PeerMetadata>, CancellationToken, Task> update, MyNoSqlOptions options)
     {
@@ -124,8 +126,16 @@ internal sealed class SyncEngine : IDisposable
         {
             try
             {
-                await FetchAndMergeAsync(mirror, [id], ct).ConfigureAwait(false);
+                var stored = await FetchAndMergeAsync(mirror, [id], ct).ConfigureAwait(false);
                 lock (_statusGate) _mirrorInUse = mirror;
+                var m = _metadata();
+                if (stored.Count > 0 && m.SyncCheckpoint is not null && !string.Equals(m.SyncCheckpointMirror, mirror, StringComparison.OrdinalIgnoreCase))
+                {
+                    // This copy may be older than what the checkpoint (another mirror's) already covers, and no later change
+                    // on that mirror would say so: the next pull re-reads the index from the start (fetching only what differs).
+                    Interlocked.Increment(ref _foreignCopies);
+                    await _update(x => { x.SyncCheckpoint = null; x.SyncCheckpointMirror = null; }, ct).ConfigureAwait(false);
+                }
                 return true;
             }
             catch (MirrorUnavailableException e)
@@ -308,6 +318,7 @@ internal sealed class SyncEngine : IDisposable
         bool stale = metadata.TombstoneHorizonSeconds is long horizon && metadata.LastPull is { } last
             && started - last > TimeSpan.FromSeconds(horizon);
         string? checkpoint = covers && !stale && !metadata.ResyncPending ? metadata.SyncCheckpoint : null;
+        int foreignCopies = Volatile.Read(ref _foreignCopies);
         var transport = Transport(mirror);
         if (checkpoint is not null && !await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false))
         {
@@ -344,10 +355,11 @@ internal sealed class SyncEngine : IDisposable
             if (!page.More && listed is not null) await ReconcileAsync(mirror, listed, ct).ConfigureAwait(false);
             checkpoint = page.Checkpoint;
             string saved = checkpoint;
+            if (Volatile.Read(ref _foreignCopies) != foreignCopies) return; // the checkpoint was cleared meanwhile: start over next round
             bool done = !page.More;
             await _update(m =>
             {
-                (m.SyncCheckpoint, m.SyncCheckpointPrefixes) = (saved, [.. _prefixes]);
+                (m.SyncCheckpoint, m.SyncCheckpointPrefixes, m.SyncCheckpointMirror) = (saved, [.. _prefixes], mirror);
                 m.TombstoneHorizonSeconds = page.HorizonSeconds ?? m.TombstoneHorizonSeconds;
                 // A complete pull read every segment up to now; an unfinished first one counts from when it began.
                 m.LastPull = done ? started : m.LastPull ?? started;

@@ -1,0 +1,50 @@
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Simulation.Tests.Sim;
+
+/// <summary>One acknowledged write: a save or delete that returned on a peer.</summary>
+internal sealed record Written(string Id, Revision Rev, Revision Parent, bool Deleted, string Body, string By, int Op);
+
+/// <summary>Every revision the schedule produced, with its parent, so ancestry is known without the 20-revision limit.</summary>
+internal sealed class History
+{
+    private readonly Dictionary<Revision, Written> _byRev = [];
+    private readonly List<Written> _all = [];
+
+    public IReadOnlyList<Written> All => _all;
+
+    public void Add(Written w)
+    {
+        if (_byRev.TryAdd(w.Rev, w)) _all.Add(w);
+    }
+
+    public bool TryGet(Revision rev, out Written written) => _byRev.TryGetValue(rev, out written!);
+
+    public IEnumerable<Written> Of(string id) => _all.Where(w => w.Id == id);
+
+    /// <summary>True when <paramref name="ancestor"/> is <paramref name="rev"/> or on its parent chain.</summary>
+    public bool IsAncestorOrSelf(Revision ancestor, Revision rev)
+    {
+        var r = rev;
+        for (int guard = 0; guard < 100_000 && !r.IsEmpty; guard++)
+        {
+            if (r == ancestor) return true;
+            if (!_byRev.TryGetValue(r, out var w)) return false;
+            r = w.Parent;
+        }
+        return false;
+    }
+
+    /// <summary>The first <paramref name="count"/> ancestors of <paramref name="rev"/>, newest first (fewer when the chain is shorter).</summary>
+    public List<Revision> Ancestors(Revision rev, int count)
+    {
+        var list = new List<Revision>(count);
+        var r = rev;
+        while (list.Count < count && _byRev.TryGetValue(r, out var w) && !w.Parent.IsEmpty)
+        {
+            list.Add(w.Parent);
+            r = w.Parent;
+        }
+        return list;
+    }
+}

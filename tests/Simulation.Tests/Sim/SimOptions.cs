@@ -1,0 +1,48 @@
+namespace MyNoSql.Simulation.Tests.Sim;
+
+/// <summary>Size and fault rates of one simulated run (small on purpose: hundreds of seeds run in CI).</summary>
+internal sealed record SimOptions
+{
+    public int Mirrors { get; init; } = 3;
+
+    public int Peers { get; init; } = 3;
+
+    public int Operations { get; init; } = 45;
+
+    /// <summary>Distinct record ids the schedule works on (few, so edits collide).</summary>
+    public int Ids { get; init; } = 5;
+
+    /// <summary>Per message: request lost (the caller times out).</summary>
+    public double DropRequest { get; init; } = 0.05;
+
+    /// <summary>Per message: request delayed past the caller's timeout, delivered later (reordered).</summary>
+    public double DelayRequest { get; init; } = 0.05;
+
+    /// <summary>Per message: applied by the receiver, answer lost (the caller times out).</summary>
+    public double DropResponse { get; init; } = 0.05;
+
+    /// <summary>Per push or replication message: delivered twice.</summary>
+    public double Duplicate { get; init; } = 0.05;
+
+    /// <summary>Simulated request timeout in ms.</summary>
+    public int TimeoutMs { get; init; } = 1000;
+
+    /// <summary>Test-only planted bug: mirrors silently drop replicated leaves that are conflicts (the checker must catch it).</summary>
+    public bool PlantedBugDropConflicts { get; init; }
+
+    /// <summary>Mirror digests cover every leaf (not only the winner), so anti-entropy also repairs a missing conflict loser.</summary>
+    public bool LeafDigests { get; init; } = true;
+
+    /// <summary>The options a seed runs with: 2–3 mirrors, 3 peers, 30–60 steps.</summary>
+    public static SimOptions ForSeed(int seed)
+    {
+        var r = new Random(seed);
+        return new SimOptions
+        {
+            Mirrors = 2 + r.Next(2),
+            Operations = 30 + r.Next(31),
+            // MYNOSQL_SIM_WINNER_DIGESTS=1: digests of winners only, as the grains' LocalIndex has them today.
+            LeafDigests = Environment.GetEnvironmentVariable("MYNOSQL_SIM_WINNER_DIGESTS") != "1",
+        };
+    }
+}
