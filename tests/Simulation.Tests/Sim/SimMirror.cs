@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Index;
@@ -183,24 +182,7 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
     {
         int segment = IndexSegment.SegmentOf(record.Id);
         _segments[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, record.LeavesTag);
-        _local[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, options.LeafDigests ? LeafState(record) : null);
-    }
-
-    /// <summary>Every losing leaf, live or tombstone, folded into the digest, so two copies that differ only in a loser differ.</summary>
-    private static string? LeafState(DocumentRecord record)
-    {
-        if (record.Leaves.Count == 1) return null;
-        UInt128 state = default;
-        Span<byte> raw = stackalloc byte[Revision.EncodedSize + 1];
-        Span<byte> hash = stackalloc byte[32];
-        foreach (var leaf in record.Leaves.Skip(1))
-        {
-            leaf.Rev.WriteTo(raw);
-            raw[^1] = leaf.Deleted ? (byte)1 : (byte)0;
-            SHA256.HashData(raw, hash);
-            state ^= BinaryPrimitives.ReadUInt128LittleEndian(hash);
-        }
-        return state.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
+        _local[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, options.LeafDigests ? record.LeavesTag : null);
     }
 
     private long[] CurrentVector()

@@ -1,7 +1,7 @@
-namespace MyNoSql.SyncBench;
+namespace MyNoSql.Tests.Support;
 
-/// <summary>Counts the bytes of a connection in both directions (request and response headers and bodies as they cross the socket).</summary>
-internal sealed class CountingStream(Stream inner, WireCounter counter) : Stream
+/// <summary>Counts the bytes of a connection in both directions (headers and bodies as they cross the wire).</summary>
+public sealed class CountingStream(Stream inner, WireCounter counter) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
