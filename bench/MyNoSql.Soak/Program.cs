@@ -63,7 +63,7 @@ try
     Say($"mixed load for {duration.TotalMinutes} min ({options.Callers} callers, {(options.Rate > 0 ? $"{options.Rate} ops/s" : "unpaced")}, {options.Keys} records; " +
         $"peer: {options.PeerKeys} records); warm-up {options.WarmupSeconds} s; RSS every {options.SampleSeconds} s");
 
-    var samples = new List<(double T, long Ops, (long Total, long Anon, long File, long Shmem)?[] Rss)>();
+    var samples = new List<(double T, long Ops, (long Total, long Anon, long File, long Shmem)?[] Rss, MirrorMemory?[] Gc)>();
     var heapBefore = new Dictionary<string, (long Count, long Bytes)>?[processes.Count];
     bool heapTaken = false;
     var heapJson = new JsonObject();
@@ -76,10 +76,11 @@ try
         double t = (clock.Elapsed - started).TotalSeconds;
         var rss = processes.Select(p => p.Rss()).ToArray();
         long ops = load.Total;
-        samples.Add((t, ops, rss));
+        var gc = await Task.WhenAll(urls.Select(u => MirrorMemory.ReadAsync(http, u)));
+        samples.Add((t, ops, rss, gc));
         int logErrors = processes.Sum(p => p.ErrorLines);
         Say($"t={t,5:F0}s ops/s {(ops - lastOps) / (t - lastT),6:F0}  errors http {load.ErrorCount} logs {logErrors}  peer rounds {peer.AckedRounds}  RSS MB " +
-            string.Join(" ", processes.Select((p, i) => $"{p.Name} {Mb(rss[i]?.Total)}")));
+            string.Join(" ", processes.Select((p, i) => $"{p.Name} {Mb(rss[i]?.Total)}")) + "  GC MB " + string.Join("; ", gc.Select((g, i) => $"{i}: {g?.ToString() ?? "-"}")));
         (lastOps, lastT) = (ops, t);
         if (processes.FirstOrDefault(p => p.HasExited) is { } dead) throw new InvalidOperationException($"{dead.Name} exited:\n{dead.Tail}");
         if (options.HeapStats && !heapTaken && t >= options.WarmupSeconds)
@@ -166,6 +167,10 @@ try
             ["t"] = Math.Round(s.T, 1), ["ops"] = s.Ops,
             ["rssMB"] = new JsonArray([.. s.Rss.Select(r => (JsonNode?)(r is null ? null : Math.Round(r.Value.Total / 1048576.0, 1)))]),
             ["anonMB"] = new JsonArray([.. s.Rss.Select(r => (JsonNode?)(r is null ? null : Math.Round(r.Value.Anon / 1048576.0, 1)))]),
+            ["gcHeapMB"] = new JsonArray([.. s.Gc.Select(g => (JsonNode?)(g is null ? null : Math.Round(g.GcHeap / 1048576.0, 1)))]),
+            ["gcCommittedMB"] = new JsonArray([.. s.Gc.Select(g => (JsonNode?)(g is null ? null : Math.Round(g.GcCommitted / 1048576.0, 1)))]),
+            ["gcFragmentedMB"] = new JsonArray([.. s.Gc.Select(g => (JsonNode?)(g is null ? null : Math.Round(g.GcFragmented / 1048576.0, 1)))]),
+            ["gen2Collections"] = new JsonArray([.. s.Gc.Select(g => (JsonNode?)g?.Gen2)]),
         })]),
         ["passed"] = ok,
     };

@@ -126,6 +126,7 @@ internal static partial class MirrorHost
         SyncEndpoints.Map(app);
         SyncPollEndpoint.Map(app);
         DiagnosticsEndpoints.Map(app);
+        MemoryEndpoint.Map(app);
         PingEndpoint.Map(app);
         return app;
     }
