@@ -24,6 +24,7 @@ internal static class CommandLine
         ["--write-quorum"] = nameof(MirrorOptions.WriteQuorum),
         ["--replication-timeout-seconds"] = nameof(MirrorOptions.ReplicationTimeoutSeconds),
         ["--anti-entropy-seconds"] = nameof(MirrorOptions.AntiEntropySeconds),
+        ["--unavailable-retry-seconds"] = nameof(MirrorOptions.UnavailableRetrySeconds),
         ["--tombstone-horizon-seconds"] = nameof(MirrorOptions.TombstoneHorizonSeconds),
         ["--request-logging"] = nameof(MirrorOptions.RequestLogging),
         ["--api-keys-file"] = nameof(MirrorOptions.ApiKeysFile),
@@ -54,6 +55,8 @@ internal static class CommandLine
           --write-quorum N            mirrors a write must be durable on (default 0 = majority)
           --replication-timeout-seconds S   wait for the write quorum at most S seconds (default 10)
           --anti-entropy-seconds S    seconds between anti-entropy rounds, 0 = off (default 30)
+          --unavailable-retry-seconds S   while a lost mirror is failed over, retry grain calls up to S seconds
+                                      before answering 503 (default 25; 0 = at once)
           --tombstone-horizon-seconds S   drop tombstones from the sync index after S seconds, once every
                                       mirror holds them; peers offline longer resync fully (default 2592000 = 30 days)
           --request-logging [true|false]    log every HTTP request (default false)

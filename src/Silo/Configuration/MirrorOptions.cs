@@ -50,6 +50,12 @@ internal sealed class MirrorOptions
 
     public double ReplicationTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How long the gateway retries a grain call that failed because a silo is unreachable (a mirror just died and the
+    /// cluster has not declared it dead yet) before it answers 503; 0 = answer 503 at once.
+    /// </summary>
+    public double UnavailableRetrySeconds { get; set; } = 25;
+
     /// <summary>Seconds between anti-entropy rounds; 0 = off.</summary>
     public double AntiEntropySeconds { get; set; } = 30;
 

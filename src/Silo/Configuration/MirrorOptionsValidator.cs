@@ -37,6 +37,8 @@ internal static class MirrorOptionsValidator
             errors.Add($"--tombstone-horizon-seconds must be 1 to 315360000 (got {o.TombstoneHorizonSeconds})");
         if (!(o.AntiEntropySeconds >= 0 && o.AntiEntropySeconds <= 86400))
             errors.Add($"--anti-entropy-seconds must be 0 (off) to 86400 (got {o.AntiEntropySeconds})");
+        if (!(o.UnavailableRetrySeconds >= 0 && o.UnavailableRetrySeconds <= 600))
+            errors.Add($"--unavailable-retry-seconds must be 0 to 600 (got {o.UnavailableRetrySeconds})");
         ValidateSecurity(o, errors);
         return errors;
     }

@@ -97,7 +97,7 @@ internal static class DocumentEndpoints
         }
         string id = routeId ?? request.Id ?? DocumentRequest.NewId();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Save(request.Rev, request.Body, context.RequestAborted);
+        var reply = await RetriedWrites.SaveAsync(context, grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)), request.Rev, request.Body);
         switch (reply.Status)
         {
             case RecordStatus.Ok:
@@ -118,7 +118,8 @@ internal static class DocumentEndpoints
         string id = RecordAddress.IdOf(context);
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Read(context.RequestAborted);
+        var record = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
+        var reply = await ClusterCall.RetryAsync(context, () => record.Read(context.RequestAborted).AsTask());
         if (reply is null)
             await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
         else
@@ -130,13 +131,13 @@ internal static class DocumentEndpoints
         string id = RecordAddress.IdOf(context);
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
         var record = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
-        var winner = await record.Read(context.RequestAborted);
+        var winner = await ClusterCall.RetryAsync(context, () => record.Read(context.RequestAborted).AsTask());
         if (winner is null)
         {
             await ApiResponse.ErrorAsync(context, 404, "not_found", $"Record '{ApiResponse.Quote(id)}' not found in database '{db}'.");
             return;
         }
-        var losers = await record.GetConflicts(context.RequestAborted);
+        var losers = await ClusterCall.RetryAsync(context, () => record.GetConflicts(context.RequestAborted).AsTask());
         context.Response.StatusCode = 200;
         await ApiResponse.WriteAsync(context, w =>
         {
@@ -156,7 +157,7 @@ internal static class DocumentEndpoints
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
         string? rev = context.Request.Query["rev"].FirstOrDefault();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Delete(rev, context.RequestAborted);
+        var reply = await RetriedWrites.DeleteAsync(context, grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)), rev);
         switch (reply.Status)
         {
             case RecordStatus.Ok:

@@ -48,7 +48,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
     }
 
-    private static bool IsUnavailable(Exception e) =>
+    internal static bool IsUnavailable(Exception e) =>
         e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path}")]

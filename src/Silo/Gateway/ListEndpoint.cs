@@ -30,8 +30,8 @@ internal static class ListEndpoint
             return;
         }
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var pages = await Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
-            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ListIds(prefix, after, limit, context.RequestAborted).AsTask()));
+        var pages = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
+            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ListIds(prefix, after, limit, context.RequestAborted).AsTask())));
         var ids = pages.SelectMany(p => p.Ids).Order(StringComparer.Ordinal).ToList();
         bool more = ids.Count > limit || pages.Any(p => p.HasMore);
         if (ids.Count > limit) ids.RemoveRange(limit, ids.Count - limit);

@@ -60,7 +60,8 @@ internal static class SyncEndpoints
         // The paging over the 64 segments is the sync grain's (the Orleans transport calls it directly).
         var vector = new long[RecordKey.SegmentCount * 2];
         for (int s = 0; s < RecordKey.SegmentCount; s++) (vector[s * 2], vector[s * 2 + 1]) = (since.Epochs[s], since.Sequences[s]);
-        var page = await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<ISyncGrain>(db).GetChanges(vector, limit, prefixes);
+        var sync = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<ISyncGrain>(db);
+        var page = await ClusterCall.RetryAsync(context, () => sync.GetChanges(vector, limit, prefixes).AsTask());
         var next = new SyncCheckpoint();
         for (int s = 0; s < RecordKey.SegmentCount; s++) (next.Epochs[s], next.Sequences[s]) = (page.Checkpoint[s * 2], page.Checkpoint[s * 2 + 1]);
         var changes = page.Entries;
@@ -137,7 +138,10 @@ internal static class SyncEndpoints
         }
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
         var leaves = await Task.WhenAll(ids.Distinct(StringComparer.Ordinal).Select(async id =>
-            new SyncRecord(id, await grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).GetLeaves(context.RequestAborted))));
+        {
+            var record = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
+            return new SyncRecord(id, await ClusterCall.RetryAsync(context, () => record.GetLeaves(context.RequestAborted).AsTask()));
+        }));
         var batch = SyncBatch.Encode(leaves.Where(r => r.Leaves.Length > 0));
         context.Response.StatusCode = 200;
         context.Response.ContentType = SyncBatch.MediaType;
@@ -179,7 +183,11 @@ internal static class SyncEndpoints
             var record = records[i];
             var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, record.Id));
             for (int l = 0; l < record.Leaves.Length; l++)
-                results[offsets[i] + l] = (record.Id, record.Leaves[l].Rev, await grain.Accept(record.Leaves[l], CancellationToken.None));
+            {
+                // Accepting a leaf again is harmless ("known"), so a call lost with a mirror is simply retried.
+                var leaf = record.Leaves[l];
+                results[offsets[i] + l] = (record.Id, leaf.Rev, await ClusterCall.RetryAsync(context, () => grain.Accept(leaf, CancellationToken.None).AsTask()));
+            }
         });
         context.Response.StatusCode = 200;
         await WriteJsonAsync(context, w =>

@@ -17,8 +17,8 @@ internal static class SyncPollEndpoint
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var digests = await Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(async s =>
-            await grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).GetDigest()));
+        var digests = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
+            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).GetDigest().AsTask())));
         var current = new SyncCheckpoint();
         foreach (var d in digests)
         {

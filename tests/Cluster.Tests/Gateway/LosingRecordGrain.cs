@@ -1,0 +1,41 @@
+using MyNoSql.Grains;
+
+namespace MyNoSql.Cluster.Tests.Gateway;
+
+/// <summary>
+/// Deterministic fault injection for the gateway's retries: a real record grain whose first write (save or delete)
+/// fails as if the silo hosting it had died, either before the grain ran it or after (the answer lost). Every other
+/// call goes straight to the grain.
+/// </summary>
+internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFailing) : IRecordGrain
+{
+    private int _writes;
+
+    public int Writes => _writes;
+
+    public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default) => inner.Read(cancellationToken);
+
+    public async ValueTask<SaveReply> Save(string? rev, byte[] body, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Increment(ref _writes) > 1) return await inner.Save(rev, body, cancellationToken);
+        if (applyBeforeFailing) await inner.Save(rev, body, cancellationToken);
+        throw Lost();
+    }
+
+    public async ValueTask<DeleteReply> Delete(string? rev, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Increment(ref _writes) > 1) return await inner.Delete(rev, cancellationToken);
+        if (applyBeforeFailing) await inner.Delete(rev, cancellationToken);
+        throw Lost();
+    }
+
+    public ValueTask<RevisionInfo?> GetRevision(CancellationToken cancellationToken = default) => inner.GetRevision(cancellationToken);
+
+    public ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default) => inner.Accept(revision, cancellationToken);
+
+    public ValueTask<DocumentReply[]> GetConflicts(CancellationToken cancellationToken = default) => inner.GetConflicts(cancellationToken);
+
+    public ValueTask<ReplicatedRevision[]> GetLeaves(CancellationToken cancellationToken = default) => inner.GetLeaves(cancellationToken);
+
+    private static SiloUnavailableException Lost() => new("The target silo became unavailable (injected by the test).");
+}
