@@ -40,6 +40,11 @@ public sealed class MyNoSqlOptions
     /// wins over <see cref="ApiKey"/>; null or empty sends no key.</summary>
     public Func<CancellationToken, ValueTask<string?>>? ApiKeyProvider { get; set; }
 
+    /// <summary>False (default): the key is sent only over https or to a loopback mirror; a plain http:// mirror elsewhere
+    /// stops the round with <see cref="CredentialRejectedException"/> before anything is sent, because anyone on the
+    /// path could read the key. True only for networks you trust end to end (a VPN, a private link).</summary>
+    public bool AllowApiKeyOverPlainHttp { get; set; }
+
     /// <summary>Certificates trusted for https:// mirrors besides the system's roots: a mirror whose certificate
     /// is one of these, or is issued by one of them, is accepted (a self-signed mirror certificate, a private CA).
     /// The host name must still match the certificate.</summary>

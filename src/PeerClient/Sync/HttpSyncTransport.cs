@@ -72,10 +72,12 @@ internal sealed class HttpSyncTransport : ISyncTransport
     private readonly string? _apiKey;
     private readonly Func<CancellationToken, ValueTask<string?>>? _apiKeyProvider;
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection _trusted;
+    private readonly bool _allowPlainHttpKey;
 
     public HttpSyncTransport(MyNoSqlOptions options)
         : this(options.SyncRequestTimeout, options.ConfigureHttpHandler, options.ApiKey, options.ApiKeyProvider, options.TrustedCertificates)
     {
+        _allowPlainHttpKey = options.AllowApiKeyOverPlainHttp;
     }
 
     public HttpSyncTransport(TimeSpan requestTimeout, Action<SocketsHttpHandler>? configure, string? apiKey = null,
@@ -215,6 +217,9 @@ internal sealed class HttpSyncTransport : ISyncTransport
         {
             if (!key.All(c => c is > ' ' and < '\u007f'))
                 throw new MirrorRejectedCredentialException(mirror, 0, "the key from MyNoSqlOptions.ApiKeyProvider is not printable ASCII without spaces (not sent)");
+            if (!_allowPlainHttpKey && request.RequestUri is { Scheme: "http" } uri && !uri.IsLoopback)
+                throw new MirrorRejectedCredentialException(mirror, 0, "the API key is not sent over plain http to a mirror that is not on loopback " +
+                    "(anyone on the path could read it): use an https:// mirror URL, or set MyNoSqlOptions.AllowApiKeyOverPlainHttp on a network you trust");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
         try
