@@ -4,29 +4,27 @@ using System.Text.Json.Nodes;
 namespace MyNoSql.Chaos.Tests;
 
 /// <summary>
-/// Three mirror processes on 127.0.0.1 (localhost clustering: mirror 0 is the primary and holds membership, so only
-/// mirrors 1 and 2 are ever killed). Each keeps its ports and data directory across SIGKILL and restart.
+/// Three mirror processes on 127.0.0.1, each with its own store, keeping its ports and data directory across SIGKILL
+/// and restart. Localhost clustering: mirror 0 is the primary and holds membership, so only mirrors 1 and 2 may be
+/// killed. ADO.NET clustering (a connection string given): membership lives in PostgreSQL, so any mirror may be.
 /// </summary>
-public sealed class ChaosCluster : IAsyncDisposable
+public sealed class ChaosCluster(int count, string? clusteringConnectionString = null) : IAsyncDisposable
 {
     private readonly TempDirectory _data = new("mynosql-chaos-");
-    private readonly List<(int Http, int Silo, int Gateway, string Data)> _slots = [];
-    private readonly SiloProcess?[] _mirrors;
-    private readonly bool[] _up;
-
-    public ChaosCluster(int count)
-    {
-        for (int i = 0; i < count; i++)
-            _slots.Add((FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), Path.Combine(_data.Path, $"mirror-{i}")));
-        _mirrors = new SiloProcess?[count];
-        _up = new bool[count];
-    }
+    private readonly List<(int Http, int Silo, int Gateway)> _slots = [.. Enumerable.Range(0, count).Select(_ => (FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
+    private readonly SiloProcess?[] _mirrors = new SiloProcess?[count];
+    private readonly bool[] _up = new bool[count];
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public string Root => _data.Path;
 
     public int Count => _slots.Count;
+
+    /// <summary>The mirrors chaos may kill: all with ADO.NET clustering, all but the primary with localhost clustering.</summary>
+    public IReadOnlyList<int> Killable => clusteringConnectionString is null ? [.. Enumerable.Range(1, Count - 1)] : [.. Enumerable.Range(0, Count)];
+
+    private string DataOf(int i) => Path.Combine(_data.Path, $"mirror-{i}");
 
     public string Url(int i) => $"http://127.0.0.1:{_slots[i].Http}";
 
@@ -43,11 +41,13 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public async Task StartMirrorAsync(int i)
     {
-        var (http, silo, gateway, data) = _slots[i];
-        string[] extra = i == 0
+        var (http, silo, gateway) = _slots[i];
+        string[] extra = clusteringConnectionString is not null
+            ? ["--anti-entropy-seconds", "1", "--clustering", "adonet", "--connection-string", clusteringConnectionString, "--cluster-id", "chaos"]
+            : i == 0
             ? ["--anti-entropy-seconds", "1"]
             : ["--anti-entropy-seconds", "1", "--primary", $"127.0.0.1:{_slots[0].Silo}"];
-        _mirrors[i] = SiloProcess.Start(data, http, silo, gateway, extra);
+        _mirrors[i] = SiloProcess.Start(DataOf(i), http, silo, gateway, extra);
         await _mirrors[i]!.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Volatile.Write(ref _up[i], true);
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using MyNoSql.Cluster.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MyNoSql.Chaos.Tests;
@@ -24,15 +25,27 @@ public sealed class ProcessChaosTests(ITestOutputHelper output)
 
 
     [Fact]
-    public async Task Mirrors_converge_and_keep_every_acknowledged_write_through_SIGKILLs_of_mirrors_and_peers()
+    public Task Mirrors_converge_and_keep_every_acknowledged_write_through_SIGKILLs_of_mirrors_and_peers() =>
+        RunAsync(clusteringConnectionString: null);
+
+    /// <summary>The same with membership in PostgreSQL (ADO.NET clustering), so the first mirror is killed too.</summary>
+    [Fact]
+    public async Task With_ADO_NET_clustering_any_mirror_may_be_killed_and_every_acknowledged_write_survives()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await RunAsync(postgres.ConnectionString);
+    }
+
+    private async Task RunAsync(string? clusteringConnectionString)
     {
         int seed = int.TryParse(Environment.GetEnvironmentVariable("MYNOSQL_CHAOS_SEED"), CultureInfo.InvariantCulture, out var s)
             ? s : Random.Shared.Next(1, 1_000_000);
         var chaosTime = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("MYNOSQL_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out var secs) ? secs : 30);
-        output.WriteLine($"chaos seed {seed} (replay: MYNOSQL_CHAOS_SEED={seed}), chaos for {chaosTime.TotalSeconds} s");
+        output.WriteLine($"chaos seed {seed} (replay: MYNOSQL_CHAOS_SEED={seed}), chaos for {chaosTime.TotalSeconds} s, " +
+            (clusteringConnectionString is null ? "localhost clustering (mirror 0 never killed)" : "ADO.NET clustering (any mirror killed)"));
         Console.WriteLine($"chaos seed {seed} (replay: MYNOSQL_CHAOS_SEED={seed})");
 
-        await using var cluster = new ChaosCluster(3);
+        await using var cluster = new ChaosCluster(3, clusteringConnectionString);
         await cluster.StartAsync();
         var mirrors = Enumerable.Range(0, cluster.Count).Select(cluster.Url).ToList();
         var peers = Enumerable.Range(0, 3).Select(i => new PeerProcess($"p{i}", Path.Combine(cluster.Root, $"peer-{i}"), Db,
@@ -62,7 +75,7 @@ public sealed class ProcessChaosTests(ITestOutputHelper output)
             events.Enqueue($"t={load.Elapsed.TotalSeconds:F1}s healed; load stopped; peers finished");
 
             Report(seed, cluster, load, peers, events);
-            Assert.True(events.Any(e => e.Contains("SIGKILL mirror", StringComparison.Ordinal)), "no mirror was killed");
+            Assert.True(events.Any(e => e.Contains($"SIGKILL mirror {cluster.Killable[0]}", StringComparison.Ordinal)), $"mirror {cluster.Killable[0]} was never killed");
             Assert.True(peers.Sum(p => p.Kills) > 0, "no peer was killed");
 
             // Every mirror's own copy converges (anti-entropy runs every second).
@@ -98,15 +111,24 @@ public sealed class ProcessChaosTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>One mirror at a time (never the primary, which holds localhost membership): SIGKILL, down 0.5–3 s, restart, rejoin.</summary>
+    /// <summary>One killable mirror at a time (<see cref="ChaosCluster.Killable"/>): SIGKILL, down 0.5–3 s, restart, rejoin.</summary>
     private static async Task KillMirrorsAsync(ChaosCluster cluster, Random random, HttpLoad load, ConcurrentQueue<string> events,
         CancellationToken stop)
     {
+        var turn = new Queue<int>();
+        bool firstTurn = true;
         while (!stop.IsCancellationRequested)
         {
             await DelayAsync(random.Next(1500, 4000), stop);
             if (stop.IsCancellationRequested) return;
-            int victim = 1 + random.Next(cluster.Count - 1);
+            // Every killable mirror in turn, in a fresh random order each turn; the first turn starts with the lowest
+            // killable one (with ADO.NET clustering the first mirror, the one the others joined).
+            if (turn.Count == 0)
+            {
+                foreach (int m in cluster.Killable.OrderBy(m => firstTurn && m == cluster.Killable[0] ? -1 : random.Next())) turn.Enqueue(m);
+                firstTurn = false;
+            }
+            int victim = turn.Dequeue();
             double from = load.Elapsed.TotalSeconds;
             await cluster.KillAsync(victim);
             events.Enqueue($"t={from:F1}s SIGKILL mirror {victim}");
