@@ -115,23 +115,36 @@ internal sealed partial class SyncEngine
         return !string.Equals(local?.LeavesTag, entry.Conflicts, StringComparison.Ordinal);
     }
 
-    /// <summary>Fetches records and merges them; returns the ids the mirror sent.</summary>
+    /// <summary>
+    /// Fetches records and merges them; returns the ids the mirror sent. A mirror ends an answer early once it holds
+    /// enough content (large records), so the ids it did not send are asked for again, as long as each answer brings
+    /// something new; what is left then is unknown to the mirror.
+    /// </summary>
     private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
     {
-        var batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ids, ct).ConfigureAwait(false);
-        IReadOnlyList<DocumentRecord> records;
-        try
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        var ask = ids;
+        while (ask.Count > 0)
         {
-            records = RecordBatch.Decode(batch);
+            var batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, ct).ConfigureAwait(false);
+            IReadOnlyList<DocumentRecord> records;
+            try
+            {
+                records = RecordBatch.Decode(batch);
+            }
+            catch (FormatException e)
+            {
+                throw new MirrorUnavailableException($"{mirror}: malformed record batch: {e.Message}", e);
+            }
+            Interlocked.Add(ref _fetched, records.Count);
+            // Concurrent merges share the engine's group commit (one fsync per shard for many records).
+            await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },
+                async (record, token) => await _store.MergeLeavesAsync(record.Id, record.Leaves, pending: false, token).ConfigureAwait(false)).ConfigureAwait(false);
+            int before = sent.Count;
+            foreach (var record in records) sent.Add(record.Id);
+            if (sent.Count == before) break;
+            ask = [.. ask.Where(id => !sent.Contains(id))];
         }
-        catch (FormatException e)
-        {
-            throw new MirrorUnavailableException($"{mirror}: malformed record batch: {e.Message}", e);
-        }
-        Interlocked.Add(ref _fetched, records.Count);
-        // Concurrent merges share the engine's group commit (one fsync per shard for many records).
-        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },
-            async (record, token) => await _store.MergeLeavesAsync(record.Id, record.Leaves, pending: false, token).ConfigureAwait(false)).ConfigureAwait(false);
-        return records.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        return sent;
     }
 }

@@ -14,7 +14,8 @@ namespace MyNoSql.Silo.Gateway;
 /// "horizon":seconds,"changes":[{"id","rev","deleted"?,"conflicts"?}]}</c>; a null checkpoint means nothing changed
 /// (keep yours); a peer that has not pulled for longer than the horizon must pull from the start; with
 /// <c>prefix</c> (repeatable) only ids starting with one of them are listed.</item>
-/// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records.</item>
+/// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records, in the order
+/// asked, ending early once about 16 MiB of content is in it (ask again for the ids not answered).</item>
 /// <item><c>POST /db/{db}/sync/push</c> (record batch) → <c>{"results":[{"id","rev","status"}]}</c>, status one of
 /// accepted, known, conflict (kept as a conflict: acknowledged), invalid, quorum_unavailable (retry later).</item>
 /// </list>
@@ -27,6 +28,10 @@ internal static class SyncEndpoints
     public const int MaxPrefixes = 64;
     public const int MaxPushBytes = 64 << 20;
     private const int FetchBodyBytes = 1 << 20;
+
+    /// <summary>A fetch answer ends after the chunk of records that reaches this much content (peers ask again for the rest).</summary>
+    public const int FetchAnswerBytes = 16 << 20;
+    private const int FetchChunk = 64;
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -137,12 +142,26 @@ internal static class SyncEndpoints
             }
         }
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var leaves = await Task.WhenAll(ids.Distinct(StringComparer.Ordinal).Select(async id =>
+        // Records are read a chunk at a time, and the answer ends after the chunk that reaches FetchAnswerBytes of
+        // content: a fetch of large records stays bounded in memory here and at the peer, which asks again for the
+        // ids it did not get.
+        var leaves = new List<SyncRecord>();
+        long bytes = 0;
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(FetchChunk))
         {
-            var record = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
-            return new SyncRecord(id, await ClusterCall.RetryAsync(context, () => record.GetLeaves(context.RequestAborted).AsTask()));
-        }));
-        var batch = SyncBatch.Encode(leaves.Where(r => r.Leaves.Length > 0));
+            if (bytes >= FetchAnswerBytes) break;
+            foreach (var record in await Task.WhenAll(chunk.Select(async id =>
+            {
+                var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
+                return new SyncRecord(id, await ClusterCall.RetryAsync(context, () => grain.GetLeaves(context.RequestAborted).AsTask()));
+            })))
+            {
+                if (record.Leaves.Length == 0) continue;
+                leaves.Add(record);
+                bytes += record.Leaves.Sum(l => (long)l.Body.Length);
+            }
+        }
+        var batch = SyncBatch.Encode(leaves);
         context.Response.StatusCode = 200;
         context.Response.ContentType = SyncBatch.MediaType;
         context.Response.ContentLength = batch.Length;
