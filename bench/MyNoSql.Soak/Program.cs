@@ -120,8 +120,8 @@ try
     var rows = new List<JsonObject>();
     bool grew = false;
     Console.WriteLine();
-    Console.WriteLine($"| process | RSS after warm-up (MB) | RSS at end (MB) | growth | max after warm-up (MB) | anon / file / shmem after warm-up → end (MB) |");
-    Console.WriteLine($"|---|---|---|---|---|---|");
+    Console.WriteLine($"| process | RSS after warm-up (MB) | RSS at end (MB) | growth | trend, 2nd half after warm-up (MB/h) | max after warm-up (MB) | anon / file / shmem after warm-up → end (MB) |");
+    Console.WriteLine($"|---|---|---|---|---|---|---|");
     for (int i = 0; i < processes.Count; i++)
     {
         var after = samples.Where(s => s.T >= options.WarmupSeconds && s.Rss[i] is not null).ToList();
@@ -134,11 +134,14 @@ try
         string parts = $"{Mb(Median(first.Select(s => (double)s.Rss[i]!.Value.Anon)))} / {Mb(Median(first.Select(s => (double)s.Rss[i]!.Value.File)))} / {Mb(Median(first.Select(s => (double)s.Rss[i]!.Value.Shmem)))} → " +
             $"{Mb(Median(last.Select(s => (double)s.Rss[i]!.Value.Anon)))} / {Mb(Median(last.Select(s => (double)s.Rss[i]!.Value.File)))} / {Mb(Median(last.Select(s => (double)s.Rss[i]!.Value.Shmem)))}";
         if (growth > options.ThresholdPercent) grew = true;
-        Console.WriteLine($"| {processes[i].Name} | {baseline / 1048576:F1} | {end / 1048576:F1} | {growth:+0.0;-0.0} % | {max / 1048576:F1} | {parts} |");
+        // Least-squares slope over the second half of the post-warm-up samples: whether RSS is still climbing at the end.
+        var tail = after.Where(x => x.T >= (options.WarmupSeconds + seconds) / 2).ToList();
+        double trend = Slope(tail.Select(x => (x.T, x.Rss[i]!.Value.Total / 1048576.0)).ToList()) * 3600;
+        Console.WriteLine($"| {processes[i].Name} | {baseline / 1048576:F1} | {end / 1048576:F1} | {growth:+0.0;-0.0} % | {trend:+0.0;-0.0} | {max / 1048576:F1} | {parts} |");
         rows.Add(new JsonObject
         {
             ["process"] = processes[i].Name, ["rssAfterWarmupMB"] = Math.Round(baseline / 1048576, 1), ["rssEndMB"] = Math.Round(end / 1048576, 1),
-            ["growthPercent"] = Math.Round(growth, 1), ["rssMaxMB"] = Math.Round(max / 1048576, 1), ["anonFileShmemMB"] = parts,
+            ["growthPercent"] = Math.Round(growth, 1), ["trendSecondHalfMBPerHour"] = Math.Round(trend, 1), ["rssMaxMB"] = Math.Round(max / 1048576, 1), ["anonFileShmemMB"] = parts,
             ["logErrors"] = processes[i].ErrorLines, ["logWarnings"] = processes[i].WarningLines,
         });
     }
@@ -225,6 +228,14 @@ async Task WaitMirrorsAsync(string url, int count)
         await Task.Delay(200);
     }
     throw new TimeoutException($"{url} did not list {count} mirrors within 90 s:\n{string.Join("\n---\n", processes.Select(p => p.Tail))}");
+}
+
+static double Slope(List<(double X, double Y)> points)
+{
+    if (points.Count < 2) return 0;
+    double mx = points.Average(p => p.X), my = points.Average(p => p.Y);
+    double sxx = points.Sum(p => (p.X - mx) * (p.X - mx));
+    return sxx == 0 ? 0 : points.Sum(p => (p.X - mx) * (p.Y - my)) / sxx;
 }
 
 static double Median(IEnumerable<double> values)
