@@ -31,7 +31,8 @@ internal static class SyncEndpoints
 
     /// <summary>A fetch answer ends after the chunk of records that reaches this much content (peers ask again for the rest).</summary>
     public const int FetchAnswerBytes = 16 << 20;
-    private const int FetchChunk = 64;
+    private const int FirstFetchChunk = 8;
+    private const int MaxFetchChunk = 64;
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -142,14 +143,16 @@ internal static class SyncEndpoints
             }
         }
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        // Records are read a chunk at a time, and the answer ends after the chunk that reaches FetchAnswerBytes of
-        // content: a fetch of large records stays bounded in memory here and at the peer, which asks again for the
-        // ids it did not get.
+        // Records are read a chunk at a time, and the answer ends once it holds FetchAnswerBytes of content: a fetch of
+        // large records stays bounded in memory here and at the peer, which asks again for the ids it did not get. The
+        // chunk after the first is sized from the records seen so far, so large records are read a few at a time.
+        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
         var leaves = new List<SyncRecord>();
         long bytes = 0;
-        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(FetchChunk))
+        for (int next = 0, take = FirstFetchChunk; next < distinct.Count && bytes < FetchAnswerBytes;)
         {
-            if (bytes >= FetchAnswerBytes) break;
+            var chunk = distinct.GetRange(next, Math.Min(take, distinct.Count - next));
+            next += chunk.Count;
             foreach (var record in await Task.WhenAll(chunk.Select(async id =>
             {
                 var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
@@ -160,6 +163,8 @@ internal static class SyncEndpoints
                 leaves.Add(record);
                 bytes += record.Leaves.Sum(l => (long)l.Body.Length);
             }
+            long average = Math.Max(1, bytes / Math.Max(1, leaves.Count));
+            take = (int)Math.Clamp((FetchAnswerBytes - bytes) / average, 1, MaxFetchChunk);
         }
         var batch = SyncBatch.Encode(leaves);
         context.Response.StatusCode = 200;

@@ -43,26 +43,10 @@ internal static class RecordBatch
     /// <exception cref="FormatException">The batch is malformed, truncated or too large.</exception>
     public static IReadOnlyList<DocumentRecord> Decode(ReadOnlySpan<byte> compressed)
     {
-        byte[] raw;
-        try
-        {
-            using var input = new MemoryStream(compressed.ToArray());
-            using var brotli = new BrotliStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var buffer = new byte[81920];
-            int n;
-            while ((n = brotli.Read(buffer)) > 0)
-            {
-                if (output.Length + n > MaxDecodedBytes) throw new FormatException($"Record batch exceeds {MaxDecodedBytes} bytes.");
-                output.Write(buffer, 0, n);
-            }
-            raw = output.ToArray();
-        }
-        // BrotliStream reports damaged input as InvalidOperationException ("Decoder ran into invalid data").
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
-        {
-            throw new FormatException("Record batch is not valid Brotli data.", e);
-        }
+        // Two passes: measure, then decode into an array of exactly that size. A growing buffer would hold up to three
+        // copies (input, doubling stream, final array): a hostile batch now costs at most MaxDecodedBytes, once.
+        var raw = new byte[Inflate(compressed, [])];
+        Inflate(compressed, raw);
         var span = raw.AsSpan();
         if (span.Length < 1 || span[0] != Version) throw new FormatException("Unknown record batch version.");
         int pos = 1;
@@ -84,6 +68,41 @@ internal static class RecordBatch
             pos += (int)payloadLength;
         }
         return records;
+    }
+
+    /// <summary>Decompresses into <paramref name="destination"/>, or only counts the bytes when it is empty.</summary>
+    private static int Inflate(ReadOnlySpan<byte> compressed, Span<byte> destination)
+    {
+        bool count = destination.IsEmpty;
+        byte[]? scratch = count ? ArrayPool<byte>.Shared.Rent(1 << 16) : null;
+        using var decoder = new BrotliDecoder();
+        try
+        {
+            long total = 0;
+            while (true)
+            {
+                var target = scratch is not null ? scratch.AsSpan() : destination[(int)total..];
+                var status = decoder.Decompress(compressed, target, out int consumed, out int written);
+                compressed = compressed[consumed..];
+                total += written;
+                if (total > MaxDecodedBytes) throw new FormatException($"Record batch exceeds {MaxDecodedBytes} bytes.");
+                switch (status)
+                {
+                    case OperationStatus.Done:
+                        return (int)total;
+                    case OperationStatus.DestinationTooSmall when count || consumed + written > 0:
+                        continue;
+                    case OperationStatus.NeedMoreData:
+                        throw new FormatException("Record batch is truncated (its Brotli data ends early).");
+                    default:
+                        throw new FormatException("Record batch is not valid Brotli data.");
+                }
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private static ulong Read(ReadOnlySpan<byte> span, ref int pos)
