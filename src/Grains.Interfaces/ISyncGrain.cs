@@ -15,9 +15,10 @@ public interface ISyncGrain : IGrainWithStringKey
     ValueTask<string> GetToken();
 
     /// <summary>Index entries changed since <paramref name="checkpoint"/> (flattened epoch/sequence pairs; empty = all),
-    /// at most about <paramref name="limit"/>, only ids starting with one of <paramref name="prefixes"/> (none = all).</summary>
+    /// at most about <paramref name="limit"/>, only ids starting with one of <paramref name="prefixes"/> (none = all).
+    /// Cancelling (the HTTP client went away) stops the 64 segment reads.</summary>
     [Alias("GetChanges"), ReadOnly]
-    ValueTask<SyncChanges> GetChanges(long[] checkpoint, int limit, string[] prefixes);
+    ValueTask<SyncChanges> GetChanges(long[] checkpoint, int limit, string[] prefixes, CancellationToken cancellationToken = default);
 
     /// <summary>Applies a pushed record batch (Brotli RecordBatch) through the record grains' replication rules.</summary>
     [Alias("Push")]

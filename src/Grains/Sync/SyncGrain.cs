@@ -27,13 +27,13 @@ internal sealed class SyncGrain(Microsoft.Extensions.Options.IOptions<MirrorGrai
         return SyncCheckpoint.Token(vector);
     }
 
-    public async ValueTask<SyncChanges> GetChanges(long[] checkpoint, int limit, string[] prefixes)
+    public async ValueTask<SyncChanges> GetChanges(long[] checkpoint, int limit, string[] prefixes, CancellationToken cancellationToken = default)
     {
         if (!SyncCheckpoint.IsValid(checkpoint)) throw new ArgumentException($"A checkpoint has {SyncCheckpoint.Length} numbers.", nameof(checkpoint));
         var from = checkpoint is { Length: SyncCheckpoint.Length } ? checkpoint : SyncCheckpoint.Empty();
         limit = Math.Clamp(limit, 1, MaxLimit);
         var pages = await Task.WhenAll(Enumerable.Range(0, SyncCheckpoint.Segments)
-            .Select(async s => await Segment(s).ChangesSince(from[s * 2], from[s * 2 + 1], limit)));
+            .Select(async s => await Segment(s).ChangesSince(from[s * 2], from[s * 2 + 1], limit, cancellationToken)));
         var next = (long[])from.Clone();
         var entries = new List<IndexEntryInfo>();
         bool more = false;

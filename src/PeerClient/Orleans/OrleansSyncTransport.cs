@@ -25,7 +25,7 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
     public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct) =>
         CallAsync(mirror, db, async grain =>
         {
-            var changes = await grain!.GetChanges(Decode(checkpoint), limit, [.. prefixes]).ConfigureAwait(false);
+            var changes = await grain!.GetChanges(Decode(checkpoint), limit, [.. prefixes], ct).ConfigureAwait(false);
             string next = Encode(changes.Checkpoint);
             return new ChangesPage(next, [.. changes.Entries.Select(e => new ChangeEntry(e.Id, e.Rev, e.Deleted, e.Conflicts))], changes.More,
                 changes.HorizonSeconds > 0 ? changes.HorizonSeconds : null);

@@ -67,7 +67,7 @@ internal static class SyncEndpoints
         var vector = new long[RecordKey.SegmentCount * 2];
         for (int s = 0; s < RecordKey.SegmentCount; s++) (vector[s * 2], vector[s * 2 + 1]) = (since.Epochs[s], since.Sequences[s]);
         var sync = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<ISyncGrain>(db);
-        var page = await ClusterCall.RetryAsync(context, () => sync.GetChanges(vector, limit, prefixes).AsTask());
+        var page = await ClusterCall.RetryAsync(context, () => sync.GetChanges(vector, limit, prefixes, context.RequestAborted).AsTask());
         var next = new SyncCheckpoint();
         for (int s = 0; s < RecordKey.SegmentCount; s++) (next.Epochs[s], next.Sequences[s]) = (page.Checkpoint[s * 2], page.Checkpoint[s * 2 + 1]);
         var changes = page.Entries;
