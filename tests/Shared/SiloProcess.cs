@@ -9,17 +9,21 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int httpPort, int siloPort)
+    private SiloProcess(Process process, int httpPort, int siloPort, int gatewayPort, bool tls)
     {
         _process = process;
         HttpPort = httpPort;
         SiloPort = siloPort;
-        BaseUrl = $"http://127.0.0.1:{httpPort}";
+        GatewayPort = gatewayPort;
+        BaseUrl = $"{(tls ? "https" : "http")}://127.0.0.1:{httpPort}";
     }
 
     public int HttpPort { get; }
 
     public int SiloPort { get; }
+
+    /// <summary>The Orleans gateway port (for orleans:// peers); 0 when not given.</summary>
+    public int GatewayPort { get; }
 
     public string BaseUrl { get; }
 
@@ -38,11 +42,37 @@ public sealed class SiloProcess : IAsyncDisposable
         var args = new List<string> { RepoPaths.SiloDll, "--data", dataDirectory, "--http-port", $"{httpPort}",
             "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}" };
         args.AddRange(extra);
-        return Run(args, httpPort, siloPort);
+        return Run(args, httpPort, siloPort, gatewayPort);
+    }
+
+    /// <summary>
+    /// Starts a mirror on fresh ports in <c>{dataRoot}/m{attempt}</c> and waits until it is healthy; a mirror that exits
+    /// while starting (a port taken meanwhile by another process) is tried again on fresh ports, up to three times.
+    /// </summary>
+    public static async Task<SiloProcess> StartHealthyAsync(string dataRoot, HttpClient http, params string[] extra)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var silo = Start(Path.Combine(dataRoot, $"m{attempt}"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), extra);
+            try
+            {
+                await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+                return silo;
+            }
+            catch (Exception) when (attempt < 3 && silo.HasExited)
+            {
+                await silo.DisposeAsync();
+            }
+            catch
+            {
+                await silo.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     /// <summary>Runs the silo host with exactly <paramref name="arguments"/> (for command-line tests).</summary>
-    public static SiloProcess Run(IEnumerable<string> arguments, int httpPort = 0, int siloPort = 0)
+    public static SiloProcess Run(IEnumerable<string> arguments, int httpPort = 0, int siloPort = 0, int gatewayPort = 0)
     {
         if (!File.Exists(RepoPaths.SiloDll))
             throw new FileNotFoundException($"The silo host is not built at {RepoPaths.SiloDll}.");
@@ -56,7 +86,7 @@ public sealed class SiloProcess : IAsyncDisposable
         foreach (var a in arguments) info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, httpPort, siloPort);
+        var silo = new SiloProcess(process, httpPort, siloPort, gatewayPort, info.ArgumentList.Contains("--tls-cert"));
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.Start();

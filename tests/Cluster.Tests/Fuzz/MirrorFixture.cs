@@ -13,22 +13,7 @@ public sealed class MirrorFixture : IAsyncLifetime
 
     public string Url => Mirror.BaseUrl;
 
-    public async Task InitializeAsync()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            Mirror = SiloProcess.Start(Path.Combine(_data.Path, $"mirror-{attempt}"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
-            try
-            {
-                await Mirror.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
-                return;
-            }
-            catch (Exception) when (attempt < 3 && Mirror.HasExited && Mirror.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                await Mirror.DisposeAsync();
-            }
-        }
-    }
+    public async Task InitializeAsync() => Mirror = await SiloProcess.StartHealthyAsync(_data.Path, Http);
 
     public async Task DisposeAsync()
     {

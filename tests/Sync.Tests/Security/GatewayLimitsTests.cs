@@ -11,21 +11,7 @@ public sealed class GatewayLimitsTests
     {
         using var dir = new TempDirectory("mynosql-ratelimit-");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        SiloProcess? silo = null;
-        for (int attempt = 1; silo is null; attempt++)
-        {
-            var started = SiloProcess.Start(Path.Combine(dir.Path, $"m{attempt}"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next(),
-                "--rate-limit", "2", "--rate-limit-burst", "5");
-            try
-            {
-                await started.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
-                silo = started;
-            }
-            catch (Exception) when (attempt < 3)
-            {
-                await started.DisposeAsync();
-            }
-        }
+        var silo = await SiloProcess.StartHealthyAsync(dir.Path, http, "--rate-limit", "2", "--rate-limit-burst", "5");
         await using (silo)
         {
             // The health probe above spent some of the bucket; a burst of 20 must overrun it.

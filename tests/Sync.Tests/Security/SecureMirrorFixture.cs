@@ -26,7 +26,7 @@ public sealed class SecureMirrorFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
-    public string Url { get; private set; } = "";
+    public string Url => Mirror.BaseUrl;
 
     public string KeysFile => Path.Combine(_dir.Path, "keys.json");
 
@@ -35,23 +35,9 @@ public sealed class SecureMirrorFixture : IAsyncLifetime
         Certificate = new TestCertificate(_dir.Path);
         Http = Certificate.Client();
         WriteKeys(revokeSyncer: false);
-        for (int attempt = 1; ; attempt++)
-        {
-            int http = FreePorts.Next();
-            Url = $"https://127.0.0.1:{http}";
-            Mirror = SiloProcess.Start(Path.Combine(_dir.Path, $"m{attempt}"), http, FreePorts.Next(), FreePorts.Next(),
-                "--api-keys-file", KeysFile, "--tls-cert", Certificate.CertPath, "--tls-key", Certificate.KeyPath,
-                "--max-document-size", $"{MaxDocumentSize}");
-            try
-            {
-                await WaitHealthyAsync(TimeSpan.FromSeconds(90));
-                return;
-            }
-            catch (Exception) when (attempt < 3)
-            {
-                await Mirror.DisposeAsync(); // a port taken meanwhile: fresh ones
-            }
-        }
+        Mirror = await SiloProcess.StartHealthyAsync(_dir.Path, Http,
+            "--api-keys-file", KeysFile, "--tls-cert", Certificate.CertPath, "--tls-key", Certificate.KeyPath,
+            "--max-document-size", $"{MaxDocumentSize}");
     }
 
     /// <summary>Writes the key file atomically (temp file + rename), as an operator should.</summary>
@@ -93,24 +79,6 @@ public sealed class SecureMirrorFixture : IAsyncLifetime
             else request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
         return await Http.SendAsync(request);
-    }
-
-    private async Task WaitHealthyAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Mirror.HasExited) throw new InvalidOperationException($"Mirror {Url} exited with {Mirror.ExitCode}:\n{Mirror.Output}");
-            try
-            {
-                using var response = await Http.GetAsync($"{Url}/healthz");
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"Mirror {Url} not healthy after {timeout}:\n{Mirror.Output}");
     }
 
     private static JsonObject Entry(string name, string key, string[] databases, string rights, bool hashed, string? expires = null)

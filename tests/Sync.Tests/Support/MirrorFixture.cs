@@ -12,25 +12,9 @@ public sealed class MirrorFixture : IAsyncLifetime
     public string Url => Mirror.BaseUrl;
 
     /// <summary>The mirror's Orleans gateway port (for orleans:// peers).</summary>
-    public int GatewayPort { get; private set; }
+    public int GatewayPort => Mirror.GatewayPort;
 
-    public async Task InitializeAsync()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            GatewayPort = FreePorts.Next();
-            Mirror = SiloProcess.Start(Path.Combine(_data.Path, "m0"), FreePorts.Next(), FreePorts.Next(), GatewayPort);
-            try
-            {
-                await Mirror.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
-                return;
-            }
-            catch (Exception) when (attempt < 3)
-            {
-                await Mirror.DisposeAsync(); // a port taken meanwhile: try fresh ones
-            }
-        }
-    }
+    public async Task InitializeAsync() => Mirror = await SiloProcess.StartHealthyAsync(_data.Path, Http);
 
     public async Task DisposeAsync()
     {
