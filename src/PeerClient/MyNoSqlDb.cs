@@ -89,7 +89,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
     public async Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
     {
-        string normalized = MirrorUrl.Normalize(url);
+        string normalized = MirrorUrl.Normalize(url, _sync.Transports);
         ThrowIfDisposed();
         await _sync.AddMirrorAsync(normalized, cancellationToken).ConfigureAwait(false);
         _loop.Wake();
@@ -258,6 +258,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         if (options.CacheSizeBytes < 0)
             throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
         options.ValidateCredential();
+        options.ValidateTransports();
         if (!Enum.IsDefined(options.Durability))
             throw new ArgumentException($"MyNoSqlOptions.Durability {options.Durability} is not defined.", nameof(options));
     }

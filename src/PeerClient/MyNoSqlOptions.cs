@@ -50,6 +50,13 @@ public sealed class MyNoSqlOptions
     /// The host name must still match the certificate.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2Collection TrustedCertificates { get; } = [];
 
+    /// <summary>Sync transports for mirror URL schemes other than http and https, by scheme (case-insensitive),
+    /// e.g. <c>orleans</c> from the MyNoSql.PeerClient.Orleans package (<c>options.UseOrleans()</c>). A database takes
+    /// a copy of this table when it opens, accepts mirror URLs of these schemes in <see cref="MyNoSqlDb.AddPeerAsync"/>
+    /// and calls a factory once, when it first syncs with a mirror of that scheme.</summary>
+    public IDictionary<string, Func<Sync.ISyncTransport>> Transports { get; } =
+        new Dictionary<string, Func<Sync.ISyncTransport>>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Shows the options without the key.</summary>
     public override string ToString() =>
         $"MyNoSqlOptions {{ DataDirectory = {DataDirectory}, Durability = {Durability}, SyncInterval = {SyncInterval}, ApiKey = {(ApiKey is null ? "none" : "(set)")} }}";
@@ -59,6 +66,18 @@ public sealed class MyNoSqlOptions
     {
         if (ApiKey is not null && (ApiKey.Length == 0 || !ApiKey.All(c => c is > ' ' and < '\u007f')))
             throw new ArgumentException("MyNoSqlOptions.ApiKey must be printable ASCII without spaces (the key is not shown).", "options");
+    }
+
+    /// <summary>Checks <see cref="Transports"/>: schemes must be URI schemes and cannot replace http or https.</summary>
+    internal void ValidateTransports()
+    {
+        foreach (var (scheme, factory) in Transports)
+        {
+            if (!Uri.CheckSchemeName(scheme) || scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || scheme.Equals("https", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"MyNoSqlOptions.Transports: '{scheme}' is not a scheme a transport can take (http and https are built in).", "options");
+            if (factory is null)
+                throw new ArgumentException($"MyNoSqlOptions.Transports: the factory of '{scheme}' is null.", "options");
+        }
     }
 
     /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>

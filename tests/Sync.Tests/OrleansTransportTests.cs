@@ -10,19 +10,30 @@ public sealed class OrleansTransportTests(MirrorFixture mirror) : IAsyncLifetime
 {
     private readonly Peers _peers = new();
 
-    public Task InitializeAsync()
-    {
-        MyNoSqlOrleans.Enable();
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _peers.DisposeAsync();
+
+    [Fact]
+    public async Task Orleans_urls_need_the_transport_in_the_options_of_that_database()
+    {
+        var plain = await _peers.OpenAsync("orleans");
+        await plain.AddPeerAsync($"orleans://127.0.0.1:{mirror.GatewayPort}");
+        var error = await Assert.ThrowsAsync<MyNoSqlException>(() => plain.SyncAsync());
+        Assert.Contains("UseOrleans", error.Message);
+
+        // A scheme is a valid mirror URL only where its transport is configured.
+        await Assert.ThrowsAsync<ArgumentException>(() => plain.AddPeerAsync("custom://host:1"));
+        var custom = await _peers.OpenAsync("orleans", configure: o => o.Transports["custom"] = () => throw new InvalidOperationException("not used"));
+        await custom.AddPeerAsync("custom://host:1");
+        Assert.Contains("custom://host:1", custom.GetSyncStatus().Mirrors);
+    }
 
     [Fact]
     public async Task A_server_peer_syncs_through_the_orleans_gateway_with_an_http_peer()
     {
         string orleansUrl = $"orleans://127.0.0.1:{mirror.GatewayPort}";
-        var server = await _peers.OpenAsync("orleans");
+        var server = await _peers.OpenAsync("orleans", configure: o => o.UseOrleans());
         var saved = await server.SaveDocAsync(Peers.Doc("srv/1", "from the server"));
         await server.AddPeerAsync(orleansUrl);
         await server.SyncAsync();
@@ -49,12 +60,12 @@ public sealed class OrleansTransportTests(MirrorFixture mirror) : IAsyncLifetime
         // A Mirror-mode server pulls everything through grain calls, and reads unknown records on demand.
         await device.SaveDocAsync(Peers.Doc("dev/2", "only on the device"));
         await device.SyncAsync();
-        var replica = await _peers.OpenAsync("orleans");
+        var replica = await _peers.OpenAsync("orleans", configure: o => o.UseOrleans());
         await replica.SetModeAsync(DbMode.Mirror);
         await replica.AddPeerAsync(orleansUrl);
         await replica.SyncAsync();
         Assert.Equal(["dev/2", "srv/1"], await replica.ListIdsAsync().ToListAsync());
-        var reader = await _peers.OpenAsync("orleans");
+        var reader = await _peers.OpenAsync("orleans", configure: o => o.UseOrleans(clusterId: "mynosql", serviceId: "mynosql"));
         await reader.AddPeerAsync(orleansUrl);
         Assert.Equal("only on the device", (string)(await reader.ReadDocAsync("dev/2"))!["text"]!);
     }

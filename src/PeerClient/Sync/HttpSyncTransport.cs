@@ -5,9 +5,6 @@ using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
 
-/// <summary>A mirror could not be used (unreachable, timed out, or answered with an error): try the next one.</summary>
-internal sealed class MirrorUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
 /// <summary>A mirror answered 401 or 403: the credential is missing, unknown, revoked, expired or lacks the right.
 /// Not a reason to try the next mirror (keys are cluster-wide): the round stops.</summary>
 internal sealed class MirrorRejectedCredentialException(string mirror, int statusCode, string reason) : Exception($"{mirror}: HTTP {statusCode} {reason}")
@@ -18,49 +15,6 @@ internal sealed class MirrorRejectedCredentialException(string mirror, int statu
 
     /// <summary>The mirror's JSON error (code and reason), shortened; never contains the key.</summary>
     public string Reason { get; } = reason;
-}
-
-/// <summary>One page of index changes: the checkpoint after it (null: nothing changed), the entries and whether more follow.</summary>
-/// <summary>A page of index changes; <paramref name="HorizonSeconds"/> is the mirrors' tombstone horizon (null when not told).</summary>
-internal sealed record ChangesPage(string? Checkpoint, IReadOnlyList<ChangeEntry> Entries, bool More, long? HorizonSeconds);
-
-/// <summary>One index change: the winner of an id and the fingerprint of its live conflicts (null = none).</summary>
-internal readonly record struct ChangeEntry(string Id, string Rev, bool Deleted, string? Conflicts);
-
-/// <summary>A push answer for one leaf: accepted, known, conflict, invalid or quorum_unavailable.</summary>
-internal sealed record PushResult(string Id, string Rev, string Status);
-
-/// <summary>One way to reach mirrors (HTTP here; <c>orleans://</c> comes from the MyNoSql.PeerClient.Orleans plug-in).</summary>
-internal interface ISyncTransport : IDisposable
-{
-    /// <summary>Every mirror <paramref name="mirror"/> knows (at least itself).</summary>
-    Task<IReadOnlyList<string>> GetMirrorsAsync(string mirror, CancellationToken ct);
-
-    /// <summary>False only when the mirror's index is known to equal <paramref name="checkpoint"/>.</summary>
-    Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct);
-
-    /// <summary>Index changes since <paramref name="checkpoint"/> (null: from the beginning).</summary>
-    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct);
-
-    /// <summary>Pushes a record batch holding <paramref name="ids"/> in order; at least one answer per record.</summary>
-    Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct);
-
-    /// <summary>A record batch of the given records (unknown ids left out).</summary>
-    Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct);
-}
-
-/// <summary>Transports of URL schemes other than http/https, registered by plug-ins.</summary>
-internal static class SyncTransports
-{
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<ISyncTransport>> Factories = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Registers the transport of <paramref name="scheme"/> (e.g. "orleans") for every database opened later.</summary>
-    public static void Register(string scheme, Func<ISyncTransport> factory) => Factories[scheme] = factory;
-
-    /// <summary>True when a transport is registered for <paramref name="scheme"/> (its URLs are then valid mirror URLs).</summary>
-    public static bool IsRegistered(string scheme) => Factories.ContainsKey(scheme);
-
-    public static ISyncTransport? Create(string scheme) => Factories.TryGetValue(scheme, out var f) ? f() : null;
 }
 
 /// <summary>The sync protocol over HTTP (src/Storage/Sync/README.md), with connect and request timeouts.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using MyNoSql.Local;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Sync;
@@ -24,6 +25,7 @@ internal sealed partial class SyncEngine : IDisposable
     private readonly Func<Action<PeerMetadata>, CancellationToken, Task> _update;
     private readonly IReadOnlyList<string> _prefixes;
     private readonly HttpSyncTransport _http;
+    private readonly FrozenDictionary<string, Func<ISyncTransport>> _transports;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ISyncTransport?> _others = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _round = new(1, 1);
     private readonly IProgress<SyncProgress>? _progress;
@@ -45,7 +47,11 @@ internal sealed partial class SyncEngine : IDisposable
         _prefixes = [.. options.SyncPrefixes];
         _progress = options.SyncProgress;
         _http = new HttpSyncTransport(options);
+        _transports = options.Transports.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>The transports of schemes other than http/https, from the options the database was opened with.</summary>
+    public IReadOnlyDictionary<string, Func<ISyncTransport>> Transports => _transports;
 
     public (DateTimeOffset? LastSuccess, string? MirrorInUse, string? LastError) Status
     {
@@ -168,13 +174,13 @@ internal sealed partial class SyncEngine : IDisposable
         _round.Dispose();
     }
 
-    /// <summary>HTTP for http/https; a registered plug-in for other schemes (orleans://).</summary>
+    /// <summary>HTTP for http/https; the options' transport for other schemes (orleans://).</summary>
     private ISyncTransport Transport(string mirror)
     {
         string scheme = mirror[..Math.Max(0, mirror.IndexOf("://", StringComparison.Ordinal))];
         if (scheme is "http" or "https") return _http;
-        return _others.GetOrAdd(scheme, SyncTransports.Create)
-            ?? throw new MirrorUnavailableException($"{mirror}: no transport for {scheme}:// is registered (orleans:// needs the MyNoSql.PeerClient.Orleans package: call MyNoSqlOrleans.Enable() at startup)");
+        return _others.GetOrAdd(scheme, s => _transports.TryGetValue(s, out var create) ? create() : null)
+            ?? throw new MirrorUnavailableException($"{mirror}: no transport for {scheme}:// is registered (orleans:// needs the MyNoSql.PeerClient.Orleans package: call options.UseOrleans() before opening the database)");
     }
 
     private List<string> Ordered()
@@ -190,7 +196,7 @@ internal sealed partial class SyncEngine : IDisposable
         var normalized = new List<string>();
         foreach (var u in urls)
         {
-            try { normalized.Add(MirrorUrl.Normalize(u)); }
+            try { normalized.Add(MirrorUrl.Normalize(u, _transports)); }
             catch (ArgumentException) { }
         }
         if (normalized.All(u => _metadata().Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase))) return;

@@ -37,6 +37,7 @@ internal sealed class SimPeer(int number, string root, DbMode mode)
             // Every close is either the end of the run or the close of a crashed instance whose files are then
             // replaced by the crash copy: sealing the logs into LZMA segments there would be wasted work.
             SealOnClose = false,
+            Transports = { ["sim"] = () => new SimTransport() },
         });
     }
 

@@ -6,18 +6,12 @@ namespace MyNoSql.Simulation.Tests.Sim;
 
 /// <summary>
 /// The peer engine's transport for <c>sim://w{world}-p{peer}-m{mirror}</c> URLs: every call goes through the world's
-/// fault-injecting network to a <see cref="SimMirror"/>. Registered once per process for the <c>sim</c> scheme.
+/// fault-injecting network to a <see cref="SimMirror"/>. Each peer's options name it for the <c>sim</c> scheme.
 /// </summary>
 internal sealed class SimTransport : ISyncTransport
 {
     private static readonly ConcurrentDictionary<int, SimWorld> Worlds = new();
-    private static int s_registered;
-
-    public static void Register(SimWorld world)
-    {
-        if (Interlocked.Exchange(ref s_registered, 1) == 0) SyncTransports.Register("sim", () => new SimTransport());
-        Worlds[world.Id] = world;
-    }
+    public static void Register(SimWorld world) => Worlds[world.Id] = world;
 
     public static void Unregister(SimWorld world) => Worlds.TryRemove(world.Id, out _);
 

@@ -16,7 +16,7 @@ public sealed class Peers : IAsyncDisposable
     /// <summary>A new peer directory (reopen a peer by passing the same directory).</summary>
     public string NewDirectory() => Path.Combine(_root.Path, $"peer-{Interlocked.Increment(ref _next)}");
 
-    public async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, TimeSpan? interval = null, bool offline = false, IProgress<SyncProgress>? progress = null, string[]? prefixes = null)
+    public async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, TimeSpan? interval = null, bool offline = false, IProgress<SyncProgress>? progress = null, string[]? prefixes = null, Action<MyNoSqlOptions>? configure = null)
     {
         var options = new MyNoSqlOptions
         {
@@ -41,6 +41,7 @@ public sealed class Peers : IAsyncDisposable
             },
         };
         foreach (var p in prefixes ?? []) options.SyncPrefixes.Add(p);
+        configure?.Invoke(options);
         var peer = await MyNoSqlDb.OpenAsync(db, options);
         lock (_open) _open.Add(peer);
         return peer;

@@ -1,0 +1,47 @@
+namespace MyNoSql.Sync;
+
+/// <summary>
+/// One way to reach mirrors. HTTP (http://, https://) is built in; other URL schemes get their transport from
+/// <see cref="MyNoSqlOptions.Transports"/> (orleans:// from the MyNoSql.PeerClient.Orleans package). A database
+/// creates one instance per scheme when it first needs it and disposes it when it closes. Calls may run
+/// concurrently. A mirror that cannot be used now is reported with <see cref="MirrorUnavailableException"/>
+/// (the round then tries the next mirror); any other exception ends the round.
+/// </summary>
+public interface ISyncTransport : IDisposable
+{
+    /// <summary>Every mirror <paramref name="mirror"/> knows (at least itself).</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="ct">Cancels the call.</param>
+    Task<IReadOnlyList<string>> GetMirrorsAsync(string mirror, CancellationToken ct);
+
+    /// <summary>False only when the mirror's index is known to equal <paramref name="checkpoint"/>.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="checkpoint">The checkpoint the peer holds; null when it holds none.</param>
+    /// <param name="ct">Cancels the call.</param>
+    Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct);
+
+    /// <summary>Index changes since <paramref name="checkpoint"/> (null: from the beginning).</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="checkpoint">Where the previous page ended; null for the beginning.</param>
+    /// <param name="limit">The most entries one page may hold.</param>
+    /// <param name="prefixes">When not empty, only ids starting with one of these.</param>
+    /// <param name="ct">Cancels the call.</param>
+    Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct);
+
+    /// <summary>Pushes a record batch holding <paramref name="ids"/> in order; at least one answer per record.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="batch">The encoded record batch (the sync protocol's batch format).</param>
+    /// <param name="ids">The ids of the records in <paramref name="batch"/>, in order.</param>
+    /// <param name="ct">Cancels the call.</param>
+    Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct);
+
+    /// <summary>A record batch of the given records (unknown ids left out).</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="ids">The ids to fetch.</param>
+    /// <param name="ct">Cancels the call.</param>
+    Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct);
+}
