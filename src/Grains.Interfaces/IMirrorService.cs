@@ -11,25 +11,25 @@ public interface IMirrorService : IGrainService
 {
     /// <summary>This mirror's silo name and HTTP base URL.</summary>
     [Alias("GetInfo")]
-    Task<MirrorInfo> GetInfo();
+    Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default);
 
     /// <summary>Merges a replicated revision into this silo's copy; returns once durable.</summary>
     [Alias("Apply")]
-    Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision);
+    Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default);
 
     /// <summary>Every leaf this silo holds for a record (winner first); empty when unknown.</summary>
     [Alias("GetLeaves")]
-    Task<ReplicatedRevision[]> GetLeaves(string database, string id);
+    Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default);
 
     /// <summary>Names of the databases this silo holds records of.</summary>
     [Alias("ListDatabases")]
-    Task<string[]> ListDatabases();
+    Task<string[]> ListDatabases(CancellationToken cancellationToken = default);
 
     /// <summary>This silo's digest of every index segment of a database (index = segment number).</summary>
     [Alias("GetDigests")]
-    Task<SegmentDigest[]> GetDigests(string database);
+    Task<SegmentDigest[]> GetDigests(string database, CancellationToken cancellationToken = default);
 
     /// <summary>This silo's entries of one index segment (sequence 0: local copies have no shared sequence).</summary>
     [Alias("GetSegment")]
-    Task<IndexEntryInfo[]> GetSegment(string database, int segment);
+    Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default);
 }

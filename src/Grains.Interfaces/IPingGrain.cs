@@ -6,5 +6,5 @@ public interface IPingGrain : IGrainWithIntegerKey
 {
     /// <summary>Returns <paramref name="value"/>.</summary>
     [Alias("Ping")]
-    ValueTask<int> Ping(int value);
+    ValueTask<int> Ping(int value, CancellationToken cancellationToken = default);
 }

@@ -6,5 +6,5 @@ namespace MyNoSql.Grains.Diagnostics;
 [StatelessWorker]
 internal sealed class PingGrain : Grain, IPingGrain
 {
-    public ValueTask<int> Ping(int value) => ValueTask.FromResult(value);
+    public ValueTask<int> Ping(int value, CancellationToken cancellationToken = default) => ValueTask.FromResult(value);
 }

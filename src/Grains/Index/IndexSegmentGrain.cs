@@ -186,7 +186,7 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Database '{Database}' segment {Segment}: {Count} tombstones past the horizon left the sync index")]
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Information, Message = "Database '{Database}' segment {Segment}: {Count} tombstones past the horizon left the sync index")]
     private partial void LogPurged(string database, int segment, int count);
 
     private static IndexEntryInfo Info(IndexEntry e) => new(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts);

@@ -90,24 +90,24 @@ internal sealed partial class AntiEntropyWorker(
     private async Task<int> CompareWithAsync(MirrorStore store, SiloAddress silo, CancellationToken cancellationToken)
     {
         var service = mirrors.For(silo);
-        var databases = store.Index.Databases().Union(await service.ListDatabases().ConfigureAwait(false), StringComparer.Ordinal);
+        var databases = store.Index.Databases().Union(await service.ListDatabases(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
         int pushed = 0;
         foreach (var database in databases)
         {
-            var theirs = await service.GetDigests(database).ConfigureAwait(false);
+            var theirs = await service.GetDigests(database, cancellationToken).ConfigureAwait(false);
             var ours = store.Index.Digests(database);
             for (int segment = 0; segment < IndexSegment.Count; segment++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (segment < theirs.Length && theirs[segment].Digest == ours[segment].Digest) continue;
-                var remote = (await service.GetSegment(database, segment).ConfigureAwait(false))
+                var remote = (await service.GetSegment(database, segment, cancellationToken).ConfigureAwait(false))
                     .ToDictionary(e => e.Id, e => (e.Rev, e.Deleted, e.Conflicts), StringComparer.Ordinal);
                 foreach (var entry in store.Index.RawEntries(database, segment))
                 {
                     // Same winner and the same other leaves (a conflict loser one mirror missed is repaired too).
                     if (remote.TryGetValue(entry.Id, out var r) && r.Rev == entry.Rev.ToString() && r.Deleted == entry.Deleted
                         && r.Conflicts == entry.Conflicts) continue;
-                    pushed += await PushAsync(store, service, database, entry.Id).ConfigureAwait(false);
+                    pushed += await PushAsync(store, service, database, entry.Id, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -115,25 +115,25 @@ internal sealed partial class AntiEntropyWorker(
     }
 
     /// <summary>Sends every leaf this silo holds for a record to the other silo and to the record's grain.</summary>
-    private async Task<int> PushAsync(MirrorStore store, IMirrorService service, string database, string id)
+    private async Task<int> PushAsync(MirrorStore store, IMirrorService service, string database, string id, CancellationToken cancellationToken)
     {
-        var record = await store.ReadRecordAsync(database, id).ConfigureAwait(false);
+        var record = await store.ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false);
         if (record is null) return 0;
         var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(database, id));
         foreach (var leaf in LeafWire.ToWire(record))
         {
-            await service.Apply(database, id, leaf).ConfigureAwait(false);
+            await service.Apply(database, id, leaf, cancellationToken).ConfigureAwait(false);
             await grain.Accept(leaf).ConfigureAwait(false);
         }
         return 1;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Anti-entropy pushed {Records} records to other mirrors")]
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Anti-entropy pushed {Records} records to other mirrors")]
     private partial void LogRepaired(int records);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Anti-entropy round with {Silo} failed")]
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Anti-entropy round with {Silo} failed")]
     private partial void LogRoundFailed(Exception error, SiloAddress silo);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Anti-entropy loop error")]
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "Anti-entropy loop error")]
     private partial void LogLoopError(Exception error);
 }

@@ -26,7 +26,7 @@ internal sealed partial class MirrorDirectory(IClusterMembershipService membersh
         if (_known.TryGetValue(silo, out var info)) return info;
         try
         {
-            info = await mirrors.For(silo).GetInfo().WaitAsync(AskTimeout, cancellationToken).ConfigureAwait(false);
+            info = await mirrors.For(silo).GetInfo(cancellationToken).WaitAsync(AskTimeout, cancellationToken).ConfigureAwait(false);
             _known[silo] = info;
             return info;
         }
@@ -37,6 +37,6 @@ internal sealed partial class MirrorDirectory(IClusterMembershipService membersh
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mirror {Silo} did not tell its URL")]
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Warning, Message = "Mirror {Silo} did not tell its URL")]
     private partial void LogAskFailed(Exception error, SiloAddress silo);
 }

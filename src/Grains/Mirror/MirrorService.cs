@@ -29,9 +29,9 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
         _logger = loggerFactory.CreateLogger<MirrorService>();
     }
 
-    public Task<MirrorInfo> GetInfo() => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
+    public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
 
-    public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision)
+    public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default)
     {
         if (_host is null) return MergeStatus.AlreadyKnown;
         if (!DatabaseName.IsValid(database) || !LeafWire.TryFromWire(revision, verify: false, out var leaf, out _))
@@ -40,7 +40,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
             return MergeStatus.Invalid;
         }
         var store = await _host.Store;
-        var result = await store.MergeAsync(database, id, leaf);
+        var result = await store.MergeAsync(database, id, leaf, cancellationToken);
         return result switch
         {
             MergeResult.Accepted => MergeStatus.Accepted,
@@ -49,22 +49,22 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
         };
     }
 
-    public async Task<ReplicatedRevision[]> GetLeaves(string database, string id)
+    public async Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default)
     {
         if (_host is null) return [];
         var store = await _host.Store;
-        return LeafWire.ToWire(await store.ReadRecordAsync(database, id));
+        return LeafWire.ToWire(await store.ReadRecordAsync(database, id, cancellationToken));
     }
 
-    public async Task<string[]> ListDatabases() =>
+    public async Task<string[]> ListDatabases(CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Databases();
 
-    public async Task<SegmentDigest[]> GetDigests(string database) =>
+    public async Task<SegmentDigest[]> GetDigests(string database, CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Digests(database);
 
-    public async Task<IndexEntryInfo[]> GetSegment(string database, int segment) =>
+    public async Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Entries(database, segment);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a replicated revision for {Database}/{Id}: {Problem}")]
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "Rejected a replicated revision for {Database}/{Id}: {Problem}")]
     private partial void LogRejected(string database, string id, string problem);
 }

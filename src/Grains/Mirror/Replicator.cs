@@ -103,12 +103,12 @@ internal sealed partial class Replicator(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Replicating {Database}/{Id} rev {Rev} to {Silo} failed; anti-entropy will repair it")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Replicating {Database}/{Id} rev {Rev} to {Silo} failed; anti-entropy will repair it")]
     private partial void LogSendFailed(Exception error, string database, string id, string rev, SiloAddress silo);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Database}/{Id} from {Silo} failed")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Reading {Database}/{Id} from {Silo} failed")]
     private partial void LogFetchFailed(Exception error, string database, string id, SiloAddress silo);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Write quorum missed for {Database}/{Id} rev {Rev}: {Acks} of {Needed} other mirrors acknowledged in time")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Write quorum missed for {Database}/{Id} rev {Rev}: {Acks} of {Needed} other mirrors acknowledged in time")]
     private partial void LogQuorumMissed(string database, string id, string rev, int acks, int needed);
 }

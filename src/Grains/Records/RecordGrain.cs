@@ -191,15 +191,15 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     private DocumentReply Reply(RevisionLeaf leaf) =>
         new(_id, leaf.Rev.ToString(), DocumentCodec.ComposeUtf8(_id, leaf.Rev, leaf.Body.Span));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Read repair of {Database}/{Id}: now at {Rev}")]
+    [LoggerMessage(EventId = 2060, Level = LogLevel.Information, Message = "Read repair of {Database}/{Id}: now at {Rev}")]
     private partial void LogReadRepair(string database, string id, string rev);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Database}/{Id} changed in the store underneath (attempt {Attempt}); re-reading")]
+    [LoggerMessage(EventId = 2061, Level = LogLevel.Debug, Message = "{Database}/{Id} changed in the store underneath (attempt {Attempt}); re-reading")]
     private partial void LogReread(string database, string id, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a revision for {Database}/{Id}: {Problem}")]
+    [LoggerMessage(EventId = 2062, Level = LogLevel.Warning, Message = "Rejected a revision for {Database}/{Id}: {Problem}")]
     private partial void LogRejected(string database, string id, string problem);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Index segment update for {Database}/{Id} failed")]
+    [LoggerMessage(EventId = 2063, Level = LogLevel.Error, Message = "Index segment update for {Database}/{Id} failed")]
     private partial void LogIndexFailed(Exception error, string database, string id);
 }

@@ -59,12 +59,12 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
         LogClosed(_opened.Task.Result.Directory);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror store opened at {Directory} with {Keys} keys")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mirror store opened at {Directory} with {Keys} keys")]
     private partial void LogOpened(string directory, long keys);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Mirror store at {Directory} could not be opened")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Mirror store at {Directory} could not be opened")]
     private partial void LogOpenFailed(Exception error, string directory);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror store at {Directory} closed")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Mirror store at {Directory} closed")]
     private partial void LogClosed(string directory);
 }

@@ -45,9 +45,9 @@ internal static partial class ClusterCall
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterCall).FullName!);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path}: the cluster did not answer ({Error}: {Reason}); retrying while it fails over")]
+    [LoggerMessage(EventId = 3050, Level = LogLevel.Information, Message = "{Method} {Path}: the cluster did not answer ({Error}: {Reason}); retrying while it fails over")]
     private static partial void LogRetrying(ILogger logger, string method, string path, string error, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path}: answered after {Retries} retries in {Seconds:F1} s")]
+    [LoggerMessage(EventId = 3051, Level = LogLevel.Information, Message = "{Method} {Path}: answered after {Retries} retries in {Seconds:F1} s")]
     private static partial void LogRecovered(ILogger logger, string method, string path, int retries, double seconds);
 }

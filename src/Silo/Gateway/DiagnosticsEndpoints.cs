@@ -15,7 +15,7 @@ internal static class DiagnosticsEndpoints
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
         var local = context.RequestServices.GetRequiredService<ILocalSiloDetails>();
         var service = context.RequestServices.GetRequiredService<IMirrorLocalAccess>().For(local.SiloAddress);
-        var digests = await service.GetDigests(db);
+        var digests = await service.GetDigests(db, context.RequestAborted);
         int records = digests.Sum(d => d.Count);
         string combined = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(",", digests.Select(d => d.Digest)))))[..32];
         context.Response.StatusCode = 200;

@@ -51,9 +51,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
     internal static bool IsUnavailable(Exception e) =>
         e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path}")]
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path}")]
     private partial void LogUnexpected(Exception error, string method, string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster unavailable handling {Method} {Path}")]
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Cluster unavailable handling {Method} {Path}")]
     private partial void LogUnavailable(Exception error, string method, string path);
 }

@@ -9,7 +9,7 @@ internal static class PingEndpoint
 
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/_mirror/ping", async (HttpContext context, IGrainFactory grains) =>
     {
-        await grains.GetGrain<IPingGrain>(0).Ping(1);
+        await grains.GetGrain<IPingGrain>(0).Ping(1, context.RequestAborted);
         await ApiResponse.JsonBytesAsync(context, 200, Pong);
     });
 }

@@ -131,12 +131,12 @@ internal static partial class MirrorHost
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror up: HTTP {Url}, data {Data}, silo port {SiloPort}, gateway port {GatewayPort}, clustering {Clustering}, storage {Storage}")]
+    [LoggerMessage(EventId = 3060, Level = LogLevel.Information, Message = "Mirror up: HTTP {Url}, data {Data}, silo port {SiloPort}, gateway port {GatewayPort}, clustering {Clustering}, storage {Storage}")]
     private static partial void LogStarted(ILogger logger, string url, string data, int siloPort, int gatewayPort, string clustering, string storage);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "The mirror could not start: {Reason}")]
+    [LoggerMessage(EventId = 3061, Level = LogLevel.Critical, Message = "The mirror could not start: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception error, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mirror stopped")]
+    [LoggerMessage(EventId = 3062, Level = LogLevel.Information, Message = "Mirror stopped")]
     private static partial void LogStopped(ILogger logger);
 }

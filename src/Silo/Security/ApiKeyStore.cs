@@ -93,9 +93,9 @@ internal sealed partial class ApiKeyStore
         return (info.LastWriteTimeUtc, info.Length);
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "API keys loaded from {Path}: {Count} keys")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "API keys loaded from {Path}: {Count} keys")]
     private static partial void LogLoaded(ILogger logger, string path, int count);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "API key file {Path} could not be loaded; the previous keys stay in force: {Reason}")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "API key file {Path} could not be loaded; the previous keys stay in force: {Reason}")]
     private static partial void LogReloadFailed(ILogger logger, string path, string reason);
 }

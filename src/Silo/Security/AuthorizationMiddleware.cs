@@ -58,12 +58,12 @@ internal sealed partial class AuthorizationMiddleware(RequestDelegate next, ILog
         return ApiResponse.ErrorAsync(context, StatusCodes.Status401Unauthorized, code, reason);
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "401 {Method} {Path} from {Client}: no API key")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "401 {Method} {Path} from {Client}: no API key")]
     private static partial void LogMissing(ILogger logger, string method, string path, string client);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "401 {Method} {Path} from {Client}: {Reason}")]
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "401 {Method} {Path} from {Client}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string method, string path, string client, string reason);
 
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "403 {Method} {Path} from {Client}: key '{Key}' lacks the right or database")]
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "403 {Method} {Path} from {Client}: key '{Key}' lacks the right or database")]
     private static partial void LogForbidden(ILogger logger, string method, string path, string client, string key);
 }

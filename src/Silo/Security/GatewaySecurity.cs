@@ -100,12 +100,12 @@ internal static partial class GatewaySecurity
         }
     }
 
-    [LoggerMessage(EventId = 4030, Level = LogLevel.Information, Message = "HTTP gateway without authentication ({Host} is loopback; {Transport})")]
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Information, Message = "HTTP gateway without authentication ({Host} is loopback; {Transport})")]
     private static partial void LogOpen(ILogger logger, string host, string transport);
 
-    [LoggerMessage(EventId = 4031, Level = LogLevel.Information, Message = "HTTP gateway: API keys from {Path}, {Transport}, rate limit {Rate}/s per client")]
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Information, Message = "HTTP gateway: API keys from {Path}, {Transport}, rate limit {Rate}/s per client")]
     private static partial void LogAuthOn(ILogger logger, string path, string transport, double rate);
 
-    [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "HTTP gateway listens on {Host} without TLS: API keys cross the network in clear text; give --tls-cert")]
+    [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "HTTP gateway listens on {Host} without TLS: API keys cross the network in clear text; give --tls-cert")]
     private static partial void LogClearText(ILogger logger, string host);
 }

@@ -104,9 +104,9 @@ internal sealed partial class TlsCertificateStore
     private (DateTime, DateTime) Version() =>
         (File.GetLastWriteTimeUtc(_cert), _key is null ? default : File.GetLastWriteTimeUtc(_key));
 
-    [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "TLS certificate reloaded from {Path}: {Subject}, valid until {NotAfter:u}")]
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "TLS certificate reloaded from {Path}: {Subject}, valid until {NotAfter:u}")]
     private static partial void LogReloaded(ILogger logger, string path, string subject, DateTime notAfter);
 
-    [LoggerMessage(EventId = 4021, Level = LogLevel.Error, Message = "TLS certificate {Path} could not be reloaded; the previous one stays in use: {Reason}")]
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "TLS certificate {Path} could not be reloaded; the previous one stays in use: {Reason}")]
     private static partial void LogReloadFailed(ILogger logger, string path, string reason);
 }

@@ -1,13 +1,13 @@
 using System.Text.Json.Nodes;
 using MyNoSql.Storage.Documents;
 
-namespace MyNoSql.Grains;
+namespace MyNoSql.Silo.Gateway;
 
-/// <summary>A request's JSON object split into the reserved keys and the content a record grain stores.</summary>
+/// <summary>The gateway's view of a request's JSON object: split into the reserved keys and the content a record grain stores.</summary>
 /// <param name="Id">The given <c>id</c>, or null when missing.</param>
 /// <param name="Rev">The given <c>rev</c> text ("" when present but not a string), or null when missing.</param>
 /// <param name="Body">UTF-8 JSON of the object without <c>id</c> and <c>rev</c>.</param>
-public sealed record DocumentRequest(string? Id, string? Rev, byte[] Body)
+internal sealed record DocumentRequest(string? Id, string? Rev, byte[] Body)
 {
     /// <summary>Splits <paramref name="document"/> with the same rules as the peer engine.</summary>
     /// <exception cref="ArgumentException">Invalid id, too deep, or content larger than <paramref name="maxDocumentSize"/>.</exception>
