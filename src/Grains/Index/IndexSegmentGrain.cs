@@ -167,7 +167,7 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
             var mirrors = _services.GetRequiredService<IMirrorServiceClient>();
             foreach (var silo in _services.GetRequiredService<Replicator>().OtherActiveSilos())
             {
-                try { copies.Add(await mirrors.For(silo).GetSegment(_database, _number).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken)); }
+                try { copies.Add(await mirrors.For(silo).GetSegment(_database, _number, cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken)); }
                 catch (Exception e) when (e is not OperationCanceledException) { return; } // try again next time
             }
             var held = copies.Select(c => c.Where(e => e.Deleted).Select(e => (e.Id, e.Rev)).ToHashSet()).ToList();

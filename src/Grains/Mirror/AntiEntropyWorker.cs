@@ -123,7 +123,7 @@ internal sealed partial class AntiEntropyWorker(
         foreach (var leaf in LeafWire.ToWire(record))
         {
             await service.Apply(database, id, leaf, cancellationToken).ConfigureAwait(false);
-            await grain.Accept(leaf).ConfigureAwait(false);
+            await grain.Accept(leaf, cancellationToken).ConfigureAwait(false);
         }
         return 1;
     }

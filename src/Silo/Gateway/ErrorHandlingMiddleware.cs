@@ -4,9 +4,10 @@ namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
 /// Last line of defence: bad requests Kestrel detects become their 4xx with the JSON error body; anything
-/// unexpected is logged and becomes a 500 with the JSON body (a 5xx means a bug); an unreachable cluster is a 503.
+/// unexpected is logged and becomes a 500 with the JSON body (a 5xx means a bug); an unreachable cluster is a 503,
+/// which names the lost membership holder when that is why (<see cref="MembershipHolder"/>).
 /// </summary>
-internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger, MembershipHolder holder)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,7 +32,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             LogUnavailable(e, context.Request.Method, context.Request.Path);
             if (!context.Response.HasStarted)
                 await ApiResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable",
-                    "The mirror cluster did not answer in time; retry.").ConfigureAwait(false);
+                    await UnavailableReasonAsync(context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -46,6 +47,24 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             await ApiResponse.ErrorAsync(context, StatusCodes.Status500InternalServerError, "internal",
                 $"Unexpected {e.GetType().Name} in the mirror (logged): {e.Message}").ConfigureAwait(false);
         }
+    }
+
+    private async Task<string> UnavailableReasonAsync(CancellationToken cancellationToken)
+    {
+        string? lost;
+        try
+        {
+            lost = await holder.LostAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lost = null; // the client left; the answer goes nowhere
+        }
+        return lost is null
+            ? "The mirror cluster did not answer in time; retry."
+            : $"The mirror cluster did not answer in time: the first mirror {lost}, which holds the cluster membership under " +
+              "localhost clustering, is unreachable, so the grains it hosted cannot fail over until it is back (restart it on the " +
+              "same silo port). To survive the loss of any one mirror, run the mirrors with --clustering adonet (deploy/README.md).";
     }
 
     internal static bool IsUnavailable(Exception e) =>

@@ -99,6 +99,7 @@ internal static partial class MirrorHost
         }
 
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton<MembershipHolder>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
         if (!options.RequestLogging)
             builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
