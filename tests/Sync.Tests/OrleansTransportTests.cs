@@ -22,11 +22,41 @@ public sealed class OrleansTransportTests(MirrorFixture mirror) : IAsyncLifetime
         var error = await Assert.ThrowsAsync<MyNoSqlException>(() => plain.SyncAsync());
         Assert.Contains("UseOrleans", error.Message);
 
-        // A scheme is a valid mirror URL only where its transport is configured.
+        // A scheme is a valid mirror URL only where its transport is configured; the database creates it once.
         await Assert.ThrowsAsync<ArgumentException>(() => plain.AddPeerAsync("custom://host:1"));
-        var custom = await _peers.OpenAsync("orleans", configure: o => o.Transports["custom"] = () => throw new InvalidOperationException("not used"));
+        int created = 0;
+        var custom = await _peers.OpenAsync("orleans", configure: o => o.Transports["CUSTOM"] = () =>
+        {
+            Interlocked.Increment(ref created);
+            return new OfflineTransport();
+        });
         await custom.AddPeerAsync("custom://host:1");
         Assert.Contains("custom://host:1", custom.GetSyncStatus().Mirrors);
+        var offline = await Assert.ThrowsAsync<MyNoSqlException>(() => custom.SyncAsync());
+        Assert.Contains("custom://host:1: offline (test transport)", offline.Message);
+        Assert.Equal(1, created);
+    }
+
+    /// <summary>A plug-in transport whose mirror is never reachable.</summary>
+    private sealed class OfflineTransport : ISyncTransport
+    {
+        public Task<IReadOnlyList<string>> GetMirrorsAsync(string mirror, CancellationToken ct) => Offline<IReadOnlyList<string>>(mirror);
+
+        public Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct) => Offline<bool>(mirror);
+
+        public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct) =>
+            Offline<ChangesPage>(mirror);
+
+        public Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct) =>
+            Offline<IReadOnlyList<PushResult>>(mirror);
+
+        public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct) => Offline<byte[]>(mirror);
+
+        public void Dispose()
+        {
+        }
+
+        private static Task<T> Offline<T>(string mirror) => Task.FromException<T>(new MirrorUnavailableException($"{mirror}: offline (test transport)"));
     }
 
     [Fact]
