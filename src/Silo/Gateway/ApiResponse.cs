@@ -7,9 +7,14 @@ internal static class ApiResponse
 {
     public const string JsonType = "application/json; charset=utf-8";
 
+    /// <summary>Seconds a client is asked to wait before retrying a 503 (DESIGN §4: every 503 carries <c>Retry-After</c>).</summary>
+    public const int RetryAfterSeconds = 1;
+
     public static Task ErrorAsync(HttpContext context, int status, string code, string reason)
     {
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return WriteAsync(context, w =>
         {
             w.WriteStartObject();

@@ -42,18 +42,23 @@ public sealed class MembershipHolderLossTests : IAsyncLifetime
         try
         {
             JsonNode? answer = null;
+            string? retryAfter = null;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
             for (int n = 0; answer is null; n++)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"no 503 from {second} within 150 s of killing the primary:\n{_cluster.Mirrors[1].Output}");
                 using var response = await http.GetAsync($"{second}/db/holder/doc/{ids[n % ids.Count]}");
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
                     answer = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+                    retryAfter = response.Headers.RetryAfter?.ToString();
+                }
                 else
                     Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
 
             Assert.Equal("unavailable", (string?)answer["error"]);
+            Assert.False(string.IsNullOrEmpty(retryAfter), "DESIGN §4: every 503 carries Retry-After");
             string reason = (string)answer["reason"]!;
             Assert.Contains(primary, reason, StringComparison.Ordinal);
             Assert.Contains("--clustering adonet", reason, StringComparison.Ordinal);
