@@ -68,10 +68,8 @@ internal sealed partial class IndexSegmentGrain(
     }
 
     /// <summary>
-    /// This silo's copy may lag (it was down, or background replication is in flight): take, per id, the winner any
-    /// active silo knows that wins by the records' rule (<see cref="DocumentRules.Wins"/>: live over deleted, then
-    /// generation and hash), so the index misses nothing and names the same winner a merged record would. A lagging
-    /// tombstone's record is set right when the record grain or anti-entropy reports it.
+    /// This silo's copy may lag (it was down, or background replication is in flight): take, per id, the winner a
+    /// merged record would have (<see cref="ReplacesAsync"/>), so the index misses nothing.
     /// </summary>
     private async Task MergeOtherSilosAsync(string database)
     {
@@ -79,17 +77,60 @@ internal sealed partial class IndexSegmentGrain(
         if (others.Length == 0) return;
         var fetches = others.Select(async silo =>
         {
-            try { return await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10)); }
-            catch (Exception) { return []; }
+            try { return (Silo: silo, Entries: await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10))); }
+            catch (Exception) { return (Silo: silo, Entries: []); }
         });
-        foreach (var entries in await Task.WhenAll(fetches))
+        // Which silo an entry was taken from (absent: this silo's store), to read its ancestry when it matters.
+        var holders = new Dictionary<string, SiloAddress>(StringComparer.Ordinal);
+        foreach (var (silo, entries) in await Task.WhenAll(fetches))
         {
             foreach (var e in entries.OrderBy(e => e.Sequence))
             {
                 if (!Revision.TryParse(e.Rev, out var rev)) continue;
-                if (_segment.TryGet(e.Id, out var known) && !DocumentRules.Wins(e.Deleted, rev, known.Deleted, known.Rev)) continue;
+                if (_segment.TryGet(e.Id, out var known)
+                    && !await ReplacesAsync(database, e.Id, (silo, rev, e.Deleted), (holders.GetValueOrDefault(e.Id), known.Rev, known.Deleted)))
+                    continue;
                 Set(e.Id, rev, e.Deleted, e.Conflicts);
+                holders[e.Id] = silo;
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether another silo's winner replaces the known one. The records' rule decides (<see cref="DocumentRules.Wins"/>:
+    /// live over deleted, then generation and hash), as it would between two leaves of one record, except when one
+    /// winner is a tombstone that descends from the other (a delete one silo has not seen yet): the delete replaced
+    /// that revision, so the tombstone stays. Only a tombstone newer than a live revision can descend from it, so only
+    /// then is the tombstone's ancestry read.
+    /// </summary>
+    private async Task<bool> ReplacesAsync(string database, string id,
+        (SiloAddress Holder, Revision Rev, bool Deleted) other, (SiloAddress? Holder, Revision Rev, bool Deleted) known)
+    {
+        if (other.Deleted && !known.Deleted && other.Rev > known.Rev)
+            return await DescendsAsync(other.Holder, database, id, other.Rev, known.Rev);
+        if (!other.Deleted && known.Deleted && known.Rev > other.Rev)
+            return !await DescendsAsync(known.Holder, database, id, known.Rev, other.Rev);
+        return DocumentRules.Wins(other.Deleted, other.Rev, known.Deleted, known.Rev);
+    }
+
+    /// <summary>Whether <paramref name="holder"/>'s copy (null: this silo's) holds <paramref name="leaf"/> with <paramref name="ancestor"/> in its ancestry.</summary>
+    private async Task<bool> DescendsAsync(SiloAddress? holder, string database, string id, Revision leaf, Revision ancestor)
+    {
+        try
+        {
+            if (holder is null)
+            {
+                var record = host is null ? null : await (await host.Store).ReadRecordAsync(database, id);
+                return record is not null && record.Leaves.Any(l => l.Rev == leaf && l.Knows(ancestor));
+            }
+            var wires = await mirrors.For(holder).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10));
+            return wires.Any(w => LeafWire.TryFromWire(w, verify: false, out var l, out _) && l.Rev == leaf && l.Knows(ancestor));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Unknown descent: the records' rule alone decides; the record's next change sets the entry right.
+            LogAncestryUnavailable(e, _database, id);
+            return false;
         }
     }
 
@@ -184,6 +225,9 @@ internal sealed partial class IndexSegmentGrain(
             await _persisted.WriteStateAsync(cancellationToken);
         }
     }
+
+    [LoggerMessage(EventId = 2901, Level = LogLevel.Warning, Message = "Index segment of {Database}: could not read the ancestry of {Id} from another silo")]
+    private partial void LogAncestryUnavailable(Exception error, string database, string id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database '{Database}' segment {Segment}: {Count} tombstones past the horizon left the sync index")]
     private partial void LogPurged(string database, int segment, int count);

@@ -54,27 +54,44 @@ public sealed class ConsolidatedRulesTests(GrainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_segment_rebuilt_from_silos_that_disagree_names_the_live_leaf_not_a_newer_concurrent_tombstone()
+    public async Task A_segment_rebuilt_from_silos_that_disagree_names_the_winner_a_merged_record_has()
     {
         string db = NewDatabase("win");
-        string id = "contested";
         var silos = fixture.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToList();
-        // Silo 0 holds a live creation; silo 1 holds only a concurrent branch that was deleted (generation 2).
+        // "contested": silo 0 holds a live creation; silo 1 holds only a concurrent branch that was deleted
+        // (generation 2). Plain revision order picked the tombstone; the records' rule picks the live leaf.
         var live = Leaf(null, deleted: false, "{\"side\":\"live\"}");
-        var tombstone = Leaf(Leaf(null, deleted: false, "{\"side\":\"other\"}"), deleted: true, null);
-        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[0]).Apply(db, id, live));
-        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[1]).Apply(db, id, tombstone));
+        var concurrentTombstone = Leaf(Leaf(null, deleted: false, "{\"side\":\"other\"}"), deleted: true, null);
+        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[0]).Apply(db, "contested", live));
+        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[1]).Apply(db, "contested", concurrentTombstone));
+        // "deleted": silo 1 saw the delete of the revision silo 0 still serves; the delete replaced it.
+        var doomed = Leaf(null, deleted: false, "{\"v\":\"doomed\"}");
+        var delete = Leaf(doomed, deleted: true, null);
+        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[0]).Apply(db, "deleted", doomed));
+        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[1]).Apply(db, "deleted", doomed));
+        Assert.Equal(MergeStatus.Accepted, await MirrorServiceOf(silos[1]).Apply(db, "deleted", delete));
 
-        // The segments of this new database activate now and merge every silo's entries: plain revision order
-        // picked the tombstone (2-… > 1-…); the records' rule (live beats deleted) picks what a merged record serves.
-        IndexEntryInfo? entry = null;
-        for (int s = 0; s < RecordKey.SegmentCount && entry is null; s++)
-            entry = await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).Get(id);
-        Assert.NotNull(entry);
-        Assert.False(entry.Deleted);
-        Assert.Equal(live.Rev, entry.Rev);
-        // The record grain (read repair over every silo) agrees with the index.
-        Assert.Equal(live.Rev, (await Grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)).Read())!.Rev);
+        // The segments of this new database activate now and merge every silo's entries.
+        var contested = await FindEntryAsync(db, "contested");
+        Assert.False(contested.Deleted);
+        Assert.Equal(live.Rev, contested.Rev);
+        var deleted = await FindEntryAsync(db, "deleted");
+        Assert.True(deleted.Deleted);
+        Assert.Equal(delete.Rev, deleted.Rev);
+        // Once anti-entropy has spread every leaf (these writes skipped the quorum), the record grains agree.
+        await RecordGrainTests.Eventually(async () =>
+            (await Grains.GetGrain<IRecordGrain>(RecordKey.For(db, "contested")).Read())?.Rev == live.Rev
+            && await Grains.GetGrain<IRecordGrain>(RecordKey.For(db, "deleted")).Read() is null);
+    }
+
+    private async Task<IndexEntryInfo> FindEntryAsync(string db, string id)
+    {
+        for (int s = 0; s < RecordKey.SegmentCount; s++)
+        {
+            var entry = await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).Get(id);
+            if (entry is not null) return entry;
+        }
+        throw new Xunit.Sdk.XunitException($"no segment of {db} lists {id}");
     }
 
     [Fact]
