@@ -12,4 +12,7 @@ public enum RecordStatus
     Conflict = 2,
     /// <summary>The write is durable on this mirror but a write quorum of mirrors could not be reached in time.</summary>
     QuorumUnavailable = 3,
+
+    /// <summary>The request is malformed (a save's body is not a storable JSON object); nothing was written.</summary>
+    Invalid = 4,
 }

@@ -28,6 +28,9 @@ public sealed class MirrorGrainOptions
     /// </summary>
     public TimeSpan TombstoneHorizon { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>Largest content (UTF-8 JSON without <c>id</c>/<c>rev</c>) a record grain stores; larger saves and pushes are refused.</summary>
+    public int MaxDocumentSize { get; set; } = 16 << 20;
+
     /// <summary>Base URL of this silo's HTTP gateway, as clients should use it (listed by <c>GET /mirrors</c>).</summary>
     public string AdvertisedUrl { get; set; } = "";
 
@@ -38,6 +41,7 @@ public sealed class MirrorGrainOptions
         if (WriteQuorum < 0) return $"the write quorum must not be negative (got {WriteQuorum})";
         if (ReplicationTimeout <= TimeSpan.Zero) return $"the replication timeout must be positive (got {ReplicationTimeout})";
         if (TombstoneHorizon <= TimeSpan.Zero) return $"the tombstone horizon must be positive (got {TombstoneHorizon})";
+        if (MaxDocumentSize <= 0) return $"the maximum document size must be positive (got {MaxDocumentSize})";
         if (AntiEntropyInterval < TimeSpan.Zero) return $"the anti-entropy interval must not be negative (got {AntiEntropyInterval})";
         return null;
     }

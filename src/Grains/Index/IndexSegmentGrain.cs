@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Mirror;
@@ -12,85 +11,126 @@ namespace MyNoSql.Grains.Index;
 /// <summary>
 /// One revision-index segment (<c>"{db}/{segment}"</c>): id → (winning rev, sequence), a sequence, a digest and
 /// the live ids in ordinal order. Record grains report every change. On activation it is rebuilt from this
-/// silo's store under a new random epoch (a checkpoint from another epoch restarts at 0); it is kept alive so
-/// epochs change only when its silo goes away. Tombstones older than the horizon that every active mirror holds
-/// leave the segment (see <see cref="MirrorGrainOptions.TombstoneHorizon"/>).
+/// silo's store under a new random 64-bit epoch (a checkpoint from another epoch restarts at 0). While it holds
+/// entries it is kept alive, so epochs change only when its silo goes away; a segment that holds nothing (any
+/// valid database name can ask for one) is collected like any idle grain. Tombstones older than the horizon that
+/// every active mirror holds leave the segment (see <see cref="MirrorGrainOptions.TombstoneHorizon"/>).
 /// </summary>
-[GrainType(MirrorKeys.SegmentGrainType), KeepAlive]
-internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
+[GrainType(MirrorKeys.SegmentGrainType)]
+internal sealed partial class IndexSegmentGrain(
+    IPersistentStateFactory states,
+    IGrainContext context,
+    IOptions<MirrorGrainOptions> options,
+    Replicator replicator,
+    IMirrorServiceClient mirrors,
+    ILogger<IndexSegmentGrain> logger,
+    MirrorStoreHost? host = null) : Grain, IIndexSegmentGrain
 {
-    private readonly IServiceProvider _services;
-    private readonly IPersistentState<SegmentState>? _persisted;
+    // Shared storage has no local store to rebuild from: persist the entries themselves.
+    private readonly IPersistentState<SegmentState>? _persisted = options.Value.Replicate ? null
+        : states.Create<SegmentState>(context, new StateConfiguration("segment", options.Value.StorageName));
     private readonly IndexSegment _segment = new();
     private readonly SortedSet<string> _live = new(StringComparer.Ordinal);
     // When each tombstone became the winner here (Environment.TickCount64): a rebuilt segment starts the clock
     // again, which only delays a purge.
     private readonly Dictionary<string, long> _tombstoneSince = new(StringComparer.Ordinal);
-    private readonly TimeSpan _horizon;
-    private readonly ILogger<IndexSegmentGrain> _logger;
+    private readonly TimeSpan _horizon = options.Value.TombstoneHorizon;
+    private readonly ILogger<IndexSegmentGrain> _logger = logger;
     private string _database = "";
     private int _number;
     private long _epoch;
-
-    public IndexSegmentGrain(IServiceProvider services, IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options, ILogger<IndexSegmentGrain> logger)
-    {
-        _services = services;
-        _horizon = options.Value.TombstoneHorizon;
-        _logger = logger;
-        // Shared storage has no local store to rebuild from: persist the entries themselves.
-        if (!options.Value.Replicate)
-            _persisted = states.Create<SegmentState>(context, new StateConfiguration("segment", options.Value.StorageName));
-    }
+    private bool _keptAlive;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var (database, number) = RecordKey.Split(this.GetPrimaryKeyString());
         _database = database;
-        // Kept alive once activated: never for a key no gateway or record grain would produce.
         if (!DatabaseName.IsValid(database)
             || !int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _number)
             || _number >= IndexSegment.Count)
             throw new ArgumentException($"'{this.GetPrimaryKeyString()}' is not a '{{db}}/{{segment}}' key with a segment below {IndexSegment.Count}.");
-        // 31 bits: small in a checkpoint (64 segments), and a clash only costs a client one redundant re-read.
-        _epoch = Random.Shared.Next(1, int.MaxValue);
+        // 64 random bits: two activations of one segment never share an epoch in practice, so a checkpoint from an
+        // earlier activation is never mistaken for one of this sequence space.
+        _epoch = Random.Shared.NextInt64(1, long.MaxValue);
         var period = TimeSpan.FromTicks(Math.Clamp(_horizon.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute * 10));
         this.RegisterGrainTimer(PurgeTombstonesAsync, period, period);
         if (_persisted is not null)
         {
             foreach (var e in _persisted.State.Entries) Set(e.Id, Revision.Parse(e.Rev), e.Deleted, e.Conflicts);
-            return;
         }
-        var host = _services.GetService<MirrorStoreHost>();
-        if (host is null) return;
-        var store = await host.Store;
-        foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted, entry.Conflicts);
-        await MergeOtherSilosAsync(database);
+        else if (host is not null)
+        {
+            var store = await host.Store;
+            foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted, entry.Conflicts);
+            await MergeOtherSilosAsync(database);
+        }
+        UpdateKeepAlive();
     }
 
     /// <summary>
-    /// This silo's copy may lag (it was down, or background replication is in flight): take, per id, the better
-    /// winner any active silo knows (the higher revision: a tombstone descends from what it deleted), so the index
-    /// misses nothing.
+    /// This silo's copy may lag (it was down, or background replication is in flight): take, per id, the winner a
+    /// merged record would have (<see cref="ReplacesAsync"/>), so the index misses nothing.
     /// </summary>
     private async Task MergeOtherSilosAsync(string database)
     {
-        var replicator = _services.GetRequiredService<Replicator>();
-        var mirrors = _services.GetRequiredService<IMirrorServiceClient>();
         var others = replicator.OtherActiveSilos();
         if (others.Length == 0) return;
         var fetches = others.Select(async silo =>
         {
-            try { return await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10)); }
-            catch (Exception) { return []; }
+            try { return (Silo: silo, Entries: await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10))); }
+            catch (Exception) { return (Silo: silo, Entries: []); }
         });
-        foreach (var entries in await Task.WhenAll(fetches))
+        // Which silo an entry was taken from (absent: this silo's store), to read its ancestry when it matters.
+        var holders = new Dictionary<string, SiloAddress>(StringComparer.Ordinal);
+        foreach (var (silo, entries) in await Task.WhenAll(fetches))
         {
             foreach (var e in entries.OrderBy(e => e.Sequence))
             {
                 if (!Revision.TryParse(e.Rev, out var rev)) continue;
-                if (_segment.TryGet(e.Id, out var known) && rev <= known.Rev) continue;
+                if (_segment.TryGet(e.Id, out var known)
+                    && !await ReplacesAsync(database, e.Id, (silo, rev, e.Deleted), (holders.GetValueOrDefault(e.Id), known.Rev, known.Deleted)))
+                    continue;
                 Set(e.Id, rev, e.Deleted, e.Conflicts);
+                holders[e.Id] = silo;
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether another silo's winner replaces the known one. The records' rule decides (<see cref="DocumentRules.Wins"/>:
+    /// live over deleted, then generation and hash), as it would between two leaves of one record, except when one
+    /// winner is a tombstone that descends from the other (a delete one silo has not seen yet): the delete replaced
+    /// that revision, so the tombstone stays. Only a tombstone newer than a live revision can descend from it, so only
+    /// then is the tombstone's ancestry read.
+    /// </summary>
+    private async Task<bool> ReplacesAsync(string database, string id,
+        (SiloAddress Holder, Revision Rev, bool Deleted) other, (SiloAddress? Holder, Revision Rev, bool Deleted) known)
+    {
+        if (other.Deleted && !known.Deleted && other.Rev > known.Rev)
+            return await DescendsAsync(other.Holder, database, id, other.Rev, known.Rev);
+        if (!other.Deleted && known.Deleted && known.Rev > other.Rev)
+            return !await DescendsAsync(known.Holder, database, id, known.Rev, other.Rev);
+        return DocumentRules.Wins(other.Deleted, other.Rev, known.Deleted, known.Rev);
+    }
+
+    /// <summary>Whether <paramref name="holder"/>'s copy (null: this silo's) holds <paramref name="leaf"/> with <paramref name="ancestor"/> in its ancestry.</summary>
+    private async Task<bool> DescendsAsync(SiloAddress? holder, string database, string id, Revision leaf, Revision ancestor)
+    {
+        try
+        {
+            if (holder is null)
+            {
+                var record = host is null ? null : await (await host.Store).ReadRecordAsync(database, id);
+                return record is not null && record.Leaves.Any(l => l.Rev == leaf && l.Knows(ancestor));
+            }
+            var wires = await mirrors.For(holder).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10));
+            return wires.Any(w => LeafWire.TryFromWire(w, verify: false, out var l, out _) && l.Rev == leaf && l.Knows(ancestor));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Unknown descent: the records' rule alone decides; the record's next change sets the entry right.
+            LogAncestryUnavailable(e, _database, id);
+            return false;
         }
     }
 
@@ -99,6 +139,7 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted, conflicts);
+        UpdateKeepAlive();
         if (_persisted is not null && _segment.Sequence != before)
         {
             _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
@@ -161,11 +202,9 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
         if (_persisted is null)
         {
             // Every mirror's own copy must hold the same tombstone: this silo's store and every other active silo's.
-            var host = _services.GetService<MirrorStoreHost>();
             if (host is null) return;
             var copies = new List<IReadOnlyCollection<IndexEntryInfo>> { (await host.Store).Index.Entries(_database, _number) };
-            var mirrors = _services.GetRequiredService<IMirrorServiceClient>();
-            foreach (var silo in _services.GetRequiredService<Replicator>().OtherActiveSilos())
+            foreach (var silo in replicator.OtherActiveSilos())
             {
                 try { copies.Add(await mirrors.For(silo).GetSegment(_database, _number, cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken)); }
                 catch (Exception e) when (e is not OperationCanceledException) { return; } // try again next time
@@ -179,6 +218,7 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
             _tombstoneSince.Remove(id);
         }
         if (due.Count > 0) LogPurged(_database, _number, due.Count);
+        UpdateKeepAlive();
         if (_persisted is not null && due.Count > 0)
         {
             _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
@@ -186,8 +226,24 @@ internal sealed partial class IndexSegmentGrain : Grain, IIndexSegmentGrain
         }
     }
 
+    [LoggerMessage(EventId = 2901, Level = LogLevel.Warning, Message = "Index segment of {Database}: could not read the ancestry of {Id} from another silo")]
+    private partial void LogAncestryUnavailable(Exception error, string database, string id);
+
     [LoggerMessage(EventId = 2050, Level = LogLevel.Information, Message = "Database '{Database}' segment {Segment}: {Count} tombstones past the horizon left the sync index")]
     private partial void LogPurged(string database, int segment, int count);
+
+    /// <summary>
+    /// Keeps the activation alive while the segment holds entries (a new activation would mean a new epoch and a full
+    /// re-pull for every peer) and lets an empty one be collected, so asking for a database that holds nothing does
+    /// not pin 64 grains per name for the silo's lifetime.
+    /// </summary>
+    private void UpdateKeepAlive()
+    {
+        bool holds = _segment.Size > 0;
+        if (holds == _keptAlive) return;
+        _keptAlive = holds;
+        DelayDeactivation(holds ? TimeSpan.MaxValue : TimeSpan.Zero);
+    }
 
     private static IndexEntryInfo Info(IndexEntry e) => new(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts);
 

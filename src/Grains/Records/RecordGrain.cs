@@ -20,6 +20,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     private readonly IPersistentState<RecordState> _state;
     private readonly Replicator _replicator;
     private readonly ILogger<RecordGrain> _logger;
+    private readonly int _maxDocumentSize;
     private string _database = "";
     private string _id = "";
     private DocumentRecord? _record;
@@ -29,6 +30,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         _state = states.Create<RecordState>(context, new StateConfiguration(MirrorKeys.RecordStateName, options.Value.StorageName));
         _replicator = replicator;
         _logger = logger;
+        _maxDocumentSize = options.Value.MaxDocumentSize;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -65,6 +67,16 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     {
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(body);
+        try
+        {
+            // Any Orleans client may call this, not only the gateway: the bytes are checked here, where they are stored.
+            DocumentCodec.ValidateBody(body, _maxDocumentSize);
+        }
+        catch (DocumentFormatException e)
+        {
+            LogInvalidSave(_database, _id, e.Part, e.Message);
+            return new SaveReply(RecordStatus.Invalid, null, null, e.Message);
+        }
         try
         {
             var (outcome, written) = await WriteAsync(current =>
@@ -113,7 +125,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     {
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(revision);
-        if (!LeafWire.TryFromWire(revision, verify: true, out var leaf, out var problem))
+        if (!LeafWire.TryFromWire(revision, verify: true, out var leaf, out var problem, _maxDocumentSize))
         {
             LogRejected(_database, _id, problem);
             return MergeStatus.Invalid;
@@ -199,6 +211,9 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
 
     [LoggerMessage(EventId = 2062, Level = LogLevel.Warning, Message = "Rejected a revision for {Database}/{Id}: {Problem}")]
     private partial void LogRejected(string database, string id, string problem);
+
+    [LoggerMessage(EventId = 2900, Level = LogLevel.Warning, Message = "Refused a save of {Database}/{Id}: the body's {Part} is invalid: {Problem}")]
+    private partial void LogInvalidSave(string database, string id, DocumentPart part, string problem);
 
     [LoggerMessage(EventId = 2063, Level = LogLevel.Error, Message = "Index segment update for {Database}/{Id} failed")]
     private partial void LogIndexFailed(Exception error, string database, string id);

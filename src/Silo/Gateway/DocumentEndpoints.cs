@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains;
 using MyNoSql.Silo.Configuration;
@@ -14,8 +12,6 @@ namespace MyNoSql.Silo.Gateway;
 /// </summary>
 internal static class DocumentEndpoints
 {
-    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = DocumentRequest.MaxDepth };
-
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/db/{db}/doc", (HttpContext c, string db) => SaveAsync(c, db, routeId: null));
@@ -42,57 +38,12 @@ internal static class DocumentEndpoints
             await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
             return;
         }
-        if (!System.Text.Unicode.Utf8.IsValid(body))
+        // Malformed bodies throw DocumentFormatException, which ErrorHandlingMiddleware answers with 400.
+        var request = DocumentCodec.ParseUtf8(body, max);
+        if (routeId is not null && request.Id is not null && !string.Equals(request.Id, routeId, StringComparison.Ordinal))
         {
-            // System.Text.Json would store U+FFFD in place of the bad bytes: refuse rather than alter the data.
-            await ApiResponse.ErrorAsync(context, 400, "bad_json", "The body is not valid UTF-8.");
-            return;
-        }
-        JsonObject document;
-        try
-        {
-            var node = JsonNode.Parse(body, documentOptions: ParseOptions);
-            if (node is not JsonObject o)
-            {
-                await ApiResponse.ErrorAsync(context, 400, "not_object",
-                    $"The body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.");
-                return;
-            }
-            document = o;
-            // Materialise every property now: duplicate keys and bad nesting surface here, not later.
-            _ = document.Count;
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
-        {
-            await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body is not valid JSON: {e.Message}");
-            return;
-        }
-        if (document.TryGetPropertyValue("id", out var idNode) && idNode is not null)
-        {
-            if (!TryGetString(idNode, out string? given))
-            {
-                var kind = idNode.GetValueKind();
-                await ApiResponse.ErrorAsync(context, 400, "invalid_id", kind == JsonValueKind.String
-                    ? "The record's 'id' is not valid Unicode (a lone surrogate escape)."
-                    : $"The record's 'id' must be a string, not {kind.ToString().ToLowerInvariant()}.");
-                return;
-            }
-            if (!await CheckIdAsync(context, given)) return;
-            if (routeId is not null && !string.Equals(given, routeId, StringComparison.Ordinal))
-            {
-                await ApiResponse.ErrorAsync(context, 400, "id_mismatch",
-                    $"The body's id '{ApiResponse.Quote(given)}' differs from the URL's id '{ApiResponse.Quote(routeId)}'.");
-                return;
-            }
-        }
-        DocumentRequest request;
-        try
-        {
-            request = DocumentRequest.Parse(document, max);
-        }
-        catch (ArgumentException e)
-        {
-            await ApiResponse.ErrorAsync(context, 400, "invalid_document", e.Message);
+            await ApiResponse.ErrorAsync(context, 400, "id_mismatch",
+                $"The body's id '{ApiResponse.Quote(request.Id)}' differs from the URL's id '{ApiResponse.Quote(routeId)}'.");
             return;
         }
         string id = routeId ?? request.Id ?? DocumentRequest.NewId();
@@ -106,6 +57,9 @@ internal static class DocumentEndpoints
             case RecordStatus.Conflict:
                 await ApiResponse.ErrorAsync(context, 409, "conflict",
                     $"Record '{ApiResponse.Quote(id)}' is at rev '{reply.CurrentRev}'; the save gave rev '{ApiResponse.Quote(request.Rev)}'. Nothing was written.");
+                break;
+            case RecordStatus.Invalid:
+                await ApiResponse.ErrorAsync(context, 400, ErrorHandlingMiddleware.CodeOf(DocumentPart.Content), reply.Reason ?? "The record cannot be stored.");
                 break;
             default:
                 await QuorumMissedAsync(context, id);
@@ -180,20 +134,6 @@ internal static class DocumentEndpoints
             default:
                 await QuorumMissedAsync(context, id);
                 break;
-        }
-    }
-
-    /// <summary>The node's string; false for non-strings and for escapes that are not valid UTF-16 (a lone surrogate).</summary>
-    private static bool TryGetString(JsonNode node, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
-    {
-        text = null;
-        try
-        {
-            return node is JsonValue v && v.TryGetValue(out text);
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
-/// Last line of defence: bad requests Kestrel detects become their 4xx with the JSON error body; anything
+/// Last line of defence: bad requests Kestrel detects become their 4xx with the JSON error body, malformed documents
+/// (<see cref="DocumentFormatException"/>) a 400 whose code names the part that is wrong; anything
 /// unexpected is logged and becomes a 500 with the JSON body (a 5xx means a bug); an unreachable cluster is a 503,
 /// which names the lost membership holder when that is why (<see cref="MembershipHolder"/>).
 /// </summary>
@@ -26,6 +27,11 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
                 string code = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "too_large" : "bad_request";
                 await ApiResponse.ErrorAsync(context, e.StatusCode, code, e.Message).ConfigureAwait(false);
             }
+        }
+        catch (DocumentFormatException e)
+        {
+            if (!context.Response.HasStarted)
+                await ApiResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, CodeOf(e.Part), e.Message).ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
         {
@@ -66,6 +72,15 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
               "localhost clustering, is unreachable, so the grains it hosted cannot fail over until it is back (restart it on the " +
               "same silo port). To survive the loss of any one mirror, run the mirrors with --clustering adonet (deploy/README.md).";
     }
+
+    /// <summary>The error code of a malformed document, by the part that is wrong (the one mapping of parse errors to codes).</summary>
+    internal static string CodeOf(DocumentPart part) => part switch
+    {
+        DocumentPart.Encoding or DocumentPart.Syntax => "bad_json",
+        DocumentPart.Root => "not_object",
+        DocumentPart.Id => "invalid_id",
+        _ => "invalid_document",
+    };
 
     internal static bool IsUnavailable(Exception e) =>
         e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;

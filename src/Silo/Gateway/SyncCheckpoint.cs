@@ -5,12 +5,13 @@ namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
 /// A sync checkpoint: per index segment, the segment's epoch and the sequence the client has seen. Opaque to
-/// clients: base64url of <c>[u8 version = 1][u8 segments][per segment: u32 epoch LE, varint sequence]</c>
-/// (about 400 bytes for 64 segments). An empty token means "from the beginning".
+/// clients: base64url of <c>[u8 version = 2][u8 segments][per segment: u64 epoch LE, varint sequence]</c>
+/// (about 600 bytes for 64 segments; version 1, read still, had u32 epochs). An empty token means "from the beginning".
 /// </summary>
 internal sealed class SyncCheckpoint
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte Version32BitEpochs = 1;
 
     public SyncCheckpoint() { }
 
@@ -37,15 +38,16 @@ internal sealed class SyncCheckpoint
         {
             return false;
         }
-        if (bytes.Length < 2 || bytes[0] != Version || bytes[1] != RecordKey.SegmentCount) return false;
+        if (bytes.Length < 2 || (bytes[0] != Version && bytes[0] != Version32BitEpochs) || bytes[1] != RecordKey.SegmentCount) return false;
+        int epochSize = bytes[0] == Version ? 8 : 4;
         var epochs = new long[RecordKey.SegmentCount];
         var sequences = new long[RecordKey.SegmentCount];
         int pos = 2;
         for (int s = 0; s < RecordKey.SegmentCount; s++)
         {
-            if (pos + 4 > bytes.Length) return false;
-            epochs[s] = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos));
-            pos += 4;
+            if (pos + epochSize > bytes.Length) return false;
+            epochs[s] = epochSize == 8 ? BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(pos)) : BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos));
+            pos += epochSize;
             ulong value = 0;
             int shift = 0;
             while (true)
@@ -66,11 +68,11 @@ internal sealed class SyncCheckpoint
 
     public string ToToken()
     {
-        var bytes = new List<byte>(2 + RecordKey.SegmentCount * 6) { Version, RecordKey.SegmentCount };
-        Span<byte> epoch = stackalloc byte[4];
+        var bytes = new List<byte>(2 + RecordKey.SegmentCount * 10) { Version, RecordKey.SegmentCount };
+        Span<byte> epoch = stackalloc byte[8];
         for (int s = 0; s < RecordKey.SegmentCount; s++)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(epoch, (uint)Epochs[s]);
+            BinaryPrimitives.WriteInt64LittleEndian(epoch, Epochs[s]);
             foreach (byte b in epoch) bytes.Add(b);
             ulong value = (ulong)Sequences[s];
             while (value >= 0x80)

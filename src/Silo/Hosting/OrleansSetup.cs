@@ -65,6 +65,7 @@ internal static class OrleansSetup
             m.AntiEntropyInterval = TimeSpan.FromSeconds(o.AntiEntropySeconds);
             m.TombstoneHorizon = TimeSpan.FromSeconds(o.TombstoneHorizonSeconds);
             m.AdvertisedUrl = o.EffectiveAdvertiseUrl();
+            m.MaxDocumentSize = o.MaxDocumentSize;
         });
     }
 }

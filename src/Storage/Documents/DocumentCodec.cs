@@ -31,8 +31,10 @@ internal static class DocumentCodec
     private static readonly byte[] IdPrefix = "{\"id\":"u8.ToArray();
     private static readonly byte[] RevPrefix = ",\"rev\":\""u8.ToArray();
 
+    private static readonly JsonDocumentOptions BodyOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
     /// <summary>The node's string; false for non-strings and for escapes that are not valid UTF-16 (a lone surrogate).</summary>
-    private static bool TryGetString(JsonNode node, [NotNullWhen(true)] out string? text)
+    internal static bool TryGetString(JsonNode node, [NotNullWhen(true)] out string? text)
     {
         text = null;
         try
@@ -45,7 +47,35 @@ internal static class DocumentCodec
         }
     }
 
-    /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <paramref name="maxSize"/>.</exception>
+    /// <summary>
+    /// Parses a user's record from UTF-8 JSON (a request body): valid UTF-8, JSON, an object, then as
+    /// <see cref="Parse(JsonObject, int)"/>.
+    /// </summary>
+    /// <exception cref="DocumentFormatException">What is wrong, by <see cref="DocumentFormatException.Part"/>.</exception>
+    public static ParsedDocument ParseUtf8(ReadOnlySpan<byte> utf8, int maxSize)
+    {
+        // System.Text.Json would store U+FFFD in place of bad bytes: refuse rather than alter the data.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+            throw new DocumentFormatException(DocumentPart.Encoding, "The body is not valid UTF-8.", "document");
+        JsonObject document;
+        try
+        {
+            var node = JsonNode.Parse(utf8, documentOptions: DocumentOptions);
+            if (node is not JsonObject o)
+                throw new DocumentFormatException(DocumentPart.Root,
+                    $"The body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.", "document");
+            document = o;
+            // Materialise every property now: duplicate keys and bad nesting surface here, not later.
+            _ = document.Count;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException || (e is ArgumentException && e is not DocumentFormatException))
+        {
+            throw new DocumentFormatException(DocumentPart.Syntax, $"The body is not valid JSON: {e.Message}", "document", e);
+        }
+        return Parse(document, maxSize);
+    }
+
+    /// <exception cref="DocumentFormatException">Invalid id, too deep, or larger than <paramref name="maxSize"/> (an <see cref="ArgumentException"/>).</exception>
     public static ParsedDocument Parse(JsonObject document, int maxSize)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -53,8 +83,20 @@ internal static class DocumentCodec
         if (document.TryGetPropertyValue("id", out var idNode) && idNode is not null)
         {
             if (!TryGetString(idNode, out id))
-                throw new ArgumentException($"The record's 'id' must be a valid string, not {idNode.GetValueKind()}.", nameof(document));
-            DocumentId.Validate(id, nameof(document));
+            {
+                var kind = idNode.GetValueKind();
+                throw new DocumentFormatException(DocumentPart.Id, kind == JsonValueKind.String
+                    ? "The record's 'id' is not valid Unicode (a lone surrogate escape)."
+                    : $"The record's 'id' must be a string, not {kind.ToString().ToLowerInvariant()}.", nameof(document));
+            }
+            try
+            {
+                DocumentId.Validate(id, nameof(document));
+            }
+            catch (ArgumentException e)
+            {
+                throw new DocumentFormatException(DocumentPart.Id, e.Message, nameof(document), e);
+            }
         }
         string? rev = null;
         if (document.TryGetPropertyValue("rev", out var revNode))
@@ -76,11 +118,42 @@ internal static class DocumentCodec
         }
         catch (InvalidOperationException e)
         {
-            throw new ArgumentException($"The record cannot be stored as JSON (nesting deeper than {MaxDepth}?): {e.Message}", nameof(document), e);
+            throw new DocumentFormatException(DocumentPart.Content, $"The record cannot be stored as JSON (nesting deeper than {MaxDepth}?): {e.Message}", nameof(document), e);
         }
         if (buffer.WrittenCount > maxSize)
-            throw new ArgumentException($"The record is {buffer.WrittenCount} bytes of JSON; the maximum document size is {maxSize} bytes.", nameof(document));
+            throw new DocumentFormatException(DocumentPart.Content, $"The record is {buffer.WrittenCount} bytes of JSON; the maximum document size is {maxSize} bytes.", nameof(document));
         return new ParsedDocument(id, rev, buffer.WrittenSpan.ToArray());
+    }
+
+    /// <summary>
+    /// Checks a stored body (the content without <c>id</c>/<c>rev</c>) from outside this process: valid UTF-8, a JSON
+    /// object without duplicate keys, nesting within <see cref="MaxDepth"/>, no reserved top-level key, at most
+    /// <paramref name="maxSize"/> bytes. The one body validator of record grains and replication.
+    /// </summary>
+    /// <exception cref="DocumentFormatException">What is wrong, by <see cref="DocumentFormatException.Part"/>.</exception>
+    public static void ValidateBody(ReadOnlyMemory<byte> body, int maxSize)
+    {
+        if (body.Length > maxSize)
+            throw new DocumentFormatException(DocumentPart.Content, $"The content is {body.Length} bytes; the maximum document size is {maxSize} bytes.", nameof(body));
+        // System.Text.Json does not check the UTF-8 inside strings; such bytes would be served as "JSON" later.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            throw new DocumentFormatException(DocumentPart.Encoding, "The content is not valid UTF-8.", nameof(body));
+        try
+        {
+            using var doc = JsonDocument.Parse(body, BodyOptions);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new DocumentFormatException(DocumentPart.Root, $"The content must be a JSON object, not {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}.", nameof(body));
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                // Reads compose id and rev in front of the content: a second copy would make the served JSON ambiguous.
+                if (property.NameEquals("id"u8) || property.NameEquals("rev"u8))
+                    throw new DocumentFormatException(DocumentPart.Content, $"The content must not carry the reserved key '{property.Name}'.", nameof(body));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new DocumentFormatException(DocumentPart.Syntax, $"The content is not valid JSON: {e.Message}", nameof(body), e);
+        }
     }
 
     /// <summary>The user's view: <c>{"id":…,"rev":…, …content}</c> as UTF-8 JSON.</summary>

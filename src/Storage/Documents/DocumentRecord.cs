@@ -5,7 +5,7 @@ namespace MyNoSql.Storage.Documents;
 /// <summary>
 /// A record as every replica stores it: all leaf revisions, winner first. The winner is the highest live
 /// leaf by (generation, hash); only when every leaf is a tombstone does the highest tombstone win, so a
-/// resolved (deleted) conflict branch never hides a live record. Immutable.
+/// resolved (deleted) conflict branch never hides a live record (<see cref="DocumentRules.CompareWinners"/>). Immutable.
 /// </summary>
 internal sealed class DocumentRecord
 {
@@ -22,7 +22,7 @@ internal sealed class DocumentRecord
 
     public string Id { get; }
 
-    /// <summary>Winner first, then the other leaves in descending revision order.</summary>
+    /// <summary>Winner first, then the other leaves in winner order (<see cref="DocumentRules.WinnerFirst"/>).</summary>
     public IReadOnlyList<RevisionLeaf> Leaves { get; }
 
     public RevisionLeaf Winner => Leaves[0];
@@ -53,7 +53,7 @@ internal sealed class DocumentRecord
 
     public static DocumentRecord Create(string id, IEnumerable<RevisionLeaf> leaves)
     {
-        var sorted = leaves.OrderByDescending(l => !l.Deleted).ThenByDescending(l => l.Rev).ToArray();
+        var sorted = leaves.Order(DocumentRules.WinnerFirst).ToArray();
         if (sorted.Length == 0) throw new ArgumentException("A record needs at least one leaf.", nameof(leaves));
         return new DocumentRecord(id, sorted);
     }

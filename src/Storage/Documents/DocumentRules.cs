@@ -24,8 +24,15 @@ internal readonly record struct MergeOutcome(MergeResult Result, DocumentRecord 
 internal static class DocumentRules
 {
     /// <summary>savedoc. <paramref name="givenRev"/> is the caller's <c>rev</c> text (null when missing).</summary>
+    /// <param name="database">The database name, for errors.</param>
+    /// <param name="current">The stored record, or null.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="givenRev">The caller's <c>rev</c> text (null when missing).</param>
+    /// <param name="body">The new content.</param>
+    /// <param name="pending">True when <paramref name="current"/> holds edits no mirror acknowledged yet (a peer's
+    /// outbox): the new leaf's ancestry then keeps growing (<see cref="RevisionLeaf.PendingAncestryLimit"/>).</param>
     /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current revision.</exception>
-    public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body)
+    public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false)
     {
         if (current is null)
         {
@@ -36,14 +43,14 @@ internal static class DocumentRules
         if (winner.Deleted)
         {
             // Re-creating a deleted record descends from its tombstone, so replicas see a newer revision, not a conflict.
-            var recreated = RevisionLeaf.Child(winner, deleted: false, body);
+            var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending);
             return new SaveOutcome(Replace(current, winner, recreated), recreated, true);
         }
         if (!Revision.TryParse(givenRev, out var given) || given != winner.Rev)
             throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
         if (winner.Body.Span.SequenceEqual(body.Span))
             return new SaveOutcome(current, winner, false);
-        var next = RevisionLeaf.Child(winner, deleted: false, body);
+        var next = RevisionLeaf.Child(winner, deleted: false, body, pending);
         return new SaveOutcome(Replace(current, winner, next), next, true);
     }
 
@@ -53,7 +60,12 @@ internal static class DocumentRules
     /// </summary>
     /// <exception cref="DocumentNotFoundException">No such record, or it is already deleted.</exception>
     /// <exception cref="RevisionConflictException">The revision is neither the current one nor a conflict.</exception>
-    public static SaveOutcome Delete(string database, DocumentRecord? current, string id, string? givenRev)
+    /// <param name="database">The database name, for errors.</param>
+    /// <param name="current">The stored record, or null.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="givenRev">The caller's <c>rev</c> text (null when missing).</param>
+    /// <param name="pending">As for <see cref="Save"/>.</param>
+    public static SaveOutcome Delete(string database, DocumentRecord? current, string id, string? givenRev, bool pending = false)
     {
         if (current is null) throw new DocumentNotFoundException(database, id);
         if (Revision.TryParse(givenRev, out var given))
@@ -62,7 +74,7 @@ internal static class DocumentRules
             {
                 if (leaf.Rev == given && !leaf.Deleted)
                 {
-                    var tombstone = RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty);
+                    var tombstone = RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending);
                     return new SaveOutcome(Replace(current, leaf, tombstone), tombstone, true);
                 }
             }
@@ -71,19 +83,67 @@ internal static class DocumentRules
         throw new RevisionConflictException(database, id, givenRev, current.Winner.Rev.ToString());
     }
 
-    /// <summary>Applies a revision that carries its ancestry, as replication does.</summary>
+    /// <summary>
+    /// Applies a revision that carries its ancestry, as replication does. The whole ancestry decides whether it
+    /// descends from what is stored; what is stored keeps <see cref="RevisionLeaf.AncestryLimit"/> of it.
+    /// </summary>
     public static MergeOutcome Merge(DocumentRecord? current, string id, RevisionLeaf incoming)
     {
-        if (current is null) return new MergeOutcome(MergeResult.Accepted, DocumentRecord.Create(id, [incoming]));
+        if (current is null) return new MergeOutcome(MergeResult.Accepted, DocumentRecord.Create(id, [incoming.Trimmed()]));
         foreach (var leaf in current.Leaves)
         {
             if (leaf.Knows(incoming.Rev)) return new MergeOutcome(MergeResult.AlreadyKnown, current);
         }
         var kept = current.Leaves.Where(l => !incoming.Knows(l.Rev)).ToList();
         bool descends = kept.Count < current.Leaves.Count;
-        kept.Add(incoming);
+        kept.Add(incoming.Trimmed());
         return new MergeOutcome(descends ? MergeResult.Accepted : MergeResult.Conflict, DocumentRecord.Create(id, kept));
     }
+
+    /// <summary>
+    /// The winner order of DESIGN §2 (CouchDB's): a live leaf beats a tombstone, then the higher generation, then the
+    /// higher hash. Positive when (<paramref name="aDeleted"/>, <paramref name="a"/>) wins over (<paramref name="bDeleted"/>, <paramref name="b"/>).
+    /// The one comparison every winner choice uses (records, index segments).
+    /// </summary>
+    public static int CompareWinners(bool aDeleted, Revision a, bool bDeleted, Revision b) =>
+        aDeleted != bDeleted ? (aDeleted ? -1 : 1) : a.CompareTo(b);
+
+    /// <summary>True when (<paramref name="aDeleted"/>, <paramref name="a"/>) wins over (<paramref name="bDeleted"/>, <paramref name="b"/>): see <see cref="CompareWinners"/>.</summary>
+    public static bool Wins(bool aDeleted, Revision a, bool bDeleted, Revision b) => CompareWinners(aDeleted, a, bDeleted, b) > 0;
+
+    /// <summary>Orders leaves winner first (<see cref="CompareWinners"/>, descending).</summary>
+    public static IComparer<RevisionLeaf> WinnerFirst { get; } =
+        Comparer<RevisionLeaf>.Create((x, y) => CompareWinners(y.Deleted, y.Rev, x.Deleted, x.Rev));
+
+    /// <summary>
+    /// Whether <paramref name="leaf"/> derives from its parent and content: its revision is the hash of them. True
+    /// when the parent is unknown (generation above 1 without ancestry), since then nothing can be checked.
+    /// </summary>
+    public static bool DerivesFromParent(RevisionLeaf leaf)
+    {
+        bool parentKnown = leaf.Rev.Generation == 1 || leaf.Ancestry.Length > 0;
+        return !parentKnown || Revision.Next(leaf.Parent, leaf.Deleted, leaf.Body.Span) == leaf.Rev;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="leaf"/> is what saving <paramref name="body"/> over <paramref name="givenRev"/> writes: a
+    /// live leaf whose revision derives from the body and its parent, that parent being the given rev (any parent when
+    /// no rev was given or the leaf is a creation: a creation or a re-creation over a tombstone ignores the rev).
+    /// </summary>
+    public static bool IsSaveOf(RevisionLeaf leaf, string? givenRev, ReadOnlySpan<byte> body)
+    {
+        if (leaf.Deleted) return false;
+        if (givenRev is not null && leaf.Ancestry.Length > 0 && !string.Equals(givenRev, leaf.Parent.ToString(), StringComparison.Ordinal))
+            return false;
+        return Revision.Next(leaf.Parent, deleted: false, body) == leaf.Rev;
+    }
+
+    /// <summary>Whether <paramref name="leaf"/> is the tombstone deleting <paramref name="givenRev"/> writes.</summary>
+    public static bool IsDeleteOf(RevisionLeaf leaf, string? givenRev) =>
+        leaf.Deleted && Revision.TryParse(givenRev, out var given) && TombstoneOf(given) == leaf.Rev;
+
+    /// <summary>The revision of the tombstone that deletes <paramref name="rev"/>.</summary>
+    public static Revision TombstoneOf(Revision rev) => Revision.Next(rev, deleted: true, []);
 
     private static DocumentRecord Replace(DocumentRecord current, RevisionLeaf old, RevisionLeaf replacement) =>
         DocumentRecord.Create(current.Id, current.Leaves.Where(l => !ReferenceEquals(l, old)).Append(replacement));

@@ -42,7 +42,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body);
+            var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body, IsPending(id));
             if (outcome.Changed)
                 await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
@@ -73,7 +73,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            var outcome = DocumentRules.Delete(Name, current, id, rev);
+            var outcome = DocumentRules.Delete(Name, current, id, rev, IsPending(id));
             await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return outcome.Leaf.Rev;
         }
@@ -161,6 +161,9 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Records.DisposeAsync();
+
+    /// <summary>True while the record holds local edits no mirror acknowledged: new edits keep their whole ancestry.</summary>
+    private bool IsPending(string id) => Records.TryGetHeader(id, out var header) && (header.Flags & RecordFlags.Pending) != 0;
 
     private ValueTask PersistAsync(DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken) =>
         Records.WriteAsync(ToStored(record, extra), cancellationToken);

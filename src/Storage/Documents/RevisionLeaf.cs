@@ -7,21 +7,39 @@ namespace MyNoSql.Storage.Documents;
 /// </summary>
 internal sealed record RevisionLeaf(Revision Rev, bool Deleted, Revision[] Ancestry, ReadOnlyMemory<byte> Body)
 {
-    /// <summary>How many ancestors travel with a revision. A peer that made more edits than this offline
-    /// than the replica saw is treated as a conflict, never as an overwrite.</summary>
+    /// <summary>How many ancestors a stored (acknowledged) revision keeps and replication between mirrors carries.</summary>
     public const int AncestryLimit = 20;
 
+    /// <summary>
+    /// How many ancestors an edit keeps while its record is pending (not yet acknowledged by a mirror), as CouchDB's
+    /// revs_limit: the ancestry then reaches back to what a mirror last acknowledged, so many offline edits push as one
+    /// descendant. A peer that made more edits than this offline is treated as a conflict, never as an overwrite.
+    /// Also the longest ancestry a receiver accepts.
+    /// </summary>
+    public const int PendingAncestryLimit = 1000;
+
     /// <summary>The leaf that follows <paramref name="parent"/> (null for a creation) with new content.</summary>
-    public static RevisionLeaf Child(RevisionLeaf? parent, bool deleted, ReadOnlyMemory<byte> body)
+    /// <param name="parent">The parent leaf, or null for a creation.</param>
+    /// <param name="deleted">True for a tombstone.</param>
+    /// <param name="body">The content (empty for a tombstone).</param>
+    /// <param name="pending">True when the parent is itself an unacknowledged local edit: the ancestry grows up to
+    /// <see cref="PendingAncestryLimit"/> instead of <see cref="AncestryLimit"/>.</param>
+    public static RevisionLeaf Child(RevisionLeaf? parent, bool deleted, ReadOnlyMemory<byte> body, bool pending = false)
     {
         var rev = Revision.Next(parent?.Rev ?? default, deleted, body.Span);
         if (parent is null) return new RevisionLeaf(rev, deleted, [], body);
-        int n = Math.Min(AncestryLimit, parent.Ancestry.Length + 1);
+        int n = Math.Min(pending ? PendingAncestryLimit : AncestryLimit, parent.Ancestry.Length + 1);
         var ancestry = new Revision[n];
         ancestry[0] = parent.Rev;
         Array.Copy(parent.Ancestry, 0, ancestry, 1, n - 1);
         return new RevisionLeaf(rev, deleted, ancestry, body);
     }
+
+    /// <summary>The parent revision (the first ancestor); <c>default</c> for a creation or when the ancestry is unknown.</summary>
+    public Revision Parent => Ancestry.Length > 0 ? Ancestry[0] : default;
+
+    /// <summary>This leaf with its ancestry cut to <see cref="AncestryLimit"/> (itself when already that short), as stored.</summary>
+    public RevisionLeaf Trimmed() => Ancestry.Length <= AncestryLimit ? this : this with { Ancestry = Ancestry[..AncestryLimit] };
 
     /// <summary>True when <paramref name="rev"/> is this leaf or one of its recorded ancestors.</summary>
     public bool Knows(Revision rev) => Rev == rev || Array.IndexOf(Ancestry, rev) >= 0;

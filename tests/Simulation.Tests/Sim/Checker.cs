@@ -100,8 +100,9 @@ internal sealed class Checker(SimWorld world)
             }
             if (w.Id != record.Id || w.Deleted != leaf.Deleted || w.Body != Encoding.UTF8.GetString(leaf.Body.Span))
                 Fail($"'{record.Id}': {node} holds {leaf.Rev} as {(leaf.Deleted ? "tombstone" : Encoding.UTF8.GetString(leaf.Body.Span))}, written as '{w.Id}' {(w.Deleted ? "tombstone" : w.Body)}");
-            var chain = world.History.Ancestors(leaf.Rev, RevisionLeaf.AncestryLimit);
-            if (!leaf.Ancestry.SequenceEqual(chain))
+            // Stored leaves keep AncestryLimit ancestors; a peer's pending edits keep more (up to PendingAncestryLimit).
+            var chain = world.History.Ancestors(leaf.Rev, RevisionLeaf.PendingAncestryLimit);
+            if (leaf.Ancestry.Length < Math.Min(RevisionLeaf.AncestryLimit, chain.Count) || !leaf.Ancestry.SequenceEqual(chain.Take(leaf.Ancestry.Length)))
                 Fail($"'{record.Id}': {node} holds {SimWorld.Short(leaf.Rev)} with ancestry [{string.Join(' ', leaf.Ancestry.Select(SimWorld.Short))}], written with [{string.Join(' ', chain.Select(SimWorld.Short))}]");
         }
     }

@@ -130,9 +130,7 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
     /// <summary>RecordGrain.Accept: verify the revision against its parent and content, merge, index, replicate.</summary>
     private async Task<string> AcceptAsync(string id, RevisionLeaf leaf, Func<string, RevisionLeaf, Task<bool>> replicate)
     {
-        bool parentKnown = leaf.Rev.Generation == 1 || leaf.Ancestry.Length > 0;
-        if (parentKnown && Revision.Next(leaf.Ancestry.Length > 0 ? leaf.Ancestry[0] : default, leaf.Deleted, leaf.Body.Span) != leaf.Rev)
-            return "invalid";
+        if (!DocumentRules.DerivesFromParent(leaf)) return "invalid";
         var result = await ApplyAsync(id, leaf);
         if (result != MergeResult.AlreadyKnown && !await replicate(id, leaf)) return "quorum_unavailable";
         return result switch

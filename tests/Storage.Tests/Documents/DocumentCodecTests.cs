@@ -27,14 +27,15 @@ public class DocumentCodecTests
     [Fact]
     public void Non_string_id_oversize_and_deep_documents_are_argument_errors()
     {
-        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = 5 }, 1000));
-        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = new JsonArray() }, 1000));
-        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = "" }, 1000));
-        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(new JsonObject { ["big"] = new string('x', 2000) }, 1000));
+        // Typed (DocumentFormatException names the part), still ArgumentExceptions as DESIGN §3 promises.
+        Assert.Equal(DocumentPart.Id, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = 5 }, 1000)).Part);
+        Assert.Equal(DocumentPart.Id, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = new JsonArray() }, 1000)).Part);
+        Assert.Equal(DocumentPart.Id, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = "" }, 1000)).Part);
+        Assert.Equal(DocumentPart.Content, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["big"] = new string('x', 2000) }, 1000)).Part);
         JsonNode deep = new JsonObject();
         var root = deep;
         for (int i = 0; i < 300; i++) { var child = new JsonObject(); deep.AsObject()["n"] = child; deep = child; }
-        Assert.Throws<ArgumentException>(() => DocumentCodec.Parse(root.AsObject(), 1 << 20));
+        Assert.IsAssignableFrom<ArgumentException>(Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(root.AsObject(), 1 << 20)));
     }
 
     [Fact]
