@@ -80,7 +80,7 @@ internal sealed class ReplicaStore
     {
         var stored = await Records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
         if (stored is null) return (null, 0);
-        return (stored.Payload.IsEmpty ? null : stored.Payload, StoredVersion(stored));
+        return (stored.Payload.IsEmpty ? (ReadOnlyMemory<byte>?)null : stored.Payload, StoredVersion(stored));
     }
 
     /// <summary>Writes <paramref name="record"/> under <paramref name="key"/>; the caller holds the key's lock.</summary>
