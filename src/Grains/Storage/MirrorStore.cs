@@ -16,6 +16,8 @@ namespace MyNoSql.Grains.Storage;
 /// </summary>
 internal sealed class MirrorStore : IAsyncDisposable
 {
+    /// <summary>Present once every record in the store carries <see cref="RecordFlags.HasOtherLeaves"/> where it applies.</summary>
+    internal const string LeafFlagsMarker = "LEAF-FLAGS";
     private readonly ReplicaStore _replica;
 
     private MirrorStore(RecordStore records) => _replica = new ReplicaStore(records, "mirror store", OnWritten);
@@ -27,19 +29,34 @@ internal sealed class MirrorStore : IAsyncDisposable
 
     public long Count => _replica.Records.Count;
 
+    /// <summary>Records whose flags the one-time scan of a store from before <see cref="RecordFlags.HasOtherLeaves"/>
+    /// was persisted had to rewrite at open (0 once the store carries the marker).</summary>
+    public int Reflagged { get; private set; }
+
     public static async Task<MirrorStore> OpenAsync(string directory, StoreOptions options, CancellationToken cancellationToken)
     {
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
         var store = new MirrorStore(records);
+        // Before HasOtherLeaves reached disk, a record whose losing branches were all resolved (deleted) looked like a
+        // plain one after a restart. A store without the marker is read whole once and such records are rewritten.
+        string marker = Path.Combine(records.Directory, LeafFlagsMarker);
+        bool scanAll = !File.Exists(marker);
         foreach (var header in records.List(MirrorKeys.RecordPrefix))
         {
             if (!MirrorKeys.TryParseRecord(header.Key, out var database, out var id) || header.Revision.IsEmpty) continue;
             // Only records with other leaves are read (rare): the index digests cover every leaf, not just the winner.
-            string? leaves = ReplicaStore.HasOtherLeaves(header.Flags)
-                ? (await store.ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false))?.LeavesTag
-                : null;
-            store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0, leaves);
+            DocumentRecord? record = null;
+            if (scanAll || ReplicaStore.HasOtherLeaves(header.Flags))
+                record = await store.ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false);
+            if (record is { HasOtherLeaves: true } && (header.Flags & RecordFlags.HasOtherLeaves) == 0)
+            {
+                using (await store._replica.LockAsync(header.Key, cancellationToken).ConfigureAwait(false))
+                    await store._replica.WriteAsync(header.Key, record, RecordFlags.None, cancellationToken).ConfigureAwait(false);
+                store.Reflagged++;
+            }
+            store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0, record?.LeavesTag);
         }
+        if (scanAll) await File.WriteAllTextAsync(marker, "records carry HasOtherLeaves\n", cancellationToken).ConfigureAwait(false);
         return store;
     }
 
