@@ -54,8 +54,11 @@ internal sealed class ReplicaStore
 
     /// <summary>The record stored under <paramref name="key"/>; null when absent or cleared.</summary>
     /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
-    public async ValueTask<DocumentRecord?> ReadAsync(string key, string id, CancellationToken cancellationToken = default) =>
-        (await ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false)).Record;
+    public async ValueTask<DocumentRecord?> ReadAsync(string key, string id, CancellationToken cancellationToken = default)
+    {
+        var stored = await Records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        return stored is null || stored.Payload.IsEmpty ? null : Decode(stored, id);
+    }
 
     /// <summary>The record stored under <paramref name="key"/> and its version (<see cref="VersionOf"/>), read together.</summary>
     /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
@@ -64,15 +67,7 @@ internal sealed class ReplicaStore
         var stored = await Records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
         if (stored is null) return (null, 0);
         ulong version = StoredVersion(stored);
-        if (stored.Payload.IsEmpty) return (null, version);
-        try
-        {
-            return (DocumentRecord.Decode(id, stored.Payload, stored.Revision), version);
-        }
-        catch (FormatException e)
-        {
-            throw new CorruptDataException(Records.Directory, 0, $"{_context}, record '{id}': {e.Message}", e);
-        }
+        return (stored.Payload.IsEmpty ? null : Decode(stored, id), version);
     }
 
     /// <summary>Opaque state that is not a record: its payload (null when absent, cleared or empty) and version.</summary>
@@ -84,10 +79,10 @@ internal sealed class ReplicaStore
     }
 
     /// <summary>Writes <paramref name="record"/> under <paramref name="key"/>; the caller holds the key's lock.</summary>
-    public async ValueTask WriteAsync(string key, DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken = default)
+    public ValueTask WriteAsync(string key, DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken = default)
     {
-        await Records.WriteAsync(ToStored(key, record, extra), cancellationToken).ConfigureAwait(false);
-        _written?.Invoke(key, record);
+        var write = Records.WriteAsync(ToStored(key, record, extra), cancellationToken);
+        return _written is null ? write : NotifyAsync(write, key, record);
     }
 
     /// <summary>Writes many records with one sync per touched shard; the caller holds their locks.</summary>
@@ -174,6 +169,24 @@ internal sealed class ReplicaStore
     /// <summary>The one record format every replica writes (format 2: the winner's revision only in the header).</summary>
     public static StoredRecord ToStored(string key, DocumentRecord record, RecordFlags extra) =>
         new(key, record.Winner.Rev, FlagsOf(record, extra), record.Encode(omitWinnerRevision: true));
+
+    private async ValueTask NotifyAsync(ValueTask write, string key, DocumentRecord record)
+    {
+        await write.ConfigureAwait(false);
+        _written!(key, record);
+    }
+
+    private DocumentRecord Decode(StoredRecord stored, string id)
+    {
+        try
+        {
+            return DocumentRecord.Decode(id, stored.Payload, stored.Revision);
+        }
+        catch (FormatException e)
+        {
+            throw new CorruptDataException(Records.Directory, 0, $"{_context}, record '{id}': {e.Message}", e);
+        }
+    }
 
     private static ulong StoredVersion(StoredRecord stored) => IsCleared(stored.Revision, stored.Flags) ? 0 : stored.Sequence;
 
