@@ -36,7 +36,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_database, _id) = RecordKey.Split(this.GetPrimaryKeyString());
-        _record = Decode(_state.State.Payload);
+        _record = StoredRecord();
         if (!_replicator.Enabled) return;
         var incoming = new List<RevisionLeaf>();
         foreach (var leaves in await _replicator.ReadOthersAsync(_database, _id))
@@ -164,7 +164,8 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         {
             var (next, result) = apply(_record);
             if (next is null) return (result, false);
-            _state.State = new RecordState { Payload = next.Encode() };
+            // The storage provider takes revision and flags from the record itself (lzma-shards encodes it once).
+            _state.State = new RecordState(next);
             try
             {
                 await _state.WriteStateAsync();
@@ -175,7 +176,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             {
                 LogReread(_database, _id, attempt);
                 await _state.ReadStateAsync();
-                _record = Decode(_state.State.Payload);
+                _record = StoredRecord();
             }
         }
     }
@@ -197,8 +198,14 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         return await replication;
     }
 
-    private DocumentRecord? Decode(byte[]? payload) =>
-        payload is null || payload.Length == 0 ? null : RecordCodec.Decode(MirrorKeys.Record(_database, _id), _id, payload);
+    // lzma-shards hands back the decoded record; a serializing provider (ADO.NET) only the payload.
+    private DocumentRecord? StoredRecord()
+    {
+        var state = _state.State;
+        if (state.Record is { } record) return record;
+        var payload = state.Payload;
+        return payload is null || payload.Length == 0 ? null : RecordCodec.Decode(MirrorKeys.Record(_database, _id), _id, payload);
+    }
 
     private DocumentReply Reply(RevisionLeaf leaf) =>
         new(_id, leaf.Rev.ToString(), DocumentCodec.ComposeUtf8(_id, leaf.Rev, leaf.Body.Span));

@@ -1,6 +1,4 @@
 using MyNoSql.Grains.Records;
-using MyNoSql.Storage.Documents;
-using MyNoSql.Storage.Engine;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -8,8 +6,9 @@ namespace MyNoSql.Grains.Storage;
 
 /// <summary>
 /// The <c>lzma-shards</c> <see cref="IGrainStorage"/>: grain state in this silo's local <see cref="MirrorStore"/>.
-/// A record's state is stored as its <see cref="DocumentRecord"/> encoding (so replication and the index can
-/// read it without the grain); any other state type goes through the Orleans serializer. ETags are payload hashes.
+/// A record grain's state goes to the replica store as the <see cref="MyNoSql.Storage.Documents.DocumentRecord"/> the
+/// grain holds (revision and flags come from it; nothing is decoded again), so replication and the index read it
+/// without the grain; any other state type goes through the Orleans serializer. ETags are the store's version stamps.
 /// </summary>
 internal sealed class LzmaShardGrainStorage(MirrorStoreHost host, Serializer serializer) : IGrainStorage
 {
@@ -17,42 +16,36 @@ internal sealed class LzmaShardGrainStorage(MirrorStoreHost host, Serializer ser
     {
         var store = await host.Store.ConfigureAwait(false);
         string key = MirrorKeys.ForState(stateName, grainId);
-        var (payload, etag) = await store.ReadAsync(key).ConfigureAwait(false);
-        if (payload is null)
+        if (typeof(T) == typeof(RecordState))
         {
-            grainState.ETag = null;
-            grainState.RecordExists = false;
+            var (record, recordEtag) = await store.ReadRecordStateAsync(key).ConfigureAwait(false);
+            grainState.State = (T)(object)new RecordState(record);
+            grainState.ETag = recordEtag;
+            grainState.RecordExists = record is not null;
             return;
         }
-        grainState.State = typeof(T) == typeof(RecordState)
-            ? (T)(object)new RecordState { Payload = payload.Value.ToArray() }
-            : serializer.Deserialize<T>(payload.Value.Span);
+        var (payload, etag) = await store.ReadStateAsync(key).ConfigureAwait(false);
         grainState.ETag = etag;
-        grainState.RecordExists = true;
+        grainState.RecordExists = payload is not null;
+        if (payload is not null) grainState.State = serializer.Deserialize<T>(payload.Value.Span);
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var store = await host.Store.ConfigureAwait(false);
         string key = MirrorKeys.ForState(stateName, grainId);
-        byte[] payload;
-        Revision revision = default;
-        RecordFlags flags = RecordFlags.None;
-        if (grainState.State is RecordState record)
+        if (grainState.State is RecordState state)
         {
-            payload = record.Payload ?? [];
-            if (payload.Length > 0)
-            {
-                var decoded = RecordCodec.Decode(store.Directory, key, payload);
-                revision = decoded.Winner.Rev;
-                flags = RecordCodec.FlagsOf(decoded);
-            }
+            // A state filled by hand (Payload only) is decoded here; the record grain always sets Record.
+            var record = state.Record ?? (state.Payload is { Length: > 0 } bytes && MirrorKeys.TryParseRecord(key, out _, out var id)
+                ? RecordCodec.Decode(store.Directory, id, bytes)
+                : null);
+            grainState.ETag = await store.WriteRecordStateAsync(key, grainState.ETag, record).ConfigureAwait(false);
+            grainState.RecordExists = record is not null;
+            return;
         }
-        else
-        {
-            payload = serializer.SerializeToArray(grainState.State);
-        }
-        grainState.ETag = await store.WriteAsync(key, grainState.ETag, payload, revision, flags).ConfigureAwait(false);
+        byte[] payload = serializer.SerializeToArray(grainState.State);
+        grainState.ETag = await store.WriteStateAsync(key, grainState.ETag, payload).ConfigureAwait(false);
         grainState.RecordExists = payload.Length > 0;
     }
 
@@ -60,7 +53,7 @@ internal sealed class LzmaShardGrainStorage(MirrorStoreHost host, Serializer ser
     {
         var store = await host.Store.ConfigureAwait(false);
         string key = MirrorKeys.ForState(stateName, grainId);
-        await store.WriteAsync(key, grainState.ETag, ReadOnlyMemory<byte>.Empty, default, RecordFlags.Deleted).ConfigureAwait(false);
+        await store.WriteStateAsync(key, grainState.ETag, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
         grainState.ETag = null;
         grainState.RecordExists = false;
     }

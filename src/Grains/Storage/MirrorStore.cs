@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Globalization;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using Orleans.Storage;
@@ -6,119 +6,130 @@ using Orleans.Storage;
 namespace MyNoSql.Grains.Storage;
 
 /// <summary>
-/// One silo's own copy of the mirror: a <see cref="RecordStore"/> (LZMA shards) under the silo's data directory,
-/// shared by the <c>lzma-shards</c> grain storage (the grains' state) and by replication and anti-entropy
-/// (which write this silo's copy of records whose grain lives elsewhere). Every write to a key runs under a
-/// per-key lock and checks the caller's ETag, so a grain whose copy was changed underneath it by replication
-/// gets an <see cref="InconsistentStateException"/>, re-reads and retries instead of overwriting. Thread-safe.
+/// One silo's own copy of the mirror: a thin ETag + <see cref="LocalIndex"/> layer over the <see cref="ReplicaStore"/>
+/// peers use too (records under <see cref="MirrorKeys"/>), shared by the <c>lzma-shards</c> grain storage (the grains'
+/// state) and by replication and anti-entropy (which write this silo's copy of records whose grain lives elsewhere).
+/// An ETag is the engine's version stamp of the key (<see cref="RecordHeader.Sequence"/>, in hex), so checking one
+/// needs neither a cache nor a payload read. A write checks the caller's ETag under the replica store's per-key lock,
+/// so a grain whose copy was changed underneath it by replication gets an <see cref="InconsistentStateException"/>,
+/// re-reads and retries instead of overwriting. Thread-safe.
 /// </summary>
 internal sealed class MirrorStore : IAsyncDisposable
 {
-    private const int MaxRememberedEtags = 1 << 20;
-    private readonly RecordStore _records;
-    private readonly KeyLocks _locks = new();
-    // ETags of recently read or written keys; a key not in here has its ETag computed from the stored payload.
-    private readonly ConcurrentDictionary<string, string> _etags = new(StringComparer.Ordinal);
+    /// <summary>Present once every record in the store carries <see cref="RecordFlags.HasOtherLeaves"/> where it applies.</summary>
+    internal const string LeafFlagsMarker = "LEAF-FLAGS";
+    private readonly ReplicaStore _replica;
 
-    private MirrorStore(RecordStore records) => _records = records;
+    private MirrorStore(RecordStore records) => _replica = new ReplicaStore(records, "mirror store", OnWritten);
 
     /// <summary>This silo's per-segment index of the records it holds (for anti-entropy).</summary>
     public LocalIndex Index { get; } = new();
 
-    public string Directory => _records.Directory;
+    public string Directory => _replica.Records.Directory;
 
-    public long Count => _records.Count;
+    public long Count => _replica.Records.Count;
+
+    /// <summary>Records whose flags the one-time scan of a store from before <see cref="RecordFlags.HasOtherLeaves"/>
+    /// was persisted had to rewrite at open (0 once the store carries the marker).</summary>
+    public int Reflagged { get; private set; }
 
     public static async Task<MirrorStore> OpenAsync(string directory, StoreOptions options, CancellationToken cancellationToken)
     {
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
         var store = new MirrorStore(records);
+        // Before HasOtherLeaves reached disk, a record whose losing branches were all resolved (deleted) looked like a
+        // plain one after a restart. A store without the marker is read whole once and such records are rewritten.
+        string marker = Path.Combine(records.Directory, LeafFlagsMarker);
+        bool scanAll = !File.Exists(marker);
         foreach (var header in records.List(MirrorKeys.RecordPrefix))
         {
             if (!MirrorKeys.TryParseRecord(header.Key, out var database, out var id) || header.Revision.IsEmpty) continue;
             // Only records with other leaves are read (rare): the index digests cover every leaf, not just the winner.
-            string? leaves = RecordCodec.MayHaveOtherLeaves(header.Flags)
-                ? (await store.ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false))?.LeavesTag
-                : null;
-            store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0, leaves);
+            DocumentRecord? record = null;
+            if (scanAll || ReplicaStore.HasOtherLeaves(header.Flags))
+                record = await store.ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false);
+            if (record is { HasOtherLeaves: true } && (header.Flags & RecordFlags.HasOtherLeaves) == 0)
+            {
+                using (await store._replica.LockAsync(header.Key, cancellationToken).ConfigureAwait(false))
+                    await store._replica.WriteAsync(header.Key, record, RecordFlags.None, cancellationToken).ConfigureAwait(false);
+                store.Reflagged++;
+            }
+            store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0, record?.LeavesTag);
         }
+        if (scanAll) await File.WriteAllTextAsync(marker, "records carry HasOtherLeaves\n", cancellationToken).ConfigureAwait(false);
         return store;
     }
 
-    /// <summary>The stored payload and its ETag; (null, null) when absent or cleared.</summary>
-    public async ValueTask<(ReadOnlyMemory<byte>? Payload, string? ETag)> ReadAsync(string key, CancellationToken cancellationToken = default)
+    /// <summary>Opaque (non-record) state and its ETag; (null, null) when absent or cleared.</summary>
+    public async ValueTask<(ReadOnlyMemory<byte>? Payload, string? ETag)> ReadStateAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (!_records.TryGetHeader(key, out _)) return (null, null);
-        var stored = await _records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (stored is null || stored.Payload.IsEmpty) return (null, null);
-        string etag = PayloadHash.Of(stored.Payload.Span);
-        Remember(key, etag);
-        return (stored.Payload, etag);
+        var (payload, version) = await _replica.ReadStateAsync(key, cancellationToken).ConfigureAwait(false);
+        return (payload, ETagOf(version));
+    }
+
+    /// <summary>A record grain's state and its ETag (decoded once, here); (null, null) when absent or cleared.</summary>
+    /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
+    public async ValueTask<(DocumentRecord? Record, string? ETag)> ReadRecordStateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string id = MirrorKeys.TryParseRecord(key, out _, out var parsed) ? parsed : key;
+        var (record, version) = await _replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
+        return (record, ETagOf(version));
     }
 
     /// <summary>
-    /// Writes <paramref name="payload"/> (empty = cleared) if the stored ETag still equals <paramref name="expectedEtag"/>;
+    /// Writes opaque state (empty = cleared) if the stored ETag still equals <paramref name="expectedEtag"/>;
     /// returns the new ETag (null when cleared) once durable.
     /// </summary>
     /// <exception cref="InconsistentStateException">The key changed since the caller read it.</exception>
-    public async ValueTask<string?> WriteAsync(string key, string? expectedEtag, ReadOnlyMemory<byte> payload, Revision revision, RecordFlags flags, CancellationToken cancellationToken = default)
+    public async ValueTask<string?> WriteStateAsync(string key, string? expectedEtag, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        using (await _locks.AcquireAsync(key, cancellationToken).ConfigureAwait(false))
-        {
-            string? current = await CurrentEtagAsync(key, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(current, expectedEtag, StringComparison.Ordinal))
-                throw new InconsistentStateException($"State '{key}' changed in this mirror's store since it was read.", current, expectedEtag);
-            await _records.WriteAsync(new StoredRecord(key, revision, flags, payload), cancellationToken).ConfigureAwait(false);
-            string? etag = payload.IsEmpty ? null : PayloadHash.Of(payload.Span);
-            Remember(key, etag);
-            if (!revision.IsEmpty && MirrorKeys.TryParseRecord(key, out var database, out var id))
-            {
-                string? leaves = RecordCodec.MayHaveOtherLeaves(flags) ? RecordCodec.Decode(_records.Directory, id, payload).LeavesTag : null;
-                Index.Apply(database, id, revision, (flags & RecordFlags.Deleted) != 0, leaves);
-            }
-            return etag;
-        }
+        var (written, version) = await _replica.WriteStateIfAsync(key, payload, VersionOf(expectedEtag), cancellationToken).ConfigureAwait(false);
+        return Checked(key, expectedEtag, written, version);
+    }
+
+    /// <summary>
+    /// Writes a record grain's state (null = cleared) if the stored ETag still equals <paramref name="expectedEtag"/>;
+    /// returns the new ETag (null when cleared) once durable. The record is encoded once, by the replica store.
+    /// </summary>
+    /// <exception cref="InconsistentStateException">The key changed since the caller read it.</exception>
+    public async ValueTask<string?> WriteRecordStateAsync(string key, string? expectedEtag, DocumentRecord? record, CancellationToken cancellationToken = default)
+    {
+        var (written, version) = await _replica.WriteIfAsync(key, record, VersionOf(expectedEtag), cancellationToken).ConfigureAwait(false);
+        return Checked(key, expectedEtag, written, version);
     }
 
     /// <summary>This silo's copy of a record; null when it holds none.</summary>
     /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
-    public async ValueTask<DocumentRecord?> ReadRecordAsync(string database, string id, CancellationToken cancellationToken = default)
-    {
-        var (payload, _) = await ReadAsync(MirrorKeys.Record(database, id), cancellationToken).ConfigureAwait(false);
-        return payload is null ? null : RecordCodec.Decode(_records.Directory, id, payload.Value);
-    }
+    public ValueTask<DocumentRecord?> ReadRecordAsync(string database, string id, CancellationToken cancellationToken = default) =>
+        _replica.ReadAsync(MirrorKeys.Record(database, id), id, cancellationToken);
 
     /// <summary>Merges a replicated leaf into this silo's copy of a record (durable before it returns).</summary>
     public async ValueTask<MergeResult> MergeAsync(string database, string id, RevisionLeaf leaf, CancellationToken cancellationToken = default)
     {
-        string key = MirrorKeys.Record(database, id);
-        using (await _locks.AcquireAsync(key, cancellationToken).ConfigureAwait(false))
-        {
-            var (payload, _) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            var current = payload is null ? null : RecordCodec.Decode(_records.Directory, id, payload.Value);
-            var outcome = DocumentRules.Merge(current, id, leaf);
-            if (outcome.Result == MergeResult.AlreadyKnown) return outcome.Result;
-            var bytes = outcome.Record.Encode();
-            await _records.WriteAsync(new StoredRecord(key, outcome.Record.Winner.Rev, RecordCodec.FlagsOf(outcome.Record), bytes), cancellationToken).ConfigureAwait(false);
-            Remember(key, PayloadHash.Of(bytes));
-            Index.Apply(database, id, outcome.Record.Winner.Rev, outcome.Record.Winner.Deleted, outcome.Record.LeavesTag);
-            return outcome.Result;
-        }
+        var (result, _) = await _replica.MergeAsync(MirrorKeys.Record(database, id), id, [leaf], pending: false, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
-    public ValueTask DisposeAsync() => _records.DisposeAsync();
+    public ValueTask DisposeAsync() => _replica.Records.DisposeAsync();
 
-    private async ValueTask<string?> CurrentEtagAsync(string key, CancellationToken cancellationToken)
+    // Under the key's lock, after the write is durable: the index follows the store in write order.
+    private void OnWritten(string key, DocumentRecord record)
     {
-        if (_etags.TryGetValue(key, out var known)) return known.Length == 0 ? null : known;
-        var (_, etag) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        return etag;
+        if (MirrorKeys.TryParseRecord(key, out var database, out var id))
+            Index.Apply(database, id, record.Winner.Rev, record.Winner.Deleted, record.LeavesTag);
     }
 
-    private void Remember(string key, string? etag)
+    private static string? Checked(string key, string? expectedEtag, bool written, ulong version)
     {
-        // Bounded: forgetting is always safe (the ETag is then recomputed from the stored payload).
-        if (_etags.Count >= MaxRememberedEtags) _etags.Clear();
-        _etags[key] = etag ?? "";
+        string? current = ETagOf(version);
+        if (!written)
+            throw new InconsistentStateException($"State '{key}' changed in this mirror's store since it was read.", current, expectedEtag);
+        return current;
     }
+
+    private static string? ETagOf(ulong version) => version == 0 ? null : version.ToString("x", CultureInfo.InvariantCulture);
+
+    // An ETag this store did not make (another provider's, a hand-made one) matches no stored version.
+    private static ulong VersionOf(string? etag) =>
+        etag is null ? 0 : ulong.TryParse(etag, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v) && v != 0 ? v : ulong.MaxValue;
 }

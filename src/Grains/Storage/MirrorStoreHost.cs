@@ -41,6 +41,7 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
                 Name = "mirror",
             }, cancellationToken).ConfigureAwait(false);
             LogOpened(directory, store.Count);
+            if (store.Reflagged > 0) LogReflagged(directory, store.Reflagged);
             _opened.TrySetResult(store);
         }
         catch (Exception e)
@@ -61,6 +62,9 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mirror store opened at {Directory} with {Keys} keys")]
     private partial void LogOpened(string directory, long keys);
+
+    [LoggerMessage(EventId = 2500, Level = LogLevel.Information, Message = "Mirror store at {Directory}: {Records} records keeping resolved branches re-flagged (one-time scan of a store from an earlier version)")]
+    private partial void LogReflagged(string directory, int records);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Mirror store at {Directory} could not be opened")]
     private partial void LogOpenFailed(Exception error, string directory);

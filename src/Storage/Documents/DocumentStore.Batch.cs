@@ -18,7 +18,7 @@ internal sealed partial class DocumentStore
             parsed[i] = DocumentCodec.Parse(documents[i] ?? throw new ArgumentException($"Record {i} of the batch is null.", nameof(documents)), _maxDocumentSize);
             ids[i] = parsed[i].Id ?? DocumentId.NewId();
         }
-        using (await _locks.AcquireManyAsync(ids, cancellationToken).ConfigureAwait(false))
+        using (await _replica.LockManyAsync(ids, cancellationToken).ConfigureAwait(false))
         {
             var latest = new Dictionary<string, DocumentRecord?>(StringComparer.Ordinal);
             var results = new JsonObject[documents.Count];
@@ -34,9 +34,7 @@ internal sealed partial class DocumentStore
                 if (outcome.Changed) changed.Add(id);
                 results[i] = DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
             }
-            var writes = changed.Select(id => ToStored(latest[id]!, RecordFlags.Pending)).ToList();
-            if (writes.Count > 0)
-                await Records.WriteBatchAsync(writes, cancellationToken).ConfigureAwait(false);
+            await _replica.WriteManyAsync([.. changed.Select(id => (id, latest[id]!))], RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return results;
         }
     }

@@ -4,19 +4,21 @@ using MyNoSql.Storage.Engine;
 namespace MyNoSql.Storage.Documents;
 
 /// <summary>
-/// The document layer of one database: savedoc/delete/merge rules (<see cref="DocumentRules"/>) over a
-/// <see cref="RecordStore"/>. Writes to one id are serialised by a striped lock held until the write is
-/// durable, so a revision check and its write are atomic; different ids share the engine's group commit.
+/// The document layer of one database (a peer's): savedoc/delete/merge rules (<see cref="DocumentRules"/>) over the
+/// <see cref="ReplicaStore"/> mirrors use too (key = id), so both kinds of replica read, merge and write records one
+/// way. Writes to one id are serialised by a striped lock held until the write is durable, so a revision check and
+/// its write are atomic; different ids share the engine's group commit.
 /// </summary>
 internal sealed partial class DocumentStore : IAsyncDisposable
 {
-    private readonly KeyLocks _locks = new();
+    private readonly ReplicaStore _replica;
     private readonly int _maxDocumentSize;
 
     private DocumentStore(string name, RecordStore records, int maxDocumentSize)
     {
         Name = name;
         Records = records;
+        _replica = new ReplicaStore(records, $"database '{name}'");
         _maxDocumentSize = maxDocumentSize;
     }
 
@@ -39,7 +41,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     {
         var parsed = DocumentCodec.Parse(document, _maxDocumentSize);
         string id = parsed.Id ?? DocumentId.NewId();
-        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body, IsPending(id));
@@ -70,7 +72,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     public async ValueTask<Revision> DeleteAsync(string id, string? rev, CancellationToken cancellationToken = default)
     {
         DocumentId.Validate(id);
-        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             var outcome = DocumentRules.Delete(Name, current, id, rev, IsPending(id));
@@ -102,31 +104,13 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     public async ValueTask<(MergeResult Result, DocumentRecord? Stored)> MergeLeavesAsync(string id, IReadOnlyList<RevisionLeaf> incoming, bool pending, CancellationToken cancellationToken = default)
     {
         DocumentId.Validate(id);
-        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
-        {
-            var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            var record = current;
-            var result = MergeResult.AlreadyKnown;
-            foreach (var leaf in incoming)
-            {
-                var outcome = DocumentRules.Merge(record, id, leaf);
-                record = outcome.Record;
-                if (outcome.Result == MergeResult.Conflict || (outcome.Result == MergeResult.Accepted && result == MergeResult.AlreadyKnown))
-                    result = outcome.Result;
-            }
-            if (result != MergeResult.AlreadyKnown)
-            {
-                var keep = Records.TryGetHeader(id, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
-                await PersistAsync(record!, keep | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
-            }
-            return (result, record);
-        }
+        return await _replica.MergeAsync(id, id, incoming, pending, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Puts a stored record back into the outbox (the mirrors no longer know it); false when the id is unknown.</summary>
     public async ValueTask<bool> MarkPendingAsync(string id, CancellationToken cancellationToken = default)
     {
-        using (await _locks.AcquireAsync(id, cancellationToken).ConfigureAwait(false))
+        using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             if (record is null) return false;
@@ -137,19 +121,8 @@ internal sealed partial class DocumentStore : IAsyncDisposable
 
     /// <summary>The whole stored record (every leaf), or null when the id was never stored.</summary>
     /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
-    public async ValueTask<DocumentRecord?> ReadRecordAsync(string id, CancellationToken cancellationToken = default)
-    {
-        var stored = await Records.ReadAsync(id, cancellationToken).ConfigureAwait(false);
-        if (stored is null) return null;
-        try
-        {
-            return DocumentRecord.Decode(id, stored.Payload, stored.Revision);
-        }
-        catch (FormatException e)
-        {
-            throw new CorruptDataException(Records.Directory, 0, $"database '{Name}', record '{id}': {e.Message}", e);
-        }
-    }
+    public ValueTask<DocumentRecord?> ReadRecordAsync(string id, CancellationToken cancellationToken = default) =>
+        _replica.ReadAsync(id, id, cancellationToken);
 
     /// <summary>Live (not deleted) ids starting with <paramref name="prefix"/>, ordinal order.</summary>
     public IEnumerable<string> ListLiveIds(string prefix = "")
@@ -166,14 +139,8 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     private bool IsPending(string id) => Records.TryGetHeader(id, out var header) && (header.Flags & RecordFlags.Pending) != 0;
 
     private ValueTask PersistAsync(DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken) =>
-        Records.WriteAsync(ToStored(record, extra), cancellationToken);
+        _replica.WriteAsync(record.Id, record, extra, cancellationToken);
 
-    internal static StoredRecord ToStored(DocumentRecord record, RecordFlags extra)
-    {
-        var flags = extra;
-        if (record.Winner.Deleted) flags |= RecordFlags.Deleted;
-        if (record.HasConflicts) flags |= RecordFlags.HasConflicts;
-        if (record.HasOtherLeaves) flags |= RecordFlags.HasOtherLeaves;
-        return new StoredRecord(record.Id, record.Winner.Rev, flags, record.Encode(omitWinnerRevision: true));
-    }
+    /// <summary>The stored form of a peer's record (key = id): <see cref="ReplicaStore.ToStored"/>.</summary>
+    internal static StoredRecord ToStored(DocumentRecord record, RecordFlags extra) => ReplicaStore.ToStored(record.Id, record, extra);
 }

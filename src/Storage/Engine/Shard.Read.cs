@@ -9,7 +9,7 @@ internal sealed partial class Shard
     {
         if (TryGetEntry(key, out var entry))
         {
-            header = new RecordHeader(key, entry.Revision, entry.Flags);
+            header = new RecordHeader(key, entry.Revision, entry.Flags, entry.Lsn);
             return true;
         }
         header = default;
@@ -60,7 +60,7 @@ internal sealed partial class Shard
                         if (entry.Length >= block.SlotCount)
                             throw new CorruptDataException(segment.Path, segment.BlockOffset((int)entry.Position),
                                 $"block {entry.Position} has {block.SlotCount} slots, the index wants slot {entry.Length} for '{key}'");
-                        return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray());
+                        return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray()) { Sequence = entry.Lsn };
                     }
                     finally
                     {
@@ -77,7 +77,7 @@ internal sealed partial class Shard
                 try
                 {
                     var (frame, start, length) = ReadLogPayload(log, entry);
-                    return new StoredRecord(key, entry.Revision, entry.Flags, new ReadOnlyMemory<byte>(frame, start, length));
+                    return new StoredRecord(key, entry.Revision, entry.Flags, new ReadOnlyMemory<byte>(frame, start, length)) { Sequence = entry.Lsn };
                 }
                 finally
                 {
@@ -112,7 +112,7 @@ internal sealed partial class Shard
                 var key = _dir.KeyAt(i);
                 if (!key.StartsWith(prefixBytes)) continue;
                 ref var entry = ref _dir.EntryAt(i);
-                into.Add(new RecordHeader(Utf8Key.Decode(key), entry.Revision, entry.Flags));
+                into.Add(new RecordHeader(Utf8Key.Decode(key), entry.Revision, entry.Flags, entry.Lsn));
             }
         }
     }
@@ -125,7 +125,7 @@ internal sealed partial class Shard
             for (int i = 0; i < _dir.Count; i++)
             {
                 ref var entry = ref _dir.EntryAt(i);
-                if (entry.IsPending) into.Add(new RecordHeader(Utf8Key.Decode(_dir.KeyAt(i)), entry.Revision, entry.Flags));
+                if (entry.IsPending) into.Add(new RecordHeader(Utf8Key.Decode(_dir.KeyAt(i)), entry.Revision, entry.Flags, entry.Lsn));
             }
         }
     }

@@ -1,0 +1,196 @@
+using MyNoSql.Storage.Engine;
+
+namespace MyNoSql.Storage.Documents;
+
+/// <summary>
+/// The one place a replica reads, merges and writes a <see cref="DocumentRecord"/>, over a <see cref="RecordStore"/>:
+/// a peer's <see cref="DocumentStore"/> (key = the record id) and a mirror's store (key = the record's grain-state key,
+/// several databases in one engine) both go through it, so both write one record format and keep the same flags.
+/// Writes to one key are serialised by a striped lock held until the write is durable, so a check and its write are
+/// atomic. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Record format: <see cref="DocumentRecord.Encode"/> without the winner's revision (format 2; the engine header
+/// holds it); format 1 (winner inside the payload, written by mirrors before) still reads. Flags: every write
+/// derives <see cref="RecordFlags.Deleted"/>, <see cref="RecordFlags.HasConflicts"/> and
+/// <see cref="RecordFlags.HasOtherLeaves"/> from the record, so the in-memory directory can tell without reading
+/// which records keep other leaves. A cleared key (grain state cleared) is an empty payload flagged
+/// <see cref="RecordFlags.Deleted"/> with no revision.
+/// </remarks>
+internal sealed class ReplicaStore
+{
+    private readonly KeyLocks _locks = new();
+    private readonly string _context;
+    private readonly Action<string, DocumentRecord>? _written;
+
+    /// <param name="records">The engine.</param>
+    /// <param name="context">Names the store in errors, e.g. <c>database 'orders'</c>.</param>
+    /// <param name="written">Called under the key's lock after every durable record write (the mirror keeps its
+    /// index in step with it); must not block.</param>
+    public ReplicaStore(RecordStore records, string context, Action<string, DocumentRecord>? written = null)
+    {
+        Records = records;
+        _context = context;
+        _written = written;
+    }
+
+    /// <summary>The underlying engine.</summary>
+    public RecordStore Records { get; }
+
+    /// <summary>Takes the key's write lock (held until disposed).</summary>
+    public ValueTask<KeyLocks.Releaser> LockAsync(string key, CancellationToken cancellationToken) =>
+        _locks.AcquireAsync(key, cancellationToken);
+
+    /// <summary>Takes the write locks of many keys at once (deadlock-free).</summary>
+    public ValueTask<KeyLocks.Releaser> LockManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken) =>
+        _locks.AcquireManyAsync(keys, cancellationToken);
+
+    /// <summary>
+    /// The version stamp of what <paramref name="key"/> holds: its <see cref="RecordHeader.Sequence"/>, or 0 when
+    /// the key is absent or cleared. Directory lookup only.
+    /// </summary>
+    public ulong VersionOf(string key) =>
+        Records.TryGetHeader(key, out var header) && !IsCleared(header.Revision, header.Flags) ? header.Sequence : 0;
+
+    /// <summary>The record stored under <paramref name="key"/>; null when absent or cleared.</summary>
+    /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
+    public async ValueTask<DocumentRecord?> ReadAsync(string key, string id, CancellationToken cancellationToken = default)
+    {
+        var stored = await Records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        return stored is null || stored.Payload.IsEmpty ? null : Decode(stored, id);
+    }
+
+    /// <summary>The record stored under <paramref name="key"/> and its version (<see cref="VersionOf"/>), read together.</summary>
+    /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
+    public async ValueTask<(DocumentRecord? Record, ulong Version)> ReadVersionAsync(string key, string id, CancellationToken cancellationToken = default)
+    {
+        var stored = await Records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stored is null) return (null, 0);
+        ulong version = StoredVersion(stored);
+        return (stored.Payload.IsEmpty ? null : Decode(stored, id), version);
+    }
+
+    /// <summary>Opaque state that is not a record: its payload (null when absent, cleared or empty) and version.</summary>
+    public async ValueTask<(ReadOnlyMemory<byte>? Payload, ulong Version)> ReadStateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var stored = await Records.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stored is null) return (null, 0);
+        return (stored.Payload.IsEmpty ? (ReadOnlyMemory<byte>?)null : stored.Payload, StoredVersion(stored));
+    }
+
+    /// <summary>Writes <paramref name="record"/> under <paramref name="key"/>; the caller holds the key's lock.</summary>
+    public ValueTask WriteAsync(string key, DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken = default)
+    {
+        var write = Records.WriteAsync(ToStored(key, record, extra), cancellationToken);
+        return _written is null ? write : NotifyAsync(write, key, record);
+    }
+
+    /// <summary>Writes many records with one sync per touched shard; the caller holds their locks.</summary>
+    public async ValueTask WriteManyAsync(IReadOnlyList<(string Key, DocumentRecord Record)> records, RecordFlags extra, CancellationToken cancellationToken = default)
+    {
+        if (records.Count == 0) return;
+        await Records.WriteBatchAsync([.. records.Select(r => ToStored(r.Key, r.Record, extra))], cancellationToken).ConfigureAwait(false);
+        if (_written is not null) foreach (var (key, record) in records) _written(key, record);
+    }
+
+    /// <summary>
+    /// Applies leaves received from another replica in one write (<see cref="DocumentRules.Merge"/>). Returns the
+    /// strongest result (Conflict over Accepted over AlreadyKnown) and the record now stored. The key's
+    /// <see cref="RecordFlags.Pending"/> is kept; <paramref name="pending"/> sets it.
+    /// </summary>
+    public async ValueTask<(MergeResult Result, DocumentRecord? Stored)> MergeAsync(string key, string id, IReadOnlyList<RevisionLeaf> incoming, bool pending, CancellationToken cancellationToken = default)
+    {
+        using (await LockAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            var record = await ReadAsync(key, id, cancellationToken).ConfigureAwait(false);
+            var result = MergeResult.AlreadyKnown;
+            foreach (var leaf in incoming)
+            {
+                var outcome = DocumentRules.Merge(record, id, leaf);
+                record = outcome.Record;
+                if (outcome.Result == MergeResult.Conflict || (outcome.Result == MergeResult.Accepted && result == MergeResult.AlreadyKnown))
+                    result = outcome.Result;
+            }
+            if (result != MergeResult.AlreadyKnown)
+            {
+                var keep = Records.TryGetHeader(key, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
+                await WriteAsync(key, record!, keep | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
+            }
+            return (result, record);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="record"/> (null clears the key) if the key's version still equals
+    /// <paramref name="expectedVersion"/> (0 = absent or cleared): optimistic concurrency for a writer that
+    /// merged in memory (a grain). Returns whether it wrote and the version the key has now.
+    /// </summary>
+    public async ValueTask<(bool Written, ulong Version)> WriteIfAsync(string key, DocumentRecord? record, ulong expectedVersion, CancellationToken cancellationToken = default)
+    {
+        using (await LockAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            ulong current = VersionOf(key);
+            if (current != expectedVersion) return (false, current);
+            if (record is null) await Records.WriteAsync(Cleared(key), cancellationToken).ConfigureAwait(false);
+            else await WriteAsync(key, record, RecordFlags.None, cancellationToken).ConfigureAwait(false);
+            return (true, VersionOf(key));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WriteIfAsync"/> for opaque state that is not a record (empty <paramref name="payload"/> clears):
+    /// the payload is stored as is, with no revision.
+    /// </summary>
+    public async ValueTask<(bool Written, ulong Version)> WriteStateIfAsync(string key, ReadOnlyMemory<byte> payload, ulong expectedVersion, CancellationToken cancellationToken = default)
+    {
+        using (await LockAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            ulong current = VersionOf(key);
+            if (current != expectedVersion) return (false, current);
+            var stored = payload.IsEmpty ? Cleared(key) : new StoredRecord(key, default, RecordFlags.None, payload);
+            await Records.WriteAsync(stored, cancellationToken).ConfigureAwait(false);
+            return (true, VersionOf(key));
+        }
+    }
+
+    /// <summary>The engine flags a stored record carries (plus <paramref name="extra"/>, e.g. Pending).</summary>
+    public static RecordFlags FlagsOf(DocumentRecord record, RecordFlags extra = RecordFlags.None)
+    {
+        var flags = extra;
+        if (record.Winner.Deleted) flags |= RecordFlags.Deleted;
+        if (record.HasConflicts) flags |= RecordFlags.HasConflicts;
+        if (record.HasOtherLeaves) flags |= RecordFlags.HasOtherLeaves;
+        return flags;
+    }
+
+    /// <summary>Whether a stored record keeps leaves besides its winner (its <see cref="DocumentRecord.LeavesTag"/> needs the payload).</summary>
+    public static bool HasOtherLeaves(RecordFlags flags) => (flags & (RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves)) != 0;
+
+    /// <summary>The one record format every replica writes (format 2: the winner's revision only in the header).</summary>
+    public static StoredRecord ToStored(string key, DocumentRecord record, RecordFlags extra) =>
+        new(key, record.Winner.Rev, FlagsOf(record, extra), record.Encode(omitWinnerRevision: true));
+
+    private async ValueTask NotifyAsync(ValueTask write, string key, DocumentRecord record)
+    {
+        await write.ConfigureAwait(false);
+        _written!(key, record);
+    }
+
+    private DocumentRecord Decode(StoredRecord stored, string id)
+    {
+        try
+        {
+            return DocumentRecord.Decode(id, stored.Payload, stored.Revision);
+        }
+        catch (FormatException e)
+        {
+            throw new CorruptDataException(Records.Directory, 0, $"{_context}, record '{id}': {e.Message}", e);
+        }
+    }
+
+    private static ulong StoredVersion(StoredRecord stored) => IsCleared(stored.Revision, stored.Flags) ? 0 : stored.Sequence;
+
+    private static bool IsCleared(Revision revision, RecordFlags flags) => revision.IsEmpty && (flags & RecordFlags.Deleted) != 0;
+
+    private static StoredRecord Cleared(string key) => new(key, default, RecordFlags.Deleted, ReadOnlyMemory<byte>.Empty);
+}
