@@ -21,6 +21,24 @@ public sealed class MyNoSqlOptions
     /// <see cref="Timeout.InfiniteTimeSpan"/> turns the background loop off: rounds run only on <see cref="MyNoSqlDb.SyncAsync"/>.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How stale a read may be while a mirror is reachable (default 5 s): <see cref="MyNoSqlDb.ReadDocAsync"/> never
+    /// returns a revision older than one the mirrors acknowledged more than this long before the call, whatever
+    /// <see cref="SyncInterval"/> is. When the last complete pull of a sync round (or a fetch of that record) started
+    /// longer ago, the read first asks a mirror for the record and merges what it has, which costs one request;
+    /// mirrors that failed lately are skipped (with back-off), so with none reachable the read answers from the local
+    /// copy at once. <see cref="TimeSpan.Zero"/> asks a mirror on every read; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// never does (reads then see what the sync rounds brought).
+    /// </summary>
+    public TimeSpan ReadFreshness { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A known mirror that was neither reachable nor listed by a reachable mirror's <c>/mirrors</c> for this long is
+    /// forgotten (default 7 days; checked when a sync round asks a mirror for the cluster's mirrors, every 10 minutes).
+    /// The last known mirror is never pruned. <see cref="Timeout.InfiniteTimeSpan"/> never prunes.
+    /// </summary>
+    public TimeSpan MirrorPruneAfter { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Partial sync: when not empty, a Mirror-mode peer fetches only records whose ids start with one of these prefixes.</summary>
     public IList<string> SyncPrefixes { get; } = [];
 
@@ -63,6 +81,10 @@ public sealed class MyNoSqlOptions
 
     /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>
     internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
+
+    /// <summary>Time limit of one request a read makes for <see cref="ReadFreshness"/> (default 2 s, at most
+    /// <see cref="SyncRequestTimeout"/>); a mirror that does not answer in time goes into back-off and the read answers locally.</summary>
+    internal TimeSpan ReadProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Tests and tools only: seal a shard's log into a segment at this size instead of the default.</summary>
     internal long? LogSealThresholdBytes { get; set; }
