@@ -8,9 +8,11 @@ using MyNoSql.Sync;
 namespace MyNoSql;
 
 /// <summary>
-/// An embedded MyNoSql database: local reads and writes that never wait for the network. Every local write is
-/// durable when its call returns (with the default durability) and is recorded in the outbox until a mirror
-/// acknowledges it. All members are safe to call concurrently.
+/// An embedded MyNoSql database. Writes are local and never wait for the network: every local write is durable when
+/// its call returns (with the default durability) and is recorded in the outbox until a mirror acknowledges it.
+/// Reads answer from the local copy, except that a read may first ask a reachable mirror for the record (one it does
+/// not hold, or one whose last pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>); mirrors that failed
+/// lately are skipped. All members are safe to call concurrently.
 /// </summary>
 public sealed class MyNoSqlDb : IAsyncDisposable
 {
@@ -36,7 +38,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <param name="options">Data directory, durability, cache and size limits; defaults when null.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="ArgumentException">Invalid name or options.</exception>
-    /// <exception cref="DatabaseLockedException">Another process (or handle) has the database open.</exception>
+    /// <exception cref="DatabaseLockedException">Another process (or another handle in this process) has the database
+    /// open; one lock file (<c>store/store.lock</c>) guards it, released by the OS if the holder dies.</exception>
     /// <exception cref="CorruptDataException">A file failed its checksum in a way that would lose acknowledged data.</exception>
     public static async Task<MyNoSqlDb> OpenAsync(string name, MyNoSqlOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -105,7 +108,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
 
     /// <summary>addpeer: validates a mirror's base URL (http://, https:// or orleans://host:port), asks it for every
     /// mirror of its cluster (<c>GET /mirrors</c>) and remembers them all on disk. Offline, the URL is remembered
-    /// and the others are learnt at a later round.</summary>
+    /// and the others are learnt at a later round. A mirror removed by <see cref="RemovePeerAsync"/> is known again.</summary>
     /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
     public async Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
     {
@@ -127,7 +130,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return await _sync.RemoveMirrorAsync(normalized, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable. No <c>id</c> → a new time-ordered id.</summary>
+    /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable (with the default durability). No
+    /// <c>id</c> → a new time-ordered id. Content equal to the current revision writes nothing and returns its <c>rev</c>.</summary>
     /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is missing, malformed or not current. Nothing was written.</exception>
     /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <see cref="MyNoSqlOptions.MaxDocumentSize"/>.</exception>
     public async Task<JsonObject> SaveDocAsync(JsonObject record, CancellationToken cancellationToken = default)
@@ -139,7 +143,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return saved;
     }
 
-    /// <summary>Saves many records with one sync per shard; all or nothing (every rev is checked before anything is written).</summary>
+    /// <summary>Saves many records with one sync per shard. All or nothing against errors: every record is validated
+    /// and every rev checked before anything is written (a crash while it writes may keep part of the batch, each
+    /// record whole). A repeated id applies in order within the batch.</summary>
     /// <exception cref="RevisionConflictException">Any record's <c>rev</c> is stale. Nothing was written.</exception>
     /// <exception cref="ArgumentException">Any record is invalid. Nothing was written.</exception>
     public async Task<IReadOnlyList<JsonObject>> SaveDocsAsync(IEnumerable<JsonObject> records, CancellationToken cancellationToken = default)
@@ -175,9 +181,11 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     }
 
     /// <summary>Deletes by writing a tombstone (which replicates like any revision); returns the tombstone's revision.
-    /// Giving the revision of a conflict loser instead resolves that conflict.</summary>
+    /// Giving the revision of a live conflict loser (<see cref="GetConflictsAsync"/>) deletes that loser instead,
+    /// which resolves that conflict and leaves the winner as it is.</summary>
     /// <exception cref="DocumentNotFoundException">No such record, or already deleted.</exception>
-    /// <exception cref="RevisionConflictException"><paramref name="rev"/> is not the current revision. Nothing was written.</exception>
+    /// <exception cref="RevisionConflictException"><paramref name="rev"/> is neither the current revision nor a live
+    /// loser's. Nothing was written.</exception>
     public async Task<string> DeleteDocAsync(string id, string rev, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -231,7 +239,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     }
 
     /// <summary>One full sync round now: push the outbox, pull index changes since the checkpoint, fetch what
-    /// changed (every record in Mirror mode, records this peer holds in Peer mode). Mirrors are tried in turn.</summary>
+    /// changed (every record in Mirror mode, records this peer holds in Peer mode; only ids under
+    /// <see cref="MyNoSqlOptions.SyncPrefixes"/> when set). Mirrors are tried in turn, the one used last first and
+    /// those that failed lately last.</summary>
     /// <exception cref="MyNoSqlException">No mirror is configured or none could be reached.</exception>
     /// <exception cref="CredentialRejectedException">A mirror rejected <see cref="MyNoSqlOptions.ApiKey"/> (401/403);
     /// the round stopped, the outbox is kept.</exception>
@@ -241,7 +251,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return _sync.RunAsync(cancellationToken);
     }
 
-    /// <summary>Pending writes (the outbox), last success, mirror in use, last error, known mirrors.</summary>
+    /// <summary>Pending writes (the outbox), last successful round, mirror in use, last error, known mirrors.</summary>
     public SyncStatus GetSyncStatus()
     {
         ThrowIfDisposed();

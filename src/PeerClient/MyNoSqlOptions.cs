@@ -17,7 +17,8 @@ public sealed class MyNoSqlOptions
     /// <summary>Largest document accepted, in UTF-8 bytes of its JSON (default 16 MiB).</summary>
     public int MaxDocumentSize { get; set; } = 16 << 20;
 
-    /// <summary>Interval of the background sync loop (default 5 s); a round also runs shortly after local writes.
+    /// <summary>Wait between rounds of the background sync loop (default 5 s); a round also runs shortly after local
+    /// writes, and after a read had to ask a mirror because the last pull was older than <see cref="ReadFreshness"/>.
     /// <see cref="Timeout.InfiniteTimeSpan"/> turns the background loop off: rounds run only on <see cref="MyNoSqlDb.SyncAsync"/>.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -39,10 +40,13 @@ public sealed class MyNoSqlOptions
     /// </summary>
     public TimeSpan MirrorPruneAfter { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Partial sync: when not empty, a Mirror-mode peer fetches only records whose ids start with one of these prefixes.</summary>
+    /// <summary>Partial sync: when not empty, pulls list only ids that start with one of these prefixes, so a
+    /// Mirror-mode peer fetches only those records (and a Peer-mode peer's records outside them are refreshed by
+    /// reads, not by rounds). Pushes are not filtered.</summary>
     public IList<string> SyncPrefixes { get; } = [];
 
-    /// <summary>Time limit of one sync request to a mirror (default 60 s); a mirror that does not answer in time is skipped.</summary>
+    /// <summary>Time limit of one sync request to a mirror (default 60 s; connecting is limited to 5 s); a mirror that
+    /// does not answer in time is skipped and goes into back-off for reads.</summary>
     public TimeSpan SyncRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Receives the counts of every sync round (explicit or background) after each batch and page; null for none.
@@ -82,7 +86,7 @@ public sealed class MyNoSqlOptions
     /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>
     internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 
-    /// <summary>Time limit of one request a read makes for <see cref="ReadFreshness"/> (default 2 s, at most
+    /// <summary>Time limit of what a read asks the mirrors for <see cref="ReadFreshness"/> (default 2 s, at most
     /// <see cref="SyncRequestTimeout"/>); a mirror that does not answer in time goes into back-off and the read answers locally.</summary>
     internal TimeSpan ReadProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

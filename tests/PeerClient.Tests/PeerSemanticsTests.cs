@@ -113,7 +113,7 @@ public class PeerSemanticsTests
             var first = await peer.ReadDocAsync("local");
             var firstTook = clock.Elapsed;
             Assert.Equal(1, (int)first!["v"]!);
-            // The first read gives each mirror one bounded try (the silent one at most ReadProbeTimeout, 2 s).
+            // The first read gives each mirror one bounded try (all within ReadProbeTimeout, 2 s).
             Assert.True(firstTook < TimeSpan.FromSeconds(4), $"first read took {firstTook}");
             Assert.Contains("local copy", peer.GetSyncStatus().LastError);
 

@@ -1,14 +1,14 @@
 namespace MyNoSql.Sync;
 
 /// <summary>
-/// Which mirrors failed lately, with an exponential back-off per mirror (1 s, 2 s, 4 s … at most 60 s after the last
+/// Which mirrors failed lately, with an exponential back-off per mirror (2 s, 4 s, 8 s … at most 60 s after the last
 /// failure). The read path skips a mirror in back-off, so a peer whose mirrors are all down answers reads from its
 /// local copy at once instead of waiting on connect or request timeouts. Sync rounds still try every mirror (those in
 /// back-off last): a round's success ends a mirror's back-off. In memory only: a reopened peer starts without any.
 /// </summary>
 internal sealed class MirrorHealth
 {
-    private static readonly TimeSpan First = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan First = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(60);
     private readonly Dictionary<string, (int Failures, DateTimeOffset Until)> _failing = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
@@ -20,12 +20,6 @@ internal sealed class MirrorHealth
     public bool IsBackingOff(string mirror)
     {
         lock (_gate) return _failing.TryGetValue(mirror, out var f) && _clock.GetUtcNow() < f.Until;
-    }
-
-    /// <summary>When <paramref name="mirror"/> may be tried again by a read (null: now).</summary>
-    public DateTimeOffset? BackOffUntil(string mirror)
-    {
-        lock (_gate) return _failing.TryGetValue(mirror, out var f) && _clock.GetUtcNow() < f.Until ? f.Until : null;
     }
 
     /// <summary>Records a failure: the back-off doubles with each failure in a row.</summary>

@@ -219,19 +219,22 @@ internal sealed partial class SyncEngine : IDisposable
     }
 
     /// <summary>
-    /// Asks the mirrors not in back-off, in turn, for a record the peer holds and merges what they have, each within
-    /// <see cref="MyNoSqlOptions.ReadProbeTimeout"/> (a mirror that fails goes into back-off); false when none answered,
-    /// so the caller answers from its local copy.
+    /// Asks the mirrors not in back-off, in turn, for a record the peer holds and merges what the first to answer has,
+    /// all within <see cref="MyNoSqlOptions.ReadProbeTimeout"/> (a mirror that fails goes into back-off); false when
+    /// none answered in time, so the caller answers from its local copy.
     /// </summary>
     public async Task<bool> RefreshAsync(string id, CancellationToken ct)
     {
+        // One budget for the whole read, however many mirrors hang: the local copy is the answer after it.
+        var deadline = DateTimeOffset.UtcNow + _readProbeTimeout;
         foreach (var mirror in Reachable())
         {
             var started = DateTimeOffset.UtcNow;
+            if (started >= deadline) break;
             try
             {
                 // A held record needs no checkpoint reset: pulls list changes of every record the peer holds.
-                await FetchAndMergeAsync(mirror, [id], ct, _readProbeTimeout).ConfigureAwait(false);
+                await FetchAndMergeAsync(mirror, [id], ct, deadline - started).ConfigureAwait(false);
                 _health.Succeeded(mirror);
                 NoteRefreshed(id, started);
                 return true;
@@ -331,7 +334,9 @@ internal sealed partial class SyncEngine : IDisposable
             if (added is not null) m.RemovedMirrors.RemoveAll(u => string.Equals(u, added, StringComparison.OrdinalIgnoreCase));
             foreach (var u in normalized)
             {
-                if (m.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase)) continue;
+                // Checked again under the metadata lock: a RemovePeerAsync since the snapshot above wins.
+                if (m.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase)
+                    || !string.Equals(u, added, StringComparison.OrdinalIgnoreCase) && m.RemovedMirrors.Contains(u, StringComparer.OrdinalIgnoreCase)) continue;
                 m.Mirrors.Add(u);
                 m.MirrorLastSeen[u] = now; // the prune clock of a new mirror starts now
             }
