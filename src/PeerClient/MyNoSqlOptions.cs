@@ -90,6 +90,10 @@ public sealed class MyNoSqlOptions
     /// <see cref="SyncRequestTimeout"/>); a mirror that does not answer in time goes into back-off and the read answers locally.</summary>
     internal TimeSpan ReadProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Tests only: the clock of <see cref="ReadFreshness"/>, mirror back-off and pruning (the deterministic
+    /// simulation freezes it so that a run stays a function of its seed).</summary>
+    internal TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Tests and tools only: seal a shard's log into a segment at this size instead of the default.</summary>
     internal long? LogSealThresholdBytes { get; set; }
 

@@ -12,6 +12,7 @@ internal sealed partial class SyncEngine
     {
         var metadata = _metadata();
         var started = DateTimeOffset.UtcNow;
+        var freshFrom = _clock.GetUtcNow(); // for ReadFreshness (the horizon logic keeps the system clock)
         // A checkpoint pulled through a narrower prefix filter skipped ids the current filter wants: start over.
         bool covers = metadata.SyncCheckpointPrefixes is not { Count: > 0 } stored || stored.SequenceEqual(_prefixes, StringComparer.Ordinal);
         // Deleted records leave the mirrors' index after the tombstone horizon, so a peer that has not pulled for
@@ -24,7 +25,7 @@ internal sealed partial class SyncEngine
         if (checkpoint is not null && !await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false))
         {
             await NotePullAsync(started, null, ct).ConfigureAwait(false);
-            NotePulled(started);
+            NotePulled(freshFrom);
             return;
         }
         // Pulled from the start: the pages list every id, so records the peer holds (outside its outbox) that no page
@@ -39,7 +40,7 @@ internal sealed partial class SyncEngine
             if (page.Checkpoint is null)
             {
                 await NotePullAsync(started, page.HorizonSeconds, ct).ConfigureAwait(false); // nothing changed after all
-                NotePulled(started);
+                NotePulled(freshFrom);
                 return;
             }
             bool full = _metadata().Mode == DbMode.Mirror;
@@ -79,7 +80,7 @@ internal sealed partial class SyncEngine
             Report(page.More);
             if (done)
             {
-                NotePulled(started);
+                NotePulled(freshFrom);
                 return;
             }
         }

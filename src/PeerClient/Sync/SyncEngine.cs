@@ -37,7 +37,8 @@ internal sealed partial class SyncEngine : IDisposable
     // Checkpoint resets (an on-demand copy from a mirror other than the checkpoint's, a switch to Mirror mode): a pull
     // running meanwhile must not save its checkpoint over the reset.
     private int _checkpointResets;
-    private readonly MirrorHealth _health = new();
+    private readonly MirrorHealth _health;
+    private readonly TimeProvider _clock;
     private readonly TimeSpan _readFreshness;
     private readonly TimeSpan _readProbeTimeout;
     private readonly TimeSpan _pruneAfter;
@@ -55,6 +56,8 @@ internal sealed partial class SyncEngine : IDisposable
         _prefixes = [.. options.SyncPrefixes];
         _progress = options.SyncProgress;
         _http = new HttpSyncTransport(options);
+        _clock = options.TimeProvider;
+        _health = new MirrorHealth(_clock);
         _readFreshness = options.ReadFreshness;
         _readProbeTimeout = options.ReadProbeTimeout < options.SyncRequestTimeout ? options.ReadProbeTimeout : options.SyncRequestTimeout;
         _pruneAfter = options.MirrorPruneAfter;
@@ -174,7 +177,7 @@ internal sealed partial class SyncEngine : IDisposable
         var errors = new List<string>();
         foreach (var mirror in Reachable())
         {
-            var started = DateTimeOffset.UtcNow;
+            var started = _clock.GetUtcNow();
             try
             {
                 var stored = await FetchAndMergeAsync(mirror, [id], ct).ConfigureAwait(false);
@@ -212,7 +215,7 @@ internal sealed partial class SyncEngine : IDisposable
     public bool NeedsRefresh(string id)
     {
         if (_readFreshness == Timeout.InfiniteTimeSpan) return false;
-        var now = DateTimeOffset.UtcNow;
+        var now = _clock.GetUtcNow();
         long pulled = Volatile.Read(ref _pulledAtTicks);
         if (pulled != 0 && now - new DateTimeOffset(pulled, TimeSpan.Zero) <= _readFreshness) return false;
         return !(_refreshed.TryGetValue(id, out var at) && now - at <= _readFreshness);
@@ -226,17 +229,18 @@ internal sealed partial class SyncEngine : IDisposable
     public async Task<bool> RefreshAsync(string id, CancellationToken ct)
     {
         // One budget for the whole read, however many mirrors hang: the local copy is the answer after it.
-        var deadline = DateTimeOffset.UtcNow + _readProbeTimeout;
+        var deadline = DateTimeOffset.UtcNow + _readProbeTimeout; // a real time limit, whatever the clock of freshness
         foreach (var mirror in Reachable())
         {
             var started = DateTimeOffset.UtcNow;
+            var asked = _clock.GetUtcNow();
             if (started >= deadline) break;
             try
             {
                 // A held record needs no checkpoint reset: pulls list changes of every record the peer holds.
                 await FetchAndMergeAsync(mirror, [id], ct, deadline - started).ConfigureAwait(false);
                 _health.Succeeded(mirror);
-                NoteRefreshed(id, started);
+                NoteRefreshed(id, asked);
                 return true;
             }
             catch (MirrorUnavailableException e)
@@ -328,7 +332,7 @@ internal sealed partial class SyncEngine : IDisposable
         normalized.RemoveAll(u => !string.Equals(u, added, StringComparison.OrdinalIgnoreCase) && current.RemovedMirrors.Contains(u, StringComparer.OrdinalIgnoreCase));
         if (normalized.All(u => current.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase))
             && (added is null || !current.RemovedMirrors.Contains(added, StringComparer.OrdinalIgnoreCase))) return;
-        var now = DateTimeOffset.UtcNow;
+        var now = _clock.GetUtcNow();
         await _update(m =>
         {
             if (added is not null) m.RemovedMirrors.RemoveAll(u => string.Equals(u, added, StringComparison.OrdinalIgnoreCase));
@@ -356,7 +360,7 @@ internal sealed partial class SyncEngine : IDisposable
             try { seenSet.Add(MirrorUrl.Normalize(u)); }
             catch (ArgumentException) { }
         }
-        var now = DateTimeOffset.UtcNow;
+        var now = _clock.GetUtcNow();
         bool prune = _pruneAfter != Timeout.InfiniteTimeSpan;
         var m0 = _metadata();
         bool Due(PeerMetadata m, string u) => seenSet.Contains(u)
