@@ -123,6 +123,46 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mirror_that_failed_is_skipped_by_reads_until_a_round_reaches_it_again()
+    {
+        var writer = await OpenAsync("backoff");
+        await writer.AddPeerAsync(mirror.Url);
+        var doc = await writer.SaveDocAsync(Peers.Doc("z", "v1"));
+        await writer.SyncAsync();
+
+        // Zero freshness: while the mirror is usable, every read of a held record asks it first.
+        var readerWire = new WireCounter();
+        bool down = false;
+        // The reader's clock moves 1 ms per look, so its 2 s back-off cannot run out however slow the machine is.
+        var reader = await OpenAsync("backoff", configure: o => (o.ReadFreshness, o.TimeProvider) = (TimeSpan.Zero, new TickingClock()),
+            wire: readerWire, down: () => Volatile.Read(ref down));
+        await reader.AddPeerAsync(mirror.Url);
+        Assert.Equal("v1", (string)(await reader.ReadDocAsync("z"))!["text"]!);
+
+        // The reader's network goes down: its open connection is cut and new ones fail.
+        Volatile.Write(ref down, true);
+        readerWire.CutAfterSent = readerWire.Sent;
+        Assert.Equal("v1", (string)(await reader.ReadDocAsync("z"))!["text"]!); // the local copy
+        Assert.NotNull(reader.GetSyncStatus().LastError);
+        doc["text"] = "v2";
+        doc = await writer.SaveDocAsync(doc);
+        await writer.SyncAsync();
+
+        // The network is back, but the mirror is in back-off: the read answers locally without a request.
+        readerWire.CutAfterSent = null;
+        Volatile.Write(ref down, false);
+        long sent = readerWire.Sent;
+        Assert.Equal("v1", (string)(await reader.ReadDocAsync("z"))!["text"]!);
+        Assert.Equal(sent, readerWire.Sent);
+
+        await reader.SyncAsync(); // a round reaches it: back-off over
+        doc["text"] = "v3";
+        await writer.SaveDocAsync(doc);
+        await writer.SyncAsync();
+        Assert.Equal("v3", (string)(await reader.ReadDocAsync("z"))!["text"]!);
+    }
+
+    [Fact]
     public async Task A_removed_mirror_is_not_learnt_again_and_a_mirror_gone_for_long_is_pruned()
     {
         string dir = NewDirectory();
@@ -173,7 +213,8 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
 
     private string NewDirectory() => Path.Combine(_root.Path, $"peer-{Interlocked.Increment(ref _next)}");
 
-    private async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, Action<MyNoSqlOptions>? configure = null)
+    /// <summary>A peer whose connections count on <paramref name="wire"/> (default: the class's) and fail while <paramref name="down"/> says so.</summary>
+    private async Task<MyNoSqlDb> OpenAsync(string db, string? directory = null, Action<MyNoSqlOptions>? configure = null, WireCounter? wire = null, Func<bool>? down = null)
     {
         var options = new MyNoSqlOptions
         {
@@ -181,11 +222,12 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
             SyncInterval = Timeout.InfiniteTimeSpan,
             ConfigureHttpHandler = h => h.ConnectCallback = async (context, ct) =>
             {
+                if (down?.Invoke() == true) throw new HttpRequestException("the network is down (test)");
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
                     await socket.ConnectAsync(context.DnsEndPoint, ct);
-                    return new CountingStream(new NetworkStream(socket, ownsSocket: true), _wire);
+                    return new CountingStream(new NetworkStream(socket, ownsSocket: true), wire ?? _wire);
                 }
                 catch
                 {
@@ -211,6 +253,15 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
         var ids = new List<string>();
         await foreach (var id in db.ListIdsAsync("")) ids.Add(id);
         return ids;
+    }
+
+    /// <summary>A clock that moves one millisecond each time it is read.</summary>
+    private sealed class TickingClock : TimeProvider
+    {
+        private long _reads;
+
+        public override DateTimeOffset GetUtcNow() =>
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(Interlocked.Increment(ref _reads));
     }
 
     private static int ClosedPort()
