@@ -123,6 +123,28 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_held_record_outside_the_sync_prefixes_is_refreshed_by_reads_since_pulls_do_not_list_it()
+    {
+        var writer = await OpenAsync("outside");
+        await writer.AddPeerAsync(mirror.Url);
+        var doc = await writer.SaveDocAsync(Peers.Doc("/us/1", "v1"));
+        await writer.SyncAsync();
+
+        var reader = await OpenAsync("outside", configure: o =>
+        {
+            o.SyncPrefixes.Add("/eu/");
+            o.ReadFreshness = TimeSpan.FromMinutes(10);
+        });
+        await reader.AddPeerAsync(mirror.Url);
+        Assert.Equal("v1", (string)(await reader.ReadDocAsync("/us/1"))!["text"]!); // on demand: held from now on
+        doc["text"] = "v2";
+        await writer.SaveDocAsync(doc);
+        await writer.SyncAsync();
+        await reader.SyncAsync(); // a complete pull, but of /eu/ only: it says nothing about /us/1
+        Assert.Equal("v2", (string)(await reader.ReadDocAsync("/us/1"))!["text"]!);
+    }
+
+    [Fact]
     public async Task A_mirror_that_failed_is_skipped_by_reads_until_a_round_reaches_it_again()
     {
         var writer = await OpenAsync("backoff");

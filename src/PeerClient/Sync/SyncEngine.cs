@@ -217,7 +217,9 @@ internal sealed partial class SyncEngine : IDisposable
         if (_readFreshness == Timeout.InfiniteTimeSpan) return false;
         var now = _clock.GetUtcNow();
         long pulled = Volatile.Read(ref _pulledAtTicks);
-        if (pulled != 0 && now - new DateTimeOffset(pulled, TimeSpan.Zero) <= _readFreshness) return false;
+        // Pulls list only ids under SyncPrefixes (when set): a held record outside them is as fresh as its own fetch.
+        bool listed = _prefixes.Count == 0 || _prefixes.Any(p => id.StartsWith(p, StringComparison.Ordinal));
+        if (listed && pulled != 0 && now - new DateTimeOffset(pulled, TimeSpan.Zero) <= _readFreshness) return false;
         return !(_refreshed.TryGetValue(id, out var at) && now - at <= _readFreshness);
     }
 
