@@ -8,14 +8,15 @@ using MyNoSql.Sync;
 namespace MyNoSql;
 
 /// <summary>
-/// An embedded MyNoSql database: local reads and writes that never wait for the network. Every local write is
-/// durable when its call returns (with the default durability) and is recorded in the outbox until a mirror
-/// acknowledges it. All members are safe to call concurrently.
+/// An embedded MyNoSql database. Writes are local and never wait for the network: every local write is durable when
+/// its call returns (with the default durability) and is recorded in the outbox until a mirror acknowledges it.
+/// Reads answer from the local copy, except that a read may first ask a reachable mirror for the record (one it does
+/// not hold, or one whose last pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>); mirrors that failed
+/// lately are skipped. All members are safe to call concurrently.
 /// </summary>
 public sealed class MyNoSqlDb : IAsyncDisposable
 {
     private readonly DocumentStore _store;
-    private readonly DatabaseLock _lock;
     private readonly string _directory;
     private readonly SemaphoreSlim _metadataGate = new(1, 1);
     private readonly SyncEngine _sync;
@@ -23,10 +24,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     private PeerMetadata _metadata;
     private int _disposed;
 
-    private MyNoSqlDb(string directory, DatabaseLock dbLock, PeerMetadata metadata, DocumentStore store, MyNoSqlOptions options)
+    private MyNoSqlDb(string directory, PeerMetadata metadata, DocumentStore store, MyNoSqlOptions options)
     {
         _directory = directory;
-        _lock = dbLock;
         _metadata = metadata;
         _store = store;
         _sync = new SyncEngine(store, () => Volatile.Read(ref _metadata), UpdateMetadataAsync, options);
@@ -38,7 +38,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <param name="options">Data directory, durability, cache and size limits; defaults when null.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="ArgumentException">Invalid name or options.</exception>
-    /// <exception cref="DatabaseLockedException">Another process (or handle) has the database open.</exception>
+    /// <exception cref="DatabaseLockedException">Another process (or another handle in this process) has the database
+    /// open; one lock file (<c>store/store.lock</c>) guards it, released by the OS if the holder dies.</exception>
     /// <exception cref="CorruptDataException">A file failed its checksum in a way that would lose acknowledged data.</exception>
     public static async Task<MyNoSqlDb> OpenAsync(string name, MyNoSqlOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -47,26 +48,36 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         ValidateOptions(options);
         string directory = Path.GetFullPath(Path.Combine(options.DataDirectory, name));
         Directory.CreateDirectory(directory);
-        var dbLock = DatabaseLock.Acquire(name, directory);
+        var storeOptions = new StoreOptions
+        {
+            Name = name,
+            Durability = options.Durability,
+            BlockCacheBytes = options.CacheSizeBytes,
+            LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
+            SealOnClose = options.SealOnClose,
+        };
+        // One lock: the engine's (store/store.lock), taken first, guards the peer's files too; a second opener, in this
+        // process or another, gets DatabaseLockedException from it before anything is read.
+        var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
         try
         {
             var metadata = await PeerMetadata.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
-            var storeOptions = new StoreOptions
-            {
-                Name = name,
-                Durability = options.Durability,
-                BlockCacheBytes = options.CacheSizeBytes,
-                LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
-                SealOnClose = options.SealOnClose,
-            };
-            var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
-            return new MyNoSqlDb(directory, dbLock, metadata, store, options);
+            DeleteLegacyLock(directory);
+            return new MyNoSqlDb(directory, metadata, store, options);
         }
         catch
         {
-            dbLock.Dispose();
+            await store.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Versions before one lock kept a second, empty lock file beside the store; it guards nothing now.</summary>
+    private static void DeleteLegacyLock(string directory)
+    {
+        try { File.Delete(Path.Combine(directory, "LOCK")); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>The database name.</summary>
@@ -75,17 +86,29 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <summary>Peer (default) or Mirror; remembered on disk.</summary>
     public DbMode Mode => _metadata.Mode;
 
-    /// <summary>setdbmode: Peer keeps what the application wrote or read; Mirror keeps a full replica.</summary>
+    /// <summary>setdbmode: Peer fetches only records the application wrote or read; Mirror keeps a full replica.
+    /// Switching a database in use from Peer to Mirror makes the next sync rounds list the mirrors' whole index again
+    /// and download every record the peer lacks (within <see cref="MyNoSqlOptions.SyncPrefixes"/>). Switching from
+    /// Mirror to Peer stops downloading records the peer does not hold; the records it already holds stay on disk and
+    /// keep being updated (this version does not evict them).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not a defined mode.</exception>
-    public Task SetModeAsync(DbMode mode, CancellationToken cancellationToken = default)
+    public async Task SetModeAsync(DbMode mode, CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "Use DbMode.Peer or DbMode.Mirror.");
-        return UpdateMetadataAsync(m => m.Mode = mode, cancellationToken);
+        bool backfill = false;
+        await UpdateMetadataAsync(m =>
+        {
+            // The checkpoint is past the records Peer mode skipped: pull from the beginning to find them.
+            backfill = m.Mode != DbMode.Mirror && mode == DbMode.Mirror && m.SyncCheckpoint is not null;
+            if (backfill) _sync.ResetCheckpoint(m);
+            m.Mode = mode;
+        }, cancellationToken).ConfigureAwait(false);
+        if (backfill) _loop.Wake();
     }
 
     /// <summary>addpeer: validates a mirror's base URL (http://, https:// or orleans://host:port), asks it for every
     /// mirror of its cluster (<c>GET /mirrors</c>) and remembers them all on disk. Offline, the URL is remembered
-    /// and the others are learnt at a later round.</summary>
+    /// and the others are learnt at a later round. A mirror removed by <see cref="RemovePeerAsync"/> is known again.</summary>
     /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
     public async Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
     {
@@ -95,7 +118,20 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         _loop.Wake();
     }
 
-    /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable. No <c>id</c> → a new time-ordered id.</summary>
+    /// <summary>Forgets a mirror, on disk too: rounds and reads no longer use it, and learning the cluster's mirrors
+    /// does not add it back (<see cref="AddPeerAsync"/> does). Mirrors gone for long are also pruned by themselves
+    /// (<see cref="MyNoSqlOptions.MirrorPruneAfter"/>).</summary>
+    /// <returns>True when the mirror was known.</returns>
+    /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
+    public async Task<bool> RemovePeerAsync(string url, CancellationToken cancellationToken = default)
+    {
+        string normalized = MirrorUrl.Normalize(url);
+        ThrowIfDisposed();
+        return await _sync.RemoveMirrorAsync(normalized, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable (with the default durability). No
+    /// <c>id</c> → a new time-ordered id. Content equal to the current revision writes nothing and returns its <c>rev</c>.</summary>
     /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is missing, malformed or not current. Nothing was written.</exception>
     /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <see cref="MyNoSqlOptions.MaxDocumentSize"/>.</exception>
     public async Task<JsonObject> SaveDocAsync(JsonObject record, CancellationToken cancellationToken = default)
@@ -107,7 +143,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return saved;
     }
 
-    /// <summary>Saves many records with one sync per shard; all or nothing (every rev is checked before anything is written).</summary>
+    /// <summary>Saves many records with one sync per shard. All or nothing against errors: every record is validated
+    /// and every rev checked before anything is written (a crash while it writes may keep part of the batch, each
+    /// record whole). A repeated id applies in order within the batch.</summary>
     /// <exception cref="RevisionConflictException">Any record's <c>rev</c> is stale. Nothing was written.</exception>
     /// <exception cref="ArgumentException">Any record is invalid. Nothing was written.</exception>
     public async Task<IReadOnlyList<JsonObject>> SaveDocsAsync(IEnumerable<JsonObject> records, CancellationToken cancellationToken = default)
@@ -120,24 +158,34 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return saved;
     }
 
-    /// <summary>readdoc: the record, or null when absent or deleted. A record this peer does not hold is fetched from
-    /// a mirror (each in turn) and kept; with no mirror reachable the local answer is returned and the error recorded
-    /// in <see cref="GetSyncStatus"/>.</summary>
+    /// <summary>readdoc: the record's winning revision, or null when absent or deleted. A record this peer does not
+    /// hold is fetched from a mirror (each in turn) and kept. A record it holds is first refreshed from a mirror when
+    /// the last complete pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>. Mirrors that failed lately
+    /// are skipped (exponential back-off per mirror), so with none reachable the local answer comes at once; the
+    /// error is recorded in <see cref="GetSyncStatus"/>.</summary>
     /// <exception cref="ArgumentException">Invalid id.</exception>
     /// <exception cref="CorruptDataException">The block holding the record is damaged (file and offset named).</exception>
     public async Task<JsonObject?> ReadDocAsync(string id, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         var local = await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
-        if (local is not null || _store.Records.TryGetHeader(id, out _) || _metadata.Mirrors.Count == 0) return local;
-        if (!await _sync.FetchOnDemandAsync(id, cancellationToken).ConfigureAwait(false)) return null;
+        if (_metadata.Mirrors.Count == 0) return local;
+        if (local is null && !_store.Records.TryGetHeader(id, out _))
+        {
+            if (!await _sync.FetchOnDemandAsync(id, cancellationToken).ConfigureAwait(false)) return null;
+            return await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        if (!_sync.NeedsRefresh(id) || !await _sync.RefreshAsync(id, cancellationToken).ConfigureAwait(false)) return local;
+        _loop.Wake(); // a mirror answers but the pull is old: a round soon spares the next reads their request
         return await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes by writing a tombstone (which replicates like any revision); returns the tombstone's revision.
-    /// Giving the revision of a conflict loser instead resolves that conflict.</summary>
+    /// Giving the revision of a live conflict loser (<see cref="GetConflictsAsync"/>) deletes that loser instead,
+    /// which resolves that conflict and leaves the winner as it is.</summary>
     /// <exception cref="DocumentNotFoundException">No such record, or already deleted.</exception>
-    /// <exception cref="RevisionConflictException"><paramref name="rev"/> is not the current revision. Nothing was written.</exception>
+    /// <exception cref="RevisionConflictException"><paramref name="rev"/> is neither the current revision nor a live
+    /// loser's. Nothing was written.</exception>
     public async Task<string> DeleteDocAsync(string id, string rev, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -146,7 +194,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return tombstone.ToString();
     }
 
-    /// <summary>Live ids starting with <paramref name="prefix"/>, in ordinal order (a snapshot taken at the first MoveNext).</summary>
+    /// <summary>Live ids this peer holds that start with <paramref name="prefix"/>, in ordinal order (a snapshot taken
+    /// at the first MoveNext).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="prefix"/> is null.</exception>
     public async IAsyncEnumerable<string> ListIdsAsync(string prefix = "", [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
@@ -159,8 +209,39 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         }
     }
 
+    /// <summary>A page of live ids, as the gateway's <c>GET /db/{db}/docs?prefix=P&amp;after=ID&amp;limit=N</c>: ids
+    /// that start with <paramref name="prefix"/> and sort ordinally after <paramref name="after"/> (null: from the
+    /// first), at most <paramref name="limit"/>, in ordinal order. Pass the last id of a page as the next page's
+    /// <paramref name="after"/>; a page shorter than <paramref name="limit"/> is the last.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="prefix"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="after"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is less than 1.</exception>
+    public IAsyncEnumerable<string> ListIdsAsync(string prefix, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (after is not null) ArgumentException.ThrowIfNullOrEmpty(after);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ThrowIfDisposed();
+        return Page(cancellationToken);
+
+        async IAsyncEnumerable<string> Page([EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.Yield();
+            int count = 0;
+            foreach (string id in _store.ListLiveIds(prefix))
+            {
+                if (after is not null && string.CompareOrdinal(id, after) <= 0) continue;
+                ct.ThrowIfCancellationRequested();
+                yield return id;
+                if (++count == limit) yield break;
+            }
+        }
+    }
+
     /// <summary>One full sync round now: push the outbox, pull index changes since the checkpoint, fetch what
-    /// changed (every record in Mirror mode, records this peer holds in Peer mode). Mirrors are tried in turn.</summary>
+    /// changed (every record in Mirror mode, records this peer holds in Peer mode; only ids under
+    /// <see cref="MyNoSqlOptions.SyncPrefixes"/> when set). Mirrors are tried in turn, the one used last first and
+    /// those that failed lately last.</summary>
     /// <exception cref="MyNoSqlException">No mirror is configured or none could be reached.</exception>
     /// <exception cref="CredentialRejectedException">A mirror rejected <see cref="MyNoSqlOptions.ApiKey"/> (401/403);
     /// the round stopped, the outbox is kept.</exception>
@@ -170,7 +251,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return _sync.RunAsync(cancellationToken);
     }
 
-    /// <summary>Pending writes (the outbox), last success, mirror in use, last error, known mirrors.</summary>
+    /// <summary>Pending writes (the outbox), last successful round, mirror in use, last error, known mirrors.</summary>
     public SyncStatus GetSyncStatus()
     {
         ThrowIfDisposed();
@@ -179,8 +260,9 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return new SyncStatus(_store.Records.PendingCount, lastSuccess, mirrorInUse, lastError, m.Mirrors.ToArray());
     }
 
-    /// <summary>The live losing revisions of a record, each with its own <c>rev</c>, kept until the application
-    /// resolves them (delete a loser by its rev, or save over the winner).</summary>
+    /// <summary>The live losing revisions of a record (empty when none), each with its own <c>rev</c>. They are kept
+    /// until the application deletes each by its rev (<see cref="DeleteDocAsync"/>); saving over the winner does not
+    /// resolve them.</summary>
     public async Task<IReadOnlyList<JsonObject>> GetConflictsAsync(string id, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -207,7 +289,6 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         }
         finally
         {
-            _lock.Dispose();
             _metadataGate.Dispose();
         }
     }
@@ -236,6 +317,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         FormatVersion = m.FormatVersion,
         Mode = m.Mode,
         Mirrors = [.. m.Mirrors],
+        RemovedMirrors = [.. m.RemovedMirrors],
+        MirrorLastSeen = new(m.MirrorLastSeen, StringComparer.OrdinalIgnoreCase),
         SyncCheckpoint = m.SyncCheckpoint,
         SyncCheckpointMirror = m.SyncCheckpointMirror,
         // Every field: a field left out here is silently reset by the next metadata update of any kind.
@@ -257,6 +340,12 @@ public sealed class MyNoSqlDb : IAsyncDisposable
             throw new ArgumentException($"MyNoSqlOptions.MaxDocumentSize must be positive (was {options.MaxDocumentSize}).", nameof(options));
         if (options.CacheSizeBytes < 0)
             throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
+        if (options.ReadFreshness < TimeSpan.Zero && options.ReadFreshness != Timeout.InfiniteTimeSpan)
+            throw new ArgumentException($"MyNoSqlOptions.ReadFreshness must be zero or positive, or Timeout.InfiniteTimeSpan (was {options.ReadFreshness}).", nameof(options));
+        if (options.MirrorPruneAfter <= TimeSpan.Zero && options.MirrorPruneAfter != Timeout.InfiniteTimeSpan)
+            throw new ArgumentException($"MyNoSqlOptions.MirrorPruneAfter must be positive or Timeout.InfiniteTimeSpan (was {options.MirrorPruneAfter}).", nameof(options));
+        if (options.ReadProbeTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"MyNoSqlOptions.ReadProbeTimeout must be positive (was {options.ReadProbeTimeout}).", nameof(options));
         options.ValidateCredential();
         options.ValidateTransports();
         if (!Enum.IsDefined(options.Durability))

@@ -17,14 +17,36 @@ public sealed class MyNoSqlOptions
     /// <summary>Largest document accepted, in UTF-8 bytes of its JSON (default 16 MiB).</summary>
     public int MaxDocumentSize { get; set; } = 16 << 20;
 
-    /// <summary>Interval of the background sync loop (default 5 s); a round also runs shortly after local writes.
+    /// <summary>Wait between rounds of the background sync loop (default 5 s); a round also runs shortly after local
+    /// writes, and after a read had to ask a mirror because the last pull was older than <see cref="ReadFreshness"/>.
     /// <see cref="Timeout.InfiniteTimeSpan"/> turns the background loop off: rounds run only on <see cref="MyNoSqlDb.SyncAsync"/>.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Partial sync: when not empty, a Mirror-mode peer fetches only records whose ids start with one of these prefixes.</summary>
+    /// <summary>
+    /// How stale a read may be while a mirror is reachable (default 5 s): <see cref="MyNoSqlDb.ReadDocAsync"/> never
+    /// returns a revision older than one the mirrors acknowledged more than this long before the call, whatever
+    /// <see cref="SyncInterval"/> is. When the last complete pull of a sync round (or a fetch of that record) started
+    /// longer ago, the read first asks a mirror for the record and merges what it has, which costs one request;
+    /// mirrors that failed lately are skipped (with back-off), so with none reachable the read answers from the local
+    /// copy at once. <see cref="TimeSpan.Zero"/> asks a mirror on every read; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// never does (reads then see what the sync rounds brought).
+    /// </summary>
+    public TimeSpan ReadFreshness { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A known mirror that was neither reachable nor listed by a reachable mirror's <c>/mirrors</c> for this long is
+    /// forgotten (default 7 days; checked when a sync round asks a mirror for the cluster's mirrors, every 10 minutes).
+    /// The last known mirror is never pruned. <see cref="Timeout.InfiniteTimeSpan"/> never prunes.
+    /// </summary>
+    public TimeSpan MirrorPruneAfter { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Partial sync: when not empty, pulls list only ids that start with one of these prefixes, so a
+    /// Mirror-mode peer fetches only those records (and a Peer-mode peer's records outside them are refreshed by
+    /// reads, not by rounds). Pushes are not filtered.</summary>
     public IList<string> SyncPrefixes { get; } = [];
 
-    /// <summary>Time limit of one sync request to a mirror (default 60 s); a mirror that does not answer in time is skipped.</summary>
+    /// <summary>Time limit of one sync request to a mirror (default 60 s; connecting is limited to 5 s); a mirror that
+    /// does not answer in time is skipped and goes into back-off for reads.</summary>
     public TimeSpan SyncRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Receives the counts of every sync round (explicit or background) after each batch and page; null for none.
@@ -82,6 +104,14 @@ public sealed class MyNoSqlOptions
 
     /// <summary>Tests and tools only: adjusts the HTTP handler of the sync transport (e.g. to count bytes on the wire).</summary>
     internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
+
+    /// <summary>Time limit of what a read asks the mirrors for <see cref="ReadFreshness"/> (default 2 s, at most
+    /// <see cref="SyncRequestTimeout"/>); a mirror that does not answer in time goes into back-off and the read answers locally.</summary>
+    internal TimeSpan ReadProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Tests only: the clock of <see cref="ReadFreshness"/>, mirror back-off and pruning (the deterministic
+    /// simulation freezes it so that a run stays a function of its seed).</summary>
+    internal TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Tests and tools only: seal a shard's log into a segment at this size instead of the default.</summary>
     internal long? LogSealThresholdBytes { get; set; }

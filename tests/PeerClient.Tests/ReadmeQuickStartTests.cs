@@ -23,12 +23,15 @@ public class ReadmeQuickStartTests
                                                                                    //  RevisionConflictException)
         JsonObject? doc = await db.ReadDocAsync(id);                               // readdoc: null when absent
         await foreach (var each in db.ListIdsAsync(prefix: "")) { }                // live ids, ordinal order
+        await foreach (var each in db.ListIdsAsync("", after: null, limit: 100)) { } // a page (ids > after),
+                                                                                   // as GET /db/{db}/docs
         var readings = Enumerable.Range(0, 1000).Select(i => new JsonObject { ["sensor"] = "hall", ["n"] = i });
         await db.SaveDocsAsync(readings);                                          // batch: one fsync per shard
         await db.DeleteDocAsync(id, (string)saved["rev"]!);                        // tombstone (replicates)
 
         await db.SetModeAsync(DbMode.Mirror);                                      // remembered on disk
         await db.AddPeerAsync("http://mirrorhost:8800");                           // remembered on disk
+        await db.RemovePeerAsync("http://oldmirror:8800");                         // forgotten on disk too
         SyncStatus status = db.GetSyncStatus();                                    // PendingWrites = the outbox
 
         Assert.StartsWith("1-", rev);

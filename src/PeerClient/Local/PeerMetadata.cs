@@ -15,6 +15,14 @@ internal sealed class PeerMetadata
 
     public List<string> Mirrors { get; set; } = [];
 
+    /// <summary>Mirrors the application removed (<see cref="MyNoSqlDb.RemovePeerAsync"/>): discovery does not learn them
+    /// again; <see cref="MyNoSqlDb.AddPeerAsync"/> does.</summary>
+    public List<string> RemovedMirrors { get; set; } = [];
+
+    /// <summary>When each known mirror was last reachable or listed by a reachable mirror's <c>/mirrors</c> (UTC; rewritten
+    /// at most hourly); a mirror unseen for <see cref="MyNoSqlOptions.MirrorPruneAfter"/> is pruned.</summary>
+    public Dictionary<string, DateTimeOffset> MirrorLastSeen { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Pull checkpoint of the sync protocol, as the mirrors' <c>/sync/changes</c> issued it; null before the first pull.</summary>
     public string? SyncCheckpoint { get; set; }
 
@@ -41,8 +49,13 @@ internal sealed class PeerMetadata
         try
         {
             var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-            return JsonSerializer.Deserialize(bytes, PeerMetadataJson.Default.PeerMetadata)
+            var m = JsonSerializer.Deserialize(bytes, PeerMetadataJson.Default.PeerMetadata)
                 ?? throw new CorruptDataException(path, 0, "empty metadata");
+            // Files written before these fields existed leave them null; URLs compare case-insensitively.
+            m.Mirrors ??= [];
+            m.RemovedMirrors ??= [];
+            m.MirrorLastSeen = new(m.MirrorLastSeen ?? [], StringComparer.OrdinalIgnoreCase);
+            return m;
         }
         catch (JsonException e)
         {

@@ -12,6 +12,7 @@ internal sealed partial class SyncEngine
     {
         var metadata = _metadata();
         var started = DateTimeOffset.UtcNow;
+        var freshFrom = _clock.GetUtcNow(); // for ReadFreshness (the horizon logic keeps the system clock)
         // A checkpoint pulled through a narrower prefix filter skipped ids the current filter wants: start over.
         bool covers = metadata.SyncCheckpointPrefixes is not { Count: > 0 } stored || stored.SequenceEqual(_prefixes, StringComparer.Ordinal);
         // Deleted records leave the mirrors' index after the tombstone horizon, so a peer that has not pulled for
@@ -19,11 +20,12 @@ internal sealed partial class SyncEngine
         bool stale = metadata.TombstoneHorizonSeconds is long horizon && metadata.LastPull is { } last
             && started - last > TimeSpan.FromSeconds(horizon);
         string? checkpoint = covers && !stale && !metadata.ResyncPending ? metadata.SyncCheckpoint : null;
-        int foreignCopies = Volatile.Read(ref _foreignCopies);
+        int resets = Volatile.Read(ref _checkpointResets);
         var transport = Transport(mirror);
         if (checkpoint is not null && !await transport.PollAsync(mirror, _store.Name, checkpoint, ct).ConfigureAwait(false))
         {
             await NotePullAsync(started, null, ct).ConfigureAwait(false);
+            NotePulled(freshFrom);
             return;
         }
         // Pulled from the start: the pages list every id, so records the peer holds (outside its outbox) that no page
@@ -38,6 +40,7 @@ internal sealed partial class SyncEngine
             if (page.Checkpoint is null)
             {
                 await NotePullAsync(started, page.HorizonSeconds, ct).ConfigureAwait(false); // nothing changed after all
+                NotePulled(freshFrom);
                 return;
             }
             bool full = _metadata().Mode == DbMode.Mirror;
@@ -56,18 +59,30 @@ internal sealed partial class SyncEngine
             if (!page.More && listed is not null) await ReconcileAsync(mirror, listed, ct).ConfigureAwait(false);
             checkpoint = page.Checkpoint;
             string saved = checkpoint;
-            if (Volatile.Read(ref _foreignCopies) != foreignCopies) return; // the checkpoint was cleared meanwhile: start over next round
+            if (Volatile.Read(ref _checkpointResets) != resets) return; // the checkpoint was cleared meanwhile: start over next round
             bool done = !page.More;
+            bool reset = false;
             await _update(m =>
             {
+                // Checked again under the metadata lock: a reset that came after the check above wins.
+                if (Volatile.Read(ref _checkpointResets) != resets)
+                {
+                    reset = true;
+                    return;
+                }
                 (m.SyncCheckpoint, m.SyncCheckpointPrefixes, m.SyncCheckpointMirror) = (saved, [.. _prefixes], mirror);
                 m.TombstoneHorizonSeconds = page.HorizonSeconds ?? m.TombstoneHorizonSeconds;
                 // A complete pull read every segment up to now; an unfinished first one counts from when it began.
                 m.LastPull = done ? started : m.LastPull ?? started;
                 if (done) m.ResyncPending = false;
             }, ct).ConfigureAwait(false);
+            if (reset) return;
             Report(page.More);
-            if (!page.More) return;
+            if (done)
+            {
+                NotePulled(freshFrom);
+                return;
+            }
         }
     }
 
@@ -120,13 +135,31 @@ internal sealed partial class SyncEngine
     /// enough content (large records), so the ids it did not send are asked for again, as long as each answer brings
     /// something new; what is left then is unknown to the mirror.
     /// </summary>
-    private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
+    /// <remarks>With a <c>requestLimit</c> (the read path's), each fetch request gets that long; merges are not cut short by it.</remarks>
+    private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct, TimeSpan? requestLimit = null)
     {
         var sent = new HashSet<string>(StringComparer.Ordinal);
         var ask = ids;
         while (ask.Count > 0)
         {
-            var batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, ct).ConfigureAwait(false);
+            byte[] batch;
+            if (requestLimit is { } limit)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(limit);
+                try
+                {
+                    batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+                {
+                    throw new MirrorUnavailableException($"{mirror}: no answer within {limit.TotalSeconds:0.#} s", e);
+                }
+            }
+            else
+            {
+                batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, ct).ConfigureAwait(false);
+            }
             IReadOnlyList<DocumentRecord> records;
             try
             {

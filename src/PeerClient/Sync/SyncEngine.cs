@@ -36,8 +36,19 @@ internal sealed partial class SyncEngine : IDisposable
     private string? _mirrorInUse;
     private string? _lastError;
     private DateTimeOffset _lastDiscovery = DateTimeOffset.MinValue;
-    // On-demand copies taken from a mirror other than the checkpoint's; a pull running meanwhile must not save a checkpoint over the reset.
-    private int _foreignCopies;
+    // Checkpoint resets (an on-demand copy from a mirror other than the checkpoint's, a switch to Mirror mode): a pull
+    // running meanwhile must not save its checkpoint over the reset.
+    private int _checkpointResets;
+    private readonly MirrorHealth _health;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _readFreshness;
+    private readonly TimeSpan _readProbeTimeout;
+    private readonly TimeSpan _pruneAfter;
+    private readonly TimeSpan _seenResolution;
+    // Start of the last complete pull: every change the mirrors' index held then is merged (ticks of UTC; 0 = none yet).
+    private long _pulledAtTicks;
+    // Records fetched for a read since the last complete pull, with when their fetch started.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _refreshed = new(StringComparer.Ordinal);
 
     public SyncEngine(DocumentStore store, Func<PeerMetadata> metadata, Func<Action<PeerMetadata>, CancellationToken, Task> update, MyNoSqlOptions options)
     {
@@ -48,6 +59,13 @@ internal sealed partial class SyncEngine : IDisposable
         _progress = options.SyncProgress;
         _http = new HttpSyncTransport(options);
         _transports = options.Transports.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _clock = options.TimeProvider;
+        _health = new MirrorHealth(_clock);
+        _readFreshness = options.ReadFreshness;
+        _readProbeTimeout = options.ReadProbeTimeout < options.SyncRequestTimeout ? options.ReadProbeTimeout : options.SyncRequestTimeout;
+        _pruneAfter = options.MirrorPruneAfter;
+        // Last-seen times are rewritten at most this often: a metadata write per discovery would be wasted.
+        _seenResolution = _pruneAfter == Timeout.InfiniteTimeSpan || _pruneAfter > TimeSpan.FromHours(4) ? TimeSpan.FromHours(1) : _pruneAfter / 4;
     }
 
     /// <summary>The transports of schemes other than http/https, from the options the database was opened with.</summary>
@@ -58,24 +76,56 @@ internal sealed partial class SyncEngine : IDisposable
         get { lock (_statusGate) return (_lastSuccess, _mirrorInUse, _lastError); }
     }
 
-    /// <summary>Remembers <paramref name="url"/> and every mirror it reports; offline, just the URL.</summary>
+    /// <summary>Remembers <paramref name="url"/> (even one removed before) and every mirror it reports; offline, just the URL.</summary>
     public async Task AddMirrorAsync(string url, CancellationToken ct)
     {
         IReadOnlyList<string> others = [];
+        bool reached = false;
         try
         {
             others = await Transport(url).GetMirrorsAsync(url, ct).ConfigureAwait(false);
             _lastDiscovery = DateTimeOffset.UtcNow;
+            _health.Succeeded(url);
+            reached = true;
         }
         catch (MirrorUnavailableException e)
         {
+            _health.Failed(url);
             RecordError(e.Message);
         }
         catch (MirrorRejectedCredentialException e)
         {
             RecordError(CredentialMessage(e));
         }
-        await RememberAsync([url, .. others], ct).ConfigureAwait(false);
+        await RememberAsync([url, .. others], ct, added: url).ConfigureAwait(false);
+        if (reached) await NoteSeenAsync([url, .. others], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets <paramref name="url"/> (persisted; discovery does not learn it again); false when it was not known.</summary>
+    public async Task<bool> RemoveMirrorAsync(string url, CancellationToken ct)
+    {
+        bool known = false;
+        await _update(m =>
+        {
+            known = m.Mirrors.RemoveAll(u => string.Equals(u, url, StringComparison.OrdinalIgnoreCase)) > 0;
+            m.MirrorLastSeen.Remove(url);
+            if (!m.RemovedMirrors.Contains(url, StringComparer.OrdinalIgnoreCase)) m.RemovedMirrors.Add(url);
+        }, ct).ConfigureAwait(false);
+        lock (_statusGate)
+        {
+            if (string.Equals(_mirrorInUse, url, StringComparison.OrdinalIgnoreCase)) _mirrorInUse = null;
+        }
+        _health.Succeeded(url);
+        return known;
+    }
+
+    /// <summary>Called inside a metadata update (under its lock): the next pull starts from the beginning, and a pull
+    /// running now does not save its checkpoint over this.</summary>
+    public void ResetCheckpoint(PeerMetadata m)
+    {
+        Interlocked.Increment(ref _checkpointResets);
+        m.SyncCheckpoint = null;
+        m.SyncCheckpointMirror = null;
     }
 
     /// <summary>One whole round against the first mirror that works.</summary>
@@ -92,6 +142,7 @@ internal sealed partial class SyncEngine : IDisposable
                 try
                 {
                     await RoundAsync(mirror, ct).ConfigureAwait(false);
+                    _health.Succeeded(mirror);
                     lock (_statusGate)
                     {
                         _lastSuccess = DateTimeOffset.UtcNow;
@@ -102,6 +153,7 @@ internal sealed partial class SyncEngine : IDisposable
                 }
                 catch (MirrorUnavailableException e)
                 {
+                    _health.Failed(mirror);
                     errors.Add(e.Message);
                 }
                 catch (MirrorRejectedCredentialException e)
@@ -124,28 +176,32 @@ internal sealed partial class SyncEngine : IDisposable
         }
     }
 
-    /// <summary>Fetches a record the peer does not hold from the mirrors in turn and stores it; false when none answered.</summary>
+    /// <summary>Fetches a record the peer does not hold from the mirrors not in back-off, in turn, and stores it; false
+    /// when none answered.</summary>
     public async Task<bool> FetchOnDemandAsync(string id, CancellationToken ct)
     {
         var errors = new List<string>();
-        foreach (var mirror in Ordered())
+        foreach (var mirror in Reachable())
         {
+            var started = _clock.GetUtcNow();
             try
             {
                 var stored = await FetchAndMergeAsync(mirror, [id], ct).ConfigureAwait(false);
+                _health.Succeeded(mirror);
+                NoteRefreshed(id, started);
                 lock (_statusGate) _mirrorInUse = mirror;
                 var m = _metadata();
                 if (stored.Count > 0 && m.SyncCheckpoint is not null && !string.Equals(m.SyncCheckpointMirror, mirror, StringComparison.OrdinalIgnoreCase))
                 {
                     // This copy may be older than what the checkpoint (another mirror's) already covers, and no later change
                     // on that mirror would say so: the next pull re-reads the index from the start (fetching only what differs).
-                    Interlocked.Increment(ref _foreignCopies);
-                    await _update(x => { x.SyncCheckpoint = null; x.SyncCheckpointMirror = null; }, ct).ConfigureAwait(false);
+                    await _update(ResetCheckpoint, ct).ConfigureAwait(false);
                 }
                 return true;
             }
             catch (MirrorUnavailableException e)
             {
+                _health.Failed(mirror);
                 errors.Add(e.Message);
             }
             catch (MirrorRejectedCredentialException e)
@@ -156,6 +212,82 @@ internal sealed partial class SyncEngine : IDisposable
         }
         if (errors.Count > 0) RecordError($"Database '{_store.Name}': record '{id}' could not be fetched: {string.Join("; ", errors)}");
         return false;
+    }
+
+    /// <summary>
+    /// True when a read of a record the peer holds must ask a mirror first (<see cref="MyNoSqlOptions.ReadFreshness"/>):
+    /// neither the last complete pull nor a fetch of this record started within the freshness window.
+    /// </summary>
+    public bool NeedsRefresh(string id)
+    {
+        if (_readFreshness == Timeout.InfiniteTimeSpan) return false;
+        var now = _clock.GetUtcNow();
+        long pulled = Volatile.Read(ref _pulledAtTicks);
+        // Pulls list only ids under SyncPrefixes (when set): a held record outside them is as fresh as its own fetch.
+        bool listed = _prefixes.Count == 0 || _prefixes.Any(p => id.StartsWith(p, StringComparison.Ordinal));
+        if (listed && pulled != 0 && now - new DateTimeOffset(pulled, TimeSpan.Zero) <= _readFreshness) return false;
+        return !(_refreshed.TryGetValue(id, out var at) && now - at <= _readFreshness);
+    }
+
+    /// <summary>
+    /// Asks the mirrors not in back-off, in turn, for a record the peer holds and merges what the first to answer has,
+    /// all within <see cref="MyNoSqlOptions.ReadProbeTimeout"/> (a mirror that fails goes into back-off); false when
+    /// none answered in time, so the caller answers from its local copy.
+    /// </summary>
+    public async Task<bool> RefreshAsync(string id, CancellationToken ct)
+    {
+        // One budget for the whole read, however many mirrors hang: the local copy is the answer after it.
+        var deadline = DateTimeOffset.UtcNow + _readProbeTimeout; // a real time limit, whatever the clock of freshness
+        foreach (var mirror in Reachable())
+        {
+            var started = DateTimeOffset.UtcNow;
+            var asked = _clock.GetUtcNow();
+            if (started >= deadline) break;
+            try
+            {
+                // A held record needs no checkpoint reset: pulls list changes of every record the peer holds.
+                await FetchAndMergeAsync(mirror, [id], ct, deadline - started).ConfigureAwait(false);
+                _health.Succeeded(mirror);
+                NoteRefreshed(id, asked);
+                return true;
+            }
+            catch (MirrorUnavailableException e)
+            {
+                _health.Failed(mirror);
+                RecordError($"Database '{_store.Name}': record '{id}' was read from the local copy: {e.Message}");
+            }
+            catch (MirrorRejectedCredentialException e)
+            {
+                RecordError(CredentialMessage(e) + $" Record '{id}' was read from the local copy.");
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void NoteRefreshed(string id, DateTimeOffset started)
+    {
+        if (_readFreshness == Timeout.InfiniteTimeSpan) return;
+        // Bounded: a complete pull empties it anyway; past this size a read storm just fetches again.
+        if (_refreshed.Count >= 100_000) _refreshed.Clear();
+        _refreshed[id] = started;
+    }
+
+    /// <summary>A pull that began at <paramref name="started"/> completed: every read within the freshness window of it is fresh.</summary>
+    private void NotePulled(DateTimeOffset started)
+    {
+        long ticks = started.UtcTicks;
+        long seen = Volatile.Read(ref _pulledAtTicks);
+        while (ticks > seen)
+        {
+            long was = Interlocked.CompareExchange(ref _pulledAtTicks, ticks, seen);
+            if (was == seen) break;
+            seen = was;
+        }
+        foreach (var (id, at) in _refreshed)
+        {
+            if (at <= started) _refreshed.TryRemove(new KeyValuePair<string, DateTimeOffset>(id, at));
+        }
     }
 
     private string CredentialMessage(MirrorRejectedCredentialException e) =>
@@ -183,15 +315,20 @@ internal sealed partial class SyncEngine : IDisposable
             ?? throw new MirrorUnavailableException($"{mirror}: no transport for {scheme}:// is registered (orleans:// needs the MyNoSql.PeerClient.Orleans package: call options.UseOrleans() before opening the database)");
     }
 
+    /// <summary>Every known mirror: the one in use first, those in back-off last.</summary>
     private List<string> Ordered()
     {
         var mirrors = _metadata().Mirrors.ToList();
         string? inUse = Status.MirrorInUse;
         if (inUse is not null && mirrors.Remove(inUse)) mirrors.Insert(0, inUse);
-        return mirrors;
+        return [.. mirrors.OrderBy(_health.IsBackingOff)]; // a stable sort: the order above stays within each group
     }
 
-    private async Task RememberAsync(IEnumerable<string> urls, CancellationToken ct)
+    /// <summary>The mirrors a read may ask: those not in back-off.</summary>
+    private IEnumerable<string> Reachable() => Ordered().Where(m => !_health.IsBackingOff(m));
+
+    /// <summary>Adds the mirrors not known yet, except those the application removed (unless it adds one again: <paramref name="added"/>).</summary>
+    private async Task RememberAsync(IEnumerable<string> urls, CancellationToken ct, string? added = null)
     {
         var normalized = new List<string>();
         foreach (var u in urls)
@@ -199,13 +336,62 @@ internal sealed partial class SyncEngine : IDisposable
             try { normalized.Add(MirrorUrl.Normalize(u, _transports)); }
             catch (ArgumentException) { }
         }
-        if (normalized.All(u => _metadata().Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase))) return;
+        var current = _metadata();
+        normalized.RemoveAll(u => !string.Equals(u, added, StringComparison.OrdinalIgnoreCase) && current.RemovedMirrors.Contains(u, StringComparer.OrdinalIgnoreCase));
+        if (normalized.All(u => current.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase))
+            && (added is null || !current.RemovedMirrors.Contains(added, StringComparer.OrdinalIgnoreCase))) return;
+        var now = _clock.GetUtcNow();
         await _update(m =>
         {
+            if (added is not null) m.RemovedMirrors.RemoveAll(u => string.Equals(u, added, StringComparison.OrdinalIgnoreCase));
             foreach (var u in normalized)
             {
-                if (!m.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase)) m.Mirrors.Add(u);
+                // Checked again under the metadata lock: a RemovePeerAsync since the snapshot above wins.
+                if (m.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase)
+                    || !string.Equals(u, added, StringComparison.OrdinalIgnoreCase) && m.RemovedMirrors.Contains(u, StringComparer.OrdinalIgnoreCase)) continue;
+                m.Mirrors.Add(u);
+                m.MirrorLastSeen[u] = now; // the prune clock of a new mirror starts now
             }
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a reachable mirror listed <paramref name="seen"/> (itself and every mirror it knows): those are seen now;
+    /// a known mirror that none listed and that was not seen for <see cref="MyNoSqlOptions.MirrorPruneAfter"/> is
+    /// dropped, never the last one.
+    /// </summary>
+    private async Task NoteSeenAsync(IEnumerable<string> seen, CancellationToken ct)
+    {
+        var seenSet = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var u in seen)
+        {
+            try { seenSet.Add(MirrorUrl.Normalize(u)); }
+            catch (ArgumentException) { }
+        }
+        var now = _clock.GetUtcNow();
+        bool prune = _pruneAfter != Timeout.InfiniteTimeSpan;
+        var m0 = _metadata();
+        bool Due(PeerMetadata m, string u) => seenSet.Contains(u)
+            ? !m.MirrorLastSeen.TryGetValue(u, out var t) || now - t > _seenResolution
+            : !m.MirrorLastSeen.TryGetValue(u, out var t2) || prune && now - t2 > _pruneAfter;
+        if (!m0.Mirrors.Any(u => Due(m0, u))) return;
+        await _update(m =>
+        {
+            foreach (var u in m.Mirrors)
+            {
+                // A mirror without a time (a file from before) starts its prune clock now.
+                if (seenSet.Contains(u) || !m.MirrorLastSeen.ContainsKey(u)) m.MirrorLastSeen[u] = now;
+            }
+            if (prune)
+            {
+                foreach (var u in m.Mirrors.Where(u => now - m.MirrorLastSeen[u] > _pruneAfter).ToList())
+                {
+                    if (m.Mirrors.Count == 1) break;
+                    m.Mirrors.Remove(u);
+                }
+            }
+            foreach (var u in m.MirrorLastSeen.Keys.Where(u => !m.Mirrors.Contains(u, StringComparer.OrdinalIgnoreCase)).ToList())
+                m.MirrorLastSeen.Remove(u);
         }, ct).ConfigureAwait(false);
     }
 
@@ -225,6 +411,7 @@ internal sealed partial class SyncEngine : IDisposable
             var others = await Transport(mirror).GetMirrorsAsync(mirror, ct).ConfigureAwait(false);
             _lastDiscovery = DateTimeOffset.UtcNow;
             await RememberAsync(others, ct).ConfigureAwait(false);
+            await NoteSeenAsync([mirror, .. others], ct).ConfigureAwait(false);
         }
         var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
         // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).

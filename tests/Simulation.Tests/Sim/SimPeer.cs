@@ -38,6 +38,10 @@ internal sealed class SimPeer(int number, string root, DbMode mode)
             // replaced by the crash copy: sealing the logs into LZMA segments there would be wasted work.
             SealOnClose = false,
             Transports = { ["sim"] = () => new SimTransport() },
+            // Freshness reads and mirror back-off follow wall-clock time; frozen (and freshness off) a run stays a
+            // function of its seed: a failed mirror is skipped by on-demand reads until a round or AddPeer reaches it.
+            ReadFreshness = Timeout.InfiniteTimeSpan,
+            TimeProvider = FrozenClock.Instance,
         });
     }
 
@@ -48,4 +52,13 @@ internal sealed class SimPeer(int number, string root, DbMode mode)
         Db = null;
         await db.DisposeAsync();
     }
+}
+
+/// <summary>A clock that never moves (the peer asks it only for the time, never for timers).</summary>
+internal sealed class FrozenClock : TimeProvider
+{
+    public static readonly FrozenClock Instance = new();
+    private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => Epoch;
 }
