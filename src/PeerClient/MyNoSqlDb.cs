@@ -125,7 +125,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
     public async Task<bool> RemovePeerAsync(string url, CancellationToken cancellationToken = default)
     {
-        string normalized = MirrorUrl.Normalize(url);
+        string normalized = MirrorUrl.Normalize(url, _sync.Transports);
         ThrowIfDisposed();
         return await _sync.RemoveMirrorAsync(normalized, cancellationToken).ConfigureAwait(false);
     }
@@ -194,6 +194,8 @@ public sealed class MyNoSqlDb : IAsyncDisposable
         return tombstone.ToString();
     }
 
+    // DESIGN §3 names both shapes, ListIdsAsync(prefix) and ListIdsAsync(prefix, after, limit); each keeps its optional token.
+#pragma warning disable RS0026
     /// <summary>Live ids this peer holds that start with <paramref name="prefix"/>, in ordinal order (a snapshot taken
     /// at the first MoveNext).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="prefix"/> is null.</exception>
@@ -217,6 +219,7 @@ public sealed class MyNoSqlDb : IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="after"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is less than 1.</exception>
     public IAsyncEnumerable<string> ListIdsAsync(string prefix, string? after, int limit, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ArgumentNullException.ThrowIfNull(prefix);
         if (after is not null) ArgumentException.ThrowIfNullOrEmpty(after);

@@ -365,7 +365,7 @@ internal sealed partial class SyncEngine : IDisposable
         var seenSet = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var u in seen)
         {
-            try { seenSet.Add(MirrorUrl.Normalize(u)); }
+            try { seenSet.Add(MirrorUrl.Normalize(u, _transports)); }
             catch (ArgumentException) { }
         }
         var now = _clock.GetUtcNow();
