@@ -48,8 +48,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
     }
 
-    internal static bool IsUnavailable(Exception e) =>
-        e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
+    internal static bool IsUnavailable(Exception e) => Grains.Sync.UnavailableRetryPolicy.IsUnavailable(e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path}")]
     private partial void LogUnexpected(Exception error, string method, string path);
