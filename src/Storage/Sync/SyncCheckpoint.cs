@@ -159,9 +159,10 @@ public sealed class SyncCheckpoint
 
     private static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes)
     {
-        bytes = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
-        if (!Base64Url.TryDecodeFromChars(text, bytes, out int written)) return false;
-        bytes = bytes[..written];
-        return true;
+        // TryDecodeFromChars throws on characters outside the alphabet: check first (hostile tokens get a 400, not a 500).
+        bytes = [];
+        if (!Base64Url.IsValid(text, out int length)) return false;
+        bytes = new byte[length];
+        return Base64Url.TryDecodeFromChars(text, bytes, out int written) && written == length;
     }
 }
