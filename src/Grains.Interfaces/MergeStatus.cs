@@ -1,6 +1,10 @@
 namespace MyNoSql.Grains;
 
-/// <summary>Outcome of applying a replicated revision.</summary>
+/// <summary>
+/// Outcome of applying a replicated revision. Sync answers carry it by its wire name: the values equal those of
+/// <c>MyNoSql.Storage.Sync.PushStatus</c>, whose <c>PushStatusNames</c> is the one mapping to "accepted", "known",
+/// "conflict", "invalid" and "quorum_unavailable" (the sync service converts, and a test checks the two agree).
+/// </summary>
 [GenerateSerializer, Alias("mynosql.MergeStatus")]
 public enum MergeStatus
 {

@@ -1,11 +1,11 @@
 namespace MyNoSql.Grains;
 
-/// <summary>Grain keys: <c>"{db}/{id}"</c> for records and <c>"{db}/{segment}"</c> for index segments.</summary>
+/// <summary>
+/// Grain keys: <c>"{db}/{id}"</c> for records and <c>"{db}/{segment}"</c> for index segments (segments 0 to
+/// <c>MyNoSql.Storage.Sync.SyncCheckpoint.Segments</c> − 1, the one definition of the count).
+/// </summary>
 public static class RecordKey
 {
-    /// <summary>Index segments per database (fixed, so every replica agrees where an id lives).</summary>
-    public const int SegmentCount = 64;
-
     /// <summary>The record grain key of <paramref name="id"/> in <paramref name="database"/>.</summary>
     public static string For(string database, string id) => string.Concat(database, "/", id);
 

@@ -1,15 +1,15 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MyNoSql.Grains;
+using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
 
 /// <summary>
 /// The sync protocol through grain calls (<see cref="ISyncGrain"/>) on an Orleans gateway; one client per gateway,
-/// connected on first use. Checkpoints are the segment vector (epoch, sequence per index segment) as base64url.
+/// connected on first use. Checkpoints are the same tokens as over HTTP (<see cref="SyncCheckpoint"/>).
 /// </summary>
 internal sealed class OrleansSyncTransport(string clusterId, string serviceId) : ISyncTransport
 {
@@ -25,8 +25,10 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
     public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct) =>
         CallAsync(mirror, db, async grain =>
         {
-            var changes = await grain!.GetChanges(Decode(checkpoint), limit, [.. prefixes], ct).ConfigureAwait(false);
-            string next = Encode(changes.Checkpoint);
+            // The same checkpoint tokens as over HTTP (a token neither transport issued: from the start, as a new peer).
+            var since = SyncCheckpoint.TryParse(checkpoint, out var parsed) ? parsed : new SyncCheckpoint();
+            var changes = await grain!.GetChanges(since.ToVector(), limit, [.. prefixes], ct).ConfigureAwait(false);
+            string next = SyncCheckpoint.FromVector(changes.Checkpoint).ToToken();
             return new ChangesPage(next, [.. changes.Entries.Select(e => new ChangeEntry(e.Id, e.Rev, e.Deleted, e.Conflicts))], changes.More,
                 changes.HorizonSeconds > 0 ? changes.HorizonSeconds : null);
         }, ct);
@@ -34,21 +36,20 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
     public Task<IReadOnlyList<PushResult>> PushAsync(string mirror, string db, byte[] batch, IReadOnlyList<string> ids, CancellationToken ct) =>
         CallAsync<IReadOnlyList<PushResult>>(mirror, db, async grain =>
         {
-            var reply = await grain!.Push(batch).ConfigureAwait(false);
+            var reply = await grain!.Push(batch, ct).ConfigureAwait(false);
             if (reply.Error is not null) throw new MirrorUnavailableException($"{mirror}: push rejected: {reply.Error}");
-            if (reply.Results.Length != ids.Count) throw new MirrorUnavailableException($"{mirror}: {reply.Results.Length} push results for {ids.Count} records");
-            return [.. ids.Select((id, i) => new PushResult(id, "", reply.Results[i] switch
+            try
             {
-                MergeStatus.Accepted => "accepted",
-                MergeStatus.AlreadyKnown => "known",
-                MergeStatus.Conflict => "conflict",
-                MergeStatus.QuorumUnavailable => "quorum_unavailable",
-                _ => "invalid",
-            }))];
+                return [.. reply.Results.Select(r => new PushResult(r.Id, r.Rev, PushStatusNames.ToWire(PushStatusNames.Parse(r.Status))))];
+            }
+            catch (FormatException e)
+            {
+                throw new MirrorUnavailableException($"{mirror}: malformed push answer: {e.Message}", e);
+            }
         }, ct);
 
     public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct) =>
-        CallAsync(mirror, db, async grain => await grain!.Fetch([.. ids]).ConfigureAwait(false), ct);
+        CallAsync(mirror, db, async grain => await grain!.Fetch([.. ids], ct).ConfigureAwait(false), ct);
 
     public void Dispose()
     {
@@ -107,22 +108,5 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
             host.Dispose();
             throw;
         }
-    }
-
-    private static string Encode(long[] vector)
-    {
-        var bytes = new byte[vector.Length * 8];
-        for (int i = 0; i < vector.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), vector[i]);
-        return "o1." + Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    }
-
-    private static long[] Decode(string? checkpoint)
-    {
-        if (string.IsNullOrEmpty(checkpoint) || !checkpoint.StartsWith("o1.", StringComparison.Ordinal)) return [];
-        string b64 = checkpoint[3..].Replace('-', '+').Replace('_', '/');
-        var bytes = Convert.FromBase64String(b64 + new string('=', (4 - b64.Length % 4) % 4));
-        var vector = new long[bytes.Length / 8];
-        for (int i = 0; i < vector.Length; i++) vector[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8));
-        return vector;
     }
 }

@@ -14,7 +14,7 @@ public sealed class LargeRecordTests(MirrorFixture mirror) : IAsyncLifetime
 {
     private const int Records = 100;
     private const int Size = 300 << 10;
-    private const long AnswerBytes = 16 << 20; // the gateway's fetch answer budget (SyncEndpoints.FetchAnswerBytes)
+    private const long AnswerBytes = 16 << 20; // the mirrors' fetch answer budget (SyncService.FetchAnswerBytes)
     private readonly Peers _peers = new();
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using MyNoSql.Sync;
 using MyNoSql.Sync.Tests.Support;
 
 namespace MyNoSql.Sync.Tests;
@@ -98,5 +99,37 @@ public sealed class OrleansTransportTests(MirrorFixture mirror) : IAsyncLifetime
         var reader = await _peers.OpenAsync("orleans", configure: o => o.UseOrleans(clusterId: "mynosql", serviceId: "mynosql"));
         await reader.AddPeerAsync(orleansUrl);
         Assert.Equal("only on the device", (string)(await reader.ReadDocAsync("dev/2"))!["text"]!);
+    }
+
+    [Fact]
+    public async Task Both_transports_run_the_same_sync_service_checkpoints_and_per_leaf_push_answers()
+    {
+        string db = "both" + Guid.NewGuid().ToString("N")[..8];
+        var writer = await _peers.OpenAsync(db);
+        for (int i = 0; i < 5; i++) await writer.SaveDocAsync(Peers.Doc($"w/{i}", $"doc {i}"));
+        await writer.AddPeerAsync(mirror.Url);
+        await writer.SyncAsync();
+        Assert.Equal(0, writer.GetSyncStatus().PendingWrites);
+
+        using var http = new HttpSyncTransport(TimeSpan.FromSeconds(30), null);
+        using var orleans = new OrleansSyncTransport("mynosql", "mynosql");
+        string orleansUrl = $"orleans://127.0.0.1:{mirror.GatewayPort}";
+
+        // The same pages through either transport, and a checkpoint from one resumes on the other.
+        var viaHttp = await http.GetChangesAsync(mirror.Url, db, null, 1000, [], CancellationToken.None);
+        var viaOrleans = await orleans.GetChangesAsync(orleansUrl, db, null, 1000, [], CancellationToken.None);
+        Assert.Equal(viaHttp.Entries.Select(e => (e.Id, e.Rev)).Order(), viaOrleans.Entries.Select(e => (e.Id, e.Rev)).Order());
+        Assert.Equal(viaHttp.Checkpoint, viaOrleans.Checkpoint);
+        Assert.Empty((await orleans.GetChangesAsync(orleansUrl, db, viaHttp.Checkpoint, 1000, [], CancellationToken.None)).Entries);
+        Assert.Null((await http.GetChangesAsync(mirror.Url, db, viaOrleans.Checkpoint, 1000, [], CancellationToken.None)).Checkpoint);
+
+        // A push answers per leaf with the revision, the same names over both transports.
+        var batch = await http.FetchAsync(mirror.Url, db, ["w/1", "w/2"], CancellationToken.None);
+        var overOrleans = await orleans.PushAsync(orleansUrl, db, batch, ["w/1", "w/2"], CancellationToken.None);
+        var overHttp = await http.PushAsync(mirror.Url, db, batch, ["w/1", "w/2"], CancellationToken.None);
+        Assert.Equal(overHttp, overOrleans);
+        Assert.All(overOrleans, r => Assert.Equal("known", r.Status));
+        Assert.Equal(viaHttp.Entries.Where(e => e.Id is "w/1" or "w/2").Select(e => (e.Id, e.Rev)).Order(), overOrleans.Select(r => (r.Id, r.Rev)).Order());
+        Assert.Equal(batch, await orleans.FetchAsync(orleansUrl, db, ["w/1", "w/2"], CancellationToken.None));
     }
 }

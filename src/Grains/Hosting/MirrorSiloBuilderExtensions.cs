@@ -17,8 +17,6 @@ public static class MirrorSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        if (MyNoSql.Storage.Index.IndexSegment.Count != RecordKey.SegmentCount)
-            throw new InvalidOperationException($"RecordKey.SegmentCount ({RecordKey.SegmentCount}) must equal IndexSegment.Count ({MyNoSql.Storage.Index.IndexSegment.Count}).");
         var services = builder.Services;
         services.AddOptions<MirrorGrainOptions>().Configure(configure)
             .Validate(o => o.Validate() is null, "Invalid mirror options (see MirrorGrainOptions.Validate).")

@@ -38,6 +38,11 @@ public static class SyncBatch
 
     /// <summary>Decodes a batch; ids are validated, revisions are checked later by the record grains.</summary>
     /// <exception cref="FormatException">The batch is malformed, truncated or too large.</exception>
-    public static IReadOnlyList<SyncRecord> Decode(ReadOnlySpan<byte> batch) =>
-        [.. RecordBatch.Decode(batch).Select(r => new SyncRecord(r.Id, LeafWire.ToWire(r)))];
+    public static IReadOnlyList<SyncRecord> Decode(ReadOnlySpan<byte> batch) => Decode(batch, RecordBatch.MaxDecodedBytes);
+
+    /// <summary>Decodes a batch of at most <paramref name="maxDecodedBytes"/> once decompressed (a push: the push limit).</summary>
+    /// <exception cref="RecordBatchTooLargeException">The batch decodes to more than <paramref name="maxDecodedBytes"/>.</exception>
+    /// <exception cref="FormatException">The batch is malformed or truncated.</exception>
+    public static IReadOnlyList<SyncRecord> Decode(ReadOnlySpan<byte> batch, int maxDecodedBytes) =>
+        [.. RecordBatch.Decode(batch, maxDecodedBytes).Select(r => new SyncRecord(r.Id, LeafWire.ToWire(r)))];
 }

@@ -124,28 +124,15 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     public async ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ArgumentNullException.ThrowIfNull(revision);
-        if (!LeafWire.TryFromWire(revision, verify: true, out var leaf, out var problem, _maxDocumentSize))
-        {
-            LogRejected(_database, _id, problem);
-            return MergeStatus.Invalid;
-        }
-        var (result, written) = await WriteAsync(current =>
-        {
-            var o = DocumentRules.Merge(current, _id, leaf);
-            return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
-        });
-        if (written && !await PublishAsync(leaf)) return MergeStatus.QuorumUnavailable;
-        // A leaf this silo already holds may be one a push stored here without reaching a quorum (its sender retries
-        // after quorum_unavailable): "known" must mean durable on a quorum too, so replicate it again (cheap when the
-        // others hold it: they answer "known" without writing).
-        if (!written && !await _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf))) return MergeStatus.QuorumUnavailable;
-        return result switch
-        {
-            MergeResult.Accepted => MergeStatus.Accepted,
-            MergeResult.Conflict => MergeStatus.Conflict,
-            _ => MergeStatus.AlreadyKnown,
-        };
+        // The rule is shared with the deterministic simulation (Sync/ReplicaAccept.cs).
+        return await Sync.ReplicaAccept.AcceptAsync(revision,
+            leaf => WriteAsync(current =>
+            {
+                var o = DocumentRules.Merge(current, _id, leaf);
+                return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
+            }),
+            (leaf, written) => written ? PublishAsync(leaf) : _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf)),
+            problem => LogRejected(_database, _id, problem), _maxDocumentSize);
     }
 
     public ValueTask<DocumentReply[]> GetConflicts(CancellationToken cancellationToken = default) =>

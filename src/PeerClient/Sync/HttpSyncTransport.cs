@@ -66,7 +66,7 @@ internal sealed class HttpSyncTransport : ISyncTransport
     /// <summary>True when the mirror's index differs from <paramref name="checkpoint"/> (a few hundred bytes on the wire).</summary>
     public async Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/poll?t={SyncPollToken.Of(checkpoint)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/sync/poll?t={SyncCheckpoint.PollTokenOf(checkpoint)}");
         using var response = await SendRawAsync(request, mirror, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NoContent) return false;
         await EnsureSuccessAsync(response, mirror, ct).ConfigureAwait(false);
@@ -110,13 +110,16 @@ internal sealed class HttpSyncTransport : ISyncTransport
         try
         {
             return [.. doc.RootElement.GetProperty("results").EnumerateArray().Select(e =>
-                new PushResult(e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!, e.GetProperty("status").GetString()!))];
+                new PushResult(e.GetProperty("id").GetString()!, e.GetProperty("rev").GetString()!, ParseStatus(e.GetProperty("status").GetString())))];
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException)
         {
             throw new MirrorUnavailableException($"{mirror}: malformed push answer: {e.Message}", e);
         }
     }
+
+    /// <summary>A push status by its wire name (<see cref="PushStatusNames"/>); anything else is a malformed answer.</summary>
+    private static string ParseStatus(string? name) => PushStatusNames.ToWire(PushStatusNames.Parse(name));
 
     /// <summary>Every leaf of the given records the mirror holds.</summary>
     public async Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct)

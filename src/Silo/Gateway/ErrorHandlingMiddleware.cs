@@ -82,8 +82,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         _ => "invalid_document",
     };
 
-    internal static bool IsUnavailable(Exception e) =>
-        e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
+    internal static bool IsUnavailable(Exception e) => Grains.Sync.UnavailableRetryPolicy.IsUnavailable(e);
 
     [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path}")]
     private partial void LogUnexpected(Exception error, string method, string path);

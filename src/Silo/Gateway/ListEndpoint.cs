@@ -30,7 +30,7 @@ internal static class ListEndpoint
             return;
         }
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var pages = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
+        var pages = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, MyNoSql.Storage.Sync.SyncCheckpoint.Segments).Select(s =>
             grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ListIds(prefix, after, limit, context.RequestAborted).AsTask())));
         var ids = pages.SelectMany(p => p.Ids).Order(StringComparer.Ordinal).ToList();
         bool more = ids.Count > limit || pages.Any(p => p.HasMore);

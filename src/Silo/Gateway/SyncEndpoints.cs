@@ -2,6 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 using MyNoSql.Grains;
+using MyNoSql.Grains.Sync;
+using MyNoSql.Storage.Sync;
 using MyNoSql.Storage.Documents;
 
 namespace MyNoSql.Silo.Gateway;
@@ -16,29 +18,34 @@ namespace MyNoSql.Silo.Gateway;
 /// <c>prefix</c> (repeatable) only ids starting with one of them are listed.</item>
 /// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records, in the order
 /// asked, ending early once about 16 MiB of content is in it (ask again for the ids not answered).</item>
-/// <item><c>POST /db/{db}/sync/push</c> (record batch) → <c>{"results":[{"id","rev","status"}]}</c>, status one of
-/// accepted, known, conflict (kept as a conflict: acknowledged), invalid, quorum_unavailable (retry later).</item>
+/// <item><c>POST /db/{db}/sync/push</c> (record batch, at most 64 MiB sent and 64 MiB decoded, else 413) →
+/// <c>{"results":[{"id","rev","status"}]}</c>, status one of accepted, known, conflict (kept as a conflict:
+/// acknowledged), invalid, quorum_unavailable (retry later).</item>
 /// </list>
-/// Record batches are <see cref="SyncBatch.MediaType"/> (Brotli; every leaf with its ancestry).
+/// Record batches are <see cref="SyncBatch.MediaType"/> (Brotli; every leaf with its ancestry). This layer only parses
+/// and validates requests and writes answers: the protocol itself is <see cref="SyncService"/>, shared with the sync grain.
 /// </summary>
 internal static class SyncEndpoints
 {
-    public const int MaxChanges = 10_000;
-    public const int MaxFetchIds = 1000;
-    public const int MaxPrefixes = 64;
-    public const int MaxPushBytes = 64 << 20;
     private const int FetchBodyBytes = 1 << 20;
-
-    /// <summary>A fetch answer ends after the chunk of records that reaches this much content (peers ask again for the rest).</summary>
-    public const int FetchAnswerBytes = 16 << 20;
-    private const int FirstFetchChunk = 8;
-    private const int MaxFetchChunk = 64;
 
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/db/{db}/sync/changes", ChangesAsync);
         app.MapPost("/db/{db}/sync/fetch", FetchAsync);
         app.MapPost("/db/{db}/sync/push", PushAsync);
+    }
+
+    /// <summary>The sync service of a request: grain calls retried while the cluster fails over a lost mirror.</summary>
+    internal static SyncService Service(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var limit = TimeSpan.FromSeconds(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Configuration.MirrorOptions>>().Value.UnavailableRetrySeconds);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterCall).FullName!);
+        var horizon = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MirrorGrainOptions>>().Value.TombstoneHorizon;
+        return new SyncService(new GrainSyncBackend(services.GetRequiredService<IGrainFactory>()),
+            new UnavailableRetryPolicy(limit, logger, $"{context.Request.Method} {context.Request.Path}"),
+            new SyncServiceOptions { HorizonSeconds = (long)horizon.TotalSeconds });
     }
 
     private static async Task ChangesAsync(HttpContext context, string db)
@@ -52,37 +59,28 @@ internal static class SyncEndpoints
         }
         int limit = 1000;
         string? limitText = query["limit"].FirstOrDefault();
-        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxChanges))
+        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > SyncService.MaxChanges))
         {
-            await ApiResponse.ErrorAsync(context, 400, "invalid_limit", $"limit must be an integer 1–{MaxChanges} (got '{ApiResponse.Quote(limitText)}').");
+            await ApiResponse.ErrorAsync(context, 400, "invalid_limit", $"limit must be an integer 1–{SyncService.MaxChanges} (got '{ApiResponse.Quote(limitText)}').");
             return;
         }
         var prefixes = query["prefix"].Select(p => p ?? "").ToArray();
-        if (prefixes.Length > MaxPrefixes || prefixes.Any(p => p.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(p) > DocumentId.MaxUtf8Bytes))
+        if (prefixes.Length > SyncService.MaxPrefixes || prefixes.Any(p => p.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(p) > DocumentId.MaxUtf8Bytes))
         {
-            await ApiResponse.ErrorAsync(context, 400, "invalid_prefix", $"At most {MaxPrefixes} 'prefix' parameters, each 1–{DocumentId.MaxUtf8Bytes} UTF-8 bytes.");
+            await ApiResponse.ErrorAsync(context, 400, "invalid_prefix", $"At most {SyncService.MaxPrefixes} 'prefix' parameters, each 1–{DocumentId.MaxUtf8Bytes} UTF-8 bytes.");
             return;
         }
-        // The paging over the 64 segments is the sync grain's (the Orleans transport calls it directly).
-        var vector = new long[RecordKey.SegmentCount * 2];
-        for (int s = 0; s < RecordKey.SegmentCount; s++) (vector[s * 2], vector[s * 2 + 1]) = (since.Epochs[s], since.Sequences[s]);
-        var sync = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<ISyncGrain>(db);
-        var page = await ClusterCall.RetryAsync(context, () => sync.GetChanges(vector, limit, prefixes, context.RequestAborted).AsTask());
-        var next = new SyncCheckpoint();
-        for (int s = 0; s < RecordKey.SegmentCount; s++) (next.Epochs[s], next.Sequences[s]) = (page.Checkpoint[s * 2], page.Checkpoint[s * 2 + 1]);
-        var changes = page.Entries;
-        bool more = page.More;
-        bool unchanged = changes.Length == 0 && next.Epochs.SequenceEqual(since.Epochs) && next.Sequences.SequenceEqual(since.Sequences);
+        var page = await Service(context).GetChangesAsync(db, since, limit, prefixes, context.RequestAborted);
         context.Response.StatusCode = 200;
         await WriteJsonAsync(context, w =>
         {
             w.WriteStartObject();
-            if (unchanged) w.WriteNull("checkpoint");
-            else w.WriteString("checkpoint", next.ToToken());
-            w.WriteBoolean("more", more);
+            if (page.Unchanged) w.WriteNull("checkpoint");
+            else w.WriteString("checkpoint", page.Next.ToToken());
+            w.WriteBoolean("more", page.More);
             w.WriteNumber("horizon", page.HorizonSeconds);
             w.WriteStartArray("changes");
-            foreach (var c in changes)
+            foreach (var c in page.Entries)
             {
                 w.WriteStartObject();
                 w.WriteString("id", c.Id);
@@ -128,9 +126,9 @@ internal static class SyncEndpoints
             await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body must be a JSON array of id strings: {e.Message}");
             return;
         }
-        if (ids.Count > MaxFetchIds)
+        if (ids.Count > SyncService.MaxFetchIds)
         {
-            await ApiResponse.ErrorAsync(context, 400, "too_many_ids", $"At most {MaxFetchIds} ids per fetch (got {ids.Count}).");
+            await ApiResponse.ErrorAsync(context, 400, "too_many_ids", $"At most {SyncService.MaxFetchIds} ids per fetch (got {ids.Count}).");
             return;
         }
         foreach (var id in ids)
@@ -142,31 +140,7 @@ internal static class SyncEndpoints
                 return;
             }
         }
-        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        // Records are read a chunk at a time, and the answer ends once it holds FetchAnswerBytes of content: a fetch of
-        // large records stays bounded in memory here and at the peer, which asks again for the ids it did not get. The
-        // chunk after the first is sized from the records seen so far, so large records are read a few at a time.
-        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
-        var leaves = new List<SyncRecord>();
-        long bytes = 0;
-        for (int next = 0, take = FirstFetchChunk; next < distinct.Count && bytes < FetchAnswerBytes;)
-        {
-            var chunk = distinct.GetRange(next, Math.Min(take, distinct.Count - next));
-            next += chunk.Count;
-            foreach (var record in await Task.WhenAll(chunk.Select(async id =>
-            {
-                var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
-                return new SyncRecord(id, await ClusterCall.RetryAsync(context, () => grain.GetLeaves(context.RequestAborted).AsTask()));
-            })))
-            {
-                if (record.Leaves.Length == 0) continue;
-                leaves.Add(record);
-                bytes += record.Leaves.Sum(l => (long)l.Body.Length);
-            }
-            long average = Math.Max(1, bytes / Math.Max(1, leaves.Count));
-            take = (int)Math.Clamp((FetchAnswerBytes - bytes) / average, 1, MaxFetchChunk);
-        }
-        var batch = SyncBatch.Encode(leaves);
+        var batch = await Service(context).FetchAsync(db, ids, context.RequestAborted);
         context.Response.StatusCode = 200;
         context.Response.ContentType = SyncBatch.MediaType;
         context.Response.ContentLength = batch.Length;
@@ -181,56 +155,39 @@ internal static class SyncEndpoints
             await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type", $"The body must be a record batch (Content-Type: {SyncBatch.MediaType}).");
             return;
         }
-        var body = await RequestBody.ReadAsync(context, MaxPushBytes);
+        var body = await RequestBody.ReadAsync(context, SyncService.MaxPushBytes);
         if (body is null)
         {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A push body is at most {MaxPushBytes} bytes; split the batch.");
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A push body is at most {SyncService.MaxPushBytes} bytes; split the batch.");
             return;
         }
         IReadOnlyList<SyncRecord> records;
         try
         {
-            records = SyncBatch.Decode(body);
+            records = SyncService.DecodePush(body);
+        }
+        catch (RecordBatchTooLargeException)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A push is at most {SyncService.MaxPushBytes} bytes once decoded; split the batch.");
+            return;
         }
         catch (FormatException e)
         {
             await ApiResponse.ErrorAsync(context, 400, "bad_batch", e.Message);
             return;
         }
-        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var results = new (string Id, string Rev, MergeStatus Status)[records.Sum(r => r.Leaves.Length)];
-        var offsets = new int[records.Count];
-        for (int i = 1; i < records.Count; i++) offsets[i] = offsets[i - 1] + records[i - 1].Leaves.Length;
-        // Leaves of one record go in order to its grain; records go in parallel. Started merges finish.
-        await Parallel.ForEachAsync(Enumerable.Range(0, records.Count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
-        {
-            var record = records[i];
-            var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, record.Id));
-            for (int l = 0; l < record.Leaves.Length; l++)
-            {
-                // Accepting a leaf again is harmless ("known"), so a call lost with a mirror is simply retried.
-                var leaf = record.Leaves[l];
-                results[offsets[i] + l] = (record.Id, leaf.Rev, await ClusterCall.RetryAsync(context, () => grain.Accept(leaf, CancellationToken.None).AsTask()));
-            }
-        });
+        var results = await Service(context).PushAsync(db, records, context.RequestAborted);
         context.Response.StatusCode = 200;
         await WriteJsonAsync(context, w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("results");
-            foreach (var (id, rev, status) in results)
+            foreach (var r in results)
             {
                 w.WriteStartObject();
-                w.WriteString("id", id);
-                w.WriteString("rev", rev);
-                w.WriteString("status", status switch
-                {
-                    MergeStatus.Accepted => "accepted",
-                    MergeStatus.AlreadyKnown => "known",
-                    MergeStatus.Conflict => "conflict",
-                    MergeStatus.QuorumUnavailable => "quorum_unavailable",
-                    _ => "invalid",
-                });
+                w.WriteString("id", r.Id);
+                w.WriteString("rev", r.Rev);
+                w.WriteString("status", r.Status);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

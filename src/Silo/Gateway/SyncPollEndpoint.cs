@@ -1,12 +1,11 @@
-using MyNoSql.Grains;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
 /// <c>GET /db/{db}/sync/poll?t=TOKEN</c>: the cheap "did anything change" poll of the sync protocol. TOKEN is
-/// <see cref="SyncPollToken.Of"/> of the peer's checkpoint (as <c>/sync/changes</c> issued it); the answer is 204
-/// with no body when that checkpoint is the current one, else 200 <c>{"changed":true}</c> (then pull
+/// <see cref="SyncCheckpoint.PollTokenOf"/> of the peer's checkpoint (as <c>/sync/changes</c> issued it); the answer is
+/// 204 with no body when that checkpoint is the current one, else 200 <c>{"changed":true}</c> (then pull
 /// <c>/sync/changes</c>). Request and answer together stay under 512 bytes whatever the database size.
 /// </summary>
 internal static class SyncPollEndpoint
@@ -16,16 +15,7 @@ internal static class SyncPollEndpoint
     private static async Task PollAsync(HttpContext context, string db)
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
-        var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var digests = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, RecordKey.SegmentCount).Select(s =>
-            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).GetDigest().AsTask())));
-        var current = new SyncCheckpoint();
-        foreach (var d in digests)
-        {
-            current.Epochs[d.Segment] = d.Epoch;
-            current.Sequences[d.Segment] = d.Sequence;
-        }
-        if (string.Equals(SyncPollToken.Of(current.ToToken()), context.Request.Query["t"].FirstOrDefault(), StringComparison.Ordinal))
+        if (!await SyncEndpoints.Service(context).HasChangedAsync(db, context.Request.Query["t"].FirstOrDefault(), context.RequestAborted))
         {
             context.Response.StatusCode = 204;
             return;

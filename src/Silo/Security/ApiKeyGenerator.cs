@@ -5,7 +5,7 @@ namespace MyNoSql.Silo.Security;
 /// <summary><c>--new-api-key NAME</c>: a random 256-bit key and the key-file entry that stores only its hash.</summary>
 internal static class ApiKeyGenerator
 {
-    public static string NewKey() => "mns_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string NewKey() => "mns_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static string Describe(string name)
     {

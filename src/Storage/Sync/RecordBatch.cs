@@ -41,12 +41,18 @@ internal static class RecordBatch
     }
 
     /// <exception cref="FormatException">The batch is malformed, truncated or too large.</exception>
-    public static IReadOnlyList<DocumentRecord> Decode(ReadOnlySpan<byte> compressed)
+    public static IReadOnlyList<DocumentRecord> Decode(ReadOnlySpan<byte> compressed) => Decode(compressed, MaxDecodedBytes);
+
+    /// <summary>Decodes a batch whose uncompressed form is at most <paramref name="maxDecodedBytes"/> (a push: the push limit).</summary>
+    /// <exception cref="RecordBatchTooLargeException">The batch decodes to more than <paramref name="maxDecodedBytes"/>.</exception>
+    /// <exception cref="FormatException">The batch is malformed or truncated.</exception>
+    public static IReadOnlyList<DocumentRecord> Decode(ReadOnlySpan<byte> compressed, int maxDecodedBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDecodedBytes);
         // Two passes: measure, then decode into an array of exactly that size. A growing buffer would hold up to three
-        // copies (input, doubling stream, final array): a hostile batch now costs at most MaxDecodedBytes, once.
-        var raw = new byte[Inflate(compressed, [])];
-        Inflate(compressed, raw);
+        // copies (input, doubling stream, final array): a hostile batch now costs at most maxDecodedBytes, once.
+        var raw = new byte[Inflate(compressed, [], maxDecodedBytes)];
+        Inflate(compressed, raw, maxDecodedBytes);
         var span = raw.AsSpan();
         if (span.Length < 1 || span[0] != Version) throw new FormatException("Unknown record batch version.");
         int pos = 1;
@@ -71,7 +77,7 @@ internal static class RecordBatch
     }
 
     /// <summary>Decompresses into <paramref name="destination"/>, or only counts the bytes when it is empty.</summary>
-    private static int Inflate(ReadOnlySpan<byte> compressed, Span<byte> destination)
+    private static int Inflate(ReadOnlySpan<byte> compressed, Span<byte> destination, int maxDecodedBytes)
     {
         bool count = destination.IsEmpty;
         byte[]? scratch = count ? ArrayPool<byte>.Shared.Rent(1 << 16) : null;
@@ -85,7 +91,7 @@ internal static class RecordBatch
                 var status = decoder.Decompress(compressed, target, out int consumed, out int written);
                 compressed = compressed[consumed..];
                 total += written;
-                if (total > MaxDecodedBytes) throw new FormatException($"Record batch exceeds {MaxDecodedBytes} bytes.");
+                if (total > maxDecodedBytes) throw new RecordBatchTooLargeException(maxDecodedBytes);
                 switch (status)
                 {
                     case OperationStatus.Done:

@@ -1,3 +1,4 @@
+using MyNoSql.Storage.Sync;
 using System.Text;
 using MyNoSql.Grains;
 using MyNoSql.Storage.Documents;
@@ -86,7 +87,7 @@ public sealed class ConsolidatedRulesTests(GrainClusterFixture fixture)
 
     private async Task<IndexEntryInfo> FindEntryAsync(string db, string id)
     {
-        for (int s = 0; s < RecordKey.SegmentCount; s++)
+        for (int s = 0; s < SyncCheckpoint.Segments; s++)
         {
             var entry = await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).Get(id);
             if (entry is not null) return entry;
@@ -101,7 +102,7 @@ public sealed class ConsolidatedRulesTests(GrainClusterFixture fixture)
         Assert.Equal(RecordStatus.Ok, (await Grains.GetGrain<IRecordGrain>(RecordKey.For(held, "r")).Save(null, Body("{}"))).Status);
         IIndexSegmentGrain? holding = null;
         SegmentDigest? before = null;
-        for (int s = 0; s < RecordKey.SegmentCount && holding is null; s++)
+        for (int s = 0; s < SyncCheckpoint.Segments && holding is null; s++)
         {
             var segment = Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(held, s));
             var digest = await segment.GetDigest();
@@ -135,7 +136,7 @@ public sealed class ConsolidatedRulesTests(GrainClusterFixture fixture)
     {
         string db = NewDatabase("epoch");
         var epochs = new List<long>();
-        for (int s = 0; s < RecordKey.SegmentCount; s++) epochs.Add((await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).GetDigest()).Epoch);
+        for (int s = 0; s < SyncCheckpoint.Segments; s++) epochs.Add((await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).GetDigest()).Epoch);
         Assert.All(epochs, e => Assert.True(e > 0));
         // 64 draws below 2^31 would have one chance in 2^64: the epochs are no longer 31-bit.
         Assert.Contains(epochs, e => e > int.MaxValue);

@@ -158,7 +158,7 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
         await Grains.GetGrain<IRecordGrain>(RecordKey.For(db, "/pets/005")).Delete(gone!.Rev);
 
         var listed = new List<string>();
-        for (int s = 0; s < RecordKey.SegmentCount; s++)
+        for (int s = 0; s < MyNoSql.Storage.Sync.SyncCheckpoint.Segments; s++)
             listed.AddRange((await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ListIds("/pets/", null, 1000)).Ids);
         listed.Sort(StringComparer.Ordinal);
         var expected = ids.Where(i => i.StartsWith("/pets/", StringComparison.Ordinal) && i != "/pets/005").Order(StringComparer.Ordinal).ToList();
@@ -166,7 +166,7 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
 
         SegmentDigest digest = null!;
         int segment = 0;
-        for (; segment < RecordKey.SegmentCount; segment++)
+        for (; segment < MyNoSql.Storage.Sync.SyncCheckpoint.Segments; segment++)
         {
             digest = await Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, segment)).GetDigest();
             if (digest.Count > 0) break;

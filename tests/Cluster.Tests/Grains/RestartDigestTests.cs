@@ -1,3 +1,4 @@
+using MyNoSql.Storage.Sync;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using MyNoSql.Cluster.Tests.Support;
@@ -64,7 +65,7 @@ public sealed class RestartDigestTests : IAsyncLifetime
         foreach (var silo in _cluster.GetActiveSilos())
         {
             Assert.Equal(before, Digests(silo));
-            var entries = Enumerable.Range(0, RecordKey.SegmentCount).SelectMany(s => Worker<MirrorStoreHost>(silo).Current!.Index.Entries(Database, s)).ToList();
+            var entries = Enumerable.Range(0, SyncCheckpoint.Segments).SelectMany(s => Worker<MirrorStoreHost>(silo).Current!.Index.Entries(Database, s)).ToList();
             Assert.Equal(18, entries.Count);
             Assert.All(entries.Where(e => !e.Id.StartsWith("plain", StringComparison.Ordinal)), e => Assert.NotNull(e.Conflicts));
         }

@@ -1,8 +1,12 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using MyNoSql.Grains;
+using MyNoSql.Grains.Sync;
+using MyNoSql.Storage.Sync;
 using MyNoSql.Storage.Documents;
 using static MyNoSql.Cluster.Tests.Http.Api;
 
@@ -80,6 +84,85 @@ public sealed class SyncTests(HttpClusterFixture fixture)
         var result = Assert.Single(await PushAsync("x", fixture.Url(0), [new SyncRecord("forged", [forged])]));
         Assert.Equal("invalid", (string)result!["status"]!);
         AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/x/doc/forged"));
+    }
+
+    [Fact]
+    public async Task A_push_that_decodes_past_the_push_limit_gets_413_naming_the_limit_and_stores_nothing()
+    {
+        // A few hundred KiB of Brotli that unfold into more than 64 MiB: refused before the records are decoded.
+        string db = "bomb" + Guid.NewGuid().ToString("N")[..8];
+        var body = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('x', SyncService.MaxPushBytes) + "\"}");
+        var bomb = SyncBatch.Encode([new SyncRecord("bomb", [new ReplicatedRevision(Revision.Next(default, false, body).ToString(), false, [], body)])]);
+        Assert.True(bomb.Length < SyncService.MaxPushBytes / 16, $"the batch is {bomb.Length} bytes compressed");
+        var (status, error) = await SendAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/db/{db}/sync/push", Raw(bomb, SyncBatch.MediaType));
+        Assert.Equal("too_large", AssertError(HttpStatusCode.RequestEntityTooLarge, (status, error)));
+        Assert.Contains(SyncService.MaxPushBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), Str(error, "reason"), StringComparison.Ordinal);
+        AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/doc/bomb"));
+
+        // Just under the limit once decoded still goes through.
+        var small = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('x', 1 << 20) + "\"}");
+        var ok = Assert.Single(await PushAsync(db, fixture.Url(0), [new SyncRecord("fine", [new ReplicatedRevision(Revision.Next(default, false, small).ToString(), false, [], small)])]));
+        Assert.Equal("accepted", (string)ok!["status"]!);
+    }
+
+    [Fact]
+    public async Task Checkpoints_are_format_2_and_format_1_and_orleans_tokens_still_resume()
+    {
+        string db = "cp" + Guid.NewGuid().ToString("N")[..8];
+        await PushAsync(db, fixture.Url(0), Enumerable.Range(0, 20).Select(i => new SyncRecord($"r{i}", [Leaf(null, $$"""{"i":{{i}}}""")])));
+        var (token, _) = await AllChangesAsync(db, fixture.Url(0), since: null, limit: 1000);
+        Assert.Equal(2, Base64Url.DecodeFromChars(token)[0]);
+        Assert.True(SyncCheckpoint.TryParse(token, out var checkpoint));
+        Assert.Equal(token, checkpoint.ToToken());
+
+        // The same position as a v1 token (u32 epochs, as gateways issued before 64-bit epochs) and as the Orleans
+        // transport's former "o1." vector: both parse; with epochs that fit in 32 bits nothing is listed again.
+        var v1 = new List<byte> { 1, SyncCheckpoint.Segments };
+        var o1 = new byte[SyncCheckpoint.VectorLength * 8];
+        bool fits = true;
+        for (int s = 0; s < SyncCheckpoint.Segments; s++)
+        {
+            fits &= checkpoint.Epoch(s) is >= 0 and <= uint.MaxValue;
+            v1.AddRange(BitConverter.GetBytes((uint)checkpoint.Epoch(s)));
+            for (ulong v = (ulong)checkpoint.Sequence(s); ; v >>= 7)
+            {
+                v1.Add((byte)(v < 0x80 ? v : (v & 0x7F) | 0x80));
+                if (v < 0x80) break;
+            }
+            BinaryPrimitives.WriteInt64LittleEndian(o1.AsSpan(s * 16), checkpoint.Epoch(s));
+            BinaryPrimitives.WriteInt64LittleEndian(o1.AsSpan(s * 16 + 8), checkpoint.Sequence(s));
+        }
+        foreach (string old in new[] { Base64Url.EncodeToString([.. v1]), "o1." + Base64Url.EncodeToString(o1) })
+        {
+            Assert.True(SyncCheckpoint.TryParse(old, out var parsed));
+            Assert.True(parsed.SameAs(checkpoint) || !fits);
+            var (status, body) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/sync/changes?since={Uri.EscapeDataString(old)}");
+            Assert.Equal(HttpStatusCode.OK, status);
+            if (fits) Assert.Empty(body!["changes"]!.AsArray());
+        }
+
+        // 64-bit epochs survive the round trip; a truncated or trailing-garbage token does not parse.
+        var wide = new SyncCheckpoint();
+        wide.Set(5, long.MaxValue - 3, 1L << 40);
+        wide.Set(63, -2, 7);
+        Assert.True(SyncCheckpoint.TryParse(wide.ToToken(), out var back) && back.SameAs(wide));
+        Assert.False(SyncCheckpoint.TryParse(wide.ToToken()[..^4], out _));
+        Assert.False(SyncCheckpoint.TryParse(Base64Url.EncodeToString([.. Base64Url.DecodeFromChars(token), 0]), out _));
+    }
+
+    [Fact]
+    public void Every_merge_status_has_one_wire_name_that_parses_back()
+    {
+        foreach (var status in Enum.GetValues<MergeStatus>())
+        {
+            var push = SyncService.ToPushStatus(status);
+            Assert.Equal((int)status, (int)push);
+            Assert.True(PushStatusNames.TryParse(PushStatusNames.ToWire(push), out var back));
+            Assert.Equal(push, back);
+        }
+        Assert.Equal(Enum.GetValues<MergeStatus>().Length, Enum.GetValues<PushStatus>().Length);
+        Assert.Equal(["accepted", "known", "conflict", "invalid", "quorum_unavailable"], Enum.GetValues<PushStatus>().Select(PushStatusNames.ToWire));
+        Assert.False(PushStatusNames.TryParse("Accepted", out _));
     }
 
     private static ReplicatedRevision Leaf(ReplicatedRevision? parent, string json)

@@ -1,21 +1,18 @@
-using System.Buffers.Binary;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Index;
-using MyNoSql.Storage.Sync;
+using MyNoSql.Grains;
+using MyNoSql.Grains.Sync;
 
 namespace MyNoSql.Simulation.Tests.Sim;
-
-/// <summary>A push answer for one leaf, as the gateway gives it.</summary>
-internal sealed record LeafStatus(string Id, string Rev, string Status);
 
 /// <summary>
 /// A simulated mirror built from the code the grains share: a <see cref="DocumentStore"/> in its own folder (real
 /// files) merging with <see cref="DocumentStore.MergeLeavesAsync"/> (<see cref="DocumentRules"/>), 64
 /// <see cref="IndexSegment"/>s rebuilt from the store under fresh epochs at every start (as an index segment grain
-/// re-activates), the gateway's changes paging and poll, <see cref="RecordBatch"/> push and fetch, and the record
-/// grain's accept rule (verify, merge, index, replicate to a write quorum). Not thread-safe: the world calls it
-/// one step at a time.
+/// re-activates). Peers reach it through the production <see cref="SyncService"/> (paging, poll, push, fetch) and the
+/// record grain's accept rule (<see cref="ReplicaAccept"/>: verify, merge, index, replicate to a write quorum). Not
+/// thread-safe: the world calls it one step at a time (the service runs with parallelism 1).
 /// </summary>
 internal sealed class SimMirror(int number, string directory, SimOptions options)
 {
@@ -74,72 +71,28 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
 
     private DocumentStore Open => Store ?? throw new InvalidOperationException($"{Name} is down");
 
-    /// <summary>GET /sync/poll: false only when <paramref name="checkpoint"/> is this mirror's current vector.</summary>
-    public bool Poll(string? checkpoint) => !string.Equals(Encode(CurrentVector()), checkpoint, StringComparison.Ordinal);
+    /// <summary>
+    /// The production sync service (the code behind the gateway's /sync routes and the sync grain) over this mirror:
+    /// <see cref="SimSyncBackend"/> gives it the index segments and the record grain's accept rule, one call at a time.
+    /// </summary>
+    public SyncService Sync(Func<string, RevisionLeaf, Task<bool>> replicate) =>
+        new(new SimSyncBackend(this, replicate), NoRetryPolicy.Instance, new SyncServiceOptions { Parallelism = 1 });
 
-    /// <summary>GET /sync/changes: the sync grain's paging over the segments' ChangesSince (SyncGrain.GetChanges + IndexSegmentGrain).</summary>
-    public (string? Checkpoint, List<IndexEntry> Entries, bool More) Changes(string? checkpoint, int limit, IReadOnlyList<string> prefixes)
+    /// <summary>IndexSegmentGrain.ChangesSince over the segment peers pull (another epoch restarts at 0).</summary>
+    public SegmentChanges ChangesSince(int segment, long epoch, long sequence, int limit)
     {
-        var since = Decode(checkpoint);
-        var next = new long[SyncCheckpoint.Length];
-        var changes = new List<IndexEntry>();
-        int budgetUsed = 0;
-        bool more = false;
-        for (int s = 0; s < IndexSegment.Count; s++)
-        {
-            // IndexSegmentGrain.ChangesSince: another epoch restarts at 0.
-            long from = since[s * 2] == _epochs[s] ? since[s * 2 + 1] : 0;
-            var page = _segments[s].ChangesSince(from, limit + 1);
-            bool segmentMore = page.Count > limit;
-            var entries = page.Take(limit).ToList();
-            long upTo = segmentMore ? entries[^1].Sequence : _segments[s].Sequence;
-            // SyncEndpoints.ChangesAsync: take what fits in the page.
-            int take = Math.Min(limit - budgetUsed, entries.Count);
-            budgetUsed += take;
-            changes.AddRange(entries.Take(take).Where(e => prefixes.Count == 0 || prefixes.Any(p => e.Id.StartsWith(p, StringComparison.Ordinal))));
-            if (take == entries.Count)
-            {
-                next[s * 2] = _epochs[s];
-                next[s * 2 + 1] = upTo;
-                more |= segmentMore;
-            }
-            else
-            {
-                more = true;
-                next[s * 2] = take > 0 ? _epochs[s] : since[s * 2];
-                next[s * 2 + 1] = take > 0 ? entries[take - 1].Sequence : since[s * 2 + 1];
-            }
-        }
-        bool unchanged = changes.Count == 0 && next.AsSpan().SequenceEqual(since);
-        return (unchanged ? null : Encode(next), changes, more);
+        limit = Math.Clamp(limit, 1, 100_000);
+        if (epoch != _epochs[segment]) sequence = 0;
+        var changes = _segments[segment].ChangesSince(sequence, limit + 1);
+        bool more = changes.Count > limit;
+        var entries = changes.Take(limit).Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts)).ToArray();
+        long upTo = more ? entries[^1].Sequence : _segments[segment].Sequence;
+        return new SegmentChanges(_epochs[segment], upTo, entries, more);
     }
 
-    /// <summary>POST /sync/push: every leaf in order through the record grain's Accept; one status per leaf.</summary>
-    public async Task<List<LeafStatus>> PushAsync(byte[] batch, Func<string, RevisionLeaf, Task<bool>> replicate)
-    {
-        var records = RecordBatch.Decode(batch);
-        var results = new List<LeafStatus>();
-        foreach (var record in records)
-        {
-            foreach (var leaf in record.Leaves)
-                results.Add(new LeafStatus(record.Id, leaf.Rev.ToString(), await AcceptAsync(record.Id, leaf, replicate)));
-        }
-        return results;
-    }
-
-    /// <summary>RecordGrain.Accept: verify the revision against its parent and content, merge, index, replicate.</summary>
-    private async Task<string> AcceptAsync(string id, RevisionLeaf leaf, Func<string, RevisionLeaf, Task<bool>> replicate)
-    {
-        if (!DocumentRules.DerivesFromParent(leaf)) return "invalid";
-        var result = await ApplyAsync(id, leaf);
-        if (result != MergeResult.AlreadyKnown && !await replicate(id, leaf)) return "quorum_unavailable";
-        return result switch
-        {
-            MergeResult.Accepted => "accepted",
-            MergeResult.Conflict => "conflict",
-            _ => "known",
-        };
-    }
+    /// <summary>IndexSegmentGrain.GetDigest of the segment peers pull.</summary>
+    public SegmentDigest Digest(int segment) =>
+        new(segment, _segments[segment].Digest, _segments[segment].Size, _epochs[segment], _segments[segment].Sequence);
 
     /// <summary>A leaf from a peer push, replication or anti-entropy: merged into this mirror's copy (MirrorStore.MergeAsync).</summary>
     public async Task<MergeResult> ApplyAsync(string id, RevisionLeaf leaf)
@@ -152,18 +105,6 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
         var (result, stored) = await Open.MergeLeavesAsync(id, [leaf], pending: false);
         if (result != MergeResult.AlreadyKnown && stored is not null) Index(stored);
         return result;
-    }
-
-    /// <summary>POST /sync/fetch: every leaf of the given records (unknown ids left out).</summary>
-    public async Task<byte[]> FetchAsync(IReadOnlyList<string> ids)
-    {
-        var records = new List<DocumentRecord>();
-        foreach (var id in ids.Distinct(StringComparer.Ordinal))
-        {
-            var record = await Open.ReadRecordAsync(id);
-            if (record is not null) records.Add(record);
-        }
-        return RecordBatch.Encode(records);
     }
 
     public Task<DocumentRecord?> ReadRecordAsync(string id) => Open.ReadRecordAsync(id).AsTask();
@@ -181,33 +122,5 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
         int segment = IndexSegment.SegmentOf(record.Id);
         _segments[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, record.LeavesTag);
         _local[segment].Apply(record.Id, record.Winner.Rev, record.Winner.Deleted, options.LeafDigests ? record.LeavesTag : null);
-    }
-
-    private long[] CurrentVector()
-    {
-        var v = new long[SyncCheckpoint.Length];
-        for (int s = 0; s < IndexSegment.Count; s++)
-        {
-            v[s * 2] = _epochs[s];
-            v[s * 2 + 1] = _segments[s].Sequence;
-        }
-        return v;
-    }
-
-    private static string Encode(long[] vector)
-    {
-        var bytes = new byte[vector.Length * 8];
-        for (int i = 0; i < vector.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), vector[i]);
-        return "s1." + Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    }
-
-    private static long[] Decode(string? checkpoint)
-    {
-        if (string.IsNullOrEmpty(checkpoint) || !checkpoint.StartsWith("s1.", StringComparison.Ordinal)) return SyncCheckpoint.Empty();
-        string b64 = checkpoint[3..].Replace('-', '+').Replace('_', '/');
-        var bytes = Convert.FromBase64String(b64 + new string('=', (4 - b64.Length % 4) % 4));
-        var vector = new long[SyncCheckpoint.Length];
-        for (int i = 0; i < vector.Length && i * 8 < bytes.Length; i++) vector[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8));
-        return vector;
     }
 }

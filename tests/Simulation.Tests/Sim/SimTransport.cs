@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using MyNoSql.Grains;
+using MyNoSql.Grains.Sync;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Sync;
 using MyNoSql.Sync;
 
 namespace MyNoSql.Simulation.Tests.Sim;
@@ -26,17 +30,22 @@ internal sealed class SimTransport : ISyncTransport
     public Task<bool> PollAsync(string mirror, string db, string? checkpoint, CancellationToken ct)
     {
         var (world, peer, m) = Parse(mirror);
-        return world.PeerCallAsync(peer, m, "poll", duplicable: false, target => Task.FromResult(target.Poll(checkpoint)));
+        // The peer's HTTP transport sends the poll token of its checkpoint; the gateway hands it to the sync service.
+        return world.PeerCallAsync(peer, m, "poll", duplicable: false, target =>
+            target.Sync(NoReplication).HasChangedAsync(db, SyncCheckpoint.PollTokenOf(checkpoint), ct));
     }
 
     public Task<ChangesPage> GetChangesAsync(string mirror, string db, string? checkpoint, int limit, IReadOnlyList<string> prefixes, CancellationToken ct)
     {
         var (world, peer, m) = Parse(mirror);
-        return world.PeerCallAsync(peer, m, "changes", duplicable: false, target =>
+        return world.PeerCallAsync(peer, m, "changes", duplicable: false, async target =>
         {
-            var (cp, entries, more) = target.Changes(checkpoint, limit, prefixes);
-            // No tombstone horizon in the simulation: tombstones stay in the index.
-            return Task.FromResult(new ChangesPage(cp, [.. entries.Select(e => new ChangeEntry(e.Id, e.Rev.ToString(), e.Deleted, e.Conflicts))], more, null));
+            if (!SyncCheckpoint.TryParse(checkpoint, out var since)) throw new MirrorUnavailableException($"{mirror}: HTTP 400 invalid_checkpoint");
+            var page = await target.Sync(NoReplication).GetChangesAsync(db, since, limit, prefixes, ct);
+            // The tombstone horizon is 0 here (tombstones stay in the index), which peers read as "not told".
+            return new ChangesPage(page.Unchanged ? null : page.Next.ToToken(),
+                [.. page.Entries.Select(e => new ChangeEntry(e.Id, e.Rev, e.Deleted, e.Conflicts))], page.More,
+                page.HorizonSeconds > 0 ? page.HorizonSeconds : null);
         });
     }
 
@@ -45,18 +54,30 @@ internal sealed class SimTransport : ISyncTransport
         var (world, peer, m) = Parse(mirror);
         return world.PeerCallAsync<IReadOnlyList<PushResult>>(peer, m, $"push[{string.Join(',', ids)}]", duplicable: true, async target =>
         {
-            var statuses = await target.PushAsync(batch, (id, leaf) => world.ReplicateAsync(target, id, leaf));
-            return [.. statuses.Select(s => new PushResult(s.Id, s.Rev, s.Status))];
+            IReadOnlyList<SyncRecord> records;
+            try
+            {
+                records = SyncService.DecodePush(batch);
+            }
+            catch (FormatException e)
+            {
+                throw new MirrorUnavailableException($"{mirror}: HTTP 400 bad_batch {e.Message}", e);
+            }
+            var results = await target.Sync((id, leaf) => world.ReplicateAsync(target, id, leaf)).PushAsync(db, records, ct);
+            return [.. results.Select(r => new PushResult(r.Id, r.Rev, PushStatusNames.ToWire(PushStatusNames.Parse(r.Status))))];
         });
     }
 
     public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var (world, peer, m) = Parse(mirror);
-        return world.PeerCallAsync(peer, m, $"fetch[{string.Join(',', ids)}]", duplicable: false, target => target.FetchAsync(ids));
+        return world.PeerCallAsync(peer, m, $"fetch[{string.Join(',', ids)}]", duplicable: false, target => target.Sync(NoReplication).FetchAsync(db, ids, ct));
     }
 
     public void Dispose() { }
+
+    private static Task<bool> NoReplication(string id, RevisionLeaf leaf) =>
+        throw new InvalidOperationException("Only a push replicates.");
 
     private static (SimWorld World, int Peer, int Mirror) Parse(string url)
     {

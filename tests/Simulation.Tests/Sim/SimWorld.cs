@@ -216,7 +216,7 @@ internal sealed partial class SimWorld
         // Drawn from the seed; unique within the run (a clash between two mirrors' epochs would skip changes).
         while (true)
         {
-            long e = Rng.Next(1, int.MaxValue);
+            long e = Rng.NextInt64(1, long.MaxValue); // 64-bit, as index segment grains draw them (checkpoint v2)
             if (_epochs.Add(e)) return e;
         }
     }

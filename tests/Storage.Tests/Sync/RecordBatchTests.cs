@@ -61,8 +61,11 @@ public class RecordBatchTests
             for (int i = 0; i < 300; i++) brotli.Write(zeros);
         }
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var error = Assert.Throws<FormatException>(() => RecordBatch.Decode(compressed.ToArray()));
+        var error = Assert.Throws<RecordBatchTooLargeException>(() => RecordBatch.Decode(compressed.ToArray()));
         Assert.Contains("exceeds", error.Message, StringComparison.Ordinal);
+        Assert.Equal(RecordBatch.MaxDecodedBytes, error.Limit);
+        // A smaller bound (a push: the push limit) stops it earlier, with that limit.
+        Assert.Equal(64 << 20, Assert.Throws<RecordBatchTooLargeException>(() => RecordBatch.Decode(compressed.ToArray(), 64 << 20)).Limit);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "the bomb was decoded into memory");
     }
 }

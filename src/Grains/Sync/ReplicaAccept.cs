@@ -1,0 +1,39 @@
+using MyNoSql.Grains.Records;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Grains.Sync;
+
+/// <summary>
+/// The accept rule for a revision replicated from a peer or another mirror, shared by <c>RecordGrain.Accept</c> and
+/// the simulation's mirrors: verify it (a JSON object body, or none for a tombstone; the revision is the hash of its
+/// parent and content when the parent is known), merge it by <see cref="DocumentRules"/>, then make it durable on a
+/// write quorum — also when it was already known here, since a push stored here without a quorum is retried by its
+/// sender after <c>quorum_unavailable</c>, and "known" must mean durable on a quorum too.
+/// </summary>
+internal static class ReplicaAccept
+{
+    /// <param name="wire">The revision as it arrived.</param>
+    /// <param name="merge">Merges a verified leaf into the stored record: the merge result and whether anything was written.</param>
+    /// <param name="publish">Makes the leaf durable on a write quorum (its argument: whether <paramref name="merge"/> wrote);
+    /// false when the quorum did not confirm it.</param>
+    /// <param name="rejected">Told why a revision was invalid.</param>
+    /// <param name="maxDocumentSize">The largest body accepted (the mirror's document size limit).</param>
+    public static async Task<MergeStatus> AcceptAsync(ReplicatedRevision wire, Func<RevisionLeaf, Task<(MergeResult Result, bool Written)>> merge,
+        Func<RevisionLeaf, bool, Task<bool>> publish, Action<string>? rejected = null, int maxDocumentSize = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        if (!LeafWire.TryFromWire(wire, verify: true, out var leaf, out var problem, maxDocumentSize))
+        {
+            rejected?.Invoke(problem);
+            return MergeStatus.Invalid;
+        }
+        var (result, written) = await merge(leaf);
+        if (!await publish(leaf, written)) return MergeStatus.QuorumUnavailable;
+        return result switch
+        {
+            MergeResult.Accepted => MergeStatus.Accepted,
+            MergeResult.Conflict => MergeStatus.Conflict,
+            _ => MergeStatus.AlreadyKnown,
+        };
+    }
+}
