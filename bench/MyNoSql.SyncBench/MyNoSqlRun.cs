@@ -99,6 +99,7 @@ internal sealed class MyNoSqlRun(int docs, int mirrors, string root, string? ext
         {
             DataDirectory = Path.Combine(root, name),
             SyncInterval = Timeout.InfiniteTimeSpan, // rounds only when the bench calls SyncAsync
+            ReadFreshness = Timeout.InfiniteTimeSpan, // reads between phases are set-up: no per-read mirror requests
             SyncRequestTimeout = TimeSpan.FromMinutes(5),
             SyncProgress = progress,
             ConfigureHttpHandler = h => h.ConnectCallback = async (context, token) =>

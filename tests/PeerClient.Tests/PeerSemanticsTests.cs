@@ -1,3 +1,4 @@
+using MyNoSql.Tests.Support;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -66,7 +67,7 @@ public class PeerSemanticsTests
     public async Task RemovePeer_forgets_a_mirror_on_disk_and_validates_the_url()
     {
         using var dir = new TempDir();
-        int a = ClosedPort(), b = ClosedPort();
+        int a = FreePorts.Next(), b = FreePorts.Next();
         await using (var db = await MyNoSqlDb.OpenAsync("forget", dir.Options()))
         {
             await db.AddPeerAsync($"http://127.0.0.1:{a}");
@@ -104,7 +105,7 @@ public class PeerSemanticsTests
             {
                 await db.SaveDocAsync(new JsonObject { ["id"] = "local", ["v"] = 1 });
                 await db.AddPeerAsync($"http://127.0.0.1:{silentPort}");
-                await db.AddPeerAsync($"http://127.0.0.1:{ClosedPort()}");
+                await db.AddPeerAsync($"http://127.0.0.1:{FreePorts.Next()}");
             }
 
             // Reopened with the defaults (60 s request timeout, 5 s connect timeout, 5 s freshness): nothing known about the mirrors.
@@ -142,15 +143,5 @@ public class PeerSemanticsTests
         o = dir.Options();
         (o.ReadFreshness, o.MirrorPruneAfter) = (Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         await using var ok = await MyNoSqlDb.OpenAsync("opts", o);
-    }
-
-    /// <summary>A loopback port nothing listens on (taken and released; connecting gets a reset at once).</summary>
-    private static int ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

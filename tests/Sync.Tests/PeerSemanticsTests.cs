@@ -1,3 +1,4 @@
+using MyNoSql.Tests.Support;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -189,7 +190,7 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
     {
         string dir = NewDirectory();
         string viaName = $"http://localhost:{mirror.Mirror.HttpPort}";
-        string dead = $"http://127.0.0.1:{ClosedPort()}";
+        string dead = $"http://127.0.0.1:{FreePorts.Next()}";
         var peer = await OpenAsync("prune", dir, o => o.MirrorPruneAfter = TimeSpan.FromDays(7));
         await peer.AddPeerAsync(viaName); // the mirror lists itself as mirror.Url: both are known now
         Assert.Equal([viaName, mirror.Url], peer.GetSyncStatus().Mirrors);
@@ -219,7 +220,7 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
     public async Task The_last_known_mirror_is_never_pruned()
     {
         string dir = NewDirectory();
-        string dead = $"http://127.0.0.1:{ClosedPort()}";
+        string dead = $"http://127.0.0.1:{FreePorts.Next()}";
         var peer = await OpenAsync("lastone", dir, o => o.MirrorPruneAfter = TimeSpan.FromSeconds(1));
         await peer.AddPeerAsync(dead);
         await CloseAsync(peer);
@@ -284,14 +285,5 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
 
         public override DateTimeOffset GetUtcNow() =>
             new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(Interlocked.Increment(ref _reads));
-    }
-
-    private static int ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

@@ -468,19 +468,19 @@ internal sealed partial class SyncEngine : IDisposable
             var results = await Transport(mirror).PushAsync(mirror, _store.Name, RecordBatch.Encode(records), [.. records.Select(r => r.Id)], ct).ConfigureAwait(false);
             // One answer per leaf: a record is acknowledged when every leaf is stored (accepted, known or kept as a
             // conflict); invalid leaves and leaves short of the write quorum keep it in the outbox.
-            var byId = results.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(r => r.Status).ToList(), StringComparer.Ordinal);
+            var byId = results.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(r => PushStatusNames.TryParse(r.Status, out var st) ? st : PushStatus.Invalid).ToList(), StringComparer.Ordinal);
             var acknowledged = new List<(string, Revision)>(records.Count);
             foreach (var record in records)
             {
                 if (!byId.TryGetValue(record.Id, out var statuses) || statuses.Count == 0)
                     throw new MirrorUnavailableException($"{mirror}: the push answer does not cover record '{record.Id}'");
-                if (statuses.Any(st => st is not ("accepted" or "known" or "conflict")))
+                if (!statuses.All(PushStatusNames.IsAcknowledged))
                 {
-                    if (statuses.Contains("invalid")) Interlocked.Increment(ref invalid);
+                    if (statuses.Contains(PushStatus.Invalid)) Interlocked.Increment(ref invalid);
                     continue;
                 }
                 acknowledged.Add((record.Id, record.Winner.Rev));
-                if (statuses.Contains("conflict"))
+                if (statuses.Contains(PushStatus.Conflict))
                 {
                     lock (conflicts) conflicts.Add(record.Id);
                 }
