@@ -46,7 +46,7 @@ internal static class DocumentEndpoints
                 $"The body's id '{ApiResponse.Quote(request.Id)}' differs from the URL's id '{ApiResponse.Quote(routeId)}'.");
             return;
         }
-        string id = routeId ?? request.Id ?? DocumentRequest.NewId();
+        string id = routeId ?? request.Id ?? DocumentId.NewId();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
         var reply = await RetriedWrites.SaveAsync(context, grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)), request.Rev, request.Body);
         switch (reply.Status)

@@ -140,7 +140,4 @@ internal sealed partial class DocumentStore : IAsyncDisposable
 
     private ValueTask PersistAsync(DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken) =>
         _replica.WriteAsync(record.Id, record, extra, cancellationToken);
-
-    /// <summary>The stored form of a peer's record (key = id): <see cref="ReplicaStore.ToStored"/>.</summary>
-    internal static StoredRecord ToStored(DocumentRecord record, RecordFlags extra) => ReplicaStore.ToStored(record.Id, record, extra);
 }
