@@ -14,13 +14,20 @@ namespace MyNoSql.Grains.Storage;
 /// so a grain whose copy was changed underneath it by replication gets an <see cref="InconsistentStateException"/>,
 /// re-reads and retries instead of overwriting. Thread-safe.
 /// </summary>
-internal sealed class MirrorStore : IAsyncDisposable
+internal sealed class MirrorStore : IAsyncDisposable, IReplicaObserver
 {
     /// <summary>Present once every record in the store carries <see cref="RecordFlags.HasOtherLeaves"/> where it applies.</summary>
     internal const string LeafFlagsMarker = "LEAF-FLAGS";
     private readonly ReplicaStore _replica;
 
-    private MirrorStore(RecordStore records) => _replica = new ReplicaStore(records, "mirror store", OnWritten);
+    private MirrorStore(RecordStore records)
+    {
+        _replica = new ReplicaStore(records, "mirror store");
+        _replica.AddObserver(this);
+    }
+
+    /// <summary>The replica store under this mirror store (secondary indexes and change feeds observe it).</summary>
+    internal ReplicaStore Replica => _replica;
 
     /// <summary>This silo's per-segment index of the records it holds (for anti-entropy).</summary>
     public LocalIndex Index { get; } = new();
@@ -113,9 +120,9 @@ internal sealed class MirrorStore : IAsyncDisposable
     public ValueTask DisposeAsync() => _replica.Records.DisposeAsync();
 
     // Under the key's lock, after the write is durable: the index follows the store in write order.
-    private void OnWritten(string key, DocumentRecord record)
+    void IReplicaObserver.OnWritten(in ReplicaWrite write)
     {
-        if (MirrorKeys.TryParseRecord(key, out var database, out var id))
+        if (write.Record is { } record && MirrorKeys.TryParseRecord(write.Key, out var database, out var id))
             Index.Apply(database, id, record.Winner.Rev, record.Winner.Deleted, record.LeavesTag);
     }
 

@@ -28,6 +28,9 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>The underlying engine.</summary>
     public RecordStore Records { get; }
 
+    /// <summary>The replica store under this database (secondary indexes and change feeds observe it).</summary>
+    internal ReplicaStore Replica => _replica;
+
     public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, CancellationToken cancellationToken = default)
     {
         DatabaseName.Validate(name);

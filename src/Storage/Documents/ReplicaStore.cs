@@ -21,17 +21,26 @@ internal sealed class ReplicaStore
 {
     private readonly KeyLocks _locks = new();
     private readonly string _context;
-    private readonly Action<string, DocumentRecord>? _written;
+    private volatile IReplicaObserver[] _observers = [];
 
     /// <param name="records">The engine.</param>
     /// <param name="context">Names the store in errors, e.g. <c>database 'orders'</c>.</param>
-    /// <param name="written">Called under the key's lock after every durable record write (the mirror keeps its
-    /// index in step with it); must not block.</param>
-    public ReplicaStore(RecordStore records, string context, Action<string, DocumentRecord>? written = null)
+    public ReplicaStore(RecordStore records, string context)
     {
         Records = records;
         _context = context;
-        _written = written;
+    }
+
+    /// <summary>Adds an observer of every durable write from now on.</summary>
+    public void AddObserver(IReplicaObserver observer)
+    {
+        lock (_locks) _observers = [.. _observers, observer];
+    }
+
+    /// <summary>Removes an observer added before.</summary>
+    public void RemoveObserver(IReplicaObserver observer)
+    {
+        lock (_locks) _observers = [.. _observers.Where(o => !ReferenceEquals(o, observer))];
     }
 
     /// <summary>The underlying engine.</summary>
@@ -79,10 +88,10 @@ internal sealed class ReplicaStore
     }
 
     /// <summary>Writes <paramref name="record"/> under <paramref name="key"/>; the caller holds the key's lock.</summary>
-    public ValueTask WriteAsync(string key, DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken = default)
+    public async ValueTask WriteAsync(string key, DocumentRecord record, RecordFlags extra, CancellationToken cancellationToken = default)
     {
-        var write = Records.WriteAsync(ToStored(key, record, extra), cancellationToken);
-        return _written is null ? write : NotifyAsync(write, key, record);
+        await Records.WriteAsync(ToStored(key, record, extra), cancellationToken).ConfigureAwait(false);
+        Notify(key, record, (extra & RecordFlags.FromSync) != 0);
     }
 
     /// <summary>Writes many records with one sync per touched shard; the caller holds their locks.</summary>
@@ -90,13 +99,14 @@ internal sealed class ReplicaStore
     {
         if (records.Count == 0) return;
         await Records.WriteBatchAsync([.. records.Select(r => ToStored(r.Key, r.Record, extra))], cancellationToken).ConfigureAwait(false);
-        if (_written is not null) foreach (var (key, record) in records) _written(key, record);
+        foreach (var (key, record) in records) Notify(key, record, (extra & RecordFlags.FromSync) != 0);
     }
 
     /// <summary>
     /// Applies leaves received from another replica in one write (<see cref="DocumentRules.Merge"/>). Returns the
     /// strongest result (Conflict over Accepted over AlreadyKnown) and the record now stored. The key's
-    /// <see cref="RecordFlags.Pending"/> is kept; <paramref name="pending"/> sets it.
+    /// <see cref="RecordFlags.Pending"/> is kept; <paramref name="pending"/> sets it. The write carries
+    /// <see cref="RecordFlags.FromSync"/> (observers see it as <see cref="ReplicaWrite.Merged"/>).
     /// </summary>
     public async ValueTask<(MergeResult Result, DocumentRecord? Stored)> MergeAsync(string key, string id, IReadOnlyList<RevisionLeaf> incoming, bool pending, CancellationToken cancellationToken = default)
     {
@@ -114,7 +124,7 @@ internal sealed class ReplicaStore
             if (result != MergeResult.AlreadyKnown)
             {
                 var keep = Records.TryGetHeader(key, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
-                await WriteAsync(key, record!, keep | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
+                await WriteAsync(key, record!, keep | RecordFlags.FromSync | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
             }
             return (result, record);
         }
@@ -131,7 +141,11 @@ internal sealed class ReplicaStore
         {
             ulong current = VersionOf(key);
             if (current != expectedVersion) return (false, current);
-            if (record is null) await Records.WriteAsync(Cleared(key), cancellationToken).ConfigureAwait(false);
+            if (record is null)
+            {
+                await Records.WriteAsync(Cleared(key), cancellationToken).ConfigureAwait(false);
+                Notify(key, null, merged: false);
+            }
             else await WriteAsync(key, record, RecordFlags.None, cancellationToken).ConfigureAwait(false);
             return (true, VersionOf(key));
         }
@@ -170,10 +184,14 @@ internal sealed class ReplicaStore
     public static StoredRecord ToStored(string key, DocumentRecord record, RecordFlags extra) =>
         new(key, record.Winner.Rev, FlagsOf(record, extra), record.Encode(omitWinnerRevision: true));
 
-    private async ValueTask NotifyAsync(ValueTask write, string key, DocumentRecord record)
+    // Under the key's lock, after the write is durable: observers follow the store in write order.
+    private void Notify(string key, DocumentRecord? record, bool merged)
     {
-        await write.ConfigureAwait(false);
-        _written!(key, record);
+        var observers = _observers;
+        if (observers.Length == 0) return;
+        ulong sequence = Records.TryGetHeader(key, out var header) ? header.Sequence : 0;
+        var write = new ReplicaWrite(key, record, sequence, merged);
+        foreach (var observer in observers) observer.OnWritten(write);
     }
 
     private DocumentRecord Decode(StoredRecord stored, string id)

@@ -13,4 +13,6 @@ internal enum RecordFlags : byte
     HasConflicts = 4,
     /// <summary>The payload keeps leaves besides the winner (live or deleted); set since the index carries leaf fingerprints.</summary>
     HasOtherLeaves = 8,
+    /// <summary>The current version arrived from another replica (a sync merge), not from a local write: change feeds report it.</summary>
+    FromSync = 16,
 }

@@ -10,7 +10,7 @@ internal sealed partial class RecordStore
     // Every flag a caller may set is persisted (log frame byte 17, segment index flags byte): a flag the directory
     // loses on reopen changes what the mirror's index and sync see after a restart. Files written before
     // HasOtherLeaves was persisted read as before (the bit is simply clear).
-    private const RecordFlags StorableFlags = RecordFlags.Deleted | RecordFlags.Pending | RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves;
+    private const RecordFlags StorableFlags = RecordFlags.Deleted | RecordFlags.Pending | RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves | RecordFlags.FromSync;
 
     private static CommitRequest EncodePuts(IReadOnlyList<StoredRecord> records)
     {

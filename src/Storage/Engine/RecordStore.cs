@@ -90,6 +90,28 @@ internal sealed partial class RecordStore : IAsyncDisposable
         return headers;
     }
 
+    /// <summary>Number of shards: each has its own lsn order (<see cref="RecordHeader.Sequence"/>).</summary>
+    public int ShardCount => _shards.Length;
+
+    /// <summary>The shard <paramref name="key"/> lives in (0 ≤ result &lt; <see cref="ShardCount"/>).</summary>
+    public int ShardOf(string key) => KeyHash.ShardOf(key, _shards.Length);
+
+    /// <summary>
+    /// Snapshot of the keys of one shard starting with <paramref name="prefix"/> whose current version's
+    /// <see cref="RecordHeader.Sequence"/> is above <paramref name="sequence"/>, in lsn order: what changed since a
+    /// point (change feeds, secondary indexes catching up after a crash). Directory scan only; never touches disk.
+    /// </summary>
+    public IReadOnlyList<RecordHeader> ChangedSince(int shard, ulong sequence, string prefix = "")
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, _shards.Length);
+        var headers = new List<RecordHeader>();
+        _shards[shard].CollectChangedSince(sequence, prefix, headers);
+        headers.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return headers;
+    }
+
     /// <summary>Snapshot of the headers of every pending key (the outbox), in no particular order.</summary>
     public IReadOnlyList<RecordHeader> ListPending()
     {

@@ -117,6 +117,22 @@ internal sealed partial class Shard
         }
     }
 
+    /// <summary>Headers with the prefix whose current version's lsn is above <paramref name="lsn"/>, unsorted.</summary>
+    public void CollectChangedSince(ulong lsn, string prefix, List<RecordHeader> into)
+    {
+        byte[] prefixBytes = Utf8Key.Strict.GetBytes(prefix);
+        lock (_lock)
+        {
+            for (int i = 0; i < _dir.Count; i++)
+            {
+                ref var entry = ref _dir.EntryAt(i);
+                if (entry.Lsn <= lsn) continue;
+                var key = _dir.KeyAt(i);
+                if (key.StartsWith(prefixBytes)) into.Add(new RecordHeader(Utf8Key.Decode(key), entry.Revision, entry.Flags, entry.Lsn));
+            }
+        }
+    }
+
     public void CollectPending(List<RecordHeader> into)
     {
         lock (_lock)

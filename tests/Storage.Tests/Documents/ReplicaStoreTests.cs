@@ -31,11 +31,12 @@ public class ReplicaStoreTests
         string tag;
         await using (var records = await RecordStore.OpenAsync(dir.Path, Small(sealOnClose: false)))
         {
-            var replica = new ReplicaStore(records, "test", (key, record) => written.Add($"{key} {record.Winner.Rev}"));
+            var replica = new ReplicaStore(records, "test");
+            replica.AddObserver(new Recorder(w => written.Add($"{w.Key} {w.Record!.Winner.Rev}")));
             var (result, stored) = await replica.MergeAsync(Key, "x", [a1, b2, c2], pending: false);
             Assert.Equal(MergeResult.Conflict, result);
             Assert.True(records.TryGetHeader(Key, out var conflicted));
-            Assert.Equal(RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves, conflicted.Flags);
+            Assert.Equal(RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves | RecordFlags.FromSync, conflicted.Flags);
             Assert.Equal(2, (await records.ReadAsync(Key))!.Payload.Span[0]); // format 2: winner rev only in the header
 
             // Resolve by deleting the losing branch: no live conflict any more, but a leaf besides the winner.
@@ -43,7 +44,7 @@ public class ReplicaStoreTests
             var (resolved, after) = await replica.MergeAsync(Key, "x", [Child(loser, null)], pending: false);
             Assert.Equal(MergeResult.Accepted, resolved);
             Assert.True(records.TryGetHeader(Key, out var header));
-            Assert.Equal(RecordFlags.HasOtherLeaves, header.Flags);
+            Assert.Equal(RecordFlags.HasOtherLeaves | RecordFlags.FromSync, header.Flags);
             tag = after!.LeavesTag!;
             Assert.Equal([$"{Key} {stored.Winner.Rev}", $"{Key} {stored.Winner.Rev}"], written);
             await records.CompactAsync();
@@ -51,7 +52,7 @@ public class ReplicaStoreTests
 
         await using var reopened = await RecordStore.OpenAsync(dir.Path, Small(sealOnClose: false));
         Assert.True(reopened.TryGetHeader(Key, out var again));
-        Assert.Equal(RecordFlags.HasOtherLeaves, again.Flags);
+        Assert.Equal(RecordFlags.HasOtherLeaves | RecordFlags.FromSync, again.Flags);
         Assert.True(ReplicaStore.HasOtherLeaves(again.Flags));
         var read = await new ReplicaStore(reopened, "test").ReadAsync(Key, "x");
         Assert.Equal(tag, read!.LeavesTag);
@@ -125,5 +126,10 @@ public class ReplicaStoreTests
         Assert.Equal(version, read);
         Assert.Equal((true, 0UL), await replica.WriteStateIfAsync("idx/db/1", ReadOnlyMemory<byte>.Empty, version));
         Assert.Equal((null, 0UL), await replica.ReadStateAsync("idx/db/1"));
+    }
+
+    private sealed class Recorder(Action<ReplicaWrite> onWritten) : IReplicaObserver
+    {
+        public void OnWritten(in ReplicaWrite write) => onWritten(write);
     }
 }
