@@ -14,7 +14,7 @@ namespace MyNoSql;
 /// not hold, or one whose last pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>); mirrors that failed
 /// lately are skipped. All members are safe to call concurrently.
 /// </summary>
-public sealed class MyNoSqlDb : IAsyncDisposable
+public sealed partial class MyNoSqlDb : IAsyncDisposable
 {
     private readonly DocumentStore _store;
     private readonly string _directory;
