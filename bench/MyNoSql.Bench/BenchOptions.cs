@@ -1,18 +1,25 @@
 using System.Globalization;
+using MyNoSql.Bench.Engines;
 
 namespace MyNoSql.Bench;
 
-/// <summary>Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--skip-large-litedb].</summary>
-internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick)
+/// <summary>
+/// Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--skip-large-litedb];
+/// the query mode: --query [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out).
+/// </summary>
+internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick,
+    bool Query, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines)
 {
     public static BenchOptions Parse(string[] args)
     {
         bool quick = args.Contains("--quick");
         int n = quick ? 5_000 : 100_000, large = quick ? 50_000 : 1_000_000;
+        int queryN = quick ? 50_000 : 1_000_000, queries = quick ? 500 : 2_000;
         double seconds = quick ? 1.5 : 5;
         string? only = null;
         string output = Path.Combine("bench", "results");
-        bool skipLargeLite = false;
+        bool skipLargeLite = false, query = false;
+        EngineKind[] engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -25,9 +32,13 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Next(); break;
                 case "--skip-large-litedb": skipLargeLite = true; break;
+                case "--query": query = true; break;
+                case "--query-n": queryN = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--queries": queries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--engines": engines = [.. Next().Split(',').Select(e => Enum.Parse<EngineKind>(e, ignoreCase: true))]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick);
+        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, queryN, queries, engines);
     }
 }

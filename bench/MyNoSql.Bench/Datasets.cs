@@ -42,6 +42,46 @@ internal static class Datasets
         }
     }
 
+    /// <summary>The order types; the query bench picks its equality values from them.</summary>
+    public static readonly string[] OrderTypes = ["book", "music", "video", "game", "toy", "food", "tool", "garden"];
+
+    /// <summary>Order dates are spread over two years from this instant (so a query's "since" is drawn from the same span).</summary>
+    public static readonly DateTime OrderEpoch = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    public static readonly TimeSpan OrderSpan = TimeSpan.FromDays(730);
+
+    /// <summary>The ISO-8601 form of order dates (fixed width, so string order is time order in every engine).</summary>
+    public static string IsoDate(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Customer names, one of 20,000 (an equality without an index: the full-scan reference).</summary>
+    public static string Customer(int n) => $"cust-{n:D5}";
+
+    private static readonly string[] OrderStatuses = ["new", "paid", "paid", "shipped", "delivered", "delivered", "delivered", "returned"];
+
+    /// <summary>Orders, ~230 B of JSON each, generated lazily: dates at random (millisecond resolution, so ties are rare
+    /// and the index order differs from the id order), 1–3 items.</summary>
+    public static IEnumerable<JsonObject> OrdersStream(int count, int seed = 12)
+    {
+        var rng = new Random(seed);
+        long spanMs = (long)OrderSpan.TotalMilliseconds;
+        for (int i = 0; i < count; i++)
+        {
+            var items = new JsonArray();
+            for (int k = 1 + rng.Next(3); k > 0; k--)
+                items.Add(new JsonObject { ["sku"] = $"sku-{rng.Next(10_000):D4}", ["qty"] = 1 + rng.Next(5), ["price"] = Math.Round(1 + rng.NextDouble() * 99, 2) });
+            yield return new JsonObject
+            {
+                ["id"] = $"order-{i:D8}",
+                ["type"] = OrderTypes[rng.Next(OrderTypes.Length)],
+                ["date"] = IsoDate(OrderEpoch.AddMilliseconds(rng.NextInt64(spanMs))),
+                ["total"] = Math.Round(rng.NextDouble() * 500, 2),
+                ["customer"] = Customer(rng.Next(20_000)),
+                ["status"] = OrderStatuses[rng.Next(OrderStatuses.Length)],
+                ["currency"] = "EUR",
+                ["items"] = items,
+            };
+        }
+    }
+
     /// <summary>Game-state documents, ~2 KB of JSON each.</summary>
     public static List<JsonObject> Game(int count, int seed = 7)
     {

@@ -22,20 +22,44 @@ internal static class Interleaved
         TimeSpan slice, Dictionary<EngineKind, Dictionary<string, double?>> figures, string key, EngineKind[] kinds)
     {
         Progress.Say($"{name}: {what}, engines alternating in {Slices} slices of {slice.TotalSeconds:0.#} s");
-        var engines = new Dictionary<EngineKind, IBenchEngine>();
-        var next = kinds.ToDictionary(k => k, _ => 0);
-        var rates = kinds.ToDictionary(k => k, _ => new List<double>());
+        var variants = kinds.Select(k => new InterleavedVariant(k.ToString(), () => Measure.OpenAsync(k, Path.Combine(root, $"{name}-{k}-{tag}"), durable))).ToList();
+        var (medians, errors) = await MediansAsync(variants, docs, callers, slice);
+        if (errors.Count > 0) throw new InvalidOperationException(string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")));
+        foreach (var kind in kinds) figures[kind][key] = medians[kind.ToString()];
+    }
+
+    /// <summary>
+    /// Saves on every variant in turn, <see cref="Slices"/> slices of <paramref name="slice"/> each, every variant
+    /// taking the documents from its own position in <paramref name="docs"/> (each has its own database). A variant
+    /// that fails to open or to save is left out (its median is null) and named in the errors, so the others still
+    /// compare under the same conditions.
+    /// </summary>
+    public static async Task<(Dictionary<string, double?> Medians, Dictionary<string, string> Errors)> MediansAsync(
+        IReadOnlyList<InterleavedVariant> variants, List<JsonObject> docs, int callers, TimeSpan slice)
+    {
+        var engines = new Dictionary<string, IBenchEngine>();
+        var errors = new Dictionary<string, string>();
+        var next = variants.ToDictionary(v => v.Label, _ => 0);
+        var rates = variants.ToDictionary(v => v.Label, _ => new List<double>());
         try
         {
-            foreach (var kind in kinds) engines[kind] = await Measure.OpenAsync(kind, Path.Combine(root, $"{name}-{kind}-{tag}"), durable);
+            foreach (var v in variants)
+            {
+                try { engines[v.Label] = await v.Open(); }
+                catch (Exception e) { errors[v.Label] = $"open: {e.GetType().Name}: {e.Message}"; }
+            }
             for (int s = 0; s < Slices; s++)
             {
-                foreach (var kind in kinds)
+                foreach (var v in variants)
                 {
-                    if (next[kind] >= docs.Count) continue;
-                    var (rate, end) = await Measure.SinglesAsync(engines[kind], docs, next[kind], callers, slice);
-                    next[kind] = end;
-                    rates[kind].Add(rate);
+                    if (!engines.TryGetValue(v.Label, out var engine) || errors.ContainsKey(v.Label) || next[v.Label] >= docs.Count) continue;
+                    try
+                    {
+                        var (rate, end) = await Measure.SinglesAsync(engine, docs, next[v.Label], callers, slice);
+                        next[v.Label] = end;
+                        rates[v.Label].Add(rate);
+                    }
+                    catch (Exception e) { errors[v.Label] = $"save: {e.GetType().Name}: {e.Message}"; }
                 }
             }
         }
@@ -43,10 +67,11 @@ internal static class Interleaved
         {
             foreach (var e in engines.Values) await e.DisposeAsync();
         }
-        foreach (var kind in kinds)
+        var medians = variants.ToDictionary(v => v.Label, v =>
         {
-            var r = rates[kind].Order().ToList();
-            figures[kind][key] = r.Count == 0 ? null : r[r.Count / 2];
-        }
+            var r = rates[v.Label].Order().ToList();
+            return errors.ContainsKey(v.Label) || r.Count == 0 ? null : (double?)r[r.Count / 2];
+        });
+        return (medians, errors);
     }
 }

@@ -13,9 +13,21 @@ internal sealed class LiteDbEngine(LiteDatabase db) : IBenchEngine
     {
         Directory.CreateDirectory(dir);
         // LiteDB always commits durably (no relaxed mode); "Connection=direct" is its fastest mode.
-        var db = new LiteDatabase($"Filename={Path.Combine(dir, "bench.litedb")};Connection=direct");
+        var db = new LiteDatabase($"Filename={FileIn(dir)};Connection=direct");
         return Task.FromResult<IBenchEngine>(new LiteDbEngine(db));
     }
+
+    /// <summary>The data file in <paramref name="dir"/>.</summary>
+    public static string FileIn(string dir) => Path.Combine(dir, "bench.litedb");
+
+    /// <summary>The database; callers lock on it, as every method here does (direct mode is not thread-safe).</summary>
+    public LiteDatabase Database => db;
+
+    /// <summary>The documents.</summary>
+    public ILiteCollection<BsonDocument> Collection => _docs;
+
+    /// <summary>A stored document as a JsonObject (through LiteDB's JSON serializer), as reads return it.</summary>
+    public static JsonObject ToJson(BsonDocument doc) => JsonNode.Parse(LiteDB.JsonSerializer.Serialize(doc))!.AsObject();
 
     private static BsonDocument ToBson(string id, JsonObject document)
     {
@@ -42,7 +54,7 @@ internal sealed class LiteDbEngine(LiteDatabase db) : IBenchEngine
     {
         BsonDocument? doc;
         lock (db) doc = _docs.FindById(id);
-        return Task.FromResult(doc is null ? null : JsonNode.Parse(LiteDB.JsonSerializer.Serialize(doc))!.AsObject());
+        return Task.FromResult(doc is null ? null : ToJson(doc));
     }
 
     public ValueTask DisposeAsync()

@@ -30,12 +30,16 @@ internal sealed class SqliteEngine(string connectionString, bool durable) : IBen
     public static async Task<IBenchEngine> OpenAsync(string dir, bool durable)
     {
         Directory.CreateDirectory(dir);
-        string cs = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "bench.db"), Pooling = false }.ToString();
+        string cs = ConnectionStringFor(dir);
         await using var c = new SqliteConnection(cs);
         await c.OpenAsync();
         await Exec(c, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS docs(id TEXT PRIMARY KEY, body TEXT NOT NULL);");
         return new SqliteEngine(cs, durable);
     }
+
+    /// <summary>The connection string of the database in <paramref name="dir"/> (the query bench opens its own connection).</summary>
+    public static string ConnectionStringFor(string dir) =>
+        new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "bench.db"), Pooling = false }.ToString();
 
     private async Task<Connection> TakeAsync()
     {
@@ -94,7 +98,7 @@ internal sealed class SqliteEngine(string connectionString, bool durable) : IBen
         }
     }
 
-    private static async Task Exec(SqliteConnection c, string sql)
+    public static async Task Exec(SqliteConnection c, string sql)
     {
         await using var cmd = c.CreateCommand();
         cmd.CommandText = sql;

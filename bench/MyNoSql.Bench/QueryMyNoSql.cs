@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using MyNoSql.Bench.Engines;
+using MyNoSql.Storage.Indexing;
+using MyNoSql.Storage.Query;
+
+namespace MyNoSql.Bench;
+
+/// <summary>
+/// The MyNoSql peer with its secondary indexes, reached through the internal seams while the public API
+/// (<c>MyNoSqlDb.CreateIndexAsync / FindAsync / CountAsync</c>) is being written: an <see cref="IndexManager"/> opened
+/// here over the peer's replica store, and <see cref="QueryEngine"/> over its query source. Once the peer opens its
+/// own index manager, this class should call the public API instead (and <see cref="IndexDirectory"/> should name
+/// where the peer keeps its indexes) — otherwise two managers would observe every write.
+/// </summary>
+internal sealed class QueryMyNoSql : QueryTarget
+{
+    private readonly IndexManager _indexes;
+    private readonly string _indexDirectory;
+
+    private QueryMyNoSql(MyNoSqlEngine engine, IndexManager indexes, string indexDirectory) : base(engine)
+    {
+        _indexes = indexes;
+        _indexDirectory = indexDirectory;
+    }
+
+    /// <summary>Where this bench keeps the peer's index files (beside its <c>store</c> directory).</summary>
+    public static string IndexDirectory(string dir) => Path.Combine(dir, MyNoSqlEngine.DatabaseName, "indexes");
+
+    public static async Task<QueryTarget> OpenAsync(string dir, bool durable)
+    {
+        var engine = (MyNoSqlEngine)await MyNoSqlEngine.OpenAsync(dir, durable);
+        try
+        {
+            var indexes = await IndexManager.OpenAsync(IndexDirectory(dir), engine.Db.Store.Replica, keyPrefix: "",
+                $"database '{MyNoSqlEngine.DatabaseName}'");
+            return new QueryMyNoSql(engine, indexes, IndexDirectory(dir));
+        }
+        catch
+        {
+            await engine.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override async Task CreateTypeDateIndexAsync()
+    {
+        await _indexes.CreateAsync(new IndexDefinition(TypeDateIndex, ["type", "date"]));
+        TypeDateIndexBytes = Measure.DirectoryBytes(_indexDirectory);
+    }
+
+    public override async Task CreateCustomerIndexAsync() => await _indexes.CreateAsync(new IndexDefinition(CustomerIndex, ["customer"]));
+
+    public override async Task<IReadOnlyList<JsonObject>> RecentAsync(string type, string since, int limit)
+    {
+        // Parsed per call, as FindAsync(JsonObject) will do.
+        var result = await QueryEngine.FindAsync(_indexes.QuerySource, MangoQuery.Parse(Recent(type, since, limit)));
+        // A full scan here would measure the wrong thing: say so rather than report it.
+        if (result.Index != TypeDateIndex)
+            throw new InvalidOperationException($"the planner used {result.Index ?? "no index"} instead of {TypeDateIndex}: {result.Warning}");
+        return result.Docs;
+    }
+
+    public override async Task<long> CountTypeAsync(string type) =>
+        await QueryEngine.CountAsync(_indexes.QuerySource, Selector.Parse(new JsonObject { ["type"] = type }));
+
+    public override async Task<IReadOnlyList<JsonObject>> ScanCustomerAsync(string customer, int limit)
+    {
+        var query = new JsonObject { ["selector"] = new JsonObject { ["customer"] = customer }, ["limit"] = limit };
+        return (await QueryEngine.FindAsync(_indexes.QuerySource, MangoQuery.Parse(query))).Docs;
+    }
+
+    public override Task<string> PlanAsync(string type, string since) =>
+        Task.FromResult(QueryEngine.Explain(_indexes.QuerySource, MangoQuery.Parse(Recent(type, since, 100))).ToJsonString());
+
+    /// <summary>The Mango form of the measured query (the other engines translate exactly this).</summary>
+    public static JsonObject Recent(string type, string since, int limit) => new()
+    {
+        ["selector"] = new JsonObject { ["type"] = type, ["date"] = new JsonObject { ["$gte"] = since } },
+        ["sort"] = new JsonArray(new JsonObject { ["date"] = "desc" }),
+        ["limit"] = limit,
+    };
+
+    public override async ValueTask DisposeAsync()
+    {
+        // The index manager observes the replica: detach it before the store closes.
+        await _indexes.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
