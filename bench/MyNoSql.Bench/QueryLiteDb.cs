@@ -27,6 +27,7 @@ internal sealed class QueryLiteDb(LiteDbEngine store, string dir) : QueryTarget(
             long before = DataFileBytes();
             store.Collection.EnsureIndex("type_date", Key);
             TypeDateIndexBytes = DataFileBytes() - before;
+            TypeDateIndexBytesHow = "data file growth over EnsureIndex, after a checkpoint on each side";
         }
         return Task.CompletedTask;
     }

@@ -46,6 +46,7 @@ internal sealed class QueryMyNoSql : QueryTarget
     {
         await _indexes.CreateAsync(new IndexDefinition(TypeDateIndex, ["type", "date"]));
         TypeDateIndexBytes = Measure.DirectoryBytes(_indexDirectory);
+        TypeDateIndexBytesHow = "every file in the index directory right after CreateAsync";
     }
 
     public override async Task CreateCustomerIndexAsync() => await _indexes.CreateAsync(new IndexDefinition(CustomerIndex, ["customer"]));

@@ -35,10 +35,12 @@ internal sealed class QuerySqlite(IBenchEngine store, SqliteConnection connectio
         {
             // dbstat counts exactly the index's pages; it is an optional SQLite feature.
             TypeDateIndexBytes = await ScalarAsync($"SELECT SUM(pgsize) FROM dbstat WHERE name='{TypeDateIndexSql}'");
+            TypeDateIndexBytesHow = "dbstat: SUM(pgsize) of the index's pages";
         }
         catch (SqliteException)
         {
             TypeDateIndexBytes = (await ScalarAsync("PRAGMA page_count") - pagesBefore) * await ScalarAsync("PRAGMA page_size");
+            TypeDateIndexBytesHow = "page_count growth over CREATE INDEX (dbstat unavailable)";
         }
     }
 

@@ -22,6 +22,9 @@ internal abstract class QueryTarget(IBenchEngine store) : IBenchEngine
     /// <summary>Bytes the ["type","date"] index takes on disk, measured by <see cref="CreateTypeDateIndexAsync"/>.</summary>
     public long? TypeDateIndexBytes { get; protected set; }
 
+    /// <summary>How <see cref="TypeDateIndexBytes"/> was measured (reported beside it).</summary>
+    public string? TypeDateIndexBytesHow { get; protected set; }
+
     /// <summary>Creates the ["type","date"] index over the documents already stored (and measures its size).</summary>
     public abstract Task CreateTypeDateIndexAsync();
 
