@@ -90,7 +90,7 @@ internal static class QueryRun
                 _ = await Step("batched load", async t =>
                     {
                         var sw = Stopwatch.StartNew();
-                        int every = Math.Max(10_000, n / 10);
+                        int every = Math.Max(10_000, n / 10 / 1000 * 1000); // a multiple of the batch size, or it never prints
                         f["loadDocsPerSecond"] = await Measure.BatchedAsync(t, Datasets.OrdersStream(n), 1000,
                             done => { if (done % every == 0) Progress.Say($"query {kind}: {done:N0} of {n:N0} loaded"); });
                         f["loadSeconds"] = sw.Elapsed.TotalSeconds;
