@@ -33,6 +33,15 @@ internal sealed class InMemoryQuerySource : IQuerySource
 
     public void ClearIndexes() => _indexes.Clear();
 
+    /// <summary>Replaces or removes a document without touching the indexes: their entries go stale.</summary>
+    public void PutWithoutIndexing(string id, JsonObject? doc)
+    {
+        if (doc is null) _docs.Remove(id);
+        else _docs[id] = doc;
+    }
+
+    public void ResetReads() => Reads = 0;
+
     public IEnumerable<string> LiveIds(string? after)
     {
         foreach (var id in _docs.Keys)
