@@ -37,6 +37,7 @@ internal static class QueryEngine
         long count = 0;
         foreach (var hit in Candidates(source, plan, null))
         {
+            cancellationToken.ThrowIfCancellationRequested(); // a source may answer synchronously
             var doc = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
             if (doc is not null && selector.Matches(doc)) count++;
         }
@@ -76,7 +77,7 @@ internal static class QueryEngine
         IndexHit? resume = null;
         if (after is not null)
         {
-            if (after.Values is not null || after.Index != plan.Index?.Definition.Name || (after.Key is null) != (plan.Index is null))
+            if (after.Values is not null || after.Index != Identity(plan.Index) || (after.Key is null) != (plan.Index is null))
                 throw PlanChanged();
             resume = new IndexHit(after.Key ?? ReadOnlyMemory<byte>.Empty, after.Id);
         }
@@ -86,6 +87,7 @@ internal static class QueryEngine
         bool more = false;
         foreach (var hit in Candidates(source, plan, resume))
         {
+            cancellationToken.ThrowIfCancellationRequested(); // a source may answer synchronously
             var doc = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
             if (doc is null || !query.Selector.Matches(doc)) continue;
             if (skipped < query.Skip)
@@ -102,7 +104,7 @@ internal static class QueryEngine
             last = hit;
         }
         string? bookmark = more
-            ? new Bookmark { Fingerprint = fingerprint, Id = last.Id, Index = plan.Index?.Definition.Name, Key = plan.Index is null ? null : last.Key.ToArray() }.Encode()
+            ? new Bookmark { Fingerprint = fingerprint, Id = last.Id, Index = Identity(plan.Index), Key = plan.Index is null ? null : last.Key.ToArray() }.Encode()
             : null;
         return (docs, bookmark);
     }
@@ -123,6 +125,7 @@ internal static class QueryEngine
         var heap = new PriorityQueue<SortEntry, SortEntry>(worstFirst);
         foreach (var hit in Candidates(source, plan, null))
         {
+            cancellationToken.ThrowIfCancellationRequested(); // a source may answer synchronously
             var doc = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
             if (doc is null || !query.Selector.Matches(doc)) continue;
             var entry = new SortEntry(doc, comparer.ValuesOf(doc), hit.Id);
@@ -152,6 +155,10 @@ internal static class QueryEngine
             foreach (string id in ids) yield return new IndexHit(ReadOnlyMemory<byte>.Empty, id);
         }
     }
+
+    // Name and fields: a bookmark never resumes an index recreated under the same name with other fields.
+    private static string? Identity(ISecondaryIndex? index) =>
+        index is null ? null : $"{index.Definition.Name}({string.Join(", ", index.Definition.Fields)})";
 
     private static BadQueryException PlanChanged() =>
         new("bookmark", "the query's plan changed since this bookmark was made (an index was created or deleted); start again without a bookmark");

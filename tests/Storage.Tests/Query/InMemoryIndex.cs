@@ -22,10 +22,11 @@ internal sealed class InMemoryIndex : ISecondaryIndex
 
     public IEnumerable<IndexHit> Scan(KeyRange range, bool descending, IndexHit? after = null)
     {
-        for (int n = 0; n < _entries.Count; n++)
+        // AboveLow holds on a suffix of the sorted entries and BelowHigh on a prefix: binary search both ends.
+        int first = FirstWhere(e => range.AboveLow(e.Key)), end = FirstWhere(e => !range.BelowHigh(e.Key));
+        for (int n = 0; n < end - first; n++)
         {
-            var (key, id) = _entries[descending ? _entries.Count - 1 - n : n];
-            if (!range.Contains(key)) continue;
+            var (key, id) = _entries[descending ? end - 1 - n : first + n];
             if (after is { } a)
             {
                 int c = Compare(key, id, a.Key.ToArray(), a.Id);
@@ -34,6 +35,18 @@ internal sealed class InMemoryIndex : ISecondaryIndex
             Yielded++;
             yield return new IndexHit(key, id);
         }
+    }
+
+    private int FirstWhere(Func<(byte[] Key, string Id), bool> predicate)
+    {
+        int lo = 0, hi = _entries.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (predicate(_entries[mid])) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
     }
 
     private static int Compare(byte[] ka, string ia, byte[] kb, string ib)

@@ -19,7 +19,7 @@ internal sealed class Bookmark
 
     public required string Id { get; init; }
 
-    /// <summary>The index whose order the position is in; null for in-memory sorts and id order.</summary>
+    /// <summary>The index (name and fields) whose order the position is in; null for in-memory sorts and id order.</summary>
     public string? Index { get; init; }
 
     /// <summary>The index entry's key (with <see cref="Index"/>).</summary>
