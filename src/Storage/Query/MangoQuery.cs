@@ -23,7 +23,7 @@ internal sealed class MangoQuery
 
     public IReadOnlyList<SortField> Sort { get; init; } = [];
 
-    /// <summary>Projected fields (id and rev always kept); null = the whole document.</summary>
+    /// <summary>Projected fields (id and rev always kept); null (or an empty list, as in CouchDB) = the whole document.</summary>
     public IReadOnlyList<FieldPath>? Fields { get; init; }
 
     public int Limit { get; init; } = DefaultLimit;
@@ -53,7 +53,10 @@ internal sealed class MangoQuery
                     selector = SelectorParser.Parse(value as JsonObject ?? throw new BadQueryException(key, $"expected an object, got {SelectorParser.Describe(value)}"), key);
                     break;
                 case "sort": sort = ParseSort(value); break;
-                case "fields": fields = ParseFields(value); break;
+                case "fields":
+                    fields = ParseFields(value);
+                    if (fields.Count == 0) fields = null; // CouchDB: no fields listed = the whole document
+                    break;
                 case "limit": limit = (int)SelectorParser.RequireInteger(value, key, 0, MaxLimit); break;
                 case "skip": skip = (int)SelectorParser.RequireInteger(value, key, 0, int.MaxValue); break;
                 case "bookmark":

@@ -19,6 +19,7 @@ public sealed class MangoQueryParseTests
         Assert.Equal(["a", "b.c", "d"], q.Sort.Select(s => s.Path.Text));
         Assert.Equal([false, true, false], q.Sort.Select(s => s.Descending));
         Assert.Equal(["x", "y.z"], q.Fields!.Select(f => f.Text));
+        Assert.Null(Parse("""{"selector":{},"fields":[]}""").Fields);
         Assert.Equal(0, Parse("""{"selector":{},"limit":0}""").Limit);
         Assert.Equal(10_000, Parse("""{"selector":{},"limit":10000}""").Limit);
         Assert.Equal("by-b", Parse("""{"selector":{},"use_index":"by-b"}""").UseIndex);
