@@ -164,6 +164,32 @@ public sealed class QueryEngineTests
     }
 
     [Fact]
+    public async Task A_bookmark_of_another_plan_is_refused()
+    {
+        var source = new InMemoryQuerySource(Orders().Documents);
+        string query = """{"selector":{"n.x":{"$gt":2}},"sort":["n.x"],"limit":5}""";
+        var first = await QueryEngine.FindAsync(source, Q(query));
+        Assert.Null(first.Index);
+        source.AddIndex("by-x", "n.x"); // now the index serves the sort: its order is not the in-memory one
+        var next = JsonNode.Parse(query)!.AsObject();
+        next["bookmark"] = first.Bookmark;
+        var e = await Assert.ThrowsAsync<BadQueryException>(async () => await QueryEngine.FindAsync(source, MangoQuery.Parse(next)));
+        Assert.Equal("bookmark", e.Part);
+    }
+
+    [Fact]
+    public async Task Mixed_directions_sort_in_memory()
+    {
+        var docs = await All(Orders(), """{"selector":{"type":"invoice"},"sort":[{"n.x":"desc"},{"total":"asc"}],"limit":6}""");
+        Assert.Equal(67, docs.Count);
+        for (int i = 1; i < docs.Count; i++)
+        {
+            int x0 = docs[i - 1]["n"]!["x"]!.GetValue<int>(), x1 = docs[i]["n"]!["x"]!.GetValue<int>();
+            Assert.True(x0 > x1 || (x0 == x1 && docs[i - 1]["total"]!.GetValue<int>() <= docs[i]["total"]!.GetValue<int>()));
+        }
+    }
+
+    [Fact]
     public async Task Skip_applies_before_the_page_and_limit_zero_reads_nothing()
     {
         var source = Orders();
