@@ -6,7 +6,7 @@ namespace MyNoSql.Storage.Query;
 /// already satisfies the requested sort (then the executor streams and stops at the limit); otherwise matches are
 /// sorted in memory.
 /// </summary>
-internal sealed class QueryPlan
+internal sealed record QueryPlan
 {
     public ISecondaryIndex? Index { get; init; }
 

@@ -41,7 +41,7 @@ internal static class QueryPlanner
         if (best is null && remainingSort.Count > 0)
             foreach (var c in candidates)
                 if (c.SortServed && (best is null || Better(c, best, true))) best = c;
-        if (best is not null) return warning is null ? best : With(best, warning);
+        if (best is not null) return warning is null ? best : best with { Warning = warning };
 
         return new QueryPlan
         {
@@ -51,19 +51,6 @@ internal static class QueryPlanner
             Warning = warning is null ? FullScanWarning(branches, sort) : $"{warning} {FullScanWarning(branches, sort)}",
         };
     }
-
-    private static QueryPlan With(QueryPlan plan, string warning) => new()
-    {
-        Index = plan.Index,
-        Ranges = plan.Ranges,
-        RangeDescriptions = plan.RangeDescriptions,
-        SortServed = plan.SortServed,
-        Descending = plan.Descending,
-        EqualityFields = plan.EqualityFields,
-        HasRange = plan.HasRange,
-        Narrows = plan.Narrows,
-        Warning = warning,
-    };
 
     private static bool Better(QueryPlan a, QueryPlan b, bool sorted)
     {
