@@ -33,6 +33,13 @@ internal sealed class InMemoryQuerySource : IQuerySource
 
     public void ClearIndexes() => _indexes.Clear();
 
+    /// <summary>Makes exactly <paramref name="indexes"/> (built earlier over the same documents) available.</summary>
+    public void UseIndexes(IEnumerable<ISecondaryIndex> indexes)
+    {
+        _indexes.Clear();
+        _indexes.AddRange(indexes);
+    }
+
     /// <summary>Replaces or removes a document without touching the indexes: their entries go stale.</summary>
     public void PutWithoutIndexing(string id, JsonObject? doc)
     {
