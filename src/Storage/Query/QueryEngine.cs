@@ -27,13 +27,12 @@ internal static class QueryEngine
         return new QueryResult(page.Docs, page.Bookmark, index, plan.Warning);
     }
 
-    /// <summary>The number of live documents matching <paramref name="selector"/>.</summary>
+    /// <summary>The number of live documents matching <paramref name="selector"/> (through an index only when one narrows: without a sort the planner never picks a full index scan).</summary>
     public static async ValueTask<long> CountAsync(IQuerySource source, Selector selector, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(selector);
         var plan = QueryPlanner.Plan(source, selector, []);
-        if (plan.Index is not null && !plan.Narrows) plan = new QueryPlan { SortServed = true }; // a full index scan buys nothing
         long count = 0;
         foreach (var hit in Candidates(source, plan, null))
         {
