@@ -50,6 +50,31 @@ public sealed class QueryEngineTests
     }
 
     [Fact]
+    public async Task The_design_example_answers_in_date_order()
+    {
+        const string query = """
+            {"selector": {"type": "order", "total": {"$gte": 10}},
+             "sort": [{"date": "desc"}], "limit": 50, "fields": ["id", "total"]}
+            """;
+        var source = Orders();
+        var typeDateOnly = new InMemoryQuerySource(source.Documents);
+        typeDateOnly.AddIndex("by-type-date", "type", "date");
+        // Equality then a range outranks a served sort (by-type-total); with by-type-date alone the sort is served.
+        foreach (var (s, index) in new[] { (source, "by-type-total"), (typeDateOnly, "by-type-date") })
+        {
+            var page = await QueryEngine.FindAsync(s, Q(query));
+            Assert.Equal(index, page.Index);
+            Assert.Equal(index == "by-type-date", QueryEngine.Explain(s, Q(query))["sort_served"]!.GetValue<bool>());
+            Assert.Null(page.Warning);
+            Assert.Equal(50, page.Docs.Count);
+            Assert.NotNull(page.Bookmark);
+            Assert.All(page.Docs, d => Assert.Equal(["id", "rev", "total"], d.Select(p => p.Key)));
+            var dates = page.Docs.Select(d => source.Documents.Single(x => x["id"]!.GetValue<string>() == d["id"]!.GetValue<string>())["date"]!.GetValue<string>()).ToList();
+            Assert.Equal(dates.OrderDescending(StringComparer.Ordinal), dates);
+        }
+    }
+
+    [Fact]
     public void Explain_shows_ranges_sort_and_selector()
     {
         var plan = QueryEngine.Explain(Orders(), Q("""{"selector":{"type":"order","date":{"$gt":"2026-01-010"}},"sort":[{"type":"desc"},{"date":"desc"}],"limit":5,"skip":1}"""));
