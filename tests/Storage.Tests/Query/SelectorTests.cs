@@ -106,6 +106,26 @@ public sealed class SelectorTests
     public void Operators(string selector, string doc, bool expected) => Assert.Equal(expected, M(selector, doc));
 
     [Fact]
+    public void Matching_allocates_nothing_per_document()
+    {
+        var selector = Selector.Parse(JsonNode.Parse("""
+            {"type":"order","total":{"$gte":10,"$lt":90},"n.x":{"$in":[1,2,3]},"tags":{"$elemMatch":{"$ne":"z"}},"$or":[{"a":{"$exists":false}},{"a":{"$type":"number"}}]}
+            """)!.AsObject());
+        var docs = Enumerable.Range(0, 2000).Select(i => JsonNode.Parse($$$"""
+            {"id":"d{{{i}}}","type":"{{{(i % 2 == 0 ? "order" : "invoice")}}}","total":{{{i % 100}}},"n":{"x":{{{i % 5}}}},"tags":["a","b"]}
+            """)!.AsObject()).ToList();
+        int warm = docs.Count(selector.Matches);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int matched = 0;
+        foreach (var doc in docs)
+            if (selector.Matches(doc)) matched++;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(warm, matched);
+        Assert.True(matched > 0);
+        Assert.True(allocated < 1024, $"{allocated} bytes for {docs.Count} documents");
+    }
+
+    [Fact]
     public void Catastrophic_regex_returns_fast()
     {
         var selector = Selector.Parse(new JsonObject { ["a"] = new JsonObject { ["$regex"] = "(a+)+$" } });

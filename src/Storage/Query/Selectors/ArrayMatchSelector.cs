@@ -15,8 +15,8 @@ internal sealed class ArrayMatchSelector(SelectorNode element, bool all) : Selec
     public override bool Test(JsonNode? value)
     {
         if (value is not JsonArray array || array.Count == 0) return false;
-        foreach (var item in array)
-            if (Element.Test(item) != All) return !All;
+        for (int i = 0; i < array.Count; i++) // indexing: JsonArray's enumerator is a boxed interface
+            if (Element.Test(array[i]) != All) return !All;
         return All;
     }
 

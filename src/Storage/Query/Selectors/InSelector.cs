@@ -23,8 +23,8 @@ internal sealed class InSelector(JsonNode?[] operands, bool negated) : SelectorN
     {
         if (value is JsonArray array)
         {
-            foreach (var element in array)
-                if (Any(element)) return true;
+            for (int i = 0; i < array.Count; i++) // indexing: JsonArray's enumerator is a boxed interface
+                if (Any(array[i])) return true;
             return false;
         }
         return Any(value);
