@@ -50,8 +50,11 @@ internal sealed class SecondaryIndex : ISecondaryIndex
 
     private volatile bool _ready;
 
-    /// <summary>Memtable size that starts a flush to a run (65,536 by default; tests lower it).</summary>
-    public int FlushThreshold { get; set; } = 64 * 1024;
+    /// <summary>The <see cref="FlushThreshold"/> of indexes opened from now on (crash tests lower it to flush often).</summary>
+    internal static int DefaultFlushThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>Memtable size that starts a flush to a run.</summary>
+    public int FlushThreshold { get; set; } = DefaultFlushThreshold;
 
     /// <summary>Run count above which the runs are merged into one.</summary>
     public int MergeThreshold { get; set; } = 4;
