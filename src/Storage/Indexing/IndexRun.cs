@@ -118,7 +118,7 @@ internal sealed class IndexRun
         int rawLength = BinaryPrimitives.ReadInt32LittleEndian(stored.AsSpan(4));
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(8));
         byte codec = stored[12];
-        if (length != stored.Length - IndexRunFormat.BlockHeaderSize || rawLength < 0 || rawLength > 64 * IndexRunFormat.BlockSize)
+        if (length != stored.Length - IndexRunFormat.BlockHeaderSize || rawLength < 0 || rawLength > IndexRunFormat.MaxRawBlock)
             throw new CorruptDataException(Path, offset, "index run block header");
         var data = stored.AsSpan(IndexRunFormat.BlockHeaderSize);
         if (IndexRunFormat.BlockCrc(block, codec, rawLength, data) != crc) throw new CorruptDataException(Path, offset, "index run block checksum");

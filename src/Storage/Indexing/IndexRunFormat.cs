@@ -23,12 +23,18 @@ internal static class IndexRunFormat
     public const int BlockHeaderSize = 13;
 
     /// <summary>Raw bytes per block before it is closed (see the README's "Secondary indexes" for why).</summary>
-    public const int BlockSize = 8 * 1024;
+    public static int BlockSize { get; set; } = 8 * 1024;
+
+    /// <summary>Largest raw block a reader accepts (a damaged length must not allocate gigabytes).</summary>
+    public const int MaxRawBlock = 1 << 20;
 
     public const byte CodecNone = 0, CodecBrotli = 1;
 
     /// <summary>The codec new blocks use.</summary>
     public static byte Codec { get; set; } = CodecBrotli;
+
+    /// <summary>Brotli quality of new blocks.</summary>
+    public static int BrotliQuality { get; set; } = 5;
 
     public static uint BlockCrc(int blockNumber, byte codec, int rawLength, ReadOnlySpan<byte> data)
     {
@@ -42,7 +48,7 @@ internal static class IndexRunFormat
     /// <summary>Compresses a raw block; returns the codec used (none when compression does not pay).</summary>
     public static byte Encode(ReadOnlySpan<byte> raw, byte[] destination, out int length)
     {
-        if (Codec == CodecBrotli && BrotliEncoder.TryCompress(raw, destination, out length, quality: 5, window: 16) && length < raw.Length)
+        if (Codec == CodecBrotli && BrotliEncoder.TryCompress(raw, destination, out length, quality: BrotliQuality, window: 16) && length < raw.Length)
             return CodecBrotli;
         raw.CopyTo(destination);
         length = raw.Length;

@@ -121,6 +121,8 @@ internal sealed class SecondaryIndex : ISecondaryIndex
         }
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
         IsReady = true;
+        // Each close flushes a run: a store opened and closed often would pile them up without a merge here.
+        RequestMaintenance();
         return true;
     }
 
@@ -150,12 +152,10 @@ internal sealed class SecondaryIndex : ISecondaryIndex
                     long n = Interlocked.Increment(ref done);
                     if ((n & 4095) == 0) progress?.Report(n);
                 }
+                items.Sort(IndexItem.Order); // per shard, in parallel; the write merges the shards' lists
                 perShard[shard] = items;
             }).ConfigureAwait(false);
-        var all = new List<IndexItem>(perShard.Sum(l => l.Count));
-        foreach (var list in perShard) all.AddRange(list);
-        all.Sort(IndexItem.Order);
-        var run = WriteRun(all, cancellationToken);
+        var run = WriteRun(ItemMerge.Merge(perShard, descending: false), cancellationToken);
         IndexRun[] runs;
         lock (_gate)
         {
