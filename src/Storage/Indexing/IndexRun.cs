@@ -127,18 +127,28 @@ internal sealed class IndexRun
         if (codec != IndexRunFormat.CodecNone && !IndexRunFormat.Decode(codec, data, raw)) throw new CorruptDataException(Path, offset, "index run block does not decode");
         var items = new IndexItem[_counts[block]];
         int pos = 0;
+        Span<int> starts = stackalloc int[5];
+        int columnStart = 0;
+        for (int c = 0; c < 4; c++)
+        {
+            if (!VarInt.TryRead(raw, ref pos, out ulong columnLength) || columnLength > (ulong)raw.Length) throw new CorruptDataException(Path, offset, "index run block columns");
+            starts[c] = columnStart;
+            columnStart += (int)columnLength;
+        }
+        starts[4] = columnStart;
+        if (pos + columnStart > raw.Length) throw new CorruptDataException(Path, offset, "index run block columns");
+        int sharedAt = pos + starts[0], suffixAt = pos + starts[1], keyAt = pos + starts[2], sequenceAt = pos + starts[3], bytesAt = pos + starts[4];
         byte[] previous = [];
         for (int i = 0; i < items.Length; i++)
         {
-            if (!VarInt.TryRead(raw, ref pos, out ulong shared) || !VarInt.TryRead(raw, ref pos, out ulong suffix)
-                || shared > (ulong)previous.Length || suffix > (ulong)(raw.Length - pos))
+            if (!VarInt.TryRead(raw, ref sharedAt, out ulong shared) || !VarInt.TryRead(raw, ref suffixAt, out ulong suffix)
+                || !VarInt.TryRead(raw, ref keyAt, out ulong keyLength) || !VarInt.TryRead(raw, ref sequenceAt, out ulong sequence)
+                || shared > (ulong)previous.Length || suffix > (ulong)(raw.Length - bytesAt) || keyLength > shared + suffix)
                 throw new CorruptDataException(Path, offset, "index run entry");
             var entry = new byte[(int)shared + (int)suffix];
             previous.AsSpan(0, (int)shared).CopyTo(entry);
-            raw.Slice(pos, (int)suffix).CopyTo(entry.AsSpan((int)shared));
-            pos += (int)suffix;
-            if (!VarInt.TryRead(raw, ref pos, out ulong keyLength) || !VarInt.TryRead(raw, ref pos, out ulong sequence) || keyLength > (ulong)entry.Length)
-                throw new CorruptDataException(Path, offset, "index run entry");
+            raw.Slice(bytesAt, (int)suffix).CopyTo(entry.AsSpan((int)shared));
+            bytesAt += (int)suffix;
             items[i] = new IndexItem(entry, (int)keyLength, sequence);
             previous = entry;
         }

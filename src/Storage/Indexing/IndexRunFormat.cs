@@ -7,8 +7,9 @@ namespace MyNoSql.Storage.Indexing;
 /// <summary>
 /// The file format of a sorted run (<c>run-NNNNNN.ixr</c>): <c>magic | blocks | block index | trailer</c>.
 /// Block: <c>u32 storedLength | u32 rawLength | u32 crc32c(block number, codec, rawLength, data) | u8 codec | data</c>;
-/// raw data is a sequence of entries, each <c>varint shared | varint suffixLength | suffix | varint keyLength |
-/// varint sequence</c>, front-coded against the previous entry of the block (the first shares nothing). Block index:
+/// raw data holds the block's entries front-coded against the previous entry of the block (the first shares nothing)
+/// in five columns: <c>varint length of each of the first four | shared lengths | suffix lengths | key lengths |
+/// sequences | suffix bytes</c> (varints, one per entry, but the last). Block index:
 /// per block <c>varint firstEntryLength | first entry | varint offset | varint entries</c>. Trailer (32 bytes):
 /// <c>u64 indexOffset | u32 indexLength | u32 crc32c(index) | u64 entryCount | end magic</c>.
 /// </summary>
@@ -23,7 +24,7 @@ internal static class IndexRunFormat
     public const int BlockHeaderSize = 13;
 
     /// <summary>Raw bytes per block before it is closed (see the README's "Secondary indexes" for why).</summary>
-    public static int BlockSize { get; set; } = 8 * 1024;
+    public static int BlockSize { get; set; } = 16 * 1024;
 
     /// <summary>Largest raw block a reader accepts (a damaged length must not allocate gigabytes).</summary>
     public const int MaxRawBlock = 1 << 20;

@@ -21,6 +21,8 @@ internal static class IndexRunWriter
             var state = new State(handle);
             state.Append(IndexRunFormat.Magic);
             var raw = new ArrayBufferWriter<byte>(IndexRunFormat.BlockSize + 1024);
+            // Columns (shared lengths, suffix lengths, key lengths, sequences, suffix bytes) compress better apart.
+            var columns = Enumerable.Range(0, 5).Select(_ => new ArrayBufferWriter<byte>(IndexRunFormat.BlockSize)).ToArray();
             var index = new ArrayBufferWriter<byte>(4096);
             byte[]? previous = null;
             byte[]? first = null;
@@ -30,6 +32,13 @@ internal static class IndexRunWriter
             void CloseBlock()
             {
                 if (inBlock == 0) return;
+                raw.ResetWrittenCount();
+                for (int c = 0; c < 4; c++) VarInt.Write(raw, (ulong)columns[c].WrittenCount);
+                foreach (var column in columns)
+                {
+                    raw.Write(column.WrittenSpan);
+                    column.ResetWrittenCount();
+                }
                 if (compressed.Length < raw.WrittenCount + 64) compressed = new byte[raw.WrittenCount * 2 + 64];
                 byte codec = IndexRunFormat.Encode(raw.WrittenSpan, compressed, out int length);
                 var data = compressed.AsSpan(0, length);
@@ -44,7 +53,6 @@ internal static class IndexRunWriter
                 VarInt.Write(index, (ulong)inBlock);
                 state.Append(head);
                 state.Append(data);
-                raw.ResetWrittenCount();
                 inBlock = 0;
                 previous = null;
                 blockNumber++;
@@ -57,15 +65,15 @@ internal static class IndexRunWriter
                 int shared = 0;
                 if (previous is null) first = entry;
                 else shared = entry.AsSpan().CommonPrefixLength(previous);
-                VarInt.Write(raw, (ulong)shared);
-                VarInt.Write(raw, (ulong)(entry.Length - shared));
-                raw.Write(entry.AsSpan(shared));
-                VarInt.Write(raw, (ulong)item.KeyLength);
-                VarInt.Write(raw, item.Sequence);
+                VarInt.Write(columns[0], (ulong)shared);
+                VarInt.Write(columns[1], (ulong)(entry.Length - shared));
+                VarInt.Write(columns[2], (ulong)item.KeyLength);
+                VarInt.Write(columns[3], item.Sequence);
+                columns[4].Write(entry.AsSpan(shared));
                 previous = entry;
                 inBlock++;
                 count++;
-                if (raw.WrittenCount >= IndexRunFormat.BlockSize) CloseBlock();
+                if (columns.Sum(c => c.WrittenCount) >= IndexRunFormat.BlockSize) CloseBlock();
             }
             CloseBlock();
             long indexOffset = state.Position;
