@@ -58,7 +58,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         };
         // One lock: the engine's (store/store.lock), taken first, guards the peer's files too; a second opener, in this
         // process or another, gets DatabaseLockedException from it before anything is read.
-        var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
+        var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize,
+            Path.Combine(directory, "indexes"), cancellationToken).ConfigureAwait(false);
         try
         {
             var metadata = await PeerMetadata.LoadAsync(directory, cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,9 @@
 // (i.e. is durable). The parent kills it with SIGKILL at a random moment and checks every ACK survived.
 // Usage: worker save <dataDir> <dbName> <workerTasks> <sealThresholdBytes> <idPrefix>
 //        worker hold <dataDir> <dbName>      (opens the database, prints READY, waits for stdin to close)
+//        worker index <dataDir> <dbName> <workerTasks> (creates two indexes, then saves and deletes random records of
+//                                             a small id space with a tiny memtable so index runs flush and merge;
+//                                             prints "ACK <id> <rev>" / "ACK <id> deleted" after each call returned)
 //        worker sync <dataDir> <dbName>      (one sync round with the remembered mirrors; prints "PROGRESS <writes to
 //                                             push> <records fetched>" after every batch, then DONE)
 using System.Text.Json.Nodes;
@@ -27,6 +30,8 @@ if (mode == "sync")
     Console.WriteLine("DONE");
     return 0;
 }
+
+if (mode == "index") return await IndexWorker.RunAsync(options, args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
 
 int tasks = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
 options.LogSealThresholdBytes = long.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MyNoSql.Storage.Engine;
+using MyNoSql.Storage.Indexing;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -14,11 +15,12 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     private readonly ReplicaStore _replica;
     private readonly int _maxDocumentSize;
 
-    private DocumentStore(string name, RecordStore records, int maxDocumentSize)
+    private DocumentStore(string name, RecordStore records, ReplicaStore replica, IndexManager indexes, int maxDocumentSize)
     {
         Name = name;
         Records = records;
-        _replica = new ReplicaStore(records, $"database '{name}'");
+        _replica = replica;
+        Indexes = indexes;
         _maxDocumentSize = maxDocumentSize;
     }
 
@@ -31,12 +33,27 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>The replica store under this database (secondary indexes and change feeds observe it).</summary>
     internal ReplicaStore Replica => _replica;
 
-    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, CancellationToken cancellationToken = default)
+    /// <summary>The secondary indexes of this database (kept in step with every write, sync merges included).</summary>
+    internal IndexManager Indexes { get; }
+
+    /// <summary>Opens the records in <paramref name="directory"/> and the indexes in <paramref name="indexDirectory"/>
+    /// (default: <c>{directory}/indexes</c>, beside the shard folders, which the engine never scans).</summary>
+    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, string? indexDirectory = null, CancellationToken cancellationToken = default)
     {
         DatabaseName.Validate(name);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocumentSize);
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
-        return new DocumentStore(name, records, maxDocumentSize);
+        try
+        {
+            var replica = new ReplicaStore(records, $"database '{name}'");
+            var indexes = await IndexManager.OpenAsync(indexDirectory ?? Path.Combine(directory, "indexes"), replica, "", $"database '{name}'", cancellationToken).ConfigureAwait(false);
+            return new DocumentStore(name, records, replica, indexes, maxDocumentSize);
+        }
+        catch
+        {
+            await records.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>savedoc for a local write: the result is pending (in the outbox) until a mirror acknowledges it.</summary>
@@ -136,7 +153,18 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => Records.DisposeAsync();
+    /// <summary>Closes the indexes (each memtable written to a run), then the records.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Indexes.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await Records.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>True while the record holds local edits no mirror acknowledged: new edits keep their whole ancestry.</summary>
     private bool IsPending(string id) => Records.TryGetHeader(id, out var header) && (header.Flags & RecordFlags.Pending) != 0;

@@ -1,0 +1,53 @@
+using System.Buffers;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Engine;
+using MyNoSql.Storage.Query;
+
+namespace MyNoSql.Storage.Indexing;
+
+/// <summary>
+/// One database's records as its indexes see them: the keys under a prefix of a <see cref="ReplicaStore"/> (a peer:
+/// "" and key = id; a mirror: <c>record/rec/{db}/</c>). Answers whether an entry is current from the directory alone.
+/// </summary>
+internal sealed class IndexedRecords(ReplicaStore replica, string keyPrefix, string context)
+{
+    public ReplicaStore Replica { get; } = replica;
+
+    public RecordStore Records => Replica.Records;
+
+    public string KeyPrefix { get; } = keyPrefix;
+
+    public string Context { get; } = context;
+
+    public string KeyOf(string id) => KeyPrefix.Length == 0 ? id : string.Concat(KeyPrefix, id);
+
+    public string IdOf(string key) => KeyPrefix.Length == 0 ? key : key[KeyPrefix.Length..];
+
+    public bool Owns(string key) => key.StartsWith(KeyPrefix, StringComparison.Ordinal);
+
+    /// <summary>An entry indexed at <paramref name="sequence"/> is current: the record still has that version and it is live.</summary>
+    public bool IsCurrent(string id, ulong sequence) =>
+        Records.TryGetHeader(KeyOf(id), out var header) && header.Sequence == sequence && (header.Flags & RecordFlags.Deleted) == 0;
+
+    /// <summary>Headers of this database's keys in <paramref name="shard"/> changed after <paramref name="sequence"/>.</summary>
+    public IReadOnlyList<RecordHeader> ChangedSince(int shard, ulong sequence) => Records.ChangedSince(shard, sequence, KeyPrefix);
+
+    /// <summary>Reads a key's current version and makes its entry for <paramref name="paths"/> (null when absent or deleted).</summary>
+    public async ValueTask<IndexItem?> ReadItemAsync(string key, IReadOnlyList<FieldPath> paths, CancellationToken cancellationToken)
+    {
+        string id = IdOf(key);
+        var (record, version) = await Replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
+        return ItemFor(paths, id, record, version);
+    }
+
+    /// <summary>The entry of <paramref name="record"/> at <paramref name="sequence"/>; null when there is none (deleted winner or cleared key).</summary>
+    public static IndexItem? ItemFor(IReadOnlyList<FieldPath> paths, string id, DocumentRecord? record, ulong sequence)
+    {
+        if (record is null || record.Winner.Deleted || sequence == 0) return null;
+        var buffer = new ArrayBufferWriter<byte>(64);
+        IndexKeyReader.Append(buffer, paths, id, record.Winner.Rev, record.Winner.Body.Span);
+        int keyLength = buffer.WrittenCount;
+        CollationKey.AppendStringBody(buffer, id);
+        return new IndexItem(buffer.WrittenSpan.ToArray(), keyLength, sequence, id);
+    }
+}

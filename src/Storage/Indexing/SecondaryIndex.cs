@@ -1,0 +1,449 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.IO;
+using MyNoSql.Storage.Query;
+
+namespace MyNoSql.Storage.Indexing;
+
+/// <summary>
+/// One persistent secondary index: an LSM-lite of a sorted in-memory <see cref="MemTable"/> and immutable sorted
+/// <see cref="IndexRun"/> files. A write only adds an entry (its new key at its new version stamp); an entry is
+/// current while the record's directory header has the same stamp and is live, so scans drop stale entries with a
+/// directory lookup and merges drop them for good. Crash consistency: <c>MANIFEST.json</c> lists the live runs and a
+/// per-shard watermark such that every live record whose version stamp is at or below it has its current entry in
+/// the runs; opening re-adds the entries of records changed after the watermark (<see cref="Engine.RecordStore.ChangedSince"/>).
+/// </summary>
+internal sealed class SecondaryIndex : ISecondaryIndex
+{
+    private const string ManifestName = "MANIFEST.json";
+    private readonly IndexedRecords _records;
+    private readonly object _gate = new();
+    private MemTable _active = new();
+    private MemTable? _frozen;
+    private IndexRun[] _runs = [];
+    private ulong[] _watermark;
+    private long _nextRun = 1;
+    private int _busy;
+    private volatile bool _closing;
+    private Task _maintenance = Task.CompletedTask;
+
+    public SecondaryIndex(IndexDefinition definition, string folder, IndexedRecords records)
+    {
+        Definition = definition;
+        Folder = folder;
+        _records = records;
+        _watermark = new ulong[records.Records.ShardCount];
+    }
+
+    public IndexDefinition Definition { get; }
+
+    /// <summary>Where the manifest and run files live.</summary>
+    public string Folder { get; }
+
+    /// <summary>Built (or loaded) and caught up: the planner may use it.</summary>
+    public bool IsReady
+    {
+        get => _ready;
+        private set => _ready = value;
+    }
+
+    private volatile bool _ready;
+
+    /// <summary>The <see cref="FlushThreshold"/> of indexes opened from now on (crash tests lower it to flush often).</summary>
+    internal static int DefaultFlushThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>Memtable size that starts a flush to a run.</summary>
+    public int FlushThreshold { get; set; } = DefaultFlushThreshold;
+
+    /// <summary>Run count above which the runs are merged into one.</summary>
+    public int MergeThreshold { get; set; } = 4;
+
+    /// <summary>The last error of background work (a flush or merge), if any.</summary>
+    public Exception? LastError { get; private set; }
+
+    /// <summary>Live run files (tests).</summary>
+    internal IReadOnlyList<IndexRun> Runs
+    {
+        get { lock (_gate) return _runs; }
+    }
+
+    /// <summary>Entries in memory not yet in a run (tests).</summary>
+    internal int MemTableCount
+    {
+        get { lock (_gate) return _active.Count + (_frozen?.Count ?? 0); }
+    }
+
+    /// <summary>Adds the entry of a write (the observer's whole per-write work: key extraction and an insert).</summary>
+    public void OnWritten(string id, DocumentRecord? record, ulong sequence)
+    {
+        var item = IndexedRecords.ItemFor(Definition.Paths, id, record, sequence);
+        if (item is null) return; // a deletion: the old entry is stale now, dropped lazily
+        int count;
+        lock (_gate)
+        {
+            _active.Add(item);
+            count = _active.Count;
+        }
+        // Not while building or loading: a flush then would promise a watermark the build has not reached.
+        if (count >= FlushThreshold && IsReady) RequestMaintenance();
+    }
+
+    /// <summary>Loads the manifest and runs and catches up with the records; false when a file is missing or corrupt (rebuild).</summary>
+    public async ValueTask<bool> LoadAsync(CancellationToken cancellationToken)
+    {
+        string manifest = Path.Combine(Folder, ManifestName);
+        if (!File.Exists(manifest)) return false;
+        var runs = new List<IndexRun>();
+        try
+        {
+            var json = JsonNode.Parse(await File.ReadAllBytesAsync(manifest, cancellationToken).ConfigureAwait(false))!.AsObject();
+            var names = json["runs"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+            var watermark = json["watermark"]!.AsArray().Select(n => n!.GetValue<ulong>()).ToArray();
+            _nextRun = json["next"]!.GetValue<long>();
+            if (watermark.Length != _watermark.Length) return false;
+            foreach (string name in names) runs.Add(IndexRun.Open(Path.Combine(Folder, name), verify: true));
+            var keep = new HashSet<string>(names, StringComparer.Ordinal) { ManifestName };
+            foreach (var file in Directory.EnumerateFiles(Folder))
+            {
+                if (!keep.Contains(Path.GetFileName(file))) IndexRun.TryDelete(file);
+            }
+            lock (_gate)
+            {
+                _runs = [.. runs];
+                _watermark = watermark;
+            }
+        }
+        catch (Exception e) when (e is CorruptDataException or IOException or FormatException or InvalidOperationException or NullReferenceException or System.Text.Json.JsonException)
+        {
+            foreach (var run in runs) run.Release();
+            return false;
+        }
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        IsReady = true;
+        // Each close flushes a run: a store opened and closed often would pile them up without a merge here.
+        RequestMaintenance();
+        return true;
+    }
+
+    /// <summary>Builds the index from every record under the prefix: a sorted bulk load straight into one run.</summary>
+    /// <remarks>The caller subscribed this index to writes first, so writes during the build reach the memtable;
+    /// the validity rule makes an entry present in both harmless.</remarks>
+    public async ValueTask BuildAsync(IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        ResetFiles();
+        int shards = _records.Records.ShardCount;
+        var watermark = new ulong[shards];
+        var perShard = new List<IndexItem>[shards];
+        long done = 0;
+        var paths = Definition.Paths;
+        await Parallel.ForEachAsync(Enumerable.Range(0, shards), new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
+            async (shard, ct) =>
+            {
+                var headers = _records.ChangedSince(shard, 0);
+                if (headers.Count > 0) watermark[shard] = headers[^1].Sequence;
+                // Key order reads neighbours from the same segment block.
+                var byKey = headers.Where(h => (h.Flags & Engine.RecordFlags.Deleted) == 0).Select(h => h.Key).Order(StringComparer.Ordinal).ToArray();
+                var items = new List<IndexItem>(byKey.Length);
+                foreach (string key in byKey)
+                {
+                    var item = await _records.ReadItemAsync(key, paths, ct).ConfigureAwait(false);
+                    if (item is not null) items.Add(item);
+                    long n = Interlocked.Increment(ref done);
+                    if ((n & 4095) == 0) progress?.Report(n);
+                }
+                items.Sort(IndexItem.Order); // per shard, in parallel; the write merges the shards' lists
+                perShard[shard] = items;
+            }).ConfigureAwait(false);
+        var run = WriteRun(ItemMerge.Merge(perShard, descending: false), cancellationToken);
+        IndexRun[] runs;
+        lock (_gate)
+        {
+            _runs = run is null ? [] : [run];
+            _watermark = watermark;
+            runs = _runs;
+        }
+        WriteManifest(runs, watermark);
+        progress?.Report(done);
+        IsReady = true;
+    }
+
+    public IEnumerable<IndexHit> Scan(KeyRange range, bool descending, IndexHit? after = null)
+    {
+        byte[]? afterEntry = after is { } a ? IndexItem.Compose(a.Key.Span, a.Id) : null;
+        byte[]? seek;
+        if (!descending)
+        {
+            seek = range.Low;
+            if (range.Low is not null && range.LowIsPrefix && !range.LowInclusive)
+            {
+                seek = Successor(range.Low);
+                if (seek is null) yield break;
+            }
+            if (afterEntry is not null && (seek is null || afterEntry.AsSpan().SequenceCompareTo(seek) > 0)) seek = afterEntry;
+        }
+        else
+        {
+            // Everything starting with High sorts below its successor; the range test trims the rest.
+            seek = range.High is null ? null : Successor(range.High);
+            if (afterEntry is not null && (seek is null || afterEntry.AsSpan().SequenceCompareTo(seek) < 0)) seek = afterEntry;
+        }
+        var sources = new List<IEnumerable<IndexItem>>(8);
+        var held = new List<IndexRun>(8);
+        try
+        {
+            lock (_gate)
+            {
+                sources.Add(_active.Scan(seek, descending));
+                if (_frozen is not null) sources.Add(_frozen.Scan(seek, descending));
+                foreach (var run in _runs)
+                {
+                    if (!run.TryAcquire()) continue;
+                    held.Add(run);
+                    sources.Add(run.Scan(seek, descending));
+                }
+            }
+            foreach (var item in ItemMerge.Merge(sources, descending))
+            {
+                var key = item.Key.Span;
+                if (!descending)
+                {
+                    if (!range.BelowHigh(key)) yield break;
+                    if (!range.AboveLow(key)) continue;
+                    if (afterEntry is not null && item.Entry.AsSpan().SequenceEqual(afterEntry)) continue;
+                }
+                else
+                {
+                    if (!range.AboveLow(key)) yield break;
+                    if (!range.BelowHigh(key)) continue;
+                }
+                if (!_records.IsCurrent(item.Id, item.Sequence)) continue;
+                yield return new IndexHit(item.Key, item.Id);
+            }
+        }
+        finally
+        {
+            foreach (var run in held) run.Release();
+        }
+    }
+
+    /// <summary>Writes the memtable to a run now (tests; closing).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        MemTable frozen;
+        ulong[] previous;
+        lock (_gate)
+        {
+            if (_active.Count == 0) return;
+            frozen = _frozen = _active;
+            _active = new MemTable();
+            previous = _watermark;
+        }
+        try
+        {
+            await FlushFrozenAsync(frozen, previous, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Scans must keep seeing these entries: put them back (an entry present twice is harmless).
+            lock (_gate)
+            {
+                foreach (var item in frozen.Snapshot()) _active.Add(item);
+                _frozen = null;
+            }
+            throw;
+        }
+    }
+
+    private async Task FlushFrozenAsync(MemTable frozen, ulong[] previous, CancellationToken cancellationToken)
+    {
+        var items = frozen.Snapshot();
+        var present = new HashSet<(string, ulong)>(items.Select(i => (i.Id, i.Sequence)));
+        var watermark = (ulong[])previous.Clone();
+        var extra = new List<IndexItem>();
+        // Observers are called after the directory moved on, so a record below the new watermark may not have reached
+        // the memtable yet (its notification is in flight): read those, so the watermark's promise holds.
+        for (int shard = 0; shard < watermark.Length; shard++)
+        {
+            foreach (var header in _records.ChangedSince(shard, previous[shard]))
+            {
+                watermark[shard] = Math.Max(watermark[shard], header.Sequence);
+                if ((header.Flags & Engine.RecordFlags.Deleted) != 0 || present.Contains((_records.IdOf(header.Key), header.Sequence))) continue;
+                var item = await _records.ReadItemAsync(header.Key, Definition.Paths, cancellationToken).ConfigureAwait(false);
+                if (item is not null) extra.Add(item);
+            }
+        }
+        IEnumerable<IndexItem> sorted = items;
+        if (extra.Count > 0)
+        {
+            extra.Sort(IndexItem.Order);
+            sorted = ItemMerge.Merge([items, extra], descending: false);
+        }
+        var run = WriteRun(sorted.Where(i => _records.IsCurrent(i.Id, i.Sequence)), cancellationToken);
+        IndexRun[] runs;
+        lock (_gate)
+        {
+            if (run is not null) _runs = [.. _runs, run];
+            runs = _runs;
+        }
+        WriteManifest(runs, watermark);
+        lock (_gate)
+        {
+            _watermark = watermark;
+            _frozen = null;
+        }
+    }
+
+    /// <summary>Merges every run into one, dropping stale entries (tests; background work).</summary>
+    public Task MergeRunsAsync(CancellationToken cancellationToken = default)
+    {
+        IndexRun[] inputs;
+        lock (_gate) inputs = _runs;
+        if (inputs.Length < 2) return Task.CompletedTask;
+        var merged = ItemMerge.Merge([.. inputs.Select(r => r.Scan(null, descending: false))], descending: false)
+            .Where(i => _records.IsCurrent(i.Id, i.Sequence));
+        var run = WriteRun(merged, cancellationToken);
+        IndexRun[] runs;
+        ulong[] watermark;
+        lock (_gate)
+        {
+            runs = _runs = [.. (run is null ? [] : new[] { run }), .. _runs.Except(inputs)];
+            watermark = _watermark;
+        }
+        WriteManifest(runs, watermark);
+        foreach (var input in inputs) input.Retire();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops background work and writes the memtable to a run so the next open has little to catch up.</summary>
+    public async ValueTask CloseAsync(bool flush)
+    {
+        _closing = true;
+        await WaitForMaintenanceAsync().ConfigureAwait(false);
+        if (flush && IsReady && LastError is null)
+        {
+            try { await FlushAsync().ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { } // the next open catches up from the watermark
+        }
+        IndexRun[] runs;
+        lock (_gate)
+        {
+            runs = _runs;
+            _runs = [];
+        }
+        foreach (var run in runs) run.Release();
+    }
+
+    /// <summary>Waits for a flush or merge in progress.</summary>
+    internal async Task WaitForMaintenanceAsync()
+    {
+        Task running;
+        lock (_gate) running = _maintenance;
+        try { await running.ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or CorruptDataException) { }
+    }
+
+    /// <summary>Deletes every file of this index (before a rebuild, or when the index is deleted).</summary>
+    public void ResetFiles()
+    {
+        IndexRun[] runs;
+        lock (_gate)
+        {
+            runs = _runs;
+            _runs = [];
+        }
+        foreach (var run in runs) run.Retire();
+        if (Directory.Exists(Folder))
+        {
+            foreach (var file in Directory.EnumerateFiles(Folder)) IndexRun.TryDelete(file);
+        }
+        Directory.CreateDirectory(Folder);
+    }
+
+    private async ValueTask CatchUpAsync(CancellationToken cancellationToken)
+    {
+        ulong[] watermark;
+        lock (_gate) watermark = _watermark;
+        for (int shard = 0; shard < watermark.Length; shard++)
+        {
+            foreach (var header in _records.ChangedSince(shard, watermark[shard]))
+            {
+                if ((header.Flags & Engine.RecordFlags.Deleted) != 0) continue;
+                var item = await _records.ReadItemAsync(header.Key, Definition.Paths, cancellationToken).ConfigureAwait(false);
+                if (item is not null) lock (_gate) _active.Add(item);
+            }
+        }
+    }
+
+    private void RequestMaintenance()
+    {
+        if (_closing || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return;
+        lock (_gate) _maintenance = Task.Run(MaintainAsync);
+    }
+
+    private async Task MaintainAsync()
+    {
+        try
+        {
+            while (!_closing)
+            {
+                int active, runs;
+                lock (_gate)
+                {
+                    active = _active.Count;
+                    runs = _runs.Length;
+                }
+                if (active >= FlushThreshold) await FlushAsync().ConfigureAwait(false);
+                else if (runs > MergeThreshold) await MergeRunsAsync().ConfigureAwait(false);
+                else break;
+            }
+        }
+        catch (Exception e)
+        {
+            // The memtable keeps every entry meanwhile: answers stay right, only memory grows.
+            LastError = e;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private IndexRun? WriteRun(IEnumerable<IndexItem> items, CancellationToken cancellationToken)
+    {
+        long number;
+        lock (_gate) number = _nextRun++;
+        string path = Path.Combine(Folder, $"run-{number:D6}.ixr");
+        long count = IndexRunWriter.Write(path, items, cancellationToken);
+        if (count == 0)
+        {
+            IndexRun.TryDelete(path);
+            return null;
+        }
+        return IndexRun.Open(path, verify: false);
+    }
+
+    private void WriteManifest(IReadOnlyList<IndexRun> runs, ulong[] watermark)
+    {
+        long next;
+        lock (_gate) next = _nextRun;
+        var json = new JsonObject
+        {
+            ["runs"] = new JsonArray([.. runs.Select(r => (JsonNode)r.FileName)]),
+            ["watermark"] = new JsonArray([.. watermark.Select(w => (JsonNode)w)]),
+            ["next"] = next,
+        };
+        FileSync.WriteAtomically(Path.Combine(Folder, ManifestName), Encoding.UTF8.GetBytes(json.ToJsonString()));
+    }
+
+    /// <summary>The smallest byte string above every string starting with <paramref name="prefix"/>; null when none.</summary>
+    internal static byte[]? Successor(byte[] prefix)
+    {
+        int end = prefix.Length;
+        while (end > 0 && prefix[end - 1] == 0xFF) end--;
+        if (end == 0) return null;
+        var result = prefix.AsSpan(0, end).ToArray();
+        result[^1]++;
+        return result;
+    }
+}

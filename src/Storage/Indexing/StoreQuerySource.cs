@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Engine;
+using MyNoSql.Storage.Query;
+
+namespace MyNoSql.Storage.Indexing;
+
+/// <summary>
+/// <see cref="IQuerySource"/> over one database's records (<see cref="IndexedRecords"/>) and its ready indexes. The
+/// sorted id list of the full scan is built once and reused while no write happened since, so paging a full scan
+/// costs a binary search per page instead of a sort.
+/// </summary>
+internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords records) : IQuerySource
+{
+    private volatile Tuple<long, IReadOnlyList<RecordHeader>>? _snapshot; // one reference: read and replaced atomically
+
+    public string Context => records.Context;
+
+    public IReadOnlyList<ISecondaryIndex> Indexes => manager.ReadyIndexes;
+
+    public IEnumerable<string> LiveIds(string? after)
+    {
+        var headers = Headers();
+        int start = 0;
+        if (after is not null)
+        {
+            string afterKey = records.KeyOf(after);
+            int lo = 0, hi = headers.Count;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (string.CompareOrdinal(headers[mid].Key, afterKey) <= 0) lo = mid + 1;
+                else hi = mid;
+            }
+            start = lo;
+        }
+        for (int i = start; i < headers.Count; i++)
+        {
+            var header = headers[i];
+            if ((header.Flags & RecordFlags.Deleted) == 0) yield return records.IdOf(header.Key);
+        }
+    }
+
+    public async ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        string key = records.KeyOf(id);
+        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return null;
+        var record = await records.Replica.ReadAsync(key, id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Winner.Deleted) return null;
+        return DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
+    }
+
+    private IReadOnlyList<RecordHeader> Headers()
+    {
+        long writes = manager.WriteCount;
+        var snapshot = _snapshot;
+        if (snapshot is not null && snapshot.Item1 == writes) return snapshot.Item2;
+        // Read the counter before listing: a write during the listing makes the next call list again.
+        var headers = records.Records.List(records.KeyPrefix);
+        _snapshot = Tuple.Create(writes, headers);
+        return headers;
+    }
+}
