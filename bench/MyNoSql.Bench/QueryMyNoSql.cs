@@ -31,9 +31,7 @@ internal sealed class QueryMyNoSql : QueryTarget
         var engine = (MyNoSqlEngine)await MyNoSqlEngine.OpenAsync(dir, durable);
         try
         {
-            var indexes = await IndexManager.OpenAsync(IndexDirectory(dir), engine.Db.Store.Replica, keyPrefix: "",
-                $"database '{MyNoSqlEngine.DatabaseName}'");
-            return new QueryMyNoSql(engine, indexes, IndexDirectory(dir));
+            return new QueryMyNoSql(engine, engine.Db.Store.Indexes, IndexDirectory(dir));
         }
         catch
         {
@@ -83,8 +81,6 @@ internal sealed class QueryMyNoSql : QueryTarget
 
     public override async ValueTask DisposeAsync()
     {
-        // The index manager observes the replica: detach it before the store closes.
-        await _indexes.DisposeAsync();
         await base.DisposeAsync();
     }
 }
