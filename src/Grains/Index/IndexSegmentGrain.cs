@@ -140,6 +140,8 @@ internal sealed partial class IndexSegmentGrain(
         long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted, conflicts);
         UpdateKeepAlive();
+        // Wakes the database's change feeds on every silo; one-way, so the write does not wait for it.
+        if (_segment.Sequence != before) await GrainFactory.GetGrain<IChangeNotifierGrain>(_database).Changed();
         if (_persisted is not null && _segment.Sequence != before)
         {
             _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
