@@ -86,7 +86,8 @@ public sealed class ChangesTests(HttpClusterFixture fixture, ITestOutputHelper o
             Assert.True(results.Count <= 10);
             if (results.Count == 0) break;
             seen.AddRange(results.Select(r => Str(r, "id")));
-            Assert.Equal(Str(results[^1], "seq"), Str(page, "last_seq"));
+            // A page cut by the limit ends at its last result; a shorter one at the end of the feed.
+            if (results.Count == 10) Assert.Equal(Str(results[^1], "seq"), Str(page, "last_seq"));
             since = Str(page, "last_seq");
         }
         Assert.Equal(ids, seen.Order(StringComparer.Ordinal));
