@@ -172,8 +172,8 @@ internal sealed partial class ChangeWaiters(IGrainFactory grains, ILogger<Change
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
             finally
             {
+                // _stop is not disposed: Stop may still be cancelling it (it owns no timer, so nothing leaks).
                 Armed.TrySetResult();
-                _stop.Dispose();
             }
         }
     }

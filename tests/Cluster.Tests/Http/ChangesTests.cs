@@ -105,7 +105,8 @@ public sealed class ChangesTests(HttpClusterFixture fixture, ITestOutputHelper o
         await PutAsync(0, db, "first", "{}");
         string since = Str(await ChangesAsync(1, db), "last_seq");
         var latencies = new List<double>();
-        for (int round = 0; round < 12; round++)
+        var afterAck = new List<double>();
+        for (int round = 0; round < 30; round++)
         {
             string id = $"w{round}";
             using var request = new HttpRequestMessage(HttpMethod.Get, $"{fixture.Url(1)}/db/{db}/_changes?feed=longpoll&since={since}&timeout=20000&heartbeat=50");
@@ -118,16 +119,21 @@ public sealed class ChangesTests(HttpClusterFixture fixture, ITestOutputHelper o
             Assert.Equal((byte)'\n', one[0]);
             var clock = Stopwatch.StartNew();
             await PutAsync(round % 2 == 0 ? 0 : 2, db, id, "{}");
+            double acked = clock.Elapsed.TotalMilliseconds;
             string text = await new StreamReader(stream).ReadToEndAsync();
             latencies.Add(clock.Elapsed.TotalMilliseconds);
+            afterAck.Add(clock.Elapsed.TotalMilliseconds - acked);
             var feed = JsonNode.Parse(text)!.AsObject();
             var change = Assert.Single(Results(feed));
             Assert.Equal(id, Str(change, "id"));
             since = Str(feed, "last_seq");
         }
         latencies.Sort();
-        output.WriteLine($"write through another mirror → longpoll answer (ms, write included): p50 {latencies[latencies.Count / 2]:F1}, max {latencies[^1]:F1}");
-        Assert.True(latencies[^1] < 5000, $"longpoll answered {latencies[^1]:F0} ms after the write (timeout 20000)");
+        afterAck.Sort();
+        output.WriteLine($"write through another mirror → longpoll answer, {latencies.Count} rounds (ms): write included p50 {latencies[latencies.Count / 2]:F1} "
+            + $"p95 {latencies[latencies.Count * 95 / 100]:F1} max {latencies[^1]:F1}; after the write's 201 p50 {afterAck[afterAck.Count / 2]:F1} max {afterAck[^1]:F1}");
+        // Notification-driven: far below the timeout (the goal is 200 ms p99; a loaded 2-core machine gets slack here).
+        Assert.True(latencies[^1] < 3000, $"longpoll answered {latencies[^1]:F0} ms after the write (timeout 20000)");
 
         // Nothing happens: the answer comes at the timeout, empty, with last_seq = since.
         var clock2 = Stopwatch.StartNew();
