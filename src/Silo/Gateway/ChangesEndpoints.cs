@@ -110,7 +110,7 @@ internal static class ChangesEndpoints
             long generation = subscription.Generation;
             var page = await feed.ReadAsync(db, position, request.Limit, request.Selector, request.IncludeDocs, cancellationToken);
             position = page.Last;
-            if (page.Results.Count > 0 || Remaining(deadline) <= TimeSpan.Zero)
+            if (page.Results.Count > 0 || Remaining(deadline) <= TimeSpan.Zero || Stopping(context).IsCancellationRequested)
             {
                 await WriteResultsAsync(context, page.Results, position, started);
                 return;
@@ -147,23 +147,33 @@ internal static class ChangesEndpoints
                 sent += page.Results.Count;
                 continue;
             }
-            if (Remaining(deadline) <= TimeSpan.Zero) return;
+            if (Remaining(deadline) <= TimeSpan.Zero || Stopping(context).IsCancellationRequested) return;
             await WaitAsync(context, subscription, generation, deadline, request.Heartbeat, SseHeartbeat, started: true);
         }
     }
 
     /// <summary>
-    /// Waits for a wake-up or the deadline, writing <paramref name="beat"/> every heartbeat meanwhile (starting the
-    /// response first when needed). Returns whether the response has started.
+    /// Waits for a wake-up, the deadline or the mirror stopping, writing <paramref name="beat"/> every heartbeat meanwhile
+    /// (starting the response first when needed). Returns whether the response has started.
     /// </summary>
     private static async Task<bool> WaitAsync(HttpContext context, ChangeWaiters.Subscription subscription, long generation, long deadline, TimeSpan? heartbeat, byte[] beat, bool started)
     {
+        // A stopping mirror ends its waits (longpolls answer, streams end) instead of holding up its shutdown.
+        var stopping = Stopping(context);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         while (true)
         {
             var remaining = Remaining(deadline);
             if (remaining <= TimeSpan.Zero) return started;
             var slice = heartbeat is { } h && h < remaining ? h : remaining;
-            if (await subscription.WaitAsync(generation, slice, context.RequestAborted)) return started;
+            try
+            {
+                if (await subscription.WaitAsync(generation, slice, wait.Token)) return started;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                return started;
+            }
             if (slice == remaining) return started;
             if (!started)
             {
@@ -220,6 +230,9 @@ internal static class ChangesEndpoints
         context.Response.ContentType = contentType;
         context.Response.Headers.CacheControl = "no-cache";
     }
+
+    private static CancellationToken Stopping(HttpContext context) =>
+        context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
     private static TimeSpan Remaining(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
 
