@@ -26,6 +26,7 @@ public static class MirrorSiloBuilderExtensions
         services.TryAddSingleton<Replicator>();
         services.TryAddSingleton<IMirrorDirectory, MirrorDirectory>();
         services.TryAddSingleton<AntiEntropyWorker>();
+        services.TryAddSingleton<Changes.ChangeWaiters>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
             sp.GetRequiredService<IOptions<MirrorGrainOptions>>().Value.Replicate && sp.GetService<Storage.MirrorStoreHost>() is not null
                 ? sp.GetRequiredService<AntiEntropyWorker>()

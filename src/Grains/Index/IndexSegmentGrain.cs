@@ -140,6 +140,7 @@ internal sealed partial class IndexSegmentGrain(
         long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted, conflicts);
         UpdateKeepAlive();
+        if (_segment.Sequence != before) await NotifyChangedAsync();
         if (_persisted is not null && _segment.Sequence != before)
         {
             _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
@@ -225,6 +226,23 @@ internal sealed partial class IndexSegmentGrain(
             await _persisted.WriteStateAsync(cancellationToken);
         }
     }
+
+    /// <summary>Wakes the database's change feeds on every silo; one-way, so the write does not wait for it, and a
+    /// failure only delays feeds until their timeout: it never fails the write.</summary>
+    private async ValueTask NotifyChangedAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IChangeNotifierGrain>(_database).Changed();
+        }
+        catch (Exception e)
+        {
+            LogNotifyFailed(e, _database, _number);
+        }
+    }
+
+    [LoggerMessage(EventId = 2081, Level = LogLevel.Warning, Message = "Index segment {Segment} of {Database} could not notify the change feeds")]
+    private partial void LogNotifyFailed(Exception error, string database, int segment);
 
     [LoggerMessage(EventId = 2901, Level = LogLevel.Warning, Message = "Index segment of {Database}: could not read the ancestry of {Id} from another silo")]
     private partial void LogAncestryUnavailable(Exception error, string database, string id);

@@ -21,6 +21,8 @@ public sealed class GatewayAuthTests(SecureMirrorFixture mirror)
         ("GET", "/db/alpha/sync/changes?limit=5", Need.Read),
         ("GET", "/db/alpha/sync/poll?t=x", Need.Read),
         ("POST", "/db/alpha/sync/fetch", Need.Read),
+        ("GET", "/db/alpha/_changes?limit=5", Need.Read),
+        ("POST", "/db/alpha/_changes?limit=5", Need.Read),
         ("POST", "/db/alpha/doc", Need.Write),
         ("PUT", "/db/alpha/doc/m1", Need.Write),
         ("DELETE", "/db/alpha/doc/m1?rev=9-00000000000000000000000000000000", Need.Write),
