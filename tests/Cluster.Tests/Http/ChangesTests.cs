@@ -220,7 +220,7 @@ public sealed class ChangesTests(HttpClusterFixture fixture, ITestOutputHelper o
         Assert.True(missed.Count == 0, $"missed after the restart: {string.Join(", ", missed)}");
     }
 
-    [QueryEngineFact]
+    [Fact]
     public async Task A_selector_filters_the_feed_and_last_seq_still_moves_past_what_it_skipped()
     {
         string db = NewDb("sel");
