@@ -8,39 +8,66 @@ namespace MyNoSql.Storage.Indexing;
 /// <summary>
 /// The fast path of <see cref="CollationKey.ForDocument"/>: the compound key of a stored record read straight from its
 /// UTF-8 body (which leaves out <c>id</c> and <c>rev</c>; those two top-level fields come from the arguments) with a
-/// <see cref="Utf8JsonReader"/>, building no JSON tree. One forward pass per field; bodies are validated on write
-/// (no duplicate keys), so the first property of a name is the only one.
+/// <see cref="Utf8JsonReader"/>, building no JSON tree, in one forward pass over the top level. Bodies are validated
+/// on write (no duplicate keys), so the first property of a name is the only one.
 /// </summary>
 internal static class IndexKeyReader
 {
     /// <summary>Appends the compound key of the user's document <c>{id, rev, ...body}</c> over <paramref name="fields"/>.</summary>
     public static void Append(ArrayBufferWriter<byte> buffer, IReadOnlyList<FieldPath> fields, string id, Revision rev, ReadOnlySpan<byte> body)
     {
-        foreach (var field in fields)
+        // One pass over the top level finds every field: each value is encoded into a scratch slot, then the slots
+        // are appended in field order (a missing field is one Missing byte).
+        Span<(int Start, int Length)> slots = stackalloc (int, int)[fields.Count];
+        slots.Fill((-1, 0));
+        var scratch = Scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = DocumentCodec.MaxDepth });
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            var segments = field.Segments;
-            if (segments.Count == 1 && segments[0] is "id" or "rev")
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                buffer.GetSpan(1)[0] = CollationKey.String;
-                buffer.Advance(1);
-                CollationKey.AppendStringBody(buffer, segments[0] == "id" ? id : rev.ToString());
+                var name = reader;
+                reader.Read();
+                for (int f = 0; f < fields.Count; f++)
+                {
+                    var segments = fields[f].Segments;
+                    if (slots[f].Start >= 0 || !name.ValueTextEquals(segments[0])) continue;
+                    int before = scratch.WrittenCount;
+                    var value = reader; // a copy: several fields may start under the same property
+                    if (segments.Count == 1) AppendValue(scratch, ref value);
+                    else if (value.TokenType != JsonTokenType.StartObject || !AppendNested(scratch, segments, ref value)) continue;
+                    slots[f] = (before, scratch.WrittenCount - before);
+                }
+                reader.Skip();
             }
-            else if (segments[0] is "id" or "rev" || !AppendField(buffer, segments, body))
+        }
+        for (int f = 0; f < fields.Count; f++)
+        {
+            var segments = fields[f].Segments;
+            if (segments[0] is "id" or "rev")
             {
-                // id and rev are strings: nothing can be reached inside them.
-                buffer.GetSpan(1)[0] = CollationKey.Missing;
-                buffer.Advance(1);
+                // The body never holds them: they come from the header. Nothing can be reached inside a string.
+                if (segments.Count == 1)
+                {
+                    Put(buffer, CollationKey.String);
+                    CollationKey.AppendStringBody(buffer, segments[0] == "id" ? id : rev.ToString());
+                }
+                else Put(buffer, CollationKey.Missing);
             }
+            else if (slots[f].Start < 0) Put(buffer, CollationKey.Missing);
+            else buffer.Write(scratch.WrittenSpan.Slice(slots[f].Start, slots[f].Length));
         }
     }
 
-    private static bool AppendField(ArrayBufferWriter<byte> buffer, IReadOnlyList<string> segments, ReadOnlySpan<byte> body)
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? Scratch;
+
+    // The reader is at the StartObject holding segments[1]; appends the value at the end of the path, or returns false.
+    private static bool AppendNested(ArrayBufferWriter<byte> buffer, IReadOnlyList<string> segments, ref Utf8JsonReader reader)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = DocumentCodec.MaxDepth });
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-        for (int level = 0; level < segments.Count; level++)
+        for (int level = 1; level < segments.Count; level++)
         {
-            // The reader is at the StartObject of the object holding segments[level].
             bool found = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {

@@ -10,7 +10,8 @@ namespace MyNoSql.Storage.Indexing;
 /// records. Thread-safe.
 /// </summary>
 /// <remarks>Layout: <c>{directory}/catalog.json</c> (definitions and folders) and one folder per index
-/// (<see cref="SecondaryIndex"/>: <c>MANIFEST.json</c> and <c>run-NNNNNN.ixr</c> files).</remarks>
+/// (<see cref="SecondaryIndex"/>: <c>MANIFEST.json</c> and <c>run-NNNNNN.ixr</c> files). Dispose it before the
+/// <see cref="Engine.RecordStore"/>: closing writes each memtable to a run and checks it against the directory.</remarks>
 internal sealed class IndexManager : IAsyncDisposable, IReplicaObserver
 {
     private const int MaxFields = 16;
@@ -72,8 +73,8 @@ internal sealed class IndexManager : IAsyncDisposable, IReplicaObserver
         return manager;
     }
 
-    /// <summary>Every index's definition, by name.</summary>
-    public IReadOnlyList<IndexDefinition> Definitions => [.. _indexes.Select(i => i.Definition).OrderBy(d => d.Name, StringComparer.Ordinal)];
+    /// <summary>Every index's definition, by name (an index still being created is not listed).</summary>
+    public IReadOnlyList<IndexDefinition> Definitions => [.. _indexes.Where(i => i.IsReady).Select(i => i.Definition).OrderBy(d => d.Name, StringComparer.Ordinal)];
 
     /// <summary>The database as the query engine sees it: its live records and these indexes.</summary>
     public IQuerySource QuerySource { get; }

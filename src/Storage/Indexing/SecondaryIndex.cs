@@ -19,6 +19,8 @@ internal sealed class SecondaryIndex : ISecondaryIndex
     private const string ManifestName = "MANIFEST.json";
     private readonly IndexedRecords _records;
     private readonly object _gate = new();
+    // One flush, merge or build at a time: each swaps the frozen memtable and rewrites the manifest.
+    private readonly SemaphoreSlim _work = new(1, 1);
     private MemTable _active = new();
     private MemTable? _frozen;
     private IndexRun[] _runs = [];
@@ -131,6 +133,19 @@ internal sealed class SecondaryIndex : ISecondaryIndex
     /// the validity rule makes an entry present in both harmless.</remarks>
     public async ValueTask BuildAsync(IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        await _work.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await BuildCoreAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _work.Release();
+        }
+    }
+
+    private async ValueTask BuildCoreAsync(IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         ResetFiles();
         int shards = _records.Records.ShardCount;
         var watermark = new ulong[shards];
@@ -230,6 +245,19 @@ internal sealed class SecondaryIndex : ISecondaryIndex
     /// <summary>Writes the memtable to a run now (tests; closing).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
+        await _work.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _work.Release();
+        }
+    }
+
+    private async Task FlushCoreAsync(CancellationToken cancellationToken)
+    {
         MemTable frozen;
         ulong[] previous;
         lock (_gate)
@@ -295,11 +323,24 @@ internal sealed class SecondaryIndex : ISecondaryIndex
     }
 
     /// <summary>Merges every run into one, dropping stale entries (tests; background work).</summary>
-    public Task MergeRunsAsync(CancellationToken cancellationToken = default)
+    public async Task MergeRunsAsync(CancellationToken cancellationToken = default)
+    {
+        await _work.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            MergeRunsCore(cancellationToken);
+        }
+        finally
+        {
+            _work.Release();
+        }
+    }
+
+    private void MergeRunsCore(CancellationToken cancellationToken)
     {
         IndexRun[] inputs;
         lock (_gate) inputs = _runs;
-        if (inputs.Length < 2) return Task.CompletedTask;
+        if (inputs.Length < 2) return;
         var merged = ItemMerge.Merge([.. inputs.Select(r => r.Scan(null, descending: false))], descending: false)
             .Where(i => _records.IsCurrent(i.Id, i.Sequence));
         var run = WriteRun(merged, cancellationToken);
@@ -312,7 +353,6 @@ internal sealed class SecondaryIndex : ISecondaryIndex
         }
         WriteManifest(runs, watermark);
         foreach (var input in inputs) input.Retire();
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops background work and writes the memtable to a run so the next open has little to catch up.</summary>
