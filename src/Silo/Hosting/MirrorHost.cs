@@ -126,6 +126,7 @@ internal static partial class MirrorHost
         ListEndpoint.Map(app);
         SyncEndpoints.Map(app);
         SyncPollEndpoint.Map(app);
+        QueryEndpoints.Map(app);
         DiagnosticsEndpoints.Map(app);
         MemoryEndpoint.Map(app);
         PingEndpoint.Map(app);
