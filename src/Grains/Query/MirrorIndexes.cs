@@ -69,6 +69,13 @@ internal sealed partial class MirrorIndexes : ILifecycleParticipant<ISiloLifecyc
     public async Task<IQuerySource> SourceAsync(string database, CancellationToken cancellationToken)
     {
         await EnsureCurrentAsync(database, force: false, cancellationToken).ConfigureAwait(false);
+        var db = Get(database);
+        if (_host is not null && db.Manager is null && (db.Known is null || db.Known.Indexes.Length == 0)
+            && !Directory.Exists(Path.Combine(Root, database)) && !(await _host.Store.ConfigureAwait(false)).Index.Holds(database))
+        {
+            // Any valid name may be queried: one this silo holds nothing of costs neither index files nor memory.
+            return new EmptyQuerySource($"database '{database}'");
+        }
         return (await ManagerAsync(database, cancellationToken).ConfigureAwait(false)).QuerySource;
     }
 

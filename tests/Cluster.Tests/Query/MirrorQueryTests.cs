@@ -155,6 +155,16 @@ public sealed class MirrorQueryTests(QueryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_database_nobody_wrote_answers_nothing_and_leaves_no_index_files()
+    {
+        const string db = "q-nothing-here";
+        var found = await FindOkAsync(fixture.Http, fixture.Url(1), db, """{"selector":{"a":1}}""");
+        Assert.Empty(found["docs"]!.AsArray());
+        Assert.Null((string?)found["bookmark"]);
+        Assert.False(Directory.Exists(Path.Combine(fixture.Cluster.Slots[1].Data, "indexes", db)));
+    }
+
+    [Fact]
     public async Task A_mirror_down_when_an_index_was_created_builds_it_when_it_comes_back()
     {
         const string db = "q-restart";
