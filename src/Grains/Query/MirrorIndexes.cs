@@ -163,7 +163,9 @@ internal sealed partial class MirrorIndexes : ILifecycleParticipant<ISiloLifecyc
                     }
                 }
             }
-            if (known is null || known.Version != catalog.Version) await SaveKnownAsync(database, catalog, cancellationToken).ConfigureAwait(false);
+            // Version 0 (no index ever defined) is not written down: no file per database that never had an index.
+            if (known is null ? catalog.Version > 0 : known.Version != catalog.Version)
+                await SaveKnownAsync(database, catalog, cancellationToken).ConfigureAwait(false);
             db.Known = catalog;
             db.CheckedAt = DateTime.UtcNow;
         }
