@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MyNoSql.Grains;
@@ -51,6 +52,23 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
     public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct) =>
         CallAsync(mirror, db, async grain => await grain!.Fetch([.. ids], ct).ConfigureAwait(false), ct);
 
+    /// <summary>Runs the query through <see cref="IQueryGrain"/>, which answers on the gateway's own silo.</summary>
+    public async Task<JsonObject> FindAsync(string mirror, string db, JsonObject query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        byte[] body = System.Text.Encoding.UTF8.GetBytes(query.ToJsonString());
+        var reply = await CallClientAsync(mirror, client => client.GetGrain<IQueryGrain>(db).Find(body, ct), ct).ConfigureAwait(false);
+        if (reply.Error is not null) throw new ArgumentException($"Database '{db}': {reply.Error}", nameof(query));
+        try
+        {
+            return JsonNode.Parse(reply.Json!) as JsonObject ?? throw new MirrorUnavailableException($"{mirror}: the query answer is not a JSON object");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new MirrorUnavailableException($"{mirror}: the query answer is not JSON: {e.Message}", e);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var lazy in _clients.Values)
@@ -59,7 +77,10 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
         }
     }
 
-    private async Task<T> CallAsync<T>(string mirror, string? db, Func<ISyncGrain?, Task<T>> call, CancellationToken ct)
+    private Task<T> CallAsync<T>(string mirror, string? db, Func<ISyncGrain?, Task<T>> call, CancellationToken ct) =>
+        CallClientAsync(mirror, client => call(db is null ? null : client.GetGrain<ISyncGrain>(db)), ct);
+
+    private async Task<T> CallClientAsync<T>(string mirror, Func<IClusterClient, Task<T>> call, CancellationToken ct)
     {
         IHost host;
         try
@@ -73,8 +94,7 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
         }
         try
         {
-            var grain = db is null ? null : host.Services.GetRequiredService<IClusterClient>().GetGrain<ISyncGrain>(db);
-            return await call(grain).WaitAsync(ct).ConfigureAwait(false);
+            return await call(host.Services.GetRequiredService<IClusterClient>()).WaitAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not MirrorUnavailableException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Mirror;
+using MyNoSql.Grains.Query;
 
 namespace MyNoSql.Grains;
 
@@ -10,7 +11,8 @@ public static class MirrorSiloBuilderExtensions
 {
     /// <summary>
     /// Adds the record and index-segment grains' services, the per-silo <see cref="IMirrorService"/>, replication,
-    /// anti-entropy and <see cref="IMirrorDirectory"/>. The grain storage named by
+    /// anti-entropy, <see cref="IMirrorDirectory"/>, and the queries on each silo's own copy (per-silo indexes
+    /// reconciled with the cluster-wide index catalog, <see cref="IIndexService"/>). The grain storage named by
     /// <see cref="MirrorGrainOptions.StorageName"/> must be added separately (e.g. <c>AddLzmaShardGrainStorage</c>).
     /// </summary>
     public static ISiloBuilder AddMyNoSqlMirror(this ISiloBuilder builder, Action<MirrorGrainOptions> configure)
@@ -27,11 +29,17 @@ public static class MirrorSiloBuilderExtensions
         services.TryAddSingleton<IMirrorDirectory, MirrorDirectory>();
         services.TryAddSingleton<AntiEntropyWorker>();
         services.TryAddSingleton<Changes.ChangeWaiters>();
+        services.TryAddSingleton<IIndexServiceClient, IndexServiceClient>();
+        services.TryAddSingleton<MirrorIndexes>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MirrorIndexes>());
+        services.TryAddSingleton<AcknowledgedWrites>();
+        services.TryAddSingleton<MirrorQueries>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
             sp.GetRequiredService<IOptions<MirrorGrainOptions>>().Value.Replicate && sp.GetService<Storage.MirrorStoreHost>() is not null
                 ? sp.GetRequiredService<AntiEntropyWorker>()
                 : NoParticipant.Instance);
         builder.AddGrainService<MirrorService>();
+        builder.AddGrainService<IndexService>();
         return builder;
     }
 

@@ -27,6 +27,12 @@ internal sealed class LocalIndex
         }
     }
 
+    /// <summary>Whether this store holds any record (or tombstone) of <paramref name="database"/>.</summary>
+    public bool Holds(string database)
+    {
+        lock (_gate) return _databases.ContainsKey(database);
+    }
+
     public string[] Databases()
     {
         lock (_gate) return [.. _databases.Keys.Order(StringComparer.Ordinal)];

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
@@ -134,6 +135,45 @@ internal sealed class HttpSyncTransport : ISyncTransport
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/fetch") { Content = new ByteArrayContent(buffer.WrittenSpan.ToArray()) };
         request.Content.Headers.ContentType = JsonType;
         return await SendAsync(request, mirror, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a Mango query on the mirror (<c>POST /db/{db}/_find</c>); a 400 is the query's fault (<see cref="ArgumentException"/>).</summary>
+    public async Task<JsonObject> FindAsync(string mirror, string db, JsonObject query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/_find")
+        {
+            Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(query.ToJsonString())),
+        };
+        request.Content.Headers.ContentType = JsonType;
+        using var response = await SendRawAsync(request, mirror, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            string reason = "the mirror refused the query";
+            try
+            {
+                if (JsonNode.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)) is JsonObject error && error["reason"] is JsonValue r
+                    && r.TryGetValue<string>(out var text)) reason = text;
+            }
+            catch (Exception e) when (e is JsonException || IsTransport(e, ct))
+            {
+            }
+            throw new ArgumentException($"Database '{db}': {reason}", nameof(query));
+        }
+        await EnsureSuccessAsync(response, mirror, ct).ConfigureAwait(false);
+        try
+        {
+            if (JsonNode.Parse(await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false)) is JsonObject answer) return answer;
+            throw new MirrorUnavailableException($"{mirror}: the _find answer is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new MirrorUnavailableException($"{mirror}: the _find answer is not JSON: {e.Message}", e);
+        }
+        catch (Exception e) when (IsTransport(e, ct))
+        {
+            throw new MirrorUnavailableException($"{mirror}: {e.Message}", e);
+        }
     }
 
     public void Dispose() => _http.Dispose();

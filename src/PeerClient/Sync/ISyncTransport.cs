@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace MyNoSql.Sync;
 
 /// <summary>
@@ -44,4 +46,17 @@ public interface ISyncTransport : IDisposable
     /// <param name="ids">The ids to fetch.</param>
     /// <param name="ct">Cancels the call.</param>
     Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct);
+
+    /// <summary>
+    /// Runs a Mango query (DESIGN §7) on the mirror and returns its answer as the mirror gives it:
+    /// <c>{"docs":[...],"bookmark":...,"index":...,"warning"?:...}</c> (<see cref="FindScope.Mirrors"/>).
+    /// </summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="query">The query: <c>{"selector","sort","limit","skip","fields","bookmark"}</c>.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The mirror refused the query as bad; the message is its reason.</exception>
+    /// <exception cref="NotSupportedException">This transport cannot run queries (the default).</exception>
+    Task<JsonObject> FindAsync(string mirror, string db, JsonObject query, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot run queries on mirrors.");
 }

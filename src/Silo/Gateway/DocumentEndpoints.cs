@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains;
+using MyNoSql.Grains.Query;
 using MyNoSql.Silo.Configuration;
 using MyNoSql.Storage.Documents;
 
@@ -52,6 +53,8 @@ internal static class DocumentEndpoints
         switch (reply.Status)
         {
             case RecordStatus.Ok:
+                // Before the answer: a _find through this gateway after it must reflect the save (read-your-writes).
+                context.RequestServices.GetRequiredService<AcknowledgedWrites>().Note(db, id, reply.Document!.Rev);
                 await ApiResponse.JsonBytesAsync(context, 201, reply.Document!.Json);
                 break;
             case RecordStatus.Conflict:
@@ -115,6 +118,7 @@ internal static class DocumentEndpoints
         switch (reply.Status)
         {
             case RecordStatus.Ok:
+                context.RequestServices.GetRequiredService<AcknowledgedWrites>().Note(db, id, reply.Rev!);
                 context.Response.StatusCode = 200;
                 await ApiResponse.WriteAsync(context, w =>
                 {

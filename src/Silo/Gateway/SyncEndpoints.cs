@@ -147,6 +147,9 @@ internal static class SyncEndpoints
         await context.Response.Body.WriteAsync(batch, context.RequestAborted);
     }
 
+    private static readonly string AcceptedStatus = PushStatusNames.ToWire(PushStatus.Accepted);
+    private static readonly string ConflictStatus = PushStatusNames.ToWire(PushStatus.Conflict);
+
     private static async Task PushAsync(HttpContext context, string db)
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
@@ -177,6 +180,12 @@ internal static class SyncEndpoints
             return;
         }
         var results = await Service(context).PushAsync(db, records, context.RequestAborted);
+        // Acknowledged leaves, like acknowledged saves, are reflected by the next _find through this gateway.
+        var acknowledged = context.RequestServices.GetRequiredService<Grains.Query.AcknowledgedWrites>();
+        foreach (var r in results)
+        {
+            if (r.Status == AcceptedStatus || r.Status == ConflictStatus) acknowledged.Note(db, r.Id, r.Rev);
+        }
         context.Response.StatusCode = 200;
         await WriteJsonAsync(context, w =>
         {

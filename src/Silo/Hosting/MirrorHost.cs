@@ -127,6 +127,7 @@ internal static partial class MirrorHost
         SyncEndpoints.Map(app);
         SyncPollEndpoint.Map(app);
         ChangesEndpoints.Map(app);
+        QueryEndpoints.Map(app);
         DiagnosticsEndpoints.Map(app);
         MemoryEndpoint.Map(app);
         PingEndpoint.Map(app);

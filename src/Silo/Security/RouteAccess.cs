@@ -12,7 +12,8 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
     /// <summary>
     /// Maps a request onto its requirement: <c>/healthz</c> open; <c>/mirrors</c> and unknown routes any valid key
     /// (the mirror list reveals the topology; a 404 only after a valid key); <c>/db/{db}/…</c> read for GET and for
-    /// <c>POST sync/fetch</c> and <c>POST _changes</c> (a filtered feed), write for every other method; everything else (the <c>/_mirror/…</c> diagnostics and
+    /// <c>POST sync/fetch</c>, <c>POST _changes</c> (a filtered feed), <c>POST _find</c> and <c>POST _explain</c> (queries only read), write for every other method
+    /// (so <c>POST</c>/<c>DELETE _index</c>, which change the cluster-wide index catalog, need write; listing indexes is a GET: read); everything else (the <c>/_mirror/…</c> diagnostics and
     /// any route added later without a rule here) admin, so a new route is closed until it is classified.
     /// </summary>
     public static RouteAccess For(HttpContext context)
@@ -26,7 +27,7 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
         {
             string method = context.Request.Method;
             bool reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
-                || HttpMethods.IsPost(method) && pattern is "/db/{db}/sync/fetch" or "/db/{db}/_changes";
+                || HttpMethods.IsPost(method) && pattern is "/db/{db}/sync/fetch" or "/db/{db}/_changes" or "/db/{db}/_find" or "/db/{db}/_explain";
             return new RouteAccess(reads ? AccessRight.Read : AccessRight.Write, db);
         }
         return new RouteAccess(AccessRight.Admin, db);

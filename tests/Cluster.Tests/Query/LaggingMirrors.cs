@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using MyNoSql.Grains;
+using MyNoSql.Grains.Mirror;
+
+namespace MyNoSql.Cluster.Tests.Query;
+
+/// <summary>
+/// An <see cref="IMirrorServiceClient"/> whose replication (<see cref="IMirrorService.Apply"/>) to the silos named in
+/// <see cref="Held"/> waits until they are released: those silos miss writes that a quorum of the others acknowledged,
+/// as a mirror outside a write's quorum does while replication is in flight.
+/// </summary>
+internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorServiceClient
+{
+    private readonly MirrorServiceClient _inner = new(services);
+
+    /// <summary>Silo names (<c>Orleans:Name</c>) whose incoming replication is held, with the gate that releases it.</summary>
+    public static ConcurrentDictionary<string, TaskCompletionSource> Held { get; } = new(StringComparer.Ordinal);
+
+    public IMirrorService For(SiloAddress silo) => new Lagging(_inner.For(silo));
+
+    private sealed class Lagging(IMirrorService inner) : IMirrorService
+    {
+        public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => inner.GetInfo(cancellationToken);
+
+        public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default)
+        {
+            var info = await inner.GetInfo(cancellationToken);
+            if (Held.TryGetValue(info.SiloName, out var gate)) await gate.Task;
+            return await inner.Apply(database, id, revision, cancellationToken);
+        }
+
+        public Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default) => inner.GetLeaves(database, id, cancellationToken);
+
+        public Task<string[]> ListDatabases(CancellationToken cancellationToken = default) => inner.ListDatabases(cancellationToken);
+
+        public Task<SegmentDigest[]> GetDigests(string database, CancellationToken cancellationToken = default) => inner.GetDigests(database, cancellationToken);
+
+        public Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) => inner.GetSegment(database, segment, cancellationToken);
+    }
+}
