@@ -20,8 +20,8 @@ public sealed class QueryErrorTests(QueryClusterFixture fixture)
     [InlineData("{\"selector\":{\"a\":{\"$in\":5}}}")]                // operator argument of the wrong kind
     [InlineData("{\"selector\":{},\"sort\":5}")]                      // bad sort
     [InlineData("{\"selector\":{},\"sort\":[{\"a\":\"sideways\"}]}")]
-    [InlineData("{\"selector\":{},\"limit\":0}")]                     // limit out of range
-    [InlineData("{\"selector\":{},\"limit\":10001}")]
+    [InlineData("{\"selector\":{},\"limit\":10001}")]                 // limit out of range (0 is allowed, as in CouchDB)
+    [InlineData("{\"selector\":{},\"limit\":-1}")]
     [InlineData("{\"selector\":{},\"limit\":\"ten\"}")]
     [InlineData("{\"selector\":{},\"skip\":-1}")]
     [InlineData("{\"selector\":{},\"fields\":\"a\"}")]
