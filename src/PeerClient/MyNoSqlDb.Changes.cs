@@ -24,7 +24,7 @@ public sealed partial class MyNoSqlDb
     /// <param name="cancellationToken">Ends a live feed (<see cref="OperationCanceledException"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="since"/> is not a position of this database, or
     /// <paramref name="selector"/> is not a valid selector (thrown by the first MoveNextAsync).</exception>
-    /// <exception cref="ObjectDisposedException">The database was closed (a live feed notices within a second).</exception>
+    /// <exception cref="ObjectDisposedException">The database was closed (a live feed waiting for writes ends with it).</exception>
     public async IAsyncEnumerable<Change> ChangesAsync(string? since = null, JsonObject? selector = null, bool includeDocs = false,
         bool live = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

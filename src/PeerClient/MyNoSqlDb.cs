@@ -284,6 +284,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Volatile.Read(ref _changes)?.Wake(); // live change feeds see the close at once and end
         try
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
