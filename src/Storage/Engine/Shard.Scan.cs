@@ -31,6 +31,8 @@ internal sealed partial class Shard
         {
             lock (_lock)
             {
+                // A full scan takes (nearly) every entry: growing the list by doubling would copy it ~18 times.
+                if (afterLsn == 0 && prefix.Length == 0) items.Capacity = _dir.Count;
                 for (int i = 0; i < _dir.Count; i++)
                 {
                     ref var entry = ref _dir.EntryAt(i);
