@@ -34,8 +34,10 @@ public class IndexBuildScanTests
             await store.SaveManyAsync([.. Enumerable.Range(i, 100).Select(k => Doc($"d{k:D5}", r, 0))]);
         await store.Records.CompactAsync(); // part sealed
         for (int i = 0; i < 3000; i += 7) await store.SaveAsync(Doc($"d{i:D5}", r, 1).With("rev", (await store.ReadAsync($"d{i:D5}"))!["rev"]!.GetValue<string>()));
+        int during = 0;
         for (int round = 0; round < 3; round++)
         {
+            int building = 0;
             // Writes, deletes and compactions run only while the index builds; the check runs on a quiet store.
             using var stop = new CancellationTokenSource();
             var writer = Task.Run(async () =>
@@ -49,13 +51,16 @@ public class IndexBuildScanTests
                     if (current is not null) doc["rev"] = current["rev"]!.GetValue<string>();
                     if (current is not null && w.Next(5) == 0) await store.DeleteAsync(id, current["rev"]!.GetValue<string>());
                     else await store.SaveAsync(doc);
+                    if (Volatile.Read(ref building) == 1) Interlocked.Increment(ref during);
                     if (n % 200 == 0) await store.Records.CompactAsync();
                 }
             });
             try
             {
                 await Task.Delay(20);
+                Volatile.Write(ref building, 1);
                 Assert.True(await store.Indexes.CreateAsync(new IndexDefinition($"{ByType.Name}-{round}", ByType.Fields)));
+                Volatile.Write(ref building, 0);
             }
             finally
             {
@@ -64,6 +69,7 @@ public class IndexBuildScanTests
             }
             await IndexOracle.AssertSameAsync(store.Indexes.QuerySource, store.Indexes.Find($"{ByType.Name}-{round}")!, r);
         }
+        Assert.True(during > 0, "no write landed while an index was building");
         foreach (var index in store.Indexes.QuerySource.Indexes)
             await IndexOracle.AssertSameAsync(store.Indexes.QuerySource, index, r);
     }
