@@ -30,6 +30,9 @@ internal sealed class DecodedBlock
 
     public ReadOnlySpan<byte> Slot(int slot) => _data.AsSpan(_starts[slot], _starts[slot + 1] - _starts[slot]);
 
+    /// <summary>The slot as memory (valid while the caller holds a reference).</summary>
+    public ReadOnlyMemory<byte> SlotMemory(int slot) => _data.AsMemory(_starts[slot], _starts[slot + 1] - _starts[slot]);
+
     public bool TryAddRef()
     {
         while (true)

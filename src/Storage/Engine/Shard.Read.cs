@@ -56,11 +56,7 @@ internal sealed partial class Shard
                     var block = _cache.Get(segment.CacheId, (int)entry.Position, () => segment.ReadBlock((int)entry.Position, _cache.Pool));
                     try
                     {
-                        // Only a block swapped with another of the same size (each with a valid crc) gets here.
-                        if (entry.Length >= block.SlotCount)
-                            throw new CorruptDataException(segment.Path, segment.BlockOffset((int)entry.Position),
-                                $"block {entry.Position} has {block.SlotCount} slots, the index wants slot {entry.Length} for '{key}'");
-                        return new StoredRecord(key, entry.Revision, entry.Flags, block.Slot(entry.Length).ToArray()) { Sequence = entry.Lsn };
+                        return new StoredRecord(key, entry.Revision, entry.Flags, SlotPayload(block, segment, entry, key).ToArray()) { Sequence = entry.Lsn };
                     }
                     finally
                     {
@@ -95,10 +91,29 @@ internal sealed partial class Shard
     {
         var frame = new byte[entry.Length];
         log.ReadExactly(frame, entry.Position);
+        int start = CheckFrame(frame, log, entry);
+        return (frame, start, entry.Length - start);
+    }
+
+    /// <summary>Verifies that <paramref name="frame"/> (exactly <paramref name="entry"/>'s bytes) is the frame the entry
+    /// names (crc, size, lsn) and returns where its payload starts.</summary>
+    /// <exception cref="CorruptDataException">Names the log and the frame's offset.</exception>
+    private static int CheckFrame(ReadOnlySpan<byte> frame, LogFile log, in DirectoryEntry entry)
+    {
         if (LogFrame.TryParse(frame, out int size) != LogFrame.ParseStatus.Ok || size != entry.Length || LogFrame.Lsn(frame) != entry.Lsn)
             throw new CorruptDataException(log.Path, entry.Position, "log frame checksum mismatch");
-        int start = LogFrame.PayloadStart(frame);
-        return (frame, start, size - start);
+        return LogFrame.PayloadStart(frame);
+    }
+
+    /// <summary>The payload of <paramref name="entry"/>'s slot in its decoded block.</summary>
+    /// <exception cref="CorruptDataException">The block has fewer slots than the index says (only a block swapped with
+    /// another of the same size, each with a valid crc, gets here).</exception>
+    private static ReadOnlyMemory<byte> SlotPayload(DecodedBlock block, SegmentReader segment, in DirectoryEntry entry, string key)
+    {
+        if (entry.Length >= block.SlotCount)
+            throw new CorruptDataException(segment.Path, segment.BlockOffset((int)entry.Position),
+                $"block {entry.Position} has {block.SlotCount} slots, the index wants slot {entry.Length} for '{key}'");
+        return block.SlotMemory(entry.Length);
     }
 
     /// <summary>Headers with the prefix, unsorted (the store merges and sorts across shards).</summary>

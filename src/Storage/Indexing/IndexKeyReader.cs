@@ -22,10 +22,14 @@ internal static class IndexKeyReader
         slots.Fill((-1, 0));
         var scratch = Scratch ??= new ArrayBufferWriter<byte>(256);
         scratch.ResetWrittenCount();
+        // Fields read from the body; once all are found the rest of it is not parsed (names are unique).
+        int wanted = 0;
+        for (int f = 0; f < fields.Count; f++)
+            if (fields[f].Segments[0] is not ("id" or "rev")) wanted++;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = DocumentCodec.MaxDepth });
-        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        if (wanted > 0 && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            while (wanted > 0 && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader;
                 reader.Read();
@@ -38,6 +42,7 @@ internal static class IndexKeyReader
                     if (segments.Count == 1) AppendValue(scratch, ref value);
                     else if (value.TokenType != JsonTokenType.StartObject || !AppendNested(scratch, segments, ref value)) continue;
                     slots[f] = (before, scratch.WrittenCount - before);
+                    wanted--;
                 }
                 reader.Skip();
             }

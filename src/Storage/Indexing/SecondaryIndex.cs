@@ -153,22 +153,18 @@ internal sealed class SecondaryIndex : ISecondaryIndex
         long done = 0;
         var paths = Definition.Paths;
         await Parallel.ForEachAsync(Enumerable.Range(0, shards), new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
-            async (shard, ct) =>
+            (shard, ct) =>
             {
-                var headers = _records.ChangedSince(shard, 0);
-                if (headers.Count > 0) watermark[shard] = headers[^1].Sequence;
-                // Key order reads neighbours from the same segment block.
-                var byKey = headers.Where(h => (h.Flags & Engine.RecordFlags.Deleted) == 0).Select(h => h.Key).Order(StringComparer.Ordinal).ToArray();
-                var items = new List<IndexItem>(byKey.Length);
-                foreach (string key in byKey)
+                // One bulk scan in storage order: each segment block decoded once, the logs read in large chunks.
+                var (items, highest) = _records.ScanItems(shard, 0, paths, () =>
                 {
-                    var item = await _records.ReadItemAsync(key, paths, ct).ConfigureAwait(false);
-                    if (item is not null) items.Add(item);
                     long n = Interlocked.Increment(ref done);
                     if ((n & 4095) == 0) progress?.Report(n);
-                }
+                }, ct);
+                watermark[shard] = highest;
                 items.Sort(IndexItem.Order); // per shard, in parallel; the write merges the shards' lists
                 perShard[shard] = items;
+                return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
         var run = WriteRun(ItemMerge.Merge(perShard, descending: false), cancellationToken);
         IndexRun[] runs;
@@ -406,12 +402,10 @@ internal sealed class SecondaryIndex : ISecondaryIndex
         lock (_gate) watermark = _watermark;
         for (int shard = 0; shard < watermark.Length; shard++)
         {
-            foreach (var header in _records.ChangedSince(shard, watermark[shard]))
-            {
-                if ((header.Flags & Engine.RecordFlags.Deleted) != 0) continue;
-                var item = await _records.ReadItemAsync(header.Key, Definition.Paths, cancellationToken).ConfigureAwait(false);
-                if (item is not null) lock (_gate) _active.Add(item);
-            }
+            // A bulk scan reads only the changed records, in storage order (few: a pread each; many: chunked reads).
+            var (items, _) = _records.ScanItems(shard, watermark[shard], Definition.Paths, null, cancellationToken);
+            lock (_gate)
+                foreach (var item in items) _active.Add(item);
         }
     }
 
