@@ -2,12 +2,12 @@ using System.Diagnostics;
 
 namespace MyNoSql.ClusterBench;
 
-/// <summary>Closed-loop load: <c>callers</c> concurrent loops calling <c>op</c> for a fixed time.</summary>
+/// <summary>Closed-loop load: <c>callers</c> concurrent loops calling <c>op</c> for a fixed time or until <c>maxOps</c> calls.</summary>
 internal static class Load
 {
-    public readonly record struct Result(double PerSecond, long Errors, double P50Ms, double P99Ms);
+    public readonly record struct Result(double PerSecond, long Errors, double P50Ms, double P99Ms, double P90Ms);
 
-    public static async Task<Result> RunAsync(int callers, TimeSpan duration, Func<long, Task<bool>> op)
+    public static async Task<Result> RunAsync(int callers, TimeSpan duration, Func<long, Task<bool>> op, long maxOps = long.MaxValue)
     {
         long next = -1, errors = 0;
         var latencies = new List<double>[callers];
@@ -18,6 +18,7 @@ internal static class Load
             while (sw.Elapsed < duration)
             {
                 long i = Interlocked.Increment(ref next);
+                if (i >= maxOps) break;
                 long t0 = Stopwatch.GetTimestamp();
                 bool ok;
                 try { ok = await op(i); }
@@ -28,6 +29,6 @@ internal static class Load
         })));
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double P(double q) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
-        return new Result(all.Length / sw.Elapsed.TotalSeconds, errors, P(0.5), P(0.99));
+        return new Result(all.Length / sw.Elapsed.TotalSeconds, errors, P(0.5), P(0.99), P(0.9));
     }
 }

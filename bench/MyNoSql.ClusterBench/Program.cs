@@ -12,6 +12,7 @@ using MyNoSql.Grains;
 // Cluster benchmark (issue 3): real src/Silo processes on loopback, 1 and 3 mirrors; saves/s and reads/s through the
 // HTTP gateway and through an Orleans client with 1, 16 and 128 callers; the Kestrel → grain ping ceiling; replication
 // lag to the last mirror; bytes on disk per mirror. Table to stdout, JSON to bench/results/cluster-<utc>.json.
+// --query [--query-n N]: mirror _find latency and change-feed latency instead (QueryBench).
 bool quick = args.Contains("--quick");
 var seconds = TimeSpan.FromSeconds(quick ? 1 : 3);
 int[] callerCounts = quick ? [1, 16] : [1, 16, 128];
@@ -23,6 +24,12 @@ ThreadPool.SetMinThreads(256, 256);
 
 var clock = Stopwatch.StartNew();
 void Say(string s) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {s}");
+// --query: only issue 12's query and change-feed figures (their own table and JSON); --query-n N docs.
+if (args.Contains("--query"))
+{
+    long n = long.Parse(args.SkipWhile(a => a != "--query-n").Skip(1).FirstOrDefault() ?? (quick ? "50000" : "1000000"), CultureInfo.InvariantCulture);
+    return await QueryBench.RunAsync(siloDll, quick, n, outDir, Say);
+}
 var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R)>();
 var results = new JsonObject { ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), ["cores"] = Environment.ProcessorCount };
 var lagJson = new JsonObject();
