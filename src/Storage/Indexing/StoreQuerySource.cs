@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Query;
@@ -41,14 +40,15 @@ internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords reco
         }
     }
 
-    public async ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken)
+    public async ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
         string key = records.KeyOf(id);
-        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return null;
-        var record = await records.Replica.ReadAsync(key, id, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.Winner.Deleted) return null;
-        return DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
+        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return default;
+        // The version comes with the record (one read): an index entry of that version described exactly this body.
+        var (record, version) = await records.Replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Winner.Deleted) return default;
+        return new LiveDocument(DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span), version);
     }
 
     private IReadOnlyList<RecordHeader> Headers()

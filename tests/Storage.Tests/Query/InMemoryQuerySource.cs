@@ -55,9 +55,10 @@ internal sealed class InMemoryQuerySource : IQuerySource
             if (after is null || string.CompareOrdinal(id, after) > 0) yield return id;
     }
 
-    public ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken)
+    // No versions (0): the executor re-checks every candidate, which the stale-entry tests rely on.
+    public ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken)
     {
         Reads++;
-        return ValueTask.FromResult(_docs.TryGetValue(id, out var doc) ? doc : null);
+        return ValueTask.FromResult(new LiveDocument(_docs.TryGetValue(id, out var doc) ? doc : null, 0));
     }
 }
