@@ -43,10 +43,9 @@ internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords reco
     public async ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        string key = records.KeyOf(id);
-        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return default;
-        // The version comes with the record (one read): an index entry of that version described exactly this body.
-        var (record, version) = await records.Replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
+        // One directory lookup: a deleted record reads as a tombstone winner (or a cleared, empty payload). The
+        // version comes with the record: an index entry of that version described exactly this body.
+        var (record, version) = await records.Replica.ReadVersionAsync(records.KeyOf(id), id, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Winner.Deleted) return default;
         return new LiveDocument(DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span), version);
     }

@@ -67,6 +67,7 @@ internal static class QueryEngine
             ["descending"] = plan.Descending,
             ["sort_served"] = plan.SortServed,
             ["full_scan"] = plan.FullScan,
+            ["exact"] = plan.Exact,
             ["selector"] = query.Selector is SelectorNode node ? node.ToJson() : null,
             ["sort"] = new JsonArray([.. query.Sort.Select(s => (JsonNode?)new JsonObject { [s.Path.Text] = s.Descending ? "desc" : "asc" })]),
             ["limit"] = query.Limit,

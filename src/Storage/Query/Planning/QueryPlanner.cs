@@ -110,16 +110,11 @@ internal static class QueryPlanner
     /// </summary>
     private static bool IsSimpleConjunction(Selector selector)
     {
-        SelectorNode[] children = selector switch
-        {
-            AndSelector and => and.Children,
-            FieldSelector field => [field],
-            _ => [],
-        };
-        if (children.Length == 0) return false;
+        var leaves = new List<SelectorNode>();
+        if (!Flatten(selector, leaves) || leaves.Count == 0) return false;
         var equal = new HashSet<FieldPath>();
         var bounded = new HashSet<FieldPath>();
-        foreach (var child in children)
+        foreach (var child in leaves)
         {
             if (child is not FieldSelector { Condition: CompareSelector { Op: not CompareOp.Ne } compare } field
                 || compare.Operand is JsonObject or JsonArray)
@@ -135,6 +130,20 @@ internal static class QueryPlanner
             }
         }
         return true;
+
+        // Nested ands (a field with two operators parses as one) are one conjunction.
+        static bool Flatten(Selector node, List<SelectorNode> into)
+        {
+            if (node is not SelectorNode leaf) return false;
+            if (leaf is not AndSelector and)
+            {
+                into.Add(leaf);
+                return true;
+            }
+            foreach (var child in and.Children)
+                if (!Flatten(child, into)) return false;
+            return true;
+        }
     }
 
     /// <summary>Adds the key ranges of one branch on an index; returns how many leading fields are pinned.</summary>
