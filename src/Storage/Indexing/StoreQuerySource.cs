@@ -7,10 +7,15 @@ namespace MyNoSql.Storage.Indexing;
 /// <summary>
 /// <see cref="IQuerySource"/> over one database's records (<see cref="IndexedRecords"/>) and its ready indexes. The
 /// sorted id list of the full scan is built once and reused while no write happened since, so paging a full scan
-/// costs a binary search per page instead of a sort.
+/// costs a binary search per page instead of a sort. Documents read are kept composed by version
+/// (<see cref="ComposedDocumentCache"/>): repeated queries parse them again but do not read them again.
 /// </summary>
 internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords records) : IQuerySource
 {
+    /// <summary>Bytes of composed documents the query path keeps (<see cref="ComposedDocumentCache"/>).</summary>
+    public const long DocumentCacheBytes = 4L << 20;
+
+    private readonly ComposedDocumentCache _documents = new(DocumentCacheBytes);
     private volatile Tuple<long, IReadOnlyList<RecordHeader>>? _snapshot; // one reference: read and replaced atomically
 
     public string Context => records.Context;
@@ -43,11 +48,15 @@ internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords reco
     public async ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        // One directory lookup: a deleted record reads as a tombstone winner (or a cleared, empty payload). The
-        // version comes with the record: an index entry of that version described exactly this body.
-        var (record, version) = await records.Replica.ReadVersionAsync(records.KeyOf(id), id, cancellationToken).ConfigureAwait(false);
+        string key = records.KeyOf(id);
+        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return default;
+        if (_documents.Get(key, header.Sequence) is { } kept) return new LiveDocument(DocumentCodec.ParseComposed(kept), header.Sequence);
+        // The version comes with the record: an index entry of that version described exactly this body.
+        var (record, version) = await records.Replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Winner.Deleted) return default;
-        return new LiveDocument(DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span), version);
+        var composed = DocumentCodec.ComposeUtf8(id, record.Winner.Rev, record.Winner.Body.Span);
+        if (version != 0) _documents.Put(key, version, composed);
+        return new LiveDocument(DocumentCodec.ParseComposed(composed), version);
     }
 
     private IReadOnlyList<RecordHeader> Headers()
