@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Query;
@@ -12,10 +13,12 @@ namespace MyNoSql.Storage.Indexing;
 /// </summary>
 internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords records) : IQuerySource
 {
-    /// <summary>Bytes of composed documents the query path keeps (<see cref="ComposedDocumentCache"/>).</summary>
+    /// <summary>Bytes of composed documents the query path keeps per replica store (<see cref="ComposedDocumentCache"/>).</summary>
     public const long DocumentCacheBytes = 4L << 20;
 
-    private readonly ComposedDocumentCache _documents = new(DocumentCacheBytes);
+    // One cache per store, keyed by full key: a mirror's many databases share one budget.
+    private static readonly ConditionalWeakTable<ReplicaStore, ComposedDocumentCache> Caches = [];
+    private readonly ComposedDocumentCache _documents = Caches.GetValue(records.Replica, _ => new ComposedDocumentCache(DocumentCacheBytes));
     private volatile Tuple<long, IReadOnlyList<RecordHeader>>? _snapshot; // one reference: read and replaced atomically
 
     public string Context => records.Context;
