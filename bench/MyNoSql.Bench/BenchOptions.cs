@@ -5,10 +5,10 @@ namespace MyNoSql.Bench;
 
 /// <summary>
 /// Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--skip-large-litedb];
-/// the query mode: --query [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out).
+/// the query mode: --query [--query-profile] [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out).
 /// </summary>
 internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick,
-    bool Query, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines)
+    bool Query, bool QueryProfile, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -18,7 +18,7 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
         double seconds = quick ? 1.5 : 5;
         string? only = null;
         string output = Path.Combine("bench", "results");
-        bool skipLargeLite = false, query = false;
+        bool skipLargeLite = false, query = false, profile = false;
         EngineKind[] engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
         for (int i = 0; i < args.Length; i++)
         {
@@ -33,12 +33,13 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 case "--out": output = Next(); break;
                 case "--skip-large-litedb": skipLargeLite = true; break;
                 case "--query": query = true; break;
+                case "--query-profile": query = profile = true; break;
                 case "--query-n": queryN = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--queries": queries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--engines": engines = [.. Next().Split(',').Select(e => Enum.Parse<EngineKind>(e, ignoreCase: true))]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, queryN, queries, engines);
+        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, profile, queryN, queries, engines);
     }
 }

@@ -31,6 +31,11 @@ var results = new JsonObject
 var report = new Report();
 try
 {
+    if (options.QueryProfile)
+    {
+        await QueryProfile.RunAsync(options, root);
+        return 0;
+    }
     if (options.Query)
     {
         // Fail in seconds, not after loading a million documents into the baselines, while the query engine is missing.

@@ -19,9 +19,16 @@ internal sealed class QueryMyNoSql : QueryTarget
 
     private QueryMyNoSql(MyNoSqlEngine engine, IndexManager indexes, string indexDirectory) : base(engine)
     {
+        Engine = engine;
         _indexes = indexes;
         _indexDirectory = indexDirectory;
     }
+
+    /// <summary>The peer (the profile reads its store's statistics).</summary>
+    public MyNoSqlEngine Engine { get; }
+
+    /// <summary>What the queries run over.</summary>
+    public IQuerySource Source => _indexes.QuerySource;
 
     /// <summary>Where this bench keeps the peer's index files (beside its <c>store</c> directory).</summary>
     public static string IndexDirectory(string dir) => Path.Combine(dir, MyNoSqlEngine.DatabaseName, "indexes");

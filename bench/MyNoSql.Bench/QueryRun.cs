@@ -200,7 +200,7 @@ internal static class QueryRun
     };
 
     /// <summary>The (type, since) pairs of the measured queries: the same sequence for every engine.</summary>
-    private static List<(string Type, string Since)> Workload(int count, int seed)
+    internal static List<(string Type, string Since)> Workload(int count, int seed)
     {
         var rng = new Random(seed);
         long spanMs = (long)Datasets.OrderSpan.TotalMilliseconds;

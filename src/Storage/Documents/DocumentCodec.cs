@@ -186,8 +186,10 @@ internal static class DocumentCodec
     }
 
     /// <summary>The user's view as a fresh <see cref="JsonObject"/>.</summary>
-    public static JsonObject Compose(string id, Revision rev, ReadOnlySpan<byte> body) =>
-        JsonNode.Parse(ComposeUtf8(id, rev, body), documentOptions: DocumentOptions)!.AsObject();
+    public static JsonObject Compose(string id, Revision rev, ReadOnlySpan<byte> body) => ParseComposed(ComposeUtf8(id, rev, body));
+
+    /// <summary>A fresh <see cref="JsonObject"/> of <see cref="ComposeUtf8"/>'s output.</summary>
+    public static JsonObject ParseComposed(byte[] composed) => JsonNode.Parse(composed, documentOptions: DocumentOptions)!.AsObject();
 
     private static void Put(Span<byte> span, ref int pos, ReadOnlySpan<byte> bytes)
     {

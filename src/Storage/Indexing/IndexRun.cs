@@ -6,16 +6,22 @@ namespace MyNoSql.Storage.Indexing;
 
 /// <summary>
 /// One immutable sorted run file, open for reading: the block index is in memory; blocks are read through the OS
-/// page cache (positional reads), checked against their crc and decoded per scan. Reference counted: a scan holds the
+/// page cache (positional reads), checked against their crc and decoded; the last decoded blocks are kept in a small
+/// direct-mapped cache, since repeated queries start at the same few blocks. Reference counted: a scan holds the
 /// run while it reads, so a merge may retire (and delete) it meanwhile; the handle closes with the last holder.
 /// </summary>
 internal sealed class IndexRun
 {
+    // ~16 KiB of entries per block decode to a few hundred items: 64 slots hold a few MiB per run at most.
+    private const int DecodedSlots = 64;
+
     private readonly SafeFileHandle _handle;
     private readonly byte[][] _firstEntries;
     private readonly long[] _offsets;
     private readonly int[] _counts;
     private readonly long _indexOffset;
+    // Slot = block % length; a slot is one reference, so readers swap and read it without a lock.
+    private readonly DecodedIndexBlock?[] _decoded = new DecodedIndexBlock?[DecodedSlots];
     private int _references = 1;
     private bool _deleteWhenReleased;
 
@@ -155,6 +161,17 @@ internal sealed class IndexRun
         return items;
     }
 
+    /// <summary>Block <paramref name="block"/>'s entries, from the cache or read and decoded.</summary>
+    private IndexItem[] Items(int block)
+    {
+        ref var slot = ref _decoded[block % DecodedSlots];
+        var cached = Volatile.Read(ref slot);
+        if (cached is not null && cached.Block == block) return cached.Items;
+        var items = ReadBlock(block);
+        Volatile.Write(ref slot, new DecodedIndexBlock(block, items));
+        return items;
+    }
+
     /// <summary>Entries in order from the first ≥ <paramref name="bound"/> (ascending) or the last &lt; it (descending);
     /// a null bound starts at the matching end.</summary>
     public IEnumerable<IndexItem> Scan(byte[]? bound, bool descending)
@@ -164,7 +181,7 @@ internal sealed class IndexRun
         {
             for (int b = bound is null ? 0 : BlockFor(bound); b < BlockCount; b++)
             {
-                foreach (var item in ReadBlock(b))
+                foreach (var item in Items(b))
                 {
                     if (bound is not null && item.Entry.AsSpan().SequenceCompareTo(bound) < 0) continue;
                     yield return item;
@@ -175,7 +192,7 @@ internal sealed class IndexRun
         {
             for (int b = bound is null ? BlockCount - 1 : BlockFor(bound); b >= 0; b--)
             {
-                var items = ReadBlock(b);
+                var items = Items(b);
                 for (int i = items.Length - 1; i >= 0; i--)
                 {
                     if (bound is not null && items[i].Entry.AsSpan().SequenceCompareTo(bound) >= 0) continue;

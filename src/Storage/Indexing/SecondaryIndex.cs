@@ -229,7 +229,7 @@ internal sealed class SecondaryIndex : ISecondaryIndex
                     if (!range.BelowHigh(key)) continue;
                 }
                 if (!_records.IsCurrent(item.Id, item.Sequence)) continue;
-                yield return new IndexHit(item.Key, item.Id);
+                yield return new IndexHit(item.Key, item.Id, item.Sequence);
             }
         }
         finally

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Runtime.CompilerServices;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Query;
@@ -8,10 +8,17 @@ namespace MyNoSql.Storage.Indexing;
 /// <summary>
 /// <see cref="IQuerySource"/> over one database's records (<see cref="IndexedRecords"/>) and its ready indexes. The
 /// sorted id list of the full scan is built once and reused while no write happened since, so paging a full scan
-/// costs a binary search per page instead of a sort.
+/// costs a binary search per page instead of a sort. Documents read are kept composed by version
+/// (<see cref="ComposedDocumentCache"/>): repeated queries parse them again but do not read them again.
 /// </summary>
 internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords records) : IQuerySource
 {
+    /// <summary>Bytes of composed documents the query path keeps per replica store (<see cref="ComposedDocumentCache"/>).</summary>
+    public const long DocumentCacheBytes = 4L << 20;
+
+    // One cache per store, keyed by full key: a mirror's many databases share one budget.
+    private static readonly ConditionalWeakTable<ReplicaStore, ComposedDocumentCache> Caches = [];
+    private readonly ComposedDocumentCache _documents = Caches.GetValue(records.Replica, _ => new ComposedDocumentCache(DocumentCacheBytes));
     private volatile Tuple<long, IReadOnlyList<RecordHeader>>? _snapshot; // one reference: read and replaced atomically
 
     public string Context => records.Context;
@@ -41,14 +48,18 @@ internal sealed class StoreQuerySource(IndexManager manager, IndexedRecords reco
         }
     }
 
-    public async ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken)
+    public async ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
         string key = records.KeyOf(id);
-        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return null;
-        var record = await records.Replica.ReadAsync(key, id, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.Winner.Deleted) return null;
-        return DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
+        if (!records.Records.TryGetHeader(key, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return default;
+        if (_documents.Get(key, header.Sequence) is { } kept) return new LiveDocument(DocumentCodec.ParseComposed(kept), header.Sequence);
+        // The version comes with the record: an index entry of that version described exactly this body.
+        var (record, version) = await records.Replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Winner.Deleted) return default;
+        var composed = DocumentCodec.ComposeUtf8(id, record.Winner.Rev, record.Winner.Body.Span);
+        if (version != 0) _documents.Put(key, version, composed);
+        return new LiveDocument(DocumentCodec.ParseComposed(composed), version);
     }
 
     private IReadOnlyList<RecordHeader> Headers()

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace MyNoSql.Storage.Query;
 
 /// <summary>What the query engine needs from one database's replica (a peer's store, or one database in a mirror's store).</summary>
@@ -14,6 +12,9 @@ internal interface IQuerySource
     /// <summary>Live (not deleted) ids in ordinal order, strictly after <paramref name="after"/> when given: the full scan.</summary>
     IEnumerable<string> LiveIds(string? after);
 
-    /// <summary>The winning revision as the user's JSON (with <c>id</c> and <c>rev</c>); null when absent or deleted.</summary>
-    ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken);
+    /// <summary>
+    /// The winning revision as the user's JSON (with <c>id</c> and <c>rev</c>; null when absent or deleted) and the
+    /// record version read, the one <see cref="IndexHit.Version"/> names (0 when the source does not know it).
+    /// </summary>
+    ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken);
 }

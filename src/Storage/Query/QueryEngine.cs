@@ -4,8 +4,10 @@ namespace MyNoSql.Storage.Query;
 
 /// <summary>
 /// Plans and runs Mango queries over an <see cref="IQuerySource"/> (a peer's database or one database on a mirror).
-/// The index only narrows: every candidate is read and the full selector re-evaluated, so stale or absent entries
-/// are skipped and index answers equal full-scan answers. <c>skip</c> applies on every page, after the bookmark.
+/// The index narrows; every candidate is read and the full selector re-evaluated, so stale or absent entries are
+/// skipped and index answers equal full-scan answers — except when the plan is <see cref="QueryPlan.Exact"/> and the
+/// document was read at its entry's version: its key is in the ranges, so it matches (no JSON walk). An exact count
+/// reads nothing: each current entry in the ranges is one match. <c>skip</c> applies on every page, after the bookmark.
 /// </summary>
 internal static class QueryEngine
 {
@@ -37,8 +39,14 @@ internal static class QueryEngine
         foreach (var hit in Candidates(source, plan, null))
         {
             cancellationToken.ThrowIfCancellationRequested(); // a source may answer synchronously
-            var doc = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
-            if (doc is not null && selector.Matches(doc)) count++;
+            // A known version means the index checked the entry is current (ISecondaryIndex drops stale ones).
+            if (plan.Exact && hit.Version != 0)
+            {
+                count++;
+                continue;
+            }
+            var live = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
+            if (live.Doc is not null && selector.Matches(live.Doc)) count++;
         }
         return count;
     }
@@ -59,6 +67,7 @@ internal static class QueryEngine
             ["descending"] = plan.Descending,
             ["sort_served"] = plan.SortServed,
             ["full_scan"] = plan.FullScan,
+            ["exact"] = plan.Exact,
             ["selector"] = query.Selector is SelectorNode node ? node.ToJson() : null,
             ["sort"] = new JsonArray([.. query.Sort.Select(s => (JsonNode?)new JsonObject { [s.Path.Text] = s.Descending ? "desc" : "asc" })]),
             ["limit"] = query.Limit,
@@ -87,8 +96,8 @@ internal static class QueryEngine
         foreach (var hit in Candidates(source, plan, resume))
         {
             cancellationToken.ThrowIfCancellationRequested(); // a source may answer synchronously
-            var doc = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
-            if (doc is null || !query.Selector.Matches(doc)) continue;
+            var live = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
+            if (live.Doc is not { } doc || !Matches(plan, query.Selector, hit, live)) continue;
             if (skipped < query.Skip)
             {
                 skipped++;
@@ -125,8 +134,8 @@ internal static class QueryEngine
         foreach (var hit in Candidates(source, plan, null))
         {
             cancellationToken.ThrowIfCancellationRequested(); // a source may answer synchronously
-            var doc = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
-            if (doc is null || !query.Selector.Matches(doc)) continue;
+            var live = await source.ReadLiveAsync(hit.Id, cancellationToken).ConfigureAwait(false);
+            if (live.Doc is not { } doc || !Matches(plan, query.Selector, hit, live)) continue;
             var entry = new SortEntry(doc, comparer.ValuesOf(doc), hit.Id);
             if (resume is not null && comparer.Compare(entry, resume) <= 0) continue;
             if (heap.Count < keep) heap.Enqueue(entry, entry);
@@ -142,6 +151,10 @@ internal static class QueryEngine
             : null;
         return (docs, bookmark);
     }
+
+    // Read at the entry's version, the body is the one the in-range key was made from: an exact plan needs no walk.
+    private static bool Matches(QueryPlan plan, Selector selector, IndexHit hit, LiveDocument live) =>
+        (plan.Exact && hit.Version != 0 && live.Version == hit.Version) || selector.Matches(live.Doc!);
 
     /// <summary>The plan's candidates in its order: index entries of its ranges, or every live id (with an empty key).</summary>
     private static IEnumerable<IndexHit> Candidates(IQuerySource source, QueryPlan plan, IndexHit? after)

@@ -12,7 +12,7 @@ internal static class IndexOracle
         var all = new List<(byte[] Key, string Id)>();
         foreach (string id in source.LiveIds(null).ToList())
         {
-            var doc = await source.ReadLiveAsync(id, CancellationToken.None);
+            var doc = (await source.ReadLiveAsync(id, CancellationToken.None)).Doc;
             if (doc is null) continue;
             var key = CollationKey.ForDocument(doc, definition.Paths);
             if (range.Contains(key)) all.Add((key, id));

@@ -236,7 +236,7 @@ public class SecondaryIndexTests
         Assert.All(IndexOracle.Actual(b.Find(ByTypeDate.Name)!, KeyRange.All, true), e => Assert.StartsWith("b", e.Id));
         await IndexOracle.AssertSameAsync(a.QuerySource, a.QuerySource.Indexes[0], r);
         await IndexOracle.AssertSameAsync(b.QuerySource, b.QuerySource.Indexes[0], r);
-        var doc = await b.QuerySource.ReadLiveAsync("b1", CancellationToken.None);
+        var doc = (await b.QuerySource.ReadLiveAsync("b1", CancellationToken.None)).Doc;
         Assert.Equal("b1", doc!["id"]!.GetValue<string>());
         Assert.Equal(30, b.QuerySource.LiveIds(null).Count());
         Assert.Equal(["b2", "b20"], b.QuerySource.LiveIds("b19").Take(2));

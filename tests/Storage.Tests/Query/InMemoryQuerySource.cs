@@ -26,7 +26,7 @@ internal sealed class InMemoryQuerySource : IQuerySource
     /// <summary>Builds an index over the current documents.</summary>
     public InMemoryIndex AddIndex(string name, params string[] fields)
     {
-        var index = new InMemoryIndex(name, fields, _docs.Values);
+        var index = new InMemoryIndex(name, fields, _docs.Values, id => _docs.GetValueOrDefault(id));
         _indexes.Add(index);
         return index;
     }
@@ -55,9 +55,9 @@ internal sealed class InMemoryQuerySource : IQuerySource
             if (after is null || string.CompareOrdinal(id, after) > 0) yield return id;
     }
 
-    public ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken)
+    public ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken)
     {
         Reads++;
-        return ValueTask.FromResult(_docs.TryGetValue(id, out var doc) ? doc : null);
+        return ValueTask.FromResult(_docs.TryGetValue(id, out var doc) ? new LiveDocument(doc, DocumentVersions.Of(doc)) : default);
     }
 }

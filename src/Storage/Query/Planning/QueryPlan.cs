@@ -29,6 +29,13 @@ internal sealed record QueryPlan
     /// <summary>The ranges leave out part of the index (not a full index scan).</summary>
     public bool Narrows { get; init; }
 
+    /// <summary>
+    /// A document whose current key lies in <see cref="Ranges"/> matches the selector and no other does (the selector is
+    /// only equalities and bounds on the fields the ranges cover), so a candidate read at its entry's version needs no
+    /// re-check, and a count needs no read.
+    /// </summary>
+    public bool Exact { get; init; }
+
     /// <summary>Set when no index served the query or <c>use_index</c> was ignored.</summary>
     public string? Warning { get; init; }
 

@@ -22,7 +22,8 @@ internal static class QueryPlanner
         var branches = ConstraintExtractor.Branches(selector);
         var pinned = PinnedFields(branches);
         var candidates = new List<QueryPlan>(source.Indexes.Count);
-        foreach (var index in source.Indexes) candidates.Add(PlanIndex(index, branches, sort, pinned));
+        bool simple = IsSimpleConjunction(selector);
+        foreach (var index in source.Indexes) candidates.Add(PlanIndex(index, branches, sort, pinned, simple));
 
         string? warning = null;
         if (useIndex is not null)
@@ -64,19 +65,22 @@ internal static class QueryPlanner
         return string.CompareOrdinal(a.Index.Definition.Name, b.Index.Definition.Name) < 0;
     }
 
-    private static QueryPlan PlanIndex(ISecondaryIndex index, List<Dictionary<FieldPath, FieldConstraint>> branches, IReadOnlyList<SortField> sort, HashSet<FieldPath> pinned)
+    private static QueryPlan PlanIndex(ISecondaryIndex index, List<Dictionary<FieldPath, FieldConstraint>> branches, IReadOnlyList<SortField> sort, HashSet<FieldPath> pinned, bool simple)
     {
         var paths = index.Definition.Paths;
         var ranges = new List<KeyRange>();
         var texts = new List<string>();
         int minEquality = branches.Count == 0 ? 0 : int.MaxValue;
         bool allRange = branches.Count > 0, narrows = true;
+        // Exact: one branch whose every constrained field became part of the ranges.
+        bool exact = simple && branches.Count == 1;
         foreach (var branch in branches)
         {
             int equality = AddRanges(paths, branch, ranges, texts, out bool hasRange);
             minEquality = Math.Min(minEquality, equality);
             allRange &= hasRange;
             if (equality == 0 && !hasRange) narrows = false;
+            exact &= branch.Count == equality + (hasRange ? 1 : 0);
         }
         if (!narrows)
         {
@@ -96,7 +100,50 @@ internal static class QueryPlanner
             EqualityFields = minEquality,
             HasRange = allRange,
             Narrows = narrows,
+            Exact = exact && narrows,
         };
+    }
+
+    /// <summary>
+    /// The selector is an and of <c>$eq $gt $gte $lt $lte</c> on scalars, a field never both pinned and bounded nor
+    /// pinned twice: then its one branch says all it requires (the collation of keys agrees with <see cref="Collation"/>).
+    /// </summary>
+    private static bool IsSimpleConjunction(Selector selector)
+    {
+        var leaves = new List<SelectorNode>();
+        if (!Flatten(selector, leaves) || leaves.Count == 0) return false;
+        var equal = new HashSet<FieldPath>();
+        var bounded = new HashSet<FieldPath>();
+        foreach (var child in leaves)
+        {
+            if (child is not FieldSelector { Condition: CompareSelector { Op: not CompareOp.Ne } compare } field
+                || compare.Operand is JsonObject or JsonArray)
+                return false;
+            if (compare.Op == CompareOp.Eq)
+            {
+                if (!equal.Add(field.Path) || bounded.Contains(field.Path)) return false;
+            }
+            else
+            {
+                if (equal.Contains(field.Path)) return false;
+                bounded.Add(field.Path);
+            }
+        }
+        return true;
+
+        // Nested ands (a field with two operators parses as one) are one conjunction.
+        static bool Flatten(Selector node, List<SelectorNode> into)
+        {
+            if (node is not SelectorNode leaf) return false;
+            if (leaf is not AndSelector and)
+            {
+                into.Add(leaf);
+                return true;
+            }
+            foreach (var child in and.Children)
+                if (!Flatten(child, into)) return false;
+            return true;
+        }
     }
 
     /// <summary>Adds the key ranges of one branch on an index; returns how many leading fields are pinned.</summary>
