@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MyNoSql.Storage.Query;
 
 namespace MyNoSql.Grains.Query;
@@ -12,5 +11,5 @@ internal sealed class EmptyQuerySource(string context) : IQuerySource
 
     public IEnumerable<string> LiveIds(string? after) => [];
 
-    public ValueTask<JsonObject?> ReadLiveAsync(string id, CancellationToken cancellationToken) => ValueTask.FromResult<JsonObject?>(null);
+    public ValueTask<LiveDocument> ReadLiveAsync(string id, CancellationToken cancellationToken) => ValueTask.FromResult(default(LiveDocument));
 }
