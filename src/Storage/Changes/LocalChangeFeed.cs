@@ -16,9 +16,6 @@ namespace MyNoSql.Storage.Changes;
 /// </summary>
 internal sealed class LocalChangeFeed
 {
-    /// <summary>How often a waiting live feed checks that its database is still open.</summary>
-    private static readonly TimeSpan ClosedCheck = TimeSpan.FromSeconds(1);
-
     private readonly ReplicaStore _replica;
     private readonly string _keyPrefix;
     private readonly ChangeSignal _signal = new();
@@ -81,15 +78,9 @@ internal sealed class LocalChangeFeed
                 }
             }
             if (!live) yield break;
-            while (!signal.IsCompleted)
-            {
-                ObjectDisposedException.ThrowIf(closed(), this);
-                try
-                {
-                    await signal.WaitAsync(ClosedCheck, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException) { }
-            }
+            // Closing the database fires the signal after marking it closed (Wake), so no timer is needed to notice.
+            ObjectDisposedException.ThrowIf(closed(), this);
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             ObjectDisposedException.ThrowIf(closed(), this);
         }
     }
