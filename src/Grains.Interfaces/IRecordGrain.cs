@@ -23,7 +23,7 @@ public interface IRecordGrain : IGrainWithStringKey
 
     /// <summary>The winning revision with its ancestry; null when the record was never stored.</summary>
     [Alias("GetRevision"), ReadOnly]
-    ValueTask<RevisionInfo?> GetRevision(CancellationToken cancellationToken = default);
+    ValueTask<WinnerRevision?> GetRevision(CancellationToken cancellationToken = default);
 
     /// <summary>Applies a revision replicated from a peer or another mirror (it carries its ancestry).</summary>
     [Alias("Accept")]

@@ -59,7 +59,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         // One lock: the engine's (store/store.lock), taken first, guards the peer's files too; a second opener, in this
         // process or another, gets DatabaseLockedException from it before anything is read.
         var store = await DocumentStore.OpenAsync(name, Path.Combine(directory, "store"), storeOptions, options.MaxDocumentSize,
-            Path.Combine(directory, "indexes"), cancellationToken).ConfigureAwait(false);
+            Path.Combine(directory, "indexes"), cancellationToken, options.HistoryDepth, new HybridClock(options.TimeProvider)).ConfigureAwait(false);
         try
         {
             var metadata = await PeerMetadata.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
@@ -166,7 +166,9 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     /// error is recorded in <see cref="GetSyncStatus"/>.</summary>
     /// <exception cref="ArgumentException">Invalid id.</exception>
     /// <exception cref="CorruptDataException">The block holding the record is damaged (file and offset named).</exception>
+#pragma warning disable RS0026 // DESIGN §8 adds ReadDocAsync(id, rev) beside it
     public async Task<JsonObject?> ReadDocAsync(string id, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ThrowIfDisposed();
         var local = await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false);
@@ -349,6 +351,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             throw new ArgumentException($"MyNoSqlOptions.ReadFreshness must be zero or positive, or Timeout.InfiniteTimeSpan (was {options.ReadFreshness}).", nameof(options));
         if (options.MirrorPruneAfter <= TimeSpan.Zero && options.MirrorPruneAfter != Timeout.InfiniteTimeSpan)
             throw new ArgumentException($"MyNoSqlOptions.MirrorPruneAfter must be positive or Timeout.InfiniteTimeSpan (was {options.MirrorPruneAfter}).", nameof(options));
+        if (options.HistoryDepth < 0)
+            throw new ArgumentException($"MyNoSqlOptions.HistoryDepth cannot be negative (was {options.HistoryDepth}).", nameof(options));
         if (options.ReadProbeTimeout <= TimeSpan.Zero)
             throw new ArgumentException($"MyNoSqlOptions.ReadProbeTimeout must be positive (was {options.ReadProbeTimeout}).", nameof(options));
         options.ValidateCredential();

@@ -23,7 +23,7 @@ public sealed class MyNoSqlOptions
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How stale a read may be while a mirror is reachable (default 5 s): <see cref="MyNoSqlDb.ReadDocAsync"/> never
+    /// How stale a read may be while a mirror is reachable (default 5 s): <see cref="MyNoSqlDb.ReadDocAsync(string, CancellationToken)"/> never
     /// returns a revision older than one the mirrors acknowledged more than this long before the call, whatever
     /// <see cref="SyncInterval"/> is. When the last complete pull of a sync round (or a fetch of that record) started
     /// longer ago, the read first asks a mirror for the record and merges what it has, which costs one request;
@@ -39,6 +39,14 @@ public sealed class MyNoSqlOptions
     /// The last known mirror is never pruned. <see cref="Timeout.InfiniteTimeSpan"/> never prunes.
     /// </summary>
     public TimeSpan MirrorPruneAfter { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Bodies of this many past revisions (the current one not counted) are kept per record, for
+    /// <see cref="MyNoSqlDb.GetHistoryAsync"/>, <see cref="MyNoSqlDb.ReadDocAsync(string, string, CancellationToken)"/>,
+    /// undo/redo, merge policies that need a common ancestor, and delta sync (default 20; 0 keeps none). Kept compactly:
+    /// each as a delta against its newer neighbour, inside the record's compressed block.
+    /// </summary>
+    public int HistoryDepth { get; set; } = 20;
 
     /// <summary>Partial sync: when not empty, pulls list only ids that start with one of these prefixes, so a
     /// Mirror-mode peer fetches only those records (and a Peer-mode peer's records outside them are refreshed by

@@ -118,8 +118,8 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         }
     }
 
-    public ValueTask<RevisionInfo?> GetRevision(CancellationToken cancellationToken = default) => ValueTask.FromResult(_record is null ? null :
-        new RevisionInfo(_record.Winner.Rev.ToString(), _record.Winner.Deleted, [.. _record.Winner.Ancestry.Select(a => a.ToString())]));
+    public ValueTask<WinnerRevision?> GetRevision(CancellationToken cancellationToken = default) => ValueTask.FromResult(_record is null ? null :
+        new WinnerRevision(_record.Winner.Rev.ToString(), _record.Winner.Deleted, [.. _record.Winner.Ancestry.Select(a => a.ToString())]));
 
     public async ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default)
     {

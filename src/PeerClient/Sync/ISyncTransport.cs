@@ -59,4 +59,22 @@ public interface ISyncTransport : IDisposable
     /// <exception cref="NotSupportedException">This transport cannot run queries (the default).</exception>
     Task<JsonObject> FindAsync(string mirror, string db, JsonObject query, CancellationToken ct) =>
         throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot run queries on mirrors.");
+
+    /// <summary>The database's merge policy as the mirrors hold it: <c>{"fields":{…},"stamp":N}</c> (DESIGN §8).</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry merge policies (the default).</exception>
+    Task<JsonObject> GetMergePolicyAsync(string mirror, string db, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry merge policies.");
+
+    /// <summary>Offers the peer's merge policy <c>{"fields":{…},"stamp":N}</c>; the mirrors keep the one with the greater
+    /// stamp and answer with the policy they hold now.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="policy">The policy with its stamp.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry merge policies (the default).</exception>
+    Task<JsonObject> PutMergePolicyAsync(string mirror, string db, JsonObject policy, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry merge policies.");
 }

@@ -14,13 +14,23 @@ internal sealed class DocumentRecord
     // bytes per record are the largest incompressible part of a small document (the disk goal is 0.2× raw JSON).
     private const byte FormatWithoutWinnerRevision = 2;
 
-    private DocumentRecord(string id, RevisionLeaf[] leaves)
+    private DocumentRecord(string id, RevisionLeaf[] leaves, IReadOnlyList<HistoryEntry>? history = null)
     {
         Id = id;
         Leaves = leaves;
+        History = history ?? [];
     }
 
     public string Id { get; }
+
+    /// <summary>
+    /// Past revisions this replica kept, newest first (DESIGN §8): revisions a save, delete or accepted descendant
+    /// replaced here, bodies for at most the configured depth. Local to the replica: replication carries leaves only.
+    /// </summary>
+    public IReadOnlyList<HistoryEntry> History { get; }
+
+    /// <summary>This record with another history (leaves unchanged).</summary>
+    public DocumentRecord WithHistory(IReadOnlyList<HistoryEntry> history) => new(Id, (RevisionLeaf[])Leaves, history);
 
     /// <summary>Winner first, then the other leaves in winner order (<see cref="DocumentRules.WinnerFirst"/>).</summary>
     public IReadOnlyList<RevisionLeaf> Leaves { get; }
@@ -51,11 +61,11 @@ internal sealed class DocumentRecord
         }
     }
 
-    public static DocumentRecord Create(string id, IEnumerable<RevisionLeaf> leaves)
+    public static DocumentRecord Create(string id, IEnumerable<RevisionLeaf> leaves, IReadOnlyList<HistoryEntry>? history = null)
     {
         var sorted = leaves.Order(DocumentRules.WinnerFirst).ToArray();
         if (sorted.Length == 0) throw new ArgumentException("A record needs at least one leaf.", nameof(leaves));
-        return new DocumentRecord(id, sorted);
+        return new DocumentRecord(id, sorted, history);
     }
 
     /// <summary>

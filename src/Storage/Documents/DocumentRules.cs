@@ -31,8 +31,9 @@ internal static class DocumentRules
     /// <param name="body">The new content.</param>
     /// <param name="pending">True when <paramref name="current"/> holds edits no mirror acknowledged yet (a peer's
     /// outbox): the new leaf's ancestry then keeps growing (<see cref="RevisionLeaf.PendingAncestryLimit"/>).</param>
+    /// <param name="edit">Stamp, kind and history depth of the new revision (null: <see cref="EditContext.Default"/>).</param>
     /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current revision.</exception>
-    public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false)
+    public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null)
     {
         if (current is null)
         {
@@ -65,7 +66,8 @@ internal static class DocumentRules
     /// <param name="id">The record id.</param>
     /// <param name="givenRev">The caller's <c>rev</c> text (null when missing).</param>
     /// <param name="pending">As for <see cref="Save"/>.</param>
-    public static SaveOutcome Delete(string database, DocumentRecord? current, string id, string? givenRev, bool pending = false)
+    /// <param name="edit">As for <see cref="Save"/>.</param>
+    public static SaveOutcome Delete(string database, DocumentRecord? current, string id, string? givenRev, bool pending = false, EditContext? edit = null)
     {
         if (current is null) throw new DocumentNotFoundException(database, id);
         if (Revision.TryParse(givenRev, out var given))
@@ -87,7 +89,13 @@ internal static class DocumentRules
     /// Applies a revision that carries its ancestry, as replication does. The whole ancestry decides whether it
     /// descends from what is stored; what is stored keeps <see cref="RevisionLeaf.AncestryLimit"/> of it.
     /// </summary>
-    public static MergeOutcome Merge(DocumentRecord? current, string id, RevisionLeaf incoming)
+    /// <param name="current">The stored record, or null.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="incoming">The received leaf with its ancestry.</param>
+    /// <param name="historyDepth">Bodies kept in history when the incoming leaf replaces a stored one.</param>
+    /// <param name="pending">True when the stored record holds unacknowledged local edits (a replaced leaf is then not
+    /// <see cref="HistoryEntry.Acked"/>).</param>
+    public static MergeOutcome Merge(DocumentRecord? current, string id, RevisionLeaf incoming, int historyDepth = RecordHistory.DefaultDepth, bool pending = false)
     {
         if (current is null) return new MergeOutcome(MergeResult.Accepted, DocumentRecord.Create(id, [incoming.Trimmed()]));
         foreach (var leaf in current.Leaves)
@@ -99,6 +107,32 @@ internal static class DocumentRules
         kept.Add(incoming.Trimmed());
         return new MergeOutcome(descends ? MergeResult.Accepted : MergeResult.Conflict, DocumentRecord.Create(id, kept));
     }
+
+    /// <summary>
+    /// Undo (DESIGN §8): a new revision, child of the winner, whose content is the revision the record's undo stack
+    /// points at (derived from the kinds of the kept history: after v1→v2→v3, undo gives v2's content, undo again
+    /// v1's). Kind <see cref="EditKind.Undo"/>.
+    /// </summary>
+    /// <exception cref="DocumentNotFoundException">No such record, or it is deleted and nothing is kept to undo to.</exception>
+    /// <exception cref="MyNoSqlException">"nothing to undo": the stack is empty or its target's body is no longer kept.</exception>
+    public static SaveOutcome Undo(string database, DocumentRecord? current, string id, bool pending = false, EditContext? edit = null) =>
+        throw new NotImplementedException();
+
+    /// <summary>Redo: re-applies what the last undo took back, as a new revision of kind <see cref="EditKind.Redo"/>;
+    /// any other save since clears the redo stack.</summary>
+    /// <exception cref="MyNoSqlException">"nothing to redo".</exception>
+    public static SaveOutcome Redo(string database, DocumentRecord? current, string id, bool pending = false, EditContext? edit = null) =>
+        throw new NotImplementedException();
+
+    /// <summary>
+    /// The application's manual merge (ResolveConflictAsync): <paramref name="body"/> becomes a child of the winner
+    /// (<paramref name="givenRev"/> must be the winner's rev) and every other live leaf is closed by a tombstone, all
+    /// in one record (kind <see cref="EditKind.Resolve"/>). Without conflicts it is an ordinary save.
+    /// </summary>
+    /// <exception cref="DocumentNotFoundException">No such record, or it is deleted.</exception>
+    /// <exception cref="RevisionConflictException"><paramref name="givenRev"/> is not the winner's revision.</exception>
+    public static SaveOutcome Resolve(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null) =>
+        throw new NotImplementedException();
 
     /// <summary>
     /// The winner order of DESIGN §2 (CouchDB's): a live leaf beats a tombstone, then the higher generation, then the

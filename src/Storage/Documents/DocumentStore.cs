@@ -38,14 +38,24 @@ internal sealed partial class DocumentStore : IAsyncDisposable
 
     /// <summary>Opens the records in <paramref name="directory"/> and the indexes in <paramref name="indexDirectory"/>
     /// (default: <c>{directory}/indexes</c>, beside the shard folders, which the engine never scans).</summary>
-    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, string? indexDirectory = null, CancellationToken cancellationToken = default)
+    /// <param name="name">The database name.</param>
+    /// <param name="directory">The engine's folder.</param>
+    /// <param name="options">Engine options.</param>
+    /// <param name="maxDocumentSize">Largest body accepted.</param>
+    /// <param name="indexDirectory">The indexes' folder (null: beside the shards).</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <param name="historyDepth">Bodies of this many past revisions are kept per record (0: none).</param>
+    /// <param name="clock">This replica's clock (default: the system's).</param>
+    public static async ValueTask<DocumentStore> OpenAsync(string name, string directory, StoreOptions options, int maxDocumentSize, string? indexDirectory = null, CancellationToken cancellationToken = default,
+        int historyDepth = RecordHistory.DefaultDepth, HybridClock? clock = null)
     {
         DatabaseName.Validate(name);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocumentSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(historyDepth);
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            var replica = new ReplicaStore(records, $"database '{name}'");
+            var replica = new ReplicaStore(records, $"database '{name}'") { HistoryDepth = historyDepth, Clock = clock ?? HybridClock.System };
             var indexes = await IndexManager.OpenAsync(indexDirectory ?? Path.Combine(directory, "indexes"), replica, "", $"database '{name}'", cancellationToken).ConfigureAwait(false);
             return new DocumentStore(name, records, replica, indexes, maxDocumentSize);
         }

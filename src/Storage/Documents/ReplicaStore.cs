@@ -1,4 +1,5 @@
 using MyNoSql.Storage.Engine;
+using MyNoSql.Storage.Merging;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -45,6 +46,18 @@ internal sealed class ReplicaStore
 
     /// <summary>The underlying engine.</summary>
     public RecordStore Records { get; }
+
+    /// <summary>Bodies of this many past revisions are kept per record (DESIGN §8; 0 keeps none).</summary>
+    public int HistoryDepth { get; init; } = RecordHistory.DefaultDepth;
+
+    /// <summary>This replica's clock: merges observe the stamps they receive.</summary>
+    public HybridClock Clock { get; init; } = HybridClock.System;
+
+    /// <summary>The database's merge policy now (null: none): a merge that makes a conflict resolves it by the policy.</summary>
+    public Func<MergePolicy?>? MergePolicy { get; set; }
+
+    /// <summary>A new edit's context: a fresh stamp and this store's history depth.</summary>
+    public EditContext NewEdit(EditKind kind = EditKind.Save) => new(Clock.Next(), HistoryDepth, kind);
 
     /// <summary>Takes the key's write lock (held until disposed).</summary>
     public ValueTask<KeyLocks.Releaser> LockAsync(string key, CancellationToken cancellationToken) =>
@@ -113,17 +126,26 @@ internal sealed class ReplicaStore
         using (await LockAsync(key, cancellationToken).ConfigureAwait(false))
         {
             var record = await ReadAsync(key, id, cancellationToken).ConfigureAwait(false);
+            var keep = Records.TryGetHeader(key, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
             var result = MergeResult.AlreadyKnown;
             foreach (var leaf in incoming)
             {
-                var outcome = DocumentRules.Merge(record, id, leaf);
+                Clock.Observe(leaf.Stamp);
+                var outcome = DocumentRules.Merge(record, id, leaf, HistoryDepth, keep != RecordFlags.None);
                 record = outcome.Record;
                 if (outcome.Result == MergeResult.Conflict || (outcome.Result == MergeResult.Accepted && result == MergeResult.AlreadyKnown))
                     result = outcome.Result;
             }
             if (result != MergeResult.AlreadyKnown)
             {
-                var keep = Records.TryGetHeader(key, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
+                // A conflict this merge made is resolved at once by the database's policy, if any: the resolution is a
+                // local edit (other replicas that resolve the same leaves write the same revisions), so it is pushed.
+                if (result == MergeResult.Conflict && MergePolicy?.Invoke() is { IsEmpty: false } policy
+                    && ConflictResolver.TryResolve(record!, policy, HistoryDepth) is { } resolved)
+                {
+                    record = resolved;
+                    pending = true;
+                }
                 await WriteAsync(key, record!, keep | RecordFlags.FromSync | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
             }
             return (result, record);

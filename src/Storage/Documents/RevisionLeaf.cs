@@ -3,10 +3,17 @@ namespace MyNoSql.Storage.Documents;
 /// <summary>
 /// One leaf of a record's revision tree: the revision, whether it is a tombstone, its recent ancestry
 /// (parents, newest first, excluding itself) and the content (UTF-8 JSON object without <c>id</c>/<c>rev</c>;
-/// empty for a tombstone).
+/// empty for a tombstone). <see cref="Stamp"/> and <see cref="Kind"/> are metadata that travel with the leaf but are
+/// not part of its revision hash (two replicas making the same edit still agree on the revision).
 /// </summary>
 internal sealed record RevisionLeaf(Revision Rev, bool Deleted, Revision[] Ancestry, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>The <see cref="HybridClock"/> stamp of the replica that made this revision (0: unknown).</summary>
+    public long Stamp { get; init; }
+
+    /// <summary>What made this revision.</summary>
+    public EditKind Kind { get; init; }
+
     /// <summary>How many ancestors a stored (acknowledged) revision keeps and replication between mirrors carries.</summary>
     public const int AncestryLimit = 20;
 
@@ -24,15 +31,17 @@ internal sealed record RevisionLeaf(Revision Rev, bool Deleted, Revision[] Ances
     /// <param name="body">The content (empty for a tombstone).</param>
     /// <param name="pending">True when the parent is itself an unacknowledged local edit: the ancestry grows up to
     /// <see cref="PendingAncestryLimit"/> instead of <see cref="AncestryLimit"/>.</param>
-    public static RevisionLeaf Child(RevisionLeaf? parent, bool deleted, ReadOnlyMemory<byte> body, bool pending = false)
+    /// <param name="stamp">The new leaf's <see cref="Stamp"/>.</param>
+    /// <param name="kind">The new leaf's <see cref="Kind"/>.</param>
+    public static RevisionLeaf Child(RevisionLeaf? parent, bool deleted, ReadOnlyMemory<byte> body, bool pending = false, long stamp = 0, EditKind kind = EditKind.Save)
     {
         var rev = Revision.Next(parent?.Rev ?? default, deleted, body.Span);
-        if (parent is null) return new RevisionLeaf(rev, deleted, [], body);
+        if (parent is null) return new RevisionLeaf(rev, deleted, [], body) { Stamp = stamp, Kind = kind };
         int n = Math.Min(pending ? PendingAncestryLimit : AncestryLimit, parent.Ancestry.Length + 1);
         var ancestry = new Revision[n];
         ancestry[0] = parent.Rev;
         Array.Copy(parent.Ancestry, 0, ancestry, 1, n - 1);
-        return new RevisionLeaf(rev, deleted, ancestry, body);
+        return new RevisionLeaf(rev, deleted, ancestry, body) { Stamp = stamp, Kind = kind };
     }
 
     /// <summary>The parent revision (the first ancestor); <c>default</c> for a creation or when the ancestry is unknown.</summary>

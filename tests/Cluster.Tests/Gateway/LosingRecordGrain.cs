@@ -29,7 +29,7 @@ internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFail
         throw Lost();
     }
 
-    public ValueTask<RevisionInfo?> GetRevision(CancellationToken cancellationToken = default) => inner.GetRevision(cancellationToken);
+    public ValueTask<WinnerRevision?> GetRevision(CancellationToken cancellationToken = default) => inner.GetRevision(cancellationToken);
 
     public ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default) => inner.Accept(revision, cancellationToken);
 

@@ -2,4 +2,4 @@ namespace MyNoSql.Grains;
 
 /// <summary>A record's winning revision and its recent ancestry (newest first).</summary>
 [GenerateSerializer, Immutable, Alias("mynosql.RevisionInfo")]
-public sealed record RevisionInfo([property: Id(0)] string Rev, [property: Id(1)] bool Deleted, [property: Id(2)] string[] Ancestry);
+public sealed record WinnerRevision([property: Id(0)] string Rev, [property: Id(1)] bool Deleted, [property: Id(2)] string[] Ancestry);
