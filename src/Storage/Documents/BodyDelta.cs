@@ -116,13 +116,23 @@ internal static class BodyDelta
         {
             var heads = table.AsSpan(0, 1 << HashBits);
             heads.Fill(-1);
-            for (int i = 0; i + MinMatch <= fromEnd; i++) heads[Hash(from[i..])] = i;
+            // The first position of each gram: inside a run of repeated bytes a match then starts at the run's start.
+            for (int i = 0; i + MinMatch <= fromEnd; i++)
+            {
+                ref int head = ref heads[Hash(from[i..])];
+                if (head < 0) head = i;
+            }
             int literalStart = start, p = start;
             while (p + MinMatch <= end)
             {
-                int candidate = heads[Hash(to[p..])];
-                if (candidate < 0 || !from.Slice(candidate, MinMatch).SequenceEqual(to.Slice(p, MinMatch))) { p++; continue; }
-                int matchEnd = MinMatch + from[(candidate + MinMatch)..fromEnd].CommonPrefixLength(to[(p + MinMatch)..end]);
+                // Two candidates: where the previous copy left off (edits that keep lengths) and the gram's position.
+                int expected = (int)Math.Min(lastCopyEnd + (p - literalStart), int.MaxValue);
+                int lengthAtExpected = expected + MinMatch <= fromEnd ? from[expected..fromEnd].CommonPrefixLength(to[p..end]) : 0;
+                int hashed = heads[Hash(to[p..])];
+                int lengthAtHashed = hashed >= 0 && hashed != expected ? from[hashed..fromEnd].CommonPrefixLength(to[p..end]) : 0;
+                int candidate = lengthAtExpected >= lengthAtHashed ? expected : hashed;
+                int matchEnd = Math.Max(lengthAtExpected, lengthAtHashed);
+                if (matchEnd < MinMatch) { p++; continue; }
                 int back = 0;
                 while (p - back > literalStart && candidate - back > 0 && from[candidate - back - 1] == to[p - back - 1]) back++;
                 if (p - back > literalStart) w.Insert(to[literalStart..(p - back)]);

@@ -35,7 +35,20 @@ internal sealed class DocumentRecord
     /// replaced here, bodies for at most the configured depth. Local to the replica: replication carries leaves only.
     /// </summary>
     /// <exception cref="FormatException">A stored body delta is damaged (history is decoded on first use).</exception>
-    public IReadOnlyList<HistoryEntry> History => _history.Entries;
+    public IReadOnlyList<HistoryEntry> History
+    {
+        get
+        {
+            try
+            {
+                return _history.Entries;
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"Record '{Id}': history: {e.Message}", e);
+            }
+        }
+    }
 
     /// <summary>The history as stored (kept encoded until its bodies are needed).</summary>
     internal HistoryChain HistoryChain => _history;
