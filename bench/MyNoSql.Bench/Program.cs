@@ -26,7 +26,7 @@ var results = new JsonObject
         ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
     },
     ["options"] = options.History
-        ? JsonSerializer.SerializeToNode(new { options.HistoryN, options.Quick })
+        ? JsonSerializer.SerializeToNode(new { options.HistoryN, options.HistoryFields, options.Quick })
         : options.Query
         ? JsonSerializer.SerializeToNode(new { options.QueryN, options.Queries, options.Seconds, options.Quick, Engines = options.Engines.Select(e => e.ToString()) })
         : JsonSerializer.SerializeToNode(new { options.N, options.Large, options.Seconds, options.Quick }),
