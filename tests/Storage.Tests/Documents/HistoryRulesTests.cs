@@ -165,6 +165,33 @@ public sealed class HistoryRulesTests
     }
 
     [Fact]
+    public void Undo_and_redo_replicate_as_ordinary_revisions_and_the_receiver_derives_the_same_stacks()
+    {
+        // Replica A: v1 → v2 → v3, undo (v4 = v2's content).
+        var v1 = Save(null, """{"v":1}""", 1);
+        var v2 = Save(v1.Record, """{"v":2}""", 2);
+        var v3 = Save(v2.Record, """{"v":3}""", 3);
+        var v4 = Undo(v3.Record, 4);
+        // Replica B receives each leaf as replication delivers them (stamp and kind travel with the leaf).
+        DocumentRecord? b = null;
+        foreach (var leaf in new[] { v1.Leaf, v2.Leaf, v3.Leaf, v4.Leaf })
+        {
+            var m = DocumentRules.Merge(b, "x", leaf);
+            Assert.Equal(MergeResult.Accepted, m.Result);
+            b = Stored(m.Record);
+        }
+        Assert.Equal(v4.Leaf.Rev, b!.Winner.Rev);
+        Assert.Equal(EditKind.Undo, b.Winner.Kind);
+        Assert.Equal(4, b.Winner.Stamp);
+        // Both replicas redo to the same revision (same parent, same content).
+        var redoA = DocumentRules.Redo("db", v4.Record, "x", edit: Edit(5) with { Kind = EditKind.Redo });
+        var redoB = DocumentRules.Redo("db", b, "x", edit: Edit(5) with { Kind = EditKind.Redo });
+        Assert.Equal(redoA.Leaf.Rev, redoB.Leaf.Rev);
+        Assert.Equal("""{"v":3}""", S(redoB.Leaf.Body));
+        Assert.Equal(S(DocumentRules.Undo("db", v4.Record, "x").Leaf.Body), S(DocumentRules.Undo("db", b, "x").Leaf.Body));
+    }
+
+    [Fact]
     public void Resolve_closes_every_other_live_leaf_and_keeps_the_losers_bodies()
     {
         var v1 = Save(null, """{"v":1}""", 1);
