@@ -23,6 +23,8 @@ internal static class BodyDelta
     private const byte Version = 1;
     private const int MinMatch = 8;
     private const int HashBits = 12;
+    private const int NearShift = 8;
+    private const int LazyIndexAfter = 16;
     private const int Insert = 0, CopyExpected = 1, CopyAt = 2;
 
     /// <summary>The delta that turns <paramref name="from"/> into <paramref name="to"/>.</summary>
@@ -144,8 +146,11 @@ internal static class BodyDelta
         return n;
     }
 
-    // Greedy LZ over to[start..end) against from[..fromEnd): the first source position of each 8-byte gram's hash, then
-    // at each target position the longer of two candidates (the expected offset, the gram's), extended both ways.
+    // Greedy LZ over to[start..end) against from[..fromEnd). At each target position the candidates are the expected
+    // source offset and, while no gram index exists, offsets up to NearShift either side of it (an edit that keeps or
+    // changes a value's length a little: no index is ever built, the common case costs well under a microsecond);
+    // after LazyIndexAfter literal bytes without a match, an index of each 8-byte gram's first source position is
+    // built and used from then on. The longest candidate wins (ties: the nearest to expected); deterministic.
     private static void EncodeMiddle(ref Writer w, ReadOnlySpan<byte> from, ReadOnlySpan<byte> to, int start, int end, int fromEnd)
     {
         if (end - start < MinMatch || fromEnd < MinMatch)
@@ -153,26 +158,30 @@ internal static class BodyDelta
             if (end > start) w.Insert(to[start..end]);
             return;
         }
-        int[] table = ArrayPool<int>.Shared.Rent(1 << HashBits);
+        int[]? table = null;
         try
         {
-            var heads = table.AsSpan(0, 1 << HashBits);
-            heads.Fill(-1);
-            for (int i = 0; i + MinMatch <= fromEnd; i++)
-            {
-                ref int head = ref heads[Hash(from[i..])];
-                if (head < 0) head = i;
-            }
             int literalStart = start, p = start;
             while (p + MinMatch <= end)
             {
                 long expectedLong = w.LastCopyEnd + (p - literalStart);
                 int expected = expectedLong > fromEnd ? fromEnd : (int)expectedLong;
-                int lengthAtExpected = expected + MinMatch <= fromEnd ? from[expected..fromEnd].CommonPrefixLength(to[p..end]) : 0;
-                int hashed = heads[Hash(to[p..])];
-                int lengthAtHashed = hashed >= 0 && hashed != expected ? from[hashed..fromEnd].CommonPrefixLength(to[p..end]) : 0;
-                int candidate = lengthAtExpected >= lengthAtHashed ? expected : hashed;
-                int matchEnd = Math.Max(lengthAtExpected, lengthAtHashed);
+                int candidate = -1, matchEnd = 0;
+                int shifts = table is null ? NearShift : 0;
+                for (int k = 0; k <= 2 * shifts; k++)
+                {
+                    int c = expected + ((k & 1) == 0 ? k / 2 : -(k + 1) / 2); // 0, -1, +1, -2, +2, …
+                    if (c < 0 || c + MinMatch > fromEnd) continue;
+                    int length = from[c..fromEnd].CommonPrefixLength(to[p..end]);
+                    if (length > matchEnd) { matchEnd = length; candidate = c; }
+                }
+                if (matchEnd < MinMatch && table is null && p - literalStart >= LazyIndexAfter) table = Index(from, fromEnd);
+                if (table is not null)
+                {
+                    int hashed = table[Hash(to[p..])];
+                    int length = hashed >= 0 && hashed != expected ? from[hashed..fromEnd].CommonPrefixLength(to[p..end]) : 0;
+                    if (length > matchEnd) { matchEnd = length; candidate = hashed; }
+                }
                 if (matchEnd < MinMatch) { p++; continue; }
                 int back = 0;
                 while (p - back > literalStart && candidate - back > 0 && from[candidate - back - 1] == to[p - back - 1]) back++;
@@ -185,8 +194,21 @@ internal static class BodyDelta
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(table);
+            if (table is not null) ArrayPool<int>.Shared.Return(table);
         }
+    }
+
+    private static int[] Index(ReadOnlySpan<byte> from, int fromEnd)
+    {
+        int[] table = ArrayPool<int>.Shared.Rent(1 << HashBits);
+        var heads = table.AsSpan(0, 1 << HashBits);
+        heads.Fill(-1);
+        for (int i = 0; i + MinMatch <= fromEnd; i++)
+        {
+            ref int head = ref heads[Hash(from[i..])];
+            if (head < 0) head = i;
+        }
+        return table;
     }
 
     private static int Hash(ReadOnlySpan<byte> at) =>
