@@ -44,8 +44,12 @@ internal sealed class HistoryChain
     public int Count => _front.Length + _tailTake;
 
     /// <summary>A chain of entries given whole (newest first).</summary>
-    public static HistoryChain From(IReadOnlyList<HistoryEntry> entries) =>
-        entries.Count == 0 ? Empty : new HistoryChain([.. entries], null, 0) { _entries = entries };
+    public static HistoryChain From(IReadOnlyList<HistoryEntry> entries)
+    {
+        if (entries.Count == 0) return Empty;
+        HistoryEntry[] copy = [.. entries];
+        return new HistoryChain(copy, null, 0) { _entries = copy };
+    }
 
     /// <summary>The entries, newest first, bodies materialised (deltas applied once, then cached).</summary>
     /// <exception cref="FormatException">A stored delta is damaged.</exception>
