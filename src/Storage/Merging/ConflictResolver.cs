@@ -64,7 +64,34 @@ internal static class ConflictResolver
         }
         var merged = MergeBodies(live, ancestor, policy);
         if (merged is null) return null;
-        return Resolution(record, live, merged, historyDepth);
+        return Close(record, merged, live.Max(l => l.Stamp), historyDepth);
+    }
+
+    /// <summary>
+    /// The record with <paramref name="merged"/> written as a child of the winner (kind <see cref="EditKind.Resolve"/>,
+    /// <paramref name="stamp"/>) and every other live leaf closed by its tombstone (same stamp and kind); the replaced
+    /// live leaves go to the history, newest first. The winner must be live.
+    /// </summary>
+    public static DocumentRecord Close(DocumentRecord record, ReadOnlyMemory<byte> merged, long stamp, int historyDepth)
+    {
+        var winner = record.Winner;
+        if (winner.Deleted) throw new ArgumentException("The winner of a record to resolve must be live.", nameof(record));
+        var leaves = new List<RevisionLeaf>(record.Leaves.Count);
+        var replaced = new List<HistoryEntry>();
+        foreach (var leaf in record.Leaves)
+        {
+            if (leaf.Deleted)
+            {
+                leaves.Add(leaf);
+                continue;
+            }
+            bool isWinner = ReferenceEquals(leaf, winner);
+            leaves.Add(isWinner
+                ? RevisionLeaf.Child(leaf, deleted: false, merged, pending: true, stamp, EditKind.Resolve)
+                : RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending: true, stamp, EditKind.Resolve));
+            replaced.Add(new HistoryEntry(leaf.Rev, false, leaf.Stamp, leaf.Kind, leaf.Body, Acked: false));
+        }
+        return DocumentRecord.Create(record.Id, leaves, History(record.History, replaced, historyDepth));
     }
 
     /// <summary>The merged content of <paramref name="leaves"/> (any order; ordered winner first here) under
@@ -132,28 +159,6 @@ internal static class ConflictResolver
         body = default;
         deleted = false;
         return false;
-    }
-
-    private static DocumentRecord Resolution(DocumentRecord record, RevisionLeaf[] live, byte[] merged, int historyDepth)
-    {
-        var winner = live[0];
-        long stamp = live.Max(l => l.Stamp);
-        var leaves = new List<RevisionLeaf>(record.Leaves.Count);
-        var replaced = new List<HistoryEntry>(live.Length);
-        foreach (var leaf in record.Leaves)
-        {
-            if (leaf.Deleted)
-            {
-                leaves.Add(leaf);
-                continue;
-            }
-            bool isWinner = ReferenceEquals(leaf, winner);
-            leaves.Add(isWinner
-                ? RevisionLeaf.Child(leaf, deleted: false, merged, pending: true, stamp, EditKind.Resolve)
-                : RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending: true, stamp, EditKind.Resolve));
-            replaced.Add(new HistoryEntry(leaf.Rev, false, leaf.Stamp, leaf.Kind, leaf.Body, Acked: false));
-        }
-        return DocumentRecord.Create(record.Id, leaves, History(record.History, replaced, historyDepth));
     }
 
     /// <summary>The replaced live leaves (winner first) ahead of the kept history, bodies kept for at most
