@@ -28,8 +28,14 @@ internal sealed class History
     /// </summary>
     public void AddResolution(Written w)
     {
-        lock (_gate) _byRev.TryAdd(w.Rev, w);
+        lock (_gate)
+            if (_byRev.TryAdd(w.Rev, w)) Interlocked.Increment(ref s_resolutions);
     }
+
+    private static long s_resolutions;
+
+    /// <summary>Revisions merge policies wrote in every run of this process so far (the batch summary shows it).</summary>
+    public static long ResolutionsSoFar => Interlocked.Read(ref s_resolutions);
 
     public bool TryGet(Revision rev, out Written written)
     {

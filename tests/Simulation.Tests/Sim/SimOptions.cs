@@ -44,7 +44,7 @@ internal sealed record SimOptions
     };
 
     /// <summary>The options a seed runs with: 2–3 mirrors, 3 peers, 30–60 steps; every even seed with a merge policy
-    /// (<c>MYNOSQL_SIM_POLICY=0</c>: none, <c>=1</c>: every seed).</summary>
+    /// (<c>MYNOSQL_SIM_POLICY=0</c>: none, <c>=1</c>: every seed, <c>=lattice</c>: every seed, Max and Union only).</summary>
     public static SimOptions ForSeed(int seed)
     {
         var r = new Random(seed);
@@ -58,6 +58,8 @@ internal sealed record SimOptions
             {
                 "0" => null,
                 "1" => SimPolicy(),
+                // Strategies that need no common ancestor: every conflict is resolvable on every replica.
+                "lattice" => new MergePolicy { Fields = { ["score"] = MergeStrategy.Max, ["tags"] = MergeStrategy.Union } },
                 _ => seed % 2 == 0 ? SimPolicy() : null,
             },
         };
