@@ -9,6 +9,7 @@ using MyNoSql.Bench.Engines;
 // Progress goes to stderr; the tables to stdout; raw figures to bench/results/<utc>.json and latest.json
 // (the query mode, --query: bench/results/query-<utc>.json and query-latest.json).
 if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
+if (args.Length > 0 && args[0] == "merge") return MergeBench.Run();
 
 var options = BenchOptions.Parse(args);
 // SQLite and LiteDB block their callers: give 16 concurrent callers real threads on a 2-core pool.

@@ -175,54 +175,91 @@ internal static class ConflictResolver
         return history;
     }
 
+    /// <summary>One field's value in one body: present or missing.</summary>
+    private struct Slot
+    {
+        public bool Has;
+        public JsonElement Value;
+    }
+
+    /// <summary>A body's top-level properties in document order, looked up by name with a position hint (leaves of one
+    /// record mostly share their field order, so a lookup is one comparison).</summary>
+    private readonly struct Fields(JsonElement root)
+    {
+        private readonly JsonProperty[] _properties = root.ValueKind == JsonValueKind.Object ? [.. root.EnumerateObject()] : [];
+
+        public JsonProperty[] Properties => _properties;
+
+        public Slot Find(string name, int hint)
+        {
+            if ((uint)hint < (uint)_properties.Length && _properties[hint].NameEquals(name)) return new Slot { Has = true, Value = _properties[hint].Value };
+            foreach (var p in _properties)
+                if (p.NameEquals(name)) return new Slot { Has = true, Value = p.Value };
+            return default;
+        }
+    }
+
     private static byte[] Merge(RevisionLeaf[] leaves, JsonDocument[] docs, JsonElement? ancestor, MergePolicy policy)
     {
+        var fields = new Fields[docs.Length];
+        for (int i = 0; i < docs.Length; i++) fields[i] = new Fields(docs[i].RootElement);
+        var ancestorFields = ancestor is { } a ? new Fields(a) : default;
+        var slots = new Slot[docs.Length];
         var buffer = new ArrayBufferWriter<byte>(leaves[0].Body.Length + 64);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            var winner = docs[0].RootElement;
-            foreach (var property in winner.EnumerateObject())
-                WriteField(writer, property.Name, docs, leaves, ancestor, policy);
+            var winner = fields[0].Properties;
+            for (int k = 0; k < winner.Length; k++)
+                WriteField(writer, winner[k].Name, k, fields, slots, leaves, ancestor is null ? null : ancestorFields, policy);
             if (docs.Length > 1)
             {
                 SortedSet<string>? extra = null;
                 for (int i = 1; i < docs.Length; i++)
                 {
-                    foreach (var property in docs[i].RootElement.EnumerateObject())
+                    var properties = fields[i].Properties;
+                    for (int k = 0; k < properties.Length; k++)
                     {
-                        if (winner.TryGetProperty(property.Name, out _)) continue;
-                        (extra ??= new SortedSet<string>(StringComparer.Ordinal)).Add(property.Name);
+                        string name = properties[k].Name;
+                        if (fields[0].Find(name, k).Has) continue;
+                        (extra ??= new SortedSet<string>(StringComparer.Ordinal)).Add(name);
                     }
                 }
                 if (extra is not null)
-                    foreach (var name in extra) WriteField(writer, name, docs, leaves, ancestor, policy);
+                    foreach (var name in extra) WriteField(writer, name, -1, fields, slots, leaves, ancestor is null ? null : ancestorFields, policy);
             }
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteField(Utf8JsonWriter writer, string name, JsonDocument[] docs, RevisionLeaf[] leaves, JsonElement? ancestor, MergePolicy policy)
+    private static void WriteField(Utf8JsonWriter writer, string name, int hint, Fields[] fields, Slot[] slots, RevisionLeaf[] leaves, Fields? ancestor, MergePolicy policy)
     {
         var strategy = policy.Fields.TryGetValue(name, out var s) ? s : MergeStrategy.Winner;
+        if (strategy == MergeStrategy.Winner)
+        {
+            var own = fields[0].Find(name, hint);
+            if (own.Has) WriteRaw(writer, name, own.Value);
+            return;
+        }
+        for (int i = 0; i < fields.Length; i++) slots[i] = fields[i].Find(name, hint);
         switch (strategy)
         {
             case MergeStrategy.Latest:
-                WriteLatest(writer, name, docs, leaves, ancestor!.Value);
+                WriteLatest(writer, name, slots, leaves, ancestor!.Value.Find(name, hint));
                 return;
             case MergeStrategy.Max:
             case MergeStrategy.Min:
-                WriteExtreme(writer, name, docs, strategy == MergeStrategy.Max);
+                WriteExtreme(writer, name, slots, strategy == MergeStrategy.Max);
                 return;
             case MergeStrategy.Union:
-                WriteUnion(writer, name, docs);
+                WriteUnion(writer, name, slots);
                 return;
             case MergeStrategy.Counter:
-                if (TryWriteCounter(writer, name, docs, ancestor!.Value)) return;
+                if (TryWriteCounter(writer, name, slots, ancestor!.Value.Find(name, hint))) return;
                 break;
         }
-        if (docs[0].RootElement.TryGetProperty(name, out var value)) WriteRaw(writer, name, value);
+        if (slots[0].Has) WriteRaw(writer, name, slots[0].Value);
     }
 
     private static void WriteRaw(Utf8JsonWriter writer, string name, JsonElement value)
@@ -233,84 +270,78 @@ internal static class ConflictResolver
 
     private static ReadOnlySpan<byte> JsonMarshalRaw(JsonElement value) => System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
 
-    private static void WriteLatest(Utf8JsonWriter writer, string name, JsonDocument[] docs, RevisionLeaf[] leaves, JsonElement ancestor)
+    private static void WriteLatest(Utf8JsonWriter writer, string name, Slot[] slots, RevisionLeaf[] leaves, Slot ancestor)
     {
-        JsonElement ancestorValue = default;
-        bool ancestorHas = ancestor.ValueKind == JsonValueKind.Object && ancestor.TryGetProperty(name, out ancestorValue);
-        JsonNode? ancestorNode = ancestorHas ? NodeOf(ancestorValue) : null;
         int best = -1;
-        for (int i = 0; i < docs.Length; i++)
+        for (int i = 0; i < slots.Length; i++)
         {
-            bool has = docs[i].RootElement.TryGetProperty(name, out var value);
-            bool changed = has != ancestorHas || (has && !Collation.Equal(NodeOf(value), ancestorNode));
+            bool changed = slots[i].Has != ancestor.Has || (slots[i].Has && Compare(slots[i].Value, ancestor.Value) != 0);
             if (changed && (best < 0 || leaves[i].Stamp > leaves[best].Stamp)) best = i;
         }
         if (best < 0) best = 0; // unchanged everywhere: the winner's value equals the ancestor's
-        if (docs[best].RootElement.TryGetProperty(name, out var chosen)) WriteRaw(writer, name, chosen);
+        if (slots[best].Has) WriteRaw(writer, name, slots[best].Value);
     }
 
-    private static void WriteExtreme(Utf8JsonWriter writer, string name, JsonDocument[] docs, bool max)
+    private static void WriteExtreme(Utf8JsonWriter writer, string name, Slot[] slots, bool max)
     {
         JsonElement best = default;
-        JsonNode? bestNode = null;
         bool found = false;
-        foreach (var doc in docs)
+        foreach (var slot in slots)
         {
-            if (!doc.RootElement.TryGetProperty(name, out var value)) continue;
-            var node = NodeOf(value);
+            if (!slot.Has) continue;
             if (!found)
             {
-                (best, bestNode, found) = (value, node, true);
+                (best, found) = (slot.Value, true);
                 continue;
             }
-            int c = Collation.Compare(node, bestNode);
+            int c = Compare(slot.Value, best);
             if (!max) c = -c;
-            if (c > 0 || (c == 0 && JsonMarshalRaw(value).SequenceCompareTo(JsonMarshalRaw(best)) < 0)) (best, bestNode) = (value, node);
+            if (c > 0 || (c == 0 && JsonMarshalRaw(slot.Value).SequenceCompareTo(JsonMarshalRaw(best)) < 0)) best = slot.Value;
         }
         if (found) WriteRaw(writer, name, best);
     }
 
-    private static void WriteUnion(Utf8JsonWriter writer, string name, JsonDocument[] docs)
+    private static void WriteUnion(Utf8JsonWriter writer, string name, Slot[] slots)
     {
-        var elements = new List<(JsonElement Value, JsonNode? Node)>();
+        var elements = new List<JsonElement>();
         bool found = false;
-        foreach (var doc in docs)
+        foreach (var slot in slots)
         {
-            if (!doc.RootElement.TryGetProperty(name, out var value)) continue;
+            if (!slot.Has) continue;
             found = true;
-            if (value.ValueKind == JsonValueKind.Array)
-                foreach (var e in value.EnumerateArray()) elements.Add((e, NodeOf(e)));
-            else elements.Add((value, NodeOf(value)));
+            if (slot.Value.ValueKind == JsonValueKind.Array)
+                foreach (var e in slot.Value.EnumerateArray()) elements.Add(e);
+            else elements.Add(slot.Value);
         }
         if (!found) return;
-        elements.Sort((x, y) =>
+        elements.Sort(static (x, y) =>
         {
-            int c = Collation.Compare(x.Node, y.Node);
-            return c != 0 ? c : JsonMarshalRaw(x.Value).SequenceCompareTo(JsonMarshalRaw(y.Value));
+            int c = Compare(x, y);
+            return c != 0 ? c : JsonMarshalRaw(x).SequenceCompareTo(JsonMarshalRaw(y));
         });
         writer.WritePropertyName(name);
         writer.WriteStartArray();
         for (int i = 0; i < elements.Count; i++)
         {
             // Sorted by (collation, text): the first of each collation-equal run is the one with the least text.
-            if (i > 0 && Collation.Compare(elements[i].Node, elements[i - 1].Node) == 0) continue;
-            writer.WriteRawValue(JsonMarshalRaw(elements[i].Value), skipInputValidation: true);
+            if (i > 0 && Compare(elements[i], elements[i - 1]) == 0) continue;
+            writer.WriteRawValue(JsonMarshalRaw(elements[i]), skipInputValidation: true);
         }
         writer.WriteEndArray();
     }
 
-    private static bool TryWriteCounter(Utf8JsonWriter writer, string name, JsonDocument[] docs, JsonElement ancestor)
+    private static bool TryWriteCounter(Utf8JsonWriter writer, string name, Slot[] slots, Slot ancestor)
     {
         bool any = false;
-        foreach (var doc in docs) any |= doc.RootElement.TryGetProperty(name, out _);
+        foreach (var slot in slots) any |= slot.Has;
         if (!any) return true; // no leaf has it: missing
-        if (!TryNumber(ancestor, name, out long ancestorLong, out double ancestorDouble, out bool integral)) return false;
+        if (!TryNumber(ancestor, out long ancestorLong, out double ancestorDouble, out bool integral)) return false;
         long sumLong = ancestorLong;
         double sumDouble = ancestorDouble;
         bool overflow = false;
-        foreach (var doc in docs)
+        foreach (var slot in slots)
         {
-            if (!TryNumber(doc.RootElement, name, out long l, out double d, out bool isInt)) return false;
+            if (!TryNumber(slot, out long l, out double d, out bool isInt)) return false;
             integral &= isInt;
             sumDouble += d - ancestorDouble;
             if (integral && !overflow)
@@ -325,19 +356,65 @@ internal static class ConflictResolver
         return true;
     }
 
-    /// <summary>The field as a number (missing: 0); false for a present non-number.</summary>
-    private static bool TryNumber(JsonElement obj, string name, out long asLong, out double asDouble, out bool integral)
+    /// <summary>The value as a number (missing: 0); false for a present non-number.</summary>
+    private static bool TryNumber(Slot slot, out long asLong, out double asDouble, out bool integral)
     {
         asLong = 0;
         asDouble = 0;
         integral = true;
-        if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out var value)) return true;
-        if (value.ValueKind != JsonValueKind.Number) return false;
-        asDouble = value.GetDouble();
-        integral = value.TryGetInt64(out asLong);
+        if (!slot.Has) return true;
+        if (slot.Value.ValueKind != JsonValueKind.Number) return false;
+        asDouble = slot.Value.GetDouble();
+        integral = slot.Value.TryGetInt64(out asLong);
         if (!integral) asLong = 0;
         return double.IsFinite(asDouble);
     }
+
+    /// <summary>The §7 collation (<see cref="Collation.Compare"/>) on parsed elements without building nodes: type rank,
+    /// then numbers by value, strings ordinally (UTF-16), arrays element by element; objects through the node form.</summary>
+    internal static int Compare(JsonElement a, JsonElement b)
+    {
+        int ra = Rank(a), rb = Rank(b);
+        if (ra != rb) return ra < rb ? -1 : 1;
+        switch (a.ValueKind)
+        {
+            case JsonValueKind.Number:
+            {
+                double x = a.GetDouble(), y = b.GetDouble();
+                return x < y ? -1 : x > y ? 1 : 0;
+            }
+            case JsonValueKind.String:
+                if (JsonMarshalRaw(a).SequenceEqual(JsonMarshalRaw(b))) return 0;
+                return Math.Sign(string.CompareOrdinal(a.GetString(), b.GetString()));
+            case JsonValueKind.Array:
+            {
+                var x = a.EnumerateArray();
+                var y = b.EnumerateArray();
+                while (true)
+                {
+                    bool hx = x.MoveNext(), hy = y.MoveNext();
+                    if (!hx || !hy) return hx == hy ? 0 : hx ? 1 : -1;
+                    int c = Compare(x.Current, y.Current);
+                    if (c != 0) return c;
+                }
+            }
+            case JsonValueKind.Object:
+                return Collation.Compare(NodeOf(a), NodeOf(b));
+            default:
+                return 0; // null, false, true: the rank is the value
+        }
+    }
+
+    private static int Rank(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Null => CollationKey.Null,
+        JsonValueKind.False => CollationKey.False,
+        JsonValueKind.True => CollationKey.True,
+        JsonValueKind.Number => CollationKey.Number,
+        JsonValueKind.String => CollationKey.String,
+        JsonValueKind.Array => CollationKey.Array,
+        _ => CollationKey.Object,
+    };
 
     private static JsonNode? NodeOf(JsonElement value) => value.ValueKind switch
     {

@@ -178,6 +178,18 @@ public sealed class ConflictResolverPropertyTests
     }
 
     [Fact]
+    public void The_resolver_compares_parsed_values_as_the_query_collation_does()
+    {
+        var values = Gen.Frequency((3, Value), (1, Gen.Select(Value, Value).Select(p => (JsonNode?)new JsonObject { ["k"] = p.Item1, ["l"] = p.Item2 })));
+        Gen.Select(values, values).Sample((a, b) =>
+        {
+            using var x = System.Text.Json.JsonDocument.Parse(a?.ToJsonString() ?? "null");
+            using var y = System.Text.Json.JsonDocument.Parse(b?.ToJsonString() ?? "null");
+            Assert.Equal(Math.Sign(Collation.Compare(a, b)), Math.Sign(ConflictResolver.Compare(x.RootElement, y.RootElement)));
+        }, iter: 2000);
+    }
+
+    [Fact]
     public void Max_min_and_union_follow_the_collation()
     {
         Leaves.Sample(set =>
