@@ -28,6 +28,8 @@ namespace MyNoSql.Storage.Merging;
 /// </list>
 /// Output: the winner's fields in the winner's order, then fields only other leaves have, in ordinal order. Values are
 /// the leaves' own JSON text (untouched), Counter's sums written by <see cref="Utf8JsonWriter"/>.
+/// Leaves that share no revision but are each known back to their creation (one id created on two replicas) merge
+/// against an empty ancestor (every present value is a change; counters start at 0).
 /// A counter is a three-way merge against the newest common ancestor: resolutions of overlapping leaf sets made apart
 /// (one replica resolved {a,b}, another {a,b,c}) and then merged count the shared changes twice — the same limit as
 /// any state-based counter without per-replica totals.
@@ -40,6 +42,8 @@ internal static class ConflictResolver
         MaxDepth = DocumentCodec.MaxDepth,
         SkipValidation = true,
     };
+
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
 
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = DocumentCodec.MaxDepth };
 
@@ -59,8 +63,15 @@ internal static class ConflictResolver
         if (NeedsAncestor(policy))
         {
             var rev = CommonAncestor(live);
-            if (rev.IsEmpty || !TryGetBody(record, rev, out var body, out bool deleted)) return null;
-            ancestor = deleted ? "{}"u8.ToArray() : body;
+            if (rev.IsEmpty)
+            {
+                // Branches that share no revision, each known back to its creation (the same id created on two replicas):
+                // their common ancestor is nothing, an empty record. With a cut ancestry nothing can be told: no resolution.
+                if (!live.All(l => l.Ancestry.Length == l.Rev.Generation - 1)) return null;
+                ancestor = EmptyObject;
+            }
+            else if (!TryGetBody(record, rev, out var body, out bool deleted)) return null;
+            else ancestor = deleted ? EmptyObject : body;
         }
         var merged = MergeBodies(live, ancestor, policy);
         if (merged is null) return null;

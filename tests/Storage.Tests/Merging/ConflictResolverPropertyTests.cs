@@ -258,6 +258,21 @@ public sealed class ConflictResolverPropertyTests
     }
 
     [Fact]
+    public void Independent_creations_merge_against_an_empty_ancestor_only_when_known_back_to_creation()
+    {
+        var a = RevisionLeaf.Child(null, false, "{\"n\":2,\"t\":\"a\"}"u8.ToArray(), stamp: 5);
+        var b = RevisionLeaf.Child(null, false, "{\"n\":3,\"t\":\"b\"}"u8.ToArray(), stamp: 9);
+        var policy = new MergePolicy { Fields = { ["n"] = MergeStrategy.Counter, ["t"] = MergeStrategy.Latest } };
+        var resolved = ConflictResolver.TryResolve(DocumentRecord.Create("x", [a, b]), policy, 20);
+        var body = JsonNode.Parse(resolved!.Winner.Body.Span)!.AsObject();
+        Assert.Equal(5, (int)body["n"]!);
+        Assert.Equal("b", (string)body["t"]!);
+        // A branch whose ancestry was cut (generation 3, one ancestor known) may share an older revision: unknown.
+        var cut = new RevisionLeaf(new Revision(3, 1, 1), false, [new Revision(2, 1, 1)], "{\"n\":1}"u8.ToArray());
+        Assert.Null(ConflictResolver.TryResolve(DocumentRecord.Create("x", [a, cut]), policy, 20));
+    }
+
+    [Fact]
     public void The_common_ancestor_is_the_newest_revision_every_live_leaf_descends_from()
     {
         var root = RevisionLeaf.Child(null, false, "{\"v\":0}"u8.ToArray());
