@@ -287,4 +287,55 @@ public sealed class MergePolicyTests
         Assert.Null(db.GetSyncStatus().LastError);
         Assert.Equal(DesignPolicy().ToString(), (await db.GetMergePolicyAsync()).ToString());
     }
+
+    [Fact]
+    public async Task The_http_transport_gets_and_puts_the_policy_and_maps_missing_routes_and_refusals()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        string? putBody = null;
+        var server = Task.Run(async () =>
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var context = await listener.GetContextAsync();
+                var request = context.Request;
+                string answer;
+                int status = 200;
+                if (request.HttpMethod == "PUT")
+                {
+                    using var reader = new StreamReader(request.InputStream);
+                    putBody = await reader.ReadToEndAsync();
+                    answer = request.Url!.AbsolutePath.Contains("/bad/", StringComparison.Ordinal) ? """{"error":"bad_policy","reason":"unknown strategy"}""" : putBody;
+                    if (request.Url!.AbsolutePath.Contains("/bad/", StringComparison.Ordinal)) status = 400;
+                }
+                else if (request.Url!.AbsolutePath == "/db/old/_merge_policy") { status = 404; answer = """{"error":"not_found"}"""; }
+                else answer = """{"fields":{"title":"latest"},"stamp":5}""";
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "application/json";
+                var bytes = System.Text.Encoding.UTF8.GetBytes(answer);
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        });
+        using var transport = new HttpSyncTransport(TimeSpan.FromSeconds(10), null);
+        string mirror = $"http://127.0.0.1:{port}";
+        var got = await transport.GetMergePolicyAsync(mirror, "shop", default);
+        Assert.Equal("""{"fields":{"title":"latest"},"stamp":5}""", got.ToJsonString());
+        var offered = Storage.Merging.MergePolicyJson.ToJson(DesignPolicy(), 7);
+        var held = await transport.PutMergePolicyAsync(mirror, "shop", offered, default);
+        Assert.Equal(offered.ToJsonString(), putBody);
+        Assert.Equal(offered.ToJsonString(), held.ToJsonString());
+        await Assert.ThrowsAsync<NotSupportedException>(() => transport.GetMergePolicyAsync(mirror, "old", default));
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => transport.PutMergePolicyAsync(mirror, "bad", offered, default));
+        Assert.Contains("unknown strategy", refused.Message, StringComparison.Ordinal);
+        await server.WaitAsync(TimeSpan.FromSeconds(30));
+    }
 }
