@@ -10,6 +10,7 @@ using MyNoSql.Bench.Engines;
 // (the query mode, --query: bench/results/query-<utc>.json and query-latest.json; the history mode, --history:
 // bench/results/history-<utc>.json and history-latest.json).
 if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
+if (args.Length > 0 && args[0] == "merge") return MergeBench.Run();
 
 var options = BenchOptions.Parse(args);
 // SQLite and LiteDB block their callers: give 16 concurrent callers real threads on a 2-core pool.

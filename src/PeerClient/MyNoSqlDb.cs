@@ -31,6 +31,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         _store = store;
         _sync = new SyncEngine(store, () => Volatile.Read(ref _metadata), UpdateMetadataAsync, options);
         _loop = new SyncLoop(_sync, () => Volatile.Read(ref _metadata).Mirrors.Count > 0, options.SyncInterval);
+        store.Replica.MergePolicy = CurrentMergePolicy;
     }
 
     /// <summary>opendb: opens (creating if needed) the database <paramref name="name"/> under <see cref="MyNoSqlOptions.DataDirectory"/>.</summary>
@@ -254,6 +255,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     public Task SyncAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        _sync.PolicyDue();
         return _sync.RunAsync(cancellationToken);
     }
 
@@ -333,6 +335,9 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         LastPull = m.LastPull,
         TombstoneHorizonSeconds = m.TombstoneHorizonSeconds,
         ResyncPending = m.ResyncPending,
+        MergePolicy = m.MergePolicy is null ? null : new(m.MergePolicy, StringComparer.Ordinal),
+        MergePolicyStamp = m.MergePolicyStamp,
+        MergePolicyDirty = m.MergePolicyDirty,
     };
 
     private static void ValidateOptions(MyNoSqlOptions options)

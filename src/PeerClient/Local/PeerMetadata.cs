@@ -42,6 +42,38 @@ internal sealed class PeerMetadata
     /// <summary>A full resync (pull from the start, then reconcile what the peer holds) began and has not finished.</summary>
     public bool ResyncPending { get; set; }
 
+    /// <summary>The database's merge policy (DESIGN §8): strategy name per top-level field (lowercase wire names);
+    /// null or empty = none.</summary>
+    public Dictionary<string, string>? MergePolicy { get; set; }
+
+    /// <summary>The hybrid-clock stamp of the policy's last change (0: never set); the newest stamp wins.</summary>
+    public long MergePolicyStamp { get; set; }
+
+    /// <summary>The policy was changed here and no mirror has taken it yet (the next round PUTs it).</summary>
+    public bool MergePolicyDirty { get; set; }
+
+    /// <summary>The stored merge policy (null: none or unreadable names, which <see cref="SetMergePolicy"/> never writes).</summary>
+    public MergePolicy? ReadMergePolicy()
+    {
+        if (MergePolicy is not { Count: > 0 } fields) return null;
+        var policy = new MergePolicy();
+        foreach (var (name, strategy) in fields)
+        {
+            if (!Enum.TryParse<MergeStrategy>(strategy, ignoreCase: true, out var s) || !Enum.IsDefined(s)) continue;
+            policy.Fields[name] = s;
+        }
+        return policy;
+    }
+
+    /// <summary>Stores a policy with its stamp (the caller validated it).</summary>
+    public void SetMergePolicy(MergePolicy policy, long stamp, bool dirty)
+    {
+        MergePolicy = policy.Fields.Count == 0 ? null
+            : policy.Fields.ToDictionary(f => f.Key, f => MyNoSql.Storage.Merging.MergePolicyJson.NameOf(f.Value), StringComparer.Ordinal);
+        MergePolicyStamp = stamp;
+        MergePolicyDirty = dirty;
+    }
+
     public static async Task<PeerMetadata> LoadAsync(string directory, CancellationToken cancellationToken)
     {
         string path = Path.Combine(directory, FileName);

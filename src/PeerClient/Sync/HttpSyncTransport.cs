@@ -176,6 +176,61 @@ internal sealed class HttpSyncTransport : ISyncTransport
         }
     }
 
+    /// <summary>The mirrors' merge policy (<c>GET /db/{db}/_merge_policy</c>): <c>{"fields":{…},"stamp":N}</c>, <c>{}</c>
+    /// when none. A mirror without the route (404, 405, 501) cannot carry policies: <see cref="NotSupportedException"/>.</summary>
+    public Task<JsonObject> GetMergePolicyAsync(string mirror, string db, CancellationToken ct) =>
+        SendPolicyAsync(new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/_merge_policy"), mirror, db, ct);
+
+    /// <summary>Offers the peer's policy (<c>PUT /db/{db}/_merge_policy</c>); the answer is the policy the mirrors hold now.
+    /// A 400 (<c>bad_policy</c>) is an <see cref="ArgumentException"/> with the mirror's reason.</summary>
+    public Task<JsonObject> PutMergePolicyAsync(string mirror, string db, JsonObject policy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var request = new HttpRequestMessage(HttpMethod.Put, $"{mirror}/db/{db}/_merge_policy")
+        {
+            Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(policy.ToJsonString())),
+        };
+        request.Content.Headers.ContentType = JsonType;
+        return SendPolicyAsync(request, mirror, db, ct);
+    }
+
+    private async Task<JsonObject> SendPolicyAsync(HttpRequestMessage request, string mirror, string db, CancellationToken ct)
+    {
+        using (request)
+        {
+            using var response = await SendRawAsync(request, mirror, ct).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+                throw new NotSupportedException($"{mirror}: the mirror has no merge policy route (HTTP {(int)response.StatusCode}).");
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                string reason = "the mirror refused the merge policy";
+                try
+                {
+                    if (JsonNode.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)) is JsonObject error && error["reason"] is JsonValue r
+                        && r.TryGetValue<string>(out var text)) reason = text;
+                }
+                catch (Exception e) when (e is JsonException || IsTransport(e, ct))
+                {
+                }
+                throw new ArgumentException($"Database '{db}': {reason}");
+            }
+            await EnsureSuccessAsync(response, mirror, ct).ConfigureAwait(false);
+            try
+            {
+                if (JsonNode.Parse(await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false)) is JsonObject answer) return answer;
+                throw new MirrorUnavailableException($"{mirror}: the merge policy answer is not a JSON object");
+            }
+            catch (JsonException e)
+            {
+                throw new MirrorUnavailableException($"{mirror}: the merge policy answer is not JSON: {e.Message}", e);
+            }
+            catch (Exception e) when (IsTransport(e, ct))
+            {
+                throw new MirrorUnavailableException($"{mirror}: {e.Message}", e);
+            }
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static JsonDocument Parse(byte[] body, string mirror)

@@ -176,6 +176,7 @@ internal sealed partial class SyncEngine : IDisposable
             await RememberAsync(others, ct).ConfigureAwait(false);
             await NoteSeenAsync([mirror, .. others], ct).ConfigureAwait(false);
         }
+        await ExchangePolicyAsync(mirror, ct).ConfigureAwait(false);
         var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
         // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
         for (int i = 0; i < conflicts.Count; i += FetchBatch)

@@ -138,9 +138,11 @@ internal sealed class ReplicaStore
             }
             if (result != MergeResult.AlreadyKnown)
             {
-                // A conflict this merge made is resolved at once by the database's policy, if any: the resolution is a
+                // A conflict this merge left is resolved at once by the database's policy, if any: the resolution is a
                 // local edit (other replicas that resolve the same leaves write the same revisions), so it is pushed.
-                if (result == MergeResult.Conflict && MergePolicy?.Invoke() is { IsEmpty: false } policy
+                // Also after an accepted descendant: one that replaces a closed branch's tombstone (a re-creation) makes
+                // that branch live again beside the resolution.
+                if (record!.HasConflicts && MergePolicy?.Invoke() is { IsEmpty: false } policy
                     && ConflictResolver.TryResolve(record!, policy, HistoryDepth) is { } resolved)
                 {
                     record = resolved;

@@ -1,4 +1,9 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Query;
 
 namespace MyNoSql.Storage.Merging;
 
@@ -8,16 +13,425 @@ namespace MyNoSql.Storage.Merging;
 /// is a child of the winner (stamp: the greatest leaf stamp, kind <see cref="EditKind.Resolve"/>) with every losing
 /// live leaf closed by its tombstone — so every replica that resolves the same leaves writes the same revisions.
 /// </summary>
+/// <remarks>
+/// Per field (a field is "missing" in a leaf that lacks it):
+/// <list type="bullet">
+/// <item>Winner (and every field the policy does not name): the winner's value, or missing.</item>
+/// <item>Latest: among leaves whose value differs (by collation; missing counts as a value) from the ancestor's, the one
+/// with the greatest leaf stamp (ties: winner order); unchanged everywhere: the winner's (equal to the ancestor's).</item>
+/// <item>Max / Min: the greatest / least present value in the §7 collation (collation-equal values: the one whose JSON
+/// text is ordinally least, so the leaves' order never matters); missing when no leaf has the field.</item>
+/// <item>Union: every element of every leaf's array once (a present non-array counts as a one-element set), in collation
+/// order, collation-equal elements as for Max; missing when no leaf has the field.</item>
+/// <item>Counter: ancestor + Σ(leaf − ancestor), missing counting as 0; integers stay integers (doubles on overflow);
+/// any non-number (in a leaf or the ancestor) falls back to Winner; missing when no leaf has the field.</item>
+/// </list>
+/// Output: the winner's fields in the winner's order, then fields only other leaves have, in ordinal order. Values are
+/// the leaves' own JSON text (untouched), Counter's sums written by <see cref="Utf8JsonWriter"/>.
+/// Leaves that share no revision but are each known back to their creation (one id created on two replicas) merge
+/// against an empty ancestor (every present value is a change; counters start at 0).
+/// A counter is a three-way merge against the newest common ancestor: resolutions of overlapping leaf sets made apart
+/// (one replica resolved {a,b}, another {a,b,c}) and then merged count the shared changes twice — the same limit as
+/// any state-based counter without per-replica totals.
+/// </remarks>
 internal static class ConflictResolver
 {
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        MaxDepth = DocumentCodec.MaxDepth,
+        SkipValidation = true,
+    };
+
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = DocumentCodec.MaxDepth };
+
     /// <summary>
     /// The record with the conflict resolved; null when it has no live conflict, the policy is empty, or a strategy
     /// needs the common ancestor's body and this replica does not hold it (another replica that holds it resolves; the
     /// conflict stays until then, as without a policy).
     /// </summary>
-    public static DocumentRecord? TryResolve(DocumentRecord record, MergePolicy policy, int historyDepth) => throw new NotImplementedException();
+    public static DocumentRecord? TryResolve(DocumentRecord record, MergePolicy policy, int historyDepth)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(policy);
+        if (policy.IsEmpty || record.Winner.Deleted) return null;
+        var live = record.Leaves.Where(l => !l.Deleted).ToArray(); // winner first
+        if (live.Length < 2) return null;
+        ReadOnlyMemory<byte>? ancestor = null;
+        if (NeedsAncestor(policy))
+        {
+            var rev = CommonAncestor(live);
+            if (rev.IsEmpty)
+            {
+                // Branches that share no revision, each known back to its creation (the same id created on two replicas):
+                // their common ancestor is nothing, an empty record. With a cut ancestry nothing can be told: no resolution.
+                if (!live.All(l => l.Ancestry.Length == l.Rev.Generation - 1)) return null;
+                ancestor = EmptyObject;
+            }
+            else if (!TryGetBody(record, rev, out var body, out bool deleted)) return null;
+            else ancestor = deleted ? EmptyObject : body;
+        }
+        var merged = MergeBodies(live, ancestor, policy);
+        if (merged is null) return null;
+        return Close(record, merged, live.Max(l => l.Stamp), historyDepth);
+    }
 
-    /// <summary>The merged content of <paramref name="leaves"/> (winner first) under <paramref name="policy"/>, given the
-    /// common ancestor's body when known (null otherwise). Exposed for the merge-law property tests.</summary>
-    public static byte[]? MergeBodies(IReadOnlyList<RevisionLeaf> leaves, ReadOnlyMemory<byte>? ancestor, MergePolicy policy) => throw new NotImplementedException();
+    /// <summary>
+    /// The record with <paramref name="merged"/> written as a child of the winner (kind <see cref="EditKind.Resolve"/>,
+    /// <paramref name="stamp"/>) and every other live leaf closed by its tombstone (same stamp and kind); the replaced
+    /// live leaves go to the history, newest first. The winner must be live.
+    /// </summary>
+    public static DocumentRecord Close(DocumentRecord record, ReadOnlyMemory<byte> merged, long stamp, int historyDepth)
+    {
+        var winner = record.Winner;
+        if (winner.Deleted) throw new ArgumentException("The winner of a record to resolve must be live.", nameof(record));
+        var leaves = new List<RevisionLeaf>(record.Leaves.Count);
+        var replaced = new List<HistoryEntry>();
+        foreach (var leaf in record.Leaves)
+        {
+            if (leaf.Deleted)
+            {
+                leaves.Add(leaf);
+                continue;
+            }
+            bool isWinner = ReferenceEquals(leaf, winner);
+            leaves.Add(isWinner
+                ? RevisionLeaf.Child(leaf, deleted: false, merged, pending: true, stamp, EditKind.Resolve)
+                : RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending: true, stamp, EditKind.Resolve));
+            replaced.Add(new HistoryEntry(leaf.Rev, false, leaf.Stamp, leaf.Kind, leaf.Body, Acked: false));
+        }
+        return DocumentRecord.Create(record.Id, leaves, History(record.History, replaced, historyDepth));
+    }
+
+    /// <summary>The merged content of <paramref name="leaves"/> (any order; ordered winner first here) under
+    /// <paramref name="policy"/>, given the common ancestor's body when known (null otherwise). Null when a strategy
+    /// needs the ancestor and none was given, or no leaf is live. Exposed for the merge-law property tests.</summary>
+    public static byte[]? MergeBodies(IReadOnlyList<RevisionLeaf> leaves, ReadOnlyMemory<byte>? ancestor, MergePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentNullException.ThrowIfNull(policy);
+        var ordered = leaves.Where(l => !l.Deleted).Order(DocumentRules.WinnerFirst).ToArray();
+        if (ordered.Length == 0) return null;
+        if (ancestor is null && NeedsAncestor(policy)) return null;
+        var docs = new JsonDocument[ordered.Length];
+        JsonDocument? ancestorDoc = null;
+        try
+        {
+            for (int i = 0; i < ordered.Length; i++) docs[i] = JsonDocument.Parse(ordered[i].Body, ReadOptions);
+            if (ancestor is { } a) ancestorDoc = JsonDocument.Parse(a.Length == 0 ? "{}"u8.ToArray() : a, ReadOptions);
+            return Merge(ordered, docs, ancestorDoc?.RootElement, policy);
+        }
+        finally
+        {
+            foreach (var d in docs) d?.Dispose();
+            ancestorDoc?.Dispose();
+        }
+    }
+
+    /// <summary>The newest revision that every live leaf is or descends from (by their recorded ancestry); empty when
+    /// their recorded ancestries do not meet.</summary>
+    public static Revision CommonAncestor(IReadOnlyList<RevisionLeaf> live)
+    {
+        Revision best = default;
+        var first = live[0];
+        for (int i = -1; i < first.Ancestry.Length; i++)
+        {
+            var candidate = i < 0 ? first.Rev : first.Ancestry[i];
+            if (!best.IsEmpty && candidate <= best) continue;
+            bool everywhere = true;
+            for (int j = 1; j < live.Count && everywhere; j++) everywhere = live[j].Knows(candidate);
+            if (everywhere) best = candidate;
+        }
+        return best;
+    }
+
+    private static bool NeedsAncestor(MergePolicy policy) =>
+        policy.Fields.Values.Any(s => s is MergeStrategy.Latest or MergeStrategy.Counter);
+
+    /// <summary>A leaf's or a kept past revision's body (<see cref="RecordHistory.TryGetBody"/>'s rule).</summary>
+    private static bool TryGetBody(DocumentRecord record, Revision rev, out ReadOnlyMemory<byte> body, out bool deleted)
+    {
+        foreach (var leaf in record.Leaves)
+        {
+            if (leaf.Rev != rev) continue;
+            body = leaf.Body;
+            deleted = leaf.Deleted;
+            return true;
+        }
+        foreach (var entry in record.History)
+        {
+            if (entry.Rev != rev || entry.Body is not { } kept) continue;
+            body = kept;
+            deleted = entry.Deleted;
+            return true;
+        }
+        body = default;
+        deleted = false;
+        return false;
+    }
+
+    /// <summary>The replaced live leaves (winner first) ahead of the kept history, bodies kept for at most
+    /// <paramref name="depth"/> entries.</summary>
+    private static List<HistoryEntry> History(IReadOnlyList<HistoryEntry> kept, List<HistoryEntry> replaced, int depth)
+    {
+        var history = new List<HistoryEntry>(replaced.Count + kept.Count);
+        foreach (var e in replaced.Concat(kept))
+        {
+            if (history.Count >= depth) break;
+            if (history.Exists(h => h.Rev == e.Rev)) continue;
+            history.Add(e);
+        }
+        return history;
+    }
+
+    /// <summary>One field's value in one body: present or missing.</summary>
+    private struct Slot
+    {
+        public bool Has;
+        public JsonElement Value;
+    }
+
+    /// <summary>A body's top-level properties in document order, looked up by name with a position hint (leaves of one
+    /// record mostly share their field order, so a lookup is one comparison).</summary>
+    private readonly struct Fields(JsonElement root)
+    {
+        private readonly JsonProperty[] _properties = root.ValueKind == JsonValueKind.Object ? [.. root.EnumerateObject()] : [];
+
+        public JsonProperty[] Properties => _properties;
+
+        public Slot Find(string name, int hint)
+        {
+            if ((uint)hint < (uint)_properties.Length && _properties[hint].NameEquals(name)) return new Slot { Has = true, Value = _properties[hint].Value };
+            foreach (var p in _properties)
+                if (p.NameEquals(name)) return new Slot { Has = true, Value = p.Value };
+            return default;
+        }
+    }
+
+    private static byte[] Merge(RevisionLeaf[] leaves, JsonDocument[] docs, JsonElement? ancestor, MergePolicy policy)
+    {
+        var fields = new Fields[docs.Length];
+        for (int i = 0; i < docs.Length; i++) fields[i] = new Fields(docs[i].RootElement);
+        var ancestorFields = ancestor is { } a ? new Fields(a) : default;
+        var slots = new Slot[docs.Length];
+        var buffer = new ArrayBufferWriter<byte>(leaves[0].Body.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            var winner = fields[0].Properties;
+            for (int k = 0; k < winner.Length; k++)
+                WriteField(writer, winner[k].Name, k, fields, slots, leaves, ancestor is null ? null : ancestorFields, policy);
+            if (docs.Length > 1)
+            {
+                SortedSet<string>? extra = null;
+                for (int i = 1; i < docs.Length; i++)
+                {
+                    var properties = fields[i].Properties;
+                    for (int k = 0; k < properties.Length; k++)
+                    {
+                        string name = properties[k].Name;
+                        if (fields[0].Find(name, k).Has) continue;
+                        (extra ??= new SortedSet<string>(StringComparer.Ordinal)).Add(name);
+                    }
+                }
+                if (extra is not null)
+                    foreach (var name in extra) WriteField(writer, name, -1, fields, slots, leaves, ancestor is null ? null : ancestorFields, policy);
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteField(Utf8JsonWriter writer, string name, int hint, Fields[] fields, Slot[] slots, RevisionLeaf[] leaves, Fields? ancestor, MergePolicy policy)
+    {
+        var strategy = policy.Fields.TryGetValue(name, out var s) ? s : MergeStrategy.Winner;
+        if (strategy == MergeStrategy.Winner)
+        {
+            var own = fields[0].Find(name, hint);
+            if (own.Has) WriteRaw(writer, name, own.Value);
+            return;
+        }
+        for (int i = 0; i < fields.Length; i++) slots[i] = fields[i].Find(name, hint);
+        switch (strategy)
+        {
+            case MergeStrategy.Latest:
+                WriteLatest(writer, name, slots, leaves, ancestor!.Value.Find(name, hint));
+                return;
+            case MergeStrategy.Max:
+            case MergeStrategy.Min:
+                WriteExtreme(writer, name, slots, strategy == MergeStrategy.Max);
+                return;
+            case MergeStrategy.Union:
+                WriteUnion(writer, name, slots);
+                return;
+            case MergeStrategy.Counter:
+                if (TryWriteCounter(writer, name, slots, ancestor!.Value.Find(name, hint))) return;
+                break;
+        }
+        if (slots[0].Has) WriteRaw(writer, name, slots[0].Value);
+    }
+
+    private static void WriteRaw(Utf8JsonWriter writer, string name, JsonElement value)
+    {
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(JsonMarshalRaw(value), skipInputValidation: true);
+    }
+
+    private static ReadOnlySpan<byte> JsonMarshalRaw(JsonElement value) => System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+
+    private static void WriteLatest(Utf8JsonWriter writer, string name, Slot[] slots, RevisionLeaf[] leaves, Slot ancestor)
+    {
+        int best = -1;
+        for (int i = 0; i < slots.Length; i++)
+        {
+            bool changed = slots[i].Has != ancestor.Has || (slots[i].Has && Compare(slots[i].Value, ancestor.Value) != 0);
+            if (changed && (best < 0 || leaves[i].Stamp > leaves[best].Stamp)) best = i;
+        }
+        if (best < 0) best = 0; // unchanged everywhere: the winner's value equals the ancestor's
+        if (slots[best].Has) WriteRaw(writer, name, slots[best].Value);
+    }
+
+    private static void WriteExtreme(Utf8JsonWriter writer, string name, Slot[] slots, bool max)
+    {
+        JsonElement best = default;
+        bool found = false;
+        foreach (var slot in slots)
+        {
+            if (!slot.Has) continue;
+            if (!found)
+            {
+                (best, found) = (slot.Value, true);
+                continue;
+            }
+            int c = Compare(slot.Value, best);
+            if (!max) c = -c;
+            if (c > 0 || (c == 0 && JsonMarshalRaw(slot.Value).SequenceCompareTo(JsonMarshalRaw(best)) < 0)) best = slot.Value;
+        }
+        if (found) WriteRaw(writer, name, best);
+    }
+
+    private static void WriteUnion(Utf8JsonWriter writer, string name, Slot[] slots)
+    {
+        var elements = new List<JsonElement>();
+        bool found = false;
+        foreach (var slot in slots)
+        {
+            if (!slot.Has) continue;
+            found = true;
+            if (slot.Value.ValueKind == JsonValueKind.Array)
+                foreach (var e in slot.Value.EnumerateArray()) elements.Add(e);
+            else elements.Add(slot.Value);
+        }
+        if (!found) return;
+        elements.Sort(static (x, y) =>
+        {
+            int c = Compare(x, y);
+            return c != 0 ? c : JsonMarshalRaw(x).SequenceCompareTo(JsonMarshalRaw(y));
+        });
+        writer.WritePropertyName(name);
+        writer.WriteStartArray();
+        for (int i = 0; i < elements.Count; i++)
+        {
+            // Sorted by (collation, text): the first of each collation-equal run is the one with the least text.
+            if (i > 0 && Compare(elements[i], elements[i - 1]) == 0) continue;
+            writer.WriteRawValue(JsonMarshalRaw(elements[i]), skipInputValidation: true);
+        }
+        writer.WriteEndArray();
+    }
+
+    private static bool TryWriteCounter(Utf8JsonWriter writer, string name, Slot[] slots, Slot ancestor)
+    {
+        bool any = false;
+        foreach (var slot in slots) any |= slot.Has;
+        if (!any) return true; // no leaf has it: missing
+        if (!TryNumber(ancestor, out long ancestorLong, out double ancestorDouble, out bool integral)) return false;
+        long sumLong = ancestorLong;
+        double sumDouble = ancestorDouble;
+        bool overflow = false;
+        foreach (var slot in slots)
+        {
+            if (!TryNumber(slot, out long l, out double d, out bool isInt)) return false;
+            integral &= isInt;
+            sumDouble += d - ancestorDouble;
+            if (integral && !overflow)
+            {
+                try { sumLong = checked(sumLong + (l - ancestorLong)); }
+                catch (OverflowException) { overflow = true; }
+            }
+        }
+        writer.WritePropertyName(name);
+        if (integral && !overflow) writer.WriteNumberValue(sumLong);
+        else writer.WriteNumberValue(sumDouble);
+        return true;
+    }
+
+    /// <summary>The value as a number (missing: 0); false for a present non-number.</summary>
+    private static bool TryNumber(Slot slot, out long asLong, out double asDouble, out bool integral)
+    {
+        asLong = 0;
+        asDouble = 0;
+        integral = true;
+        if (!slot.Has) return true;
+        if (slot.Value.ValueKind != JsonValueKind.Number) return false;
+        asDouble = slot.Value.GetDouble();
+        integral = slot.Value.TryGetInt64(out asLong);
+        if (!integral) asLong = 0;
+        return double.IsFinite(asDouble);
+    }
+
+    /// <summary>The §7 collation (<see cref="Collation.Compare"/>) on parsed elements without building nodes: type rank,
+    /// then numbers by value, strings ordinally (UTF-16), arrays element by element; objects through the node form.</summary>
+    internal static int Compare(JsonElement a, JsonElement b)
+    {
+        int ra = Rank(a), rb = Rank(b);
+        if (ra != rb) return ra < rb ? -1 : 1;
+        switch (a.ValueKind)
+        {
+            case JsonValueKind.Number:
+            {
+                double x = a.GetDouble(), y = b.GetDouble();
+                return x < y ? -1 : x > y ? 1 : 0;
+            }
+            case JsonValueKind.String:
+                if (JsonMarshalRaw(a).SequenceEqual(JsonMarshalRaw(b))) return 0;
+                return Math.Sign(string.CompareOrdinal(a.GetString(), b.GetString()));
+            case JsonValueKind.Array:
+            {
+                var x = a.EnumerateArray();
+                var y = b.EnumerateArray();
+                while (true)
+                {
+                    bool hx = x.MoveNext(), hy = y.MoveNext();
+                    if (!hx || !hy) return hx == hy ? 0 : hx ? 1 : -1;
+                    int c = Compare(x.Current, y.Current);
+                    if (c != 0) return c;
+                }
+            }
+            case JsonValueKind.Object:
+                return Collation.Compare(NodeOf(a), NodeOf(b));
+            default:
+                return 0; // null, false, true: the rank is the value
+        }
+    }
+
+    private static int Rank(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Null => CollationKey.Null,
+        JsonValueKind.False => CollationKey.False,
+        JsonValueKind.True => CollationKey.True,
+        JsonValueKind.Number => CollationKey.Number,
+        JsonValueKind.String => CollationKey.String,
+        JsonValueKind.Array => CollationKey.Array,
+        _ => CollationKey.Object,
+    };
+
+    private static JsonNode? NodeOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(value),
+        JsonValueKind.Array => JsonArray.Create(value),
+        JsonValueKind.Null => null,
+        _ => JsonValue.Create(value),
+    };
 }

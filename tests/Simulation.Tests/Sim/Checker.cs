@@ -55,6 +55,7 @@ internal sealed class Checker(SimWorld world)
                     Fail($"'{id}': mirrors hold different leaves: {node} {SimWorld.Describe(record)}, {world.Mirrors[0].Name} {SimWorld.Describe(expected)}");
                 CheckLeaves(node, record);
                 if (full) CheckAcknowledged(node, id, record);
+                if (world.Options.Policy is { } policy) CheckResolved(node, record, policy);
             }
         }
         foreach (var p in world.Peers.Where(p => p.Mode == DbMode.Mirror))
@@ -105,6 +106,20 @@ internal sealed class Checker(SimWorld world)
             if (leaf.Ancestry.Length < Math.Min(RevisionLeaf.AncestryLimit, chain.Count) || !leaf.Ancestry.SequenceEqual(chain.Take(leaf.Ancestry.Length)))
                 Fail($"'{record.Id}': {node} holds {SimWorld.Short(leaf.Rev)} with ancestry [{string.Join(' ', leaf.Ancestry.Select(SimWorld.Short))}], written with [{string.Join(' ', chain.Select(SimWorld.Short))}]");
         }
+    }
+
+    /// <summary>
+    /// With a merge policy no live conflict is left where this replica could resolve it (it holds the common ancestor's
+    /// body, or the policy needs none). A conflict whose ancestor body no replica here keeps is a documented limit: the
+    /// policy's Latest and Counter cannot be computed without it, so the record stays as without a policy.
+    /// </summary>
+    private void CheckResolved(string node, DocumentRecord record, MergePolicy policy)
+    {
+        if (!record.HasConflicts) return;
+        if (MyNoSql.Storage.Merging.ConflictResolver.TryResolve(record, policy, RecordHistory.DefaultDepth) is not null)
+            Fail($"'{record.Id}': {node} keeps a live conflict its merge policy resolves ({SimWorld.Describe(record)})");
+        else
+            world.KnownLimit($"'{record.Id}': {node} keeps a live conflict: the common ancestor's body is not kept here ({SimWorld.Describe(record)})");
     }
 
     private void Fail(string text) => world.Violation(text);

@@ -13,17 +13,44 @@ internal sealed class History
 
     public IReadOnlyList<Written> All => _all;
 
+    private readonly Lock _gate = new();
+
     public void Add(Written w)
     {
-        if (_byRev.TryAdd(w.Rev, w)) _all.Add(w);
+        lock (_gate)
+            if (_byRev.TryAdd(w.Rev, w)) _all.Add(w);
     }
 
-    public bool TryGet(Revision rev, out Written written) => _byRev.TryGetValue(rev, out written!);
+    /// <summary>
+    /// A revision a replica's merge policy wrote (a resolution, child of the winner, or the tombstone closing a loser):
+    /// known from now on (its parent chain, its content) but not an acknowledged write. Called from store observers,
+    /// possibly from several threads.
+    /// </summary>
+    public void AddResolution(Written w)
+    {
+        lock (_gate)
+            if (_byRev.TryAdd(w.Rev, w)) Interlocked.Increment(ref s_resolutions);
+    }
+
+    private static long s_resolutions;
+
+    /// <summary>Revisions merge policies wrote in every run of this process so far (the batch summary shows it).</summary>
+    public static long ResolutionsSoFar => Interlocked.Read(ref s_resolutions);
+
+    public bool TryGet(Revision rev, out Written written)
+    {
+        lock (_gate) return _byRev.TryGetValue(rev, out written!);
+    }
 
     public IEnumerable<Written> Of(string id) => _all.Where(w => w.Id == id);
 
     /// <summary>True when <paramref name="ancestor"/> is <paramref name="rev"/> or on its parent chain.</summary>
     public bool IsAncestorOrSelf(Revision ancestor, Revision rev)
+    {
+        lock (_gate) return IsAncestorOrSelfLocked(ancestor, rev);
+    }
+
+    private bool IsAncestorOrSelfLocked(Revision ancestor, Revision rev)
     {
         var r = rev;
         for (int guard = 0; guard < 100_000 && !r.IsEmpty; guard++)
@@ -37,6 +64,11 @@ internal sealed class History
 
     /// <summary>The first <paramref name="count"/> ancestors of <paramref name="rev"/>, newest first (fewer when the chain is shorter).</summary>
     public List<Revision> Ancestors(Revision rev, int count)
+    {
+        lock (_gate) return AncestorsLocked(rev, count);
+    }
+
+    private List<Revision> AncestorsLocked(Revision rev, int count)
     {
         var list = new List<Revision>(count);
         var r = rev;

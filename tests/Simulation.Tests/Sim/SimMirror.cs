@@ -32,6 +32,9 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
 
     public bool Up => Store is not null;
 
+    /// <summary>Sees every write of the store (the world records the resolutions the merge policy writes).</summary>
+    public IReplicaObserver? Observer { get; set; }
+
     /// <summary>After a crash: the step at which the mirror comes back.</summary>
     public int RestartAtStep { get; set; } = int.MaxValue;
 
@@ -46,7 +49,10 @@ internal sealed class SimMirror(int number, string directory, SimOptions options
             BackgroundCompaction = false,
             SealOnClose = false,
         };
-        Store = await DocumentStore.OpenAsync(Database, Directory, storeOptions, 1 << 20);
+        Store = await DocumentStore.OpenAsync(Database, Directory, storeOptions, 1 << 20, clock: new HybridClock(FrozenClock.Instance));
+        // The policy as a mirror holds it (MergePolicyGrain): merges that make a conflict resolve it (ReplicaStore.MergeAsync).
+        if (options.Policy is { } policy) Store.Replica.MergePolicy = () => policy;
+        if (Observer is not null) Store.Replica.AddObserver(Observer);
         for (int s = 0; s < _segments.Length; s++)
         {
             _segments[s] = new IndexSegment();

@@ -33,7 +33,18 @@ internal sealed record SimOptions
     /// <summary>Mirror digests cover every leaf (not only the winner), so anti-entropy also repairs a missing conflict loser.</summary>
     public bool LeafDigests { get; init; } = true;
 
-    /// <summary>The options a seed runs with: 2–3 mirrors, 3 peers, 30–60 steps.</summary>
+    /// <summary>The merge policy every mirror and peer holds from the start (null: none): saves then write the fields it
+    /// names (title, score, tags, visits), and the checker requires conflicts to be resolved.</summary>
+    public MergePolicy? Policy { get; init; }
+
+    /// <summary>The policy of the seeds that run with one: Latest, Max, Union and Counter over the saves' fields.</summary>
+    public static MergePolicy SimPolicy() => new()
+    {
+        Fields = { ["title"] = MergeStrategy.Latest, ["score"] = MergeStrategy.Max, ["tags"] = MergeStrategy.Union, ["visits"] = MergeStrategy.Counter },
+    };
+
+    /// <summary>The options a seed runs with: 2–3 mirrors, 3 peers, 30–60 steps; every even seed with a merge policy
+    /// (<c>MYNOSQL_SIM_POLICY=0</c>: none, <c>=1</c>: every seed, <c>=lattice</c>: every seed, Max and Union only).</summary>
     public static SimOptions ForSeed(int seed)
     {
         var r = new Random(seed);
@@ -43,6 +54,14 @@ internal sealed record SimOptions
             Operations = 30 + r.Next(31),
             // MYNOSQL_SIM_WINNER_DIGESTS=1: digests of winners only, as the grains' LocalIndex has them today.
             LeafDigests = Environment.GetEnvironmentVariable("MYNOSQL_SIM_WINNER_DIGESTS") != "1",
+            Policy = Environment.GetEnvironmentVariable("MYNOSQL_SIM_POLICY") switch
+            {
+                "0" => null,
+                "1" => SimPolicy(),
+                // Strategies that need no common ancestor: every conflict is resolvable on every replica.
+                "lattice" => new MergePolicy { Fields = { ["score"] = MergeStrategy.Max, ["tags"] = MergeStrategy.Union } },
+                _ => seed % 2 == 0 ? SimPolicy() : null,
+            },
         };
     }
 }

@@ -43,7 +43,11 @@ internal sealed class SimPeer(int number, string root, DbMode mode)
             ReadFreshness = Timeout.InfiniteTimeSpan,
             TimeProvider = FrozenClock.Instance,
         });
+        if (Observer is not null) Db.Store.Replica.AddObserver(Observer);
     }
+
+    /// <summary>Sees every write of the store (the world records the resolutions the merge policy writes).</summary>
+    public MyNoSql.Storage.Documents.IReplicaObserver? Observer { get; set; }
 
     public async Task CloseAsync()
     {

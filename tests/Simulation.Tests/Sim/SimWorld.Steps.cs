@@ -195,6 +195,7 @@ internal sealed partial class SimWorld
         var doc = unchanged
             ? JsonNode.Parse(current!.Winner.Body.Span)!.AsObject()
             : new JsonObject { ["v"] = op.Index, ["by"] = p.Name, ["pad"] = new string((char)('a' + op.Index % 26), Rng.Next(0, 40)) };
+        if (!unchanged && Options.Policy is not null) PolicyFields(doc, live ? current!.Winner.Body : (ReadOnlyMemory<byte>?)null, op);
         doc["id"] = id;
         if (rev is not null) doc["rev"] = rev;
         JsonObject saved;
@@ -227,6 +228,22 @@ internal sealed partial class SimWorld
         var leaf = stored.Winner;
         History.Add(new Written(id, newRev, leaf.Ancestry.Length > 0 ? leaf.Ancestry[0] : default, false, Encoding.UTF8.GetString(leaf.Body.Span), p.Name, op.Index));
         Log($"{p.Name} save '{id}' -> {Short(newRev)} (parent {Short(leaf.Ancestry.FirstOrDefault())})");
+    }
+
+    /// <summary>
+    /// With a merge policy, a save also writes the fields it names, from the current content: a new title (Latest), a
+    /// score (Max), a tag added to the set (Union) and visits counted up (Counter).
+    /// </summary>
+    private void PolicyFields(JsonObject doc, ReadOnlyMemory<byte>? current, Op op)
+    {
+        var before = current is { } body ? JsonNode.Parse(body.Span)!.AsObject() : new JsonObject();
+        doc["title"] = $"t{op.Index}";
+        doc["score"] = Rng.Next(0, 100);
+        var tags = before["tags"] is JsonArray old ? new JsonArray([.. old.Select(t => t?.DeepClone())]) : new JsonArray();
+        if (Rng.Next(3) > 0) tags.Add($"g{Rng.Next(6)}");
+        doc["tags"] = tags;
+        long visits = before["visits"] is JsonValue v && v.TryGetValue(out long n) ? n : 0;
+        doc["visits"] = visits + Rng.Next(1, 4);
     }
 
     private async Task DeleteAsync(SimPeer p, string id)

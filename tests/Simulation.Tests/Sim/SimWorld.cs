@@ -43,6 +43,8 @@ internal sealed partial class SimWorld
         Peers = [.. Enumerable.Range(0, options.Peers).Select(i => new SimPeer(i, Path.Combine(root, $"p{i}"),
             i == 0 ? DbMode.Mirror : i == 1 ? DbMode.Peer : (modes.Next(2) == 0 ? DbMode.Mirror : DbMode.Peer)))];
         Ids = [.. Enumerable.Range(0, options.Ids).Select(i => i % 3 == 2 ? $"/shelf/{i}/item" : $"doc-{i}")];
+        foreach (var m in Mirrors) m.Observer = new ResolutionRecorder(this, m.Name);
+        foreach (var p in Peers) p.Observer = new ResolutionRecorder(this, p.Name);
     }
 
     public int Id { get; }
@@ -233,6 +235,7 @@ internal sealed partial class SimWorld
             await p.OpenAsync();
             await p.Db!.SetModeAsync(p.Mode);
             await p.Db.AddPeerAsync(SimTransport.Url(Id, p.Number, p.Number % Mirrors.Length));
+            if (Options.Policy is { } policy) await p.Db.SetMergePolicyAsync(policy);
             Log($"{p.Name} open in {p.Mode} mode, knows {string.Join(' ', p.Db.GetSyncStatus().Mirrors.Select(u => u[(u.LastIndexOf('-') + 1)..]))}");
         }
         Net.FaultsEnabled = true;
