@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Merging;
 
@@ -31,27 +30,5 @@ internal sealed partial class DocumentStore
             }
         }
         return resolved;
-    }
-
-    // TODO(H1 merge): helper H1's DocumentStore.History.cs defines ResolveAsync over DocumentRules.Resolve; this
-    // stand-in (same signature and rules) goes when that lands on main.
-    /// <summary>The application's manual merge: <paramref name="merged"/> (its <c>rev</c> the winner's) becomes a child
-    /// of the winner and every other live leaf is closed, in one write (pending).</summary>
-    /// <exception cref="DocumentNotFoundException">No such record, or it is deleted.</exception>
-    /// <exception cref="RevisionConflictException">The rev is not the winner's.</exception>
-    public async ValueTask<JsonObject> ResolveAsync(string id, JsonObject merged, CancellationToken cancellationToken = default)
-    {
-        DocumentId.Validate(id);
-        var parsed = DocumentCodec.Parse(merged, _maxDocumentSize);
-        using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
-        {
-            var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.Winner.Deleted) throw new DocumentNotFoundException(Name, id);
-            if (!Revision.TryParse(parsed.Rev, out var given) || given != current.Winner.Rev)
-                throw new RevisionConflictException(Name, id, parsed.Rev, current.Winner.Rev.ToString());
-            var record = ConflictResolver.Close(current, parsed.Body, _replica.Clock.Next(), _replica.HistoryDepth);
-            await PersistAsync(record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
-            return DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
-        }
     }
 }

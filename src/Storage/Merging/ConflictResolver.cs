@@ -70,39 +70,15 @@ internal static class ConflictResolver
                 if (!live.All(l => l.Ancestry.Length == l.Rev.Generation - 1)) return null;
                 ancestor = EmptyObject;
             }
-            else if (!TryGetBody(record, rev, out var body, out bool deleted)) return null;
+            else if (!RecordHistory.TryGetBody(record, rev, out var body, out bool deleted)) return null;
             else ancestor = deleted ? EmptyObject : body;
         }
         var merged = MergeBodies(live, ancestor, policy);
         if (merged is null) return null;
-        return Close(record, merged, live.Max(l => l.Stamp), historyDepth);
-    }
-
-    /// <summary>
-    /// The record with <paramref name="merged"/> written as a child of the winner (kind <see cref="EditKind.Resolve"/>,
-    /// <paramref name="stamp"/>) and every other live leaf closed by its tombstone (same stamp and kind); the replaced
-    /// live leaves go to the history, newest first. The winner must be live.
-    /// </summary>
-    public static DocumentRecord Close(DocumentRecord record, ReadOnlyMemory<byte> merged, long stamp, int historyDepth)
-    {
-        var winner = record.Winner;
-        if (winner.Deleted) throw new ArgumentException("The winner of a record to resolve must be live.", nameof(record));
-        var leaves = new List<RevisionLeaf>(record.Leaves.Count);
-        var replaced = new List<HistoryEntry>();
-        foreach (var leaf in record.Leaves)
-        {
-            if (leaf.Deleted)
-            {
-                leaves.Add(leaf);
-                continue;
-            }
-            bool isWinner = ReferenceEquals(leaf, winner);
-            leaves.Add(isWinner
-                ? RevisionLeaf.Child(leaf, deleted: false, merged, pending: true, stamp, EditKind.Resolve)
-                : RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending: true, stamp, EditKind.Resolve));
-            replaced.Add(new HistoryEntry(leaf.Rev, false, leaf.Stamp, leaf.Kind, leaf.Body, Acked: false));
-        }
-        return DocumentRecord.Create(record.Id, leaves, History(record.History, replaced, historyDepth));
+        // The manual merge's rule (DocumentRules.Resolve): a child of the winner, every other live leaf closed by its
+        // tombstone, the replaced leaves into the history. Pending: a resolution is a local edit, pushed like a save.
+        var edit = new EditContext(live.Max(l => l.Stamp), historyDepth, EditKind.Resolve);
+        return DocumentRules.Resolve("", record, record.Id, record.Winner.Rev.ToString(), merged, pending: true, edit).Record;
     }
 
     /// <summary>The merged content of <paramref name="leaves"/> (any order; ordered winner first here) under
@@ -149,42 +125,6 @@ internal static class ConflictResolver
 
     private static bool NeedsAncestor(MergePolicy policy) =>
         policy.Fields.Values.Any(s => s is MergeStrategy.Latest or MergeStrategy.Counter);
-
-    /// <summary>A leaf's or a kept past revision's body (<see cref="RecordHistory.TryGetBody"/>'s rule).</summary>
-    private static bool TryGetBody(DocumentRecord record, Revision rev, out ReadOnlyMemory<byte> body, out bool deleted)
-    {
-        foreach (var leaf in record.Leaves)
-        {
-            if (leaf.Rev != rev) continue;
-            body = leaf.Body;
-            deleted = leaf.Deleted;
-            return true;
-        }
-        foreach (var entry in record.History)
-        {
-            if (entry.Rev != rev || entry.Body is not { } kept) continue;
-            body = kept;
-            deleted = entry.Deleted;
-            return true;
-        }
-        body = default;
-        deleted = false;
-        return false;
-    }
-
-    /// <summary>The replaced live leaves (winner first) ahead of the kept history, bodies kept for at most
-    /// <paramref name="depth"/> entries.</summary>
-    private static List<HistoryEntry> History(IReadOnlyList<HistoryEntry> kept, List<HistoryEntry> replaced, int depth)
-    {
-        var history = new List<HistoryEntry>(replaced.Count + kept.Count);
-        foreach (var e in replaced.Concat(kept))
-        {
-            if (history.Count >= depth) break;
-            if (history.Exists(h => h.Rev == e.Rev)) continue;
-            history.Add(e);
-        }
-        return history;
-    }
 
     /// <summary>One field's value in one body: present or missing.</summary>
     private struct Slot
