@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace MyNoSql.Storage.Documents;
@@ -13,12 +14,18 @@ internal sealed class DocumentRecord
     // Version 2 leaves the winner's revision out: the engine keeps it in its index already, and 16 random hash
     // bytes per record are the largest incompressible part of a small document (the disk goal is 0.2× raw JSON).
     private const byte FormatWithoutWinnerRevision = 2;
+    // Version 3 (DESIGN §8): an options byte (bit 0: the winner's revision left out), leaves with their stamp and kind,
+    // then the history section (HistoryChain). Versions 1 and 2 still read (stamp 0, kind Save, no history).
+    private const byte FormatWithHistory = 3;
+    private const byte OmitsWinnerRevision = 1;
 
-    private DocumentRecord(string id, RevisionLeaf[] leaves, IReadOnlyList<HistoryEntry>? history = null)
+    private readonly HistoryChain _history;
+
+    private DocumentRecord(string id, RevisionLeaf[] leaves, HistoryChain history)
     {
         Id = id;
         Leaves = leaves;
-        History = history ?? [];
+        _history = history;
     }
 
     public string Id { get; }
@@ -27,10 +34,30 @@ internal sealed class DocumentRecord
     /// Past revisions this replica kept, newest first (DESIGN §8): revisions a save, delete or accepted descendant
     /// replaced here, bodies for at most the configured depth. Local to the replica: replication carries leaves only.
     /// </summary>
-    public IReadOnlyList<HistoryEntry> History { get; }
+    /// <exception cref="FormatException">A stored body delta is damaged (history is decoded on first use).</exception>
+    public IReadOnlyList<HistoryEntry> History
+    {
+        get
+        {
+            try
+            {
+                return _history.Entries;
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"Record '{Id}': history: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>The history as stored (kept encoded until its bodies are needed).</summary>
+    internal HistoryChain HistoryChain => _history;
 
     /// <summary>This record with another history (leaves unchanged).</summary>
-    public DocumentRecord WithHistory(IReadOnlyList<HistoryEntry> history) => new(Id, (RevisionLeaf[])Leaves, history);
+    public DocumentRecord WithHistory(IReadOnlyList<HistoryEntry> history) => new(Id, (RevisionLeaf[])Leaves, HistoryChain.From(history));
+
+    /// <summary>This record with another history chain (leaves unchanged).</summary>
+    internal DocumentRecord WithHistory(HistoryChain history) => new(Id, (RevisionLeaf[])Leaves, history);
 
     /// <summary>Winner first, then the other leaves in winner order (<see cref="DocumentRules.WinnerFirst"/>).</summary>
     public IReadOnlyList<RevisionLeaf> Leaves { get; }
@@ -65,35 +92,55 @@ internal sealed class DocumentRecord
     {
         var sorted = leaves.Order(DocumentRules.WinnerFirst).ToArray();
         if (sorted.Length == 0) throw new ArgumentException("A record needs at least one leaf.", nameof(leaves));
+        return new DocumentRecord(id, sorted, history is null ? HistoryChain.Empty : HistoryChain.From(history));
+    }
+
+    /// <summary>A record of <paramref name="leaves"/> (any order) with a history chain.</summary>
+    internal static DocumentRecord Create(string id, IEnumerable<RevisionLeaf> leaves, HistoryChain history)
+    {
+        var sorted = leaves.Order(DocumentRules.WinnerFirst).ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("A record needs at least one leaf.", nameof(leaves));
         return new DocumentRecord(id, sorted, history);
     }
 
     /// <summary>
-    /// Binary payload: version, leaf count, then per leaf rev, deleted, ancestry, body. With
+    /// Binary payload (format 3): version, options, leaf count, then per leaf rev, flags (deleted, kind), stamp,
+    /// ancestry, body; then the history section (<see cref="Documents.HistoryChain"/>). With
     /// <paramref name="omitWinnerRevision"/> the winner's rev is left out; <see cref="Decode"/> then needs it back.
     /// </summary>
     public byte[] Encode(bool omitWinnerRevision = false)
     {
-        int size = 1 + 2 - (omitWinnerRevision ? Revision.EncodedSize : 0);
-        foreach (var l in Leaves) size += Revision.EncodedSize + 1 + 2 + l.Ancestry.Length * Revision.EncodedSize + 4 + l.Body.Length;
+        ReadOnlySpan<byte> history = [0]; // no entries
+        if (_history.Count > 0)
+        {
+            var writer = new ArrayBufferWriter<byte>(256);
+            _history.Encode(writer, Winner);
+            history = writer.WrittenSpan;
+        }
+        int size = 1 + 1 + 2 - (omitWinnerRevision ? Revision.EncodedSize : 0) + history.Length;
+        foreach (var l in Leaves) size += Revision.EncodedSize + 1 + 8 + 2 + l.Ancestry.Length * Revision.EncodedSize + 4 + l.Body.Length;
         var buffer = new byte[size];
         var span = buffer.AsSpan();
-        span[0] = omitWinnerRevision ? FormatWithoutWinnerRevision : FormatVersion;
-        BinaryPrimitives.WriteUInt16LittleEndian(span[1..], (ushort)Leaves.Count);
-        int pos = 3;
+        span[0] = FormatWithHistory;
+        span[1] = omitWinnerRevision ? OmitsWinnerRevision : (byte)0;
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], (ushort)Leaves.Count);
+        int pos = 4;
         foreach (var l in Leaves)
         {
             if (!omitWinnerRevision || !ReferenceEquals(l, Leaves[0])) { l.Rev.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
-            span[pos++] = l.Deleted ? (byte)1 : (byte)0;
+            span[pos++] = (byte)((l.Deleted ? 1 : 0) | ((int)l.Kind << 1));
+            BinaryPrimitives.WriteInt64LittleEndian(span[pos..], l.Stamp); pos += 8;
             BinaryPrimitives.WriteUInt16LittleEndian(span[pos..], (ushort)l.Ancestry.Length); pos += 2;
             foreach (var a in l.Ancestry) { a.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
             BinaryPrimitives.WriteInt32LittleEndian(span[pos..], l.Body.Length); pos += 4;
             l.Body.Span.CopyTo(span[pos..]); pos += l.Body.Length;
         }
+        history.CopyTo(span[pos..]);
         return buffer;
     }
 
-    /// <summary>Decodes a payload made by <see cref="Encode"/>; bodies are slices of <paramref name="payload"/>.</summary>
+    /// <summary>Decodes a payload made by <see cref="Encode"/> (or formats 1 and 2); bodies are slices of
+    /// <paramref name="payload"/>. The history's structure is checked here; its bodies are materialised on first use.</summary>
     /// <param name="id">The record id.</param>
     /// <param name="payload">The encoded record.</param>
     /// <param name="winnerRevision">The winner's revision, required when it was left out of the payload.</param>
@@ -103,33 +150,57 @@ internal sealed class DocumentRecord
         try
         {
             var span = payload.Span;
-            if (span.Length < 3 || (span[0] != FormatVersion && span[0] != FormatWithoutWinnerRevision))
+            if (span.Length < 3 || span[0] is not (FormatVersion or FormatWithoutWinnerRevision or FormatWithHistory))
                 throw new FormatException($"Record '{id}': unknown payload format {(span.Length > 0 ? span[0] : -1)}.");
-            bool winnerOmitted = span[0] == FormatWithoutWinnerRevision;
+            bool v3 = span[0] == FormatWithHistory;
+            if (v3 && (span.Length < 4 || span[1] > OmitsWinnerRevision)) throw new FormatException($"Record '{id}': bad payload options.");
+            bool winnerOmitted = v3 ? span[1] == OmitsWinnerRevision : span[0] == FormatWithoutWinnerRevision;
             if (winnerOmitted && winnerRevision.IsEmpty)
                 throw new FormatException($"Record '{id}': the payload leaves out the winner's revision and none was given.");
-            int count = BinaryPrimitives.ReadUInt16LittleEndian(span[1..]);
+            int pos = v3 ? 2 : 1;
+            int count = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]);
+            pos += 2;
             // Every leaf takes at least 7 bytes (deleted, ancestry count, body length): bound allocations by the input.
             if (count > span.Length / 7) throw new FormatException($"Record '{id}': {count} leaves cannot fit in {span.Length} bytes.");
             var leaves = new RevisionLeaf[count];
-            int pos = 3;
             for (int i = 0; i < count; i++)
             {
                 Revision rev;
                 if (i == 0 && winnerOmitted) rev = winnerRevision;
                 else { rev = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
-                bool deleted = span[pos++] != 0;
+                byte flags = span[pos++];
+                long stamp = 0;
+                var kind = EditKind.Save;
+                if (v3)
+                {
+                    if ((flags >> 1) > (int)EditKind.Resolve) throw new FormatException($"Record '{id}': unknown edit kind {flags >> 1}.");
+                    kind = (EditKind)(flags >> 1);
+                    stamp = BinaryPrimitives.ReadInt64LittleEndian(span[pos..]); pos += 8;
+                }
+                bool deleted = (flags & 1) != 0 || (!v3 && flags != 0);
                 int ac = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]); pos += 2;
                 if (ac > (span.Length - pos) / Revision.EncodedSize) throw new FormatException($"Record '{id}': ancestry longer than the payload.");
                 var ancestry = new Revision[ac];
                 for (int a = 0; a < ac; a++) { ancestry[a] = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
                 int bodyLength = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
                 if (bodyLength < 0 || bodyLength > span.Length - pos) throw new FormatException($"Record '{id}': body length out of range.");
-                leaves[i] = new RevisionLeaf(rev, deleted, ancestry, payload.Slice(pos, bodyLength));
+                leaves[i] = new RevisionLeaf(rev, deleted, ancestry, payload.Slice(pos, bodyLength)) { Stamp = stamp, Kind = kind };
                 pos += bodyLength;
             }
             if (count == 0) throw new FormatException($"Record '{id}': no revisions.");
-            return new DocumentRecord(id, leaves);
+            var history = HistoryChain.Empty;
+            if (v3)
+            {
+                try
+                {
+                    history = HistoryChain.Decode(payload[pos..], leaves[0]);
+                }
+                catch (FormatException e)
+                {
+                    throw new FormatException($"Record '{id}': {e.Message}", e);
+                }
+            }
+            return new DocumentRecord(id, leaves, history);
         }
         // Short input surfaces as ArgumentOutOfRangeException (slices, BinaryPrimitives) or IndexOutOfRangeException (span[i]).
         catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)

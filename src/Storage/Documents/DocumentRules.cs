@@ -35,24 +35,25 @@ internal static class DocumentRules
     /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current revision.</exception>
     public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null)
     {
+        var e = edit ?? EditContext.Default;
         if (current is null)
         {
-            var created = RevisionLeaf.Child(null, deleted: false, body);
+            var created = RevisionLeaf.Child(null, deleted: false, body, stamp: e.Stamp, kind: e.Kind);
             return new SaveOutcome(DocumentRecord.Create(id, [created]), created, true);
         }
         var winner = current.Winner;
         if (winner.Deleted)
         {
             // Re-creating a deleted record descends from its tombstone, so replicas see a newer revision, not a conflict.
-            var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending);
-            return new SaveOutcome(Replace(current, winner, recreated), recreated, true);
+            var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind);
+            return new SaveOutcome(Replace(current, winner, recreated, pending, e.HistoryDepth), recreated, true);
         }
         if (!Revision.TryParse(givenRev, out var given) || given != winner.Rev)
             throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
         if (winner.Body.Span.SequenceEqual(body.Span))
             return new SaveOutcome(current, winner, false);
-        var next = RevisionLeaf.Child(winner, deleted: false, body, pending);
-        return new SaveOutcome(Replace(current, winner, next), next, true);
+        var next = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind);
+        return new SaveOutcome(Replace(current, winner, next, pending, e.HistoryDepth), next, true);
     }
 
     /// <summary>
@@ -70,14 +71,15 @@ internal static class DocumentRules
     public static SaveOutcome Delete(string database, DocumentRecord? current, string id, string? givenRev, bool pending = false, EditContext? edit = null)
     {
         if (current is null) throw new DocumentNotFoundException(database, id);
+        var e = edit ?? EditContext.Default;
         if (Revision.TryParse(givenRev, out var given))
         {
             foreach (var leaf in current.Leaves)
             {
                 if (leaf.Rev == given && !leaf.Deleted)
                 {
-                    var tombstone = RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending);
-                    return new SaveOutcome(Replace(current, leaf, tombstone), tombstone, true);
+                    var tombstone = RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending, e.Stamp, e.Kind);
+                    return new SaveOutcome(Replace(current, leaf, tombstone, pending, e.HistoryDepth), tombstone, true);
                 }
             }
         }
@@ -102,10 +104,16 @@ internal static class DocumentRules
         {
             if (leaf.Knows(incoming.Rev)) return new MergeOutcome(MergeResult.AlreadyKnown, current);
         }
-        var kept = current.Leaves.Where(l => !incoming.Knows(l.Rev)).ToList();
-        bool descends = kept.Count < current.Leaves.Count;
+        var kept = new List<RevisionLeaf>(current.Leaves.Count + 1);
+        List<HistoryEntry>? replaced = null;
+        foreach (var leaf in current.Leaves)
+        {
+            if (!incoming.Knows(leaf.Rev)) kept.Add(leaf);
+            else (replaced ??= []).Add(EntryOf(leaf, pending));
+        }
         kept.Add(incoming.Trimmed());
-        return new MergeOutcome(descends ? MergeResult.Accepted : MergeResult.Conflict, DocumentRecord.Create(id, kept));
+        if (replaced is null) return new MergeOutcome(MergeResult.Conflict, DocumentRecord.Create(id, kept, current.HistoryChain));
+        return new MergeOutcome(MergeResult.Accepted, DocumentRecord.Create(id, kept, current.HistoryChain.Prepend(replaced, historyDepth)));
     }
 
     /// <summary>
@@ -116,13 +124,14 @@ internal static class DocumentRules
     /// <exception cref="DocumentNotFoundException">No such record, or it is deleted and nothing is kept to undo to.</exception>
     /// <exception cref="MyNoSqlException">"nothing to undo": the stack is empty or its target's body is no longer kept.</exception>
     public static SaveOutcome Undo(string database, DocumentRecord? current, string id, bool pending = false, EditContext? edit = null) =>
-        throw new NotImplementedException();
+        Step(database, current, id, pending, edit, EditKind.Undo);
 
     /// <summary>Redo: re-applies what the last undo took back, as a new revision of kind <see cref="EditKind.Redo"/>;
     /// any other save since clears the redo stack.</summary>
+    /// <exception cref="DocumentNotFoundException">No such record.</exception>
     /// <exception cref="MyNoSqlException">"nothing to redo".</exception>
     public static SaveOutcome Redo(string database, DocumentRecord? current, string id, bool pending = false, EditContext? edit = null) =>
-        throw new NotImplementedException();
+        Step(database, current, id, pending, edit, EditKind.Redo);
 
     /// <summary>
     /// The application's manual merge (ResolveConflictAsync): <paramref name="body"/> becomes a child of the winner
@@ -131,8 +140,45 @@ internal static class DocumentRules
     /// </summary>
     /// <exception cref="DocumentNotFoundException">No such record, or it is deleted.</exception>
     /// <exception cref="RevisionConflictException"><paramref name="givenRev"/> is not the winner's revision.</exception>
-    public static SaveOutcome Resolve(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null) =>
-        throw new NotImplementedException();
+    public static SaveOutcome Resolve(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null)
+    {
+        if (current is null || current.Winner.Deleted) throw new DocumentNotFoundException(database, id);
+        var e = edit ?? EditContext.Default;
+        var winner = current.Winner;
+        if (!Revision.TryParse(givenRev, out var given) || given != winner.Rev)
+            throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
+        if (!current.HasConflicts) return Save(database, current, id, givenRev, body, pending, e with { Kind = EditKind.Save });
+        var resolution = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, EditKind.Resolve);
+        var leaves = new List<RevisionLeaf> { resolution };
+        var replaced = new List<HistoryEntry> { EntryOf(winner, pending) };
+        foreach (var leaf in current.Leaves.Skip(1))
+        {
+            if (leaf.Deleted) { leaves.Add(leaf); continue; }
+            leaves.Add(RevisionLeaf.Child(leaf, deleted: true, ReadOnlyMemory<byte>.Empty, pending, e.Stamp, EditKind.Resolve));
+            replaced.Add(EntryOf(leaf, pending));
+        }
+        return new SaveOutcome(DocumentRecord.Create(id, leaves, current.HistoryChain.Prepend(replaced, e.HistoryDepth)), resolution, true);
+    }
+
+    // Undo and redo (DESIGN §8, decision 3): the stacks are derived from the kinds along the winner's line in the kept
+    // history, so they survive a reopen and agree on every replica that keeps the same history.
+    private static SaveOutcome Step(string database, DocumentRecord? current, string id, bool pending, EditContext? edit, EditKind kind)
+    {
+        if (current is null) throw new DocumentNotFoundException(database, id);
+        var e = edit ?? EditContext.Default;
+        var (undo, redo) = RecordHistory.Stacks(current);
+        var stack = kind == EditKind.Undo ? undo : redo;
+        if (stack.Count == 0 || stack[^1].Body is not { } body)
+        {
+            if (current.Winner.Deleted && kind == EditKind.Undo && stack.Count == 0) throw new DocumentNotFoundException(database, id);
+            string what = kind == EditKind.Undo ? "undo" : "redo";
+            throw new MyNoSqlException($"nothing to {what}: record '{id}' in database '{database}' keeps no revision to {what} to.");
+        }
+        var target = stack[^1];
+        var winner = current.Winner;
+        var leaf = RevisionLeaf.Child(winner, target.Deleted, target.Deleted ? ReadOnlyMemory<byte>.Empty : body, pending, e.Stamp, kind);
+        return new SaveOutcome(Replace(current, winner, leaf, pending, e.HistoryDepth), leaf, true);
+    }
 
     /// <summary>
     /// The winner order of DESIGN §2 (CouchDB's): a live leaf beats a tombstone, then the higher generation, then the
@@ -179,6 +225,11 @@ internal static class DocumentRules
     /// <summary>The revision of the tombstone that deletes <paramref name="rev"/>.</summary>
     public static Revision TombstoneOf(Revision rev) => Revision.Next(rev, deleted: true, []);
 
-    private static DocumentRecord Replace(DocumentRecord current, RevisionLeaf old, RevisionLeaf replacement) =>
-        DocumentRecord.Create(current.Id, current.Leaves.Where(l => !ReferenceEquals(l, old)).Append(replacement));
+    /// <summary>The history entry of a leaf this replica replaces (acknowledged when the record was not pending).</summary>
+    internal static HistoryEntry EntryOf(RevisionLeaf leaf, bool pending) =>
+        new(leaf.Rev, leaf.Deleted, leaf.Stamp, leaf.Kind, leaf.Deleted ? ReadOnlyMemory<byte>.Empty : leaf.Body, !pending);
+
+    private static DocumentRecord Replace(DocumentRecord current, RevisionLeaf old, RevisionLeaf replacement, bool pending, int historyDepth) =>
+        DocumentRecord.Create(current.Id, current.Leaves.Where(l => !ReferenceEquals(l, old)).Append(replacement),
+            current.HistoryChain.Prepend([EntryOf(old, pending)], historyDepth));
 }

@@ -29,7 +29,7 @@ internal sealed partial class DocumentStore
                 if (!latest.TryGetValue(id, out var current))
                     current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
                 // An id changed earlier in this batch is pending already.
-                var outcome = DocumentRules.Save(Name, current, id, parsed[i].Rev, parsed[i].Body, changed.Contains(id) || IsPending(id));
+                var outcome = DocumentRules.Save(Name, current, id, parsed[i].Rev, parsed[i].Body, changed.Contains(id) || IsPending(id), _replica.NewEdit());
                 latest[id] = outcome.Record;
                 if (outcome.Changed) changed.Add(id);
                 results[i] = DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);

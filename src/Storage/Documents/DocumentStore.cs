@@ -74,7 +74,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body, IsPending(id));
+            var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body, IsPending(id), _replica.NewEdit());
             if (outcome.Changed)
                 await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
@@ -105,7 +105,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
         {
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            var outcome = DocumentRules.Delete(Name, current, id, rev, IsPending(id));
+            var outcome = DocumentRules.Delete(Name, current, id, rev, IsPending(id), _replica.NewEdit());
             await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
             return outcome.Leaf.Rev;
         }

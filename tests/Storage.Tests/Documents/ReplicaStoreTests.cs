@@ -37,7 +37,7 @@ public class ReplicaStoreTests
             Assert.Equal(MergeResult.Conflict, result);
             Assert.True(records.TryGetHeader(Key, out var conflicted));
             Assert.Equal(RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves | RecordFlags.FromSync, conflicted.Flags);
-            Assert.Equal(2, (await records.ReadAsync(Key))!.Payload.Span[0]); // format 2: winner rev only in the header
+            Assert.Equal(3, (await records.ReadAsync(Key))!.Payload.Span[0]); // format 3: winner rev only in the header
 
             // Resolve by deleting the losing branch: no live conflict any more, but a leaf besides the winner.
             var loser = stored!.Leaves[1];
@@ -60,21 +60,21 @@ public class ReplicaStoreTests
     }
 
     [Fact]
-    public async Task Format_1_records_of_earlier_mirrors_still_read_and_are_rewritten_in_format_2()
+    public async Task Format_1_records_of_earlier_mirrors_still_read_and_are_rewritten_in_format_3()
     {
         using var dir = new TempDirectory();
         await using var records = await RecordStore.OpenAsync(dir.Path, Small());
         var a1 = Child(null, """{"v":1}""");
         var old = DocumentRecord.Create("x", [a1]);
         // What a mirror wrote before: the winner's revision inside the payload, flags without HasOtherLeaves.
-        await records.WriteAsync(new StoredRecord(Key, a1.Rev, RecordFlags.None, old.Encode()));
+        await records.WriteAsync(new StoredRecord(Key, a1.Rev, RecordFlags.None, LegacyRecordPayload.Encode(old, omitWinnerRevision: false)));
         var replica = new ReplicaStore(records, "test");
         Assert.Equal(Describe(old), Describe(await replica.ReadAsync(Key, "x")));
 
         var a2 = Child(a1, """{"v":2}""");
         var (merged, _) = await replica.MergeAsync(Key, "x", [a2], pending: false);
         Assert.Equal(MergeResult.Accepted, merged);
-        Assert.Equal(2, (await records.ReadAsync(Key))!.Payload.Span[0]);
+        Assert.Equal(3, (await records.ReadAsync(Key))!.Payload.Span[0]);
         Assert.Equal(Describe(DocumentRecord.Create("x", [a2])), Describe(await replica.ReadAsync(Key, "x")));
     }
 
