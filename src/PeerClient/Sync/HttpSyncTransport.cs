@@ -151,9 +151,25 @@ internal sealed class HttpSyncTransport : ISyncTransport
             }
             w.WriteEndArray();
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/fetch") { Content = new ByteArrayContent(buffer.WrittenSpan.ToArray()) };
+        // With revisions (delta sync) the body is mostly revision hashes: sent Brotli-compressed (the gateway inflates it,
+        // bounded); a plain id list goes as before, so any gateway reads it.
+        bool withRevs = heldRevs.Any(r => r is not null);
+        byte[] json = buffer.WrittenSpan.ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{mirror}/db/{db}/sync/fetch")
+        {
+            Content = new ByteArrayContent(withRevs ? Compress(json) : json),
+        };
         request.Content.Headers.ContentType = JsonType;
+        if (withRevs) request.Content.Headers.ContentEncoding.Add("br");
         return await SendAsync(request, mirror, ct).ConfigureAwait(false);
+    }
+
+    private static byte[] Compress(byte[] raw)
+    {
+        using var output = new MemoryStream(raw.Length / 2 + 64);
+        using (var brotli = new System.IO.Compression.BrotliStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            brotli.Write(raw);
+        return output.ToArray();
     }
 
     /// <summary>Runs a Mango query on the mirror (<c>POST /db/{db}/_find</c>); a 400 is the query's fault (<see cref="ArgumentException"/>).</summary>

@@ -17,7 +17,8 @@ namespace MyNoSql.Silo.Gateway;
 /// (keep yours); a peer that has not pulled for longer than the horizon must pull from the start; with
 /// <c>prefix</c> (repeatable) only ids starting with one of them are listed.</item>
 /// <item><c>POST /db/{db}/sync/fetch</c> (JSON array, at most 1000, of ids or <c>{"id","rev"?,"whole"?}</c>: the revision
-/// the peer holds, so the record comes relative to it — delta sync; <c>"whole":true</c> or no rev: whole) → record batch
+/// the peer holds, so the record comes relative to it — delta sync; <c>"whole":true</c> or no rev: whole; the body may be
+/// Brotli-compressed, <c>Content-Encoding: br</c>, at most 1 MiB either way) → record batch
 /// of those records, in the order asked, ending early once about 16 MiB of content is in it (ask again for the ids not
 /// answered).</item>
 /// <item><c>POST /db/{db}/sync/push</c> (record batch, at most 64 MiB sent and 64 MiB decoded, else 413) →
@@ -106,6 +107,19 @@ internal static class SyncEndpoints
             return;
         }
         var body = await RequestBody.ReadAsync(context, FetchBodyBytes);
+        if (body is not null && string.Equals(context.Request.Headers.ContentEncoding, "br", StringComparison.OrdinalIgnoreCase))
+        {
+            // Delta sync's fetch (ids with revisions) comes Brotli-compressed: inflated within the same bound.
+            try
+            {
+                body = Inflate(body, FetchBodyBytes);
+            }
+            catch (InvalidDataException e)
+            {
+                await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body is not valid Brotli data: {e.Message}");
+                return;
+            }
+        }
         if (body is null)
         {
             await ApiResponse.ErrorAsync(context, 413, "too_large", $"A fetch body is at most {FetchBodyBytes} bytes.");
@@ -168,6 +182,23 @@ internal static class SyncEndpoints
         context.Response.ContentType = SyncBatch.MediaType;
         context.Response.ContentLength = batch.Length;
         await context.Response.Body.WriteAsync(batch, context.RequestAborted);
+    }
+
+    /// <summary>Inflates a Brotli body; null when it decodes to more than <paramref name="max"/> bytes.</summary>
+    /// <exception cref="InvalidDataException">Not valid Brotli data.</exception>
+    private static byte[]? Inflate(byte[] compressed, int max)
+    {
+        using var input = new MemoryStream(compressed);
+        using var brotli = new BrotliStream(input, CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        var chunk = new byte[16384];
+        int n;
+        while ((n = brotli.Read(chunk)) > 0)
+        {
+            if (output.Length + n > max) return null;
+            output.Write(chunk, 0, n);
+        }
+        return output.ToArray();
     }
 
     private static readonly string AcceptedStatus = PushStatusNames.ToWire(PushStatus.Accepted);
