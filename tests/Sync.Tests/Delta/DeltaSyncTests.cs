@@ -95,6 +95,29 @@ public sealed class DeltaSyncTests(MirrorFixture mirror) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delta_that_does_not_rebuild_at_the_peer_is_fetched_again_whole()
+    {
+        string db = "delta-corrupt";
+        var (writer, _) = await OpenRecordedAsync(db);
+        var (reader, reads) = await OpenRecordedAsync(db);
+        var doc = await writer.SaveDocAsync(LargeDoc("c"));
+        await writer.SyncAsync();
+        Assert.NotNull(await reader.ReadDocAsync("c"));
+        doc["field5"] = "edited";
+        doc = await writer.SaveDocAsync(doc);
+        await writer.SyncAsync();
+
+        reads.CorruptDeltas = true;
+        reads.Clear();
+        await reader.SyncAsync();
+        Assert.Equal([1, 0], reads.FetchedWithRev); // the delta failed its checks: asked again, whole
+        var read = await reader.ReadDocAsync("c");
+        Assert.Equal((string)doc["rev"]!, (string)read!["rev"]!);
+        Assert.Equal("edited", (string)read["field5"]!);
+        Assert.Empty(await reader.GetConflictsAsync("c"));
+    }
+
+    [Fact]
     public async Task Thirty_offline_edits_reach_a_peer_holding_the_old_revision_as_a_descendant_not_a_conflict()
     {
         string db = "delta-offline30";

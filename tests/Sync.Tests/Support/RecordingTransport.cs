@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MyNoSql.Grains;
 using MyNoSql.Sync;
 
 namespace MyNoSql.Sync.Tests.Support;
@@ -40,12 +41,29 @@ internal sealed class RecordingTransport(MyNoSqlOptions options, SyncRecorder re
     public async Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, IReadOnlyList<string?> heldRevs, CancellationToken ct)
     {
         var answer = await _http.FetchAsync(recorder.Target, recorder.Database(db), ids, heldRevs, ct);
+        if (recorder.CorruptDeltas) answer = Corrupt(answer);
         recorder.Fetched.Enqueue(answer.Length);
         recorder.FetchedWithRev.Enqueue(heldRevs.Count(r => r is not null));
         return answer;
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>The batch with one byte of every delta body flipped (as a hostile or broken mirror might send it).</summary>
+    private static byte[] Corrupt(byte[] batch)
+    {
+        var records = SyncBatch.Decode(batch);
+        return SyncBatch.Encode(records.Select(r => r with
+        {
+            Leaves = [.. r.Leaves.Select(l =>
+            {
+                if (!l.BodyIsDelta) return l;
+                var body = (byte[])l.Body.Clone();
+                body[body.Length / 2] ^= 0x5A;
+                return l with { Body = body };
+            })],
+        }));
+    }
 }
 
 /// <summary>What a <see cref="RecordingTransport"/> saw, and where it sends calls.</summary>
@@ -53,6 +71,9 @@ internal sealed class SyncRecorder(string target)
 {
     /// <summary>The mirror's HTTP base URL calls go to.</summary>
     public string Target { get; set; } = target;
+
+    /// <summary>When set, every delta body in fetch answers is corrupted on the way to the peer.</summary>
+    public bool CorruptDeltas { get; set; }
 
     /// <summary>When set, the database calls go to instead of the peer's.</summary>
     public string? DatabaseOverride { get; set; }
