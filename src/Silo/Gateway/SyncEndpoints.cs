@@ -114,7 +114,8 @@ internal static class SyncEndpoints
             {
                 body = Inflate(body, FetchBodyBytes);
             }
-            catch (InvalidDataException e)
+            // BrotliStream reports corrupt input as InvalidOperationException ("Decoder ran into invalid data") or InvalidDataException.
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
             {
                 await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body is not valid Brotli data: {e.Message}");
                 return;
@@ -185,7 +186,7 @@ internal static class SyncEndpoints
     }
 
     /// <summary>Inflates a Brotli body; null when it decodes to more than <paramref name="max"/> bytes.</summary>
-    /// <exception cref="InvalidDataException">Not valid Brotli data.</exception>
+    /// <exception cref="InvalidDataException">Not valid Brotli data (or <see cref="InvalidOperationException"/>).</exception>
     private static byte[]? Inflate(byte[] compressed, int max)
     {
         using var input = new MemoryStream(compressed);
