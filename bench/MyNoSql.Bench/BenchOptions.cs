@@ -5,10 +5,11 @@ namespace MyNoSql.Bench;
 
 /// <summary>
 /// Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--skip-large-litedb];
-/// the query mode: --query [--query-profile] [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out).
+/// the query mode: --query [--query-profile] [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out);
+/// the history mode: --history [--history-n N] [--history-fields 1-6] (with --quick, --out).
 /// </summary>
 internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick,
-    bool Query, bool QueryProfile, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines)
+    bool Query, bool QueryProfile, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines, bool History = false, int HistoryN = 10_000, int HistoryFields = 3)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -18,7 +19,8 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
         double seconds = quick ? 1.5 : 5;
         string? only = null;
         string output = Path.Combine("bench", "results");
-        bool skipLargeLite = false, query = false, profile = false;
+        bool skipLargeLite = false, query = false, profile = false, history = false;
+        int historyN = quick ? 2_000 : 10_000, historyFields = 3;
         EngineKind[] engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
         for (int i = 0; i < args.Length; i++)
         {
@@ -36,10 +38,13 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 case "--query-profile": query = profile = true; break;
                 case "--query-n": queryN = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--queries": queries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--history": history = true; break;
+                case "--history-n": historyN = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--history-fields": historyFields = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--engines": engines = [.. Next().Split(',').Select(e => Enum.Parse<EngineKind>(e, ignoreCase: true))]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, profile, queryN, queries, engines);
+        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, profile, queryN, queries, engines, history, historyN, historyFields);
     }
 }

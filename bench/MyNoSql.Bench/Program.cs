@@ -7,7 +7,8 @@ using MyNoSql.Bench.Engines;
 
 // Peer engine benchmark: MyNoSql next to SQLite and LiteDB on the same generated data, in one run.
 // Progress goes to stderr; the tables to stdout; raw figures to bench/results/<utc>.json and latest.json
-// (the query mode, --query: bench/results/query-<utc>.json and query-latest.json).
+// (the query mode, --query: bench/results/query-<utc>.json and query-latest.json; the history mode, --history:
+// bench/results/history-<utc>.json and history-latest.json).
 if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
 
 var options = BenchOptions.Parse(args);
@@ -24,7 +25,9 @@ var results = new JsonObject
         ["dotnet"] = Environment.Version.ToString(),
         ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
     },
-    ["options"] = options.Query
+    ["options"] = options.History
+        ? JsonSerializer.SerializeToNode(new { options.HistoryN, options.HistoryFields, options.Quick })
+        : options.Query
         ? JsonSerializer.SerializeToNode(new { options.QueryN, options.Queries, options.Seconds, options.Quick, Engines = options.Engines.Select(e => e.ToString()) })
         : JsonSerializer.SerializeToNode(new { options.N, options.Large, options.Seconds, options.Quick }),
 };
@@ -36,7 +39,11 @@ try
         await QueryProfile.RunAsync(options, root);
         return 0;
     }
-    if (options.Query)
+    if (options.History)
+    {
+        results["history"] = await HistoryRun.RunAsync(options, root, report);
+    }
+    else if (options.Query)
     {
         // Fail in seconds, not after loading a million documents into the baselines, while the query engine is missing.
         if (options.Engines.Contains(EngineKind.MyNoSql) && await QueryRun.PreflightAsync(root) is { } missing)
@@ -67,7 +74,7 @@ finally
 
 results["goals"] = report.GoalsJson();
 report.Print(Console.Out);
-Console.WriteLine($"JSON: {Report.Save(results, options.Out, options.Query ? "query-" : "")}");
+Console.WriteLine($"JSON: {Report.Save(results, options.Out, options.History ? "history-" : options.Query ? "query-" : "")}");
 return 0;
 
 internal static class Progress

@@ -51,7 +51,7 @@ public class HistoryTests
             Assert.True(history.Zip(history.Skip(1)).All(p => p.First.SavedAt >= p.Second.SavedAt));
             Assert.Equal("v3", (string)(await db.ReadDocAsync("doc", rev3))!["v"]!);
             Assert.Equal(rev3, (string)(await db.ReadDocAsync("doc", rev3))!["rev"]!);
-            Assert.True(db.GetSyncStatus().PendingCount > 0); // undo/redo are ordinary pending writes
+            Assert.True(db.GetSyncStatus().PendingWrites > 0); // undo/redo are ordinary pending writes
         }
     }
 

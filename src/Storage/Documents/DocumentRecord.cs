@@ -140,7 +140,7 @@ internal sealed class DocumentRecord
     }
 
     /// <summary>Decodes a payload made by <see cref="Encode"/> (or formats 1 and 2); bodies are slices of
-    /// <paramref name="payload"/>. The history's structure is checked here; its bodies are materialised on first use.</summary>
+    /// <paramref name="payload"/>. Of the history only its entry count and checksum field are read here: its entries are checked and its bodies materialised on first use (<see cref="History"/>), so reading the winner never pays for them.</summary>
     /// <param name="id">The record id.</param>
     /// <param name="payload">The encoded record.</param>
     /// <param name="winnerRevision">The winner's revision, required when it was left out of the payload.</param>

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using MyNoSql.Storage.IO;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -11,10 +13,13 @@ namespace MyNoSql.Storage.Documents;
 /// and copies the older ones as they are. Bodies are materialised on first use of <see cref="Entries"/>. Immutable.
 /// </summary>
 /// <remarks>
+/// Section layout: varint entry count, then (when not 0) a CRC-32C of the entries (checked when they are first needed:
+/// reads of the winner never pay for it; the engine's frame checksum guards the bytes on disk too), then the entries.
 /// Entry layout: flags (bit 0 deleted, 1 acked, 2 body kept, 3 rev by ancestry, bits 4–6 kind); the rev, either as a
 /// varint step into the winner's ancestry past the previous entry found there (most entries: the winner's parent,
-/// grandparent…) or whole (20 bytes); the stamp as a zigzag varint difference from the newer neighbour's (the winner's
-/// for the first); then, for a kept live body, varint length + delta.
+/// grandparent…) or whole (20 bytes); the stamp as a zigzag varint difference of its milliseconds from the newer
+/// neighbour's (the winner's for the first) and a varint counter; then, for a kept live body, varint length + the
+/// delta's ops (<see cref="BodyDelta.CreateOps"/>).
 /// </remarks>
 internal sealed class HistoryChain
 {
@@ -39,8 +44,12 @@ internal sealed class HistoryChain
     public int Count => _front.Length + _tailTake;
 
     /// <summary>A chain of entries given whole (newest first).</summary>
-    public static HistoryChain From(IReadOnlyList<HistoryEntry> entries) =>
-        entries.Count == 0 ? Empty : new HistoryChain([.. entries], null, 0) { _entries = entries };
+    public static HistoryChain From(IReadOnlyList<HistoryEntry> entries)
+    {
+        if (entries.Count == 0) return Empty;
+        HistoryEntry[] copy = [.. entries];
+        return new HistoryChain(copy, null, 0) { _entries = copy };
+    }
 
     /// <summary>The entries, newest first, bodies materialised (deltas applied once, then cached).</summary>
     /// <exception cref="FormatException">A stored delta is damaged.</exception>
@@ -64,7 +73,7 @@ internal sealed class HistoryChain
                         if ((item.Flags & Deleted) != 0) body = ReadOnlyMemory<byte>.Empty;
                         else
                         {
-                            var bytes = BodyDelta.Apply(previous.Span, item.Delta.Span);
+                            var bytes = BodyDelta.ApplyOps(previous.Span, item.Delta.Span);
                             body = bytes;
                             previous = bytes;
                         }
@@ -93,45 +102,63 @@ internal sealed class HistoryChain
     /// <summary>Writes the history section (varint count, then the entries) for a record whose winner is <paramref name="winner"/>.</summary>
     public void Encode(ArrayBufferWriter<byte> output, RevisionLeaf winner)
     {
-        WriteVarInt(output, (ulong)Count);
-        if (Count == 0) return;
+        // A damaged tail (its checksum or structure) is dropped rather than copied on: the record stays writable, and
+        // reading its history reported the damage before (CorruptDataException) for as long as it was stored.
+        int tailTake = _tailTake;
+        TailItem[]? items = null;
+        if (tailTake > 0)
+        {
+            try { items = _tail!.Items; }
+            catch (FormatException) { tailTake = 0; }
+        }
+        int count = _front.Length + tailTake;
+        WriteVarInt(output, (ulong)count);
+        if (count == 0) return;
+        int crcAt = output.WrittenCount;
+        output.GetSpan(4);
+        output.Advance(4); // CRC-32C of the entries, patched in below
         var state = new EncodeState(winner);
         foreach (var entry in _front) WriteEntry(output, ref state, entry.Rev, Flags(entry), entry.Stamp, entry.Body, null);
-        if (_tailTake == 0) return;
-        // The tail's deltas hold while the body before it is the one they were made against (always after a save,
-        // delete, undo or redo: the replaced winner was the tail's base); otherwise they are rebuilt from whole bodies.
-        if (state.PreviousBody.Span.SequenceEqual(_tail!.BaseBody.Span))
+        if (tailTake > 0)
         {
-            var items = _tail.Items;
-            for (int i = 0; i < _tailTake; i++)
-                WriteEntry(output, ref state, items[i].Rev, items[i].Flags, items[i].Stamp, null, items[i].Delta);
+            // The tail's deltas hold while the body before it is the one they were made against (always after a save,
+            // delete, undo or redo: the replaced winner was the tail's base); otherwise they are rebuilt from whole bodies.
+            if (state.PreviousBody.Span.SequenceEqual(_tail!.BaseBody.Span))
+            {
+                for (int i = 0; i < tailTake; i++)
+                    WriteEntry(output, ref state, items![i].Rev, items[i].Flags, items[i].Stamp, null, items[i].Delta);
+            }
+            else
+            {
+                var all = Entries;
+                for (int i = _front.Length; i < all.Count; i++) WriteEntry(output, ref state, all[i].Rev, Flags(all[i]), all[i].Stamp, all[i].Body, null);
+            }
         }
-        else
-        {
-            var all = Entries;
-            for (int i = _front.Length; i < all.Count; i++) WriteEntry(output, ref state, all[i].Rev, Flags(all[i]), all[i].Stamp, all[i].Body, null);
-        }
+        // WrittenMemory is the writer's own buffer: the checksum is patched in place.
+        var written = MemoryMarshal.AsMemory(output.WrittenMemory).Span;
+        BinaryPrimitives.WriteUInt32LittleEndian(written[crcAt..], Crc.Compute(written[(crcAt + 4)..]));
     }
 
     /// <summary>
-    /// Reads a history section (<see cref="Encode"/>) of a record whose winner is <paramref name="winner"/>: checks its
-    /// structure now (every length and rev reference in bounds), keeps it encoded.
+    /// Reads a history section (<see cref="Encode"/>) of a record whose winner is <paramref name="winner"/>: only its
+    /// entry count and checksum now (reading a record's winner never walks its history); the entries are checked
+    /// (checksum, then every length and rev reference) when first needed.
     /// </summary>
-    /// <exception cref="FormatException">The section is malformed.</exception>
+    /// <exception cref="FormatException">The section's count or checksum is missing or out of range.</exception>
     public static HistoryChain Decode(ReadOnlyMemory<byte> section, RevisionLeaf winner)
     {
         int pos = 0;
         ulong count = BodyDelta.ReadVarInt(section.Span, ref pos);
-        // Every entry takes at least 2 bytes (flags, stamp).
-        if (count > (ulong)(section.Length - pos) / 2) throw new FormatException($"history of {count} entries cannot fit in {section.Length} bytes.");
         if (count == 0)
         {
             if (pos != section.Length) throw new FormatException("bytes after the history.");
             return Empty;
         }
-        var tail = new Tail(section[pos..], (int)count, winner);
-        tail.Parse(into: null);
-        return new HistoryChain([], tail, (int)count);
+        // Every entry takes at least 3 bytes (flags, stamp).
+        if (section.Length - pos < 4 || count > (ulong)(section.Length - pos - 4) / 3)
+            throw new FormatException($"history of {count} entries cannot fit in {section.Length} bytes.");
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(section.Span[pos..]);
+        return new HistoryChain([], new Tail(section[(pos + 4)..], (int)count, winner, crc), (int)count);
     }
 
     private static byte Flags(HistoryEntry e) => (byte)((e.Deleted ? Deleted : 0) | (e.Acked ? Acked : 0) | (e.Body is null ? 0 : HasBody) | ((int)e.Kind << 4));
@@ -146,13 +173,14 @@ internal sealed class HistoryChain
         output.Advance(1);
         if (at >= 0) { WriteVarInt(output, (ulong)(at - state.AncestryPosition)); state.AncestryPosition = at; }
         else { rev.WriteTo(output.GetSpan(Revision.EncodedSize)); output.Advance(Revision.EncodedSize); }
-        long d = state.PreviousStamp - stamp;
+        long d = (state.PreviousStamp >> 16) - (stamp >> 16);
         WriteVarInt(output, (ulong)((d << 1) ^ (d >> 63)));
+        WriteVarInt(output, (ulong)(stamp & 0xFFFF));
         state.PreviousStamp = stamp;
         if ((flags & (HasBody | Deleted)) != HasBody) return;
         if (delta is null)
         {
-            delta = BodyDelta.Create(state.PreviousBody.Span, body!.Value.Span);
+            delta = BodyDelta.CreateOps(state.PreviousBody.Span, body!.Value.Span);
             state.PreviousBody = body.Value;
         }
         else state.PreviousBody = default; // tail deltas are copied as they are: bodies are not needed any more
@@ -189,7 +217,7 @@ internal sealed class HistoryChain
     private readonly record struct TailItem(Revision Rev, byte Flags, long Stamp, ReadOnlyMemory<byte> Delta);
 
     /// <summary>The history section as read, with what it was encoded against (the winner of then).</summary>
-    private sealed class Tail(ReadOnlyMemory<byte> bytes, int count, RevisionLeaf winner)
+    private sealed class Tail(ReadOnlyMemory<byte> bytes, int count, RevisionLeaf winner, uint crc)
     {
         private TailItem[]? _items;
 
@@ -200,13 +228,15 @@ internal sealed class HistoryChain
             get
             {
                 if (_items is { } items) return items;
+                // The checksum is checked when the entries are first needed, not on every read of the record.
+                if (Crc.Compute(bytes.Span) != crc) throw new FormatException("history checksum mismatch.");
                 items = new TailItem[count];
                 Parse(items);
                 return _items = items;
             }
         }
 
-        public void Parse(TailItem[]? into)
+        private void Parse(TailItem[] into)
         {
             var span = bytes.Span;
             var ancestry = winner.Ancestry;
@@ -232,7 +262,9 @@ internal sealed class HistoryChain
                     pos += Revision.EncodedSize;
                 }
                 ulong z = BodyDelta.ReadVarInt(span, ref pos);
-                stamp -= (long)(z >> 1) ^ -(long)(z & 1);
+                ulong counter = BodyDelta.ReadVarInt(span, ref pos);
+                if (counter > 0xFFFF) throw new FormatException($"history entry {i}: bad stamp.");
+                stamp = (((stamp >> 16) - ((long)(z >> 1) ^ -(long)(z & 1))) << 16) | (long)counter;
                 ReadOnlyMemory<byte> delta = default;
                 if ((flags & (HasBody | Deleted)) == HasBody)
                 {
@@ -241,7 +273,7 @@ internal sealed class HistoryChain
                     delta = bytes.Slice(pos, (int)length);
                     pos += (int)length;
                 }
-                if (into is not null) into[i] = new TailItem(rev, flags, stamp, delta);
+                into[i] = new TailItem(rev, flags, stamp, delta);
             }
             if (pos != span.Length) throw new FormatException("bytes after the history.");
         }

@@ -78,7 +78,7 @@ public sealed class MirrorStoreTests : IDisposable
         // On disk: the one record format (winner's revision only in the header) and the flags of the record.
         await using var records = await RecordStore.OpenAsync(_dir.Path, new StoreOptions { Name = "test" });
         var stored = (await records.ReadAsync(MirrorKeys.Record(Database, "x")))!;
-        Assert.Equal(2, stored.Payload.Span[0]);
+        Assert.Equal(3, stored.Payload.Span[0]); // format 3 (issue 13: stamps, kinds, history)
         Assert.Equal((newest.Winner.Rev, RecordFlags.HasOtherLeaves), (stored.Revision, stored.Flags));
     }
 

@@ -77,6 +77,22 @@ public sealed class BodyDeltaTests
     }
 
     [Fact]
+    public void Property_ops_alone_round_trip_and_malformed_ops_are_format_errors()
+    {
+        var bytes = Gen.Byte[0, 5].Array[0, 200];
+        Gen.Select(bytes, bytes, Gen.Int[0, 1000], Gen.Byte).Sample((a, b, at, flip) =>
+        {
+            var ops = BodyDelta.CreateOps(a, b);
+            if (!BodyDelta.ApplyOps(a, ops).AsSpan().SequenceEqual(b)) return false;
+            if (ops.Length == 0) return true;
+            // Damaged ops either fail with FormatException or give some bytes (ops carry no checksum); never another exception.
+            ops[at % ops.Length] ^= (byte)(flip | 1);
+            try { BodyDelta.ApplyOps(a, ops); } catch (FormatException) { }
+            return true;
+        }, iter: 2000);
+    }
+
+    [Fact]
     public void Property_edits_of_a_source_round_trip_and_stay_small()
     {
         var edits = Gen.Select(Gen.Int[0, 1500], Gen.Int[0, 20], Gen.String[0, 20]).Array[1, 4];

@@ -78,17 +78,26 @@ public sealed class DocumentStoreHistoryTests
         var stored = (await store.Records.ReadAsync("doc-1"))!;
         var good = stored.Payload.ToArray();
 
-        // Structure: the entry count says more entries than there are.
+        // The entry count says more entries than the bytes can hold: the record itself is damaged.
         var record = (await store.ReadRecordAsync("doc-1"))!;
         int historyLength = good.Length - record.WithHistory([]).Encode(omitWinnerRevision: true).Length + 1;
         var badCount = (byte[])good.Clone();
-        badCount[good.Length - historyLength] = 9;
+        badCount[good.Length - historyLength] = 120;
         await store.Records.WriteAsync(stored with { Payload = badCount });
         var e = await Assert.ThrowsAsync<CorruptDataException>(async () => await store.ReadRecordAsync("doc-1"));
         Assert.Contains("'doc-1'", e.Message, StringComparison.Ordinal);
         Assert.Contains("'db'", e.Message, StringComparison.Ordinal);
 
-        // Content: the last byte (inside the oldest entry's delta) fails its checksum when bodies are needed.
+        // Structure inside the entries: decoding leaves them alone (the winner reads), using them reports the damage.
+        var badEntry = (byte[])good.Clone();
+        badEntry[good.Length - historyLength + 5] ^= 0xFF; // the first entry's flags
+        await store.Records.WriteAsync(stored with { Payload = badEntry });
+        Assert.Equal(4, (int)(await store.ReadAsync("doc-1"))!["v"]!);
+        e = await Assert.ThrowsAsync<CorruptDataException>(async () => await store.GetHistoryAsync("doc-1"));
+        Assert.Contains("'doc-1'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'db'", e.Message, StringComparison.Ordinal);
+
+        // Content: the last byte (inside the oldest entry's delta) fails the checksum when the history is needed.
         var badDelta = (byte[])good.Clone();
         badDelta[^1] ^= 0x20;
         await store.Records.WriteAsync(stored with { Payload = badDelta });
@@ -96,5 +105,12 @@ public sealed class DocumentStoreHistoryTests
         e = await Assert.ThrowsAsync<CorruptDataException>(async () => await store.GetHistoryAsync("doc-1"));
         Assert.Contains("'doc-1'", e.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<CorruptDataException>(async () => await store.UndoAsync("doc-1"));
+
+        // The record stays writable: a save drops the damaged part of its history and keeps what it replaced.
+        var read = (await store.ReadAsync("doc-1"))!;
+        await Save(store, "doc-1", 5, read);
+        var history = await store.GetHistoryAsync("doc-1");
+        Assert.Equal([true, true, false, false, false], history.Select(h => h.HasBody));
+        Assert.Equal(4, (int)(await store.UndoAsync("doc-1"))["v"]!);
     }
 }
