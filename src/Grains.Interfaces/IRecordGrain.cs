@@ -36,4 +36,16 @@ public interface IRecordGrain : IGrainWithStringKey
     /// <summary>Every leaf revision (winner first), as replication carries them.</summary>
     [Alias("GetLeaves"), ReadOnly]
     ValueTask<ReplicatedRevision[]> GetLeaves(CancellationToken cancellationToken = default);
+
+    /// <summary>Every leaf revision (winner first), each relative to <paramref name="heldRev"/> when it is that revision or
+    /// descends from it (ancestry down to it, body as a delta against its body when this mirror keeps that body); whole
+    /// otherwise, or when <paramref name="heldRev"/> is null (delta sync).</summary>
+    [Alias("GetLeavesSince"), ReadOnly]
+    ValueTask<ReplicatedRevision[]> GetLeavesSince(string? heldRev, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies a replicated revision that may be relative to a base (<see cref="ReplicatedRevision.BaseRev"/>):
+    /// rebuilt from this record's base, then as <see cref="Accept"/>; <see cref="MergeStatus.NeedWhole"/> when the base
+    /// (or its body) is not held here.</summary>
+    [Alias("AcceptRelative")]
+    ValueTask<MergeStatus> AcceptRelative(ReplicatedRevision revision, CancellationToken cancellationToken = default);
 }

@@ -25,4 +25,10 @@ public interface ISyncGrain : IGrainWithStringKey
     /// 16 MiB of content is in it: ask again for the ids not answered.</summary>
     [Alias("Fetch"), ReadOnly]
     ValueTask<byte[]> Fetch(string[] ids, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="Fetch"/>, with the revision the peer holds of each id (<paramref name="heldRevs"/>, aligned with
+    /// <paramref name="ids"/>; null: send it whole): a record's leaves come relative to that revision, bodies as deltas
+    /// against its body, when this mirror keeps it (delta sync).</summary>
+    [Alias("FetchSince"), ReadOnly]
+    ValueTask<byte[]> FetchSince(string[] ids, string?[] heldRevs, CancellationToken cancellationToken = default);
 }

@@ -3,7 +3,7 @@ namespace MyNoSql.Grains;
 /// <summary>
 /// Outcome of applying a replicated revision. Sync answers carry it by its wire name: the values equal those of
 /// <c>MyNoSql.Storage.Sync.PushStatus</c>, whose <c>PushStatusNames</c> is the one mapping to "accepted", "known",
-/// "conflict", "invalid" and "quorum_unavailable" (the sync service converts, and a test checks the two agree).
+/// "conflict", "invalid", "quorum_unavailable" and "need_whole" (the sync service converts, and a test checks the two agree).
 /// </summary>
 [GenerateSerializer, Alias("mynosql.MergeStatus")]
 public enum MergeStatus
@@ -18,4 +18,7 @@ public enum MergeStatus
     Invalid = 3,
     /// <summary>Stored on this mirror, but a write quorum of mirrors did not confirm it in time (it replicates later).</summary>
     QuorumUnavailable = 4,
+    /// <summary>The revision was sent relative to a base revision (delta sync) this mirror does not hold or no longer
+    /// keeps the body of; nothing was written: send it whole.</summary>
+    NeedWhole = 5,
 }

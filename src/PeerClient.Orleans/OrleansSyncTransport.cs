@@ -52,6 +52,10 @@ internal sealed class OrleansSyncTransport(string clusterId, string serviceId) :
     public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct) =>
         CallAsync(mirror, db, async grain => await grain!.Fetch([.. ids], ct).ConfigureAwait(false), ct);
 
+    public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, IReadOnlyList<string?> heldRevs, CancellationToken ct) =>
+        heldRevs.All(r => r is null) ? FetchAsync(mirror, db, ids, ct)
+            : CallAsync(mirror, db, async grain => await grain!.FetchSince([.. ids], [.. ids.Select((_, i) => i < heldRevs.Count ? heldRevs[i] : null)], ct).ConfigureAwait(false), ct);
+
     /// <summary>Runs the query through <see cref="IQueryGrain"/>, which answers on the gateway's own silo.</summary>
     public async Task<JsonObject> FindAsync(string mirror, string db, JsonObject query, CancellationToken ct)
     {

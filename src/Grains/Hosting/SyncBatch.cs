@@ -1,10 +1,10 @@
 using MyNoSql.Grains.Records;
-using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Grains;
 
-/// <summary>One record in a sync batch: its id and every leaf revision (winner first) with ancestry.</summary>
+/// <summary>One record in a sync batch: its id and every leaf revision (winner first) with ancestry, whole or relative to a
+/// base the receiver holds (<see cref="ReplicatedRevision.BaseRev"/>).</summary>
 public sealed record SyncRecord(string Id, ReplicatedRevision[] Leaves);
 
 /// <summary>
@@ -16,22 +16,22 @@ public static class SyncBatch
     /// <summary>Media type of a record batch body.</summary>
     public const string MediaType = "application/x-mynosql-batch";
 
-    /// <summary>Encodes records (each needs at least one well-formed leaf).</summary>
+    /// <summary>Encodes records (each needs at least one well-formed leaf), leaves in the order given.</summary>
     /// <exception cref="ArgumentException">A leaf is malformed.</exception>
     public static byte[] Encode(IEnumerable<SyncRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var decoded = new List<DocumentRecord>();
+        var decoded = new List<BatchRecord>();
         foreach (var record in records)
         {
-            var leaves = new List<RevisionLeaf>(record.Leaves.Length);
-            foreach (var wire in record.Leaves)
+            if (record.Leaves.Length == 0) throw new ArgumentException($"Record '{record.Id}' has no leaves.", nameof(records));
+            var leaves = new BatchLeaf[record.Leaves.Length];
+            for (int i = 0; i < leaves.Length; i++)
             {
-                if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out var problem))
+                if (!LeafWire.TryToBatch(record.Leaves[i], out leaves[i], out var problem))
                     throw new ArgumentException($"Record '{record.Id}': {problem}.", nameof(records));
-                leaves.Add(leaf);
             }
-            decoded.Add(DocumentRecord.Create(record.Id, leaves));
+            decoded.Add(new BatchRecord(record.Id, leaves));
         }
         return RecordBatch.Encode(decoded);
     }
@@ -44,5 +44,5 @@ public static class SyncBatch
     /// <exception cref="RecordBatchTooLargeException">The batch decodes to more than <paramref name="maxDecodedBytes"/>.</exception>
     /// <exception cref="FormatException">The batch is malformed or truncated.</exception>
     public static IReadOnlyList<SyncRecord> Decode(ReadOnlySpan<byte> batch, int maxDecodedBytes) =>
-        [.. RecordBatch.Decode(batch, maxDecodedBytes).Select(r => new SyncRecord(r.Id, LeafWire.ToWire(r)))];
+        [.. RecordBatch.DecodeBatch(batch, maxDecodedBytes).Select(r => new SyncRecord(r.Id, LeafWire.ToWire(r)))];
 }

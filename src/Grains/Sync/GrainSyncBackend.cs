@@ -10,10 +10,10 @@ internal sealed class GrainSyncBackend(IGrainFactory grains) : ISyncBackend
         Segment(database, segment).GetDigest(cancellationToken);
 
     public ValueTask<MergeStatus> AcceptAsync(string database, string id, ReplicatedRevision leaf, CancellationToken cancellationToken) =>
-        Record(database, id).Accept(leaf, cancellationToken);
+        leaf.BaseRev is null && !leaf.BodyIsDelta ? Record(database, id).Accept(leaf, cancellationToken) : Record(database, id).AcceptRelative(leaf, cancellationToken);
 
-    public ValueTask<ReplicatedRevision[]> GetLeavesAsync(string database, string id, CancellationToken cancellationToken) =>
-        Record(database, id).GetLeaves(cancellationToken);
+    public ValueTask<ReplicatedRevision[]> GetLeavesAsync(string database, string id, string? heldRev, CancellationToken cancellationToken) =>
+        heldRev is null ? Record(database, id).GetLeaves(cancellationToken) : Record(database, id).GetLeavesSince(heldRev, cancellationToken);
 
     private IIndexSegmentGrain Segment(string database, int segment) => grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(database, segment));
 

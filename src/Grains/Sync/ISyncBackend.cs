@@ -13,9 +13,11 @@ internal interface ISyncBackend
     /// <summary>A segment's digest, epoch and sequence.</summary>
     ValueTask<SegmentDigest> GetDigestAsync(string database, int segment, CancellationToken cancellationToken);
 
-    /// <summary>Applies one replicated leaf through the record's accept rule (<see cref="ReplicaAccept"/>).</summary>
+    /// <summary>Applies one replicated leaf through the record's accept rule (<see cref="ReplicaAccept"/>); a leaf relative to a
+    /// base (delta sync) is rebuilt against the record first (<see cref="ReplicaAccept.TryRebuild"/>: need_whole without it).</summary>
     ValueTask<MergeStatus> AcceptAsync(string database, string id, ReplicatedRevision leaf, CancellationToken cancellationToken);
 
-    /// <summary>Every leaf of a record (winner first); empty when unknown.</summary>
-    ValueTask<ReplicatedRevision[]> GetLeavesAsync(string database, string id, CancellationToken cancellationToken);
+    /// <summary>Every leaf of a record (winner first); empty when unknown. With <paramref name="heldRev"/> (the receiver's
+    /// revision) leaves that are or descend from it come relative to it, bodies as deltas when its body is kept here.</summary>
+    ValueTask<ReplicatedRevision[]> GetLeavesAsync(string database, string id, string? heldRev, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using MyNoSql.Grains.Records;
 using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Grains.Sync;
 
@@ -35,5 +36,27 @@ internal static class ReplicaAccept
             MergeResult.Conflict => MergeStatus.Conflict,
             _ => MergeStatus.AlreadyKnown,
         };
+    }
+
+    /// <summary>
+    /// Rebuilds a revision sent relative to a base (delta sync: <see cref="ReplicatedRevision.BaseRev"/>) against the
+    /// stored record: the base's ancestry spliced on, the body from the delta, the revision checked against its parent and
+    /// content. Null when rebuilt (<paramref name="whole"/>, to accept as usual); <see cref="MergeStatus.NeedWhole"/> when
+    /// the base or its body is not held here; <see cref="MergeStatus.Invalid"/> when the delta or ancestry is bad.
+    /// </summary>
+    public static MergeStatus? TryRebuild(ReplicatedRevision wire, DocumentRecord? current, out ReplicatedRevision whole, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        whole = wire;
+        if (wire.BaseRev is null && !wire.BodyIsDelta)
+        {
+            problem = "";
+            return null;
+        }
+        if (!LeafWire.TryToBatch(wire, out var relative, out problem)) return MergeStatus.Invalid;
+        if (!DeltaLeaves.TryResolve(current, relative, out var leaf, out bool missingBase, out problem))
+            return missingBase ? MergeStatus.NeedWhole : MergeStatus.Invalid;
+        whole = LeafWire.ToWire(leaf);
+        return null;
     }
 }

@@ -41,6 +41,13 @@ internal sealed class SyncGrain(IOptions<MirrorGrainOptions> options, ILogger<Sy
         return await Service(nameof(Fetch)).FetchAsync(Database, ids, cancellationToken);
     }
 
+    public async ValueTask<byte[]> FetchSince(string[] ids, string?[] heldRevs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(heldRevs);
+        return await Service(nameof(FetchSince)).FetchAsync(Database, ids, cancellationToken, heldRevs);
+    }
+
     private SyncService Service(string operation) => new(
         new GrainSyncBackend(GrainFactory),
         new UnavailableRetryPolicy(UnavailableRetryPolicy.DefaultLimit, logger, $"sync grain {Database}: {operation}"),

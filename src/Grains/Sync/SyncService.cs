@@ -125,11 +125,17 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
     /// records stays bounded here and at the peer, which asks again for the ids it did not get. The chunk after the
     /// first is sized from the records seen so far, so large records are read a few at a time.
     /// </summary>
-    /// <exception cref="ArgumentException">More than <see cref="MaxFetchIds"/> ids.</exception>
-    public async Task<byte[]> FetchAsync(string database, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    /// <remarks>Delta sync: <paramref name="heldRevs"/> (aligned with <paramref name="ids"/>; null, or a null entry: whole)
+    /// names the revision the peer holds of each id; that record's leaves come relative to it when they are it or descend
+    /// from it, bodies as deltas against its body when the record keeps it.</remarks>
+    /// <exception cref="ArgumentException">More than <see cref="MaxFetchIds"/> ids, or revisions not aligned with them.</exception>
+    public async Task<byte[]> FetchAsync(string database, IReadOnlyList<string> ids, CancellationToken cancellationToken, IReadOnlyList<string?>? heldRevs = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         if (ids.Count > MaxFetchIds) throw new ArgumentException($"At most {MaxFetchIds} ids per fetch (got {ids.Count}).", nameof(ids));
+        if (heldRevs is not null && heldRevs.Count != ids.Count) throw new ArgumentException($"{heldRevs.Count} revisions for {ids.Count} ids.", nameof(heldRevs));
+        var held = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (int i = 0; i < ids.Count; i++) held.TryAdd(ids[i], heldRevs?[i]);
         var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
         var found = new List<SyncRecord>();
         long bytes = 0;
@@ -139,7 +145,7 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
             next += chunk.Count;
             var records = new SyncRecord[chunk.Count];
             await ForEachAsync(chunk.Count, async i => records[i] = new SyncRecord(chunk[i],
-                await retry.RunAsync(_ => backend.GetLeavesAsync(database, chunk[i], cancellationToken).AsTask(), cancellationToken)));
+                await retry.RunAsync(_ => backend.GetLeavesAsync(database, chunk[i], held[chunk[i]], cancellationToken).AsTask(), cancellationToken)));
             foreach (var record in records)
             {
                 if (record.Leaves.Length == 0) continue;
@@ -159,6 +165,7 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
         MergeStatus.AlreadyKnown => PushStatus.Known,
         MergeStatus.Conflict => PushStatus.Conflict,
         MergeStatus.QuorumUnavailable => PushStatus.QuorumUnavailable,
+        MergeStatus.NeedWhole => PushStatus.NeedWhole,
         _ => PushStatus.Invalid,
     };
 

@@ -48,6 +48,19 @@ public interface ISyncTransport : IDisposable
     Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, CancellationToken ct);
 
     /// <summary>
+    /// A record batch of the given records (unknown ids left out), each relative to the revision the peer holds of it
+    /// (delta sync, DESIGN §8: the ancestry down to it and bodies as deltas against its body, when the mirror keeps it).
+    /// A transport that cannot say revisions fetches whole records (the default).
+    /// </summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="ids">The ids to fetch.</param>
+    /// <param name="heldRevs">Per id (aligned with <paramref name="ids"/>) the revision the peer holds; null: send it whole.</param>
+    /// <param name="ct">Cancels the call.</param>
+    Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, IReadOnlyList<string?> heldRevs, CancellationToken ct) =>
+        FetchAsync(mirror, db, ids, ct);
+
+    /// <summary>
     /// Runs a Mango query (DESIGN §7) on the mirror and returns its answer as the mirror gives it:
     /// <c>{"docs":[...],"bookmark":...,"index":...,"warning"?:...}</c> (<see cref="FindScope.Mirrors"/>).
     /// </summary>

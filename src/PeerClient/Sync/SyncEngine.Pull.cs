@@ -135,13 +135,20 @@ internal sealed partial class SyncEngine
     /// enough content (large records), so the ids it did not send are asked for again, as long as each answer brings
     /// something new; what is left then is unknown to the mirror.
     /// </summary>
-    /// <remarks>With a <c>requestLimit</c> (the read path's), each fetch request gets that long; merges are not cut short by it.</remarks>
+    /// <remarks>
+    /// Delta sync: each request names the revision the peer holds of each id, so the mirror sends leaves relative to it
+    /// (bodies as deltas). A leaf that does not rebuild against the stored record (the base is gone, or the delta or its
+    /// revision does not check) makes that record be asked for again whole. With a <c>requestLimit</c> (the read path's),
+    /// each fetch request gets that long; merges are not cut short by it.
+    /// </remarks>
     private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct, TimeSpan? requestLimit = null)
     {
         var sent = new HashSet<string>(StringComparer.Ordinal);
+        var whole = new HashSet<string>(StringComparer.Ordinal);
         var ask = ids;
         while (ask.Count > 0)
         {
+            string?[] held = [.. ask.Select(id => !whole.Contains(id) && _store.Records.TryGetHeader(id, out var h) && !h.Revision.IsEmpty ? h.Revision.ToString() : null)];
             byte[] batch;
             if (requestLimit is { } limit)
             {
@@ -149,7 +156,7 @@ internal sealed partial class SyncEngine
                 timeout.CancelAfter(limit);
                 try
                 {
-                    batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, timeout.Token).ConfigureAwait(false);
+                    batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, held, timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
                 {
@@ -158,26 +165,49 @@ internal sealed partial class SyncEngine
             }
             else
             {
-                batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, ct).ConfigureAwait(false);
+                batch = await Transport(mirror).FetchAsync(mirror, _store.Name, ask, held, ct).ConfigureAwait(false);
             }
-            IReadOnlyList<DocumentRecord> records;
+            IReadOnlyList<BatchRecord> records;
             try
             {
-                records = RecordBatch.Decode(batch);
+                records = RecordBatch.DecodeBatch(batch);
             }
             catch (FormatException e)
             {
                 throw new MirrorUnavailableException($"{mirror}: malformed record batch: {e.Message}", e);
             }
             Interlocked.Add(ref _fetched, records.Count);
+            var failed = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
             // Concurrent merges share the engine's group commit (one fsync per shard for many records).
-            await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct },
-                async (record, token) => await _store.MergeLeavesAsync(record.Id, record.Leaves, pending: false, token).ConfigureAwait(false)).ConfigureAwait(false);
+            await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct }, async (record, token) =>
+            {
+                var leaves = await RebuildAsync(record, token).ConfigureAwait(false);
+                if (leaves is null) failed[record.Id] = true;
+                else await _store.MergeLeavesAsync(record.Id, leaves, pending: false, token).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             int before = sent.Count;
-            foreach (var record in records) sent.Add(record.Id);
-            if (sent.Count == before) break;
+            foreach (var record in records)
+            {
+                if (!failed.ContainsKey(record.Id)) sent.Add(record.Id);
+            }
+            foreach (var id in failed.Keys) whole.Add(id);
+            if (sent.Count == before && failed.IsEmpty) break;
             ask = [.. ask.Where(id => !sent.Contains(id))];
         }
         return sent;
+    }
+
+    /// <summary>The leaves of a fetched record rebuilt against the stored one (delta sync); null when one does not rebuild.</summary>
+    private async ValueTask<IReadOnlyList<RevisionLeaf>?> RebuildAsync(BatchRecord record, CancellationToken ct)
+    {
+        if (record.IsWhole) return [.. record.Leaves.Select(l => l.AsWholeLeaf()!)];
+        var stored = await _store.ReadRecordAsync(record.Id, ct).ConfigureAwait(false);
+        var leaves = new List<RevisionLeaf>(record.Leaves.Length);
+        foreach (var wire in record.Leaves)
+        {
+            if (!DeltaLeaves.TryResolve(stored, wire, out var leaf, out _, out _)) return null;
+            leaves.Add(leaf);
+        }
+        return leaves;
     }
 }

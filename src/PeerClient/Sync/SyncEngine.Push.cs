@@ -51,10 +51,18 @@ internal sealed partial class SyncEngine
 
         async Task PushBatchAsync(List<DocumentRecord> records)
         {
-            var results = await Transport(mirror).PushAsync(mirror, _store.Name, RecordBatch.Encode(records), [.. records.Select(r => r.Id)], ct).ConfigureAwait(false);
+            // Delta sync: each leaf relative to the newest revision of its ancestry a mirror acknowledged (history), whole
+            // otherwise; a mirror that lacks that base answers need_whole and gets those records whole in this round.
+            var results = await Transport(mirror).PushAsync(mirror, _store.Name, RecordBatch.Encode([.. records.Select(ForPush)]), [.. records.Select(r => r.Id)], ct).ConfigureAwait(false);
             // One answer per leaf: a record is acknowledged when every leaf is stored (accepted, known or kept as a
             // conflict); invalid leaves and leaves short of the write quorum keep it in the outbox.
-            var byId = results.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(r => PushStatusNames.TryParse(r.Status, out var st) ? st : PushStatus.Invalid).ToList(), StringComparer.Ordinal);
+            var byId = Statuses(results);
+            var whole = records.Where(r => byId.TryGetValue(r.Id, out var st) && st.Contains(PushStatus.NeedWhole)).ToList();
+            if (whole.Count > 0)
+            {
+                var again = Statuses(await Transport(mirror).PushAsync(mirror, _store.Name, RecordBatch.Encode(whole), [.. whole.Select(r => r.Id)], ct).ConfigureAwait(false));
+                foreach (var (id, statuses) in again) byId[id] = statuses;
+            }
             var acknowledged = new List<(string, Revision)>(records.Count);
             foreach (var record in records)
             {
@@ -83,5 +91,25 @@ internal sealed partial class SyncEngine
                 clearing.Release();
             }
         }
+    }
+
+    private static Dictionary<string, List<PushStatus>> Statuses(IReadOnlyList<PushResult> results) =>
+        results.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(r => PushStatusNames.TryParse(r.Status, out var st) ? st : PushStatus.Invalid).ToList(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// A pending record as pushed: each leaf relative to the newest revision in its ancestry that a mirror acknowledged
+    /// (a history entry replaced while the record was not pending, whose body is kept), whole when there is none.
+    /// </summary>
+    internal static BatchRecord ForPush(DocumentRecord record)
+    {
+        if (record.History.Count == 0) return BatchRecord.Whole(record);
+        return DeltaLeaves.Against(record, leaf =>
+        {
+            foreach (var entry in record.History)
+            {
+                if (entry.Acked && entry.Body is not null && leaf.Knows(entry.Rev)) return entry.Rev;
+            }
+            return default;
+        });
     }
 }

@@ -16,13 +16,17 @@ namespace MyNoSql.Silo.Gateway;
 /// "horizon":seconds,"changes":[{"id","rev","deleted"?,"conflicts"?}]}</c>; a null checkpoint means nothing changed
 /// (keep yours); a peer that has not pulled for longer than the horizon must pull from the start; with
 /// <c>prefix</c> (repeatable) only ids starting with one of them are listed.</item>
-/// <item><c>POST /db/{db}/sync/fetch</c> (JSON array of ids, at most 1000) → record batch of those records, in the order
-/// asked, ending early once about 16 MiB of content is in it (ask again for the ids not answered).</item>
+/// <item><c>POST /db/{db}/sync/fetch</c> (JSON array, at most 1000, of ids or <c>{"id","rev"?,"whole"?}</c>: the revision
+/// the peer holds, so the record comes relative to it — delta sync; <c>"whole":true</c> or no rev: whole; the body may be
+/// Brotli-compressed, <c>Content-Encoding: br</c>, at most 1 MiB either way) → record batch
+/// of those records, in the order asked, ending early once about 16 MiB of content is in it (ask again for the ids not
+/// answered).</item>
 /// <item><c>POST /db/{db}/sync/push</c> (record batch, at most 64 MiB sent and 64 MiB decoded, else 413) →
 /// <c>{"results":[{"id","rev","status"}]}</c>, status one of accepted, known, conflict (kept as a conflict:
-/// acknowledged), invalid, quorum_unavailable (retry later).</item>
+/// acknowledged), invalid, quorum_unavailable (retry later), need_whole (sent relative to a base this mirror lacks: send
+/// it whole).</item>
 /// </list>
-/// Record batches are <see cref="SyncBatch.MediaType"/> (Brotli; every leaf with its ancestry). This layer only parses
+/// Record batches are <see cref="SyncBatch.MediaType"/> (Brotli; every leaf with its ancestry, or relative to a base the receiver holds). This layer only parses
 /// and validates requests and writes answers: the protocol itself is <see cref="SyncService"/>, shared with the sync grain.
 /// </summary>
 internal static class SyncEndpoints
@@ -103,12 +107,27 @@ internal static class SyncEndpoints
             return;
         }
         var body = await RequestBody.ReadAsync(context, FetchBodyBytes);
+        if (body is not null && string.Equals(context.Request.Headers.ContentEncoding, "br", StringComparison.OrdinalIgnoreCase))
+        {
+            // Delta sync's fetch (ids with revisions) comes Brotli-compressed: inflated within the same bound.
+            try
+            {
+                body = Inflate(body, FetchBodyBytes);
+            }
+            // BrotliStream reports corrupt input as InvalidOperationException ("Decoder ran into invalid data") or InvalidDataException.
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body is not valid Brotli data: {e.Message}");
+                return;
+            }
+        }
         if (body is null)
         {
             await ApiResponse.ErrorAsync(context, 413, "too_large", $"A fetch body is at most {FetchBodyBytes} bytes.");
             return;
         }
         List<string> ids = [];
+        List<string?> revs = [];
         try
         {
             if (!System.Text.Unicode.Utf8.IsValid(body)) throw new JsonException("the body is not valid UTF-8");
@@ -116,14 +135,33 @@ internal static class SyncEndpoints
             if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new JsonException("not an array");
             foreach (var e in doc.RootElement.EnumerateArray())
             {
-                if (e.ValueKind != JsonValueKind.String) throw new JsonException("an element is not a string");
-                ids.Add(e.GetString()!);
+                if (e.ValueKind == JsonValueKind.String)
+                {
+                    ids.Add(e.GetString()!);
+                    revs.Add(null);
+                    continue;
+                }
+                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String)
+                    throw new JsonException("an element is neither an id string nor an object with an \"id\" string");
+                string? rev = null;
+                if (e.TryGetProperty("rev", out var r) && r.ValueKind != JsonValueKind.Null)
+                {
+                    if (r.ValueKind != JsonValueKind.String || !Revision.TryParse(r.GetString(), out _)) throw new JsonException("\"rev\" is not a revision");
+                    rev = r.GetString();
+                }
+                if (e.TryGetProperty("whole", out var w))
+                {
+                    if (w.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw new JsonException("\"whole\" is not a boolean");
+                    if (w.ValueKind == JsonValueKind.True) rev = null;
+                }
+                ids.Add(id.GetString()!);
+                revs.Add(rev);
             }
         }
         // InvalidOperationException: a string escape that is not valid UTF-16 (a lone surrogate).
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body must be a JSON array of id strings: {e.Message}");
+            await ApiResponse.ErrorAsync(context, 400, "bad_json", $"The body must be a JSON array of id strings or {{\"id\",\"rev\"}} objects: {e.Message}");
             return;
         }
         if (ids.Count > SyncService.MaxFetchIds)
@@ -140,11 +178,28 @@ internal static class SyncEndpoints
                 return;
             }
         }
-        var batch = await Service(context).FetchAsync(db, ids, context.RequestAborted);
+        var batch = await Service(context).FetchAsync(db, ids, context.RequestAborted, revs);
         context.Response.StatusCode = 200;
         context.Response.ContentType = SyncBatch.MediaType;
         context.Response.ContentLength = batch.Length;
         await context.Response.Body.WriteAsync(batch, context.RequestAborted);
+    }
+
+    /// <summary>Inflates a Brotli body; null when it decodes to more than <paramref name="max"/> bytes.</summary>
+    /// <exception cref="InvalidDataException">Not valid Brotli data (or <see cref="InvalidOperationException"/>).</exception>
+    private static byte[]? Inflate(byte[] compressed, int max)
+    {
+        using var input = new MemoryStream(compressed);
+        using var brotli = new BrotliStream(input, CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        var chunk = new byte[16384];
+        int n;
+        while ((n = brotli.Read(chunk)) > 0)
+        {
+            if (output.Length + n > max) return null;
+            output.Write(chunk, 0, n);
+        }
+        return output.ToArray();
     }
 
     private static readonly string AcceptedStatus = PushStatusNames.ToWire(PushStatus.Accepted);

@@ -14,8 +14,12 @@ internal sealed record RevisionLeaf(Revision Rev, bool Deleted, Revision[] Ances
     /// <summary>What made this revision.</summary>
     public EditKind Kind { get; init; }
 
-    /// <summary>How many ancestors a stored (acknowledged) revision keeps and replication between mirrors carries.</summary>
-    public const int AncestryLimit = 20;
+    /// <summary>
+    /// How many ancestors a stored (acknowledged) revision keeps and replication between mirrors carries (DESIGN §8: up to
+    /// 100 edits of a record made elsewhere between two syncs are still recognised as descendants, not conflicts; delta
+    /// sync sends only the ancestors newer than what the receiver holds, so the longer ancestry costs little on the wire).
+    /// </summary>
+    public const int AncestryLimit = 100;
 
     /// <summary>
     /// How many ancestors an edit keeps while its record is pending (not yet acknowledged by a mirror), as CouchDB's

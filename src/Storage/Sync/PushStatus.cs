@@ -16,4 +16,7 @@ public enum PushStatus
     Invalid = 3,
     /// <summary><c>quorum_unavailable</c>: stored on that mirror, not yet on a write quorum (push again later).</summary>
     QuorumUnavailable = 4,
+    /// <summary><c>need_whole</c>: the leaf was sent relative to a base revision this mirror does not hold (or no longer
+    /// keeps the body of); nothing was stored: send it whole.</summary>
+    NeedWhole = 5,
 }

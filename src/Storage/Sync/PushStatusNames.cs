@@ -12,6 +12,7 @@ public static class PushStatusNames
         PushStatus.Conflict => "conflict",
         PushStatus.Invalid => "invalid",
         PushStatus.QuorumUnavailable => "quorum_unavailable",
+        PushStatus.NeedWhole => "need_whole",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not a push status."),
     };
 

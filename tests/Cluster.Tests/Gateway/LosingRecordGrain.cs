@@ -13,6 +13,10 @@ internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFail
 
     public int Writes => _writes;
 
+    public ValueTask<ReplicatedRevision[]> GetLeavesSince(string? heldRev, CancellationToken cancellationToken = default) => inner.GetLeavesSince(heldRev, cancellationToken);
+
+    public ValueTask<MergeStatus> AcceptRelative(ReplicatedRevision revision, CancellationToken cancellationToken = default) => inner.AcceptRelative(revision, cancellationToken);
+
     public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default) => inner.Read(cancellationToken);
 
     public async ValueTask<SaveReply> Save(string? rev, byte[] body, CancellationToken cancellationToken = default)

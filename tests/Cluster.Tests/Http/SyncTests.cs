@@ -161,7 +161,7 @@ public sealed class SyncTests(HttpClusterFixture fixture)
             Assert.Equal(push, back);
         }
         Assert.Equal(Enum.GetValues<MergeStatus>().Length, Enum.GetValues<PushStatus>().Length);
-        Assert.Equal(["accepted", "known", "conflict", "invalid", "quorum_unavailable"], Enum.GetValues<PushStatus>().Select(PushStatusNames.ToWire));
+        Assert.Equal(["accepted", "known", "conflict", "invalid", "quorum_unavailable", "need_whole"], Enum.GetValues<PushStatus>().Select(PushStatusNames.ToWire));
         Assert.False(PushStatusNames.TryParse("Accepted", out _));
     }
 

@@ -2,6 +2,7 @@ using MyNoSql.Grains;
 using MyNoSql.Grains.Records;
 using MyNoSql.Grains.Sync;
 using MyNoSql.Storage.Documents;
+using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Simulation.Tests.Sim;
 
@@ -18,15 +19,23 @@ internal sealed class SimSyncBackend(SimMirror mirror, Func<string, RevisionLeaf
     public ValueTask<SegmentDigest> GetDigestAsync(string database, int segment, CancellationToken cancellationToken) =>
         ValueTask.FromResult(mirror.Digest(segment));
 
-    public async ValueTask<MergeStatus> AcceptAsync(string database, string id, ReplicatedRevision leaf, CancellationToken cancellationToken) =>
-        await ReplicaAccept.AcceptAsync(leaf,
+    public async ValueTask<MergeStatus> AcceptAsync(string database, string id, ReplicatedRevision leaf, CancellationToken cancellationToken)
+    {
+        // Delta sync: a leaf relative to a base is rebuilt against this mirror's record first, as RecordGrain.AcceptRelative does.
+        if (ReplicaAccept.TryRebuild(leaf, await mirror.ReadRecordAsync(id), out var whole, out _) is { } failed) return failed;
+        return await ReplicaAccept.AcceptAsync(whole,
             async verified =>
             {
                 var result = await mirror.ApplyAsync(id, verified);
                 return (result, result != MergeResult.AlreadyKnown);
             },
             (verified, _) => replicate(id, verified));
+    }
 
-    public async ValueTask<ReplicatedRevision[]> GetLeavesAsync(string database, string id, CancellationToken cancellationToken) =>
-        LeafWire.ToWire(await mirror.ReadRecordAsync(id));
+    public async ValueTask<ReplicatedRevision[]> GetLeavesAsync(string database, string id, string? heldRev, CancellationToken cancellationToken)
+    {
+        var record = await mirror.ReadRecordAsync(id);
+        if (record is null || !Revision.TryParse(heldRev, out var held)) return LeafWire.ToWire(record);
+        return LeafWire.ToWire(DeltaLeaves.Against(record, held));
+    }
 }

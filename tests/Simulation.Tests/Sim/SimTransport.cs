@@ -74,6 +74,13 @@ internal sealed class SimTransport : ISyncTransport
         return world.PeerCallAsync(peer, m, $"fetch[{string.Join(',', ids)}]", duplicable: false, target => target.Sync(NoReplication).FetchAsync(db, ids, ct));
     }
 
+    public Task<byte[]> FetchAsync(string mirror, string db, IReadOnlyList<string> ids, IReadOnlyList<string?> heldRevs, CancellationToken ct)
+    {
+        var (world, peer, m) = Parse(mirror);
+        return world.PeerCallAsync(peer, m, $"fetch[{string.Join(',', ids.Select((id, i) => heldRevs[i] is { } r ? $"{id}@{r}" : id))}]", duplicable: false,
+            target => target.Sync(NoReplication).FetchAsync(db, ids, ct, heldRevs));
+    }
+
     public void Dispose() { }
 
     private static Task<bool> NoReplication(string id, RevisionLeaf leaf) =>

@@ -65,36 +65,36 @@ public sealed class DocumentRulesQuestionsTests
     }
 
     [Fact]
-    public void Edits_of_a_pending_record_keep_their_whole_ancestry_up_to_the_bound_and_stored_leaves_keep_twenty()
+    public void Edits_of_a_pending_record_keep_their_whole_ancestry_up_to_the_bound_and_stored_leaves_keep_a_hundred()
     {
         var acknowledged = DocumentRules.Save("db", null, "x", null, B("{\"n\":0}"));
         var record = acknowledged.Record;
         var leaf = acknowledged.Leaf;
-        for (int i = 1; i <= 50; i++)
+        for (int i = 1; i <= 150; i++)
         {
             var next = DocumentRules.Save("db", record, "x", leaf.Rev.ToString(), B($"{{\"n\":{i}}}"), pending: true);
             (record, leaf) = (next.Record, next.Leaf);
         }
-        Assert.Equal(50, leaf.Ancestry.Length);
+        Assert.Equal(150, leaf.Ancestry.Length);
         Assert.True(leaf.Knows(acknowledged.Leaf.Rev));
 
-        // The replica that stored the first revision sees 50 offline edits as one descendant, not a conflict...
+        // The replica that stored the first revision sees 150 offline edits as one descendant, not a conflict...
         var merged = DocumentRules.Merge(acknowledged.Record, "x", leaf);
         Assert.Equal(MergeResult.Accepted, merged.Result);
         Assert.Equal(leaf.Rev, Assert.Single(merged.Record.Leaves).Rev);
-        // ...and stores the leaf with the usual 20 ancestors.
+        // ...and stores the leaf with the usual 100 ancestors (RevisionLeaf.AncestryLimit).
         Assert.Equal(RevisionLeaf.AncestryLimit, merged.Record.Winner.Ancestry.Length);
 
-        // Without the pending growth, the same 50 edits lose the acknowledged revision and conflict.
+        // Without the pending growth, the same 150 edits lose the acknowledged revision and conflict.
         var capped = leaf with { Ancestry = leaf.Ancestry[..RevisionLeaf.AncestryLimit] };
         Assert.Equal(MergeResult.Conflict, DocumentRules.Merge(acknowledged.Record, "x", capped).Result);
 
         // Once acknowledged, the next edit starts from the usual bound again; the pending bound caps growth.
-        var after = DocumentRules.Save("db", record, "x", leaf.Rev.ToString(), B("{\"n\":51}"));
+        var after = DocumentRules.Save("db", record, "x", leaf.Rev.ToString(), B("{\"n\":151}"));
         Assert.Equal(RevisionLeaf.AncestryLimit, after.Leaf.Ancestry.Length);
         var longest = leaf with { Ancestry = new Revision[RevisionLeaf.PendingAncestryLimit] };
         Assert.Equal(RevisionLeaf.PendingAncestryLimit, RevisionLeaf.Child(longest, false, B("{}"), pending: true).Ancestry.Length);
         var tombstone = DocumentRules.Delete("db", record, "x", leaf.Rev.ToString(), pending: true);
-        Assert.Equal(51, tombstone.Leaf.Ancestry.Length);
+        Assert.Equal(151, tombstone.Leaf.Ancestry.Length);
     }
 }
