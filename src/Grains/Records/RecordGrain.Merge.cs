@@ -48,7 +48,7 @@ internal sealed partial class RecordGrain
         if (policy is null or { IsEmpty: true }) return [];
         var (added, written) = await WriteAsync(current =>
         {
-            if (current is not { HasConflicts: true } || ConflictResolver.TryResolve(current, policy, _historyDepth) is not { } resolved)
+            if (current is not { HasConflicts: true } || TryResolve(current, policy) is not { } resolved)
                 return (null, Array.Empty<RevisionLeaf>());
             return (resolved, NewLeaves(current, resolved));
         });
@@ -56,6 +56,24 @@ internal sealed partial class RecordGrain
         LogResolved(_database, _id, _record!.Winner.Rev.ToString(), added.Length - 1);
         return added;
     }
+
+    // A resolver failure must not fail the write that made the conflict (or the activation): the conflict then stays, as
+    // without a policy, and is logged.
+    private DocumentRecord? TryResolve(DocumentRecord record, MergePolicy policy)
+    {
+        try
+        {
+            return ConflictResolver.TryResolve(record, policy, _historyDepth);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogResolveFailed(e, _database, _id, policy.ToString());
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 2067, Level = LogLevel.Error, Message = "{Database}/{Id}: resolving the conflict by the merge policy {Policy} failed; the conflict stays")]
+    private partial void LogResolveFailed(Exception error, string database, string id, string policy);
 
     [LoggerMessage(EventId = 2065, Level = LogLevel.Information, Message = "{Database}/{Id}: conflict resolved by the merge policy as {Rev} ({Closed} losing leaves closed)")]
     private partial void LogResolved(string database, string id, string rev, int closed);
