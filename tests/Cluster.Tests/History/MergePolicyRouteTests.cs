@@ -140,7 +140,7 @@ public sealed class MergePolicyRouteTests(HistoryClusterFixture fixture)
 
         var (status, resolved) = await SendAsync(Http, HttpMethod.Post, url(1), Json($$"""{"id":"{{id}}","rev":"{{winner}}","v":3,"merged":true}"""));
         Assert.Equal(HttpStatusCode.Created, status);
-        Assert.StartsWith("2-", Str(resolved, "rev"), StringComparison.Ordinal);
+        Assert.StartsWith("3-", Str(resolved, "rev"), StringComparison.Ordinal);
         Assert.Equal("""{"v":3,"merged":true}""", Content(resolved));
         var (_, after) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/conflicts/{id}");
         Assert.Equal(Str(resolved, "rev"), Str(after, "rev"));
