@@ -41,7 +41,7 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
     {
         _database = this.GetPrimaryKeyString();
         if (!DatabaseName.IsValid(_database)) throw new ArgumentException($"'{_database}' is not a valid database name.");
-        _clock.Observe(_state.State.Stamp);
+        _clock.ObserveBounded(_state.State.Stamp);
         if (!_perSilo) return; // shared storage: the persisted state is the one copy
         var known = await Task.WhenAll(ActiveSilos().Select(async silo =>
         {
@@ -59,7 +59,7 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
         if (newest is not null && newest.Stamp > _state.State.Stamp)
         {
             LogRepaired(_database, _state.State.Stamp, newest.Stamp);
-            _clock.Observe(newest.Stamp);
+            _clock.ObserveBounded(newest.Stamp);
             _state.State = MergePolicyState.Of(newest);
             await _state.WriteStateAsync(cancellationToken);
         }
@@ -70,11 +70,12 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
     public async Task<MergePolicyInfo> Put(MergePolicyInfo policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        ArgumentOutOfRangeException.ThrowIfNegative(policy.Stamp);
+        if (!StampBounds.IsPlausible(policy.Stamp))
+            throw new ArgumentException($"Stamp {policy.Stamp} is negative or more than {StampBounds.MaxDrift} ahead of this mirror's time.", nameof(policy));
         // Validates every strategy name (ArgumentException) before anything is stored.
         var parsed = MergePolicyInfos.ToPolicy(policy);
         long stamp = policy.Stamp == 0 ? _clock.Next() : policy.Stamp;
-        _clock.Observe(stamp);
+        _clock.ObserveBounded(stamp);
         if (stamp <= _state.State.Stamp) return _state.State.ToInfo();
         var next = MergePolicyInfos.FromPolicy(parsed, stamp);
         var previous = _state.State;

@@ -59,7 +59,8 @@ public sealed class MergePolicyRouteTests(HistoryClusterFixture fixture)
     public async Task A_bad_policy_is_refused()
     {
         string db = NewDb("badpol");
-        foreach (var body in new[] { """{"fields":{"a":"biggest"}}""", """{"fields":{"a":1}}""", """[1]""", """{"fields":[]}""", "{\"fields\":", """{"fields":{"a":"MAX"}}""" })
+        foreach (var body in new[] { """{"fields":{"a":"biggest"}}""", """{"fields":{"a":1}}""", """[1]""", """{"fields":[]}""", "{\"fields\":", """{"fields":{"a":"MAX"}}""",
+            """{"fields":{"a":"max"},"stamp":-1}""", """{"fields":{"a":"max"},"stamp":9223372036854775807}""", """{"fields":{"a":"max"},"stamp":"x"}""" })
         {
             Assert.Equal("bad_policy", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/_merge_policy", Json(body))));
         }
