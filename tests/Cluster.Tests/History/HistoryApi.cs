@@ -40,7 +40,8 @@ internal static class HistoryApi
     }
 
     /// <summary>A leaf with <paramref name="json"/> as content, child of <paramref name="parent"/> (null: a creation).</summary>
-    public static RevisionLeaf Leaf(RevisionLeaf? parent, string json) => RevisionLeaf.Child(parent, deleted: false, Encoding.UTF8.GetBytes(json));
+    public static RevisionLeaf Leaf(RevisionLeaf? parent, string json, long stamp = 0) =>
+        RevisionLeaf.Child(parent, deleted: false, Encoding.UTF8.GetBytes(json), stamp: stamp);
 
     /// <summary>Pushes leaves of one record through <c>POST /db/{db}/sync/push</c> of a mirror; returns each leaf's status.</summary>
     public static async Task<string[]> PushAsync(HttpClient http, string baseUrl, string db, string id, params RevisionLeaf[] leaves)

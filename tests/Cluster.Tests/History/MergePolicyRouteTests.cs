@@ -114,6 +114,31 @@ public sealed class MergePolicyRouteTests(HistoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Latest_takes_each_field_from_the_most_recent_write_whichever_leaf_wins()
+    {
+        string db = NewDb("latest");
+        string id = "l-" + Guid.NewGuid().ToString("N")[..8];
+        var (putStatus, _) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(1)}/db/{db}/_merge_policy",
+            Json("""{"fields":{"title":"latest","x":"latest"}}"""));
+        Assert.Equal(HttpStatusCode.OK, putStatus);
+        // Stamps travel with the leaves: the later write of "title" wins; "x", changed on one side only, keeps that change.
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
+        var ancestor = Leaf(null, """{"title":"t0","x":0}""", now - 3000);
+        var early = Leaf(ancestor, """{"title":"early","x":1}""", now - 2000);
+        var late = Leaf(ancestor, """{"title":"late","x":0}""", now - 1000);
+        Assert.Equal(["accepted", "accepted"], await PushAsync(Http, fixture.Url(2), db, id, ancestor, early));
+        Assert.Equal(["conflict"], await PushAsync(Http, fixture.Url(0), db, id, late));
+
+        var (status, read) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/db/{db}/doc/{id}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("late", (string)read!["title"]!);
+        Assert.Equal(1, (int)read["x"]!);
+        var (_, conflicts) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/conflicts/{id}");
+        Assert.Empty(conflicts!["conflicts"]!.AsArray());
+        await WaitConvergedAsync(Http, fixture.Cluster.Urls, db, 1);
+    }
+
+    [Fact]
     public async Task Without_a_policy_the_conflict_stays_until_the_application_resolves_it()
     {
         string db = NewDb("manual");
