@@ -70,11 +70,12 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
     public async Task<MergePolicyInfo> Put(MergePolicyInfo policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        if (!StampBounds.IsPlausible(policy.Stamp))
-            throw new ArgumentException($"Stamp {policy.Stamp} is negative or more than {StampBounds.MaxDrift} ahead of this mirror's time.", nameof(policy));
+        if (!StampBounds.IsAcceptable(policy.Stamp))
+            throw new ArgumentException($"Stamp {policy.Stamp} is negative or more than {StampBounds.MaxAcceptedDrift.TotalDays} days ahead of this mirror's time.", nameof(policy));
         // Validates every strategy name (ArgumentException) before anything is stored.
         var parsed = MergePolicyInfos.ToPolicy(policy);
-        long stamp = policy.Stamp == 0 ? _clock.Next() : policy.Stamp;
+        // Unstamped (an administrator's put): newer than anything held, even a stamp from a device whose clock runs ahead.
+        long stamp = policy.Stamp == 0 ? Math.Max(_clock.Next(), _state.State.Stamp + 1) : policy.Stamp;
         _clock.ObserveBounded(stamp);
         if (stamp <= _state.State.Stamp) return _state.State.ToInfo();
         var next = MergePolicyInfos.FromPolicy(parsed, stamp);

@@ -56,8 +56,8 @@ internal static class MergePolicyEndpoints
         {
             if (!System.Text.Unicode.Utf8.IsValid(body)) throw new ArgumentException("The body is not valid UTF-8.");
             var (policy, stamp) = MergePolicyJson.Parse(JsonNode.Parse(body, documentOptions: DocumentCodec.DocumentOptions));
-            if (!StampBounds.IsPlausible(stamp))
-                throw new ArgumentException($"'stamp' must be a hybrid-clock stamp not after this mirror's time plus {StampBounds.MaxDrift.TotalHours} h (got {stamp}).");
+            if (!StampBounds.IsAcceptable(stamp))
+                throw new ArgumentException($"'stamp' must be a hybrid-clock stamp at most {StampBounds.MaxAcceptedDrift.TotalDays} days after this mirror's time (got {stamp}).");
             requested = MergePolicyInfos.FromPolicy(policy, stamp);
         }
         catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or FormatException)
