@@ -48,4 +48,39 @@ public interface IRecordGrain : IGrainWithStringKey
     /// (or its body) is not held here.</summary>
     [Alias("AcceptRelative")]
     ValueTask<MergeStatus> AcceptRelative(ReplicatedRevision revision, CancellationToken cancellationToken = default);
+
+    /// <summary>The record's history on the mirror that holds its activation (DESIGN §8): the current revision, then its
+    /// ancestors newest first; null when the record was never stored.</summary>
+    [Alias("GetHistory"), ReadOnly]
+    ValueTask<HistoryReply?> GetHistory(CancellationToken cancellationToken = default);
+
+    /// <summary>A kept revision (the current one, a live conflict or a past one whose body is still kept) as the user's
+    /// record with that <c>rev</c>; null when it is not kept, unknown, or a tombstone.</summary>
+    [Alias("ReadRevision"), ReadOnly]
+    ValueTask<DocumentReply?> ReadRevision(string rev, CancellationToken cancellationToken = default);
+
+    /// <summary>Undo: a new revision whose content is the previous revision's (<see cref="RecordStatus.NothingToUndo"/>
+    /// when none is kept; <see cref="RecordStatus.NotFound"/> for an unknown record).</summary>
+    [Alias("Undo")]
+    ValueTask<SaveReply> Undo(CancellationToken cancellationToken = default);
+
+    /// <summary>Redo: re-applies what the last undo took back (<see cref="RecordStatus.NothingToRedo"/> when nothing).</summary>
+    [Alias("Redo")]
+    ValueTask<SaveReply> Redo(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies a patch to the current revision <paramref name="rev"/> and saves the result: <paramref name="patch"/> is
+    /// UTF-8 JSON, an RFC 6902 JSON Patch (an array) when <paramref name="jsonPatch"/>, else an RFC 7396 merge patch.
+    /// <see cref="RecordStatus.Invalid"/> (with the reason) for a malformed patch or one that cannot apply,
+    /// <see cref="RecordStatus.TestFailed"/> when a <c>test</c> fails, <see cref="RecordStatus.Conflict"/> for a stale rev.
+    /// </summary>
+    [Alias("Patch")]
+    ValueTask<SaveReply> Patch(string? rev, byte[] patch, bool jsonPatch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The application's merge of a conflict: <paramref name="body"/> (content without id/rev) becomes a child of the
+    /// winner, whose revision <paramref name="rev"/> must be, and every losing live leaf is closed by a tombstone.
+    /// </summary>
+    [Alias("Resolve")]
+    ValueTask<SaveReply> Resolve(string? rev, byte[] body, CancellationToken cancellationToken = default);
 }

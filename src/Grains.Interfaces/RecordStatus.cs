@@ -15,4 +15,13 @@ public enum RecordStatus
 
     /// <summary>The request is malformed (a save's body is not a storable JSON object); nothing was written.</summary>
     Invalid = 4,
+
+    /// <summary>An undo found nothing to undo (no earlier revision, or its body is no longer kept); nothing was written.</summary>
+    NothingToUndo = 5,
+
+    /// <summary>A redo found nothing to redo (no undo since the last save); nothing was written.</summary>
+    NothingToRedo = 6,
+
+    /// <summary>A JSON Patch <c>test</c> operation failed; nothing was written.</summary>
+    TestFailed = 7,
 }

@@ -50,6 +50,8 @@ public sealed class CommandLineTests
     [InlineData("Storage", "s3", "--storage must be 'lzma-shards' or 'adonet'")]
     [InlineData("Primary", "nohost", "--primary must be HOST:PORT")]
     [InlineData("AdvertiseUrl", "ftp://x", "--advertise-url must be an absolute http(s) URL")]
+    [InlineData("HistoryDepth", -1, "--history-depth must be 0 to 1000")]
+    [InlineData("HistoryDepth", 1001, "--history-depth must be 0 to 1000")]
     public void Bad_values_are_reported_by_option_name(string property, object value, string message)
     {
         var o = new MirrorOptions();

@@ -3,6 +3,9 @@ namespace MyNoSql.Grains;
 /// <summary>Behaviour of the mirror grains on one silo.</summary>
 public sealed class MirrorGrainOptions
 {
+    /// <summary>The largest <see cref="HistoryDepth"/> accepted.</summary>
+    public const int MaxHistoryDepth = 1000;
+
     /// <summary>Grain storage the records use (<c>lzma-shards</c> or <c>adonet</c>).</summary>
     public string StorageName { get; set; } = LzmaShardStorageExtensions.DefaultName;
 
@@ -31,6 +34,9 @@ public sealed class MirrorGrainOptions
     /// <summary>Largest content (UTF-8 JSON without <c>id</c>/<c>rev</c>) a record grain stores; larger saves and pushes are refused.</summary>
     public int MaxDocumentSize { get; set; } = 16 << 20;
 
+    /// <summary>Bodies of this many past revisions each record keeps on this mirror (DESIGN §8; 0 keeps none).</summary>
+    public int HistoryDepth { get; set; } = MyNoSql.Storage.Documents.RecordHistory.DefaultDepth;
+
     /// <summary>Base URL of this silo's HTTP gateway, as clients should use it (listed by <c>GET /mirrors</c>).</summary>
     public string AdvertisedUrl { get; set; } = "";
 
@@ -42,6 +48,7 @@ public sealed class MirrorGrainOptions
         if (ReplicationTimeout <= TimeSpan.Zero) return $"the replication timeout must be positive (got {ReplicationTimeout})";
         if (TombstoneHorizon <= TimeSpan.Zero) return $"the tombstone horizon must be positive (got {TombstoneHorizon})";
         if (MaxDocumentSize <= 0) return $"the maximum document size must be positive (got {MaxDocumentSize})";
+        if (HistoryDepth is < 0 or > MaxHistoryDepth) return $"the history depth must be 0 to {MaxHistoryDepth} (got {HistoryDepth})";
         if (AntiEntropyInterval < TimeSpan.Zero) return $"the anti-entropy interval must not be negative (got {AntiEntropyInterval})";
         return null;
     }

@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Mirror;
+using MyNoSql.Grains.Merging;
 using MyNoSql.Grains.Query;
+using MyNoSql.Storage.Documents;
 
 namespace MyNoSql.Grains;
 
@@ -10,7 +12,8 @@ namespace MyNoSql.Grains;
 public static class MirrorSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds the record and index-segment grains' services, the per-silo <see cref="IMirrorService"/>, replication,
+    /// Adds the record and index-segment grains' services, this silo's hybrid logical clock, the merge policies
+    /// (<see cref="IMergePolicyGrain"/>, kept on every silo by <see cref="IMergePolicyService"/>), the per-silo <see cref="IMirrorService"/>, replication,
     /// anti-entropy, <see cref="IMirrorDirectory"/>, and the queries on each silo's own copy (per-silo indexes
     /// reconciled with the cluster-wide index catalog, <see cref="IIndexService"/>). The grain storage named by
     /// <see cref="MirrorGrainOptions.StorageName"/> must be added separately (e.g. <c>AddLzmaShardGrainStorage</c>).
@@ -33,6 +36,10 @@ public static class MirrorSiloBuilderExtensions
         services.TryAddSingleton<MirrorIndexes>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MirrorIndexes>());
         services.TryAddSingleton<AcknowledgedWrites>();
+        // This silo's hybrid logical clock: stamps of the revisions it makes and of merge-policy changes (DESIGN §8).
+        services.TryAddSingleton(_ => new HybridClock(TimeProvider.System));
+        services.TryAddSingleton<MergePolicies>();
+        services.TryAddSingleton<IMergePolicyServiceClient, MergePolicyServiceClient>();
         services.TryAddSingleton<MirrorQueries>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
             sp.GetRequiredService<IOptions<MirrorGrainOptions>>().Value.Replicate && sp.GetService<Storage.MirrorStoreHost>() is not null
@@ -40,6 +47,7 @@ public static class MirrorSiloBuilderExtensions
                 : NoParticipant.Instance);
         builder.AddGrainService<MirrorService>();
         builder.AddGrainService<IndexService>();
+        builder.AddGrainService<MergePolicyService>();
         return builder;
     }
 

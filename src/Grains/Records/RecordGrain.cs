@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Merging;
 using MyNoSql.Grains.Mirror;
 using MyNoSql.Grains.Storage;
 using MyNoSql.Storage.Documents;
@@ -11,7 +12,10 @@ namespace MyNoSql.Grains.Records;
 /// <summary>
 /// One record (<c>"{db}/{id}"</c>): applies <see cref="DocumentRules"/> to its state, persists it to the
 /// configured grain storage, replicates each new revision to a write quorum of mirrors and tells the record's
-/// index segment. On activation it merges what the other mirrors hold (read repair).
+/// index segment. On activation it merges what the other mirrors hold (read repair). Every revision it makes carries
+/// this silo's hybrid-clock stamp, and the record keeps this silo's own history (DESIGN §8; History.cs: history, undo,
+/// redo, patches). A conflict that replication or read repair makes is resolved by the database's merge policy, if
+/// any (Merge.cs), and so is the application's manual resolution.
 /// </summary>
 [GrainType(MirrorKeys.RecordGrainType), CollectionAgeLimit(Minutes = 5)]
 internal sealed partial class RecordGrain : Grain, IRecordGrain
@@ -21,42 +25,58 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     private readonly Replicator _replicator;
     private readonly ILogger<RecordGrain> _logger;
     private readonly int _maxDocumentSize;
+    private readonly int _historyDepth;
+    private readonly HybridClock _clock;
+    private readonly MergePolicies _policies;
     private string _database = "";
     private string _id = "";
     private DocumentRecord? _record;
 
-    public RecordGrain(IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options, Replicator replicator, ILogger<RecordGrain> logger)
+    public RecordGrain(IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options, Replicator replicator,
+        HybridClock clock, MergePolicies policies, ILogger<RecordGrain> logger)
     {
         _state = states.Create<RecordState>(context, new StateConfiguration(MirrorKeys.RecordStateName, options.Value.StorageName));
         _replicator = replicator;
         _logger = logger;
         _maxDocumentSize = options.Value.MaxDocumentSize;
+        _historyDepth = options.Value.HistoryDepth;
+        _clock = clock;
+        _policies = policies;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_database, _id) = RecordKey.Split(this.GetPrimaryKeyString());
         _record = StoredRecord();
-        if (!_replicator.Enabled) return;
-        var incoming = new List<RevisionLeaf>();
-        foreach (var leaves in await _replicator.ReadOthersAsync(_database, _id))
+        if (_record is not null) foreach (var leaf in _record.Leaves) _clock.ObserveBounded(leaf.Stamp);
+        if (_replicator.Enabled)
         {
-            foreach (var wire in leaves)
+            var incoming = new List<RevisionLeaf>();
+            foreach (var leaves in await _replicator.ReadOthersAsync(_database, _id))
             {
-                if (LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) incoming.Add(leaf);
+                foreach (var wire in leaves)
+                {
+                    if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) continue;
+                    _clock.ObserveBounded(leaf.Stamp);
+                    incoming.Add(leaf);
+                }
             }
+            var (_, repaired) = await WriteAsync(current =>
+            {
+                var merged = current;
+                foreach (var leaf in incoming)
+                {
+                    var outcome = DocumentRules.Merge(merged, _id, leaf, _historyDepth);
+                    if (outcome.Result != MergeResult.AlreadyKnown) merged = outcome.Record;
+                }
+                return (ReferenceEquals(merged, current) ? null : merged, 0);
+            });
+            if (repaired) LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
         }
-        var (_, repaired) = await WriteAsync(current =>
-        {
-            var merged = current;
-            foreach (var leaf in incoming)
-            {
-                var outcome = DocumentRules.Merge(merged, _id, leaf);
-                if (outcome.Result != MergeResult.AlreadyKnown) merged = outcome.Record;
-            }
-            return (ReferenceEquals(merged, current) ? null : merged, 0);
-        });
-        if (repaired) LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
+        // A conflict this copy holds (repaired in, or replicated here while the record was elsewhere) is resolved now
+        // when the database has a merge policy; every mirror then gets the resolution.
+        if (_record is { HasConflicts: true } && await ResolveByPolicyAsync() is { Length: > 0 } resolution)
+            await PublishAsync(resolution);
     }
 
     public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default) =>
@@ -81,7 +101,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         {
             var (outcome, written) = await WriteAsync(current =>
             {
-                var o = DocumentRules.Save(_database, current, _id, rev, body);
+                var o = DocumentRules.Save(_database, current, _id, rev, body, edit: NewEdit());
                 return (o.Changed ? o.Record : null, o);
             });
             var reply = Reply(outcome.Leaf);
@@ -102,7 +122,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         {
             var (outcome, _) = await WriteAsync(current =>
             {
-                var o = DocumentRules.Delete(_database, current, _id, rev);
+                var o = DocumentRules.Delete(_database, current, _id, rev, edit: NewEdit());
                 return (o.Record, o);
             });
             bool quorum = await PublishAsync(outcome.Leaf);
@@ -124,14 +144,22 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     public async ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        RevisionLeaf[] resolution = [];
         // The rule is shared with the deterministic simulation (Sync/ReplicaAccept.cs).
         return await Sync.ReplicaAccept.AcceptAsync(revision,
-            leaf => WriteAsync(current =>
+            async leaf =>
             {
-                var o = DocumentRules.Merge(current, _id, leaf);
-                return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
-            }),
-            (leaf, written) => written ? PublishAsync(leaf) : _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf)),
+                _clock.ObserveBounded(leaf.Stamp);
+                var merged = await WriteAsync(current =>
+                {
+                    var o = DocumentRules.Merge(current, _id, leaf, _historyDepth);
+                    return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
+                });
+                // Only a conflict asks for the policy: the no-conflict path stays as it was.
+                if (merged.Written && _record is { HasConflicts: true }) resolution = await ResolveByPolicyAsync();
+                return merged;
+            },
+            (leaf, written) => written ? PublishAsync([leaf, .. resolution]) : _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf)),
             problem => LogRejected(_database, _id, problem), _maxDocumentSize);
     }
 
@@ -169,9 +197,13 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     }
 
     /// <summary>Replicates a new leaf (waiting for the write quorum) and updates the index segment meanwhile.</summary>
-    private async Task<bool> PublishAsync(RevisionLeaf leaf)
+    private Task<bool> PublishAsync(RevisionLeaf leaf) => PublishAsync([leaf]);
+
+    /// <summary>Replicates new leaves (each to a write quorum) and updates the index segment meanwhile; true once a
+    /// quorum holds every one.</summary>
+    private async Task<bool> PublishAsync(IReadOnlyList<RevisionLeaf> leaves)
     {
-        var replication = _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf));
+        var replication = Task.WhenAll(leaves.Select(leaf => _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf))));
         var winner = _record!.Winner;
         try
         {
@@ -182,8 +214,15 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         {
             LogIndexFailed(e, _database, _id);
         }
-        return await replication;
+        return (await replication).All(ok => ok);
     }
+
+    /// <summary>A new edit of this record: a fresh stamp of this silo's clock and the configured history depth.</summary>
+    private EditContext NewEdit(EditKind kind = EditKind.Save) => new(_clock.Next(), _historyDepth, kind);
+
+    /// <summary>The leaves of <paramref name="after"/> that <paramref name="before"/> did not hold (what a write must replicate).</summary>
+    private static RevisionLeaf[] NewLeaves(DocumentRecord? before, DocumentRecord after) =>
+        [.. after.Leaves.Where(l => before is null || !before.Leaves.Any(b => b.Rev == l.Rev))];
 
     // lzma-shards hands back the decoded record; a serializing provider (ADO.NET) only the payload.
     private DocumentRecord? StoredRecord()

@@ -20,9 +20,11 @@ internal sealed class MirrorStore : IAsyncDisposable, IReplicaObserver
     internal const string LeafFlagsMarker = "LEAF-FLAGS";
     private readonly ReplicaStore _replica;
 
-    private MirrorStore(RecordStore records)
+    private MirrorStore(RecordStore records, int historyDepth, HybridClock? clock)
     {
-        _replica = new ReplicaStore(records, "mirror store");
+        // History is this silo's own (DESIGN §8): replication and anti-entropy writes keep it at the configured depth, and
+        // their stamps move this silo's clock.
+        _replica = new ReplicaStore(records, "mirror store") { HistoryDepth = historyDepth, Clock = clock ?? HybridClock.System };
         _replica.AddObserver(this);
     }
 
@@ -40,10 +42,11 @@ internal sealed class MirrorStore : IAsyncDisposable, IReplicaObserver
     /// was persisted had to rewrite at open (0 once the store carries the marker).</summary>
     public int Reflagged { get; private set; }
 
-    public static async Task<MirrorStore> OpenAsync(string directory, StoreOptions options, CancellationToken cancellationToken)
+    public static async Task<MirrorStore> OpenAsync(string directory, StoreOptions options, CancellationToken cancellationToken,
+        int historyDepth = RecordHistory.DefaultDepth, HybridClock? clock = null)
     {
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
-        var store = new MirrorStore(records);
+        var store = new MirrorStore(records, historyDepth, clock);
         // Before HasOtherLeaves reached disk, a record whose losing branches were all resolved (deleted) looked like a
         // plain one after a restart. A store without the marker is read whole once and such records are rewritten.
         string marker = Path.Combine(records.Directory, LeafFlagsMarker);

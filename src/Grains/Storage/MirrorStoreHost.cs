@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
+using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 
 namespace MyNoSql.Grains.Storage;
 
 /// <summary>Opens this silo's <see cref="MirrorStore"/> when the silo starts and closes it when it stops.</summary>
-internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> options, ILogger<MirrorStoreHost> logger)
+internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> options, ILogger<MirrorStoreHost> logger, IServiceProvider? services = null)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly TaskCompletionSource<MirrorStore> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,7 +41,9 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
                 BlockCacheBytes = o.CacheSizeBytes,
                 Durability = o.Durability,
                 Name = "mirror",
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken,
+                services?.GetService<IOptions<MirrorGrainOptions>>()?.Value.HistoryDepth ?? RecordHistory.DefaultDepth,
+                services?.GetService<HybridClock>()).ConfigureAwait(false);
             LogOpened(directory, store.Count);
             if (store.Reflagged > 0) LogReflagged(directory, store.Reflagged);
             _opened.TrySetResult(store);

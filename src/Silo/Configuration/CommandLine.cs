@@ -26,6 +26,7 @@ internal static class CommandLine
         ["--anti-entropy-seconds"] = nameof(MirrorOptions.AntiEntropySeconds),
         ["--unavailable-retry-seconds"] = nameof(MirrorOptions.UnavailableRetrySeconds),
         ["--tombstone-horizon-seconds"] = nameof(MirrorOptions.TombstoneHorizonSeconds),
+        ["--history-depth"] = nameof(MirrorOptions.HistoryDepth),
         ["--request-logging"] = nameof(MirrorOptions.RequestLogging),
         ["--api-keys-file"] = nameof(MirrorOptions.ApiKeysFile),
         ["--tls-cert"] = nameof(MirrorOptions.TlsCert),
@@ -59,6 +60,8 @@ internal static class CommandLine
                                       before answering 503 (default 25; 0 = at once)
           --tombstone-horizon-seconds S   drop tombstones from the sync index after S seconds, once every
                                       mirror holds them; peers offline longer resync fully (default 2592000 = 30 days)
+          --history-depth N           bodies of N past revisions kept per record for history and undo, 0 = none
+                                      (default 20)
           --request-logging [true|false]    log every HTTP request (default false)
           --api-keys-file FILE        API keys with their databases and rights, reloaded on change (deploy/SECURITY.md);
                                       required unless --http-host is a loopback address

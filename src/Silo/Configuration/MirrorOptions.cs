@@ -65,6 +65,9 @@ internal sealed class MirrorOptions
     /// </summary>
     public double TombstoneHorizonSeconds { get; set; } = 30 * 86400;
 
+    /// <summary>Bodies of this many past revisions each record keeps (DESIGN §8: history, <c>?rev=</c>, undo/redo); 0 keeps none.</summary>
+    public int HistoryDepth { get; set; } = 20;
+
     /// <summary>Log every HTTP request (costs ~2× throughput; off by default).</summary>
     public bool RequestLogging { get; set; }
 

@@ -35,6 +35,8 @@ internal static class MirrorOptionsValidator
             errors.Add($"--replication-timeout-seconds must be more than 0 and at most 3600 (got {o.ReplicationTimeoutSeconds})");
         if (!(o.TombstoneHorizonSeconds >= 1 && o.TombstoneHorizonSeconds <= 10 * 365 * 86400))
             errors.Add($"--tombstone-horizon-seconds must be 1 to 315360000 (got {o.TombstoneHorizonSeconds})");
+        if (o.HistoryDepth is < 0 or > Grains.MirrorGrainOptions.MaxHistoryDepth)
+            errors.Add($"--history-depth must be 0 to {Grains.MirrorGrainOptions.MaxHistoryDepth} (got {o.HistoryDepth})");
         if (!(o.AntiEntropySeconds >= 0 && o.AntiEntropySeconds <= 86400))
             errors.Add($"--anti-entropy-seconds must be 0 (off) to 86400 (got {o.AntiEntropySeconds})");
         if (!(o.UnavailableRetrySeconds >= 0 && o.UnavailableRetrySeconds <= 600))

@@ -9,7 +9,8 @@ namespace MyNoSql.Silo.Gateway;
 /// <summary>
 /// The document routes of DESIGN §4: save (POST/PUT), read (GET) and delete (DELETE) one record; and
 /// <c>GET /db/{db}/conflicts/{id}</c>: the winner's rev and every live losing revision, whole
-/// (<c>{"id","rev","conflicts":[record…]}</c>; deleting a loser by its rev resolves it).
+/// (<c>{"id","rev","conflicts":[record…]}</c>; deleting a loser by its rev resolves it). The routes of DESIGN §8 on
+/// the same records are <see cref="HistoryEndpoints"/> and <see cref="MergePolicyEndpoints"/>, mapped here.
 /// </summary>
 internal static class DocumentEndpoints
 {
@@ -20,6 +21,9 @@ internal static class DocumentEndpoints
         app.MapGet("/db/{db}/doc/{**id}", ReadAsync);
         app.MapDelete("/db/{db}/doc/{**id}", DeleteAsync);
         app.MapGet("/db/{db}/conflicts/{**id}", ConflictsAsync);
+        // DESIGN §8 on the same records: history, kept revisions, undo/redo, patches, merge policies and resolution.
+        HistoryEndpoints.Map(app);
+        MergePolicyEndpoints.Map(app);
     }
 
     private static async Task SaveAsync(HttpContext context, string db, string? routeId)
@@ -72,8 +76,18 @@ internal static class DocumentEndpoints
 
     private static async Task ReadAsync(HttpContext context, string db)
     {
-        string id = RecordAddress.IdOf(context);
+        var (id, operation) = RecordAddress.IdAndOperationOf(context, HistoryEndpoints.History);
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
+        if (operation is not null)
+        {
+            await HistoryEndpoints.HistoryAsync(context, db, id);
+            return;
+        }
+        if (context.Request.Query.ContainsKey("rev"))
+        {
+            await HistoryEndpoints.ReadRevisionAsync(context, db, id, context.Request.Query["rev"].FirstOrDefault());
+            return;
+        }
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
         var record = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
         var reply = await ClusterCall.RetryAsync(context, () => record.Read(context.RequestAborted).AsTask());
@@ -149,7 +163,7 @@ internal static class DocumentEndpoints
         return false;
     }
 
-    private static async Task<bool> CheckIdAsync(HttpContext context, string id)
+    internal static async Task<bool> CheckIdAsync(HttpContext context, string id)
     {
         try
         {

@@ -66,6 +66,7 @@ internal static class OrleansSetup
             m.TombstoneHorizon = TimeSpan.FromSeconds(o.TombstoneHorizonSeconds);
             m.AdvertisedUrl = o.EffectiveAdvertiseUrl();
             m.MaxDocumentSize = o.MaxDocumentSize;
+            m.HistoryDepth = o.HistoryDepth;
         });
     }
 }

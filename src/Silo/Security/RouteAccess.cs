@@ -13,7 +13,9 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
     /// Maps a request onto its requirement: <c>/healthz</c> open; <c>/mirrors</c> and unknown routes any valid key
     /// (the mirror list reveals the topology; a 404 only after a valid key); <c>/db/{db}/…</c> read for GET and for
     /// <c>POST sync/fetch</c>, <c>POST _changes</c> (a filtered feed), <c>POST _find</c> and <c>POST _explain</c> (queries only read), write for every other method
-    /// (so <c>POST</c>/<c>DELETE _index</c>, which change the cluster-wide index catalog, need write; listing indexes is a GET: read); everything else (the <c>/_mirror/…</c> diagnostics and
+    /// (so <c>POST</c>/<c>DELETE _index</c>, which change the cluster-wide index catalog, need write; listing indexes is a GET: read;
+    /// of DESIGN §8, <c>?rev=</c>, <c>_history</c> and <c>GET _merge_policy</c> read, while <c>PATCH</c>, <c>_undo</c>,
+    /// <c>_redo</c>, <c>conflicts/{id}/_resolve</c> and <c>PUT _merge_policy</c> write); everything else (the <c>/_mirror/…</c> diagnostics and
     /// any route added later without a rule here) admin, so a new route is closed until it is classified.
     /// </summary>
     public static RouteAccess For(HttpContext context)

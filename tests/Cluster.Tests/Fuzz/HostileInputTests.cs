@@ -137,7 +137,7 @@ public sealed class HostileInputTests(MirrorFixture fixture)
         yield return new("delete rev garbage", "DELETE", "/db/hostile/doc/x?rev=%00%00", NoHeaders, null, Expect: 404);
 
         // Wrong methods.
-        yield return new("PATCH a document", "PATCH", "/db/hostile/doc/x", Type(Json), Utf8("{}"), Expect: 405);
+        yield return new("PATCH a document as plain JSON", "PATCH", "/db/hostile/doc/x", Type(Json), Utf8("{}"), Expect: 415);
         yield return new("GET the push route", "GET", "/db/hostile/sync/push", NoHeaders, null, Expect: 405);
         yield return new("PUT the fetch route", "PUT", "/db/hostile/sync/fetch", Type(Json), Utf8("[]"), Expect: 405);
         yield return new("POST the changes route", "POST", "/db/hostile/sync/changes", Type(Json), Utf8("{}"), Expect: 405);

@@ -41,5 +41,18 @@ internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFail
 
     public ValueTask<ReplicatedRevision[]> GetLeaves(CancellationToken cancellationToken = default) => inner.GetLeaves(cancellationToken);
 
+    public ValueTask<HistoryReply?> GetHistory(CancellationToken cancellationToken = default) => inner.GetHistory(cancellationToken);
+
+    public ValueTask<DocumentReply?> ReadRevision(string rev, CancellationToken cancellationToken = default) => inner.ReadRevision(rev, cancellationToken);
+
+    public ValueTask<SaveReply> Undo(CancellationToken cancellationToken = default) => inner.Undo(cancellationToken);
+
+    public ValueTask<SaveReply> Redo(CancellationToken cancellationToken = default) => inner.Redo(cancellationToken);
+
+    public ValueTask<SaveReply> Patch(string? rev, byte[] patch, bool jsonPatch, CancellationToken cancellationToken = default) =>
+        inner.Patch(rev, patch, jsonPatch, cancellationToken);
+
+    public ValueTask<SaveReply> Resolve(string? rev, byte[] body, CancellationToken cancellationToken = default) => inner.Resolve(rev, body, cancellationToken);
+
     private static SiloUnavailableException Lost() => new("The target silo became unavailable (injected by the test).");
 }

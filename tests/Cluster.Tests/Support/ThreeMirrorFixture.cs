@@ -6,7 +6,9 @@ namespace MyNoSql.Cluster.Tests.Support;
 /// </summary>
 public abstract class ThreeMirrorFixture : IAsyncLifetime
 {
-    public ProcessCluster Cluster { get; } = new(3, adoNet: false, "--anti-entropy-seconds", "1");
+    protected ThreeMirrorFixture(params string[] extra) => Cluster = new(3, adoNet: false, ["--anti-entropy-seconds", "1", .. extra]);
+
+    public ProcessCluster Cluster { get; }
 
     public HttpClient Http => Cluster.Http;
 
