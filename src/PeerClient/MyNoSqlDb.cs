@@ -277,12 +277,20 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         return await _store.GetConflictsAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Seals the write-ahead logs into compressed segments now (also done in the background and on close).</summary>
-    public Task CompactAsync(CancellationToken cancellationToken = default)
+    /// <summary>Seals the write-ahead logs into compressed segments now (also done in the background and on close); first
+    /// drops the kept history of records deleted longer ago than the mirrors' tombstone horizon.</summary>
+    public async Task CompactAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _store.Records.CompactAsync(cancellationToken);
+        // Deleted records keep their history (undo brings them back) until the mirrors' tombstone horizon (30 days
+        // unless a mirror said otherwise): past it their bodies go, before the engine compacts.
+        var horizon = TimeSpan.FromSeconds(_metadata.TombstoneHorizonSeconds ?? DefaultTombstoneHorizonSeconds);
+        await _store.Replica.DropExpiredHistoryAsync(horizon, _store.Replica.Clock.Now, cancellationToken).ConfigureAwait(false);
+        await _store.Records.CompactAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The mirrors' default tombstone horizon, used until a mirror has said its own.</summary>
+    private const long DefaultTombstoneHorizonSeconds = 30 * 86400;
 
     /// <summary>Flushes, compacts the log tail and releases the database lock.</summary>
     public async ValueTask DisposeAsync()

@@ -41,7 +41,7 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
     {
         _database = this.GetPrimaryKeyString();
         if (!DatabaseName.IsValid(_database)) throw new ArgumentException($"'{_database}' is not a valid database name.");
-        _clock.ObserveBounded(_state.State.Stamp);
+        _clock.Observe(_state.State.Stamp);
         if (!_perSilo) return; // shared storage: the persisted state is the one copy
         var known = await Task.WhenAll(ActiveSilos().Select(async silo =>
         {
@@ -59,7 +59,7 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
         if (newest is not null && newest.Stamp > _state.State.Stamp)
         {
             LogRepaired(_database, _state.State.Stamp, newest.Stamp);
-            _clock.ObserveBounded(newest.Stamp);
+            _clock.Observe(newest.Stamp);
             _state.State = MergePolicyState.Of(newest);
             await _state.WriteStateAsync(cancellationToken);
         }
@@ -76,7 +76,7 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
         var parsed = MergePolicyInfos.ToPolicy(policy);
         // Unstamped (an administrator's put): newer than anything held, even a stamp from a device whose clock runs ahead.
         long stamp = policy.Stamp == 0 ? Math.Max(_clock.Next(), _state.State.Stamp + 1) : policy.Stamp;
-        _clock.ObserveBounded(stamp);
+        _clock.Observe(stamp);
         if (stamp <= _state.State.Stamp) return _state.State.ToInfo();
         var next = MergePolicyInfos.FromPolicy(parsed, stamp);
         var previous = _state.State;

@@ -4,27 +4,18 @@ namespace MyNoSql.Grains.Merging;
 
 /// <summary>
 /// Bounds on the hybrid-clock stamps a mirror takes from outside (pushed leaves, merge policies). A stamp ahead of this
-/// machine's time by more than <see cref="MaxObservedDrift"/> (a device with a wrong clock, or a hostile one) is kept as
+/// machine's time by more than <see cref="HybridClock.MaxObservedDrift"/> (a device with a wrong clock, or a hostile one) is kept as
 /// data but not observed, so it cannot drag this silo's clock, and with it every later stamp and saved-at time, into the
 /// future; a policy stamp beyond <see cref="MaxAcceptedDrift"/> (up to <c>long.MaxValue</c>, which would win forever)
 /// is refused.
 /// </summary>
 internal static class StampBounds
 {
-    /// <summary>How far ahead of this machine's time a stamp may be and still move this silo's clock.</summary>
-    public static readonly TimeSpan MaxObservedDrift = TimeSpan.FromHours(1);
-
     /// <summary>How far ahead of this machine's time a policy stamp may be at all (devices with skewed clocks still sync).</summary>
     public static readonly TimeSpan MaxAcceptedDrift = TimeSpan.FromDays(366);
 
     /// <summary>True when <paramref name="stamp"/> is 0 (unknown) or not more than <see cref="MaxAcceptedDrift"/> ahead of now.</summary>
     public static bool IsAcceptable(long stamp) => stamp >= 0 && IsWithin(stamp, MaxAcceptedDrift);
-
-    /// <summary>Moves <paramref name="clock"/> past <paramref name="stamp"/> when it is at most <see cref="MaxObservedDrift"/> ahead.</summary>
-    public static void ObserveBounded(this HybridClock clock, long stamp)
-    {
-        if (stamp > 0 && IsWithin(stamp, MaxObservedDrift)) clock.Observe(stamp);
-    }
 
     private static bool IsWithin(long stamp, TimeSpan drift) =>
         HybridClock.ToTime(stamp) is not { } at || at <= DateTimeOffset.UtcNow + drift;

@@ -48,7 +48,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     {
         (_database, _id) = RecordKey.Split(this.GetPrimaryKeyString());
         _record = StoredRecord();
-        if (_record is not null) foreach (var leaf in _record.Leaves) _clock.ObserveBounded(leaf.Stamp);
+        if (_record is not null) foreach (var leaf in _record.Leaves) _clock.Observe(leaf.Stamp);
         if (_replicator.Enabled)
         {
             var incoming = new List<RevisionLeaf>();
@@ -57,7 +57,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                 foreach (var wire in leaves)
                 {
                     if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) continue;
-                    _clock.ObserveBounded(leaf.Stamp);
+                    _clock.Observe(leaf.Stamp);
                     incoming.Add(leaf);
                 }
             }
@@ -149,7 +149,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         return await Sync.ReplicaAccept.AcceptAsync(revision,
             async leaf =>
             {
-                _clock.ObserveBounded(leaf.Stamp);
+                _clock.Observe(leaf.Stamp);
                 var merged = await WriteAsync(current =>
                 {
                     var o = DocumentRules.Merge(current, _id, leaf, _historyDepth);

@@ -11,6 +11,8 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly TaskCompletionSource<MirrorStore> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _sweep = Task.CompletedTask;
 
     /// <summary>Completes once the store is open (faults when it could not be opened).</summary>
     public Task<MirrorStore> Store => _opened.Task;
@@ -47,6 +49,8 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
             LogOpened(directory, store.Count);
             if (store.Reflagged > 0) LogReflagged(directory, store.Reflagged);
             _opened.TrySetResult(store);
+            if (services?.GetService<IOptions<MirrorGrainOptions>>()?.Value.TombstoneHorizon is { } horizon && horizon > TimeSpan.Zero)
+                _sweep = SweepHistoryAsync(store, horizon, _stopping.Token);
         }
         catch (Exception e)
         {
@@ -60,9 +64,45 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
     internal async Task StopAsync(CancellationToken cancellationToken)
     {
         if (!_opened.Task.IsCompletedSuccessfully) return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _opened.Task.Result.DisposeAsync().ConfigureAwait(false);
         LogClosed(_opened.Task.Result.Directory);
     }
+
+    /// <summary>
+    /// Deleted records keep their history on this silo's copy until the tombstone horizon; every quarter horizon
+    /// (between a minute and six hours) the bodies of those deleted longer ago go (DESIGN §8, issue 13).
+    /// </summary>
+    private async Task SweepHistoryAsync(MirrorStore store, TimeSpan horizon, CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(horizon.Ticks / 4, TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour * 6));
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    int dropped = await store.Replica.DropExpiredHistoryAsync(horizon, store.Replica.Clock.Now, cancellationToken).ConfigureAwait(false);
+                    if (dropped > 0) LogHistoryDropped(store.Directory, dropped);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSweepFailed(e, store.Directory);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Mirror store at {Directory}: history of {Records} records deleted longer ago than the tombstone horizon dropped")]
+    private partial void LogHistoryDropped(string directory, int records);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Mirror store at {Directory}: the sweep of deleted records' history failed; it runs again next period")]
+    private partial void LogSweepFailed(Exception error, string directory);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mirror store opened at {Directory} with {Keys} keys")]
     private partial void LogOpened(string directory, long keys);

@@ -26,9 +26,18 @@ internal sealed class HybridClock(TimeProvider time)
         }
     }
 
-    /// <summary>Moves the clock past a stamp received from another replica.</summary>
+    /// <summary>This replica's wall-clock time (its time provider's).</summary>
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>How far ahead of this replica's time a received stamp may be and still move its clock: a device with a
+    /// wrong clock (or a hostile sender) cannot drag every later stamp and saved-at time into the future.</summary>
+    public static readonly TimeSpan MaxObservedDrift = TimeSpan.FromHours(1);
+
+    /// <summary>Moves the clock past a stamp received from another replica, unless it is more than
+    /// <see cref="MaxObservedDrift"/> ahead of this replica's time (then the stamp is kept as data, not observed).</summary>
     public void Observe(long stamp)
     {
+        if (stamp > (time.GetUtcNow() + MaxObservedDrift).ToUnixTimeMilliseconds() << CounterBits) return;
         while (true)
         {
             long last = Volatile.Read(ref _last);

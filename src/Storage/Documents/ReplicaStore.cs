@@ -11,8 +11,9 @@ namespace MyNoSql.Storage.Documents;
 /// atomic. Thread-safe.
 /// </summary>
 /// <remarks>
-/// Record format: <see cref="DocumentRecord.Encode"/> without the winner's revision (format 2; the engine header
-/// holds it); format 1 (winner inside the payload, written by mirrors before) still reads. Flags: every write
+/// Record format: <see cref="DocumentRecord.Encode"/> without the winner's revision (format 3: the engine header holds
+/// it; leaves carry stamps and kinds, then the kept history); formats 1 (winner inside the payload, written by mirrors
+/// before) and 2 (no stamps, no history) still read. Flags: every write
 /// derives <see cref="RecordFlags.Deleted"/>, <see cref="RecordFlags.HasConflicts"/> and
 /// <see cref="RecordFlags.HasOtherLeaves"/> from the record, so the in-memory directory can tell without reading
 /// which records keep other leaves. A cleared key (grain state cleared) is an empty payload flagged
@@ -191,6 +192,34 @@ internal sealed class ReplicaStore
         }
     }
 
+    /// <summary>
+    /// Drops the kept history of every deleted record whose tombstone is older than <paramref name="horizon"/>
+    /// (<see cref="RecordHistory.DropExpired"/>): deleting keeps the bodies (undo brings a record back), the tombstone
+    /// horizon — when deleted records leave the sync index — lets them go. Each record is rewritten under its lock only
+    /// when its history goes; returns how many were.
+    /// </summary>
+    /// <exception cref="CorruptDataException">A record's stored bytes are damaged.</exception>
+    public async ValueTask<int> DropExpiredHistoryAsync(TimeSpan horizon, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        int dropped = 0;
+        foreach (var header in Records.List())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if ((header.Flags & RecordFlags.Deleted) == 0 || IsCleared(header.Revision, header.Flags)) continue;
+            using (await LockAsync(header.Key, cancellationToken).ConfigureAwait(false))
+            {
+                var (record, version) = await ReadVersionAsync(header.Key, header.Key, cancellationToken).ConfigureAwait(false);
+                if (record is null || version == 0) continue;
+                var trimmed = RecordHistory.DropExpired(record, horizon, now);
+                if (ReferenceEquals(trimmed, record)) continue;
+                var keep = Records.TryGetHeader(header.Key, out var h) ? h.Flags & RecordFlags.Pending : RecordFlags.None;
+                await WriteAsync(header.Key, trimmed, keep, cancellationToken).ConfigureAwait(false);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
     /// <summary>The engine flags a stored record carries (plus <paramref name="extra"/>, e.g. Pending).</summary>
     public static RecordFlags FlagsOf(DocumentRecord record, RecordFlags extra = RecordFlags.None)
     {
@@ -204,7 +233,7 @@ internal sealed class ReplicaStore
     /// <summary>Whether a stored record keeps leaves besides its winner (its <see cref="DocumentRecord.LeavesTag"/> needs the payload).</summary>
     public static bool HasOtherLeaves(RecordFlags flags) => (flags & (RecordFlags.HasConflicts | RecordFlags.HasOtherLeaves)) != 0;
 
-    /// <summary>The one record format every replica writes (format 2: the winner's revision only in the header).</summary>
+    /// <summary>The one record format every replica writes (format 3: the winner's revision only in the header).</summary>
     public static StoredRecord ToStored(string key, DocumentRecord record, RecordFlags extra) =>
         new(key, record.Winner.Rev, FlagsOf(record, extra), record.Encode(omitWinnerRevision: true));
 
