@@ -16,15 +16,7 @@ internal sealed partial class RecordGrain
     {
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(body);
-        try
-        {
-            DocumentCodec.ValidateBody(body, _maxDocumentSize);
-        }
-        catch (DocumentFormatException e)
-        {
-            LogInvalidSave(_database, _id, e.Part, e.Message);
-            return Invalid(e.Message);
-        }
+        if (InvalidBody(body) is { } problem) return Invalid(problem);
         return await EditAsync(current => DocumentRules.Resolve(_database, current, _id, rev, body, edit: NewEdit(EditKind.Resolve)), nothing: null);
     }
 

@@ -79,6 +79,22 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             await PublishAsync(resolution);
     }
 
+    /// <summary>Why <paramref name="body"/> cannot be stored (logged), or null. Any Orleans client may call the grain, not
+    /// only the gateway: the bytes are checked here, where they are stored.</summary>
+    private string? InvalidBody(byte[] body)
+    {
+        try
+        {
+            DocumentCodec.ValidateBody(body, _maxDocumentSize);
+            return null;
+        }
+        catch (DocumentFormatException e)
+        {
+            LogInvalidSave(_database, _id, e.Part, e.Message);
+            return e.Message;
+        }
+    }
+
     public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_record is null || _record.Winner.Deleted ? null : Reply(_record.Winner));
 
@@ -87,16 +103,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     {
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(body);
-        try
-        {
-            // Any Orleans client may call this, not only the gateway: the bytes are checked here, where they are stored.
-            DocumentCodec.ValidateBody(body, _maxDocumentSize);
-        }
-        catch (DocumentFormatException e)
-        {
-            LogInvalidSave(_database, _id, e.Part, e.Message);
-            return new SaveReply(RecordStatus.Invalid, null, null, e.Message);
-        }
+        if (InvalidBody(body) is { } problem) return new SaveReply(RecordStatus.Invalid, null, null, problem);
         try
         {
             var (outcome, written) = await WriteAsync(current =>

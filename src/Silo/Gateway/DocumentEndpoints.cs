@@ -30,27 +30,7 @@ internal static class DocumentEndpoints
     {
         if (!await CheckDatabaseAsync(context, db)) return;
         if (routeId is not null && !await CheckIdAsync(context, routeId)) return;
-        if (!context.Request.HasJsonContentType())
-        {
-            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
-                $"The body must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
-            return;
-        }
-        int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
-        var body = await RequestBody.ReadAsync(context, max);
-        if (body is null)
-        {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
-            return;
-        }
-        // Malformed bodies throw DocumentFormatException, which ErrorHandlingMiddleware answers with 400.
-        var request = DocumentCodec.ParseUtf8(body, max);
-        if (routeId is not null && request.Id is not null && !string.Equals(request.Id, routeId, StringComparison.Ordinal))
-        {
-            await ApiResponse.ErrorAsync(context, 400, "id_mismatch",
-                $"The body's id '{ApiResponse.Quote(request.Id)}' differs from the URL's id '{ApiResponse.Quote(routeId)}'.");
-            return;
-        }
+        if (await ReadRecordBodyAsync(context, "body", routeId) is not { } request) return;
         string id = routeId ?? request.Id ?? DocumentId.NewId();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
         var reply = await RetriedWrites.SaveAsync(context, grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)), request.Rev, request.Body);
@@ -153,6 +133,36 @@ internal static class DocumentEndpoints
                 await QuorumMissedAsync(context, id);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The request's record: 415 unless sent as JSON, 413 over the maximum document size, 400 <c>id_mismatch</c> when its
+    /// id differs from <paramref name="routeId"/>; a malformed body throws <see cref="DocumentFormatException"/>, which
+    /// ErrorHandlingMiddleware answers with 400. Null once an error was answered.
+    /// </summary>
+    internal static async Task<ParsedDocument?> ReadRecordBodyAsync(HttpContext context, string what, string? routeId)
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
+                $"The {what} must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
+            return null;
+        }
+        int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
+        var body = await RequestBody.ReadAsync(context, max);
+        if (body is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
+            return null;
+        }
+        var request = DocumentCodec.ParseUtf8(body, max);
+        if (routeId is not null && request.Id is not null && !string.Equals(request.Id, routeId, StringComparison.Ordinal))
+        {
+            await ApiResponse.ErrorAsync(context, 400, "id_mismatch",
+                $"The body's id '{ApiResponse.Quote(request.Id)}' differs from the URL's id '{ApiResponse.Quote(routeId)}'.");
+            return null;
+        }
+        return request;
     }
 
     internal static async Task<bool> CheckDatabaseAsync(HttpContext context, string db)

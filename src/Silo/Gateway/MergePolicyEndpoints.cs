@@ -82,27 +82,7 @@ internal static class MergePolicyEndpoints
             return;
         }
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || !await DocumentEndpoints.CheckIdAsync(context, id)) return;
-        if (!context.Request.HasJsonContentType())
-        {
-            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
-                $"The merged record must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
-            return;
-        }
-        int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
-        var body = await RequestBody.ReadAsync(context, max);
-        if (body is null)
-        {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
-            return;
-        }
-        // Malformed bodies throw DocumentFormatException, which ErrorHandlingMiddleware answers with 400.
-        var request = DocumentCodec.ParseUtf8(body, max);
-        if (request.Id is not null && !string.Equals(request.Id, id, StringComparison.Ordinal))
-        {
-            await ApiResponse.ErrorAsync(context, 400, "id_mismatch",
-                $"The body's id '{ApiResponse.Quote(request.Id)}' differs from the URL's id '{ApiResponse.Quote(id)}'.");
-            return;
-        }
+        if (await DocumentEndpoints.ReadRecordBodyAsync(context, "merged record", id) is not { } request) return;
         var record = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
         // Retrying is safe: the resolution names the winner's rev, so a second one is a 409, never a second revision.
         var reply = await ClusterCall.RetryAsync(context, () => record.Resolve(request.Rev, request.Body, context.RequestAborted).AsTask());
