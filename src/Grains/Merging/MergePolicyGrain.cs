@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyNoSql.Grains.Mirror;
 using MyNoSql.Grains.Records;
 using MyNoSql.Storage.Documents;
 
@@ -43,18 +44,8 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
         if (!DatabaseName.IsValid(_database)) throw new ArgumentException($"'{_database}' is not a valid database name.");
         _clock.Observe(_state.State.Stamp);
         if (!_perSilo) return; // shared storage: the persisted state is the one copy
-        var known = await Task.WhenAll(ActiveSilos().Select(async silo =>
-        {
-            try
-            {
-                return await _silos.For(silo).GetKnown(_database, cancellationToken).WaitAsync(AskTimeout, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogAskFailed(e, _database, silo);
-                return null;
-            }
-        }));
+        var known = await SiloFanOut.AskAsync(_membership, silo => _silos.For(silo).GetKnown(_database, cancellationToken), AskTimeout,
+            (e, silo) => LogAskFailed(e, _database, silo), cancellationToken);
         var newest = known.OfType<MergePolicyInfo>().MaxBy(p => p.Stamp);
         if (newest is not null && newest.Stamp > _state.State.Stamp)
         {
@@ -102,22 +93,10 @@ internal sealed partial class MergePolicyGrain : Grain, IMergePolicyGrain
             await _local.ApplyAsync(_database, policy, cancellationToken);
             return;
         }
-        await Task.WhenAll(ActiveSilos().Select(async silo =>
-        {
-            try
-            {
-                await _silos.For(silo).Apply(_database, policy, CancellationToken.None).WaitAsync(PushTimeout, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Its record grains ask again once their cached policy is older than MergePolicies.CacheTime.
-                LogPushFailed(e, _database, silo, policy.Stamp);
-            }
-        }));
+        // A silo that misses it: its record grains ask again once their cached policy is older than MergePolicies.CacheTime.
+        await SiloFanOut.TellAsync(_membership, silo => _silos.For(silo).Apply(_database, policy, CancellationToken.None), PushTimeout,
+            (e, silo) => LogPushFailed(e, _database, silo, policy.Stamp), cancellationToken);
     }
-
-    private IEnumerable<SiloAddress> ActiveSilos() =>
-        _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
 
     [LoggerMessage(EventId = 2810, Level = LogLevel.Information, Message = "Database '{Database}': merge policy set to {Policy} (stamp {Stamp})")]
     private partial void LogChanged(string database, string policy, long stamp);

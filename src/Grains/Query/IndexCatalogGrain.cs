@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Records;
 using MyNoSql.Storage.Documents;
 
+using MyNoSql.Grains.Mirror;
+
 namespace MyNoSql.Grains.Query;
 
 /// <summary>
@@ -44,18 +46,8 @@ internal sealed partial class IndexCatalogGrain : Grain, IIndexCatalogGrain
         _database = this.GetPrimaryKeyString();
         if (!DatabaseName.IsValid(_database)) throw new ArgumentException($"'{_database}' is not a valid database name.");
         if (!_local.Enabled) return; // shared storage: the persisted state is the one copy
-        var known = await Task.WhenAll(ActiveSilos().Select(async silo =>
-        {
-            try
-            {
-                return await _silos.For(silo).GetKnown(_database, cancellationToken).WaitAsync(AskTimeout, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogAskFailed(e, _database, silo);
-                return null;
-            }
-        }));
+        var known = await SiloFanOut.AskAsync(_membership, silo => _silos.For(silo).GetKnown(_database, cancellationToken), AskTimeout,
+            (e, silo) => LogAskFailed(e, _database, silo), cancellationToken);
         var newest = known.OfType<IndexCatalog>().OrderByDescending(c => c.Version).FirstOrDefault();
         if (newest is not null && newest.Version > _state.State.Version)
         {
@@ -111,22 +103,10 @@ internal sealed partial class IndexCatalogGrain : Grain, IIndexCatalogGrain
         }
         if (!_local.Enabled) return;
         var catalog = next.ToCatalog();
-        await Task.WhenAll(ActiveSilos().Select(async silo =>
-        {
-            try
-            {
-                await _silos.For(silo).Apply(_database, catalog, CancellationToken.None).WaitAsync(PushTimeout, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // It reconciles by itself (at start, or before a query once its confirmation is stale).
-                LogPushFailed(e, _database, silo, catalog.Version);
-            }
-        }));
+        // A silo that misses it reconciles by itself (at start, or before a query once its confirmation is stale).
+        await SiloFanOut.TellAsync(_membership, silo => _silos.For(silo).Apply(_database, catalog, CancellationToken.None), PushTimeout,
+            (e, silo) => LogPushFailed(e, _database, silo, catalog.Version), cancellationToken);
     }
-
-    private IEnumerable<SiloAddress> ActiveSilos() =>
-        _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
 
     [LoggerMessage(EventId = 2730, Level = LogLevel.Information, Message = "Database '{Database}': index '{Index}' on [{Fields}] created (catalog version {Version})")]
     private partial void LogCreated(string database, string index, string fields, long version);
