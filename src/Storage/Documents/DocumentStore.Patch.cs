@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Patching;
 
 namespace MyNoSql.Storage.Documents;
@@ -18,25 +17,19 @@ internal sealed partial class DocumentStore
     /// <exception cref="InvalidPatchException">The patch is malformed or cannot apply; nothing was written.</exception>
     /// <exception cref="PatchTestFailedException">A JSON Patch <c>test</c> failed; nothing was written.</exception>
     /// <exception cref="DocumentFormatException">The patched record is larger than the maximum document size.</exception>
-    public async ValueTask<JsonObject> PatchAsync(string id, string? rev, JsonNode patch, CancellationToken cancellationToken = default)
+    public ValueTask<JsonObject> PatchAsync(string id, string? rev, JsonNode patch, CancellationToken cancellationToken = default)
     {
-        DocumentId.Validate(id);
         ArgumentNullException.ThrowIfNull(patch);
-        using (await _replica.LockAsync(id, cancellationToken).ConfigureAwait(false))
+        return EditAsync(id, EditKind.Save, (current, pending, edit) =>
         {
-            var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             if (current is null || current.Winner.Deleted) throw new DocumentNotFoundException(Name, id);
             var winner = current.Winner;
             if (!Revision.TryParse(rev, out var given) || given != winner.Rev)
                 throw new RevisionConflictException(Name, id, rev, winner.Rev.ToString());
             var content = JsonNode.Parse(winner.Body.Span, documentOptions: DocumentCodec.DocumentOptions)!.AsObject();
             var patched = DocumentPatch.Apply(content, patch, Name, id);
-            var body = DocumentCodec.Parse(patched, _maxDocumentSize).Body;
-            // The save path's own rules from here (the rev is checked again, history and stamps as for any save).
-            var outcome = DocumentRules.Save(Name, current, id, rev, body, IsPending(id), _replica.NewEdit());
-            if (outcome.Changed)
-                await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
-            return DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
-        }
+            // The save rule from here: the rev is checked again, history and stamp as for any save.
+            return DocumentRules.Save(Name, current, id, rev, DocumentCodec.Parse(patched, _maxDocumentSize).Body, pending, edit);
+        }, cancellationToken);
     }
 }
