@@ -1,0 +1,46 @@
+using System.IO.Compression;
+
+namespace MyNoSql.Storage.Engine;
+
+/// <summary>How a segment's blocks are compressed (recorded per segment, so files of either kind read).</summary>
+internal enum BlockCodec : byte
+{
+    /// <summary>Managed LZMA (SharpCompress): the best ratio per block, but ~0.5 ms to decode a 64 KiB block.
+    /// Segment versions 1–2, still written when chosen.</summary>
+    Lzma = 0,
+
+    /// <summary>Brotli (native, in the BCL): at quality 10 the ratio of LZMA at twice the block size, decoded ~10×
+    /// faster (~50 µs for 32 KiB). Segment version 3; the default.</summary>
+    Brotli = 1,
+}
+
+/// <summary>Brotli for whole segment blocks; the 5 property bytes of a block record codec, quality and window.</summary>
+internal static class BrotliBlockCodec
+{
+    /// <summary>Compresses <paramref name="raw"/>; returns the compressed length written to <paramref name="output"/>
+    /// (resized as needed) and fills <paramref name="props"/>.</summary>
+    public static int Compress(ReadOnlySpan<byte> raw, ref byte[] output, int quality, Span<byte> props)
+    {
+        // A window as large as the block (at least Brotli's minimum of 2^10) gives the full ratio.
+        int window = Math.Clamp(32 - int.LeadingZeroCount(Math.Max(1, raw.Length - 1)) + 1, 10, 24);
+        int max = BrotliEncoder.GetMaxCompressedLength(raw.Length);
+        if (output.Length < max) output = new byte[max];
+        if (!BrotliEncoder.TryCompress(raw, output, out int written, quality, window))
+            throw new InvalidOperationException("Brotli failed to compress a segment block.");
+        props.Clear();
+        props[0] = (byte)BlockCodec.Brotli;
+        props[1] = (byte)quality;
+        props[2] = (byte)window;
+        return written;
+    }
+
+    /// <summary>Decodes <paramref name="source"/> into exactly <paramref name="destination"/>.</summary>
+    /// <exception cref="InvalidDataException">The data does not decode to exactly that many bytes.</exception>
+    public static void Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        using var decoder = new BrotliDecoder();
+        var status = decoder.Decompress(source, destination, out int consumed, out int written);
+        if (status != System.Buffers.OperationStatus.Done || consumed != source.Length || written != destination.Length)
+            throw new InvalidDataException($"Brotli block decoded to {written} bytes ({status}), expected {destination.Length}.");
+    }
+}
