@@ -15,6 +15,7 @@ internal sealed partial class RecordStore
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _compactSignal = new(0);
     private Task _background = Task.CompletedTask;
+    private readonly TaskCompletionSource _sealedAfterOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private RecordStore(string directory, StoreOptions options, Shard[] shards, BlockCache cache, SafeFileHandle lockHandle)
@@ -119,6 +120,7 @@ internal sealed partial class RecordStore
                     // Recorded in the shard's LastError; the logs stay listed and are sealed by a later pass.
                 }
             }
+            _sealedAfterOpen.TrySetResult();
             while (true)
             {
                 await _compactSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -138,8 +140,12 @@ internal sealed partial class RecordStore
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            _sealedAfterOpen.TrySetCanceled(cancellationToken);
         }
     }
+
+    /// <summary>Completes when the compactor has sealed the logs the previous run left (tests; at once without any).</summary>
+    internal Task SealedAfterOpen => _options.BackgroundCompaction ? _sealedAfterOpen.Task : Task.CompletedTask;
 
     private async Task RunFlusherAsync(CancellationToken cancellationToken)
     {
