@@ -63,7 +63,7 @@ internal static class DatasetRun
                     // At rest: whatever the engine leaves for after the next open (sealing, compaction) done.
                     var settle = Stopwatch.StartNew();
                     await cold.SettleAsync();
-                    f["settleSeconds"] = settle.Elapsed.TotalSeconds;
+                    if (kind == EngineKind.MyNoSql) f["settleSeconds"] = settle.Elapsed.TotalSeconds;
                 }
                 finally
                 {
@@ -92,10 +92,11 @@ internal static class DatasetRun
 
         string section = $"{name} ({docs.Count:N0} docs, {rawBytes / (double)docs.Count:F0} B avg), warm: one process, engines alternating";
         Dictionary<EngineKind, double?> Row(string key) => Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault(key));
-        report.Add(section, "durable saves/s, 1 caller", Row("single1"), Report.AtLeastTimesSqlite(1));
-        report.Add(section, "durable saves/s, 16 callers", Row("single16"), Report.AtLeastTimesSqlite(5));
+        // Issue 14 sets the save goals on a fresh database (the fresh-process section); these are the warm figures.
+        report.Add(section, "durable saves/s, 1 caller", Row("single1"));
+        report.Add(section, "durable saves/s, 16 callers", Row("single16"));
         report.Add(section, "relaxed saves/s, 1 caller (SQLite NORMAL)", Row("relaxed1"));
-        report.Add(section, "batched saves/s (1,000 per batch)", Row("batched"), Report.AtLeastTimesSqlite(1));
+        report.Add(section, "batched saves/s (1,000 per batch)", Row("batched"));
         report.Add(section, "warm random reads/s (→ JsonObject)", Row("warmReads"), Report.AtLeastTimesSqlite(2));
         report.Add(section, "close after the batched load, s", Row("closeSeconds"));
         report.Add(section, "reopen + first read (page cache dropped), ms", Row("openAndFirstReadMs"));
