@@ -81,6 +81,8 @@ internal static class FreshRun
         report.Add(section, "  save p50 µs, 1 caller", Pair(Med("single/MyNoSql", "p50Us"), Med("single/Sqlite", "p50Us")));
         report.Add(section, "  save p99 µs, 1 caller", Pair(Med("single/MyNoSql", "p99Us"), Med("single/Sqlite", "p99Us")));
         report.Add(section, $"durable saves/s, {Callers} callers × {PerCaller}", Pair(my16, sq16), Report.AtLeastTimesSqlite(5));
+        report.Add(section, $"  first 100 saves/s, {Callers} callers (wall clock)", Pair(Med("multi/MyNoSql", "first100Rate"), Med("multi/Sqlite", "first100Rate")));
+        report.Add(section, "first save, µs (1 caller)", Pair(Med("single/MyNoSql", "firstSaveUs"), Med("single/Sqlite", "firstSaveUs")));
         report.Add(section, "create (open a new database), ms", Pair(Med("single/MyNoSql", "openMs"), Med("single/Sqlite", "openMs")));
         report.Add(section, "close after the 1-caller saves, ms", Pair(Med("single/MyNoSql", "closeMs"), Med("single/Sqlite", "closeMs")));
         return json;
