@@ -24,7 +24,7 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
         bool skipLargeLite = false, query = false, profile = false, history = false;
         int historyN = quick ? 2_000 : 10_000, historyFields = 3;
         bool freshOnly = false, noFresh = false;
-        int freshRounds = quick ? 1 : 5, freshSaves = quick ? 1_000 : 2_000;
+        int freshRounds = quick ? 2 : 5, freshSaves = quick ? 1_000 : 2_000;
         double freshSeconds = quick ? 3 : 10;
         EngineKind[] engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
         for (int i = 0; i < args.Length; i++)
