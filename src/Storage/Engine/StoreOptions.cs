@@ -18,12 +18,13 @@ internal sealed class StoreOptions
     /// Recorded implicitly per block, so files written with another size still read.</summary>
     public int BlockSize { get; init; } = 32 << 10;
 
-    /// <summary>Codec of newly written segments (existing files keep theirs). Brotli decodes ~10× faster than
-    /// managed LZMA at about the same ratio (README, "Segments").</summary>
-    public BlockCodec BlockCodec { get; init; } = BlockCodec.Brotli;
+    /// <summary>Codec of newly written segments (existing files keep theirs). LZMA, always: the product stores all data on
+    /// disk LZMA-compressed (DESIGN.md, "Storage"). <see cref="BlockCodec.Brotli"/> is an explicit opt-in for
+    /// experiments only; nothing in the product sets it (README, "Issue 14").</summary>
+    public BlockCodec BlockCodec { get; init; } = BlockCodec.Lzma;
 
-    /// <summary>Brotli quality for segment blocks. 9 (default) compresses 3–5× faster than LZMA did and 4–10× faster
-    /// than 10, for 2–25 % more bytes than either; 10 matches LZMA's ratio (README, "Segments").</summary>
+    /// <summary>Brotli quality for segment blocks when <see cref="BlockCodec"/> is the opt-in
+    /// <see cref="BlockCodec.Brotli"/> (README, "Issue 14").</summary>
     public int BrotliQuality { get; init; } = 9;
 
     /// <summary>LZMA dictionary size; a dictionary as large as the block gives the full ratio.</summary>
