@@ -235,6 +235,7 @@ internal sealed class LzmaDecoder
         return 16 + rc.Tree(len.Slice(LenHigh, 256), 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint DecodeDistance(ref RangeDecoder rc, Span<ushort> probs, int length)
     {
         int lenState = Math.Min(length, 3);
@@ -306,6 +307,7 @@ internal sealed class LzmaDecoder
             return (int)m - (1 << bits);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint ReverseTree(Span<ushort> probs, int bits)
         {
             uint m = 1, symbol = 0;
@@ -318,6 +320,7 @@ internal sealed class LzmaDecoder
             return symbol;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint DirectBits(int bits)
         {
             uint result = 0;

@@ -14,9 +14,18 @@ internal sealed class StoreOptions
     /// <summary>Upper bound of decompressed blocks kept in RAM, in bytes, across all shards.</summary>
     public long BlockCacheBytes { get; init; } = 16L << 20;
 
-    /// <summary>Target uncompressed size of one block in a segment file (a cold read decodes one whole block).
-    /// Recorded implicitly per block, so files written with another size still read.</summary>
+    /// <summary>Largest uncompressed size of one block in a segment file (a cold read decodes a block up to the slot it
+    /// wants). The size actually used follows the records (<see cref="RecordsPerBlock"/>). Recorded implicitly per
+    /// block, so files written with other sizes still read.</summary>
     public int BlockSize { get; init; } = 32 << 10;
+
+    /// <summary>Target records per block: a segment's blocks are sized to this many times its records' running average
+    /// payload size, between <see cref="MinBlockSize"/> and <see cref="BlockSize"/> (small records: small blocks, cheap
+    /// to decode; large ones: enough per block for LZMA's ratio). 0: always <see cref="BlockSize"/>.</summary>
+    public int RecordsPerBlock { get; init; } = 16;
+
+    /// <summary>Smallest block <see cref="RecordsPerBlock"/> may choose (below ~8 KiB LZMA's ratio drops quickly).</summary>
+    public int MinBlockSize { get; init; } = 8 << 10;
 
     /// <summary>Codec of newly written segments (existing files keep theirs). LZMA, always: the product stores all data on
     /// disk LZMA-compressed (DESIGN.md, "Storage"). <see cref="BlockCodec.Brotli"/> is an explicit opt-in for
@@ -64,6 +73,8 @@ internal sealed class StoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ShardCount, 256, nameof(ShardCount));
         ArgumentOutOfRangeException.ThrowIfLessThan(BlockSize, 1024, nameof(BlockSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BlockSize, 64 << 20, nameof(BlockSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(RecordsPerBlock, nameof(RecordsPerBlock));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinBlockSize, 1024, nameof(MinBlockSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(LzmaDictionarySize, 4096, nameof(LzmaDictionarySize));
         ArgumentOutOfRangeException.ThrowIfLessThan(LzmaFastBytes, 5, nameof(LzmaFastBytes));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(LzmaFastBytes, 273, nameof(LzmaFastBytes));
