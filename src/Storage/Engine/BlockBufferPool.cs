@@ -3,14 +3,13 @@ using System.Collections.Concurrent;
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>
-/// Recycles decode buffers in a few fixed sizes: the configured block size plus slack, and 2×, 4×, 8× that (segments
-/// written with a larger block size than the store now uses, e.g. 64 KiB LZMA files under a 32 KiB default, still
-/// recycle). ArrayPool would round a 40 KiB block up to a 64 KiB array; larger blocks (one huge record) are plain
+/// Recycles decode buffers in a few fixed sizes: the smallest class plus 2×, 4×, … 32× that (blocks are sized per
+/// segment, 8–32 KiB by default, and 64 KiB LZMA files of older segments still recycle). ArrayPool would round a 40 KiB block up to a 64 KiB array; larger blocks (one huge record) are plain
 /// allocations and are not pooled.
 /// </summary>
 internal sealed class BlockBufferPool(int arraySize, int maxFree)
 {
-    private const int Classes = 4;
+    private const int Classes = 6;
     private readonly ConcurrentQueue<byte[]>[] _free = [.. Enumerable.Range(0, Classes).Select(_ => new ConcurrentQueue<byte[]>())];
     private readonly int[] _freeCount = new int[Classes];
 

@@ -19,8 +19,11 @@ internal sealed class BlockCache
     public BlockCache(long capacityBytes, int blockSize)
     {
         _capacity = Math.Max(0, capacityBytes);
-        // Slack covers the slot table and a block's last record overshooting the target size.
-        Pool = new BlockBufferPool(blockSize + Math.Max(4096, blockSize / 4), maxFree: 32);
+        // Blocks are sized per segment down to a quarter of the largest (8 KiB of 32 KiB): the smallest buffer class
+        // fits those, so the cache budget (which counts buffers) is not spent on empty space. Slack covers the slot
+        // table and a block's last record overshooting the target size.
+        int smallest = Math.Max(1024, blockSize / 4);
+        Pool = new BlockBufferPool(smallest + Math.Max(2048, smallest / 4), maxFree: 32);
     }
 
     /// <summary>Where segment reads rent decode buffers.</summary>
