@@ -19,10 +19,10 @@ internal sealed class BlockCache
     public BlockCache(long capacityBytes, int blockSize)
     {
         _capacity = Math.Max(0, capacityBytes);
-        // Blocks are sized per segment down to a quarter of the largest (8 KiB of 32 KiB): the smallest buffer class
-        // fits those, so the cache budget (which counts buffers) is not spent on empty space. Slack covers the slot
-        // table and a block's last record overshooting the target size.
-        int smallest = Math.Max(1024, blockSize / 4);
+        // Blocks are sized per segment down to half the largest (8 KiB of 16 KiB): the smallest buffer class fits
+        // those, so the cache budget (which counts buffers) is not spent on empty space. Slack covers the slot table
+        // and a block's last record overshooting the target size.
+        int smallest = Math.Max(1024, blockSize / 2);
         Pool = new BlockBufferPool(smallest + Math.Max(2048, smallest / 4), maxFree: 32);
     }
 

@@ -17,7 +17,7 @@ internal sealed class StoreOptions
     /// <summary>Largest uncompressed size of one block in a segment file (a cold read decodes a block up to the slot it
     /// wants). The size actually used follows the records (<see cref="RecordsPerBlock"/>). Recorded implicitly per
     /// block, so files written with other sizes still read.</summary>
-    public int BlockSize { get; init; } = 32 << 10;
+    public int BlockSize { get; init; } = 16 << 10;
 
     /// <summary>Target records per block: a segment's blocks are sized to this many times its records' running average
     /// payload size, between <see cref="MinBlockSize"/> and <see cref="BlockSize"/> (small records: small blocks, cheap

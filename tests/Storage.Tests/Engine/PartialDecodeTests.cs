@@ -118,7 +118,7 @@ public sealed class PartialDecodeTests
     {
         var defaults = new StoreOptions();
         Assert.Equal(BlockCodec.Lzma, defaults.BlockCodec);
-        foreach (var (padding, min, max) in new[] { (40, 60, 100), (3000, 9, 11) })
+        foreach (var (padding, min, max) in new[] { (40, 60, 100), (3000, 4, 6) })
         {
             using var dir = new TempDirectory();
             var options = new StoreOptions { ShardCount = 1, BackgroundCompaction = false, SealOnClose = true };
