@@ -5,13 +5,13 @@ namespace MyNoSql.Storage.Engine;
 /// <summary>How a segment's blocks are compressed (recorded per segment, so files of either kind read).</summary>
 internal enum BlockCodec : byte
 {
-    /// <summary>Managed LZMA (SharpCompress): the best ratio per block, but ~0.5 ms to decode a 64 KiB block.
-    /// Segment versions 1–2, still written when chosen.</summary>
+    /// <summary>Managed LZMA (SharpCompress), the default (the product keeps all data LZMA-compressed): the best
+    /// ratio per block, ~0.3 ms to decode a 32 KiB block. Segment versions 1–2.</summary>
     Lzma = 0,
 
     /// <summary>Brotli (native, in the BCL): decodes a 32 KiB block in ~25–50 µs (LZMA: 0.3–0.6 ms for 64 KiB); at
     /// quality 10 the ratio of LZMA at twice the block size, at 9 (default) 2–25 % larger but 3–5× faster to compress
-    /// than LZMA. Segment version 3.</summary>
+    /// than LZMA. Segment version 3. Opt-in only.</summary>
     Brotli = 1,
 }
 

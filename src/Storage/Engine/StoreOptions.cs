@@ -18,9 +18,9 @@ internal sealed class StoreOptions
     /// Recorded implicitly per block, so files written with another size still read.</summary>
     public int BlockSize { get; init; } = 32 << 10;
 
-    /// <summary>Codec of newly written segments (existing files keep theirs). Brotli decodes ~10× faster than
-    /// managed LZMA at about the same ratio (README, "Segments").</summary>
-    public BlockCodec BlockCodec { get; init; } = BlockCodec.Brotli;
+    /// <summary>Codec of newly written segments (existing files keep theirs). LZMA by default: the product stores
+    /// all data LZMA-compressed. Brotli is opt-in: it decodes ~10× faster (README, "Segments").</summary>
+    public BlockCodec BlockCodec { get; init; } = BlockCodec.Lzma;
 
     /// <summary>Brotli quality for segment blocks. 9 (default) compresses 3–5× faster than LZMA did and 4–10× faster
     /// than 10, for 2–25 % more bytes than either; 10 matches LZMA's ratio (README, "Segments").</summary>
