@@ -7,12 +7,14 @@ namespace MyNoSql.Grains.Mirror;
 /// Sends records' new revisions to the other active silos and waits for a write quorum (DESIGN §5); the rest
 /// finish in the background. Also reads the other silos' copies when a record grain activates, so an
 /// activation on a silo that missed a background write still sees every acknowledged revision (R + W > N).
-/// Both go through one <see cref="KeyedBatcher{TKey, TItem, TResult}"/> per kind and target silo: one call in flight
+/// Both go through one <see cref="KeyedBatcher{TKey, TItem, TResult}"/> per kind and target silo: a few calls in flight
 /// per silo, the next carrying every revision (or read) that queued meanwhile, so under load the messages between
 /// silos follow the round trip instead of the number of records, and the receiver's store syncs a batch at once.
 /// </summary>
 internal sealed partial class Replicator
 {
+    /// <summary>Replication (and read) calls in flight per target silo; measured 1 vs 4 at 128 callers: 4 was faster.</summary>
+    internal const int MaxCallsPerSilo = 4;
     private readonly IClusterMembershipService _membership;
     private readonly ILocalSiloDetails _local;
     private readonly IOptions<MirrorGrainOptions> _options;
@@ -27,8 +29,11 @@ internal sealed partial class Replicator
         _local = local;
         _options = options;
         _logger = logger;
-        _applies = new((silo, batch) => SendBatchAsync(mirrors, silo, batch));
-        _reads = new((silo, batch) => mirrors.For(silo).GetLeavesBatch(batch));
+        // A few calls in flight per silo: under load an item then waits for less than a whole batch's round trip before it
+        // goes out, and batches still form. Order across overlapping batches does not matter: a merge of an older revision
+        // after a newer one finds it already known (the newer one carries it in its ancestry).
+        _applies = new((silo, batch) => SendBatchAsync(mirrors, silo, batch), maxInFlight: MaxCallsPerSilo);
+        _reads = new((silo, batch) => mirrors.For(silo).GetLeavesBatch(batch), maxInFlight: MaxCallsPerSilo);
     }
 
     public bool Enabled => _options.Value.Replicate;
@@ -52,7 +57,7 @@ internal sealed partial class Replicator
     /// <summary>
     /// Replicates many revisions (to each other silo in as few calls as the batcher makes, shared with every other
     /// record's replication); per revision, in order: true once a write quorum (this silo included) holds it durably.
-    /// Revisions of one record must be given in the order they were made. Returns within the replication timeout.
+    /// Returns within the replication timeout.
     /// </summary>
     public async Task<bool[]> ReplicateManyAsync(IReadOnlyList<ReplicatedRecord> records)
     {
