@@ -17,6 +17,18 @@ public interface IMirrorService : IGrainService
     [Alias("Apply")]
     Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Merges many replicated revisions into this silo's copy (revisions of one record in their order, records
+    /// concurrently, so the store's group commit syncs them together); returns once all are durable. One result per
+    /// revision, in order; null where that revision failed here (the others are unaffected).
+    /// </summary>
+    [Alias("ApplyBatch")]
+    Task<MergeStatus?[]> ApplyBatch(ReplicatedRecord[] records, CancellationToken cancellationToken = default);
+
+    /// <summary>Every leaf this silo holds for each of <paramref name="records"/> (as <see cref="GetLeaves"/>), in order.</summary>
+    [Alias("GetLeavesBatch")]
+    Task<ReplicatedRevision[][]> GetLeavesBatch(RecordRef[] records, CancellationToken cancellationToken = default);
+
     /// <summary>Every leaf this silo holds for a record (winner first); empty when unknown.</summary>
     [Alias("GetLeaves")]
     Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default);
