@@ -2,7 +2,7 @@ namespace MyNoSql.Storage.Engine;
 
 /// <summary>
 /// LRU of decoded segment blocks bounded by bytes, shared by all shards of a store. Thread-safe; a block that several
-/// readers miss at once is decoded once (the others wait for that decode). <see cref="Get"/> returns a referenced
+/// readers miss at once is decoded once (the others wait for that decode). <c>Get</c> returns a referenced
 /// block: callers copy what they need and <see cref="DecodedBlock.Release"/> it.
 /// </summary>
 internal sealed class BlockCache
@@ -33,7 +33,14 @@ internal sealed class BlockCache
     public long Misses => Interlocked.Read(ref _misses);
 
     /// <summary>Returns the block with a reference for the caller, decoding it with <paramref name="load"/> on a miss.</summary>
-    public DecodedBlock Get(long segment, int block, Func<DecodedBlock> load)
+    public DecodedBlock Get(long segment, int block, Func<DecodedBlock> load) => Get(segment, block, -1, _ => load());
+
+    /// <summary>
+    /// Returns a block that covers <paramref name="slot"/> (<see cref="DecodedBlock.Covers"/>) with a reference for the
+    /// caller. On a miss <paramref name="load"/> decodes it: its argument is true when a partially decoded copy was
+    /// cached and did not cover the slot, so the block is decoded whole this time (it replaces the partial copy).
+    /// </summary>
+    public DecodedBlock Get(long segment, int block, int slot, Func<bool, DecodedBlock> load)
     {
         var key = (segment, block);
         while (true)
@@ -42,25 +49,31 @@ internal sealed class BlockCache
             bool owner = false;
             lock (_lock)
             {
-                if (_map.TryGetValue(key, out var node) && node.Value.Block.TryAddRef())
+                bool partial = false;
+                if (_map.TryGetValue(key, out var node))
                 {
-                    _lru.Remove(node);
-                    _lru.AddFirst(node);
-                    _hits++;
-                    return node.Value.Block;
+                    if (node.Value.Block.Covers(slot) && node.Value.Block.TryAddRef())
+                    {
+                        _lru.Remove(node);
+                        _lru.AddFirst(node);
+                        _hits++;
+                        return node.Value.Block;
+                    }
+                    partial = !node.Value.Block.Covers(slot);
                 }
                 _misses++;
                 if (!_loading.TryGetValue(key, out pending!))
                 {
-                    pending = new Lazy<DecodedBlock>(load, LazyThreadSafetyMode.ExecutionAndPublication);
+                    pending = new Lazy<DecodedBlock>(() => load(partial), LazyThreadSafetyMode.ExecutionAndPublication);
                     _loading[key] = pending;
                     owner = true;
                 }
             }
             if (!owner)
             {
-                // The owner's block may already be evicted and recycled; then look again.
-                if (pending.Value.TryAddRef()) return pending.Value;
+                // The owner's block may already be evicted and recycled, or decoded short of this slot; then look again.
+                var loaded = pending.Value;
+                if (loaded.Covers(slot) && loaded.TryAddRef()) return loaded;
                 continue;
             }
             DecodedBlock result;
@@ -83,10 +96,19 @@ internal sealed class BlockCache
         }
     }
 
-    // Caller holds _lock.
+    // Caller holds _lock. A block decoded further than the cached copy replaces it.
     private void Insert((long Segment, int Block) key, DecodedBlock block)
     {
-        if (block.Bytes > _capacity || _map.ContainsKey(key) || !block.TryAddRef()) return;
+        if (block.Bytes > _capacity) return;
+        if (_map.TryGetValue(key, out var existing))
+        {
+            if (existing.Value.Block.DecodedLength >= block.DecodedLength) return;
+            _lru.Remove(existing);
+            _map.Remove(key);
+            _bytes -= existing.Value.Block.Bytes;
+            existing.Value.Block.Release();
+        }
+        if (!block.TryAddRef()) return;
         _map[key] = _lru.AddFirst(new Item(key, block));
         _bytes += block.Bytes;
         while (_bytes > _capacity && _lru.Last is { } last)

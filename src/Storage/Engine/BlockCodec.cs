@@ -5,13 +5,13 @@ namespace MyNoSql.Storage.Engine;
 /// <summary>How a segment's blocks are compressed (recorded per segment, so files of either kind read).</summary>
 internal enum BlockCodec : byte
 {
-    /// <summary>Managed LZMA (SharpCompress), the default (the product keeps all data LZMA-compressed): the best
-    /// ratio per block, ~0.3 ms to decode a 32 KiB block. Segment versions 1–2.</summary>
+    /// <summary>LZMA (the default and the product's format: "all data stored on disk is compressed with LZMA"), encoded
+    /// by SharpCompress, decoded by <see cref="LzmaBlockCodec"/>. Segment versions 1–2.</summary>
     Lzma = 0,
 
-    /// <summary>Brotli (native, in the BCL): decodes a 32 KiB block in ~25–50 µs (LZMA: 0.3–0.6 ms for 64 KiB); at
-    /// quality 10 the ratio of LZMA at twice the block size, at 9 (default) 2–25 % larger but 3–5× faster to compress
-    /// than LZMA. Segment version 3. Opt-in only.</summary>
+    /// <summary>Brotli (native, in the BCL): an explicit opt-in only (<see cref="StoreOptions.BlockCodec"/>), never the
+    /// default; kept so that version-3 segments written while it was the default (wt-read, issue 14) still read and
+    /// for codec experiments. Segment version 3.</summary>
     Brotli = 1,
 }
 
@@ -22,9 +22,8 @@ internal static class BrotliBlockCodec
     /// (resized as needed) and fills <paramref name="props"/>.</summary>
     public static int Compress(ReadOnlySpan<byte> raw, ref byte[] output, int quality, Span<byte> props)
     {
-        // Window 16 (64 KiB − 16) covers a default block. Not larger: above 16, quality 9 switches to a match finder
-        // that tries up to 256 candidates per position, which made sealing repetitive small records ~30× slower.
-        int window = raw.Length <= (1 << 16) - 16 ? 16 : Math.Min(24, 32 - int.LeadingZeroCount(raw.Length - 1) + 1);
+        // A window as large as the block (at least Brotli's minimum of 2^10) gives the full ratio.
+        int window = Math.Clamp(32 - int.LeadingZeroCount(Math.Max(1, raw.Length - 1)) + 1, 10, 24);
         int max = BrotliEncoder.GetMaxCompressedLength(raw.Length);
         if (output.Length < max) output = new byte[max];
         if (!BrotliEncoder.TryCompress(raw, output, out int written, quality, window))

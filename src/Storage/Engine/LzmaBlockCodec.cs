@@ -4,15 +4,16 @@ namespace MyNoSql.Storage.Engine;
 
 /// <summary>
 /// LZMA for whole segment blocks. Encoders are created per block (SharpCompress 0.50.8 does not expose a reusable
-/// encoder; setup costs ~0.15 ms, small next to the ~15 ms a 64 KB block takes), so it is never used per record.
-/// Decoders are reused per thread: SetDecoderProperties must precede every Code call.
+/// encoder; setup costs ~0.15 ms, small next to the milliseconds a block takes), so it is never used per record.
+/// Decoding uses our span-based <see cref="LzmaDecoder"/>, one per thread (no window allocation, no stream), which can
+/// stop at any byte: <see cref="DecompressBlock"/> decodes only up to the slot a read needs.
 /// </summary>
 internal static class LzmaBlockCodec
 {
     public const int PropertiesSize = 5;
 
     [ThreadStatic]
-    private static Decoder? t_decoder;
+    private static LzmaDecoder? t_decoder;
 
     /// <summary>Compresses <paramref name="raw"/> into <paramref name="output"/>; returns the 5 property bytes.</summary>
     public static byte[] Compress(ReadOnlySpan<byte> raw, Stream output, int dictionarySize, int fastBytes)
@@ -30,24 +31,58 @@ internal static class LzmaBlockCodec
     }
 
     /// <summary>Decodes exactly <paramref name="length"/> bytes into the start of <paramref name="destination"/>.</summary>
-    public static void Decompress(byte[] properties, byte[] source, int offset, int count, byte[] destination, int length)
+    /// <exception cref="InvalidDataException">Damaged data.</exception>
+    public static void Decompress(ReadOnlySpan<byte> properties, byte[] source, int offset, int count, byte[] destination, int length)
     {
-        var decoder = t_decoder ??= new Decoder();
-        decoder.SetDecoderProperties(properties);
-        using var input = new MemoryStream(source, offset, count, writable: false);
-        using var output = new MemoryStream(destination, 0, length, writable: true);
+        var decoder = t_decoder ??= new LzmaDecoder();
         try
         {
-            decoder.Code(input, output, count, length, null);
+            decoder.Start(properties, source, offset, count, destination, length);
+            decoder.DecodeTo(length);
+            if (decoder.Consumed > count)
+                throw new InvalidDataException($"LZMA block needs more than its {count} bytes.");
         }
-        catch
+        finally
         {
-            // A failed decode may leave the decoder in a bad state; start fresh next time.
-            t_decoder = null;
-            throw;
+            decoder.Reset();
         }
-        if (output.Position != length)
-            throw new InvalidDataException($"LZMA block decoded to {output.Position} bytes, expected {length}.");
+    }
+
+    /// <summary>
+    /// Decodes a raw segment block (slot table first, then payloads) of <paramref name="length"/> bytes into
+    /// <paramref name="destination"/> up to the end of <paramref name="slot"/> (all of it for a negative slot, or when
+    /// little would remain); returns the slot table and how many bytes were decoded.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Damaged data or an inconsistent slot table.</exception>
+    public static (int[] Starts, int Decoded) DecompressBlock(ReadOnlySpan<byte> properties, byte[] source, int offset, int count,
+        byte[] destination, int length, int slot)
+    {
+        var decoder = t_decoder ??= new LzmaDecoder();
+        try
+        {
+            decoder.Start(properties, source, offset, count, destination, length);
+            int[]? starts;
+            int available = Math.Min(length, 64);
+            while (true)
+            {
+                decoder.DecodeTo(available);
+                var status = DecodedBlock.TryParseTable(destination, available, length, out starts);
+                if (status == DecodedBlock.TableStatus.Ok) break;
+                if (status == DecodedBlock.TableStatus.Bad) throw new InvalidDataException("LZMA block's slot table is inconsistent.");
+                available = (int)Math.Min(length, 4L * available);
+            }
+            int end = slot < 0 || slot >= starts!.Length - 1 ? length : starts[slot + 1];
+            // The last eighth costs little more and makes the cached block complete.
+            if (length - end < length / 8) end = length;
+            decoder.DecodeTo(Math.Max(end, available));
+            if (decoder.Consumed > count)
+                throw new InvalidDataException($"LZMA block needs more than its {count} bytes.");
+            return (starts!, decoder.Position);
+        }
+        finally
+        {
+            decoder.Reset();
+        }
     }
 
     private static int RoundUpPow2(int value) => value <= 1 ? 1 : (int)Math.Min(1L << 30, 1L << (32 - int.LeadingZeroCount(value - 1)));

@@ -183,8 +183,10 @@ internal sealed class SegmentReader
         return offsets;
     }
 
-    /// <summary>Reads, verifies and decodes one block. Caller holds a reference (<see cref="TryAcquire"/>).</summary>
-    public DecodedBlock ReadBlock(int block, BlockBufferPool? pool = null)
+    /// <summary>Reads, verifies and decodes one block: all of it, or for an LZMA block and <paramref name="slot"/> ≥ 0
+    /// only up to that slot (<see cref="DecodedBlock.Covers"/>). The crc covers the whole compressed block and is
+    /// checked before any decoding, partial or not. Caller holds a reference (<see cref="TryAcquire"/>).</summary>
+    public DecodedBlock ReadBlock(int block, BlockBufferPool? pool = null, int slot = -1)
     {
         long offset = _blockOffsets[block];
         int size = checked((int)(_blockOffsets[block + 1] - offset));
@@ -203,10 +205,13 @@ internal sealed class SegmentReader
             byte[] data = pool?.Rent(rawLength) ?? new byte[rawLength];
             try
             {
-                if (_codec == BlockCodec.Brotli)
-                    BrotliBlockCodec.Decompress(buffer.AsSpan(SegmentFormat.BlockHeaderSize, compressedLength), data.AsSpan(0, rawLength));
-                else
-                    LzmaBlockCodec.Decompress(buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize).ToArray(), buffer, SegmentFormat.BlockHeaderSize, compressedLength, data, rawLength);
+                if (_codec == BlockCodec.Lzma)
+                {
+                    var (starts, decoded) = LzmaBlockCodec.DecompressBlock(buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize), buffer,
+                        SegmentFormat.BlockHeaderSize, compressedLength, data, rawLength, slot);
+                    return DecodedBlock.Partial(data, rawLength, decoded, starts, pool);
+                }
+                BrotliBlockCodec.Decompress(buffer.AsSpan(SegmentFormat.BlockHeaderSize, compressedLength), data.AsSpan(0, rawLength));
                 return DecodedBlock.TryParse(data, rawLength, pool)
                     ?? throw new CorruptDataException(Path, offset, $"block {block} slot table is inconsistent");
             }

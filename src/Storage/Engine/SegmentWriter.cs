@@ -26,6 +26,7 @@ internal sealed class SegmentWriter : IDisposable
     private byte[] _previousKey = new byte[256];
     private int _previousKeyLength;
     private int _recordCount;
+    private long _payloadBytes;
     private int _lastIndexedBlock;
     private bool _finished;
 
@@ -45,15 +46,25 @@ internal sealed class SegmentWriter : IDisposable
     /// <summary>Adds a record; returns its block and slot.</summary>
     public (int Block, int Slot) Add(ReadOnlySpan<byte> key, Revision revision, RecordFlags flags, ulong lsn, ReadOnlySpan<byte> payload)
     {
-        if (_slotLengths.Count > 0 && _payloads.WrittenCount + payload.Length > _options.BlockSize)
+        if (_slotLengths.Count > 0 && _payloads.WrittenCount + payload.Length > TargetBlockSize())
             FlushBlock();
         int block = _blockSizes.Count;
         int slot = _slotLengths.Count;
         _slotLengths.Add(payload.Length);
         _payloads.Write(payload);
+        _payloadBytes += payload.Length;
         AppendIndex(key, revision, flags, lsn, block);
         _recordCount++;
         return (block, slot);
+    }
+
+    /// <summary>Block size for the records seen so far (<see cref="StoreOptions.RecordsPerBlock"/>): the running average
+    /// payload times the records per block, clamped. Readers need no size: each block header carries its raw length.</summary>
+    private int TargetBlockSize()
+    {
+        if (_options.RecordsPerBlock == 0 || _recordCount == 0) return _options.BlockSize;
+        long target = _payloadBytes / _recordCount * _options.RecordsPerBlock;
+        return (int)Math.Clamp(target, Math.Min(_options.MinBlockSize, _options.BlockSize), _options.BlockSize);
     }
 
     private void AppendIndex(ReadOnlySpan<byte> keyBytes, Revision revision, RecordFlags flags, ulong lsn, int block)

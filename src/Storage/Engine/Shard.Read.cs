@@ -53,7 +53,10 @@ internal sealed partial class Shard
             {
                 try
                 {
-                    var block = _cache.Get(segment.CacheId, (int)entry.Position, () => segment.ReadBlock((int)entry.Position, _cache.Pool));
+                    // An LZMA block is decoded only up to the wanted slot; a later read further in decodes it again, whole.
+                    int blockNumber = (int)entry.Position, slot = entry.Length;
+                    var block = _cache.Get(segment.CacheId, blockNumber, slot,
+                        whole => segment.ReadBlock(blockNumber, _cache.Pool, whole ? -1 : slot));
                     try
                     {
                         return new StoredRecord(key, entry.Revision, entry.Flags, SlotPayload(block, segment, entry, key).ToArray()) { Sequence = entry.Lsn };

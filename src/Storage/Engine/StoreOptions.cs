@@ -14,16 +14,26 @@ internal sealed class StoreOptions
     /// <summary>Upper bound of decompressed blocks kept in RAM, in bytes, across all shards.</summary>
     public long BlockCacheBytes { get; init; } = 16L << 20;
 
-    /// <summary>Target uncompressed size of one block in a segment file (a cold read decodes one whole block).
-    /// Recorded implicitly per block, so files written with another size still read.</summary>
+    /// <summary>Largest uncompressed size of one block in a segment file (a cold read decodes a block up to the slot it
+    /// wants). The size actually used follows the records (<see cref="RecordsPerBlock"/>). Recorded implicitly per
+    /// block, so files written with other sizes still read.</summary>
     public int BlockSize { get; init; } = 32 << 10;
 
-    /// <summary>Codec of newly written segments (existing files keep theirs). LZMA by default: the product stores
-    /// all data LZMA-compressed. Brotli is opt-in: it decodes ~10× faster (README, "Segments").</summary>
+    /// <summary>Target records per block: a segment's blocks are sized to this many times its records' running average
+    /// payload size, between <see cref="MinBlockSize"/> and <see cref="BlockSize"/> (small records: small blocks, cheap
+    /// to decode; large ones: enough per block for LZMA's ratio). 0: always <see cref="BlockSize"/>.</summary>
+    public int RecordsPerBlock { get; init; } = 16;
+
+    /// <summary>Smallest block <see cref="RecordsPerBlock"/> may choose (below ~8 KiB LZMA's ratio drops quickly).</summary>
+    public int MinBlockSize { get; init; } = 8 << 10;
+
+    /// <summary>Codec of newly written segments (existing files keep theirs). LZMA, always: the product stores all data on
+    /// disk LZMA-compressed (DESIGN.md, "Storage"). <see cref="BlockCodec.Brotli"/> is an explicit opt-in for
+    /// experiments only; nothing in the product sets it (README, "Issue 14").</summary>
     public BlockCodec BlockCodec { get; init; } = BlockCodec.Lzma;
 
-    /// <summary>Brotli quality for segment blocks. 9 (default) compresses 3–5× faster than LZMA did and 4–10× faster
-    /// than 10, for 2–25 % more bytes than either; 10 matches LZMA's ratio (README, "Segments").</summary>
+    /// <summary>Brotli quality for segment blocks when <see cref="BlockCodec"/> is the opt-in
+    /// <see cref="BlockCodec.Brotli"/> (README, "Issue 14").</summary>
     public int BrotliQuality { get; init; } = 9;
 
     /// <summary>LZMA dictionary size; a dictionary as large as the block gives the full ratio.</summary>
@@ -63,6 +73,8 @@ internal sealed class StoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ShardCount, 256, nameof(ShardCount));
         ArgumentOutOfRangeException.ThrowIfLessThan(BlockSize, 1024, nameof(BlockSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BlockSize, 64 << 20, nameof(BlockSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(RecordsPerBlock, nameof(RecordsPerBlock));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinBlockSize, 1024, nameof(MinBlockSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(LzmaDictionarySize, 4096, nameof(LzmaDictionarySize));
         ArgumentOutOfRangeException.ThrowIfLessThan(LzmaFastBytes, 5, nameof(LzmaFastBytes));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(LzmaFastBytes, 273, nameof(LzmaFastBytes));

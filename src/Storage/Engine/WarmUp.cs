@@ -35,7 +35,7 @@ internal static class WarmUp
         });
     }
 
-    /// <summary>Loads the native Brotli codec and JITs its block path (segment version 3, the default).</summary>
+    /// <summary>Loads the native Brotli codec and JITs its block path (segment version 3, an opt-in).</summary>
     internal static void RunBrotli()
     {
         var raw = "{\"warm\":\"up\"}"u8;

@@ -4,7 +4,7 @@ using static MyNoSql.Storage.Tests.Engine.EngineTestSupport;
 
 namespace MyNoSql.Storage.Tests.Engine;
 
-/// <summary>Brotli segments (version 3, the default), LZMA segments (version 2) still read, and close without sealing.</summary>
+/// <summary>LZMA segments (version 2, the default) and opt-in Brotli segments (version 3) read side by side, and close without sealing.</summary>
 public sealed class SegmentCodecTests
 {
     private static StoreOptions With(StoreOptions o, BlockCodec codec, bool seal = true, bool background = false, long sealAfterOpen = 1 << 20) => new()
