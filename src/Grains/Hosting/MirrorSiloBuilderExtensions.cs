@@ -29,6 +29,8 @@ public static class MirrorSiloBuilderExtensions
         services.TryAddSingleton<IMirrorServiceClient, MirrorServiceClient>();
         services.TryAddSingleton<IMirrorLocalAccess>(sp => sp.GetRequiredService<IMirrorServiceClient>());
         services.TryAddSingleton<Replicator>();
+        services.TryAddSingleton<Sync.MirrorBatchAccept>();
+        services.TryAddSingleton<Sync.MirrorLocalFetch>();
         services.TryAddSingleton<IMirrorDirectory, MirrorDirectory>();
         services.TryAddSingleton<AntiEntropyWorker>();
         services.TryAddSingleton<Changes.ChangeWaiters>();
