@@ -7,7 +7,7 @@ internal sealed partial class Replicator
     /// <summary>
     /// Replicates many records' revisions in one <see cref="IMirrorService.ApplyBatch"/> message per other active silo
     /// (a push applied in a batch); the batch counts for a silo once all of it is durable there. Quorum: true once a write
-    /// quorum (this silo included) holds the whole batch. <c>Conflicts</c>[i]: an acknowledging silo stored revision i as a
+    /// quorum (this silo included) holds the whole batch; it returns once every active silo answered or the replication timeout passed. <c>Conflicts</c>[i]: an acknowledging silo stored revision i as a
     /// conflict (it holds a branch this silo lacks).
     /// </summary>
     public async Task<(bool Quorum, bool[] Conflicts)> ReplicateBatchAsync(string database, string[] ids, ReplicatedRevision[] revisions)
@@ -17,7 +17,10 @@ internal sealed partial class Replicator
         var others = OtherActiveSilos();
         if (others.Length == 0) return (true, conflicts);
         int needed = AcksNeeded(others.Length);
-        var results = await FirstAsync(others.Select(s => SendBatchAsync(s, database, ids, revisions)), needed).ConfigureAwait(true);
+        // Every active silo is waited for (up to the replication timeout), not only a quorum: these records' grains did not
+        // take part, and a grain active on a silo re-reads only once that silo's copy moved (RecordGrain.Freshness.cs), so
+        // an acknowledged push must be in every reachable copy. The quorum alone decides whether it is acknowledged.
+        var results = await FirstAsync(others.Select(s => SendBatchAsync(s, database, ids, revisions)), others.Length).ConfigureAwait(true);
         int acks = 0;
         foreach (var statuses in results.OfType<MergeStatus[]>())
         {
