@@ -4,12 +4,14 @@ using MyNoSql.Bench.Engines;
 namespace MyNoSql.Bench;
 
 /// <summary>
-/// Command line: [--quick] [--n N] [--large N] [--only iot|game] [--seconds S] [--out DIR] [--skip-large-litedb];
+/// Command line: [--quick] [--n N] [--large N] [--only iot-small|iot|game] [--seconds S] [--out DIR] [--skip-large-litedb]
+/// [--fresh-only] [--no-fresh] [--fresh-rounds R] [--fresh-saves N] [--fresh-seconds S];
 /// the query mode: --query [--query-profile] [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out);
 /// the history mode: --history [--history-n N] [--history-fields 1-6] (with --quick, --out).
 /// </summary>
 internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick,
-    bool Query, bool QueryProfile, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines, bool History = false, int HistoryN = 10_000, int HistoryFields = 3)
+    bool Query, bool QueryProfile, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines, bool History = false, int HistoryN = 10_000, int HistoryFields = 3,
+    bool FreshOnly = false, bool NoFresh = false, int FreshRounds = 3, int FreshSaves = 2_000, double FreshSeconds = 10)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -21,6 +23,9 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
         string output = Path.Combine("bench", "results");
         bool skipLargeLite = false, query = false, profile = false, history = false;
         int historyN = quick ? 2_000 : 10_000, historyFields = 3;
+        bool freshOnly = false, noFresh = false;
+        int freshRounds = quick ? 2 : 5, freshSaves = quick ? 1_000 : 2_000;
+        double freshSeconds = quick ? 3 : 10;
         EngineKind[] engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
         for (int i = 0; i < args.Length; i++)
         {
@@ -30,7 +35,12 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 case "--quick": break;
                 case "--n": n = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--large": large = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--only": only = Next(); break;
+                case "--only": only = Next(); if (!Datasets.Names.Contains(only)) throw new ArgumentException($"--only takes one of {string.Join(", ", Datasets.Names)}"); break;
+                case "--fresh-only": freshOnly = true; break;
+                case "--no-fresh": noFresh = true; break;
+                case "--fresh-rounds": freshRounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--fresh-saves": freshSaves = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--fresh-seconds": freshSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Next(); break;
                 case "--skip-large-litedb": skipLargeLite = true; break;
@@ -45,6 +55,7 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, profile, queryN, queries, engines, history, historyN, historyFields);
+        return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, profile, queryN, queries, engines, history, historyN, historyFields,
+            freshOnly, noFresh, freshRounds, freshSaves, freshSeconds);
     }
 }

@@ -51,13 +51,48 @@ internal static class DatasetRun
                     await e.DisposeAsync();
                     f["closeSeconds"] = close.Elapsed.TotalSeconds;
                 }
-                f["bytesOnDisk"] = Measure.DirectoryBytes(dir("batched"));
+                f["bytesAfterClose"] = Measure.DirectoryBytes(dir("batched"));
+                // (a) OS page cache still warm, the engine's own caches empty: close + reopen in the same process.
+                var reopen = Stopwatch.StartNew();
+                await using (var again = await Measure.OpenAsync(kind, dir("batched"), durable: true))
+                {
+                    _ = await again.ReadAsync(ids[0]) ?? throw new InvalidOperationException("first record missing after reopen");
+                    f["pageCachedOpenAndFirstReadMs"] = reopen.Elapsed.TotalMilliseconds;
+                    f["pageCachedColdReads"] = await Measure.ReadsAsync(again, ids, coldReads, seed: 3);
+                }
+                // (b) page cache dropped as well.
                 Measure.EvictPageCache(dir("batched"));
                 var open = Stopwatch.StartNew();
-                await using var cold = await Measure.OpenAsync(kind, dir("batched"), durable: true);
-                _ = await cold.ReadAsync(ids[0]) ?? throw new InvalidOperationException("first record missing after reopen");
-                f["openAndFirstReadMs"] = open.Elapsed.TotalMilliseconds;
-                f["coldReads"] = await Measure.ReadsAsync(cold, ids, coldReads, seed: 3);
+                var cold = await Measure.OpenAsync(kind, dir("batched"), durable: true);
+                try
+                {
+                    _ = await cold.ReadAsync(ids[0]) ?? throw new InvalidOperationException("first record missing after reopen");
+                    f["openAndFirstReadMs"] = open.Elapsed.TotalMilliseconds;
+                    f["coldReads"] = await Measure.ReadsAsync(cold, ids, coldReads, seed: 3);
+                    // At rest: whatever the engine leaves for after the next open (sealing, compaction) done.
+                    var settle = Stopwatch.StartNew();
+                    await cold.SettleAsync();
+                    if (kind == EngineKind.MyNoSql) f["settleSeconds"] = settle.Elapsed.TotalSeconds;
+                }
+                finally
+                {
+                    await cold.DisposeAsync();
+                }
+                f["bytesAtRest"] = Measure.DirectoryBytes(dir("batched"));
+            });
+            await Step("cold reads in a fresh process", async () =>
+            {
+                string idsFile = dir("ids.txt");
+                File.WriteAllLines(idsFile, ids);
+                string reads = coldReads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // (a) page cache warm (the parent just read the files), (b) page cache dropped.
+                var child = await ChildProcess.RunAsync("child-open", kind.ToString(), dir("batched"), idsFile, reads);
+                f["freshPageCachedOpenAndFirstReadMs"] = (double?)child["openAndFirstReadMs"];
+                f["freshPageCachedColdReads"] = (double?)child["randomReadsPerSecond"];
+                Measure.EvictPageCache(dir("batched"));
+                child = await ChildProcess.RunAsync("child-open", kind.ToString(), dir("batched"), idsFile, reads);
+                f["freshOpenAndFirstReadMs"] = (double?)child["openAndFirstReadMs"];
+                f["freshColdReads"] = (double?)child["randomReadsPerSecond"];
             });
             var engineJson = new JsonObject();
             foreach (var (k, v) in f) engineJson[k] = v;
@@ -69,19 +104,38 @@ internal static class DatasetRun
             json[kind.ToString()] = engineJson;
         }
 
-        string section = $"{name} ({docs.Count:N0} docs, {rawBytes / (double)docs.Count:F0} B avg)";
+        string section = $"{name} ({docs.Count:N0} docs, {rawBytes / (double)docs.Count:F0} B avg), warm: one process, engines alternating";
         Dictionary<EngineKind, double?> Row(string key) => Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault(key));
-        report.Add(section, "durable saves/s, 1 caller", Row("single1"), Report.AtLeastTimesSqlite(1.5));
-        report.Add(section, "durable saves/s, 16 callers", Row("single16"), Report.AtLeastTimesSqlite(5));
+        // Issue 14 sets the save goals on a fresh database (the fresh-process section); these are the warm figures.
+        report.Add(section, "durable saves/s, 1 caller", Row("single1"));
+        report.Add(section, "durable saves/s, 16 callers", Row("single16"));
         report.Add(section, "relaxed saves/s, 1 caller (SQLite NORMAL)", Row("relaxed1"));
-        report.Add(section, "batched saves/s (1,000 per batch)", Row("batched"), Report.AtLeastTimesSqlite(1));
+        report.Add(section, "batched saves/s (1,000 per batch)", Row("batched"));
         report.Add(section, "warm random reads/s (→ JsonObject)", Row("warmReads"), Report.AtLeastTimesSqlite(2));
-        report.Add(section, "reopen + first read (page cache dropped), ms", Row("openAndFirstReadMs"));
-        report.Add(section, "cold random reads/s after reopen", Row("coldReads"));
-        report.Add(section, "close, s (MyNoSql seals its log)", Row("closeSeconds"));
-        report.Add(section, "bytes on disk after close", Row("bytesOnDisk"), Report.AtMostTimesSqlite(0.15));
-        var perRaw = Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault("bytesOnDisk") is { } b ? b / rawBytes : (double?)null);
-        report.Add(section, "bytes on disk / raw JSON", perRaw, name == "iot" ? Report.AtMost(0.2, "≤ 0.2× raw JSON") : null);
+        report.Add(section, "close after the batched load, s", Row("closeSeconds"));
+        // Cold = the engine's own caches empty; (a) with the OS page cache still warm, (b) with it dropped too.
+        report.Add(section, "cold reads/s, reopen, (a) page cache warm", Row("pageCachedColdReads"), Report.AtLeastTimesSqlite(0.5));
+        report.Add(section, "cold reads/s, reopen, (b) page cache dropped", Row("coldReads"), Report.AtLeastTimesSqlite(0.5));
+        report.Add(section, "cold reads/s, fresh process, (a) page cache warm", Row("freshPageCachedColdReads"), Report.AtLeastTimesSqlite(0.5));
+        report.Add(section, "cold reads/s, fresh process, (b) page cache dropped", Row("freshColdReads"), Report.AtLeastTimesSqlite(0.5));
+        report.Add(section, "reopen + first read, ms, (a) page cache warm", Row("pageCachedOpenAndFirstReadMs"));
+        report.Add(section, "  (b) page cache dropped", Row("openAndFirstReadMs"));
+        report.Add(section, "fresh process: open + first read, ms, (a)", Row("freshPageCachedOpenAndFirstReadMs"));
+        report.Add(section, "  (b) page cache dropped", Row("freshOpenAndFirstReadMs"));
+        report.Add(section, "settle after reopen (MyNoSql CompactAsync), s", Row("settleSeconds"));
+        report.Add(section, "bytes on disk right after close", Row("bytesAfterClose"));
+        // At rest = after reopen + the engine's background seal/CompactAsync finished, then close.
+        var (bytesGoal, rawGoal) = name switch
+        {
+            "iot-small" => (Report.AtMostTimesSqlite(0.2), Report.AtMost(0.3, "≤ 0.3× raw JSON")),
+            "game" => ((Goal?)null, Report.AtMost(0.15, "≤ 0.15× raw JSON")),
+            _ => (null, (Goal?)null),
+        };
+        report.Add(section, "bytes on disk at rest (reopen+compact+close)", Row("bytesAtRest"), bytesGoal);
+        var perRaw = Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault("bytesAtRest") is { } b ? b / rawBytes : (double?)null);
+        report.Add(section, "bytes at rest / raw JSON", perRaw, rawGoal);
+        var perRawClose = Engines.ToDictionary(k => k, k => figures[k].GetValueOrDefault("bytesAfterClose") is { } b ? b / rawBytes : (double?)null);
+        report.Add(section, "bytes right after close / raw JSON", perRawClose);
         return json;
     }
 }

@@ -11,7 +11,40 @@ internal static class Datasets
     private static readonly string[] Items = ["sword", "shield", "potion", "arrow", "bow", "helmet", "boots", "ring", "amulet", "scroll", "gem", "key"];
     private static readonly string[] Quests = ["dragon-lair", "lost-caravan", "haunted-mill", "crystal-cave", "pirate-cove", "sky-temple"];
 
-    /// <summary>IoT readings, ~300 bytes of JSON each.</summary>
+    /// <summary>The datasets by <c>--only</c> name, in run order: small IoT readings (~110 B), IoT readings (~280 B), game state (~2.3 KB).</summary>
+    public static readonly string[] Names = ["iot-small", "iot", "game"];
+
+    /// <summary>The first <paramref name="count"/> documents of the named dataset (fixed seeds).</summary>
+    public static List<JsonObject> ByName(string name, int count) => name switch
+    {
+        "iot-small" => IotSmall(count),
+        "iot" => Iot(count),
+        "game" => Game(count),
+        _ => throw new ArgumentException($"unknown dataset {name} (iot-small, iot, game)"),
+    };
+
+    /// <summary>Small IoT readings, ~110 bytes of JSON each: id, device, timestamp, two values.</summary>
+    public static List<JsonObject> IotSmall(int count, int seed = 43)
+    {
+        var rng = new Random(seed);
+        long t0 = 1_763_900_000_000;
+        var list = new List<JsonObject>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int device = rng.Next(1000);
+            list.Add(new JsonObject
+            {
+                ["id"] = $"sensor-{device:D4}/{i:D9}",
+                ["device"] = $"sensor-{device:D4}",
+                ["ts"] = t0 + i * 250L + rng.Next(250),
+                ["temperature"] = Math.Round(18 + rng.NextDouble() * 9, 2),
+                ["humidity"] = Math.Round(30 + rng.NextDouble() * 40, 1),
+            });
+        }
+        return list;
+    }
+
+    /// <summary>IoT readings, ~280 bytes of JSON each.</summary>
     public static List<JsonObject> Iot(int count, int seed = 42) => IotStream(count, seed).ToList();
 
     /// <summary>The same readings generated lazily (the 1M-record database is built without holding them all).</summary>

@@ -112,4 +112,10 @@ internal static partial class Native
 {
     [System.Runtime.InteropServices.LibraryImport("libc")]
     internal static partial int posix_fadvise(int fd, long offset, long length, int advice);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    internal static partial int fdatasync(int fd);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    internal static partial int fsync(int fd);
 }

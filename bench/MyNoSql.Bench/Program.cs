@@ -10,6 +10,7 @@ using MyNoSql.Bench.Engines;
 // (the query mode, --query: bench/results/query-<utc>.json and query-latest.json; the history mode, --history:
 // bench/results/history-<utc>.json and history-latest.json).
 if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
+if (args.Length > 0 && args[0] == "child-fresh") return await FreshChild.RunAsync(args);
 if (args.Length > 0 && args[0] == "merge") return MergeBench.Run();
 
 var options = BenchOptions.Parse(args);
@@ -30,7 +31,8 @@ var results = new JsonObject
         ? JsonSerializer.SerializeToNode(new { options.HistoryN, options.HistoryFields, options.Quick })
         : options.Query
         ? JsonSerializer.SerializeToNode(new { options.QueryN, options.Queries, options.Seconds, options.Quick, Engines = options.Engines.Select(e => e.ToString()) })
-        : JsonSerializer.SerializeToNode(new { options.N, options.Large, options.Seconds, options.Quick }),
+        : JsonSerializer.SerializeToNode(new { options.N, options.Large, options.Seconds, options.Quick, options.FreshOnly, options.FreshRounds, options.FreshSaves, options.FreshSeconds }),
+    ["loadAverage"] = LoadAverage.Now(),
 };
 var report = new Report();
 try
@@ -57,14 +59,19 @@ try
     }
     else
     {
-        foreach (var (name, make) in new (string, Func<int, List<JsonObject>>)[] { ("iot", n => Datasets.Iot(n)), ("game", n => Datasets.Game(n)) })
+        foreach (var name in Datasets.Names)
         {
             if (options.Only is not null && options.Only != name) continue;
+            var sizes = Datasets.ByName(name, 1000).Select(d => System.Text.Encoding.UTF8.GetByteCount(d.ToJsonString())).ToList();
+            var dataset = new JsonObject { ["avgBytesFirst1000"] = sizes.Average(), ["minBytes"] = sizes.Min(), ["maxBytes"] = sizes.Max() };
+            results[name] = dataset;
+            if (!options.NoFresh) dataset["fresh"] = await FreshRun.RunAsync(name, sizes.Average(), options, root, report);
+            if (options.FreshOnly) continue;
             Progress.Say($"{name}: generating {options.N:N0} documents");
-            var docs = make(options.N);
-            results[name] = await DatasetRun.RunAsync(name, docs, options, root, report);
+            var docs = Datasets.ByName(name, options.N);
+            dataset["warm"] = await DatasetRun.RunAsync(name, docs, options, root, report);
         }
-        if (options.Only is null or "iot")
+        if (options.Only is null or "iot" && !options.FreshOnly)
             results["large"] = await LargeRun.RunAsync(options, root, report);
     }
 }
@@ -73,10 +80,22 @@ finally
     try { Directory.Delete(root, recursive: true); } catch (IOException) { }
 }
 
+results["loadAverageAtEnd"] = LoadAverage.Now();
 results["goals"] = report.GoalsJson();
 report.Print(Console.Out);
+Console.WriteLine($"load average (1/5/15 min): at start {results["loadAverage"]}, at end {results["loadAverageAtEnd"]}");
 Console.WriteLine($"JSON: {Report.Save(results, options.Out, options.History ? "history-" : options.Query ? "query-" : "")}");
 return 0;
+
+internal static class LoadAverage
+{
+    /// <summary>The 1/5/15-minute load averages from /proc/loadavg (null where absent): the machine is shared.</summary>
+    public static string? Now()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]); }
+        catch (IOException) { return null; }
+    }
+}
 
 internal static class Progress
 {

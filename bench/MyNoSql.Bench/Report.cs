@@ -41,12 +41,12 @@ internal sealed class Report
         {
             output.WriteLine();
             output.WriteLine($"## {section}");
-            output.WriteLine($"| {"metric",-38} | {"MyNoSql",12} | {"SQLite",12} | {"LiteDB",12} | {"My/SQLite",9} | {"My/LiteDB",9} | {"goal",-26} | met |");
-            output.WriteLine($"|{new string('-', 40)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 11)}|{new string('-', 11)}|{new string('-', 28)}|-----|");
+            output.WriteLine($"| {"metric",-46} | {"MyNoSql",12} | {"SQLite",12} | {"LiteDB",12} | {"My/SQLite",9} | {"My/LiteDB",9} | {"goal",-26} | met |");
+            output.WriteLine($"|{new string('-', 48)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 11)}|{new string('-', 11)}|{new string('-', 28)}|-----|");
             foreach (var r in _rows.Where(r => r.Section == section))
             {
                 bool? met = r.Goal?.Check(r.My, r.Sqlite, r.Lite);
-                output.WriteLine($"| {r.Metric,-38} | {F(r.My),12} | {F(r.Sqlite),12} | {F(r.Lite),12} | {Ratio(r.My, r.Sqlite),9} | {Ratio(r.My, r.Lite),9} | {r.Goal?.Text ?? "",-26} | {(met is null ? "" : met.Value ? "yes" : "NO"),-3} |");
+                output.WriteLine($"| {r.Metric,-46} | {F(r.My),12} | {F(r.Sqlite),12} | {F(r.Lite),12} | {Ratio(r.My, r.Sqlite),9} | {Ratio(r.My, r.Lite),9} | {r.Goal?.Text ?? "",-26} | {(met is null ? "" : met.Value ? "yes" : "NO"),-3} |");
             }
         }
         if (_notes.Count > 0) output.WriteLine();

@@ -13,6 +13,10 @@ internal interface IBenchEngine : IAsyncDisposable
 
     /// <summary>Reads and parses one document.</summary>
     Task<JsonObject?> ReadAsync(string id);
+
+    /// <summary>Brings the files to rest (MyNoSql: <c>CompactAsync</c>, which seals the logs; the others: nothing, SQLite
+    /// checkpoints on close), so a following close leaves the steady-state size on disk.</summary>
+    Task SettleAsync() => Task.CompletedTask;
 }
 
 internal enum EngineKind { MyNoSql, Sqlite, LiteDb }

@@ -23,5 +23,7 @@ internal sealed class MyNoSqlEngine(MyNoSqlDb db) : IBenchEngine
 
     public Task<JsonObject?> ReadAsync(string id) => db.ReadDocAsync(id);
 
+    public Task SettleAsync() => db.CompactAsync();
+
     public ValueTask DisposeAsync() => db.DisposeAsync();
 }
