@@ -22,8 +22,8 @@ public interface IMirrorService : IGrainService
     /// copy with one durable batch write; returns once all are durable, one status per revision (a push applied in a batch
     /// by another silo: one message per silo instead of one per record).
     /// </summary>
-    [Alias("ApplyBatch")]
-    Task<MergeStatus[]> ApplyBatch(string database, string[] ids, ReplicatedRevision[] revisions, CancellationToken cancellationToken = default);
+    [Alias("ApplyPushBatch")]
+    Task<MergeStatus[]> ApplyPushBatch(string database, string[] ids, ReplicatedRevision[] revisions, CancellationToken cancellationToken = default);
 
     /// <summary>Every leaf this silo holds for a record (winner first); empty when unknown.</summary>
     [Alias("GetLeaves")]

@@ -5,7 +5,7 @@ namespace MyNoSql.Grains.Mirror;
 
 internal sealed partial class MirrorService
 {
-    public async Task<MergeStatus[]> ApplyBatch(string database, string[] ids, ReplicatedRevision[] revisions, CancellationToken cancellationToken = default)
+    public async Task<MergeStatus[]> ApplyPushBatch(string database, string[] ids, ReplicatedRevision[] revisions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(revisions);

@@ -14,14 +14,14 @@ namespace MyNoSql.Grains.Sync;
 /// A push's new records applied in one batch by the gateway's silo instead of one record grain each (activation, a
 /// durable write, a replication message and an index call per record): the same accept rule (<see cref="LeafWire"/>
 /// verification, <see cref="DocumentRules.Merge"/> under each key's lock in <see cref="ReplicaStore.MergeManyAsync"/>),
-/// one durable batch write here (one sync per touched shard), one <see cref="IMirrorService.ApplyBatch"/> per other silo
+/// one durable batch write here (one sync per touched shard), one <see cref="IMirrorService.ApplyPushBatch"/> per other silo
 /// (accepted only once a write quorum holds the whole batch), one <see cref="IIndexSegmentGrain.ApplyMany"/> per touched
 /// segment. Taken only for records this silo's store does not hold yet, with one whole leaf, when grain state lives in
 /// this silo's lzma-shards store; everything else goes through the record grains as before. An active record grain
 /// re-reads when its key moved underneath it (RecordGrain.Freshness.cs); a grain's concurrent write is never lost (both
 /// go through the key's lock, the grain's with its ETag check, the batch's as a merge).
 /// </summary>
-internal sealed partial class MirrorBatchAccept(IServiceProvider services, Replicator replicator, IGrainFactory grains,
+internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushReplication replication, IGrainFactory grains,
     IOptions<MirrorGrainOptions> options, ILogger<MirrorBatchAccept> logger)
 {
     private readonly ILogger<MirrorBatchAccept> _logger = logger;
@@ -64,9 +64,9 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, Repli
         if (taken.Count == 0) return statuses;
         string[] ids = [.. taken.Select(k => items[k].Id)];
         ReplicatedRevision[] wires = [.. taken.Select(k => records[positions[k]].Leaves[0])];
-        var replication = replicator.ReplicateBatchAsync(database, ids, wires);
+        var replicated = replication.ReplicateAsync(database, ids, wires);
         await UpdateIndexAsync(database, ids, [.. taken.Select(k => merged[k].Stored)]);
-        var (quorum, remoteConflicts) = await replication;
+        var (quorum, remoteConflicts) = await replicated;
         for (int t = 0; t < taken.Count; t++)
         {
             var local = merged[taken[t]].Result;
