@@ -3,33 +3,52 @@ using System.Collections.Concurrent;
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>
-/// Recycles decode buffers of one fixed size (block size plus slack). ArrayPool would round a 64 KiB block up to a
-/// 128 KiB array; blocks larger than the slack (one huge record) are plain allocations and are not pooled.
+/// Recycles decode buffers in a few fixed sizes: the configured block size plus slack, and 2×, 4×, 8× that (segments
+/// written with a larger block size than the store now uses, e.g. 64 KiB LZMA files under a 32 KiB default, still
+/// recycle). ArrayPool would round a 40 KiB block up to a 64 KiB array; larger blocks (one huge record) are plain
+/// allocations and are not pooled.
 /// </summary>
 internal sealed class BlockBufferPool(int arraySize, int maxFree)
 {
-    private readonly ConcurrentQueue<byte[]> _free = new();
-    private int _freeCount;
+    private const int Classes = 4;
+    private readonly ConcurrentQueue<byte[]>[] _free = [.. Enumerable.Range(0, Classes).Select(_ => new ConcurrentQueue<byte[]>())];
+    private readonly int[] _freeCount = new int[Classes];
+
+    private int ClassOf(int length)
+    {
+        for (int c = 0; c < Classes; c++)
+            if (length <= arraySize << c) return c;
+        return -1;
+    }
+
+    private int ClassOfArray(int arrayLength)
+    {
+        for (int c = 0; c < Classes; c++)
+            if (arrayLength == arraySize << c) return c;
+        return -1;
+    }
 
     public byte[] Rent(int length)
     {
-        if (length > arraySize) return new byte[length];
-        if (_free.TryDequeue(out var array))
+        int c = ClassOf(length);
+        if (c < 0) return new byte[length];
+        if (_free[c].TryDequeue(out var array))
         {
-            Interlocked.Decrement(ref _freeCount);
+            Interlocked.Decrement(ref _freeCount[c]);
             return array;
         }
-        return new byte[arraySize];
+        return new byte[arraySize << c];
     }
 
     public void Return(byte[] array)
     {
-        if (array.Length != arraySize) return;
-        if (Interlocked.Increment(ref _freeCount) > maxFree)
+        int c = ClassOfArray(array.Length);
+        if (c < 0) return;
+        if (Interlocked.Increment(ref _freeCount[c]) > maxFree)
         {
-            Interlocked.Decrement(ref _freeCount);
+            Interlocked.Decrement(ref _freeCount[c]);
             return;
         }
-        _free.Enqueue(array);
+        _free[c].Enqueue(array);
     }
 }

@@ -15,6 +15,7 @@ internal sealed partial class RecordStore
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _compactSignal = new(0);
     private Task _background = Task.CompletedTask;
+    private readonly TaskCompletionSource _sealedAfterOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private RecordStore(string directory, StoreOptions options, Shard[] shards, BlockCache cache, SafeFileHandle lockHandle)
@@ -87,7 +88,12 @@ internal sealed partial class RecordStore
     private Task StartBackground()
     {
         var tasks = new List<Task>();
-        if (_options.BackgroundCompaction) tasks.Add(Task.Run(() => RunCompactorAsync(_stop.Token)));
+        if (_options.BackgroundCompaction)
+        {
+            // Logs the previous run closed without sealing (SealOnClose off): measured here, before new writes land.
+            var recovered = _shards.Where(s => s.LogBytes >= Math.Max(1, _options.SealAfterOpenBytes)).ToArray();
+            tasks.Add(Task.Run(() => RunCompactorAsync(recovered, _stop.Token)));
+        }
         if (_options.Durability == DurabilityMode.Relaxed) tasks.Add(Task.Run(() => RunFlusherAsync(_stop.Token)));
         return Task.WhenAll(tasks);
     }
@@ -97,10 +103,24 @@ internal sealed partial class RecordStore
         if (_options.BackgroundCompaction && Volatile.Read(ref _disposed) == 0) _compactSignal.Release();
     }
 
-    private async Task RunCompactorAsync(CancellationToken cancellationToken)
+    private async Task RunCompactorAsync(Shard[] sealAfterOpen, CancellationToken cancellationToken)
     {
         try
         {
+            // Close left these logs unsealed so it could return at once; seal them now, one shard at a time, so a
+            // core stays free for the application. Until then their records are read from the logs (uncompressed).
+            foreach (var shard in sealAfterOpen)
+            {
+                try
+                {
+                    await shard.CompactAsync(rotateActive: true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Recorded in the shard's LastError; the logs stay listed and are sealed by a later pass.
+                }
+            }
+            _sealedAfterOpen.TrySetResult();
             while (true)
             {
                 await _compactSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -120,8 +140,12 @@ internal sealed partial class RecordStore
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            _sealedAfterOpen.TrySetCanceled(cancellationToken);
         }
     }
+
+    /// <summary>Completes when the compactor has sealed the logs the previous run left (tests; at once without any).</summary>
+    internal Task SealedAfterOpen => _options.BackgroundCompaction ? _sealedAfterOpen.Task : Task.CompletedTask;
 
     private async Task RunFlusherAsync(CancellationToken cancellationToken)
     {
@@ -155,7 +179,8 @@ internal sealed partial class RecordStore
         {
             await _stop.CancelAsync().ConfigureAwait(false);
             await _background.ConfigureAwait(false);
-            // Close shards in parallel: sealing on close is LZMA work per shard.
+            // Close shards in parallel (with SealOnClose, sealing is compression work per shard). Without it, close only
+            // drains the committers and trims the logs' preallocated zeros: the logs are durable and in the manifest.
             await Task.WhenAll(_shards.Select(s => Task.Run(() => s.CloseAsync(_options.SealOnClose)))).ConfigureAwait(false);
         }
         finally

@@ -6,9 +6,11 @@ namespace MyNoSql.Storage.Engine;
 /// <summary>
 /// Layout of a sealed segment file <c>seg-&lt;n&gt;.lzs</c>:
 /// <code>
-/// header  : "MNSG" u8 version, 3 reserved                                   (8 bytes)
-/// block*  : u32 compressed length, u32 raw length, u32 crc, 5 LZMA props, LZMA data
-///           crc = crc32c(u32 block number + props + data) (version 2; version 1 files: crc32c(props + data))
+/// header  : "MNSG" u8 version, u8 codec (version 3; 0 before), 2 reserved        (8 bytes)
+/// block*  : u32 compressed length, u32 raw length, u32 crc, 5 codec property bytes, compressed data
+///           crc = crc32c(u32 block number + props + data) (versions 2–3; version 1 files: crc32c(props + data))
+///           codec: LZMA (versions 1–2, props = the 5 LZMA property bytes) or Brotli (version 3, props = codec id,
+///           quality, window, 2 zero bytes)
 ///           raw block = varint slot count, varint slot lengths, payloads
 /// index   : Brotli( varint block count, varint block sizes, varint record count,
 ///                   per record sorted by key: varint shared prefix, varint suffix length, suffix,
@@ -24,7 +26,16 @@ internal static class SegmentFormat
     public const uint FooterMagic = 0x46534E4D;  // "MNSF"
     /// <summary>Written version. 2 binds each block's crc to its block number, so blocks swapped within a file (each
     /// with a valid crc of its own) read as corrupt instead of as other records' data.</summary>
-    public const byte Version = 2;
+    public const byte Version = 3;
+
+    /// <summary>What LZMA segments are still written as (<see cref="BlockCodec.Lzma"/>): byte for byte the old format.</summary>
+    public const byte LzmaVersion = 2;
+
+    /// <summary>Version written for <paramref name="codec"/>.</summary>
+    public static byte VersionFor(BlockCodec codec) => codec == BlockCodec.Lzma ? LzmaVersion : Version;
+
+    /// <summary>Codec of a segment from its header (versions 1–2 are LZMA).</summary>
+    public static BlockCodec CodecOf(ReadOnlySpan<byte> header) => header[4] >= 3 ? (BlockCodec)header[5] : BlockCodec.Lzma;
 
     /// <summary>Oldest version still read.</summary>
     public const byte MinVersion = 1;
@@ -53,14 +64,15 @@ internal static class SegmentFormat
 
     internal readonly record struct Footer(long IndexOffset, int IndexLength, int IndexRawLength, uint IndexCrc, int RecordCount, int BlockCount);
 
-    public static void WriteHeader(Span<byte> destination)
+    public static void WriteHeader(Span<byte> destination, BlockCodec codec)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(destination, HeaderMagic);
-        destination[4] = Version;
+        destination[4] = VersionFor(codec);
         destination[5..8].Clear();
+        if (codec != BlockCodec.Lzma) destination[5] = (byte)codec;
     }
 
-    public static void WriteFooter(Span<byte> d, in Footer f)
+    public static void WriteFooter(Span<byte> d, in Footer f, BlockCodec codec)
     {
         BinaryPrimitives.WriteInt64LittleEndian(d, f.IndexOffset);
         BinaryPrimitives.WriteInt32LittleEndian(d[8..], f.IndexLength);
@@ -68,7 +80,7 @@ internal static class SegmentFormat
         BinaryPrimitives.WriteUInt32LittleEndian(d[16..], f.IndexCrc);
         BinaryPrimitives.WriteInt32LittleEndian(d[20..], f.RecordCount);
         BinaryPrimitives.WriteInt32LittleEndian(d[24..], f.BlockCount);
-        d[28] = Version;
+        d[28] = VersionFor(codec);
         d[29..32].Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(d[32..], FooterMagic);
         BinaryPrimitives.WriteUInt32LittleEndian(d[36..], Crc.Compute(d[..36]));

@@ -23,10 +23,12 @@ internal sealed class SegmentReader
     private int _live;
 
     private readonly byte _version;
+    private readonly BlockCodec _codec;
 
-    private SegmentReader(string path, int number, SafeFileHandle handle, long[] blockOffsets, int recordCount, long length, byte version)
+    private SegmentReader(string path, int number, SafeFileHandle handle, long[] blockOffsets, int recordCount, long length, byte version, BlockCodec codec)
     {
         _version = version;
+        _codec = codec;
         Path = path;
         Number = number;
         _shared = new SharedFileHandle(handle);
@@ -40,6 +42,9 @@ internal sealed class SegmentReader
     public int RecordCount { get; }
     public long FileLength { get; }
     public int BlockCount => _blockOffsets.Length - 1;
+
+    /// <summary>How this file's blocks are compressed (from its header).</summary>
+    public BlockCodec Codec => _codec;
 
     /// <summary>Byte offset of <paramref name="block"/> in the file (for error messages).</summary>
     public long BlockOffset(int block) => _blockOffsets[block];
@@ -89,6 +94,9 @@ internal sealed class SegmentReader
             ReadExactly(handle, header, 0, path);
             if (BinaryPrimitives.ReadUInt32LittleEndian(header) != SegmentFormat.HeaderMagic || !SegmentFormat.IsSupported(header[4]))
                 throw new CorruptDataException(path, 0, "not a segment file of a supported version");
+            var codec = SegmentFormat.CodecOf(header);
+            if (codec is not (BlockCodec.Lzma or BlockCodec.Brotli))
+                throw new CorruptDataException(path, 5, $"unsupported segment codec {(byte)codec}");
             Span<byte> footerBytes = stackalloc byte[SegmentFormat.FooterSize];
             long footerOffset = length - SegmentFormat.FooterSize;
             ReadExactly(handle, footerBytes, footerOffset, path);
@@ -115,7 +123,7 @@ internal sealed class SegmentReader
                 throw new CorruptDataException(path, footer.IndexOffset, "segment index checksum mismatch");
             if (offsets[^1] != footer.IndexOffset)
                 throw new CorruptDataException(path, footer.IndexOffset, "segment block table does not match the index offset");
-            return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length, header[4]);
+            return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length, header[4], codec);
         }
         catch
         {
@@ -192,11 +200,13 @@ internal sealed class SegmentReader
             if (compressedLength != size - SegmentFormat.BlockHeaderSize || rawLength < 0 || rawLength > 1 << 30 ||
                 crc != SegmentFormat.BlockCrc(_version, block, default, buffer.AsSpan(12, size - 12)))
                 throw new CorruptDataException(Path, offset, $"block {block} checksum mismatch");
-            byte[] props = buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize).ToArray();
             byte[] data = pool?.Rent(rawLength) ?? new byte[rawLength];
             try
             {
-                LzmaBlockCodec.Decompress(props, buffer, SegmentFormat.BlockHeaderSize, compressedLength, data, rawLength);
+                if (_codec == BlockCodec.Brotli)
+                    BrotliBlockCodec.Decompress(buffer.AsSpan(SegmentFormat.BlockHeaderSize, compressedLength), data.AsSpan(0, rawLength));
+                else
+                    LzmaBlockCodec.Decompress(buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize).ToArray(), buffer, SegmentFormat.BlockHeaderSize, compressedLength, data, rawLength);
                 return DecodedBlock.TryParse(data, rawLength, pool)
                     ?? throw new CorruptDataException(Path, offset, $"block {block} slot table is inconsistent");
             }

@@ -22,6 +22,7 @@ internal sealed class SegmentWriter : IDisposable
     private readonly List<int> _slotLengths = [];
     private readonly List<long> _blockSizes = [];
     private readonly MemoryStream _compressed = new();
+    private byte[] _brotliOutput = [];
     private byte[] _previousKey = new byte[256];
     private int _previousKeyLength;
     private int _recordCount;
@@ -35,7 +36,7 @@ internal sealed class SegmentWriter : IDisposable
         _options = options;
         _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         Span<byte> header = stackalloc byte[SegmentFormat.HeaderSize];
-        SegmentFormat.WriteHeader(header);
+        SegmentFormat.WriteHeader(header, options.BlockCodec);
         _file.Write(header);
     }
 
@@ -83,17 +84,25 @@ internal sealed class SegmentWriter : IDisposable
         foreach (int length in _slotLengths) VarInt.Write(raw, (ulong)length);
         raw.Write(_payloads.WrittenSpan);
 
-        _compressed.SetLength(0);
-        byte[] props = LzmaBlockCodec.Compress(raw.WrittenSpan, _compressed, _options.LzmaDictionarySize, _options.LzmaFastBytes);
-        if (props.Length != LzmaBlockCodec.PropertiesSize)
-            throw new InvalidOperationException($"Unexpected LZMA property size {props.Length}.");
-        var data = _compressed.GetBuffer().AsSpan(0, (int)_compressed.Length);
-
         Span<byte> header = stackalloc byte[SegmentFormat.BlockHeaderSize];
+        ReadOnlySpan<byte> data;
+        if (_options.BlockCodec == BlockCodec.Brotli)
+        {
+            int length = BrotliBlockCodec.Compress(raw.WrittenSpan, ref _brotliOutput, _options.BrotliQuality, header[12..]);
+            data = _brotliOutput.AsSpan(0, length);
+        }
+        else
+        {
+            _compressed.SetLength(0);
+            byte[] props = LzmaBlockCodec.Compress(raw.WrittenSpan, _compressed, _options.LzmaDictionarySize, _options.LzmaFastBytes);
+            if (props.Length != LzmaBlockCodec.PropertiesSize)
+                throw new InvalidOperationException($"Unexpected LZMA property size {props.Length}.");
+            props.CopyTo(header[12..]);
+            data = _compressed.GetBuffer().AsSpan(0, (int)_compressed.Length);
+        }
         BinaryPrimitives.WriteInt32LittleEndian(header, data.Length);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], raw.WrittenCount);
-        props.CopyTo(header[12..]);
-        uint crc = SegmentFormat.BlockCrc(SegmentFormat.Version, _blockSizes.Count, header[12..], data);
+        uint crc = SegmentFormat.BlockCrc(SegmentFormat.VersionFor(_options.BlockCodec), _blockSizes.Count, header[12..], data);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc);
         _file.Write(header);
         _file.Write(data);
@@ -122,7 +131,7 @@ internal sealed class SegmentWriter : IDisposable
         _file.Write(compressed, 0, written);
         Span<byte> footer = stackalloc byte[SegmentFormat.FooterSize];
         SegmentFormat.WriteFooter(footer, new SegmentFormat.Footer(indexOffset, written, rawIndex.Length,
-            Crc.Compute(compressed.AsSpan(0, written)), _recordCount, _blockSizes.Count));
+            Crc.Compute(compressed.AsSpan(0, written)), _recordCount, _blockSizes.Count), _options.BlockCodec);
         _file.Write(footer);
         _file.Flush(flushToDisk: true);
         long length = _file.Length;

@@ -9,7 +9,12 @@ namespace MyNoSql.Storage.Tests.Fuzz;
 /// <summary>Segment version 2 binds each block's crc to its block number; version-1 files still read.</summary>
 public sealed class SegmentVersionTests
 {
-    private static StoreOptions Options => Small(shards: 1, sealOnClose: true, blockSize: 1024);
+    // Version 1 differs from 2 only in the block crc; both are LZMA files, which are still written with BlockCodec.Lzma.
+    private static StoreOptions Options => new()
+    {
+        ShardCount = 1, BackgroundCompaction = false, SealOnClose = true, LogSealThresholdBytes = 64 << 10, BlockSize = 1024,
+        BlockCodec = BlockCodec.Lzma, LzmaFastBytes = 16,
+    };
 
     private static async Task<string> SealedSegmentAsync(string dir)
     {
