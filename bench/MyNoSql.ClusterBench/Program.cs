@@ -14,8 +14,17 @@ using MyNoSql.Grains;
 // lag to the last mirror; bytes on disk per mirror. Table to stdout, JSON to bench/results/cluster-<utc>.json.
 // --query [--query-n N]: mirror _find latency and change-feed latency instead (QueryBench).
 bool quick = args.Contains("--quick");
-var seconds = TimeSpan.FromSeconds(quick ? 1 : 3);
-int[] callerCounts = quick ? [1, 16] : [1, 16, 128];
+// --seconds N: each measured phase's length (default 3, --quick 1).
+var seconds = TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).FirstOrDefault() is { } sec
+    ? double.Parse(sec, CultureInfo.InvariantCulture) : quick ? 1 : 3);
+int[] callerCounts = args.SkipWhile(a => a != "--callers").Skip(1).FirstOrDefault() is { } list
+    ? [.. list.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]
+    : quick ? [1, 16] : [1, 16, 128];
+// --saves-only: skip pings and reads (a short locked run for the write path); --mirrors 1,3 picks the configurations.
+bool savesOnly = args.Contains("--saves-only");
+int[] mirrorCounts = args.SkipWhile(a => a != "--mirrors").Skip(1).FirstOrDefault() is { } ms
+    ? [.. ms.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]
+    : [1, 3];
 string outDir = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("bench", "results");
 string siloDll = args.SkipWhile(a => a != "--silo").Skip(1).FirstOrDefault()
     ?? Path.GetFullPath(Path.Combine("src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"));
@@ -38,7 +47,7 @@ var diskJson = new JsonObject();
 byte[] Doc(long i) => Encoding.UTF8.GetBytes(
     $"{{\"sensor\":\"sensor-{i % 500:D4}\",\"ts\":{1_763_900_000_000 + i * 250},\"temperature\":{18 + i % 9}.{i % 100:D2},\"humidity\":{30 + i % 40}.5,\"status\":\"ok\",\"site\":\"plant-north\",\"battery\":3.{i % 1000:D3},\"location\":{{\"lat\":52.{i % 1000:D3},\"lon\":4.{i % 997:D3},\"floor\":{i % 4}}}}}");
 
-foreach (int mirrors in new[] { 1, 3 })
+foreach (int mirrors in mirrorCounts)
 {
     string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}";
     Say($"{config}: starting");
@@ -66,10 +75,13 @@ foreach (int mirrors in new[] { 1, 3 })
     {
         Say($"{config}: {callers} callers");
         string db = $"b{mirrors}c{callers}";
-        var ping = await Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK);
-        rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping));
-        var oping = await Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1);
-        rows.Add((config, "Orleans client", "ping grain", callers, oping));
+        if (!savesOnly)
+        {
+            var ping = await Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK);
+            rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping));
+            var oping = await Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1);
+            rows.Add((config, "Orleans client", "ping grain", callers, oping));
+        }
 
         var saves = await Load.RunAsync(callers, seconds, async i =>
         {
@@ -79,6 +91,10 @@ foreach (int mirrors in new[] { 1, 3 })
             return r.StatusCode == HttpStatusCode.Created;
         });
         rows.Add((config, "HTTP", "save (PUT, new record)", callers, saves));
+        var osaves = await Load.RunAsync(callers, seconds, async i =>
+            (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok);
+        rows.Add((config, "Orleans client", "save (new record)", callers, osaves));
+        if (savesOnly) continue;
         long saved = (long)(saves.PerSecond * seconds.TotalSeconds * 0.9);
         var rng = new Random(callers);
         var reads = await Load.RunAsync(callers, seconds, async i =>
@@ -89,9 +105,6 @@ foreach (int mirrors in new[] { 1, 3 })
         });
         rows.Add((config, "HTTP", "read (GET)", callers, reads));
 
-        var osaves = await Load.RunAsync(callers, seconds, async i =>
-            (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok);
-        rows.Add((config, "Orleans client", "save (new record)", callers, osaves));
         long osaved = (long)(osaves.PerSecond * seconds.TotalSeconds * 0.9);
         var oreads = await Load.RunAsync(callers, seconds, async i =>
         {
@@ -101,7 +114,7 @@ foreach (int mirrors in new[] { 1, 3 })
         rows.Add((config, "Orleans client", "read", callers, oreads));
     }
 
-    if (mirrors == 3)
+    if (mirrors == 3 && !savesOnly)
         lagJson = await ReplicationLag.MeasureAsync(http, cluster, quick ? 100 : 200, TimeSpan.FromSeconds(quick ? 2 : 5), Doc, Say);
     await client.StopAsync();
     Say($"{config}: stopping (SIGTERM)");

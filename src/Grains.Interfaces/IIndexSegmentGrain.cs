@@ -16,6 +16,13 @@ public interface IIndexSegmentGrain : IGrainWithStringKey
     [Alias("Apply")]
     ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="Apply"/> for many ids at once (a batch of pushed records; <see cref="IndexEntryInfo.Sequence"/> is
+    /// ignored): entries in order, the change feeds told once; returns the segment sequence after them.
+    /// </summary>
+    [Alias("ApplyMany")]
+    ValueTask<long> ApplyMany(IndexEntryInfo[] entries, CancellationToken cancellationToken = default);
+
     /// <summary>The entry of one id; null when unknown.</summary>
     [Alias("Get"), ReadOnly]
     ValueTask<IndexEntryInfo?> Get(string id, CancellationToken cancellationToken = default);

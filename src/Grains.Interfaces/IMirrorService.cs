@@ -17,6 +17,26 @@ public interface IMirrorService : IGrainService
     [Alias("Apply")]
     Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Merges many replicated revisions into this silo's copy (revisions of one record in their order, records
+    /// concurrently, so the store's group commit syncs them together); returns once all are durable. One result per
+    /// revision, in order; null where that revision failed here (the others are unaffected).
+    /// </summary>
+    [Alias("ApplyBatch")]
+    Task<MergeStatus?[]> ApplyBatch(ReplicatedRecord[] records, CancellationToken cancellationToken = default);
+
+    /// <summary>Every leaf this silo holds for each of <paramref name="records"/> (as <see cref="GetLeaves"/>), in order.</summary>
+    [Alias("GetLeavesBatch")]
+    Task<ReplicatedRevision[][]> GetLeavesBatch(RecordRef[] records, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Merges many replicated revisions (<paramref name="ids"/>[i] with <paramref name="revisions"/>[i]) into this silo's
+    /// copy with one durable batch write; returns once all are durable, one status per revision (a push applied in a batch
+    /// by another silo: one message per silo instead of one per record).
+    /// </summary>
+    [Alias("ApplyPushBatch")]
+    Task<MergeStatus[]> ApplyPushBatch(string database, string[] ids, ReplicatedRevision[] revisions, CancellationToken cancellationToken = default);
+
     /// <summary>Every leaf this silo holds for a record (winner first); empty when unknown.</summary>
     [Alias("GetLeaves")]
     Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default);

@@ -29,6 +29,9 @@ public static class MirrorSiloBuilderExtensions
         services.TryAddSingleton<IMirrorServiceClient, MirrorServiceClient>();
         services.TryAddSingleton<IMirrorLocalAccess>(sp => sp.GetRequiredService<IMirrorServiceClient>());
         services.TryAddSingleton<Replicator>();
+        services.TryAddSingleton<Sync.PushReplication>();
+        services.TryAddSingleton<Sync.MirrorBatchAccept>();
+        services.TryAddSingleton<Sync.MirrorLocalFetch>();
         services.TryAddSingleton<IMirrorDirectory, MirrorDirectory>();
         services.TryAddSingleton<AntiEntropyWorker>();
         services.TryAddSingleton<Changes.ChangeWaiters>();

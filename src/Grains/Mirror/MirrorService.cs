@@ -34,19 +34,46 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default)
     {
         if (_host is null) return MergeStatus.AlreadyKnown;
-        if (!DatabaseName.IsValid(database) || !LeafWire.TryFromWire(revision, verify: false, out var leaf, out _))
+        return await MergeAsync(await _host.Store, database, id, revision, cancellationToken);
+    }
+
+    public async Task<MergeStatus?[]> ApplyBatch(ReplicatedRecord[] records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var results = new MergeStatus?[records.Length];
+        if (_host is null)
         {
-            LogRejected(database, id, "malformed revision");
-            return MergeStatus.Invalid;
+            Array.Fill(results, MergeStatus.AlreadyKnown);
+            return results;
         }
         var store = await _host.Store;
-        var result = await store.MergeAsync(database, id, leaf, cancellationToken);
-        return result switch
+        // Off the service's single scheduler, so decoding and merging use both cores. Revisions of one record in their
+        // order, records concurrently: the store's group commit then syncs the batch in a few fdatasyncs, not one each.
+        await Task.Run(() => Task.WhenAll(Enumerable.Range(0, records.Length).GroupBy(i => (records[i].Database, records[i].Id)).Select(async indices =>
         {
-            MergeResult.Accepted => MergeStatus.Accepted,
-            MergeResult.Conflict => MergeStatus.Conflict,
-            _ => MergeStatus.AlreadyKnown,
-        };
+            foreach (int i in indices)
+            {
+                var r = records[i];
+                try
+                {
+                    results[i] = await MergeAsync(store, r.Database, r.Id, r.Revision, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    LogBatchItemFailed(e, r.Database, r.Id, r.Revision.Rev);
+                }
+            }
+        })), cancellationToken);
+        return results;
+    }
+
+    public async Task<ReplicatedRevision[][]> GetLeavesBatch(RecordRef[] records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (_host is null) return [.. records.Select(_ => Array.Empty<ReplicatedRevision>())];
+        var store = await _host.Store;
+        return await Task.Run(() => Task.WhenAll(records.Select(async r =>
+            LeafWire.ToWire(await store.ReadRecordAsync(r.Database, r.Id, cancellationToken)))), cancellationToken);
     }
 
     public async Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default)
@@ -64,6 +91,25 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
 
     public async Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Entries(database, segment);
+
+    private async Task<MergeStatus> MergeAsync(MirrorStore store, string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken)
+    {
+        if (!DatabaseName.IsValid(database) || !LeafWire.TryFromWire(revision, verify: false, out var leaf, out _))
+        {
+            LogRejected(database, id, "malformed revision");
+            return MergeStatus.Invalid;
+        }
+        var result = await store.MergeAsync(database, id, leaf, cancellationToken);
+        return result switch
+        {
+            MergeResult.Accepted => MergeStatus.Accepted,
+            MergeResult.Conflict => MergeStatus.Conflict,
+            _ => MergeStatus.AlreadyKnown,
+        };
+    }
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Error, Message = "Applying a replicated revision {Rev} of {Database}/{Id} from a batch failed")]
+    private partial void LogBatchItemFailed(Exception error, string database, string id, string rev);
 
     [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "Rejected a replicated revision for {Database}/{Id}: {Problem}")]
     private partial void LogRejected(string database, string id, string problem);

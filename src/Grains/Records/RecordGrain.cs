@@ -17,7 +17,9 @@ namespace MyNoSql.Grains.Records;
 /// redo, patches). A conflict that replication or read repair makes is resolved by the database's merge policy, if
 /// any (Merge.cs), and so is the application's manual resolution.
 /// </summary>
-[GrainType(MirrorKeys.RecordGrainType), CollectionAgeLimit(Minutes = 5)]
+// Prefer-local: a record activates on the silo whose gateway (HTTP or Orleans) first asked for it, so a save through that
+// gateway makes no extra hop to another silo before its durable write.
+[GrainType(MirrorKeys.RecordGrainType), CollectionAgeLimit(Minutes = 5), Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class RecordGrain : Grain, IRecordGrain
 {
     private const int MaxWriteAttempts = 8;
@@ -106,14 +108,10 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         if (InvalidBody(body) is { } problem) return new SaveReply(RecordStatus.Invalid, null, null, problem);
         try
         {
-            var (outcome, written) = await WriteAsync(current =>
-            {
-                var o = DocumentRules.Save(_database, current, _id, rev, body, edit: NewEdit());
-                return (o.Changed ? o.Record : null, o);
-            });
+            var outcome = DocumentRules.Save(_database, _record, _id, rev, body, edit: NewEdit());
             var reply = Reply(outcome.Leaf);
-            if (!written) return new SaveReply(RecordStatus.Ok, reply, null);
-            bool quorum = await PublishAsync(outcome.Leaf);
+            if (!outcome.Changed) return new SaveReply(RecordStatus.Ok, reply, null);
+            bool quorum = await WriteAndReplicateAsync(outcome.Record, outcome.Leaf);
             return new SaveReply(quorum ? RecordStatus.Ok : RecordStatus.QuorumUnavailable, reply, null);
         }
         catch (RevisionConflictException e)
@@ -127,12 +125,8 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            var (outcome, _) = await WriteAsync(current =>
-            {
-                var o = DocumentRules.Delete(_database, current, _id, rev, edit: NewEdit());
-                return (o.Record, o);
-            });
-            bool quorum = await PublishAsync(outcome.Leaf);
+            var outcome = DocumentRules.Delete(_database, _record, _id, rev, edit: NewEdit());
+            bool quorum = await WriteAndReplicateAsync(outcome.Record, outcome.Leaf);
             return new DeleteReply(quorum ? RecordStatus.Ok : RecordStatus.QuorumUnavailable, outcome.Leaf.Rev.ToString(), null);
         }
         catch (RevisionConflictException e)
@@ -203,6 +197,30 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         }
     }
 
+    /// <summary>
+    /// Persists <paramref name="next"/>, the current record with the client's new <paramref name="leaf"/>, while the other
+    /// mirrors already write that leaf: the acknowledgement still needs this silo's durable write and a write quorum, but
+    /// the two no longer run one after the other. When the store changed underneath (replication or anti-entropy wrote
+    /// this silo's copy, which the other mirrors may now also hold), the leaf they were sent is merged into what is stored,
+    /// as replication would merge it: the save is then ordered before that change, and every copy converges on the same
+    /// leaves (resolved by the merge policy, if any, like any conflict). So no mirror ever holds a revision of a save that
+    /// this silo did not store. True once a write quorum holds the leaf.
+    /// </summary>
+    private async Task<bool> WriteAndReplicateAsync(DocumentRecord next, RevisionLeaf leaf)
+    {
+        var replication = _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf));
+        var read = _record;
+        var (_, merged) = await WriteAsync(current =>
+        {
+            if (ReferenceEquals(current, read)) return (next, false);
+            var o = DocumentRules.Merge(current, _id, leaf, _historyDepth);
+            return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, true);
+        });
+        RevisionLeaf[] resolution = merged && _record is { HasConflicts: true } ? await ResolveByPolicyAsync() : [];
+        bool quorum = await FinishPublishAsync(replication);
+        return resolution.Length == 0 ? quorum : quorum & await PublishAsync(resolution);
+    }
+
     /// <summary>Replicates a new leaf (waiting for the write quorum) and updates the index segment meanwhile.</summary>
     private Task<bool> PublishAsync(RevisionLeaf leaf) => PublishAsync([leaf]);
 
@@ -210,7 +228,13 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     /// quorum holds every one.</summary>
     private async Task<bool> PublishAsync(IReadOnlyList<RevisionLeaf> leaves)
     {
-        var replication = Task.WhenAll(leaves.Select(leaf => _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf))));
+        var replication = _replicator.ReplicateManyAsync([.. leaves.Select(leaf => new ReplicatedRecord(_database, _id, LeafWire.ToWire(leaf)))]);
+        return await FinishPublishAsync(replication.ContinueWith(t => t.Result.All(ok => ok), TaskScheduler.Default));
+    }
+
+    /// <summary>Updates the index segment with the stored record while <paramref name="replication"/> runs; its result.</summary>
+    private async Task<bool> FinishPublishAsync(Task<bool> replication)
+    {
         var winner = _record!.Winner;
         try
         {
@@ -221,7 +245,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         {
             LogIndexFailed(e, _database, _id);
         }
-        return (await replication).All(ok => ok);
+        return await replication;
     }
 
     /// <summary>A new edit of this record: a fresh stamp of this silo's clock and the configured history depth.</summary>

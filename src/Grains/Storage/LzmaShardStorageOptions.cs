@@ -15,6 +15,13 @@ public sealed class LzmaShardStorageOptions
     /// <summary>Durable (default): a write returns after fsync. Relaxed: a background timer syncs.</summary>
     public DurabilityMode Durability { get; set; } = DurabilityMode.Durable;
 
+    /// <summary>
+    /// One committer thread per shard (off by default here): a mirror shares its cores with Orleans messaging, Kestrel and
+    /// often other mirrors on the machine, where idle dedicated committers spin before they block; the thread pool commits
+    /// instead (the store's own default, for a lone embedded saver, is on).
+    /// </summary>
+    public bool DedicatedCommitThreads { get; set; }
+
     /// <summary>The first problem with these settings, or null when they are usable.</summary>
     public string? Validate()
     {

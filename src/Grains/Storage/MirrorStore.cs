@@ -14,7 +14,7 @@ namespace MyNoSql.Grains.Storage;
 /// so a grain whose copy was changed underneath it by replication gets an <see cref="InconsistentStateException"/>,
 /// re-reads and retries instead of overwriting. Thread-safe.
 /// </summary>
-internal sealed class MirrorStore : IAsyncDisposable, IReplicaObserver
+internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
 {
     /// <summary>Present once every record in the store carries <see cref="RecordFlags.HasOtherLeaves"/> where it applies.</summary>
     internal const string LeafFlagsMarker = "LEAF-FLAGS";

@@ -42,6 +42,7 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
                 ShardCount = o.ShardCount,
                 BlockCacheBytes = o.CacheSizeBytes,
                 Durability = o.Durability,
+                DedicatedCommitThreads = o.DedicatedCommitThreads,
                 Name = "mirror",
             }, cancellationToken,
                 services?.GetService<IOptions<MirrorGrainOptions>>()?.Value.HistoryDepth ?? RecordHistory.DefaultDepth,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyNoSql.Storage.Sync;
@@ -49,7 +50,7 @@ internal sealed class SyncGrain(IOptions<MirrorGrainOptions> options, ILogger<Sy
     }
 
     private SyncService Service(string operation) => new(
-        new GrainSyncBackend(GrainFactory),
+        new GrainSyncBackend(GrainFactory, ServiceProvider.GetService<MirrorBatchAccept>(), ServiceProvider.GetService<MirrorLocalFetch>()),
         new UnavailableRetryPolicy(UnavailableRetryPolicy.DefaultLimit, logger, $"sync grain {Database}: {operation}"),
         new SyncServiceOptions { HorizonSeconds = (long)options.Value.TombstoneHorizon.TotalSeconds });
 }

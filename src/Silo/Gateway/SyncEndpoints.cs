@@ -47,7 +47,7 @@ internal static class SyncEndpoints
         var limit = TimeSpan.FromSeconds(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Configuration.MirrorOptions>>().Value.UnavailableRetrySeconds);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterCall).FullName!);
         var horizon = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MirrorGrainOptions>>().Value.TombstoneHorizon;
-        return new SyncService(new GrainSyncBackend(services.GetRequiredService<IGrainFactory>()),
+        return new SyncService(new GrainSyncBackend(services.GetRequiredService<IGrainFactory>(), services.GetService<MirrorBatchAccept>(), services.GetService<MirrorLocalFetch>()),
             new UnavailableRetryPolicy(limit, logger, $"{context.Request.Method} {context.Request.Path}"),
             new SyncServiceOptions { HorizonSeconds = (long)horizon.TotalSeconds });
     }

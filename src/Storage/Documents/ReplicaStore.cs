@@ -19,7 +19,7 @@ namespace MyNoSql.Storage.Documents;
 /// which records keep other leaves. A cleared key (grain state cleared) is an empty payload flagged
 /// <see cref="RecordFlags.Deleted"/> with no revision.
 /// </remarks>
-internal sealed class ReplicaStore
+internal sealed partial class ReplicaStore
 {
     private readonly KeyLocks _locks = new();
     private readonly string _context;

@@ -59,6 +59,7 @@ internal sealed partial class Shard
         {
             shard.LoadSegments();
             shard.ReplayLogs();
+            shard.PrepareLogForWrites();
         }
         catch
         {

@@ -25,12 +25,14 @@ public sealed class MembershipHolderLossTests : IAsyncLifetime
         var http = _cluster.Http;
         string second = _cluster.Mirrors[1].BaseUrl;
         string primary = $"127.0.0.1:{_cluster.Slots[0].Silo}";
-        // Records whose grains (and directory entries) are spread over both mirrors.
+        // Records whose grains (and directory entries) are spread over both mirrors: record grains activate on the silo
+        // whose gateway first asks for them (prefer-local placement), so half are saved through each mirror.
         var ids = Enumerable.Range(0, 40).Select(i => $"r{i}").ToList();
-        foreach (var id in ids)
+        for (int i = 0; i < ids.Count; i++)
         {
+            string id = ids[i];
             using var body = new StringContent($"{{\"n\":\"{id}\"}}", Encoding.UTF8, "application/json");
-            using var saved = await http.PutAsync($"{second}/db/holder/doc/{id}", body);
+            using var saved = await http.PutAsync($"{(i % 2 == 0 ? _cluster.Mirrors[0].BaseUrl : second)}/db/holder/doc/{id}", body);
             Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
         }
 

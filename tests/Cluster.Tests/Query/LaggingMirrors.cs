@@ -5,7 +5,7 @@ using MyNoSql.Grains.Mirror;
 namespace MyNoSql.Cluster.Tests.Query;
 
 /// <summary>
-/// An <see cref="IMirrorServiceClient"/> whose replication (<see cref="IMirrorService.Apply"/>) to the silos named in
+/// An <see cref="IMirrorServiceClient"/> whose replication (<see cref="IMirrorService.Apply"/>, <see cref="IMirrorService.ApplyBatch"/>, <see cref="IMirrorService.ApplyPushBatch"/>) to the silos named in
 /// <see cref="Held"/> waits until they are released: those silos miss writes that a quorum of the others acknowledged,
 /// as a mirror outside a write's quorum does while replication is in flight.
 /// </summary>
@@ -27,6 +27,22 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
             var info = await inner.GetInfo(cancellationToken);
             if (Held.TryGetValue(info.SiloName, out var gate)) await gate.Task;
             return await inner.Apply(database, id, revision, cancellationToken);
+        }
+
+        public async Task<MergeStatus?[]> ApplyBatch(ReplicatedRecord[] records, CancellationToken cancellationToken = default)
+        {
+            var info = await inner.GetInfo(cancellationToken);
+            if (Held.TryGetValue(info.SiloName, out var gate)) await gate.Task;
+            return await inner.ApplyBatch(records, cancellationToken);
+        }
+
+        public Task<ReplicatedRevision[][]> GetLeavesBatch(RecordRef[] records, CancellationToken cancellationToken = default) => inner.GetLeavesBatch(records, cancellationToken);
+
+        public async Task<MergeStatus[]> ApplyPushBatch(string database, string[] ids, ReplicatedRevision[] revisions, CancellationToken cancellationToken = default)
+        {
+            var info = await inner.GetInfo(cancellationToken);
+            if (Held.TryGetValue(info.SiloName, out var gate)) await gate.Task;
+            return await inner.ApplyPushBatch(database, ids, revisions, cancellationToken);
         }
 
         public Task<ReplicatedRevision[]> GetLeaves(string database, string id, CancellationToken cancellationToken = default) => inner.GetLeaves(database, id, cancellationToken);

@@ -1,0 +1,26 @@
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Grains.Storage;
+
+internal sealed partial class MirrorStore
+{
+    /// <summary>
+    /// Merges many records' leaves into this silo's copy with one durable batch write
+    /// (<see cref="ReplicaStore.MergeManyAsync"/>): a peer's push applied by the gateway's silo, or a replication batch.
+    /// One result per item, in order, with the record its key holds afterwards; with <paramref name="onlyAbsent"/>, null for
+    /// an item whose key held a record already (left alone).
+    /// </summary>
+    public ValueTask<(MergeResult? Result, DocumentRecord? Stored)[]> MergeManyAsync(string database,
+        IReadOnlyList<(string Id, RevisionLeaf Leaf)> items, bool onlyAbsent = false, CancellationToken cancellationToken = default) =>
+        _replica.MergeManyAsync([.. items.Select(i => (MirrorKeys.Record(database, i.Id), i.Id, i.Leaf))], onlyAbsent, cancellationToken);
+
+    /// <summary>Whether this silo's copy holds anything under the record's key (directory lookup only).</summary>
+    public bool HoldsRecord(string database, string id) => _replica.VersionOf(MirrorKeys.Record(database, id)) != 0;
+
+    /// <summary>
+    /// Whether <paramref name="etag"/> (a grain's, from <see cref="ReadRecordStateAsync"/> or a write) is still the stored
+    /// version of <paramref name="key"/>: a directory lookup, no payload read. An active record grain checks it before
+    /// each call, so a batch or replication write underneath it makes it re-read instead of serving an older state.
+    /// </summary>
+    public bool IsCurrent(string key, string? etag) => VersionOf(etag) == _replica.VersionOf(key);
+}
