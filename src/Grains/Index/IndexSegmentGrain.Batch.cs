@@ -18,13 +18,6 @@ internal sealed partial class IndexSegmentGrain
             if (_segment.TryGet(e.Id, out var known) && known.Rev.Generation > rev.Generation) continue;
             Set(e.Id, rev, e.Deleted, e.Conflicts);
         }
-        UpdateKeepAlive();
-        if (_segment.Sequence != before) await NotifyChangedAsync();
-        if (_persisted is not null && _segment.Sequence != before)
-        {
-            _persisted.State.Entries = [.. _segment.ChangesSince(0, int.MaxValue).Select(Info)];
-            await _persisted.WriteStateAsync(CancellationToken.None); // the change is applied in memory: always persist it
-        }
-        return _segment.Sequence;
+        return await PublishChangesAsync(before);
     }
 }

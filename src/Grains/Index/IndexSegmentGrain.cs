@@ -139,6 +139,13 @@ internal sealed partial class IndexSegmentGrain(
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted, conflicts);
+        return await PublishChangesAsync(before);
+    }
+
+    /// <summary>After entries were set: keeps the segment alive, tells the feeds and persists once if anything changed
+    /// since <paramref name="before"/>; the new sequence.</summary>
+    private async ValueTask<long> PublishChangesAsync(long before)
+    {
         UpdateKeepAlive();
         if (_segment.Sequence != before) await NotifyChangedAsync();
         if (_persisted is not null && _segment.Sequence != before)
