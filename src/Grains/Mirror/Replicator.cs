@@ -121,11 +121,14 @@ internal sealed partial class Replicator
         return finished;
     }
 
+    /// <summary>Whether a silo's answer means it holds the revision (what counts toward a write quorum).</summary>
+    public static bool Stored(MergeStatus status) => status is MergeStatus.Accepted or MergeStatus.AlreadyKnown or MergeStatus.Conflict;
+
     private static async Task<bool> Succeeded(Task<MergeStatus?> apply)
     {
         try
         {
-            return await apply.ConfigureAwait(false) is not null;
+            return await apply.ConfigureAwait(false) is { } status && Stored(status);
         }
         catch (Exception)
         {

@@ -66,7 +66,7 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushR
         ReplicatedRevision[] wires = [.. taken.Select(k => records[positions[k]].Leaves[0])];
         var replicated = replication.ReplicateAsync(database, ids, wires);
         await UpdateIndexAsync(database, ids, [.. taken.Select(k => merged[k].Stored)]);
-        var (quorum, remoteConflicts) = await replicated;
+        var (quorum, remoteConflicts, everyCopy) = await replicated;
         for (int t = 0; t < taken.Count; t++)
         {
             var local = merged[taken[t]].Result;
@@ -76,8 +76,10 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushR
                 : MergeStatus.AlreadyKnown;
         }
         // Another silo held a branch this one lacks: the record grain brings it here (read repair on activation), resolves
-        // it by the database's merge policy if any and publishes, as when the grain had accepted the leaf itself.
-        var repairs = Enumerable.Range(0, ids.Length).Where(t => quorum && remoteConflicts[t]).ToList();
+        // it by the database's merge policy if any and publishes, as when the grain had accepted the leaf itself. When a
+        // silo did not store the batch in time, every record goes through its grain too: a grain already active on that
+        // silo would otherwise serve its old state for an acknowledged push until anti-entropy reached its store.
+        var repairs = Enumerable.Range(0, ids.Length).Where(t => quorum && (remoteConflicts[t] || !everyCopy)).ToList();
         await Task.WhenAll(repairs.Select(async k =>
         {
             try

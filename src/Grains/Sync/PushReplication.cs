@@ -17,13 +17,14 @@ internal sealed partial class PushReplication(Replicator replicator, IMirrorServ
     private readonly ILogger<PushReplication> _logger = logger;
 
     /// <summary>Quorum: a write quorum (this silo included) holds the whole batch. <c>Conflicts</c>[i]: an acknowledging
-    /// silo stored revision i as a conflict (it holds a branch this silo lacks).</summary>
-    public async Task<(bool Quorum, bool[] Conflicts)> ReplicateAsync(string database, string[] ids, ReplicatedRevision[] revisions)
+    /// silo stored revision i as a conflict (it holds a branch this silo lacks). <c>All</c>: every other active silo
+    /// stored the whole batch in time.</summary>
+    public async Task<(bool Quorum, bool[] Conflicts, bool All)> ReplicateAsync(string database, string[] ids, ReplicatedRevision[] revisions)
     {
         var conflicts = new bool[ids.Length];
-        if (!replicator.Enabled || ids.Length == 0) return (true, conflicts);
+        if (!replicator.Enabled || ids.Length == 0) return (true, conflicts, true);
         var others = replicator.OtherActiveSilos();
-        if (others.Length == 0) return (true, conflicts);
+        if (others.Length == 0) return (true, conflicts, true);
         int needed = replicator.AcksNeeded(others.Length);
         var sends = others.Select(s => SendAsync(s, database, ids, revisions)).ToList();
         // Never faults (SendAsync catches); the timeout only stops the wait, the calls finish in the background.
@@ -31,12 +32,14 @@ internal sealed partial class PushReplication(Replicator replicator, IMirrorServ
         int acks = 0;
         foreach (var send in sends)
         {
-            if (!send.IsCompletedSuccessfully || send.Result is not { } statuses) continue;
+            // An acknowledgement is a silo that stored every revision (not one that answered invalid or need_whole).
+            if (!send.IsCompletedSuccessfully || send.Result is not { } statuses || statuses.Length != ids.Length
+                || !statuses.All(Replicator.Stored)) continue;
             acks++;
             for (int i = 0; i < statuses.Length && i < conflicts.Length; i++) conflicts[i] |= statuses[i] == MergeStatus.Conflict;
         }
         if (acks < needed) LogQuorumMissed(database, ids.Length, acks, needed);
-        return (acks >= needed, conflicts);
+        return (acks >= needed, conflicts, acks == others.Length);
     }
 
     private async Task<MergeStatus[]?> SendAsync(SiloAddress silo, string database, string[] ids, ReplicatedRevision[] revisions)

@@ -231,7 +231,11 @@ internal sealed partial class Shard
         {
             if (_active is { } active)
             {
-                if (active.PreallocatedEnd - active.WriteOffset < PreallocationLowWater)
+                // Logs a close left unsealed are rotated and sealed right after open (RecordStore.StartBackground):
+                // ready their successor now, so that rotation is a pointer swap and not a zero-fill on the commit path.
+                if (_options.BackgroundCompaction && LogBytes >= Math.Max(1, _options.SealAfterOpenBytes))
+                    _spare ??= CreateLog(InitialPreallocation);
+                else if (active.PreallocatedEnd - active.WriteOffset < PreallocationLowWater)
                     active.Preallocate(active.WriteOffset + InitialPreallocation);
             }
             else
