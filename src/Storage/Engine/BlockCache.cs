@@ -74,10 +74,13 @@ internal sealed class BlockCache
             }
             if (!owner)
             {
-                // The owner's block may already be evicted and recycled, or decoded short of this slot; then look again.
+                // The owner's block may already be evicted and recycled, or decoded short of this slot; then decode it
+                // whole here instead of looping until the owner has inserted its copy (a spin on a busy machine).
                 var loaded = pending.Value;
                 if (loaded.Covers(slot) && loaded.TryAddRef()) return loaded;
-                continue;
+                var whole = load(true); // holds one reference: the caller's
+                lock (_lock) Insert(key, whole);
+                return whole;
             }
             DecodedBlock result;
             try
