@@ -1,7 +1,7 @@
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>
-/// Once per process, while a store opens, runs the cold read path (LZMA and Brotli decoders, block parsing, the cache's generic
+/// Once per process, while a store opens, runs the cold read path (the LZMA decoder, block parsing, the cache's generic
 /// instantiations) on a tiny embedded block in the background. Measured: the first read in a new process cost
 /// ~35–50 ms of one-time JIT and setup, the second ~1.5 ms; opening a large store hides this completely.
 /// </summary>
@@ -26,24 +26,12 @@ internal static class WarmUp
             try
             {
                 Run();
-                RunBrotli();
             }
             catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or OverflowException)
             {
                 // Only an optimisation; the real read path reports real errors.
             }
         });
-    }
-
-    /// <summary>Loads the native Brotli codec and JITs its block path (segment version 3, an opt-in).</summary>
-    internal static void RunBrotli()
-    {
-        var raw = "{\"warm\":\"up\"}"u8;
-        byte[] output = [];
-        Span<byte> props = stackalloc byte[LzmaBlockCodec.PropertiesSize];
-        int length = BrotliBlockCodec.Compress(raw, ref output, 1, props);
-        Span<byte> decoded = stackalloc byte[raw.Length];
-        BrotliBlockCodec.Decompress(output.AsSpan(0, length), decoded);
     }
 
     /// <summary>The warm-up itself (synchronous; tests call it to prove the embedded block decodes).</summary>
