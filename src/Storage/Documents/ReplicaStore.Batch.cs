@@ -1,5 +1,4 @@
 using MyNoSql.Storage.Engine;
-using MyNoSql.Storage.Merging;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -46,15 +45,8 @@ internal sealed partial class ReplicaStore
             foreach (var (key, state) in touched.ToArray())
             {
                 if (!state.Changed) continue;
-                var record = state.Record!;
                 bool pending = state.Pending;
-                // As in MergeAsync: a conflict is resolved at once by the database's policy, if any (a local edit: pushed).
-                if (record.HasConflicts && MergePolicy?.Invoke() is { IsEmpty: false } policy
-                    && ConflictResolver.TryResolve(record, policy, HistoryDepth) is { } resolved)
-                {
-                    record = resolved;
-                    pending = true;
-                }
+                var record = ResolveByPolicy(state.Record!, ref pending); // as in MergeAsync
                 touched[key] = (record, state.Keep, true, pending);
                 var flags = state.Keep | RecordFlags.FromSync | (pending ? RecordFlags.Pending : RecordFlags.None);
                 writes.Add((ToStored(key, record, flags), record));

@@ -143,16 +143,21 @@ internal sealed partial class ReplicaStore
                 // local edit (other replicas that resolve the same leaves write the same revisions), so it is pushed.
                 // Also after an accepted descendant: one that replaces a closed branch's tombstone (a re-creation) makes
                 // that branch live again beside the resolution.
-                if (record!.HasConflicts && MergePolicy?.Invoke() is { IsEmpty: false } policy
-                    && ConflictResolver.TryResolve(record!, policy, HistoryDepth) is { } resolved)
-                {
-                    record = resolved;
-                    pending = true;
-                }
+                record = ResolveByPolicy(record!, ref pending);
                 await WriteAsync(key, record!, keep | RecordFlags.FromSync | (pending ? RecordFlags.Pending : RecordFlags.None), cancellationToken).ConfigureAwait(false);
             }
             return (result, record);
         }
+    }
+
+    /// <summary>A conflict a merge left, resolved by the database's merge policy if there is one; the resolution is a
+    /// local edit (pushed), so it sets <paramref name="pending"/>.</summary>
+    private DocumentRecord ResolveByPolicy(DocumentRecord record, ref bool pending)
+    {
+        if (!record.HasConflicts || MergePolicy?.Invoke() is not { IsEmpty: false } policy
+            || ConflictResolver.TryResolve(record, policy, HistoryDepth) is not { } resolved) return record;
+        pending = true;
+        return resolved;
     }
 
     /// <summary>
