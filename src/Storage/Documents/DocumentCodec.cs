@@ -159,19 +159,24 @@ internal static class DocumentCodec
     /// <summary>The user's view: <c>{"id":…,"rev":…, …content}</c> as UTF-8 JSON.</summary>
     public static byte[] ComposeUtf8(string id, Revision rev, ReadOnlySpan<byte> body)
     {
-        var encodedId = JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
-        string revText = rev.ToString();
+        // Printable ASCII without '"' or '\\' (nearly every id) needs no escaping: copy it instead of encoding it.
+        bool plainId = !id.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) && !id.AsSpan().ContainsAny('"', '\\');
+        var encodedId = plainId ? default : JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
+        int idLength = plainId ? id.Length : encodedId.Length;
+        Span<byte> revText = stackalloc byte[Revision.MaxUtf8Length];
+        revText = revText[..rev.FormatUtf8(revText)];
         bool hasContent = body.Length > 2;
-        int size = IdPrefix.Length + encodedId.Length + 2 + RevPrefix.Length + revText.Length + 1 + (hasContent ? body.Length : 1);
+        int size = IdPrefix.Length + idLength + 2 + RevPrefix.Length + revText.Length + 1 + (hasContent ? body.Length : 1);
         var result = new byte[size];
         var span = result.AsSpan();
         int pos = 0;
         Put(span, ref pos, IdPrefix);
         span[pos++] = (byte)'"';
-        Put(span, ref pos, encodedId);
+        if (plainId) pos += Encoding.ASCII.GetBytes(id, span[pos..]);
+        else Put(span, ref pos, encodedId);
         span[pos++] = (byte)'"';
         Put(span, ref pos, RevPrefix);
-        pos += Encoding.ASCII.GetBytes(revText, span[pos..]);
+        Put(span, ref pos, revText);
         span[pos++] = (byte)'"';
         if (hasContent)
         {

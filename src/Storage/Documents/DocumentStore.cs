@@ -92,7 +92,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     public async ValueTask<byte[]?> ReadUtf8Async(string id, CancellationToken cancellationToken = default)
     {
         DocumentId.Validate(id);
-        if (!Records.TryGetHeader(id, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return null;
+        // One directory lookup: the read itself says whether the winner is a tombstone.
         var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Winner.Deleted) return null;
         return DocumentCodec.ComposeUtf8(id, record.Winner.Rev, record.Winner.Body.Span);
