@@ -84,8 +84,9 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>Reads the winning revision; null when absent or deleted.</summary>
     public async ValueTask<JsonObject?> ReadAsync(string id, CancellationToken cancellationToken = default)
     {
-        var bytes = await ReadUtf8Async(id, cancellationToken).ConfigureAwait(false);
-        return bytes is null ? null : JsonNode.Parse(bytes, documentOptions: DocumentCodec.DocumentOptions)!.AsObject();
+        DocumentId.Validate(id);
+        var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+        return record is null || record.Winner.Deleted ? null : DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
     }
 
     /// <summary>The winning revision as the user's UTF-8 JSON; null when absent or deleted.</summary>
