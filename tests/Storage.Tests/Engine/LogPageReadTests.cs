@@ -28,6 +28,19 @@ public sealed class LogPageReadTests
     }
 
     [Fact]
+    public async Task Frames_that_cross_a_page_boundary_are_read_from_both_pages()
+    {
+        using var dir = new TempDirectory();
+        await using var store = await RecordStore.OpenAsync(dir.Path, Options());
+        // ~250-byte frames: 8 KiB pages (the pool's second class with 4 KiB blocks) end inside some of them.
+        for (int i = 0; i < 100; i++) await store.WriteAsync(Record($"k{i:D3}", 1));
+        for (int round = 0; round < 2; round++)
+            for (int i = 0; i < 100; i++) Assert.Equal(Body($"k{i:D3}", 1), Text(await store.ReadAsync($"k{i:D3}")));
+        var stats = store.GetStatistics();
+        Assert.True(stats.CacheHits >= 100, $"{stats.CacheHits} hits, {stats.CacheMisses} misses");
+    }
+
+    [Fact]
     public async Task Logs_larger_than_their_share_of_the_cache_are_read_without_it()
     {
         using var dir = new TempDirectory();
