@@ -37,7 +37,7 @@ internal sealed partial class Shard
         _manifestSegments = [.. manifest.Segments];
         _manifestLogs = [.. manifest.Logs];
         _dir = new KeyDirectory(capacity);
-        _queue = Channel.CreateUnbounded<CommitRequest>(new UnboundedChannelOptions { SingleReader = true });
+        _queue = Channel.CreateUnbounded<CommitRequest>(new UnboundedChannelOptions { SingleReader = false } /* whoever holds the commit token reads */);
     }
 
     public int Index { get; }
