@@ -27,7 +27,7 @@ internal sealed partial class Shard
     private readonly SemaphoreSlim _drainSignal = new(0);  // wakes the dedicated drain thread (it then holds the token)
     private int _token;                                     // 1 while someone commits (the only reader of _queue)
     private volatile bool _stopped;
-    private volatile bool _contended;                       // concurrent savers seen: queue rather than commit inline
+    private CommitLoad _load = new();                       // the store's frame requests in flight (set at open)
     private Task _committer = Task.CompletedTask;
     private LogFile? _active;
     private LogFile? _spare;
@@ -58,23 +58,31 @@ internal sealed partial class Shard
     }
 
     /// <summary>
-    /// Queues a request; the task completes when it is committed (durable or written per mode). Inline mode: when no
-    /// one else is committing, the caller commits the queue (its own request included) before this returns.
+    /// Queues a request; the task completes when it is committed (durable or written per mode). Inline mode: when the
+    /// request is the only write in flight in the store and no one is committing, the caller commits the queue (its own
+    /// request included) before this returns.
     /// </summary>
     public Task EnqueueAsync(CommitRequest request)
     {
         if (_fault is { } fault)
             throw new IOException($"Shard '{Path}' stopped accepting writes after a log failure: {fault.SourceException.Message}", fault.SourceException);
+        bool frames = request.Control is null;
+        bool alone = frames && _load.Enter();  // counted before a drain can take it
         if (!_queue.Writer.TryWrite(request))
+        {
+            if (frames) _load.Leave(1);
             throw new ObjectDisposedException(nameof(RecordStore));
-        if (_options.InlineCommits && !_contended && TryTakeToken())
+        }
+        // Work waiting for a pool thread may be other savers: blocking this thread on a sync would keep them from
+        // joining the group (an inline commit never yields), so they queue together instead.
+        if (alone && _options.InlineCommits && ThreadPool.PendingWorkItemCount == 0 && TryTakeToken())
         {
             // One pass on the caller's thread (it commits its own request and whatever queued before it); requests
             // queued meanwhile go to the background drain, so this caller is not kept committing for others.
             Interlocked.Increment(ref _inlineCommitCount);
             try
             {
-                CommitPass();
+                CommitAvailable(_queue.Reader, _batch);
             }
             finally
             {
@@ -82,11 +90,11 @@ internal sealed partial class Shard
                 if (_queue.Reader.TryPeek(out _)) Kick();
             }
         }
-        else if (!Kick())
+        else
         {
-            // Someone is committing: concurrent savers. Until a pass finds a lone request again, callers queue for the
-            // drain instead of blocking their (thread-pool) threads on syncs of their own, so the group keeps forming.
-            _contended = true;
+            // Other writes in flight: queue for the drain, so concurrent savers share a sync instead of each blocking
+            // a (thread-pool) thread on a sync of its own, which starves the callers that would have joined the group.
+            Kick();
         }
         return request.Completion.Task;
     }
@@ -104,7 +112,7 @@ internal sealed partial class Shard
         {
             try
             {
-                CommitPass();
+                CommitAvailable(_queue.Reader, _batch);
             }
             finally
             {
@@ -114,16 +122,14 @@ internal sealed partial class Shard
         while (_queue.Reader.TryPeek(out _) && TryTakeToken());
     }
 
-    /// <summary>Hands the queue to a background drain (dedicated thread or thread pool) unless someone commits already;
-    /// false when someone does.</summary>
-    private bool Kick()
+    /// <summary>Hands the queue to a background drain (dedicated thread or thread pool) unless someone commits already.</summary>
+    private void Kick()
     {
-        if (!TryTakeToken()) return false;
+        if (!TryTakeToken()) return;
         if (_options.DedicatedCommitThreads)
             _drainSignal.Release();
         else
             ThreadPool.UnsafeQueueUserWorkItem(static shard => shard.Drain(), this, preferLocal: false);
-        return true;
     }
 
     /// <summary>
@@ -144,21 +150,12 @@ internal sealed partial class Shard
         ? Task.Factory.StartNew(RunDrainThread, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
         : Task.CompletedTask;
 
-    /// <summary>Token held: commits what is queued; a pass that found a lone request ends the contended state.</summary>
-    private void CommitPass()
-    {
-        if (CommitAvailable(_queue.Reader, _batch) <= 1) _contended = false;
-    }
-
-    /// <summary>Commits everything queued: frames in batches of up to 8 MiB, control requests in their order. Returns
-    /// the number of requests taken.</summary>
-    private int CommitAvailable(ChannelReader<CommitRequest> reader, List<CommitRequest> batch)
+    /// <summary>Commits everything queued: frames in batches of up to 8 MiB, control requests in their order.</summary>
+    private void CommitAvailable(ChannelReader<CommitRequest> reader, List<CommitRequest> batch)
     {
         long bytes = 0;
-        int taken = 0;
         while (reader.TryRead(out var request))
         {
-            taken++;
             if (request.Control is not null)
             {
                 CommitBatch(batch);
@@ -175,7 +172,6 @@ internal sealed partial class Shard
             }
         }
         CommitBatch(batch);
-        return taken;
     }
 
     private void RunControl(CommitRequest request)
@@ -247,6 +243,7 @@ internal sealed partial class Shard
         finally
         {
             foreach (var request in batch) ArrayPool<byte>.Shared.Return(request.Buffer);
+            _load.Leave(batch.Count);
             batch.Clear();
         }
         MaybeRotate();
