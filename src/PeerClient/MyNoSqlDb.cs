@@ -56,6 +56,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             BlockCacheBytes = options.CacheSizeBytes,
             LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
             SealOnClose = options.SealOnClose,
+            InlineCommits = true, // a local save commits on the caller's thread when its shard is idle
         };
         // One lock: the engine's (store/store.lock), taken first, guards the peer's files too; a second opener, in this
         // process or another, gets DatabaseLockedException from it before anything is read.

@@ -52,6 +52,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         DatabaseName.Validate(name);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocumentSize);
         ArgumentOutOfRangeException.ThrowIfNegative(historyDepth);
+        SaveWarmUp.Start(); // beside the logs' zero-fill: the first save finds its code compiled
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
         try
         {

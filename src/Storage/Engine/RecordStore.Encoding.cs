@@ -40,6 +40,24 @@ internal sealed partial class RecordStore
         return new CommitRequest(buffer, offset, frames);
     }
 
+    /// <summary>
+    /// The engine's part of a save without its I/O, for the save-path warm-up: encodes <paramref name="record"/> into
+    /// a frame, stamps it as the committer would and returns the buffer. Returns the frame's size.
+    /// </summary>
+    internal static int WarmUpEncoding(StoredRecord record)
+    {
+        var request = EncodePuts([record]);
+        try
+        {
+            LogFrame.Stamp(request.Buffer.AsSpan(0, request.Frames[0].Size), 1);
+            return request.Length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(request.Buffer);
+        }
+    }
+
     private static CommitRequest EncodeClears(IReadOnlyList<(string Key, Revision Revision)> acknowledged)
     {
         long total = 0;

@@ -40,6 +40,7 @@ internal sealed partial class RecordStore
         var lockHandle = AcquireLock(directory, options);
         WarmUp.Start();
         var cache = new BlockCache(options.BlockCacheBytes, options.BlockSize);
+        var load = new CommitLoad(); // one per store: inline commits only when a write is alone in the whole store
         RecordStore? store = null;
         var shards = Array.Empty<Shard>();
         try
@@ -49,7 +50,7 @@ internal sealed partial class RecordStore
             // The signal is created by the store; shards only need a callback, so bind it late.
             Action onRotated = () => store?.SignalCompactor();
             var opening = Enumerable.Range(0, shardCount).Select(i => Task.Run(() => shards[i] = Shard.Open(
-                i, Path.Combine(directory, Shard.FolderName(i)), options, cache, onRotated), cancellationToken)).ToArray();
+                i, Path.Combine(directory, Shard.FolderName(i)), options, cache, onRotated, load), cancellationToken)).ToArray();
             try
             {
                 await Task.WhenAll(opening).ConfigureAwait(false);

@@ -5,9 +5,11 @@ using System.Threading.Channels;
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>
-/// Group commit: callers enqueue encoded frames; one committer per shard takes everything queued, writes it with one
-/// positional gather-write, issues ONE fdatasync (Durable) and then applies the frames to the directory and completes
-/// every waiter. Concurrent savers therefore share one sync.
+/// Group commit: callers enqueue encoded frames; whoever holds the shard's commit token takes everything queued,
+/// writes it with one positional gather-write, issues ONE fdatasync (Durable), applies the frames to the directory and
+/// completes every waiter. With <see cref="StoreOptions.InlineCommits"/> a caller that finds the token free commits
+/// on its own thread (a lone saver: no thread wake before or after its sync); callers that find it held leave their
+/// request queued, and the holder (or a drain it hands off to) writes them together, so concurrent savers share a sync.
 /// </summary>
 internal sealed partial class Shard
 {
@@ -21,6 +23,11 @@ internal sealed partial class Shard
     private const int MaxBatchBytes = 8 << 20;
 
     private readonly Channel<CommitRequest> _queue;
+    private readonly List<CommitRequest> _batch = [];      // the token holder's
+    private readonly SemaphoreSlim _drainSignal = new(0);  // wakes the dedicated drain thread (it then holds the token)
+    private int _token;                                     // 1 while someone commits (the only reader of _queue)
+    private volatile bool _stopped;
+    private CommitLoad _load = new();                       // the store's frame requests in flight (set at open)
     private Task _committer = Task.CompletedTask;
     private LogFile? _active;
     private LogFile? _spare;
@@ -29,6 +36,7 @@ internal sealed partial class Shard
     private ulong _lastLsn;
     private long _syncCount;
     private long _commitCount;
+    private long _inlineCommitCount;
     private volatile bool _dirty;
     private volatile ExceptionDispatchInfo? _fault;
 
@@ -38,6 +46,9 @@ internal sealed partial class Shard
     /// <summary>Number of write batches committed.</summary>
     public long CommitCount => Interlocked.Read(ref _commitCount);
 
+    /// <summary>Number of commit passes a caller ran on its own thread (tests check the inline path).</summary>
+    public long InlineCommitCount => Interlocked.Read(ref _inlineCommitCount);
+
     public long LogBytes
     {
         get
@@ -46,44 +57,98 @@ internal sealed partial class Shard
         }
     }
 
-    /// <summary>Queues a request; the task completes when it is committed (durable or written per mode).</summary>
+    /// <summary>
+    /// Queues a request; the task completes when it is committed (durable or written per mode). Inline mode: when the
+    /// request is the only write in flight in the store and no one is committing, the caller commits the queue (its own
+    /// request included) before this returns.
+    /// </summary>
     public Task EnqueueAsync(CommitRequest request)
     {
         if (_fault is { } fault)
             throw new IOException($"Shard '{Path}' stopped accepting writes after a log failure: {fault.SourceException.Message}", fault.SourceException);
+        bool frames = request.Control is null;
+        bool alone = frames && _load.Enter();  // counted before a drain can take it
         if (!_queue.Writer.TryWrite(request))
+        {
+            if (frames) _load.Leave(1);
             throw new ObjectDisposedException(nameof(RecordStore));
+        }
+        // Work waiting for a pool thread may be other savers: blocking this thread on a sync would keep them from
+        // joining the group (an inline commit never yields), so they queue together instead.
+        if (alone && _options.InlineCommits && ThreadPool.PendingWorkItemCount == 0 && TryTakeToken())
+        {
+            // One pass on the caller's thread (it commits its own request and whatever queued before it); requests
+            // queued meanwhile go to the background drain, so this caller is not kept committing for others.
+            Interlocked.Increment(ref _inlineCommitCount);
+            try
+            {
+                CommitAvailable(_queue.Reader, _batch);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _token, 0);
+                if (_queue.Reader.TryPeek(out _)) Kick();
+            }
+        }
+        else
+        {
+            // Other writes in flight: queue for the drain, so concurrent savers share a sync instead of each blocking
+            // a (thread-pool) thread on a sync of its own, which starves the callers that would have joined the group.
+            Kick();
+        }
         return request.Completion.Task;
     }
 
+    private bool TryTakeToken() => Interlocked.CompareExchange(ref _token, 1, 0) == 0;
+
     /// <summary>
-    /// Dedicated-thread committer: it blocks on the queue, so a lone durable saver pays one thread wake instead of
-    /// two thread-pool hops (measured 5.7–6.1k vs 5.3–5.7k saves/s) and the fsync never occupies a pool thread.
+    /// Token held: commits everything queued, then gives the token back. A request queued after the last pass by a
+    /// caller that found the token held is seen by the check after the release (its writer queued before trying the
+    /// token, and the release is a full fence), so no request is left without a committer.
     /// </summary>
-    private void RunCommitter()
+    private void Drain()
     {
-        var reader = _queue.Reader;
-        var batch = new List<CommitRequest>();
+        do
+        {
+            try
+            {
+                CommitAvailable(_queue.Reader, _batch);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _token, 0);
+            }
+        }
+        while (_queue.Reader.TryPeek(out _) && TryTakeToken());
+    }
+
+    /// <summary>Hands the queue to a background drain (dedicated thread or thread pool) unless someone commits already.</summary>
+    private void Kick()
+    {
+        if (!TryTakeToken()) return;
+        if (_options.DedicatedCommitThreads)
+            _drainSignal.Release();
+        else
+            ThreadPool.UnsafeQueueUserWorkItem(static shard => shard.Drain(), this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Dedicated drain thread: it blocks on its signal, so queued requests (concurrent savers, non-inline mode) pay one
+    /// thread wake instead of two thread-pool hops and the fsync never occupies a pool thread.
+    /// </summary>
+    private void RunDrainThread()
+    {
         while (true)
         {
-            var wait = reader.WaitToReadAsync();
-            if (!(wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult())) return;
-            CommitAvailable(reader, batch);
+            _drainSignal.Wait();
+            if (_stopped) return;
+            Drain(); // Kick took the token for us
         }
     }
 
-    /// <summary>Thread-pool committer (<see cref="StoreOptions.DedicatedCommitThreads"/> off): no thread per shard.</summary>
-    private async Task RunCommitterAsync()
-    {
-        var reader = _queue.Reader;
-        var batch = new List<CommitRequest>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            CommitAvailable(reader, batch);
-    }
-
     private Task StartCommitter() => _options.DedicatedCommitThreads
-        ? Task.Factory.StartNew(RunCommitter, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-        : Task.Run(RunCommitterAsync);
+        ? Task.Factory.StartNew(RunDrainThread, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        : Task.CompletedTask;
 
     /// <summary>Commits everything queued: frames in batches of up to 8 MiB, control requests in their order.</summary>
     private void CommitAvailable(ChannelReader<CommitRequest> reader, List<CommitRequest> batch)
@@ -149,6 +214,7 @@ internal sealed partial class Shard
                 log.Preallocate(log.WriteOffset + total + PreallocationStep);
             try
             {
+                _options.BeforeLogWrite?.Invoke(batch.Count);
                 RandomAccess.Write(log.Handle, buffers, log.WriteOffset);
                 if (_options.Durability == DurabilityMode.Durable)
                 {
@@ -177,6 +243,7 @@ internal sealed partial class Shard
         finally
         {
             foreach (var request in batch) ArrayPool<byte>.Shared.Return(request.Buffer);
+            _load.Leave(batch.Count);
             batch.Clear();
         }
         MaybeRotate();
@@ -210,116 +277,6 @@ internal sealed partial class Shard
         }
     }
 
-    private LogFile EnsureActiveLog()
-    {
-        if (_active is { } active) return active;
-        // Only when opening could not prepare it (e.g. a full disk then): the open still serves reads.
-        var log = CreateLog(InitialPreallocation);
-        Volatile.Write(ref _active, log);
-        return log;
-    }
-
-    /// <summary>
-    /// At open, before the committer starts: gives the shard an active log with <see cref="InitialPreallocation"/>
-    /// zeroed bytes ahead (a new log, one manifest write; or a top-up of a log that close truncated). Doing this on
-    /// the first writes instead cost a zero-fill + fsync + manifest rewrite on the commit path and two more in the
-    /// background while the first saves synced. The spare is prepared later, once the log is half full.
-    /// </summary>
-    private void PrepareLogForWrites()
-    {
-        try
-        {
-            if (_active is { } active)
-            {
-                // Logs a close left unsealed are rotated and sealed right after open (RecordStore.StartBackground):
-                // ready their successor now, so that rotation is a pointer swap and not a zero-fill on the commit path.
-                if (_options.BackgroundCompaction && LogBytes >= Math.Max(1, _options.SealAfterOpenBytes))
-                    _spare ??= CreateLog(InitialPreallocation);
-                else if (active.PreallocatedEnd - active.WriteOffset < PreallocationLowWater)
-                    active.Preallocate(active.WriteOffset + InitialPreallocation);
-            }
-            else
-            {
-                _active = CreateLog(InitialPreallocation);
-            }
-        }
-        catch (IOException e)
-        {
-            RecordError(e); // e.g. a full disk: the store still opens for reads; the first write retries
-        }
-    }
-
-    /// <summary>Creates a zero-filled log and lists it in the manifest (recovery replays only listed logs).</summary>
-    private LogFile CreateLog(long preallocate)
-    {
-        lock (_manifestLock)
-        {
-            int number = _nextFileNumber++;
-            var log = LogFile.Create(System.IO.Path.Combine(Path, LogFile.FileName(number)), number, preallocate);
-            _manifestLogs.Add(number);
-            try
-            {
-                SaveManifest();
-            }
-            catch
-            {
-                _manifestLogs.Remove(number);
-                log.Retire();
-                File.Delete(log.Path);
-                throw;
-            }
-            lock (_lock) _logs[number] = log;
-            return log;
-        }
-    }
-
-    private void StartSparePreparation()
-    {
-        if (Volatile.Read(ref _spare) is not null || Interlocked.CompareExchange(ref _sparePreparing, 1, 0) != 0) return;
-        // Off the commit path: zero-filling a whole log and a manifest write cost milliseconds.
-        _spareTask = Task.Run(() =>
-        {
-            try
-            {
-                long size = Math.Min(_options.LogSealThresholdBytes + PreallocationStep, MaxSparePreallocation);
-                Volatile.Write(ref _spare, CreateLog(size));
-            }
-            catch (Exception e)
-            {
-                RecordError(e); // the committer keeps writing to the current log and retries later
-            }
-            finally
-            {
-                Volatile.Write(ref _sparePreparing, 0);
-            }
-        });
-    }
-
-    private void MaybeRotate()
-    {
-        if (_active is not { } active || active.WriteOffset < _options.LogSealThresholdBytes / 2) return;
-        // Half full: prepare the spare now, so it is ready (a pointer swap) when the log reaches the threshold.
-        bool spareReady = Volatile.Read(ref _spare) is not null;
-        if (!spareReady) StartSparePreparation();
-        if (spareReady && active.WriteOffset >= _options.LogSealThresholdBytes) Rotate();
-    }
-
-    /// <summary>Committer only: switches writes to the spare and hands the old log to the compactor.</summary>
-    private void Rotate()
-    {
-        var old = _active;
-        if (old is null || old.WriteOffset == 0) return;
-        // Relaxed mode: the old log must be durable before any frame lands in the next one (no lsn gaps after a crash).
-        if (_options.Durability != DurabilityMode.Durable) old.DataSync();
-        var next = Interlocked.Exchange(ref _spare, null) ?? CreateLog(InitialPreallocation);
-        lock (_lock) _rotated.Add(old);
-        Volatile.Write(ref _active, next);
-        _onRotated(); // the next spare is prepared once this log is half full (MaybeRotate)
-    }
-
-    /// <summary>Rotates through the commit queue so it happens between batches.</summary>
-    public Task RotateAsync() => EnqueueAsync(new CommitRequest(static shard => shard.Rotate()));
-
     /// <summary>Relaxed mode: the periodic flush.</summary>
     public void FlushIfDirty()
     {
@@ -338,10 +295,15 @@ internal sealed partial class Shard
         }
     }
 
-    /// <summary>Stops the committer after it drained the queue.</summary>
+    /// <summary>Stops accepting requests, commits what was queued and stops the drain thread.</summary>
     public async Task StopCommitterAsync()
     {
         _queue.Writer.TryComplete();
+        // Whoever holds the token finishes its pass; then this thread takes it for good and commits the rest.
+        while (!TryTakeToken()) await Task.Delay(1).ConfigureAwait(false);
+        CommitAvailable(_queue.Reader, _batch);
+        _stopped = true;
+        _drainSignal.Release();
         await _committer.ConfigureAwait(false);
         await _spareTask.ConfigureAwait(false);
         while (_active is { Extending: true }) await Task.Delay(1).ConfigureAwait(false);

@@ -37,7 +37,7 @@ internal sealed partial class Shard
         _manifestSegments = [.. manifest.Segments];
         _manifestLogs = [.. manifest.Logs];
         _dir = new KeyDirectory(capacity);
-        _queue = Channel.CreateUnbounded<CommitRequest>(new UnboundedChannelOptions { SingleReader = true });
+        _queue = Channel.CreateUnbounded<CommitRequest>(new UnboundedChannelOptions { SingleReader = false } /* whoever holds the commit token reads */);
     }
 
     public int Index { get; }
@@ -49,12 +49,13 @@ internal sealed partial class Shard
     public static string FolderName(int index) => $"shard-{index:D2}";
 
     /// <summary>Opens the shard: segment indexes (no block decoded), then the log tail replay.</summary>
-    public static Shard Open(int index, string path, StoreOptions options, BlockCache cache, Action onRotated)
+    public static Shard Open(int index, string path, StoreOptions options, BlockCache cache, Action onRotated, CommitLoad? load = null)
     {
         System.IO.Directory.CreateDirectory(path);
         var manifest = ShardManifest.Load(System.IO.Path.Combine(path, ShardManifest.FileName));
         DeleteLeftovers(path, manifest);
         var shard = new Shard(index, path, options, cache, onRotated, manifest, EstimateCapacity(path, manifest));
+        shard._load = load ?? new CommitLoad();
         try
         {
             shard.LoadSegments();

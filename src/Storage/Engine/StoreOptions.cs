@@ -63,6 +63,17 @@ internal sealed class StoreOptions
     /// </summary>
     public bool DedicatedCommitThreads { get; init; } = true;
 
+    /// <summary>
+    /// A caller that finds its shard's committer idle commits on its own thread (one pwritev + fdatasync, no thread
+    /// wake in series with the sync); queued requests still share one sync. On for a peer (a lone local saver); off
+    /// where the caller's thread must not block on the disk (a mirror's grain turns).
+    /// </summary>
+    public bool InlineCommits { get; init; }
+
+    /// <summary>Test seam: runs on the committing thread just before a batch is written (with the number of requests in
+    /// it); it may block or throw (an <see cref="IOException"/> is then handled as a failed log write).</summary>
+    internal Action<int>? BeforeLogWrite { get; init; }
+
     /// <summary>Name used in logs and errors (the database name).</summary>
     public string Name { get; init; } = "";
 

@@ -27,7 +27,7 @@ internal static class EngineTestSupport
     /// <summary>Small sizes so sealing, rotation and multi-block segments happen with little data.</summary>
     public static StoreOptions Small(int shards = 2, bool background = false, bool sealOnClose = true,
         DurabilityMode durability = DurabilityMode.Durable, long logThreshold = 64 << 10, int blockSize = 4096, long cacheBytes = 1 << 20,
-        bool dedicatedThreads = true) => new()
+        bool dedicatedThreads = true, bool inlineCommits = false, Action<int>? beforeLogWrite = null) => new()
     {
         ShardCount = shards,
         BackgroundCompaction = background,
@@ -40,6 +40,8 @@ internal static class EngineTestSupport
         BlockCacheBytes = cacheBytes,
         RelaxedFlushInterval = TimeSpan.FromMilliseconds(20),
         DedicatedCommitThreads = dedicatedThreads,
+        InlineCommits = inlineCommits,
+        BeforeLogWrite = beforeLogWrite,
     };
 
     public static Revision Rev(int generation, int salt = 0) => new(generation, (ulong)salt * 7919 + 1, (ulong)generation * 31 + (ulong)salt);
