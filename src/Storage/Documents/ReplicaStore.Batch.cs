@@ -33,7 +33,8 @@ internal sealed partial class ReplicaStore
                     // An absent key needs no payload read (a first push is all new keys).
                     bool present = Records.TryGetHeader(key, out var h);
                     var stored = present ? await ReadAsync(key, id, cancellationToken).ConfigureAwait(false) : null;
-                    if (take is not null && !take(stored, leaf)) continue;
+                    // A key that holds a version without a record (a cleared grain state) is left to its grain, as a held one.
+                    if (take is not null && (stored is null && present && VersionOf(key) != 0 || !take(stored, leaf))) continue;
                     state = (stored, present ? h.Flags & RecordFlags.Pending : RecordFlags.None, false, false);
                 }
                 Clock.Observe(leaf.Stamp);

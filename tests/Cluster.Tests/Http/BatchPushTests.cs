@@ -151,6 +151,10 @@ public sealed class BatchPushTests(HttpClusterFixture fixture)
         var results = await PushAsync(db, fixture.Url(1), next);
         Assert.Equal(next.Select(r => (r.Id, r.Leaves[0].Rev, "accepted")),
             results.Select(r => ((string)r!["id"]!, (string)r["rev"]!, (string)r["status"]!)));
+        // A query through the gateway that acknowledged the push reflects it at once (its own store holds the batch).
+        var (found, answer) = await SendAsync(Http, HttpMethod.Post, $"{fixture.Url(1)}/db/{db}/_find", Json("""{"selector":{"v":1},"limit":100}"""));
+        Assert.Equal(HttpStatusCode.OK, found);
+        Assert.Equal(next.Select(r => (r.Id, r.Leaves[0].Rev)).Order(), answer!["docs"]!.AsArray().Select(d => ((string)d!["id"]!, (string)d["rev"]!)).Order());
 
         var copies = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => LocalCopyAsync(Http, fixture.Url(i), db)));
         Assert.All(copies, c => Assert.Equal(40, (int)c["records"]!));
