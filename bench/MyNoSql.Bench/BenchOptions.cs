@@ -5,13 +5,13 @@ namespace MyNoSql.Bench;
 
 /// <summary>
 /// Command line: [--quick] [--n N] [--large N] [--only iot-small|iot|game] [--seconds S] [--out DIR] [--skip-large-litedb]
-/// [--fresh-only] [--no-fresh] [--fresh-rounds R] [--fresh-saves N] [--fresh-seconds S];
+/// [--fresh-only] [--no-fresh] [--no-large] [--fresh-rounds R] [--fresh-saves N] [--fresh-seconds S];
 /// the query mode: --query [--query-profile] [--query-n N] [--queries Q] [--engines mynosql,sqlite,litedb] (with --quick, --seconds, --out);
 /// the history mode: --history [--history-n N] [--history-fields 1-6] (with --quick, --out).
 /// </summary>
 internal sealed record BenchOptions(int N, int Large, string? Only, double Seconds, string Out, bool SkipLargeLiteDb, bool Quick,
     bool Query, bool QueryProfile, int QueryN, int Queries, IReadOnlyList<EngineKind> Engines, bool History = false, int HistoryN = 10_000, int HistoryFields = 3,
-    bool FreshOnly = false, bool NoFresh = false, int FreshRounds = 3, int FreshSaves = 2_000, double FreshSeconds = 10)
+    bool FreshOnly = false, bool NoFresh = false, int FreshRounds = 3, int FreshSaves = 2_000, double FreshSeconds = 10, bool NoLarge = false)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -23,7 +23,7 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
         string output = Path.Combine("bench", "results");
         bool skipLargeLite = false, query = false, profile = false, history = false;
         int historyN = quick ? 2_000 : 10_000, historyFields = 3;
-        bool freshOnly = false, noFresh = false;
+        bool freshOnly = false, noFresh = false, noLarge = false;
         int freshRounds = quick ? 2 : 5, freshSaves = quick ? 1_000 : 2_000;
         double freshSeconds = quick ? 3 : 10;
         EngineKind[] engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
@@ -38,6 +38,7 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
                 case "--only": only = Next(); if (!Datasets.Names.Contains(only)) throw new ArgumentException($"--only takes one of {string.Join(", ", Datasets.Names)}"); break;
                 case "--fresh-only": freshOnly = true; break;
                 case "--no-fresh": noFresh = true; break;
+                case "--no-large": noLarge = true; break;
                 case "--fresh-rounds": freshRounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--fresh-saves": freshSaves = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--fresh-seconds": freshSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -56,6 +57,6 @@ internal sealed record BenchOptions(int N, int Large, string? Only, double Secon
             }
         }
         return new BenchOptions(n, large, only, seconds, output, skipLargeLite, quick, query, profile, queryN, queries, engines, history, historyN, historyFields,
-            freshOnly, noFresh, freshRounds, freshSaves, freshSeconds);
+            freshOnly, noFresh, freshRounds, freshSaves, freshSeconds, noLarge);
     }
 }

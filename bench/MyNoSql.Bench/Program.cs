@@ -71,7 +71,7 @@ try
             var docs = Datasets.ByName(name, options.N);
             dataset["warm"] = await DatasetRun.RunAsync(name, docs, options, root, report);
         }
-        if (options.Only is null or "iot" && !options.FreshOnly)
+        if (options.Only is null or "iot" && !options.FreshOnly && !options.NoLarge)
             results["large"] = await LargeRun.RunAsync(options, root, report);
     }
 }

@@ -39,7 +39,9 @@ if (args.Contains("--query"))
     long n = long.Parse(args.SkipWhile(a => a != "--query-n").Skip(1).FirstOrDefault() ?? (quick ? "50000" : "1000000"), CultureInfo.InvariantCulture);
     return await QueryBench.RunAsync(siloDll, quick, n, outDir, Say);
 }
-var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R)>();
+var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu)>();
+// --warmup N: seconds of each warm-up step (default 2; the JIT's tier-up of a fresh silo takes longer on a loaded machine).
+var warmup = TimeSpan.FromSeconds(args.SkipWhile(a => a != "--warmup").Skip(1).FirstOrDefault() is { } wu ? double.Parse(wu, CultureInfo.InvariantCulture) : 2);
 var results = new JsonObject { ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), ["cores"] = Environment.ProcessorCount };
 var lagJson = new JsonObject();
 var diskJson = new JsonObject();
@@ -61,15 +63,25 @@ foreach (int mirrors in mirrorCounts)
 
     // Warm-up (JIT, connections, grain activations on every mirror): not measured.
     Say($"{config}: warm-up");
-    await Load.RunAsync(8, TimeSpan.FromSeconds(2), async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).IsSuccessStatusCode);
-    await Load.RunAsync(8, TimeSpan.FromSeconds(2), async i =>
+    await Load.RunAsync(8, warmup, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).IsSuccessStatusCode);
+    await Load.RunAsync(8, warmup, async i =>
     {
         using var content = new ByteArrayContent(Doc(i));
         content.Headers.ContentType = new("application/json");
         using var r = await http.PutAsync($"{Url(i)}/db/warmup/doc/w{i}", content);
         return (await http.GetAsync($"{Url(i)}/db/warmup/doc/w{i}")).IsSuccessStatusCode;
     });
-    await Load.RunAsync(8, TimeSpan.FromSeconds(1), async i => await grains.GetGrain<IRecordGrain>(RecordKey.For("warmup", $"w{i}")).Read() is not null);
+    await Load.RunAsync(8, warmup / 2, async i => await grains.GetGrain<IRecordGrain>(RecordKey.For("warmup", $"w{i}")).Read() is not null);
+
+    // CPU of the silos and of this process per operation of a phase (µs): what a save costs, less inflated by other load.
+    async Task<(Load.Result, Cpu)> Timed(Func<Task<Load.Result>> phase)
+    {
+        var silos = cluster.CpuTime();
+        var self = Process.GetCurrentProcess().TotalProcessorTime;
+        var r = await phase();
+        double ops = Math.Max(1, r.PerSecond * seconds.TotalSeconds);
+        return (r, new Cpu((cluster.CpuTime() - silos).TotalMicroseconds / ops, (Process.GetCurrentProcess().TotalProcessorTime - self).TotalMicroseconds / ops));
+    }
 
     foreach (int callers in callerCounts)
     {
@@ -77,41 +89,41 @@ foreach (int mirrors in mirrorCounts)
         string db = $"b{mirrors}c{callers}";
         if (!savesOnly)
         {
-            var ping = await Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK);
-            rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping));
-            var oping = await Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1);
-            rows.Add((config, "Orleans client", "ping grain", callers, oping));
+            var (ping, pingCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK));
+            rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping, pingCpu));
+            var (oping, opingCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1));
+            rows.Add((config, "Orleans client", "ping grain", callers, oping, opingCpu));
         }
 
-        var saves = await Load.RunAsync(callers, seconds, async i =>
+        var (saves, savesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
         {
             using var content = new ByteArrayContent(Doc(i));
             content.Headers.ContentType = new("application/json");
             using var r = await http.PutAsync($"{Url(i)}/db/{db}/doc/h{i}", content);
             return r.StatusCode == HttpStatusCode.Created;
-        });
-        rows.Add((config, "HTTP", "save (PUT, new record)", callers, saves));
-        var osaves = await Load.RunAsync(callers, seconds, async i =>
-            (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok);
-        rows.Add((config, "Orleans client", "save (new record)", callers, osaves));
+        }));
+        rows.Add((config, "HTTP", "save (PUT, new record)", callers, saves, savesCpu));
+        var (osaves, osavesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
+            (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok));
+        rows.Add((config, "Orleans client", "save (new record)", callers, osaves, osavesCpu));
         if (savesOnly) continue;
         long saved = (long)(saves.PerSecond * seconds.TotalSeconds * 0.9);
         var rng = new Random(callers);
-        var reads = await Load.RunAsync(callers, seconds, async i =>
+        var (reads, readsCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
         {
             long k; lock (rng) k = rng.NextInt64(Math.Max(1, saved));
             using var r = await http.GetAsync($"{Url(i)}/db/{db}/doc/h{k}");
             return r.StatusCode == HttpStatusCode.OK;
-        });
-        rows.Add((config, "HTTP", "read (GET)", callers, reads));
+        }));
+        rows.Add((config, "HTTP", "read (GET)", callers, reads, readsCpu));
 
         long osaved = (long)(osaves.PerSecond * seconds.TotalSeconds * 0.9);
-        var oreads = await Load.RunAsync(callers, seconds, async i =>
+        var (oreads, oreadsCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
         {
             long k; lock (rng) k = rng.NextInt64(Math.Max(1, osaved));
             return await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{k}")).Read() is not null;
-        });
-        rows.Add((config, "Orleans client", "read", callers, oreads));
+        }));
+        rows.Add((config, "Orleans client", "read", callers, oreads, oreadsCpu));
     }
 
     if (mirrors == 3 && !savesOnly)
@@ -122,10 +134,10 @@ foreach (int mirrors in mirrorCounts)
     diskJson[config] = new JsonArray(bytes.Select(b => (JsonNode)b).ToArray());
 }
 
-Console.WriteLine($"| config | path | operation | callers | ops/s | p50 ms | p99 ms | errors |");
-Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
+Console.WriteLine($"| config | path | operation | callers | ops/s | p50 ms | p99 ms | errors | silos CPU µs/op | bench CPU µs/op |");
+Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in rows)
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Config} | {r.Path} | {r.Op} | {r.Callers} | {r.R.PerSecond:N0} | {r.R.P50Ms:F2} | {r.R.P99Ms:F2} | {r.R.Errors} |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Config} | {r.Path} | {r.Op} | {r.Callers} | {r.R.PerSecond:N0} | {r.R.P50Ms:F2} | {r.R.P99Ms:F2} | {r.R.Errors} | {r.Cpu.SilosUs:F0} | {r.Cpu.BenchUs:F0} |"));
 Console.WriteLine();
 Console.WriteLine($"replication lag to the last mirror (3 mirrors, fixed load): {lagJson.ToJsonString()}");
 Console.WriteLine($"bytes on disk per mirror after the run: {diskJson.ToJsonString()}");
@@ -134,6 +146,7 @@ results["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
 {
     ["config"] = r.Config, ["path"] = r.Path, ["op"] = r.Op, ["callers"] = r.Callers,
     ["perSecond"] = Math.Round(r.R.PerSecond), ["p50Ms"] = r.R.P50Ms, ["p99Ms"] = r.R.P99Ms, ["errors"] = r.R.Errors,
+    ["silosCpuUsPerOp"] = Math.Round(r.Cpu.SilosUs), ["benchCpuUsPerOp"] = Math.Round(r.Cpu.BenchUs),
 }).ToArray());
 results["replicationLag"] = lagJson;
 results["bytesOnDiskPerMirror"] = diskJson;
@@ -143,3 +156,6 @@ File.WriteAllText(file, results.ToJsonString(new JsonSerializerOptions { WriteIn
 File.WriteAllText(Path.Combine(outDir, "cluster-latest.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"JSON: {file}");
 return 0;
+
+/// <summary>CPU per operation of a phase: the silo processes summed, and the bench process (the callers), in µs.</summary>
+internal readonly record struct Cpu(double SilosUs, double BenchUs);

@@ -66,6 +66,19 @@ internal sealed class SiloCluster : IAsyncDisposable
         throw new TimeoutException($"{url} did not list {mirrors} mirrors within 90 s");
     }
 
+    /// <summary>CPU time (user + system) the silo processes have used so far, summed: per operation it is the figure the
+    /// machine's load from other work does not inflate as much as latency or throughput.</summary>
+    public TimeSpan CpuTime()
+    {
+        var total = TimeSpan.Zero;
+        foreach (var p in _processes)
+        {
+            p.Refresh();
+            if (!p.HasExited) total += p.TotalProcessorTime;
+        }
+        return total;
+    }
+
     public long BytesOnDisk(int mirror) =>
         new DirectoryInfo(DataDirs[mirror]).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 

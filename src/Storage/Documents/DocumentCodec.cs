@@ -159,34 +159,75 @@ internal static class DocumentCodec
     /// <summary>The user's view: <c>{"id":…,"rev":…, …content}</c> as UTF-8 JSON.</summary>
     public static byte[] ComposeUtf8(string id, Revision rev, ReadOnlySpan<byte> body)
     {
-        var encodedId = JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
-        string revText = rev.ToString();
-        bool hasContent = body.Length > 2;
-        int size = IdPrefix.Length + encodedId.Length + 2 + RevPrefix.Length + revText.Length + 1 + (hasContent ? body.Length : 1);
-        var result = new byte[size];
-        var span = result.AsSpan();
-        int pos = 0;
-        Put(span, ref pos, IdPrefix);
-        span[pos++] = (byte)'"';
-        Put(span, ref pos, encodedId);
-        span[pos++] = (byte)'"';
-        Put(span, ref pos, RevPrefix);
-        pos += Encoding.ASCII.GetBytes(revText, span[pos..]);
-        span[pos++] = (byte)'"';
-        if (hasContent)
-        {
-            span[pos++] = (byte)',';
-            Put(span, ref pos, body[1..]);
-        }
-        else
-        {
-            span[pos++] = (byte)'}';
-        }
+        var parts = new ComposeParts(id, rev, body);
+        var result = new byte[parts.Length];
+        parts.WriteTo(result);
         return result;
     }
 
-    /// <summary>The user's view as a fresh <see cref="JsonObject"/>.</summary>
-    public static JsonObject Compose(string id, Revision rev, ReadOnlySpan<byte> body) => ParseComposed(ComposeUtf8(id, rev, body));
+    /// <summary>The user's view as a fresh <see cref="JsonObject"/> (composed in a pooled buffer: the parse copies it).</summary>
+    public static JsonObject Compose(string id, Revision rev, ReadOnlySpan<byte> body)
+    {
+        var parts = new ComposeParts(id, rev, body);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(parts.Length);
+        try
+        {
+            parts.WriteTo(buffer);
+            return JsonNode.Parse(buffer.AsSpan(0, parts.Length), documentOptions: DocumentOptions)!.AsObject();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>What <see cref="ComposeUtf8"/> writes, measured first so it can go into an exact or a pooled buffer.</summary>
+    private readonly ref struct ComposeParts
+    {
+        private readonly string _id;
+        private readonly byte[]? _encodedId;
+        private readonly Revision _rev;
+        private readonly ReadOnlySpan<byte> _body;
+        private readonly int _revLength;
+
+        public ComposeParts(string id, Revision rev, ReadOnlySpan<byte> body)
+        {
+            _id = id;
+            _rev = rev;
+            _body = body;
+            // Printable ASCII without '"' or '\\' (nearly every id) needs no escaping: copy it instead of encoding it.
+            bool plain = !id.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) && !id.AsSpan().ContainsAny('"', '\\');
+            _encodedId = plain ? null : JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes.ToArray();
+            Span<byte> revText = stackalloc byte[Revision.MaxUtf8Length];
+            _revLength = rev.FormatUtf8(revText);
+            int idLength = _encodedId?.Length ?? id.Length;
+            Length = IdPrefix.Length + idLength + 2 + RevPrefix.Length + _revLength + 1 + (body.Length > 2 ? body.Length : 1);
+        }
+
+        public int Length { get; }
+
+        public void WriteTo(Span<byte> span)
+        {
+            int pos = 0;
+            Put(span, ref pos, IdPrefix);
+            span[pos++] = (byte)'"';
+            if (_encodedId is null) pos += Encoding.ASCII.GetBytes(_id, span[pos..]);
+            else Put(span, ref pos, _encodedId);
+            span[pos++] = (byte)'"';
+            Put(span, ref pos, RevPrefix);
+            pos += _rev.FormatUtf8(span[pos..]);
+            span[pos++] = (byte)'"';
+            if (_body.Length > 2)
+            {
+                span[pos++] = (byte)',';
+                Put(span, ref pos, _body[1..]);
+            }
+            else
+            {
+                span[pos++] = (byte)'}';
+            }
+        }
+    }
 
     /// <summary>A fresh <see cref="JsonObject"/> of <see cref="ComposeUtf8"/>'s output.</summary>
     public static JsonObject ParseComposed(byte[] composed) => JsonNode.Parse(composed, documentOptions: DocumentOptions)!.AsObject();

@@ -21,6 +21,8 @@ public static class DocumentId
     {
         if (string.IsNullOrEmpty(id))
             throw new ArgumentException("A record id must be a non-empty string.", paramName);
+        // Printable ASCII (nearly every id): one vectorized scan, and the UTF-8 length is the string's length.
+        if (id.Length <= MaxUtf8Bytes && !id.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E)) return;
         foreach (char c in id)
         {
             if (char.IsControl(c))

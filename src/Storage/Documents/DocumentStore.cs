@@ -84,15 +84,16 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>Reads the winning revision; null when absent or deleted.</summary>
     public async ValueTask<JsonObject?> ReadAsync(string id, CancellationToken cancellationToken = default)
     {
-        var bytes = await ReadUtf8Async(id, cancellationToken).ConfigureAwait(false);
-        return bytes is null ? null : JsonNode.Parse(bytes, documentOptions: DocumentCodec.DocumentOptions)!.AsObject();
+        DocumentId.Validate(id);
+        var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+        return record is null || record.Winner.Deleted ? null : DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
     }
 
     /// <summary>The winning revision as the user's UTF-8 JSON; null when absent or deleted.</summary>
     public async ValueTask<byte[]?> ReadUtf8Async(string id, CancellationToken cancellationToken = default)
     {
         DocumentId.Validate(id);
-        if (!Records.TryGetHeader(id, out var header) || (header.Flags & RecordFlags.Deleted) != 0) return null;
+        // One directory lookup: the read itself says whether the winner is a tombstone.
         var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Winner.Deleted) return null;
         return DocumentCodec.ComposeUtf8(id, record.Winner.Rev, record.Winner.Body.Span);

@@ -108,6 +108,27 @@ public readonly record struct Revision : IComparable<Revision>
     /// <summary>Deterministic winner order.</summary>
     public static bool operator <=(Revision a, Revision b) => a.CompareTo(b) <= 0;
 
+    /// <summary>Longest <see cref="FormatUtf8"/> output: a 10-digit generation, '-' and 32 hex digits.</summary>
+    internal const int MaxUtf8Length = 10 + 1 + 2 * HashSize;
+
+    /// <summary>Writes <see cref="ToString"/>'s text as UTF-8 (no string on the read path); returns the bytes written.</summary>
+    internal int FormatUtf8(Span<byte> destination)
+    {
+        if (IsEmpty) return 0;
+        if (!((uint)Generation).TryFormat(destination, out int pos, default, CultureInfo.InvariantCulture))
+            throw new ArgumentException("Destination too short.", nameof(destination));
+        destination[pos++] = (byte)'-';
+        WriteHex(destination.Slice(pos, 16), _hi);
+        WriteHex(destination.Slice(pos + 16, 16), _lo);
+        return pos + 32;
+    }
+
+    private static void WriteHex(Span<byte> destination, ulong value)
+    {
+        for (int i = 15; i >= 0; i--, value >>= 4)
+            destination[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
+    }
+
     /// <inheritdoc/>
     public override string ToString() => IsEmpty ? "" :
         string.Create(CultureInfo.InvariantCulture, $"{Generation}-{_hi:x16}{_lo:x16}");

@@ -13,6 +13,9 @@ internal sealed class BlockBufferPool(int arraySize, int maxFree)
     private readonly ConcurrentQueue<byte[]>[] _free = [.. Enumerable.Range(0, Classes).Select(_ => new ConcurrentQueue<byte[]>())];
     private readonly int[] _freeCount = new int[Classes];
 
+    /// <summary>Length of the arrays of the smallest class.</summary>
+    public int ArraySize => arraySize;
+
     private int ClassOf(int length)
     {
         for (int c = 0; c < Classes; c++)

@@ -7,6 +7,7 @@ namespace MyNoSql.Storage.Engine;
 /// </summary>
 internal sealed class BlockCache
 {
+    private static long s_nextCacheId;
     private readonly long _capacity;
     private readonly object _lock = new();
     private readonly Dictionary<(long Segment, int Block), LinkedListNode<Item>> _map = [];
@@ -25,6 +26,12 @@ internal sealed class BlockCache
         int smallest = Math.Max(1024, blockSize / 2);
         Pool = new BlockBufferPool(smallest + Math.Max(2048, smallest / 4), maxFree: 32);
     }
+
+    /// <summary>A new id for a file whose blocks or pages go into a cache (unique per process, never reused).</summary>
+    public static long NewCacheId() => Interlocked.Increment(ref s_nextCacheId);
+
+    /// <summary>Bytes the cache may hold.</summary>
+    public long Capacity => _capacity;
 
     /// <summary>Where segment reads rent decode buffers.</summary>
     public BlockBufferPool Pool { get; }

@@ -15,16 +15,25 @@ internal sealed class DecodedBlock
     private readonly int _decoded;
     private readonly int[] _starts; // slot i spans [_starts[i], _starts[i + 1])
     private readonly BlockBufferPool? _pool;
+    private readonly bool _page;
     private int _refs = 1;
 
-    private DecodedBlock(byte[] data, int length, int decoded, int[] starts, BlockBufferPool? pool)
+    private DecodedBlock(byte[] data, int length, int decoded, int[] starts, BlockBufferPool? pool, bool page = false)
     {
         _data = data;
         _length = length;
         _decoded = decoded;
         _starts = starts;
         _pool = pool;
+        _page = page;
     }
+
+    /// <summary>A cached page of a log file: its first <paramref name="length"/> bytes (all written when it was read)
+    /// are valid. For a page, <see cref="Covers"/> takes the end of the byte range wanted instead of a slot.</summary>
+    public static DecodedBlock LogPage(byte[] data, int length, BlockBufferPool pool) => new(data, length, length, [0, length], pool, page: true);
+
+    /// <summary>Bytes of a log page (<see cref="LogPage"/>).</summary>
+    public ReadOnlySpan<byte> PageBytes(int start, int length) => _data.AsSpan(0, _length).Slice(start, length);
 
     public int SlotCount => _starts.Length - 1;
 
@@ -35,7 +44,7 @@ internal sealed class DecodedBlock
 
     /// <summary>Whether <paramref name="slot"/> can be read from this block: it is decoded, or the slot table says it
     /// does not exist (the reader reports that as damage); a negative slot asks for any block.</summary>
-    public bool Covers(int slot) => slot < 0 || slot >= SlotCount || _starts[slot + 1] <= _decoded;
+    public bool Covers(int slot) => _page ? slot <= _length : slot < 0 || slot >= SlotCount || _starts[slot + 1] <= _decoded;
 
     /// <summary>End (exclusive, in the raw block) of <paramref name="slot"/>; the block's length when there is no such slot.</summary>
     public int SlotEnd(int slot) => (uint)slot < (uint)SlotCount ? _starts[slot + 1] : _length;

@@ -30,6 +30,9 @@ internal sealed class LogFile
     public int Number { get; }
     public SafeFileHandle Handle => _shared.Handle;
 
+    /// <summary>Identifies this file's pages in the shared block cache (reads of log-resident records).</summary>
+    public long CacheId { get; } = BlockCache.NewCacheId();
+
     /// <summary>End of the valid frames; the next frame goes here. Owned by the committer.</summary>
     public long WriteOffset { get; set; }
 

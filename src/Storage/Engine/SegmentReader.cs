@@ -16,7 +16,6 @@ internal delegate void SegmentIndexVisitor(ReadOnlySpan<byte> key, Revision revi
 /// </summary>
 internal sealed class SegmentReader
 {
-    private static long s_nextCacheId;
 
     private readonly SharedFileHandle _shared;
     private readonly long[] _blockOffsets; // block i spans [_blockOffsets[i], _blockOffsets[i + 1])
@@ -50,7 +49,7 @@ internal sealed class SegmentReader
     public long BlockOffset(int block) => _blockOffsets[block];
 
     /// <summary>Identifies this file in the shared block cache (unique per process, never reused).</summary>
-    public long CacheId { get; } = Interlocked.Increment(ref s_nextCacheId);
+    public long CacheId { get; } = BlockCache.NewCacheId();
 
     /// <summary>Directory entries pointing into this segment; below half of <see cref="RecordCount"/> it gets rewritten.</summary>
     public int LiveCount => Volatile.Read(ref _live);

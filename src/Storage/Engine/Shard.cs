@@ -200,6 +200,7 @@ internal sealed partial class Shard
         {
             lock (_lock) _logs.Remove(log.Number);
             log.Retire();
+            _cache.Evict(log.CacheId);
             File.Delete(log.Path);
         }
     }
