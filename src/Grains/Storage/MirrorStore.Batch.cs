@@ -7,12 +7,12 @@ internal sealed partial class MirrorStore
     /// <summary>
     /// Merges many records' leaves into this silo's copy with one durable batch write
     /// (<see cref="ReplicaStore.MergeManyAsync"/>): a peer's push applied by the gateway's silo, or a replication batch.
-    /// One result per item, in order, with the record its key holds afterwards; with <paramref name="onlyAbsent"/>, null for
-    /// an item whose key held a record already (left alone).
+    /// One result per item, in order, with the record its key holds afterwards; with <paramref name="take"/>, null for an item
+    /// it refused given what its key held under the lock (left alone).
     /// </summary>
     public ValueTask<(MergeResult? Result, DocumentRecord? Stored)[]> MergeManyAsync(string database,
-        IReadOnlyList<(string Id, RevisionLeaf Leaf)> items, bool onlyAbsent = false, CancellationToken cancellationToken = default) =>
-        _replica.MergeManyAsync([.. items.Select(i => (MirrorKeys.Record(database, i.Id), i.Id, i.Leaf))], onlyAbsent, cancellationToken);
+        IReadOnlyList<(string Id, RevisionLeaf Leaf)> items, Func<DocumentRecord?, RevisionLeaf, bool>? take = null, CancellationToken cancellationToken = default) =>
+        _replica.MergeManyAsync([.. items.Select(i => (MirrorKeys.Record(database, i.Id), i.Id, i.Leaf))], take, cancellationToken);
 
     /// <summary>Whether this silo's copy holds anything under the record's key (directory lookup only).</summary>
     public bool HoldsRecord(string database, string id) => _replica.VersionOf(MirrorKeys.Record(database, id)) != 0;

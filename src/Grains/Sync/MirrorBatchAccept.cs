@@ -11,13 +11,15 @@ using Orleans.Storage;
 namespace MyNoSql.Grains.Sync;
 
 /// <summary>
-/// A push's new records applied in one batch by the gateway's silo instead of one record grain each (activation, a
+/// A push's new records and conflict-free updates applied in one batch by the gateway's silo instead of one record grain each (activation, a
 /// durable write, a replication message and an index call per record): the same accept rule (<see cref="LeafWire"/>
 /// verification, <see cref="DocumentRules.Merge"/> under each key's lock in <see cref="ReplicaStore.MergeManyAsync"/>),
 /// one durable batch write here (one sync per touched shard), one <see cref="IMirrorService.ApplyPushBatch"/> per other silo
 /// (accepted only once a write quorum holds the whole batch), one <see cref="IIndexSegmentGrain.ApplyMany"/> per touched
-/// segment. Taken only for records this silo's store does not hold yet, with one whole leaf, when grain state lives in
-/// this silo's lzma-shards store; everything else goes through the record grains as before. An active record grain
+/// segment. Taken for records with one leaf that this silo's store does not hold yet (sent whole) or that descends from the
+/// only leaf it holds (whole, or relative and rebuilt against it: the initial and the incremental push), when grain state
+/// lives in this silo's lzma-shards store; everything else (conflicts, several leaves, a missing base, invalid leaves) goes
+/// through the record grains as before. An active record grain
 /// re-reads when its key moved underneath it (RecordGrain.Freshness.cs); a grain's concurrent write is never lost (both
 /// go through the key's lock, the grain's with its ETag check, the batch's as a merge).
 /// </summary>
@@ -45,25 +47,35 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushR
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var positions = new List<int>(records.Count);
         var items = new List<(string Id, RevisionLeaf Leaf)>(records.Count);
+        var sent = new List<ReplicatedRevision>(records.Count);
         for (int i = 0; i < records.Count; i++)
         {
             var record = records[i];
             if (!seen.Add(record.Id) || record.Leaves.Length != 1) continue;
             var wire = record.Leaves[0];
-            if (wire.BaseRev is not null || wire.BodyIsDelta || store.HoldsRecord(database, record.Id)) continue;
+            if (store.HoldsRecord(database, record.Id))
+            {
+                // An update: rebuilt against this copy when sent relative (delta sync), as RecordGrain.AcceptRelative does; a
+                // base this copy lacks or a bad delta takes the grain path, which answers need_whole or invalid as before.
+                var current = await store.ReadRecordAsync(database, record.Id, cancellationToken);
+                if (current is not { Leaves.Count: 1 } || ReplicaAccept.TryRebuild(wire, current, out wire, out _) is not null) continue;
+            }
+            else if (wire.BaseRev is not null || wire.BodyIsDelta) continue;
             // Invalid leaves take the grain path, which rejects and logs them as before.
             if (!LeafWire.TryFromWire(wire, verify: true, out var leaf, out _, options.Value.MaxDocumentSize)) continue;
             items.Add((record.Id, leaf));
+            sent.Add(wire);
             positions.Add(i);
         }
         if (items.Count == 0) return statuses;
-        // Started, it finishes: the caller going away does not leave a half-published batch. A key written meanwhile (its
-        // grain saved it) is left to the grain path.
-        var merged = await store.MergeManyAsync(database, items, onlyAbsent: true, CancellationToken.None);
+        // Started, it finishes: the caller going away does not leave a half-published batch. Only what merges without a
+        // conflict into what the key holds under its lock is taken; anything else (its grain wrote meanwhile, a branch) is
+        // left to the grain path, which resolves conflicts by the merge policy.
+        var merged = await store.MergeManyAsync(database, items, ConflictFree, CancellationToken.None);
         var taken = Enumerable.Range(0, items.Count).Where(k => merged[k].Result is not null).ToList();
         if (taken.Count == 0) return statuses;
         string[] ids = [.. taken.Select(k => items[k].Id)];
-        ReplicatedRevision[] wires = [.. taken.Select(k => records[positions[k]].Leaves[0])];
+        ReplicatedRevision[] wires = [.. taken.Select(k => sent[k])];
         var replicated = replication.ReplicateAsync(database, ids, wires);
         await UpdateIndexAsync(database, ids, [.. taken.Select(k => merged[k].Stored)]);
         var (quorum, remoteConflicts, everyCopy) = await replicated;
@@ -93,6 +105,11 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushR
         }));
         return statuses;
     }
+
+    /// <summary>Whether <paramref name="leaf"/> merges into <paramref name="stored"/> without a conflict or another leaf: a new
+    /// record, or a descendant of the only leaf it holds (a peer's next edit).</summary>
+    internal static bool ConflictFree(DocumentRecord? stored, RevisionLeaf leaf) =>
+        stored is null || (stored.Leaves.Count == 1 && stored.Winner.Rev != leaf.Rev && leaf.Knows(stored.Winner.Rev));
 
     /// <summary>One <see cref="IIndexSegmentGrain.ApplyMany"/> per touched segment, with each record's winner after the batch.
     /// A failure is logged, as the record grain's index update is: anti-entropy and the next change repair it.</summary>

@@ -99,7 +99,9 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
     /// Applies pushed records: the leaves of one record in order through its accept rule, records in parallel. One
     /// result per leaf, in batch order. Started merges finish: <paramref name="cancellationToken"/> only stops retries.
     /// </summary>
-    public async Task<SyncLeafResult[]> PushAsync(string database, IReadOnlyList<SyncRecord> records, CancellationToken cancellationToken)
+    /// <param name="storedHere">When given (one entry per result): set for the leaves the batch path stored in this silo's
+    /// own store before answering, which a query through this gateway reflects without noting them.</param>
+    public async Task<SyncLeafResult[]> PushAsync(string database, IReadOnlyList<SyncRecord> records, CancellationToken cancellationToken, bool[]? storedHere = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         var offsets = new int[records.Count + 1];
@@ -116,6 +118,7 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
             if (batched[i] is { } status0)
             {
                 results[offsets[i]] = new SyncLeafResult(record.Id, record.Leaves[0].Rev, PushStatusNames.ToWire(ToPushStatus(status0)));
+                if (storedHere is not null) storedHere[offsets[i]] = true;
                 return;
             }
             for (int l = 0; l < record.Leaves.Length; l++)

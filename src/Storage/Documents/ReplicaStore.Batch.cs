@@ -10,12 +10,13 @@ internal sealed partial class ReplicaStore
     /// key in order), and every changed record is written with one <see cref="RecordStore.WriteBatchAsync"/> (one sync per
     /// touched shard) before any result returns. Flags, <see cref="RecordFlags.Pending"/>, the merge policy and the
     /// observers behave as in <see cref="MergeAsync"/>. One result per item, in order: that leaf's merge result and the
-    /// record its key holds after the whole batch. With <paramref name="onlyAbsent"/>, an item whose key holds a record once
-    /// the locks are taken is left alone (result null, nothing written for it): the caller takes its usual path for it.
+    /// record its key holds after the whole batch. With <paramref name="take"/>, an item it refuses given what its key holds once
+    /// the locks are taken (null: nothing) is left alone (result null, nothing written for it): the caller takes its usual
+    /// path for it.
     /// </summary>
     /// <exception cref="CorruptDataException">A stored record is damaged.</exception>
     public async ValueTask<(MergeResult? Result, DocumentRecord? Stored)[]> MergeManyAsync(
-        IReadOnlyList<(string Key, string Id, RevisionLeaf Leaf)> items, bool onlyAbsent = false, CancellationToken cancellationToken = default)
+        IReadOnlyList<(string Key, string Id, RevisionLeaf Leaf)> items, Func<DocumentRecord?, RevisionLeaf, bool>? take = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         var results = new MergeResult?[items.Count];
@@ -31,8 +32,9 @@ internal sealed partial class ReplicaStore
                 {
                     // An absent key needs no payload read (a first push is all new keys).
                     bool present = Records.TryGetHeader(key, out var h);
-                    if (onlyAbsent && present && VersionOf(key) != 0) continue;
                     var stored = present ? await ReadAsync(key, id, cancellationToken).ConfigureAwait(false) : null;
+                    // A key that holds a version without a record (a cleared grain state) is left to its grain, as a held one.
+                    if (take is not null && (stored is null && present && VersionOf(key) != 0 || !take(stored, leaf))) continue;
                     state = (stored, present ? h.Flags & RecordFlags.Pending : RecordFlags.None, false, false);
                 }
                 Clock.Observe(leaf.Stamp);
