@@ -35,6 +35,20 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(new[] { "--read-only" }, "true")]
+    [InlineData(new[] { "--read-only", "--data", "/d" }, "true")]
+    [InlineData(new[] { "--read-only=false" }, "false")]
+    [InlineData(new[] { "--read-only", "true" }, "true")]
+    public void Read_only_is_a_switch(string[] args, string expected)
+    {
+        var settings = CommandLine.Parse(args, out var error, out _);
+        Assert.Null(error);
+        Assert.Equal(expected, settings!["Mirror:ReadOnly"]);
+        Assert.False(new MirrorOptions().ReadOnly);
+        Assert.Contains("--read-only", CommandLine.Usage, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(new[] { "--bogus", "1" }, "unknown option '--bogus'")]
     [InlineData(new[] { "--data" }, "needs a value")]
     public void Malformed_command_lines_are_refused(string[] args, string message)

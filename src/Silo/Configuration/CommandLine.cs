@@ -34,7 +34,11 @@ internal static class CommandLine
         ["--rate-limit"] = nameof(MirrorOptions.RateLimit),
         ["--rate-limit-burst"] = nameof(MirrorOptions.RateLimitBurst),
         ["--max-connections"] = nameof(MirrorOptions.MaxConnections),
+        ["--read-only"] = nameof(MirrorOptions.ReadOnly),
     };
+
+    /// <summary>Switches: given alone they mean <c>true</c>; <c>--name=false</c> or <c>--name false</c> turn them off.</summary>
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--request-logging", "--read-only" };
 
     public const string Usage = """
         Usage: MyNoSql.Silo [options]   (every option can also be set in appsettings.json, section "Mirror",
@@ -71,6 +75,8 @@ internal static class CommandLine
           --rate-limit N              requests/s per client, 0 = off (default 1000 with keys, off without)
           --rate-limit-burst N        requests a client may send at once (default 2 × rate, at least 10)
           --max-connections N         open HTTP connections at most, 0 = no limit (default 10000)
+          --read-only [true|false]    read-only mirror: keeps a full copy and serves reads, queries and sync pulls;
+                                      every write through its gateway gets 403 read_only (default false)
           --new-api-key [NAME]        print a new random API key and its key-file entry, then exit
           --help                      this text
         """;
@@ -99,7 +105,7 @@ internal static class CommandLine
                 return null;
             }
             if (eq > 0) value = arg[(eq + 1)..];
-            else if (name == "--request-logging" && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))) value = "true";
+            else if (Flags.Contains(name) && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))) value = "true";
             else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) value = args[++i];
             else
             {

@@ -71,6 +71,10 @@ internal sealed class MirrorOptions
     /// <summary>Log every HTTP request (costs ~2× throughput; off by default).</summary>
     public bool RequestLogging { get; set; }
 
+    /// <summary>A read-only mirror (DESIGN §9): it keeps a full copy through the cluster's internal replication and
+    /// serves reads, queries and sync pulls, but its gateway refuses every write route with 403 <c>read_only</c>.</summary>
+    public bool ReadOnly { get; set; }
+
     /// <summary>JSON file of API keys (deploy/SECURITY.md); reloaded when it changes. Empty = no authentication,
     /// allowed only while the gateway listens on a loopback address.</summary>
     public string? ApiKeysFile { get; set; }

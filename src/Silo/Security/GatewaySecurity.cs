@@ -80,7 +80,7 @@ internal static partial class GatewaySecurity
         limits.MaxConcurrentUpgradedConnections = 0;
     }
 
-    /// <summary>Adds authentication, rate limiting and authorization after routing (so rules see the endpoint).</summary>
+    /// <summary>Adds authentication, rate limiting, authorization and the read-only check after routing (so rules see the endpoint).</summary>
     public static void UsePipeline(WebApplication app, MirrorOptions options)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewaySecurity).FullName!);
@@ -90,6 +90,11 @@ internal static partial class GatewaySecurity
         double rate = options.EffectiveRateLimit;
         if (rate > 0) app.UseRateLimiter(GatewayRateLimiter.Create(rate, options.EffectiveRateLimitBurst));
         if (keys is not null) app.UseMiddleware<AuthorizationMiddleware>();
+        if (options.ReadOnly)
+        {
+            app.UseMiddleware<ReadOnlyMiddleware>();
+            LogReadOnly(logger);
+        }
 
         string tls = options.TlsCert is { Length: > 0 } ? "TLS" : "plain HTTP";
         if (keys is null) LogOpen(logger, options.HttpHost, tls);
@@ -105,6 +110,9 @@ internal static partial class GatewaySecurity
 
     [LoggerMessage(EventId = 3031, Level = LogLevel.Information, Message = "HTTP gateway: API keys from {Path}, {Transport}, rate limit {Rate}/s per client")]
     private static partial void LogAuthOn(ILogger logger, string path, string transport, double rate);
+
+    [LoggerMessage(EventId = 3033, Level = LogLevel.Information, Message = "Read-only mirror (--read-only): serves reads, queries and sync pulls; the gateway refuses writes with 403 read_only")]
+    private static partial void LogReadOnly(ILogger logger);
 
     [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "HTTP gateway listens on {Host} without TLS: API keys cross the network in clear text; give --tls-cert")]
     private static partial void LogClearText(ILogger logger, string host);

@@ -26,6 +26,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public List<(int Http, int Silo, int Gateway, string Data)> Slots { get; } = [];
 
+    /// <summary>Options given to one mirror only (by index), after the shared ones: e.g. <c>--read-only</c> on the second.</summary>
+    public Dictionary<int, string[]> MirrorExtra { get; } = [];
+
     public IEnumerable<string> Urls => Slots.Select(s => $"http://127.0.0.1:{s.Http}");
 
     /// <summary>Starts every mirror; when a port picked as free was taken meanwhile, picks new ports and retries.</summary>
@@ -70,6 +73,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         var (http, silo, gateway, data) = Slots[i];
         var extra = new List<string>(_extra);
         if (!_adoNet && i > 0) extra.AddRange(["--primary", $"127.0.0.1:{Slots[0].Silo}"]);
+        if (MirrorExtra.TryGetValue(i, out var own)) extra.AddRange(own);
         Mirrors[i] = SiloProcess.Start(data, http, silo, gateway, [.. extra]);
         return Mirrors[i];
     }
