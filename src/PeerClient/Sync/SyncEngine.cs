@@ -94,19 +94,26 @@ internal sealed partial class SyncEngine : IDisposable
         try
         {
             var errors = new List<string>();
-            foreach (var mirror in Ordered())
+            string? readOnly = null;
+            // Writable mirrors first: a read-only one (DESIGN §9) refuses the push but can still serve the pull.
+            foreach (var mirror in Ordered().OrderBy(IsKnownReadOnly))
             {
                 try
                 {
-                    await RoundAsync(mirror, ct).ConfigureAwait(false);
-                    _health.Succeeded(mirror);
-                    lock (_statusGate)
+                    if (IsKnownReadOnly(mirror))
                     {
-                        _lastSuccess = DateTimeOffset.UtcNow;
-                        _mirrorInUse = mirror;
-                        _lastError = null;
+                        readOnly ??= mirror;
+                        continue;
                     }
+                    await RoundAsync(mirror, pullOnly: false, ct).ConfigureAwait(false);
+                    Succeeded(mirror);
                     return;
+                }
+                catch (MirrorReadOnlyException e)
+                {
+                    _readOnlyUntil[mirror] = _clock.GetUtcNow() + ReadOnlyRecheck;
+                    readOnly ??= mirror;
+                    errors.Add(e.Message);
                 }
                 catch (MirrorUnavailableException e)
                 {
@@ -121,6 +128,7 @@ internal sealed partial class SyncEngine : IDisposable
                     throw new CredentialRejectedException(rejected, e.Mirror, e.StatusCode);
                 }
             }
+            if (readOnly is not null && await PullOnlyRoundAsync(readOnly, errors, ct).ConfigureAwait(false)) return;
             string message = errors.Count == 0
                 ? $"Database '{_store.Name}': no mirror is known; call AddPeerAsync(\"http://host:8800\") first."
                 : $"Database '{_store.Name}': no mirror could be reached ({_store.Records.PendingCount} writes stay in the outbox): {string.Join("; ", errors)}";
@@ -130,6 +138,17 @@ internal sealed partial class SyncEngine : IDisposable
         finally
         {
             _round.Release();
+        }
+    }
+
+    private void Succeeded(string mirror)
+    {
+        _health.Succeeded(mirror);
+        lock (_statusGate)
+        {
+            _lastSuccess = DateTimeOffset.UtcNow;
+            _mirrorInUse = mirror;
+            _lastError = null;
         }
     }
 
@@ -165,7 +184,9 @@ internal sealed partial class SyncEngine : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException) { RecordError($"The SyncProgress handler failed: {e.Message}"); }
     }
 
-    private async Task RoundAsync(string mirror, CancellationToken ct)
+    /// <summary>One round against <paramref name="mirror"/>; with <paramref name="pullOnly"/> (a read-only mirror)
+    /// neither the outbox nor a changed merge policy is sent.</summary>
+    private async Task RoundAsync(string mirror, bool pullOnly, CancellationToken ct)
     {
         _pulled = 0;
         _fetched = 0;
@@ -176,11 +197,14 @@ internal sealed partial class SyncEngine : IDisposable
             await RememberAsync(others, ct).ConfigureAwait(false);
             await NoteSeenAsync([mirror, .. others], ct).ConfigureAwait(false);
         }
-        await ExchangePolicyAsync(mirror, ct).ConfigureAwait(false);
-        var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
-        // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
-        for (int i = 0; i < conflicts.Count; i += FetchBatch)
-            await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct).ConfigureAwait(false);
+        if (!pullOnly || !_metadata().MergePolicyDirty) await ExchangePolicyAsync(mirror, ct).ConfigureAwait(false);
+        if (!pullOnly)
+        {
+            var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
+            // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
+            for (int i = 0; i < conflicts.Count; i += FetchBatch)
+                await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct).ConfigureAwait(false);
+        }
         await PullAsync(mirror, ct).ConfigureAwait(false);
     }
 }
