@@ -228,7 +228,7 @@ internal static class ChangesEndpoints
     private static TimeSpan Remaining(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
 
     /// <summary>The feed of a request: sync-service paging and record reads, retried while a lost mirror fails over.</summary>
-    private static MirrorChangeFeed Feed(HttpContext context)
+    internal static MirrorChangeFeed Feed(HttpContext context)
     {
         var services = context.RequestServices;
         var limit = TimeSpan.FromSeconds(services.GetRequiredService<IOptions<MirrorOptions>>().Value.UnavailableRetrySeconds);
