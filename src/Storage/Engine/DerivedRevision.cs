@@ -53,7 +53,24 @@ internal static class DerivedRevision
         int bodyLength = BinaryPrimitives.ReadInt32LittleEndian(payload[pos..]);
         pos += 4;
         if (bodyLength < 0 || bodyLength > payload.Length - pos) return false;
-        revision = Revision.Next(parent, deleted, payload.Slice(pos, bodyLength));
+        revision = Next(parent, deleted, payload.Slice(pos, bodyLength));
         return true;
+    }
+
+    /// <summary><see cref="Revision.Next"/> in one SHA-256 call over a pooled copy (no incremental hash object per
+    /// record: at open this runs for every record of a version-4 segment). Same bytes hashed, same result.</summary>
+    private static Revision Next(Revision parent, bool deleted, ReadOnlySpan<byte> content)
+    {
+        int length = Revision.EncodedSize + 1 + content.Length;
+        byte[]? rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> input = rented ?? stackalloc byte[1024];
+        input = input[..length];
+        parent.WriteTo(input);
+        input[Revision.EncodedSize] = deleted ? (byte)1 : (byte)0;
+        content.CopyTo(input[(Revision.EncodedSize + 1)..]);
+        Span<byte> digest = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(input, digest);
+        if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        return new Revision(parent.Generation + 1, BinaryPrimitives.ReadUInt64BigEndian(digest), BinaryPrimitives.ReadUInt64BigEndian(digest[8..]));
     }
 }
