@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MyNoSql.Storage.Engine;
+using MyNoSql.Storage.Diagnostics;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -11,6 +12,7 @@ internal sealed partial class DocumentStore
     /// </summary>
     public async ValueTask<IReadOnlyList<JsonObject>> SaveManyAsync(IReadOnlyList<JsonObject> documents, CancellationToken cancellationToken = default)
     {
+        MyNoSqlMetrics.Saves.Add(documents.Count, MyNoSqlMetrics.Db(Name));
         var parsed = new ParsedDocument[documents.Count];
         var ids = new string[documents.Count];
         for (int i = 0; i < documents.Count; i++)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MyNoSql.Storage.Attachments;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Indexing;
+using MyNoSql.Storage.Diagnostics;
 
 namespace MyNoSql.Storage.Documents;
 
@@ -83,6 +84,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
             var outcome = DocumentRules.Save(Name, current, id, parsed.Rev, parsed.Body, IsPending(id), _replica.NewEdit());
             if (outcome.Changed)
                 await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
+            MyNoSqlMetrics.Saves.Add(1, MyNoSqlMetrics.Db(Name));
             return DocumentCodec.Compose(id, outcome.Leaf.Rev, outcome.Leaf.Body.Span);
         }
     }
@@ -92,6 +94,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     {
         DocumentId.Validate(id);
         var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+        MyNoSqlMetrics.Reads.Add(1, MyNoSqlMetrics.Db(Name));
         return record is null || record.Winner.Deleted ? null : DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
     }
 
@@ -101,6 +104,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         DocumentId.Validate(id);
         // One directory lookup: the read itself says whether the winner is a tombstone.
         var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+        MyNoSqlMetrics.Reads.Add(1, MyNoSqlMetrics.Db(Name));
         if (record is null || record.Winner.Deleted) return null;
         return DocumentCodec.ComposeUtf8(id, record.Winner.Rev, record.Winner.Body.Span);
     }
@@ -114,6 +118,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
             var current = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
             var outcome = DocumentRules.Delete(Name, current, id, rev, IsPending(id), _replica.NewEdit());
             await PersistAsync(outcome.Record, RecordFlags.Pending, cancellationToken).ConfigureAwait(false);
+            MyNoSqlMetrics.Saves.Add(1, MyNoSqlMetrics.Db(Name));
             return outcome.Leaf.Rev;
         }
     }
