@@ -40,7 +40,10 @@ internal static class TransferCommands
         long count = await ProgressView.RunAsync(console, progress, $"import {Path.GetFileName(path)}", Math.Max(total, 1), async report =>
         {
             long saved = 0;
-            var batches = ImportReader.Start(path, ImportBatchSize, ct);
+            // Stops the reader when the import ends early (a refused batch, Ctrl+C): it may be batches ahead.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var cancelReader = new CancelOnDispose(stop);
+            var batches = ImportReader.Start(path, ImportBatchSize, stop.Token);
             await foreach (var batch in batches.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 try
@@ -59,6 +62,11 @@ internal static class TransferCommands
             return saved;
         }).ConfigureAwait(false);
         return (count, clock.Elapsed.TotalSeconds);
+    }
+
+    private sealed class CancelOnDispose(CancellationTokenSource source) : IDisposable
+    {
+        public void Dispose() => source.Cancel();
     }
 
     public static Command Export(GlobalOptions options, CliConsole console, Argument<string> db)
