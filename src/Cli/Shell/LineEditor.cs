@@ -53,6 +53,7 @@ internal sealed class LineEditor : IDisposable
             switch (key.Key)
             {
                 case ConsoleKey.Enter:
+                    Redraw(prompt, buffer, buffer.Length); // the cursor to the end, so output starts on a new row
                     _out.WriteLine();
                     string line = buffer.ToString();
                     Remember(line);
