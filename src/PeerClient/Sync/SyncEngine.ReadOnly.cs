@@ -40,6 +40,7 @@ internal sealed partial class SyncEngine
         string message = $"Database '{_store.Name}': pulled from read-only mirror {mirror}, but no writable mirror could be reached " +
             $"({pending} writes stay in the outbox): {string.Join("; ", errors)}";
         RecordError(message);
+        SyncLog.RoundFailed(_log, message);
         throw new MyNoSqlException(message);
     }
 }
