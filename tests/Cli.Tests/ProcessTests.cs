@@ -9,7 +9,8 @@ public sealed class ProcessTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string ToolDll => Path.Combine(AppContext.BaseDirectory, "mynosql.dll");
+    /// <summary>The tool from its own output folder (its deps.json and runtimeconfig, not the test host's).</summary>
+    private static string ToolDll => Path.Combine(RepoPaths.Root, "src", "Cli", "bin", RepoPaths.Configuration, "net10.0", "mynosql.dll");
 
     private async Task<(int Code, string Out, string Err)> RunAsync(string? stdin, params string[] args)
     {
