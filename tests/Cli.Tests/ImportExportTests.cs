@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+
+namespace MyNoSql.Cli.Tests;
+
+/// <summary>import (NDJSON and JSON arrays) and export (NDJSON, to a file or stdout) on a local peer.</summary>
+public sealed class ImportExportTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("mynosql-cli-io-");
+
+    private string Data => Path.Combine(_dir.Path, "data");
+
+    private string File(string name, string text)
+    {
+        string path = Path.Combine(_dir.Path, name);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Ndjson_import_then_export_round_trips_every_record()
+    {
+        var lines = Enumerable.Range(0, 2500).Select(i => $$$"""{"id":"r{{{i:D5}}}","n":{{{i}}},"tags":["a","b"],"nested":{"x":{{{i % 7}}}}}""");
+        // A BOM, CRLF endings and blank lines are tolerated.
+        string source = File("in.ndjson", "\uFEFF" + string.Join("\r\n", lines.Take(1000)) + "\r\n\r\n" + string.Join("\n", lines.Skip(1000)) + "\n");
+        var import = (await CliRun.RunAsync("import", "src", source, "--data", Data, "--json")).Expect(0);
+        Assert.Equal(2500, import.Json["imported"]!.GetValue<long>());
+
+        string exported = Path.Combine(_dir.Path, "out.ndjson");
+        (await CliRun.RunAsync("export", "src", exported, "--data", Data)).Expect(0);
+        var records = System.IO.File.ReadAllLines(exported).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(2500, records.Count);
+        Assert.All(records, r => Assert.StartsWith("1-", r["rev"]!.GetValue<string>()));
+
+        // Into another database: same ids and contents (the revs in the file are ignored for new records).
+        (await CliRun.RunAsync("import", "copy", exported, "--data", Data)).Expect(0);
+        var stdout = (await CliRun.RunAsync("export", "copy", "--data", Data)).Expect(0);
+        var copied = stdout.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject())
+            .ToDictionary(r => r["id"]!.GetValue<string>());
+        Assert.Equal(2500, copied.Count);
+        foreach (var r in records)
+        {
+            var c = copied[r["id"]!.GetValue<string>()];
+            Assert.Equal(r["n"]!.GetValue<int>(), c["n"]!.GetValue<int>());
+            Assert.Equal(r["nested"]!.ToJsonString(), c["nested"]!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public async Task Json_array_import()
+    {
+        string source = File("in.json", """
+            [ {"id":"a","v":1},
+              {"id":"b","v":2},
+              {"v":3} ]
+            """);
+        var run = (await CliRun.RunAsync("import", "arr", source, "--data", Data)).Expect(0);
+        Assert.Contains("imported 3 records", run.Out);
+        var ls = (await CliRun.RunAsync("ls", "arr", "--data", Data, "--json")).Expect(0);
+        Assert.Equal(3, ls.Json["ids"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_bad_line_exits_2_naming_file_and_line_and_what_was_imported()
+    {
+        var good = Enumerable.Range(0, 1500).Select(i => $$"""{"id":"g{{i}}"}""").ToList();
+        good.Insert(1200, """{"id":"broken",""");
+        string source = File("bad.ndjson", string.Join("\n", good));
+        var run = (await CliRun.RunAsync("import", "bad", source, "--data", Data)).Expect(2);
+        Assert.Contains("bad.ndjson:1201", run.Err);
+        Assert.Contains("not valid JSON", run.Err);
+
+        string notObject = File("scalar.ndjson", "{\"id\":\"x\"}\n42\n");
+        var scalar = (await CliRun.RunAsync("import", "bad2", notObject, "--data", Data)).Expect(2);
+        Assert.Contains("scalar.ndjson:2", scalar.Err);
+        Assert.Contains("must be a JSON object", scalar.Err);
+
+        var missing = (await CliRun.RunAsync("import", "bad", Path.Combine(_dir.Path, "nope.ndjson"), "--data", Data)).Expect(2);
+        Assert.Contains("nope.ndjson", missing.Err);
+
+        string badArray = File("bad.json", "[{\"id\":\"a\"}, 5]");
+        var arr = (await CliRun.RunAsync("import", "bad3", badArray, "--data", Data)).Expect(2);
+        Assert.Contains("element 2", arr.Err);
+    }
+
+    [Fact]
+    public async Task Importing_over_existing_records_without_their_rev_is_a_conflict()
+    {
+        string source = File("one.ndjson", "{\"id\":\"a\",\"v\":1}\n");
+        (await CliRun.RunAsync("import", "twice", source, "--data", Data)).Expect(0);
+        string changed = File("two.ndjson", "{\"id\":\"a\",\"v\":2}\n");
+        var run = (await CliRun.RunAsync("import", "twice", changed, "--data", Data)).Expect(1);
+        Assert.Contains("two.ndjson", run.Err);
+        Assert.Contains("conflict", run.Err);
+    }
+}
