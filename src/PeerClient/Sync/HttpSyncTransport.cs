@@ -19,7 +19,7 @@ internal sealed class MirrorRejectedCredentialException(string mirror, int statu
 }
 
 /// <summary>The sync protocol over HTTP (src/Storage/Sync/README.md), with connect and request timeouts.</summary>
-internal sealed class HttpSyncTransport : ISyncTransport
+internal sealed partial class HttpSyncTransport : ISyncTransport
 {
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
     private static readonly MediaTypeHeaderValue BatchType = new("application/x-mynosql-batch");
@@ -297,7 +297,8 @@ internal sealed class HttpSyncTransport : ISyncTransport
         }
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         string? key = _apiKeyProvider is null ? _apiKey : await _apiKeyProvider(ct).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(key))
@@ -311,7 +312,7 @@ internal sealed class HttpSyncTransport : ISyncTransport
         }
         try
         {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (IsTransport(e, ct))
         {
