@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MyNoSql.Storage.Attachments;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Storage.Indexing;
 
@@ -35,6 +36,10 @@ internal sealed partial class DocumentStore : IAsyncDisposable
 
     /// <summary>The secondary indexes of this database (kept in step with every write, sync merges included).</summary>
     internal IndexManager Indexes { get; }
+
+    /// <summary>The attachment bodies of this database (<c>&lt;db dir&gt;/attachments</c>), set once by the peer after
+    /// opening; null only for stores opened without one (tests, tools). Closed with this store.</summary>
+    internal AttachmentStore? Attachments { get; set; }
 
     /// <summary>Opens the records in <paramref name="directory"/> and the indexes in <paramref name="indexDirectory"/>
     /// (default: <c>{directory}/indexes</c>, beside the shard folders, which the engine never scans).</summary>
@@ -174,7 +179,14 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         }
         finally
         {
-            await Records.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                if (Attachments is { } attachments) await attachments.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await Records.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
