@@ -22,6 +22,9 @@ internal sealed partial class SyncEngine
     private long _bodyBytesSent;
     private long _bodyBytesFetched;
 
+    private AttachmentStore Attachments =>
+        _store.Attachments ?? throw new InvalidOperationException($"Database '{_store.Name}' has no attachment store.");
+
     /// <summary>Attachment bytes uploaded and downloaded in this round (for <see cref="SyncProgress"/>).</summary>
     private (long Sent, long Fetched) BodyBytes => (Interlocked.Read(ref _bodyBytesSent), Interlocked.Read(ref _bodyBytesFetched));
 
@@ -33,7 +36,7 @@ internal sealed partial class SyncEngine
     /// </summary>
     private async Task<List<DocumentRecord>> UploadBodiesAsync(string mirror, List<DocumentRecord> records, HashSet<string> uploaded, CancellationToken ct)
     {
-        var store = Attachments;
+        if (_store.Attachments is not { } store) return records;
         var needs = new Dictionary<string, List<DocumentRecord>>(StringComparer.Ordinal);
         foreach (var record in records)
         {
@@ -102,7 +105,7 @@ internal sealed partial class SyncEngine
             }
             catch
             {
-                if (next is not null) await next.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (next is not null) await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
             Interlocked.Add(ref _bodyBytesSent, raw.Length);
@@ -138,7 +141,7 @@ internal sealed partial class SyncEngine
     /// </summary>
     private async Task DownloadBodiesAsync(string mirror, IEnumerable<RevisionLeaf> leaves, CancellationToken ct)
     {
-        var store = Attachments;
+        if (_store.Attachments is not { } store) return;
         foreach (string digest in Digests(leaves))
         {
             if (store.HasBody(digest)) continue;
@@ -150,7 +153,7 @@ internal sealed partial class SyncEngine
             }
             catch (AttachmentTooLargeException e)
             {
-                RecordError(e.Message + " The record is stored without it.");
+                RecordError($"Database '{_store.Name}': {e.Message} (body {digest}, {mirror}); the record is stored without it.");
                 continue;
             }
             finally
@@ -159,6 +162,17 @@ internal sealed partial class SyncEngine
             }
             if (!stored)
                 RecordError($"Database '{_store.Name}': {mirror} does not hold attachment body {digest}; it is fetched when opened.");
+        }
+    }
+
+    /// <summary>Mirror mode, a listing from the start: the bodies records held already (stored in Peer mode) lack.</summary>
+    private async Task DownloadHeldBodiesAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        if (_store.Attachments is null) return;
+        foreach (string id in ids)
+        {
+            var record = await _store.ReadRecordAsync(id, ct).ConfigureAwait(false);
+            if (record is not null) await DownloadBodiesAsync(mirror, record.Leaves, ct).ConfigureAwait(false);
         }
     }
 
@@ -192,7 +206,7 @@ internal sealed partial class SyncEngine
             if (manifest.ChunkSize > store.Options.ChunkSize)
                 throw new MirrorUnavailableException($"{mirror}: body {digest} comes in chunks of {manifest.ChunkSize} bytes; this peer stores at most {store.Options.ChunkSize}");
             if (manifest.Length > store.Options.MaxAttachmentBytes)
-                throw new AttachmentTooLargeException($"Database '{_store.Name}': attachment body {digest} is {manifest.Length} bytes; this peer's limit is {store.Options.MaxAttachmentBytes}.");
+                throw new AttachmentTooLargeException(store.Options.MaxAttachmentBytes, digest);
             byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, manifest.ChunkSize));
             try
             {
