@@ -52,4 +52,25 @@ public interface IMirrorService : IGrainService
     /// <summary>This silo's entries of one index segment (sequence 0: local copies have no shared sequence).</summary>
     [Alias("GetSegment")]
     Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default);
+    /// <summary>The chunk ids of <paramref name="chunkIds"/> this silo's chunk store of <paramref name="database"/> lacks.</summary>
+    [Alias("MissingAttachmentChunks")]
+    Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores one attachment chunk (raw bytes; the id is checked against their SHA-256) durably in this silo's
+    /// chunk store; a chunk already held is not written again. False when the bytes do not match the id.</summary>
+    [Alias("PutAttachmentChunk")]
+    Task<bool> PutAttachmentChunk(string database, string chunkId, byte[] raw, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores an attachment manifest once every chunk it names is held; returns the chunks still missing
+    /// (empty = stored).</summary>
+    [Alias("PutAttachmentManifest")]
+    Task<string[]> PutAttachmentManifest(string database, AttachmentManifestInfo manifest, CancellationToken cancellationToken = default);
+
+    /// <summary>This silo's manifest of a body (by digest), when it holds the whole body; else null.</summary>
+    [Alias("GetAttachmentManifest")]
+    Task<AttachmentManifestInfo?> GetAttachmentManifest(string database, string digest, CancellationToken cancellationToken = default);
+
+    /// <summary>One chunk's raw bytes (verified) from this silo's chunk store; null when not held.</summary>
+    [Alias("GetAttachmentChunk")]
+    Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default);
 }

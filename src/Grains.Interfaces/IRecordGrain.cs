@@ -83,4 +83,14 @@ public interface IRecordGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Resolve")]
     ValueTask<SaveReply> Resolve(string? rev, byte[] body, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The attachment API's privileged write (DESIGN §9): a new revision, child of the current revision
+    /// <paramref name="rev"/>, whose <c>_attachments</c> has <paramref name="name"/> set to <paramref name="stub"/> (its body
+    /// already on a write quorum of silos), or removed when <paramref name="stub"/> is null. Without a rev, a missing or
+    /// deleted record is created with only that attachment. <see cref="RecordStatus.NotFound"/> when the record (or, for a
+    /// removal, the attachment) does not exist, <see cref="RecordStatus.Conflict"/> for a stale rev,
+    /// <see cref="RecordStatus.Invalid"/> for a bad name or stub.
+    /// </summary>
+    [Alias("SetAttachment")]
+    ValueTask<SaveReply> SetAttachment(string? rev, string name, AttachmentStubInfo? stub, CancellationToken cancellationToken = default);
 }

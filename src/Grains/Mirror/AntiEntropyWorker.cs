@@ -19,7 +19,8 @@ internal sealed partial class AntiEntropyWorker(
     IMirrorServiceClient mirrors,
     IGrainFactory grains,
     IOptions<MirrorGrainOptions> options,
-    ILogger<AntiEntropyWorker> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<AntiEntropyWorker> logger,
+    Attachments.AttachmentRepair? attachmentRepair = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
@@ -46,6 +47,8 @@ internal sealed partial class AntiEntropyWorker(
             }
         }
         if (pushed > 0) LogRepaired(pushed);
+        // Attachment bodies: stubs this silo holds without their body are pulled from a silo that has it.
+        if (attachmentRepair is not null) await attachmentRepair.RunOnceAsync(cancellationToken).ConfigureAwait(false);
         return pushed;
     }
 

@@ -34,6 +34,7 @@ internal sealed partial class MirrorService
         var merged = await store.MergeManyAsync(database, items, cancellationToken: cancellationToken);
         for (int k = 0; k < merged.Length; k++)
         {
+            if (merged[k].Result != MergeResult.AlreadyKnown) _repair?.Note(database, items[k].Leaf.Body);
             statuses[positions[k]] = merged[k].Result switch
             {
                 MergeResult.Accepted => MergeStatus.Accepted,

@@ -18,6 +18,8 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     private readonly IOptions<MirrorGrainOptions> _options;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<MirrorService> _logger;
+    private readonly Attachments.MirrorAttachments? _attachments;
+    private readonly Attachments.AttachmentRepair? _repair;
 
     public MirrorService(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IServiceProvider services,
         IOptions<MirrorGrainOptions> options, ILocalSiloDetails siloDetails)
@@ -27,6 +29,8 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
         _options = options;
         _silo = siloDetails;
         _logger = loggerFactory.CreateLogger<MirrorService>();
+        _attachments = services.GetService<Attachments.MirrorAttachments>();
+        _repair = services.GetService<Attachments.AttachmentRepair>();
     }
 
     public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
@@ -100,6 +104,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
             return MergeStatus.Invalid;
         }
         var result = await store.MergeAsync(database, id, leaf, cancellationToken);
+        if (result != MergeResult.AlreadyKnown) _repair?.Note(database, leaf.Body);
         return result switch
         {
             MergeResult.Accepted => MergeStatus.Accepted,

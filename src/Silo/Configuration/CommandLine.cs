@@ -21,6 +21,7 @@ internal static class CommandLine
         ["--advertise-url"] = nameof(MirrorOptions.AdvertiseUrl),
         ["--advertise-ip"] = nameof(MirrorOptions.AdvertiseIp),
         ["--max-document-size"] = nameof(MirrorOptions.MaxDocumentSize),
+        ["--max-attachment-bytes"] = nameof(MirrorOptions.MaxAttachmentBytes),
         ["--write-quorum"] = nameof(MirrorOptions.WriteQuorum),
         ["--replication-timeout-seconds"] = nameof(MirrorOptions.ReplicationTimeoutSeconds),
         ["--anti-entropy-seconds"] = nameof(MirrorOptions.AntiEntropySeconds),
@@ -57,6 +58,7 @@ internal static class CommandLine
           --advertise-url URL         base URL peers should use for this mirror (default http://HOST:PORT)
           --advertise-ip IP           silo address other silos use with ADO.NET clustering (default 127.0.0.1)
           --max-document-size BYTES   largest document body accepted (default 16777216)
+          --max-attachment-bytes BYTES    largest attachment body accepted, 413 beyond (default 4294967296)
           --write-quorum N            mirrors a write must be durable on (default 0 = majority)
           --replication-timeout-seconds S   wait for the write quorum at most S seconds (default 10)
           --anti-entropy-seconds S    seconds between anti-entropy rounds, 0 = off (default 30)

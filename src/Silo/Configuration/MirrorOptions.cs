@@ -45,6 +45,9 @@ internal sealed class MirrorOptions
     /// <summary>Largest request body accepted for a document, in bytes.</summary>
     public int MaxDocumentSize { get; set; } = 16 << 20;
 
+    /// <summary>Largest attachment body accepted, in bytes (DESIGN §9: default 4 GiB); larger puts get 413.</summary>
+    public long MaxAttachmentBytes { get; set; } = 4L << 30;
+
     /// <summary>Silos a write must be durable on (including the writer); 0 = a majority of active silos.</summary>
     public int WriteQuorum { get; set; }
 

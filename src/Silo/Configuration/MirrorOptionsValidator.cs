@@ -5,6 +5,9 @@ namespace MyNoSql.Silo.Configuration;
 /// <summary>Checks <see cref="MirrorOptions"/> and says what is wrong in terms of the command-line options.</summary>
 internal static class MirrorOptionsValidator
 {
+    /// <summary>The largest <c>--max-attachment-bytes</c> accepted: 1 TiB.</summary>
+    public const long MaxAttachmentLimit = 1L << 40;
+
     public static List<string> Validate(MirrorOptions o)
     {
         var errors = new List<string>();
@@ -30,6 +33,8 @@ internal static class MirrorOptionsValidator
             errors.Add($"--advertise-url must be an absolute http(s) URL without a query (got '{o.AdvertiseUrl}')");
         if (!IPAddress.TryParse(o.AdvertiseIp, out _)) errors.Add($"--advertise-ip must be an IP address (got '{o.AdvertiseIp}')");
         if (o.MaxDocumentSize is < 1024 or > 1 << 30) errors.Add($"--max-document-size must be 1024–1073741824 bytes (got {o.MaxDocumentSize})");
+        if (o.MaxAttachmentBytes is < 1 or > MaxAttachmentLimit)
+            errors.Add($"--max-attachment-bytes must be 1–{MaxAttachmentLimit} bytes (got {o.MaxAttachmentBytes})");
         if (o.WriteQuorum < 0) errors.Add($"--write-quorum must be 0 (majority) or more (got {o.WriteQuorum})");
         if (!(o.ReplicationTimeoutSeconds > 0 && o.ReplicationTimeoutSeconds <= 3600))
             errors.Add($"--replication-timeout-seconds must be more than 0 and at most 3600 (got {o.ReplicationTimeoutSeconds})");

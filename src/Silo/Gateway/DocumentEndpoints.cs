@@ -17,9 +17,20 @@ internal static class DocumentEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/db/{db}/doc", (HttpContext c, string db) => SaveAsync(c, db, routeId: null));
-        app.MapPut("/db/{db}/doc/{**id}", (HttpContext c, string db) => SaveAsync(c, db, RecordAddress.IdOf(c)));
-        app.MapGet("/db/{db}/doc/{**id}", ReadAsync);
-        app.MapDelete("/db/{db}/doc/{**id}", DeleteAsync);
+        // DESIGN §9: an id path whose last plain "/att/" is followed by a name addresses an attachment (AttachmentEndpoints).
+        app.MapPut("/db/{db}/doc/{**id}", async (HttpContext c, string db) =>
+        {
+            if (!await AttachmentEndpoints.TryServeAsync(c, db)) await SaveAsync(c, db, RecordAddress.IdOf(c));
+        });
+        app.MapGet("/db/{db}/doc/{**id}", async (HttpContext c, string db) =>
+        {
+            if (!await AttachmentEndpoints.TryServeAsync(c, db)) await ReadAsync(c, db);
+        });
+        app.MapDelete("/db/{db}/doc/{**id}", async (HttpContext c, string db) =>
+        {
+            if (!await AttachmentEndpoints.TryServeAsync(c, db)) await DeleteAsync(c, db);
+        });
+        AttachmentSyncEndpoints.Map(app);
         app.MapGet("/db/{db}/conflicts/{**id}", ConflictsAsync);
         // DESIGN §8 on the same records: history, kept revisions, undo/redo, patches, merge policies and resolution.
         HistoryEndpoints.Map(app);

@@ -29,6 +29,25 @@ internal static class RecordAddress
         return (Uri.UnescapeDataString(raw), null);
     }
 
+    /// <summary>
+    /// The record id and attachment name of <c>/db/{db}/doc/{id}/att/{name}</c> (DESIGN §9): the raw id path split at its
+    /// LAST plain <c>/att/</c>, both sides URL-decoded once; false when there is no such split (a record request). An id
+    /// that itself contains <c>/att/</c> is sent with that slash encoded (<c>a%2Fatt%2Fb</c>), a name with <c>/att/</c> likewise.
+    /// </summary>
+    public static bool TryAttachmentOf(HttpContext context, out string id, out string name)
+    {
+        string raw = RawIdOf(context);
+        int split = raw.LastIndexOf("/att/", StringComparison.Ordinal);
+        if (split <= 0 || split + 5 >= raw.Length)
+        {
+            id = name = "";
+            return false;
+        }
+        id = Uri.UnescapeDataString(raw[..split]);
+        name = Uri.UnescapeDataString(raw[(split + 5)..]);
+        return true;
+    }
+
     // The id part of the path as sent (still URL-encoded); from the route values (already decoded once) when the raw
     // target is not available.
     private static string RawIdOf(HttpContext context)

@@ -68,5 +68,11 @@ internal static class OrleansSetup
             m.MaxDocumentSize = o.MaxDocumentSize;
             m.HistoryDepth = o.HistoryDepth;
         });
+        // Attachment bodies (DESIGN §9): one chunk store per database under <data>/attachments, on every silo.
+        Grains.Attachments.MirrorAttachmentExtensions.AddMirrorAttachments(silo, a =>
+        {
+            a.Directory = Path.Combine(dataDirectory, "attachments");
+            a.MaxAttachmentBytes = o.MaxAttachmentBytes;
+        });
     }
 }

@@ -12,7 +12,7 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
     /// <summary>
     /// Maps a request onto its requirement: <c>/healthz</c> open; <c>/mirrors</c> and unknown routes any valid key
     /// (the mirror list reveals the topology; a 404 only after a valid key); <c>/db/{db}/…</c> read for GET and for
-    /// <c>POST sync/fetch</c>, <c>POST _changes</c> (a filtered feed), <c>POST _find</c> and <c>POST _explain</c> (queries only read), write for every other method
+    /// <c>POST sync/fetch</c>, <c>POST sync/att/missing</c> (attachment bodies, DESIGN §9: their <c>PUT</c>s are writes), <c>POST _changes</c> (a filtered feed), <c>POST _find</c> and <c>POST _explain</c> (queries only read), write for every other method
     /// (so <c>POST</c>/<c>DELETE _index</c>, which change the cluster-wide index catalog, need write; listing indexes is a GET: read;
     /// of DESIGN §8, <c>?rev=</c>, <c>_history</c> and <c>GET _merge_policy</c> read, while <c>PATCH</c>, <c>_undo</c>,
     /// <c>_redo</c>, <c>conflicts/{id}/_resolve</c> and <c>PUT _merge_policy</c> write); everything else (the <c>/_mirror/…</c> diagnostics and
@@ -29,7 +29,8 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
         {
             string method = context.Request.Method;
             bool reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
-                || HttpMethods.IsPost(method) && pattern is "/db/{db}/sync/fetch" or "/db/{db}/_changes" or "/db/{db}/_find" or "/db/{db}/_explain";
+                || HttpMethods.IsPost(method) && pattern is "/db/{db}/sync/fetch" or "/db/{db}/_changes" or "/db/{db}/_find" or "/db/{db}/_explain"
+                    or "/db/{db}/sync/att/missing";
             return new RouteAccess(reads ? AccessRight.Read : AccessRight.Write, db);
         }
         return new RouteAccess(AccessRight.Admin, db);

@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Logging;
+using MyNoSql.Grains.Mirror;
+using MyNoSql.Storage.Attachments;
+
+namespace MyNoSql.Grains.Attachments;
+
+/// <summary>
+/// Moves attachment bodies between this silo's chunk stores and the other silos' (through the per-silo
+/// <see cref="IMirrorService"/>, like records): <see cref="EnsureQuorumAsync"/> copies a body this silo holds to a write
+/// quorum (only the chunks each silo lacks), <see cref="FetchAsync"/> pulls a body this silo lacks from any silo that
+/// holds it (read repair and anti-entropy).
+/// </summary>
+internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Replicator replicator, IMirrorServiceClient mirrors,
+    ILogger<AttachmentCopies> logger)
+{
+    /// <summary>The silos an upload must reach besides this one, and how many of them must acknowledge.</summary>
+    public (SiloAddress[] Others, int Needed) Targets()
+    {
+        var others = replicator.OtherActiveSilos();
+        return (others, others.Length == 0 ? 0 : replicator.AcksNeeded(others.Length));
+    }
+
+    /// <summary>
+    /// Makes sure a write quorum of silos (this one included) holds the body of <paramref name="manifest"/>, which this
+    /// silo holds. Copies to every other active silo at once; returns true once enough have it (the rest finish in
+    /// the background), false when too many failed.
+    /// </summary>
+    public async Task<bool> EnsureQuorumAsync(string database, AttachmentManifest manifest, CancellationToken cancellationToken)
+    {
+        var (others, needed) = Targets();
+        if (needed == 0) return true;
+        var copies = others.Select(silo => CopyToAsync(database, manifest, silo)).ToList();
+        int acks = 0;
+        while (copies.Count > 0 && acks < needed)
+        {
+            var done = await Task.WhenAny(copies).WaitAsync(cancellationToken).ConfigureAwait(false);
+            copies.Remove(done);
+            if (await done.ConfigureAwait(false)) acks++;
+        }
+        if (acks < needed) LogQuorumMissed(database, manifest.Digest, acks, needed);
+        return acks >= needed;
+    }
+
+    /// <summary>Copies the chunks <paramref name="silo"/> lacks, then the manifest; true once it holds the body. Never throws.</summary>
+    public async Task<bool> CopyToAsync(string database, AttachmentManifest manifest, SiloAddress silo)
+    {
+        var timeout = attachments.Options.CopyTimeout;
+        try
+        {
+            var store = attachments.Store(database);
+            var service = mirrors.For(silo);
+            var wire = ManifestWire.ToWire(manifest);
+            var missing = await service.PutAttachmentManifest(database, wire).WaitAsync(timeout).ConfigureAwait(false);
+            if (missing.Length == 0) return true;
+            foreach (var id in missing)
+            {
+                var raw = await store.ReadChunkAsync(id, CancellationToken.None).ConfigureAwait(false);
+                if (!await service.PutAttachmentChunk(database, id, raw).WaitAsync(timeout).ConfigureAwait(false))
+                    throw new InvalidOperationException($"silo refused chunk {id}");
+            }
+            missing = await service.PutAttachmentManifest(database, wire).WaitAsync(timeout).ConfigureAwait(false);
+            return missing.Length == 0;
+        }
+        catch (Exception e)
+        {
+            LogCopyFailed(e, database, manifest.Digest, silo);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Pulls the body <paramref name="digest"/> from the other silos into this silo's store (manifest from the first that
+    /// holds it, each missing chunk from any that answers). True when this silo holds the whole body afterwards.
+    /// </summary>
+    public async Task<bool> FetchAsync(string database, string digest, CancellationToken cancellationToken)
+    {
+        var store = attachments.Store(database);
+        if (store.HasBody(digest)) return true;
+        var others = replicator.OtherActiveSilos();
+        var timeout = attachments.Options.CopyTimeout;
+        AttachmentManifest? manifest = store.TryGetManifest(digest);
+        foreach (var silo in manifest is null ? others : [])
+        {
+            try
+            {
+                var wire = await mirrors.For(silo).GetAttachmentManifest(database, digest, cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                manifest = ManifestWire.FromWire(wire, attachments.ChunkSize, out _);
+                if (manifest is not null && manifest.Digest == digest) break;
+                manifest = null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogFetchFailed(e, database, digest, silo);
+            }
+        }
+        if (manifest is null) return false;
+        foreach (var id in store.MissingChunks(manifest.Chunks))
+        {
+            bool got = false;
+            foreach (var silo in others)
+            {
+                try
+                {
+                    var raw = await mirrors.For(silo).GetAttachmentChunk(database, id, cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                    if (raw is null) continue;
+                    await store.PutChunkAsync(id, raw, cancellationToken).ConfigureAwait(false);
+                    got = true;
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    LogFetchFailed(e, database, digest, silo);
+                }
+            }
+            if (!got) return false;
+        }
+        await store.StoreManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        LogFetched(database, digest, manifest.Length);
+        return true;
+    }
+
+    /// <summary>Copies one chunk this silo just stored to every other active silo (best effort; errors are logged).</summary>
+    public Task ForwardChunkAsync(string database, string chunkId, byte[] raw) =>
+        Task.WhenAll(replicator.OtherActiveSilos().Select(async silo =>
+        {
+            try
+            {
+                await mirrors.For(silo).PutAttachmentChunk(database, chunkId, raw).WaitAsync(attachments.Options.CopyTimeout).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogChunkCopyFailed(e, database, chunkId, silo);
+            }
+        }));
+
+    /// <summary>One chunk from the first other silo that holds it, stored here too; null when none does.</summary>
+    public async Task<byte[]?> FetchChunkAsync(string database, string chunkId, CancellationToken cancellationToken)
+    {
+        foreach (var silo in replicator.OtherActiveSilos())
+        {
+            try
+            {
+                var raw = await mirrors.For(silo).GetAttachmentChunk(database, chunkId, cancellationToken)
+                    .WaitAsync(attachments.Options.CopyTimeout, cancellationToken).ConfigureAwait(false);
+                if (raw is null) continue;
+                await attachments.Store(database).PutChunkAsync(chunkId, raw, cancellationToken).ConfigureAwait(false);
+                return raw;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogChunkCopyFailed(e, database, chunkId, silo);
+            }
+        }
+        return null;
+    }
+
+    [LoggerMessage(EventId = 2714, Level = LogLevel.Warning, Message = "Copying attachment chunk {Chunk} of {Database} to or from {Silo} failed")]
+    private partial void LogChunkCopyFailed(Exception error, string database, string chunk, SiloAddress silo);
+
+    [LoggerMessage(EventId = 2710, Level = LogLevel.Warning, Message = "Copying attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
+    private partial void LogCopyFailed(Exception error, string database, string digest, SiloAddress silo);
+
+    [LoggerMessage(EventId = 2711, Level = LogLevel.Warning, Message = "Attachment body {Digest} of {Database}: write quorum missed ({Acks} of {Needed} other mirrors)")]
+    private partial void LogQuorumMissed(string database, string digest, int acks, int needed);
+
+    [LoggerMessage(EventId = 2712, Level = LogLevel.Warning, Message = "Fetching attachment body {Digest} of {Database} from {Silo} failed")]
+    private partial void LogFetchFailed(Exception error, string database, string digest, SiloAddress silo);
+
+    [LoggerMessage(EventId = 2713, Level = LogLevel.Information, Message = "Attachment body {Digest} of {Database} ({Length} bytes) copied here from another mirror")]
+    private partial void LogFetched(string database, string digest, long length);
+}

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using MyNoSql.Grains.Mirror;
+using MyNoSql.Storage.Attachments;
+
+namespace MyNoSql.Grains.Attachments;
+
+/// <summary>
+/// Stores a streamed attachment body on this silo and on a write quorum of silos at once (DESIGN §9): the body is cut
+/// into chunks as it arrives; each chunk is written here (fsynced, skipped when already stored) while it is copied to
+/// every other active silo; then the manifest goes everywhere. Memory stays bounded by the chunks in flight (a few
+/// MiB), whatever the body's size.
+/// </summary>
+internal sealed partial class AttachmentUpload(MirrorAttachments attachments, AttachmentCopies copies, IMirrorServiceClient mirrors,
+    ILogger<AttachmentUpload> logger)
+{
+    private const int LocalWritesInFlight = 2;
+
+    /// <summary>
+    /// Reads <paramref name="body"/> to its end and stores it; returns its manifest and whether a write quorum (this silo
+    /// included) holds it. Silos beyond the quorum finish in the background.
+    /// </summary>
+    /// <exception cref="AttachmentTooLargeException">The body is longer than the maximum attachment size (nothing named it).</exception>
+    public async Task<(AttachmentManifest Manifest, bool Quorum)> StoreAsync(string database, Stream body, CancellationToken cancellationToken)
+    {
+        var store = attachments.Store(database);
+        int size = attachments.ChunkSize;
+        long max = attachments.MaxAttachmentBytes;
+        var (others, needed) = copies.Targets();
+        var forwards = others.Select(s => new SiloForward(s, mirrors.For(s), database, attachments.Options.ChunksInFlight, attachments.Options.CopyTimeout)).ToArray();
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var ids = new List<string>();
+        var writes = new Queue<Task>();
+        long total = 0;
+        bool done = false;
+        try
+        {
+            while (true)
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
+                int n;
+                try
+                {
+                    n = await ReadFullAsync(body, buffer.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
+                    total += n;
+                    if (total > max) throw new AttachmentTooLargeException(max);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
+                if (n == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+                whole.AppendData(buffer, 0, n);
+                var chunk = new SharedChunk(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, n))), buffer, n, 1 + forwards.Length);
+                ids.Add(chunk.Id);
+                writes.Enqueue(Task.Run(async () =>
+                {
+                    try { await store.PutChunkAsync(chunk.Id, chunk.Memory, cancellationToken).ConfigureAwait(false); }
+                    finally { chunk.Release(); }
+                }, CancellationToken.None));
+                foreach (var forward in forwards) await forward.EnqueueAsync(chunk, cancellationToken).ConfigureAwait(false);
+                while (writes.Count >= LocalWritesInFlight) await writes.Dequeue().ConfigureAwait(false);
+                if (n < size) break;
+            }
+            while (writes.Count > 0) await writes.Dequeue().ConfigureAwait(false);
+            done = true;
+        }
+        finally
+        {
+            if (!done)
+            {
+                foreach (var forward in forwards) forward.Abort();
+                // Never leave a local write reading a buffer after the caller moved on.
+                foreach (var write in writes) await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        var manifest = new AttachmentManifest(AttachmentStubs.FormatDigest(whole.GetHashAndReset()), total, size, ids);
+        await store.StoreManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        if (needed == 0) return (manifest, true);
+        var finishing = forwards.Select(f => FinishAsync(database, manifest, f)).ToList();
+        int acks = 0;
+        while (finishing.Count > 0 && acks < needed)
+        {
+            var finished = await Task.WhenAny(finishing).WaitAsync(cancellationToken).ConfigureAwait(false);
+            finishing.Remove(finished);
+            if (await finished.ConfigureAwait(false)) acks++;
+        }
+        if (acks < needed) LogQuorumMissed(database, manifest.Digest, acks, needed);
+        return (manifest, acks >= needed);
+    }
+
+    /// <summary>Waits for a silo's chunk copies, then gives it the manifest (sending whatever chunk it still lacks).</summary>
+    private async Task<bool> FinishAsync(string database, AttachmentManifest manifest, SiloForward forward)
+    {
+        await forward.CompleteAsync().ConfigureAwait(false);
+        if (forward.Failed)
+        {
+            LogForwardFailed(forward.Error, database, manifest.Digest, forward.Silo);
+            return false;
+        }
+        return await copies.CopyToAsync(database, manifest, forward.Silo).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ReadFullAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int read = await body.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
+            if (read == 0) break;
+            filled += read;
+        }
+        return filled;
+    }
+
+    [LoggerMessage(EventId = 2720, Level = LogLevel.Warning, Message = "Copying the chunks of attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
+    private partial void LogForwardFailed(Exception? error, string database, string digest, SiloAddress silo);
+
+    [LoggerMessage(EventId = 2721, Level = LogLevel.Warning, Message = "Attachment body {Digest} of {Database}: write quorum missed ({Acks} of {Needed} other mirrors)")]
+    private partial void LogQuorumMissed(string database, string digest, int acks, int needed);
+}

@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Globalization;
+using MyNoSql.Grains;
+using MyNoSql.Grains.Attachments;
+using MyNoSql.Storage.Attachments;
+
+namespace MyNoSql.Silo.Gateway;
+
+/// <summary>
+/// <c>GET /db/{db}/doc/{id}/att/{name}</c> (DESIGN §9): the current revision's attachment, streamed from this silo's
+/// chunk store (one chunk in memory at a time) with <c>Content-Type</c>, <c>Content-Length</c>, <c>ETag: "&lt;digest&gt;"</c>
+/// and <c>Accept-Ranges: bytes</c>; <c>Range: bytes=a-b</c> → 206 with <c>Content-Range</c>, a range it cannot serve →
+/// 416 (JSON, <c>Content-Range: bytes */length</c>); <c>If-None-Match</c> with the ETag → 304. A body this silo does not
+/// hold yet (it was down during the upload) is first copied here from a silo that holds it.
+/// </summary>
+internal static class AttachmentReads
+{
+    private const int CopyBufferBytes = 64 * 1024;
+
+    public static async Task GetAsync(HttpContext context, string db, string id, string name)
+    {
+        var services = context.RequestServices;
+        var grain = services.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
+        var record = await ClusterCall.RetryAsync(context, () => grain.Read(context.RequestAborted).AsTask());
+        if (record is null)
+        {
+            await AttachmentEndpoints.NotFoundAsync(context, db, id, null);
+            return;
+        }
+        if (!AttachmentStubs.Read(record.Json).TryGetValue(name, out var stub))
+        {
+            await AttachmentEndpoints.NotFoundAsync(context, db, id, name);
+            return;
+        }
+        var store = services.GetRequiredService<MirrorAttachments>().Store(db);
+        var manifest = store.HasBody(stub.Digest) ? store.TryGetManifest(stub.Digest) : null;
+        if (manifest is null && await services.GetRequiredService<AttachmentCopies>().FetchAsync(db, stub.Digest, context.RequestAborted))
+            manifest = store.TryGetManifest(stub.Digest);
+        if (manifest is null)
+        {
+            await ApiResponse.ErrorAsync(context, 503, "unavailable",
+                $"Attachment '{AttachmentEndpoints.Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': its body is not on this mirror yet and no other mirror could provide it; retry.");
+            return;
+        }
+        var response = context.Response;
+        string etag = $"\"{stub.Digest}\"";
+        response.Headers.ETag = etag;
+        response.Headers.AcceptRanges = "bytes";
+        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && (v.Contains(etag, StringComparison.Ordinal) || v.Trim() == "*")))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        long start = 0, length = manifest.Length;
+        string? rangeHeader = context.Request.Headers.Range.FirstOrDefault();
+        if (!string.IsNullOrEmpty(rangeHeader))
+        {
+            var range = ByteRange.Parse(rangeHeader, manifest.Length, out string? problem);
+            if (range is null)
+            {
+                response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes */{manifest.Length}");
+                await ApiResponse.ErrorAsync(context, StatusCodes.Status416RangeNotSatisfiable, "range_not_satisfiable",
+                    $"Attachment '{AttachmentEndpoints.Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}' is {manifest.Length} bytes; Range '{ApiResponse.Quote(rangeHeader)}' cannot be served: {problem}.");
+                return;
+            }
+            (start, length) = (range.Value.Start, range.Value.Length);
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{range.Value.End}/{manifest.Length}");
+        }
+        else
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+        }
+        response.ContentType = stub.ContentType;
+        response.ContentLength = length;
+        response.Headers.XContentTypeOptions = "nosniff";
+        if (HttpMethods.IsHead(context.Request.Method)) return;
+        await using var body = store.OpenRead(manifest);
+        body.Seek(start, SeekOrigin.Begin);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        try
+        {
+            long left = length;
+            while (left > 0)
+            {
+                int read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), context.RequestAborted);
+                if (read == 0) throw new InvalidDataException($"Attachment body {stub.Digest} of database '{db}' ended {left} bytes early.");
+                await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+                left -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System.Text.Json;
+using MyNoSql.Grains.Attachments;
+using MyNoSql.Storage.Attachments;
+
+namespace MyNoSql.Silo.Gateway;
+
+/// <summary>
+/// The body half of the sync protocol (DESIGN §9; client: the peer's sync engine). A peer uploads a record's bodies
+/// before it pushes the record, and only the chunks the mirror lacks, so an interrupted transfer resumes from the last
+/// whole chunk:
+/// <list type="bullet">
+/// <item><c>POST /db/{db}/sync/att/missing</c> <c>{"chunks":[ids]}</c> → 200 <c>{"missing":[ids]}</c> (read access).</item>
+/// <item><c>PUT /db/{db}/sync/att/chunk/{id}</c> raw bytes (at most one chunk) → 204 once durable here (and copied to the
+/// other silos); 400 <c>bad_chunk</c> when they do not hash to the id, 413 <c>too_large</c> beyond the chunk size.</item>
+/// <item><c>PUT /db/{db}/sync/att/manifest</c> manifest JSON → 204 once this silo and a write quorum hold the body; 409
+/// <c>missing_chunks</c> with <c>"missing":[ids]</c> when chunks are absent; 413 beyond <c>--max-attachment-bytes</c>.</item>
+/// <item><c>GET /db/{db}/sync/att/manifest/{digest}</c> (URL-encoded) → the manifest JSON, 404 when no silo holds the body.</item>
+/// <item><c>GET /db/{db}/sync/att/chunk/{id}</c> → the chunk's raw bytes, 404 when not held here.</item>
+/// </list>
+/// </summary>
+internal static class AttachmentSyncEndpoints
+{
+    /// <summary>Ids one missing-check may ask about.</summary>
+    public const int MaxIds = 65_536;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/db/{db}/sync/att/missing", MissingAsync);
+        app.MapPut("/db/{db}/sync/att/chunk/{id}", PutChunkAsync);
+        app.MapGet("/db/{db}/sync/att/chunk/{id}", GetChunkAsync);
+        app.MapPut("/db/{db}/sync/att/manifest", PutManifestAsync);
+        app.MapGet("/db/{db}/sync/att/manifest/{**digest}", GetManifestAsync);
+    }
+
+    private static async Task MissingAsync(HttpContext context, string db)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
+        var body = await RequestBody.ReadAsync(context, MaxIds * 70 + 1024);
+        if (body is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A missing-check of database '{db}' asks about at most {MaxIds} chunk ids.");
+            return;
+        }
+        var ids = new List<string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("chunks", out var chunks) || chunks.ValueKind != JsonValueKind.Array)
+                throw new FormatException("the body must be {\"chunks\":[ids]}");
+            foreach (var e in chunks.EnumerateArray())
+            {
+                string? id = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                if (!ManifestWire.IsChunkId(id)) throw new FormatException($"chunk id '{ApiResponse.Quote(id ?? e.GetRawText())}' is not 64 lowercase hex digits");
+                ids.Add(id!);
+            }
+            if (ids.Count > MaxIds) throw new FormatException($"at most {MaxIds} ids per request");
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Missing-check of database '{db}': {e.Message}.");
+            return;
+        }
+        var missing = Store(context, db).MissingChunks(ids);
+        context.Response.StatusCode = 200;
+        await ApiResponse.WriteAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("missing");
+            foreach (var id in missing) w.WriteStringValue(id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task PutChunkAsync(HttpContext context, string db, string id)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || !await CheckChunkIdAsync(context, db, id)) return;
+        var attachments = context.RequestServices.GetRequiredService<MirrorAttachments>();
+        var raw = await RequestBody.ReadAsync(context, attachments.ChunkSize);
+        if (raw is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"Chunk {id} of database '{db}' is larger than the chunk size of {attachments.ChunkSize} bytes.");
+            return;
+        }
+        try
+        {
+            await attachments.Store(db).PutChunkAsync(id, raw, context.RequestAborted);
+        }
+        catch (ArgumentException e)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_chunk", $"Chunk {id} of database '{db}' refused: {e.Message}");
+            return;
+        }
+        // The other silos get it now, so the manifest's quorum check finds it there (best effort: that check sends what is missing).
+        var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
+        await copies.ForwardChunkAsync(db, id, raw);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private static async Task GetChunkAsync(HttpContext context, string db, string id)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || !await CheckChunkIdAsync(context, db, id)) return;
+        var store = Store(context, db);
+        byte[]? raw = null;
+        try
+        {
+            if (store.HasChunk(id)) raw = await store.ReadChunkAsync(id, context.RequestAborted);
+        }
+        catch (FileNotFoundException)
+        {
+            // collected meanwhile
+        }
+        raw ??= await context.RequestServices.GetRequiredService<AttachmentCopies>().FetchChunkAsync(db, id, context.RequestAborted);
+        if (raw is null)
+        {
+            await ApiResponse.ErrorAsync(context, 404, "not_found", $"Chunk {id} of database '{db}' is not stored on any reachable mirror.");
+            return;
+        }
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = raw.Length;
+        await context.Response.Body.WriteAsync(raw, context.RequestAborted);
+    }
+
+    private static async Task PutManifestAsync(HttpContext context, string db)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
+        var attachments = context.RequestServices.GetRequiredService<MirrorAttachments>();
+        long maxChunks = attachments.MaxAttachmentBytes / attachments.ChunkSize + 1;
+        var body = await RequestBody.ReadAsync(context, (int)Math.Min(int.MaxValue - 1, maxChunks * 70 + 4096));
+        if (body is null)
+        {
+            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The manifest for database '{db}' names more chunks than a body of --max-attachment-bytes ({attachments.MaxAttachmentBytes}) can have.");
+            return;
+        }
+        AttachmentManifest manifest;
+        try
+        {
+            manifest = ManifestJson.Parse(body);
+        }
+        catch (FormatException e)
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Malformed attachment manifest for database '{db}': {e.Message}");
+            return;
+        }
+        if (manifest.ChunkSize != attachments.ChunkSize || manifest.Length > attachments.MaxAttachmentBytes)
+        {
+            bool tooLarge = manifest.Length > attachments.MaxAttachmentBytes;
+            await ApiResponse.ErrorAsync(context, tooLarge ? 413 : 400, tooLarge ? "too_large" : "bad_request", tooLarge
+                ? $"Attachment body {manifest.Digest} of database '{db}' is {manifest.Length} bytes, larger than the maximum attachment size of {attachments.MaxAttachmentBytes} bytes (--max-attachment-bytes)."
+                : $"Attachment body {manifest.Digest} of database '{db}' uses chunks of {manifest.ChunkSize} bytes; this mirror's are {attachments.ChunkSize}.");
+            return;
+        }
+        var store = attachments.Store(db);
+        var missing = store.MissingChunks(manifest.Chunks);
+        if (missing.Count > 0)
+        {
+            context.Response.StatusCode = 409;
+            await ApiResponse.WriteAsync(context, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("error", "missing_chunks");
+                w.WriteString("reason", $"Attachment body {manifest.Digest} of database '{db}': {missing.Count} of its {manifest.Chunks.Count} chunks are not on this mirror; send them first.");
+                w.WriteStartArray("missing");
+                foreach (var id in missing) w.WriteStringValue(id);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return;
+        }
+        await store.StoreManifestAsync(manifest, context.RequestAborted);
+        if (!await context.RequestServices.GetRequiredService<AttachmentCopies>().EnsureQuorumAsync(db, manifest, context.RequestAborted))
+        {
+            await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",
+                $"Attachment body {manifest.Digest} of database '{db}' is stored on this mirror but a write quorum of mirrors did not confirm it in time; retry (nothing is sent again).");
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private static async Task GetManifestAsync(HttpContext context, string db, string digest)
+    {
+        if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
+        digest = Uri.UnescapeDataString(digest);
+        if (!AttachmentStubs.IsValidDigest(digest))
+        {
+            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"'{ApiResponse.Quote(digest)}' is not an attachment digest (sha256-<base64 of 32 bytes>, URL-encoded) in database '{db}'.");
+            return;
+        }
+        var store = Store(context, db);
+        if (!store.HasBody(digest))
+            await context.RequestServices.GetRequiredService<AttachmentCopies>().FetchAsync(db, digest, context.RequestAborted);
+        var manifest = store.HasBody(digest) ? store.TryGetManifest(digest) : null;
+        if (manifest is null)
+        {
+            await ApiResponse.ErrorAsync(context, 404, "not_found", $"Attachment body {digest} is not stored on any reachable mirror of database '{db}'.");
+            return;
+        }
+        await ApiResponse.JsonBytesAsync(context, 200, ManifestJson.Write(manifest));
+    }
+
+    private static AttachmentStore Store(HttpContext context, string db) =>
+        context.RequestServices.GetRequiredService<MirrorAttachments>().Store(db);
+
+    private static async Task<bool> CheckChunkIdAsync(HttpContext context, string db, string id)
+    {
+        if (ManifestWire.IsChunkId(id)) return true;
+        await ApiResponse.ErrorAsync(context, 400, "bad_request", $"'{ApiResponse.Quote(id)}' is not a chunk id (64 lowercase hex digits) in database '{db}'.");
+        return false;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace MyNoSql.Silo.Gateway;
+
+/// <summary>
+/// One <c>Range: bytes=…</c> request (RFC 9110 §14): <c>a-b</c>, <c>a-</c> or <c>-n</c> (the last n bytes), resolved
+/// against the body's length. Only single ranges are served; anything else is refused with a reason (416).
+/// </summary>
+internal readonly record struct ByteRange(long Start, long Length)
+{
+    /// <summary>The last byte's offset.</summary>
+    public long End => Start + Length - 1;
+
+    /// <summary>
+    /// Parses <paramref name="header"/> for a body of <paramref name="total"/> bytes: the range (b clamped to the end), or
+    /// null with <paramref name="problem"/> when it is malformed, multiple or unsatisfiable.
+    /// </summary>
+    public static ByteRange? Parse(string header, long total, out string? problem)
+    {
+        problem = null;
+        const string unit = "bytes=";
+        if (!header.StartsWith(unit, StringComparison.OrdinalIgnoreCase))
+        {
+            problem = "only 'bytes=' ranges are served";
+            return null;
+        }
+        string spec = header[unit.Length..].Trim();
+        if (spec.Contains(',', StringComparison.Ordinal))
+        {
+            problem = "multiple ranges are not served; ask for one range at a time";
+            return null;
+        }
+        int dash = spec.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            problem = "a range is 'bytes=first-last', 'bytes=first-' or 'bytes=-suffix'";
+            return null;
+        }
+        string first = spec[..dash].Trim(), last = spec[(dash + 1)..].Trim();
+        if (first.Length == 0)
+        {
+            if (!TryNumber(last, out long suffix) || suffix == 0)
+            {
+                problem = "a suffix range 'bytes=-n' needs n ≥ 1";
+                return null;
+            }
+            if (total == 0)
+            {
+                problem = "the body is empty";
+                return null;
+            }
+            long length = Math.Min(suffix, total);
+            return new ByteRange(total - length, length);
+        }
+        if (!TryNumber(first, out long start) || last.Length > 0 && !TryNumber(last, out _))
+        {
+            problem = "range bounds must be non-negative integers";
+            return null;
+        }
+        long end = last.Length == 0 ? total - 1 : long.Parse(last, NumberStyles.None, CultureInfo.InvariantCulture);
+        if (end < start)
+        {
+            problem = $"the range ends ({end}) before it starts ({start})";
+            return null;
+        }
+        if (start >= total)
+        {
+            problem = $"the range starts at {start}, beyond the body's {total} bytes";
+            return null;
+        }
+        end = Math.Min(end, total - 1);
+        return new ByteRange(start, end - start + 1);
+    }
+
+    private static bool TryNumber(string text, out long value) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && text.Length <= 19;
+}
