@@ -156,6 +156,12 @@ internal sealed partial class SyncEngine
                 RecordError($"Database '{_store.Name}': {e.Message} (body {digest}, {mirror}); the record is stored without it.");
                 continue;
             }
+            catch (NotSupportedException e)
+            {
+                // orleans:// carries no bodies: the record is stored, the body comes on open from an HTTP mirror.
+                RecordError($"Database '{_store.Name}': body {digest} not pulled: {e.Message}");
+                return;
+            }
             finally
             {
                 _pullBodyGate.Release();
