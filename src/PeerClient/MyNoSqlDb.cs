@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using MyNoSql.Local;
+using MyNoSql.Storage.Attachments;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using MyNoSql.Sync;
@@ -64,6 +65,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             Path.Combine(directory, "indexes"), cancellationToken, options.HistoryDepth, new HybridClock(options.TimeProvider)).ConfigureAwait(false);
         try
         {
+            store.Attachments = AttachmentStore.Open(Path.Combine(directory, "attachments"), new AttachmentStoreOptions { MaxAttachmentBytes = options.MaxAttachmentBytes });
             var metadata = await PeerMetadata.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
             DeleteLegacyLock(directory);
             return new MyNoSqlDb(directory, metadata, store, options);
@@ -196,6 +198,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         ThrowIfDisposed();
         var tombstone = await _store.DeleteAsync(id, rev, cancellationToken).ConfigureAwait(false);
         _loop.Wake();
+        RequestAttachmentCollection();
         return tombstone.ToString();
     }
 
@@ -279,7 +282,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     }
 
     /// <summary>Seals the write-ahead logs into compressed segments now (also done in the background and on close); first
-    /// drops the kept history of records deleted longer ago than the mirrors' tombstone horizon.</summary>
+    /// drops the kept history of records deleted longer ago than the mirrors' tombstone horizon; then removes attachment
+    /// bodies no kept revision refers to any more.</summary>
     public async Task CompactAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -288,6 +292,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         var horizon = TimeSpan.FromSeconds(_metadata.TombstoneHorizonSeconds ?? DefaultTombstoneHorizonSeconds);
         await _store.Replica.DropExpiredHistoryAsync(horizon, _store.Replica.Clock.Now, cancellationToken).ConfigureAwait(false);
         await _store.Records.CompactAsync(cancellationToken).ConfigureAwait(false);
+        await CollectAttachmentsAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The mirrors' default tombstone horizon, used until a mirror has said its own.</summary>
@@ -301,6 +306,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         try
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
+            await StopAttachmentCollectionAsync().ConfigureAwait(false);
             // A round still running (an explicit SyncAsync) finishes its current request or times out first.
             _sync.Dispose();
             await _store.DisposeAsync().ConfigureAwait(false);
@@ -308,6 +314,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         finally
         {
             _metadataGate.Dispose();
+            _collectStop.Dispose();
         }
     }
 
@@ -359,6 +366,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             throw new ArgumentException($"MyNoSqlOptions.SyncRequestTimeout must be positive (was {options.SyncRequestTimeout}).", nameof(options));
         if (options.MaxDocumentSize <= 0)
             throw new ArgumentException($"MyNoSqlOptions.MaxDocumentSize must be positive (was {options.MaxDocumentSize}).", nameof(options));
+        if (options.MaxAttachmentBytes < 0)
+            throw new ArgumentException($"MyNoSqlOptions.MaxAttachmentBytes cannot be negative (was {options.MaxAttachmentBytes}).", nameof(options));
         if (options.CacheSizeBytes < 0)
             throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
         if (options.ReadFreshness < TimeSpan.Zero && options.ReadFreshness != Timeout.InfiniteTimeSpan)

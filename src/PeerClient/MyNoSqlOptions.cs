@@ -1,3 +1,5 @@
+using MyNoSql.Storage.Attachments;
+
 namespace MyNoSql;
 
 /// <summary>Options of <see cref="MyNoSqlDb.OpenAsync"/>.</summary>
@@ -16,6 +18,10 @@ public sealed class MyNoSqlOptions
 
     /// <summary>Largest document accepted, in UTF-8 bytes of its JSON (default 16 MiB).</summary>
     public int MaxDocumentSize { get; set; } = 16 << 20;
+
+    /// <summary>Largest attachment body accepted by <see cref="MyNoSqlDb.PutAttachmentAsync"/>, in bytes (default 4 GiB,
+    /// as the mirrors' <c>--max-attachment-bytes</c>).</summary>
+    public long MaxAttachmentBytes { get; set; } = AttachmentStoreOptions.DefaultMaxAttachmentBytes;
 
     /// <summary>Wait between rounds of the background sync loop (default 5 s); a round also runs shortly after local
     /// writes, and after a read had to ask a mirror because the last pull was older than <see cref="ReadFreshness"/>.

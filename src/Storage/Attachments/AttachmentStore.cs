@@ -53,6 +53,11 @@ internal sealed partial class AttachmentStore : IAsyncDisposable
         return store;
     }
 
+    /// <summary>True when no manifest and no chunk is stored (a quick check: nothing to collect).</summary>
+    public bool IsEmpty =>
+        !System.IO.Directory.EnumerateFileSystemEntries(_manifests).Any()
+        && !System.IO.Directory.EnumerateFiles(_chunks, "*", SearchOption.AllDirectories).Any();
+
     /// <summary>The manifest of a body, or null when it is not stored (or <paramref name="digest"/> is not a valid digest).</summary>
     /// <exception cref="CorruptDataException">The manifest file is damaged.</exception>
     public AttachmentManifest? TryGetManifest(string digest)

@@ -82,6 +82,25 @@ internal static class AttachmentStubs
         return Read(stubs);
     }
 
+    /// <summary>True when the body has a top-level <c>_attachments</c> key (whatever its value).</summary>
+    public static bool HasKey(ReadOnlyMemory<byte> body)
+    {
+        if (body.Length <= 2 || body.Span.IndexOf("\"_attachments\""u8) < 0) return false;
+        using var doc = JsonDocument.Parse(body, DocumentCodec.DocumentOptions);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(Key, out _);
+    }
+
+    /// <summary>True when both sets hold the same names with equal stubs.</summary>
+    public static bool Same(IReadOnlyDictionary<string, AttachmentStub> x, IReadOnlyDictionary<string, AttachmentStub> y)
+    {
+        if (x.Count != y.Count) return false;
+        foreach (var (name, stub) in x)
+        {
+            if (!y.TryGetValue(name, out var other) || other != stub) return false;
+        }
+        return true;
+    }
+
     /// <summary>The stubs of an <c>_attachments</c> value.</summary>
     /// <exception cref="DocumentFormatException">Not an object of valid stubs.</exception>
     public static IReadOnlyDictionary<string, AttachmentStub> Read(JsonElement stubs)
@@ -113,17 +132,7 @@ internal static class AttachmentStubs
     }
 
     /// <summary>True when both bodies carry the same stubs (both none included).</summary>
-    public static bool SameStubs(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b)
-    {
-        var x = Read(a);
-        var y = Read(b);
-        if (x.Count != y.Count) return false;
-        foreach (var (name, stub) in x)
-        {
-            if (!y.TryGetValue(name, out var other) || other != stub) return false;
-        }
-        return true;
-    }
+    public static bool SameStubs(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b) => Same(Read(a), Read(b));
 
     /// <summary>
     /// <paramref name="body"/> with its <c>_attachments</c> replaced by <paramref name="stubs"/> (removed when empty),

@@ -21,7 +21,7 @@ internal readonly record struct MergeOutcome(MergeResult Result, DocumentRecord 
 /// The savedoc, delete and replication rules of DESIGN §2 as pure functions over <see cref="DocumentRecord"/>,
 /// shared by the peer engine and the record grains so every replica decides the same way.
 /// </summary>
-internal static class DocumentRules
+internal static partial class DocumentRules
 {
     /// <summary>savedoc. <paramref name="givenRev"/> is the caller's <c>rev</c> text (null when missing).</summary>
     /// <param name="database">The database name, for errors.</param>
@@ -33,7 +33,13 @@ internal static class DocumentRules
     /// outbox): the new leaf's ancestry then keeps growing (<see cref="RevisionLeaf.PendingAncestryLimit"/>).</param>
     /// <param name="edit">Stamp, kind and history depth of the new revision (null: <see cref="EditContext.Default"/>).</param>
     /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current revision.</exception>
-    public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null)
+    /// <exception cref="DocumentFormatException">The body's <c>_attachments</c> differs from the current revision's stubs
+    /// (attachments change only through the attachment API; a body without <c>_attachments</c> keeps them).</exception>
+    public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null) =>
+        SaveBody(database, current, id, givenRev, CarryAttachments(database, current, id, body), pending, edit);
+
+    /// <summary><see cref="Save"/> of a body whose attachment stubs are already decided (the attachment API's writes).</summary>
+    private static SaveOutcome SaveBody(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending, EditContext? edit)
     {
         var e = edit ?? EditContext.Default;
         if (current is null)
@@ -140,14 +146,24 @@ internal static class DocumentRules
     /// </summary>
     /// <exception cref="DocumentNotFoundException">No such record, or it is deleted.</exception>
     /// <exception cref="RevisionConflictException"><paramref name="givenRev"/> is not the winner's revision.</exception>
-    public static SaveOutcome Resolve(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null)
+    /// <param name="database">The database name, for errors.</param>
+    /// <param name="current">The stored record, or null.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="givenRev">The winner's rev as the caller gives it.</param>
+    /// <param name="body">The merged content.</param>
+    /// <param name="pending">As for <see cref="Save"/>.</param>
+    /// <param name="edit">As for <see cref="Save"/>.</param>
+    /// <param name="merged">True for a merge policy's resolution (<c>ConflictResolver</c>): its body carries the stubs
+    /// it merged as ordinary content. False for the application's: the attachment rule of <see cref="Save"/> applies.</param>
+    public static SaveOutcome Resolve(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null, bool merged = false)
     {
         if (current is null || current.Winner.Deleted) throw new DocumentNotFoundException(database, id);
+        if (!merged) body = CarryAttachments(database, current, id, body);
         var e = edit ?? EditContext.Default;
         var winner = current.Winner;
         if (!Revision.TryParse(givenRev, out var given) || given != winner.Rev)
             throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
-        if (!current.HasConflicts) return Save(database, current, id, givenRev, body, pending, e with { Kind = EditKind.Save });
+        if (!current.HasConflicts) return SaveBody(database, current, id, givenRev, body, pending, e with { Kind = EditKind.Save });
         var resolution = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, EditKind.Resolve);
         var leaves = new List<RevisionLeaf> { resolution };
         var replaced = new List<HistoryEntry> { EntryOf(winner, pending) };
@@ -176,7 +192,9 @@ internal static class DocumentRules
         }
         var target = stack[^1];
         var winner = current.Winner;
-        var leaf = RevisionLeaf.Child(winner, target.Deleted, target.Deleted ? ReadOnlyMemory<byte>.Empty : body, pending, e.Stamp, kind);
+        // Undo and redo never change attachments: a live winner's stubs stay (a deleted one's restore the target's).
+        var content = target.Deleted ? ReadOnlyMemory<byte>.Empty : winner.Deleted ? body : KeepStubsOf(winner.Body, body);
+        var leaf = RevisionLeaf.Child(winner, target.Deleted, content, pending, e.Stamp, kind);
         return new SaveOutcome(Replace(current, winner, leaf, pending, e.HistoryDepth), leaf, true);
     }
 
@@ -215,7 +233,9 @@ internal static class DocumentRules
         if (leaf.Deleted) return false;
         if (givenRev is not null && leaf.Ancestry.Length > 0 && !string.Equals(givenRev, leaf.Parent.ToString(), StringComparison.Ordinal))
             return false;
-        return Revision.Next(leaf.Parent, deleted: false, body) == leaf.Rev;
+        if (Revision.Next(leaf.Parent, deleted: false, body) == leaf.Rev) return true;
+        // The save kept the stubs the given body left out (or wrote them canonically): compare with them carried.
+        return HasStubs(leaf.Body.Span) && Revision.Next(leaf.Parent, deleted: false, KeepStubsOf(leaf.Body, body.ToArray()).Span) == leaf.Rev;
     }
 
     /// <summary>Whether <paramref name="leaf"/> is the tombstone deleting <paramref name="givenRev"/> writes.</summary>

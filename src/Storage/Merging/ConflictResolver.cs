@@ -78,7 +78,7 @@ internal static class ConflictResolver
         // The manual merge's rule (DocumentRules.Resolve): a child of the winner, every other live leaf closed by its
         // tombstone, the replaced leaves into the history. Pending: a resolution is a local edit, pushed like a save.
         var edit = new EditContext(live.Max(l => l.Stamp), historyDepth, EditKind.Resolve);
-        return DocumentRules.Resolve("", record, record.Id, record.Winner.Rev.ToString(), merged, pending: true, edit).Record;
+        return DocumentRules.Resolve("", record, record.Id, record.Winner.Rev.ToString(), merged, pending: true, edit, merged: true).Record;
     }
 
     /// <summary>The merged content of <paramref name="leaves"/> (any order; ordered winner first here) under
