@@ -137,7 +137,8 @@ internal sealed partial class SyncEngine
 
     /// <summary>
     /// Downloads every body the leaves refer to that this peer lacks (Mirror mode, before the record is stored). A body
-    /// no mirror holds, or one over the local size limit, is left out with an error noted (opening it says why).
+    /// over the local size limit is left out with an error noted (opening it says why); one the mirror cannot provide
+    /// fails the pull (<see cref="MirrorUnavailableException"/>), so the record is fetched again later.
     /// </summary>
     private async Task DownloadBodiesAsync(string mirror, IEnumerable<RevisionLeaf> leaves, CancellationToken ct)
     {
@@ -166,8 +167,11 @@ internal sealed partial class SyncEngine
             {
                 _pullBodyGate.Release();
             }
+            // Mirrors take a body on a write quorum before its stub, and a mirror lacking one asks the others: not found
+            // means not reachable now. The record is not stored, so this page is pulled again (from another mirror, or
+            // next round) instead of leaving a Mirror-mode replica without the body.
             if (!stored)
-                RecordError($"Database '{_store.Name}': {mirror} does not hold attachment body {digest}; it is fetched when opened.");
+                throw new MirrorUnavailableException($"{mirror}: database '{_store.Name}': attachment body {digest} of a listed record is not available");
         }
     }
 
