@@ -60,7 +60,9 @@ public sealed partial class MyNoSqlDb
         }
         var saved = await _store.SetAttachmentAsync(id, rev, name, new AttachmentStub(contentType, manifest.Length, manifest.Digest), cancellationToken).ConfigureAwait(false);
         _loop.Wake();
-        if (current is not null) RequestAttachmentCollection(); // a replaced body may be unreferenced now
+        // A replaced body may be unreferenced now (once the history lets the old revision go).
+        if (current is { Winner.Deleted: false } && DocumentRules.HasStubs(current.Winner.Body.Span)
+            && AttachmentStubs.Read(current.Winner.Body).ContainsKey(name)) RequestAttachmentCollection();
         return saved;
     }
 

@@ -5,6 +5,7 @@
 //        worker index <dataDir> <dbName> <workerTasks> (creates two indexes, then saves and deletes random records of
 //                                             a small id space with a tiny memtable so index runs flush and merge;
 //                                             prints "ACK <id> <rev>" / "ACK <id> deleted" after each call returned)
+//        worker att <dataDir> <dbName> <idPrefix>   (puts attachments; "ACK <id> <rev> <digest> <length>" after each)
 //        worker sync <dataDir> <dbName>      (one sync round with the remembered mirrors; prints "PROGRESS <writes to
 //                                             push> <records fetched>" after every batch, then DONE)
 using System.Text.Json.Nodes;
@@ -30,6 +31,8 @@ if (mode == "sync")
     Console.WriteLine("DONE");
     return 0;
 }
+
+if (mode == "att") return await AttachmentWorker.RunAsync(options, args[2], args[3]);
 
 if (mode == "index") return await IndexWorker.RunAsync(options, args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
 

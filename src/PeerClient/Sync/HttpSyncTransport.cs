@@ -326,12 +326,21 @@ internal sealed partial class HttpSyncTransport : ISyncTransport
         string text = "";
         try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (IsTransport(e, ct)) { }
+        bool readOnly = response.StatusCode is HttpStatusCode.Forbidden && ErrorCode(text) == "read_only";
         if (text.Length > 300) text = text[..300];
         // Whatever a mirror answers, the key never reaches a message (a broken proxy might echo the header).
         if (response.RequestMessage?.Headers.Authorization?.Parameter is { Length: > 0 } sent) text = text.Replace(sent, "***", StringComparison.Ordinal);
+        if (readOnly) throw new MirrorReadOnlyException(mirror, text);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             throw new MirrorRejectedCredentialException(mirror, (int)response.StatusCode, text);
         throw new MirrorUnavailableException($"{mirror}: HTTP {(int)response.StatusCode} {text}");
+    }
+
+    /// <summary>The <c>error</c> code of the gateway's JSON error body, or null when the body is not one.</summary>
+    private static string? ErrorCode(string body)
+    {
+        try { return JsonNode.Parse(body) is JsonObject o && o["error"] is JsonValue v && v.TryGetValue(out string? code) ? code : null; }
+        catch (JsonException) { return null; }
     }
 
     private static bool IsTransport(Exception e, CancellationToken ct) =>

@@ -122,6 +122,7 @@ internal static partial class MirrorHost
         app.UseRouting();
         GatewaySecurity.UsePipeline(app, options);
         ClusterEndpoints.Map(app);
+        ServerEndpoints.Map(app);
         DocumentEndpoints.Map(app);
         ListEndpoint.Map(app);
         SyncEndpoints.Map(app);

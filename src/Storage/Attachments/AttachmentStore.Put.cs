@@ -5,10 +5,14 @@ namespace MyNoSql.Storage.Attachments;
 
 internal sealed partial class AttachmentStore
 {
+    /// <summary>Chunk writes of one put in flight at once (each holds one chunk buffer).</summary>
+    private const int WritesInFlight = 4;
+
     /// <summary>
     /// Stores a body read from <paramref name="body"/> to its end: cut into chunks, each hashed, compressed when it pays,
-    /// written and fsynced (chunks already stored are not written again), then the manifest. Two chunk buffers are in use
-    /// at a time (reading and hashing the next while the previous one is written).
+    /// written and fsynced (chunks already stored are not written again), then the manifest. At most
+    /// <see cref="WritesInFlight"/> + 1 chunk buffers are in use (the next chunk read and hashed while earlier ones are
+    /// written and synced on pool threads).
     /// </summary>
     /// <exception cref="AttachmentTooLargeException">The body is longer than <see cref="AttachmentStoreOptions.MaxAttachmentBytes"/>.</exception>
     public async ValueTask<AttachmentManifest> PutAsync(Stream body, CancellationToken ct)
@@ -26,40 +30,37 @@ internal sealed partial class AttachmentStore
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var ids = new List<string>();
         long total = 0;
-        byte[] current = ArrayPool<byte>.Shared.Rent(size);
-        byte[] other = ArrayPool<byte>.Shared.Rent(size);
-        Task<string>? writing = null;
+        // WritesInFlight chunk writes (each fsynced on its own pool thread: the file system commits them together) while
+        // the next chunk is read and hashed; one more buffer than writes.
+        var buffers = new byte[WritesInFlight + 1][];
+        var writes = new Queue<Task<string>>(WritesInFlight);
+        for (int i = 0; i < buffers.Length; i++) buffers[i] = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            while (true)
+            for (long index = 0; ; index++)
             {
-                int n = await ReadFullAsync(body, current.AsMemory(0, size), ct).ConfigureAwait(false);
+                // This buffer's previous chunk (index - WritesInFlight - 1) was awaited before the last write started.
+                byte[] chunk = buffers[index % buffers.Length];
+                int n = await ReadFullAsync(body, chunk.AsMemory(0, size), ct).ConfigureAwait(false);
                 if (n == 0) break;
                 total += n;
                 if (total > max) throw new AttachmentTooLargeException(max);
-                whole.AppendData(current, 0, n);
-                if (writing is not null) ids.Add(await writing.ConfigureAwait(false));
-                byte[] chunk = current;
-                writing = Task.Run(() => WriteChunkIfMissing(chunk, n), ct);
-                (current, other) = (other, current);
+                whole.AppendData(chunk, 0, n);
+                if (writes.Count == WritesInFlight) ids.Add(await writes.Dequeue().ConfigureAwait(false));
+                writes.Enqueue(Task.Run(() => WriteChunkIfMissing(chunk, n), ct));
                 if (n < size) break;
             }
-            if (writing is not null)
-            {
-                ids.Add(await writing.ConfigureAwait(false));
-                writing = null;
-            }
+            while (writes.Count > 0) ids.Add(await writes.Dequeue().ConfigureAwait(false));
         }
         finally
         {
-            if (writing is not null)
+            // Never give a buffer back to the pool while a write still reads it.
+            while (writes.Count > 0)
             {
-                // Never give a buffer back to the pool while a write still reads it.
-                try { await writing.ConfigureAwait(false); }
+                try { await writes.Dequeue().ConfigureAwait(false); }
                 catch (Exception) { /* the first error is the one thrown */ }
             }
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(other);
+            foreach (byte[] buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
         }
         var manifest = new AttachmentManifest(AttachmentStubs.FormatDigest(whole.GetHashAndReset()), total, size, ids);
         await StoreManifestAsync(manifest, ct).ConfigureAwait(false);
