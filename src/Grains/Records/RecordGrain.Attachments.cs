@@ -10,8 +10,6 @@ namespace MyNoSql.Grains.Records;
 /// </summary>
 internal sealed partial class RecordGrain
 {
-    private static readonly byte[] EmptyBody = "{}"u8.ToArray();
-
     public async ValueTask<SaveReply> SetAttachment(string? rev, string name, AttachmentStubInfo? stub, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -32,23 +30,11 @@ internal sealed partial class RecordGrain
         {
             return new SaveReply(RecordStatus.Conflict, null, winner!.Rev.ToString());
         }
-        byte[] body;
         try
         {
-            var current = live ? winner!.Body : EmptyBody;
-            if (stub is null && !AttachmentStubs.Read(current).ContainsKey(name))
-                return new SaveReply(RecordStatus.NotFound, null, null, $"Record '{_id}' has no attachment '{DocumentId.Printable(name)}'.");
-            body = AttachmentStubs.With(current, name, stub is null ? null : new AttachmentStub(stub.ContentType, stub.Length, stub.Digest));
-        }
-        catch (DocumentFormatException e)
-        {
-            LogRejected(_database, _id, e.Message);
-            return new SaveReply(RecordStatus.Invalid, null, null, e.Message);
-        }
-        if (InvalidBody(body) is { } invalid) return new SaveReply(RecordStatus.Invalid, null, null, invalid);
-        try
-        {
-            var outcome = AttachmentSave(rev, body);
+            var outcome = DocumentRules.SetAttachment(_database, _record, _id, rev, name,
+                stub is null ? null : new AttachmentStub(stub.ContentType, stub.Length, stub.Digest), edit: NewEdit());
+            if (InvalidBody(outcome.Leaf.Body.ToArray()) is { } invalid) return new SaveReply(RecordStatus.Invalid, null, null, invalid);
             var reply = Reply(outcome.Leaf);
             if (!outcome.Changed) return new SaveReply(RecordStatus.Ok, reply, null);
             bool quorum = await WriteAndReplicateAsync(outcome.Record, outcome.Leaf);
@@ -59,11 +45,20 @@ internal sealed partial class RecordGrain
         {
             return new SaveReply(RecordStatus.Conflict, null, e.CurrentRevision);
         }
+        catch (AttachmentNotFoundException e)
+        {
+            return new SaveReply(RecordStatus.NotFound, null, null, $"Record '{_id}' has no attachment '{DocumentId.Printable(name)}'. {e.Message}");
+        }
+        catch (DocumentNotFoundException)
+        {
+            return new SaveReply(RecordStatus.NotFound, null, null, $"Record '{_id}' not found in database '{_database}'.");
+        }
+        catch (DocumentFormatException e)
+        {
+            LogRejected(_database, _id, e.Message);
+            return new SaveReply(RecordStatus.Invalid, null, null, e.Message);
+        }
     }
-
-    /// <summary>The privileged save: the new body differs from the current one only in its <c>_attachments</c>.</summary>
-    private SaveOutcome AttachmentSave(string? rev, byte[] body) =>
-        DocumentRules.Save(_database, _record, _id, rev, body, edit: NewEdit());
 
     private static string? AttachmentProblem(string name, AttachmentStubInfo? stub)
     {

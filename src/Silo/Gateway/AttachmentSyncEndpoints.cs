@@ -30,6 +30,7 @@ internal static class AttachmentSyncEndpoints
         app.MapGet("/db/{db}/sync/att/chunk/{id}", GetChunkAsync);
         app.MapPut("/db/{db}/sync/att/manifest", PutManifestAsync);
         app.MapGet("/db/{db}/sync/att/manifest/{**digest}", GetManifestAsync);
+        AttachmentDiagnostics.Map(app);
     }
 
     private static async Task MissingAsync(HttpContext context, string db)

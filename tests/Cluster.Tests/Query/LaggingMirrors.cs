@@ -52,5 +52,20 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
         public Task<SegmentDigest[]> GetDigests(string database, CancellationToken cancellationToken = default) => inner.GetDigests(database, cancellationToken);
 
         public Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) => inner.GetSegment(database, segment, cancellationToken);
+
+        public Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default) =>
+            inner.MissingAttachmentChunks(database, chunkIds, cancellationToken);
+
+        public Task<bool> PutAttachmentChunk(string database, string chunkId, byte[] raw, CancellationToken cancellationToken = default) =>
+            inner.PutAttachmentChunk(database, chunkId, raw, cancellationToken);
+
+        public Task<string[]> PutAttachmentManifest(string database, AttachmentManifestInfo manifest, CancellationToken cancellationToken = default) =>
+            inner.PutAttachmentManifest(database, manifest, cancellationToken);
+
+        public Task<AttachmentManifestInfo?> GetAttachmentManifest(string database, string digest, CancellationToken cancellationToken = default) =>
+            inner.GetAttachmentManifest(database, digest, cancellationToken);
+
+        public Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default) =>
+            inner.GetAttachmentChunk(database, chunkId, cancellationToken);
     }
 }

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+
+namespace MyNoSql.MirrorAttachmentBench;
+
+/// <summary>N real <c>src/Silo</c> processes on 127.0.0.1 (localhost clustering), with their resident sets readable.</summary>
+internal sealed class MirrorProcesses : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    private MirrorProcesses(string root) => Root = root;
+
+    public string Root { get; }
+
+    public List<string> Urls { get; } = [];
+
+    public static async Task<MirrorProcesses> StartAsync(string siloDll, int count, string root, params string[] extra)
+    {
+        var cluster = new MirrorProcesses(root);
+        int http = 19900 + Random.Shared.Next(0, 40) * 10, silo = http + 3000, gateway = http + 6000;
+        string clusterId = "attbench-" + Guid.NewGuid().ToString("N")[..8];
+        for (int i = 0; i < count; i++)
+        {
+            string data = Path.Combine(root, $"mirror{i}");
+            Directory.CreateDirectory(data);
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "exec", siloDll, "--data", data, "--http-port", $"{http + i}", "--silo-port", $"{silo + i}",
+                         "--gateway-port", $"{gateway + i}", "--cluster-id", clusterId })
+                psi.ArgumentList.Add(a);
+            foreach (var a in extra) psi.ArgumentList.Add(a);
+            if (i > 0)
+            {
+                psi.ArgumentList.Add("--primary");
+                psi.ArgumentList.Add($"127.0.0.1:{silo}");
+            }
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, _) => { };
+            p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            cluster._processes.Add(p);
+            cluster.Urls.Add($"http://127.0.0.1:{http + i}");
+            if (i == 0) await WaitAsync(cluster.Urls[0], 1);
+        }
+        foreach (var url in cluster.Urls) await WaitAsync(url, count);
+        return cluster;
+    }
+
+    /// <summary>Resident set of mirror <paramref name="i"/> now (VmRSS), in bytes.</summary>
+    public long Rss(int i)
+    {
+        foreach (string line in File.ReadLines($"/proc/{_processes[i].Id}/status"))
+        {
+            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        return 0;
+    }
+
+    private static async Task WaitAsync(string url, int mirrors)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            try
+            {
+                var list = await http.GetFromJsonAsync<string[]>($"{url}/mirrors");
+                if (list is not null && list.Length >= mirrors) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{url} did not list {mirrors} mirrors within 120 s");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            if (!p.HasExited) Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+        }
+        foreach (var p in _processes)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try { await p.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException) { p.Kill(true); }
+            p.Dispose();
+        }
+    }
+}

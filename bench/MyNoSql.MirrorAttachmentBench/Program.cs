@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MyNoSql.MirrorAttachmentBench;
+
+// Attachment throughput and memory on the mirrors (issue 15, DESIGN §9): N real mirror processes; a generated body of
+// --size-mib MiB (default 1024) is PUT streamed (chunked) to the first mirror, which stores it and copies it to a write
+// quorum before it answers 201; then it is read back with GET (SHA-256 checked against the stub's digest). Compared with
+// the disk's sequential write rate measured in the same run on the same file system (1 MiB writes + one fsync, like
+// `dd bs=1M conv=fdatasync`). Memory: each mirror's peak resident set during a phase minus its resident set before it.
+// Usage: dotnet run -c Release --project bench/MyNoSql.MirrorAttachmentBench -- [--mirrors N] [--size-mib N] [--silo DLL] [--json F]
+var argv = args.ToList();
+string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : null; }
+int mirrors = int.Parse(Arg("--mirrors") ?? "3", CultureInfo.InvariantCulture);
+long sizeMib = long.Parse(Arg("--size-mib") ?? "1024", CultureInfo.InvariantCulture);
+string siloDll = Path.GetFullPath(Arg("--silo") ?? Path.Combine(FindRepo(), "src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"));
+string root = Arg("--dir") ?? Path.Combine(Path.GetTempPath(), "mynosql-mirror-attbench-" + Guid.NewGuid().ToString("N")[..8]);
+long size = sizeMib << 20;
+var culture = CultureInfo.InvariantCulture;
+static double Mbps(long bytes, TimeSpan t) => bytes / 1e6 / t.TotalSeconds;
+static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+static double Mib(long bytes) => Math.Round(bytes / 1048576.0, 1);
+
+Directory.CreateDirectory(root);
+try
+{
+    Console.WriteLine($"mirror attachment bench: {mirrors} mirrors, {sizeMib} MiB random body, dir {root}, load {Load()}");
+    var diskTime = DiskBaseline(Path.Combine(root, "dd.tmp"), size);
+    double disk = Mbps(size, diskTime);
+    Console.WriteLine(string.Create(culture, $"disk sequential write (1 MiB writes + fsync): {disk:F0} MB/s ({diskTime.TotalSeconds:F2} s)"));
+
+    await using var cluster = await MirrorProcesses.StartAsync(siloDll, mirrors, root, "--max-attachment-bytes", $"{Math.Max(size, 8L << 20)}");
+    using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+    string url = $"{cluster.Urls[0]}/db/attbench/doc";
+    // Warm-up (JIT, pools, connections) with a small body on every path the measured run takes.
+    await PutAsync(http, $"{url}/warm/att/w", 3 << 20);
+    await ReadAsync(http, $"{url}/warm/att/w");
+    string expected = ExpectedDigest(size);
+
+    using var rss = new PeakRss(cluster);
+    await Task.Delay(500);
+    var before = rss.Reset();
+    var sw = Stopwatch.StartNew();
+    var rev = await PutAsync(http, $"{url}/big/att/body.bin", size);
+    var putTime = sw.Elapsed;
+    var putPeaks = rss.Peaks();
+
+    var beforeRead = rss.Reset();
+    sw.Restart();
+    var (digest, read) = await ReadAsync(http, $"{url}/big/att/body.bin");
+    var readTime = sw.Elapsed;
+    var readPeaks = rss.Peaks();
+    var record = JsonNode.Parse(await http.GetStringAsync($"{url}/big"))!;
+    string stubDigest = (string)record["_attachments"]!["body.bin"]!["digest"]!;
+    bool ok = read == size && digest == expected && stubDigest == expected;
+
+    double put = Mbps(size, putTime), get = Mbps(size, readTime);
+    var result = new
+    {
+        mirrors,
+        size_mib = sizeMib,
+        disk_write_mbps = Math.Round(disk),
+        put_mbps = Math.Round(put),
+        put_vs_disk = Math.Round(put / disk, 2),
+        read_mbps = Math.Round(get),
+        put_rss_growth_mib = Enumerable.Range(0, mirrors).Select(i => Mib(putPeaks[i] - before[i])).ToArray(),
+        read_rss_growth_mib = Enumerable.Range(0, mirrors).Select(i => Mib(readPeaks[i] - beforeRead[i])).ToArray(),
+        rss_before_mib = before.Select(Mib).ToArray(),
+        digest_ok = ok,
+        rev,
+        load = Load(),
+    };
+    Console.WriteLine(string.Create(culture, $"put  {put:F0} MB/s ({putTime.TotalSeconds:F2} s) = {put / disk:F2}× disk; RSS growth per mirror {string.Join(", ", result.put_rss_growth_mib)} MiB"));
+    Console.WriteLine(string.Create(culture, $"read {get:F0} MB/s ({readTime.TotalSeconds:F2} s); RSS growth per mirror {string.Join(", ", result.read_rss_growth_mib)} MiB; digest {(ok ? "ok" : "MISMATCH")}"));
+    string json = JsonSerializer.Serialize(result);
+    Console.WriteLine(json);
+    if (Arg("--json") is { } jsonOut) await File.WriteAllTextAsync(jsonOut, json + Environment.NewLine);
+    return ok ? 0 : 1;
+}
+finally
+{
+    if (Arg("--dir") is null)
+    {
+        try { Directory.Delete(root, recursive: true); }
+        catch (IOException) { }
+    }
+}
+
+static async Task<string> PutAsync(HttpClient http, string url, long length)
+{
+    var content = new StreamContent(new GeneratedBody(length), 1 << 20);
+    content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+    using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
+    request.Headers.TransferEncodingChunked = true;
+    using var response = await http.SendAsync(request);
+    string text = await response.Content.ReadAsStringAsync();
+    if ((int)response.StatusCode != 201) throw new InvalidOperationException($"PUT {url}: {(int)response.StatusCode} {text}");
+    return (string)JsonNode.Parse(text)!["rev"]!;
+}
+
+static async Task<(string Digest, long Length)> ReadAsync(HttpClient http, string url)
+{
+    using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+    response.EnsureSuccessStatusCode();
+    await using var body = await response.Content.ReadAsStreamAsync();
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    var buffer = new byte[1 << 20];
+    long total = 0;
+    int n;
+    while ((n = await body.ReadAsync(buffer)) > 0)
+    {
+        hash.AppendData(buffer, 0, n);
+        total += n;
+    }
+    return ("sha256-" + Convert.ToBase64String(hash.GetHashAndReset()), total);
+}
+
+static string ExpectedDigest(long length)
+{
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    using var body = new GeneratedBody(length);
+    var buffer = new byte[1 << 20];
+    int n;
+    while ((n = body.Read(buffer)) > 0) hash.AppendData(buffer, 0, n);
+    return "sha256-" + Convert.ToBase64String(hash.GetHashAndReset());
+}
+
+static TimeSpan DiskBaseline(string path, long size)
+{
+    var block = new byte[1 << 20];
+    new Random(1).NextBytes(block);
+    var sw = Stopwatch.StartNew();
+    using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+    {
+        for (long done = 0; done < size; done += block.Length)
+        {
+            block[0]++;
+            f.Write(block, 0, (int)Math.Min(block.Length, size - done));
+        }
+        f.Flush(flushToDisk: true);
+    }
+    var elapsed = sw.Elapsed;
+    File.Delete(path);
+    return elapsed;
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "MyNoSql.sln"))) return dir.FullName;
+    }
+    return Directory.GetCurrentDirectory();
+}
