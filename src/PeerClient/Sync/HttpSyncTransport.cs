@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
@@ -312,7 +313,12 @@ internal sealed partial class HttpSyncTransport : ISyncTransport
         }
         try
         {
-            return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+            var response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+            if (request.Content?.Headers.ContentLength is long sent and > 0)
+                MyNoSqlMetrics.SyncBytes.Add(sent, new KeyValuePair<string, object?>("direction", "sent"));
+            if (response.Content.Headers.ContentLength is long received and > 0)
+                MyNoSqlMetrics.SyncBytes.Add(received, new KeyValuePair<string, object?>("direction", "received"));
+            return response;
         }
         catch (Exception e) when (IsTransport(e, ct))
         {

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Local;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Sync;
@@ -93,6 +94,28 @@ internal sealed partial class SyncEngine : IDisposable
     /// <exception cref="MyNoSqlException">No mirror is known or none could be reached.</exception>
     /// <exception cref="CredentialRejectedException">A mirror answered 401/403: the round stopped there.</exception>
     public async Task RunAsync(CancellationToken ct)
+    {
+        using var activity = MyNoSqlMetrics.Activities.StartActivity("mynosql.sync");
+        activity?.SetTag("db", _store.Name);
+        string result = "failed";
+        try
+        {
+            await RunRoundAsync(ct).ConfigureAwait(false);
+            result = "ok";
+        }
+        catch (CredentialRejectedException)
+        {
+            result = "rejected";
+            throw;
+        }
+        finally
+        {
+            MyNoSqlMetrics.SyncRounds.Add(1, MyNoSqlMetrics.Db(_store.Name), new("result", result));
+            activity?.SetTag("result", result);
+        }
+    }
+
+    private async Task RunRoundAsync(CancellationToken ct)
     {
         await _round.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -212,7 +235,11 @@ internal sealed partial class SyncEngine : IDisposable
         if (!pullOnly)
         {
             var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
-            if (conflicts.Count > 0) SyncLog.PushConflicts(_log, _store.Name, mirror, conflicts.Count, conflicts[0]);
+            if (conflicts.Count > 0)
+            {
+                SyncLog.PushConflicts(_log, _store.Name, mirror, conflicts.Count, conflicts[0]);
+                MyNoSqlMetrics.Conflicts.Add(conflicts.Count, MyNoSqlMetrics.Db(_store.Name));
+            }
             // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
             for (int i = 0; i < conflicts.Count; i += FetchBatch)
                 await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct, bodies: _metadata().Mode == DbMode.Mirror).ConfigureAwait(false);

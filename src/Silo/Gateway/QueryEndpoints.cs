@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MyNoSql.Grains;
 using MyNoSql.Grains.Query;
 using MyNoSql.Silo.Configuration;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Query;
 
 namespace MyNoSql.Silo.Gateway;
@@ -46,6 +47,9 @@ internal static class QueryEndpoints
         if (queries is null) return;
         var query = await ReadQueryAsync(context);
         if (query is null) return;
+        using var activity = MyNoSqlMetrics.Activities.StartActivity("mynosql.query");
+        activity?.SetTag("db", db);
+        MyNoSqlMetrics.Queries.Add(1, MyNoSqlMetrics.Db(db));
         QueryResult result;
         try
         {
