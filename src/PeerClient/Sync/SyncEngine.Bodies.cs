@@ -20,7 +20,16 @@ internal sealed partial class SyncEngine
     private readonly SemaphoreSlim _pullBodyGate = new(1, 1);
     private readonly KeyLocks _bodyLocks = new();
     private long _bodyBytesSent;
+    // What a round that succeeded still left undone (bodies a transport cannot carry, bodies over the size limit): kept as
+    // SyncStatus.LastError after the round instead of being cleared by its success.
+    private string? _roundWarning;
     private long _bodyBytesFetched;
+
+    private void RecordWarning(string message)
+    {
+        Volatile.Write(ref _roundWarning, message);
+        RecordError(message);
+    }
 
     private AttachmentStore Attachments =>
         _store.Attachments ?? throw new InvalidOperationException($"Database '{_store.Name}' has no attachment store.");
@@ -84,7 +93,7 @@ internal sealed partial class SyncEngine
         {
             // Records whose bodies this transport cannot carry wait in the outbox for a mirror that can take them.
             var held = needs.Where(n => !uploaded.Contains(n.Key)).SelectMany(n => n.Value).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            RecordError($"Database '{_store.Name}': {held.Count} records with attachment bodies stay in the outbox: {e.Message}");
+            RecordWarning($"Database '{_store.Name}': {held.Count} records with attachment bodies stay in the outbox: {e.Message}");
             return [.. records.Where(r => !held.Contains(r.Id))];
         }
     }
@@ -154,13 +163,13 @@ internal sealed partial class SyncEngine
             }
             catch (AttachmentTooLargeException e)
             {
-                RecordError($"Database '{_store.Name}': {e.Message} (body {digest}, {mirror}); the record is stored without it.");
+                RecordWarning($"Database '{_store.Name}': {e.Message} (body {digest}, {mirror}); the record is stored without it.");
                 continue;
             }
             catch (NotSupportedException e)
             {
                 // orleans:// carries no bodies: the record is stored, the body comes on open from an HTTP mirror.
-                RecordError($"Database '{_store.Name}': body {digest} not pulled: {e.Message}");
+                RecordWarning($"Database '{_store.Name}': body {digest} not pulled: {e.Message}");
                 return;
             }
             finally

@@ -179,7 +179,7 @@ internal sealed partial class SyncEngine : IDisposable
         {
             _lastSuccess = DateTimeOffset.UtcNow;
             _mirrorInUse = mirror;
-            _lastError = null;
+            _lastError = Interlocked.Exchange(ref _roundWarning, null); // what the round left undone, else none
         }
     }
 
@@ -223,6 +223,7 @@ internal sealed partial class SyncEngine : IDisposable
         _pulled = 0;
         _fetched = 0;
         Interlocked.Exchange(ref _bodyBytesSent, 0);
+        Interlocked.Exchange(ref _roundWarning, null);
         Interlocked.Exchange(ref _bodyBytesFetched, 0);
         if (DateTimeOffset.UtcNow - _lastDiscovery > DiscoveryInterval)
         {

@@ -158,4 +158,32 @@ public sealed class AttachmentSyncTests(MirrorFixture mirror, ITestOutputHelper 
         await peer.SyncAsync();
         Assert.Equal(2, counter.ChunksFetched.Count);
     }
+
+    [Fact]
+    public async Task Through_an_orleans_mirror_a_record_whose_body_cannot_travel_waits_in_the_outbox_and_says_why()
+    {
+        const string Db = "att-orleans";
+        var peer = await _peers.OpenAsync(Db, configure: o => o.UseOrleans());
+        await peer.AddPeerAsync($"orleans://127.0.0.1:{mirror.GatewayPort}");
+        await PutAsync(peer, "with", "a.bin", 5000, 3);
+        await peer.SaveDocAsync(new JsonObject { ["id"] = "plain", ["title"] = "no attachment" });
+        await peer.SyncAsync();
+        var status = peer.GetSyncStatus();
+        output.WriteLine(status.LastError);
+        Assert.Equal(1, status.PendingWrites);
+        Assert.Contains("cannot carry attachment bodies", status.LastError, StringComparison.Ordinal);
+        using (var plain = await mirror.Http.GetAsync($"{mirror.Url}/db/{Db}/doc/plain"))
+            Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        using (var with = await mirror.Http.GetAsync($"{mirror.Url}/db/{Db}/doc/with"))
+            Assert.Equal(HttpStatusCode.NotFound, with.StatusCode);
+
+        // An HTTP round takes it, body first.
+        await peer.RemovePeerAsync($"orleans://127.0.0.1:{mirror.GatewayPort}");
+        await peer.AddPeerAsync(mirror.Url);
+        await peer.SyncAsync();
+        Assert.Equal(0, peer.GetSyncStatus().PendingWrites);
+        using var body = await mirror.Http.GetAsync($"{mirror.Url}/db/{Db}/doc/with/att/a.bin");
+        Assert.Equal(HttpStatusCode.OK, body.StatusCode);
+        Assert.Equal(PatternStream.Digest(5000, 3), "sha256-" + Convert.ToBase64String(PatternStream.Hash(await body.Content.ReadAsStreamAsync())));
+    }
 }
