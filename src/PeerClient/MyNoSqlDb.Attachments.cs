@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MyNoSql.Storage.Attachments;
 using MyNoSql.Storage.Documents;
 
@@ -20,6 +22,9 @@ public sealed partial class MyNoSqlDb
     internal TimeSpan AttachmentCollectInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     internal AttachmentStore Attachments => _store.Attachments!;
+
+    /// <summary>Category <c>MyNoSql.Attachments</c> of <see cref="MyNoSqlOptions.LoggerFactory"/>.</summary>
+    internal ILogger AttachmentLogger { get; init; } = NullLogger.Instance;
 
     /// <summary>
     /// Stores <paramref name="body"/> (read to its end, streamed: one chunk in memory at a time) as the attachment
@@ -120,7 +125,9 @@ public sealed partial class MyNoSqlDb
             Interlocked.Exchange(ref _lastCollectTicks, DateTime.UtcNow.Ticks);
             if (Attachments.IsEmpty) return null; // databases without attachments never scan their records for them
             var live = await _store.Replica.LiveAttachmentDigestsAsync(cancellationToken).ConfigureAwait(false);
-            return await Attachments.CollectAsync(live, AttachmentGrace, cancellationToken).ConfigureAwait(false);
+            var result = await Attachments.CollectAsync(live, AttachmentGrace, cancellationToken).ConfigureAwait(false);
+            AttachmentLog.Collected(AttachmentLogger, Name, result.LiveManifests, result.LiveChunks, result.ManifestsDeleted, result.ChunksDeleted, result.BytesFreed);
+            return result;
         }
         finally
         {
@@ -150,7 +157,7 @@ public sealed partial class MyNoSqlDb
         catch (ObjectDisposedException) { }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or MyNoSqlException)
         {
-            _sync.RecordError($"attachment collection failed: {e.Message}");
+            AttachmentLog.CollectionFailed(AttachmentLogger, Name, e.Message, e);
         }
         finally
         {

@@ -68,7 +68,10 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             store.Attachments = AttachmentStore.Open(Path.Combine(directory, "attachments"), new AttachmentStoreOptions { MaxAttachmentBytes = options.MaxAttachmentBytes });
             var metadata = await PeerMetadata.LoadAsync(directory, cancellationToken).ConfigureAwait(false);
             DeleteLegacyLock(directory);
-            return new MyNoSqlDb(directory, metadata, store, options);
+            return new MyNoSqlDb(directory, metadata, store, options)
+            {
+                AttachmentLogger = options.LoggerFactory?.CreateLogger("MyNoSql.Attachments") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            };
         }
         catch
         {
