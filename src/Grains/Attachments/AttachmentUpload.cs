@@ -15,7 +15,7 @@ namespace MyNoSql.Grains.Attachments;
 internal sealed partial class AttachmentUpload(MirrorAttachments attachments, AttachmentCopies copies, IMirrorServiceClient mirrors,
     ILogger<AttachmentUpload> logger)
 {
-    private const int LocalWritesInFlight = 4;
+    private const int LocalWritesInFlight = 2;
 
     /// <summary>
     /// Reads <paramref name="body"/> to its end and stores it; returns its manifest and whether a write quorum (this silo

@@ -13,7 +13,7 @@ internal sealed class MirrorAttachmentOptions
     public long MaxAttachmentBytes { get; set; } = DefaultMaxAttachmentBytes;
 
     /// <summary>Chunks of one upload in flight to each other silo (each up to 1 MiB): bounds the memory an upload holds.</summary>
-    public int ChunksInFlight { get; set; } = 4;
+    public int ChunksInFlight { get; set; } = 2;
 
     /// <summary>How long one chunk copy to another silo may take before that silo is left to anti-entropy.</summary>
     public TimeSpan CopyTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -4,12 +4,12 @@ namespace MyNoSql.Grains.Attachments;
 
 /// <summary>
 /// The copy of one upload's chunks to one other silo while the upload is still being read: a bounded queue (so a slow
-/// silo slows the upload instead of filling memory) and three calls in flight. After the first failure the silo is left
+/// silo slows the upload instead of filling memory) and two calls in flight. After the first failure the silo is left
 /// to anti-entropy and its queue only drains.
 /// </summary>
 internal sealed class SiloForward
 {
-    private const int Workers = 3;
+    private const int Workers = 2;
     private readonly IMirrorService _service;
     private readonly string _database;
     private readonly TimeSpan _timeout;
