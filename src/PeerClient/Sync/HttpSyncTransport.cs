@@ -20,7 +20,7 @@ internal sealed class MirrorRejectedCredentialException(string mirror, int statu
 }
 
 /// <summary>The sync protocol over HTTP (src/Storage/Sync/README.md), with connect and request timeouts.</summary>
-internal sealed class HttpSyncTransport : ISyncTransport
+internal sealed partial class HttpSyncTransport : ISyncTransport
 {
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
     private static readonly MediaTypeHeaderValue BatchType = new("application/x-mynosql-batch");
@@ -298,7 +298,8 @@ internal sealed class HttpSyncTransport : ISyncTransport
         }
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, string mirror, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         string? key = _apiKeyProvider is null ? _apiKey : await _apiKeyProvider(ct).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(key))
@@ -312,7 +313,7 @@ internal sealed class HttpSyncTransport : ISyncTransport
         }
         try
         {
-            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            var response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
             if (request.Content?.Headers.ContentLength is long sent and > 0)
                 MyNoSqlMetrics.SyncBytes.Add(sent, new KeyValuePair<string, object?>("direction", "sent"));
             if (response.Content.Headers.ContentLength is long received and > 0)

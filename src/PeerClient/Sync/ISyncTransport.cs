@@ -90,4 +90,65 @@ public interface ISyncTransport : IDisposable
     /// <exception cref="NotSupportedException">This transport cannot carry merge policies (the default).</exception>
     Task<JsonObject> PutMergePolicyAsync(string mirror, string db, JsonObject policy, CancellationToken ct) =>
         throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry merge policies.");
+
+    #region Attachment bodies (issue 15; src/Storage/Sync/README.md "Attachment bodies")
+
+    /// <summary>
+    /// Which of <paramref name="chunkIds"/> the mirror's chunk store for <paramref name="db"/> lacks
+    /// (<c>POST /db/{db}/sync/att/missing</c>): a peer sends only those, so a body the mirror holds is never sent again
+    /// and an interrupted upload resumes after the last chunk the mirror stored.
+    /// </summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="chunkIds">Chunk ids: lowercase hex SHA-256 of each chunk's raw bytes.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry attachment bodies (the default).</exception>
+    Task<IReadOnlyList<string>> MissingAttachmentChunksAsync(string mirror, string db, IReadOnlyList<string> chunkIds, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
+
+    /// <summary>Stores one chunk on the mirror (<c>PUT /db/{db}/sync/att/chunk/{id}</c>); the mirror checks its hash.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="chunkId">The chunk's id (lowercase hex SHA-256 of <paramref name="raw"/>).</param>
+    /// <param name="raw">The chunk's raw bytes (at most the chunk size).</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry attachment bodies (the default).</exception>
+    Task PutAttachmentChunkAsync(string mirror, string db, string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
+
+    /// <summary>
+    /// Stores a body's manifest <c>{"digest","length","chunk_size","chunks":[ids]}</c> on the mirror
+    /// (<c>PUT /db/{db}/sync/att/manifest</c>) once all its chunks are there; answers the chunks the mirror still lacks
+    /// (empty: the body is stored).
+    /// </summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="manifest">The manifest JSON.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry attachment bodies (the default).</exception>
+    Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
+
+    /// <summary>The manifest of the body with <paramref name="digest"/> (<c>sha256-&lt;base64&gt;</c>) as the mirror holds it
+    /// (<c>GET /db/{db}/sync/att/manifest/{digest}</c>); null when it does not hold that body.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="digest">The body's digest as in its stub.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry attachment bodies (the default).</exception>
+    Task<JsonObject?> GetAttachmentManifestAsync(string mirror, string db, string digest, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
+
+    /// <summary>Reads one chunk's raw bytes into <paramref name="destination"/> (<c>GET /db/{db}/sync/att/chunk/{id}</c>);
+    /// answers their length, or -1 when the mirror does not hold that chunk. The caller checks the hash.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="chunkId">The chunk's id.</param>
+    /// <param name="destination">Room for the chunk (the manifest's chunk size); a longer answer is a malformed one.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot carry attachment bodies (the default).</exception>
+    Task<int> GetAttachmentChunkAsync(string mirror, string db, string chunkId, Memory<byte> destination, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
+
+    #endregion
 }

@@ -30,6 +30,7 @@ internal sealed partial class SyncEngine
         }
         // Pulled from the start: the pages list every id, so records the peer holds (outside its outbox) that no page
         // names can be reconciled. An interrupted resync starts its listing over; a first pull has nothing to reconcile.
+        bool fromStart = checkpoint is null;
         bool reconcile = checkpoint is null && (metadata.ResyncPending || _store.Records.Count > _store.Records.PendingCount);
         HashSet<string>? listed = reconcile ? new(StringComparer.Ordinal) : null;
         if (listed is not null && !metadata.ResyncPending)
@@ -45,16 +46,20 @@ internal sealed partial class SyncEngine
             }
             bool full = _metadata().Mode == DbMode.Mirror;
             var wanted = new List<string>();
+            // A listing from the start in Mirror mode also checks the bodies of records held already (a Peer-mode past).
+            var held = new List<string>();
             foreach (var entry in page.Entries)
             {
                 if (_prefixes.Count > 0 && !_prefixes.Any(p => entry.Id.StartsWith(p, StringComparison.Ordinal))) continue;
                 listed?.Add(entry.Id);
                 if (await WantsAsync(entry, full, ct).ConfigureAwait(false)) wanted.Add(entry.Id);
+                else if (full && fromStart && !entry.Deleted) held.Add(entry.Id);
             }
             // Several fetches at once: the mirror reads one batch while the peer stores the last.
             await Parallel.ForEachAsync(Enumerable.Range(0, (wanted.Count + FetchBatch - 1) / FetchBatch),
                 new ParallelOptions { MaxDegreeOfParallelism = FetchInFlight, CancellationToken = ct },
-                async (b, token) => await FetchAndMergeAsync(mirror, wanted.GetRange(b * FetchBatch, Math.Min(FetchBatch, wanted.Count - b * FetchBatch)), token).ConfigureAwait(false)).ConfigureAwait(false);
+                async (b, token) => await FetchAndMergeAsync(mirror, wanted.GetRange(b * FetchBatch, Math.Min(FetchBatch, wanted.Count - b * FetchBatch)), token, bodies: full).ConfigureAwait(false)).ConfigureAwait(false);
+            if (held.Count > 0) await DownloadHeldBodiesAsync(mirror, held, ct).ConfigureAwait(false);
             _pulled += page.Entries.Count;
             if (!page.More && listed is not null) await ReconcileAsync(mirror, listed, ct).ConfigureAwait(false);
             checkpoint = page.Checkpoint;
@@ -110,7 +115,7 @@ internal sealed partial class SyncEngine
         for (int i = 0; i < unlisted.Count; i += FetchBatch)
         {
             var ids = unlisted.GetRange(i, Math.Min(FetchBatch, unlisted.Count - i));
-            var known = await FetchAndMergeAsync(mirror, ids, ct).ConfigureAwait(false);
+            var known = await FetchAndMergeAsync(mirror, ids, ct, bodies: _metadata().Mode == DbMode.Mirror).ConfigureAwait(false);
             foreach (var id in ids.Where(id => !known.Contains(id)))
                 await _store.MarkPendingAsync(id, ct).ConfigureAwait(false);
         }
@@ -139,9 +144,10 @@ internal sealed partial class SyncEngine
     /// Delta sync: each request names the revision the peer holds of each id, so the mirror sends leaves relative to it
     /// (bodies as deltas). A leaf that does not rebuild against the stored record (the base is gone, or the delta or its
     /// revision does not check) makes that record be asked for again whole. With a <c>requestLimit</c> (the read path's),
-    /// each fetch request gets that long; merges are not cut short by it.
+    /// each fetch request gets that long; merges are not cut short by it. With <c>bodies</c> (Mirror mode's pulls) the
+    /// attachment bodies a record refers to are downloaded before it is stored.
     /// </remarks>
-    private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct, TimeSpan? requestLimit = null)
+    private async Task<HashSet<string>> FetchAndMergeAsync(string mirror, IReadOnlyList<string> ids, CancellationToken ct, TimeSpan? requestLimit = null, bool bodies = false)
     {
         var sent = new HashSet<string>(StringComparer.Ordinal);
         var whole = new HashSet<string>(StringComparer.Ordinal);
@@ -182,8 +188,13 @@ internal sealed partial class SyncEngine
             await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct }, async (record, token) =>
             {
                 var leaves = await RebuildAsync(record, token).ConfigureAwait(false);
-                if (leaves is null) failed[record.Id] = true;
-                else await _store.MergeLeavesAsync(record.Id, leaves, pending: false, token).ConfigureAwait(false);
+                if (leaves is null)
+                {
+                    failed[record.Id] = true;
+                    return;
+                }
+                if (bodies) await DownloadBodiesAsync(mirror, leaves, token).ConfigureAwait(false);
+                await _store.MergeLeavesAsync(record.Id, leaves, pending: false, token).ConfigureAwait(false);
             }).ConfigureAwait(false);
             int before = sent.Count;
             foreach (var record in records)

@@ -14,6 +14,7 @@ internal sealed partial class SyncEngine
         var pending = _store.Records.ListPending();
         int invalid = 0;
         var inFlight = new List<Task>(PushInFlight);
+        var uploaded = new HashSet<string>(StringComparer.Ordinal); // bodies known to be on the mirror this round
         using var clearing = new SemaphoreSlim(1, 1);
         try
         {
@@ -30,6 +31,8 @@ internal sealed partial class SyncEngine
                     records.Add(record);
                     bytes += record.Leaves.Sum(l => (long)l.Body.Length + (l.Ancestry.Length + 1) * Revision.EncodedSize);
                 }
+                // Attachment bodies first (SyncEngine.Bodies.cs): a mirror never holds a stub from this peer without its body.
+                records = await UploadBodiesAsync(mirror, records, uploaded, ct).ConfigureAwait(false);
                 if (records.Count == 0) continue;
                 if (inFlight.Count == PushInFlight)
                 {

@@ -179,7 +179,7 @@ internal sealed partial class SyncEngine : IDisposable
         {
             _lastSuccess = DateTimeOffset.UtcNow;
             _mirrorInUse = mirror;
-            _lastError = null;
+            _lastError = Interlocked.Exchange(ref _roundWarning, null); // what the round left undone, else none
         }
     }
 
@@ -211,7 +211,8 @@ internal sealed partial class SyncEngine : IDisposable
     private void Report(bool more)
     {
         if (_progress is null) return;
-        try { _progress.Report(new SyncProgress(_store.Records.PendingCount, _pulled, _fetched, more)); }
+        var (sent, fetched) = BodyBytes;
+        try { _progress.Report(new SyncProgress(_store.Records.PendingCount, _pulled, _fetched, more) { AttachmentBytesSent = sent, AttachmentBytesFetched = fetched }); }
         catch (Exception e) when (e is not OutOfMemoryException) { RecordError($"The SyncProgress handler failed: {e.Message}"); }
     }
 
@@ -221,6 +222,9 @@ internal sealed partial class SyncEngine : IDisposable
     {
         _pulled = 0;
         _fetched = 0;
+        Interlocked.Exchange(ref _bodyBytesSent, 0);
+        Interlocked.Exchange(ref _roundWarning, null);
+        Interlocked.Exchange(ref _bodyBytesFetched, 0);
         if (DateTimeOffset.UtcNow - _lastDiscovery > DiscoveryInterval)
         {
             var others = await Transport(mirror).GetMirrorsAsync(mirror, ct).ConfigureAwait(false);
@@ -239,7 +243,7 @@ internal sealed partial class SyncEngine : IDisposable
             }
             // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
             for (int i = 0; i < conflicts.Count; i += FetchBatch)
-                await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct).ConfigureAwait(false);
+                await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct, bodies: _metadata().Mode == DbMode.Mirror).ConfigureAwait(false);
         }
         await PullAsync(mirror, ct).ConfigureAwait(false);
     }

@@ -14,7 +14,7 @@ namespace MyNoSql.Simulation.Tests.Sim;
 /// <item>Every outbox is empty; a Mirror-mode peer lists the same live ids as the mirrors.</item>
 /// </list>
 /// </summary>
-internal sealed class Checker(SimWorld world)
+internal sealed partial class Checker(SimWorld world)
 {
     private readonly Dictionary<string, Dictionary<string, DocumentRecord>> _replicas = new(StringComparer.Ordinal);
 
@@ -64,6 +64,7 @@ internal sealed class Checker(SimWorld world)
             var expectedLive = reference.Values.Where(r => !r.Winner.Deleted).Select(r => r.Id).Order(StringComparer.Ordinal).ToList();
             if (!live.SequenceEqual(expectedLive)) Fail($"{p.Name} lists [{string.Join(", ", live)}], the mirrors hold live [{string.Join(", ", expectedLive)}]");
         }
+        if (world.Options.Attachments) await CheckBodiesAsync();
     }
 
     private bool IsFull(string node) => node.StartsWith('m') || world.Peers.First(p => p.Name == node).Mode == DbMode.Mirror;

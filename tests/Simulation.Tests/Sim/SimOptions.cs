@@ -43,6 +43,13 @@ internal sealed record SimOptions
         Fields = { ["title"] = MergeStrategy.Latest, ["score"] = MergeStrategy.Max, ["tags"] = MergeStrategy.Union, ["visits"] = MergeStrategy.Counter },
     };
 
+    /// <summary>Saves also put and delete attachments (bodies through the sync/att calls to simulated chunk stores); off in
+    /// the default seeds, so their schedules stay as they were (AttachmentSimulationTests runs its own seeds with it).</summary>
+    public bool Attachments { get; init; }
+
+    /// <summary>Test-only planted bug: mirrors acknowledge attachment manifests without storing the body (the checker must catch it).</summary>
+    public bool PlantedBugLoseBodies { get; init; }
+
     /// <summary>The options a seed runs with: 2–3 mirrors, 3 peers, 30–60 steps; every even seed with a merge policy
     /// (<c>MYNOSQL_SIM_POLICY=0</c>: none, <c>=1</c>: every seed, <c>=lattice</c>: every seed, Max and Union only).</summary>
     public static SimOptions ForSeed(int seed)
@@ -54,6 +61,8 @@ internal sealed record SimOptions
             Operations = 30 + r.Next(31),
             // MYNOSQL_SIM_WINNER_DIGESTS=1: digests of winners only, as the grains' LocalIndex has them today.
             LeafDigests = Environment.GetEnvironmentVariable("MYNOSQL_SIM_WINNER_DIGESTS") != "1",
+            // MYNOSQL_SIM_ATTACHMENTS=1: every seed also puts and deletes attachments (replays AttachmentSimulationTests' seeds).
+            Attachments = Environment.GetEnvironmentVariable("MYNOSQL_SIM_ATTACHMENTS") == "1",
             Policy = Environment.GetEnvironmentVariable("MYNOSQL_SIM_POLICY") switch
             {
                 "0" => null,

@@ -12,7 +12,7 @@ namespace MyNoSql.Simulation.Tests.Sim;
 /// The peer engine's transport for <c>sim://w{world}-p{peer}-m{mirror}</c> URLs: every call goes through the world's
 /// fault-injecting network to a <see cref="SimMirror"/>. Each peer's options name it for the <c>sim</c> scheme.
 /// </summary>
-internal sealed class SimTransport : ISyncTransport
+internal sealed partial class SimTransport : ISyncTransport
 {
     private static readonly ConcurrentDictionary<int, SimWorld> Worlds = new();
     public static void Register(SimWorld world) => Worlds[world.Id] = world;

@@ -101,6 +101,7 @@ internal sealed partial class SimWorld
     public async Task AntiEntropyAsync(SimMirror from, SimMirror to)
     {
         if (!from.Up) return;
+        if (Options.Attachments) await RepairBodiesAsync(from, to);
         var (ok, theirs) = await MirrorCallAsync(from, to, "digests", duplicable: false, t => Task.FromResult(t.Digests()));
         if (!ok) return;
         var ours = from.Digests();

@@ -180,6 +180,7 @@ internal sealed partial class SimWorld
     {
         var store = p.Db!.Store;
         var current = await store.ReadRecordAsync(id);
+        if (Options.Attachments && await AttachmentStepAsync(p, id, current)) return;
         bool live = current is not null && !current.Winner.Deleted;
         double x = Rng.NextDouble();
         string? rev = null;
