@@ -54,5 +54,8 @@ internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFail
 
     public ValueTask<SaveReply> Resolve(string? rev, byte[] body, CancellationToken cancellationToken = default) => inner.Resolve(rev, body, cancellationToken);
 
+    public ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default) =>
+        inner.SaveFenced(rev, body, lockName, token, cancellationToken);
+
     private static SiloUnavailableException Lost() => new("The target silo became unavailable (injected by the test).");
 }
