@@ -123,6 +123,7 @@ internal static partial class MirrorHost
         GatewaySecurity.UsePipeline(app, options);
         ClusterEndpoints.Map(app);
         DocumentEndpoints.Map(app);
+        LockEndpoints.Map(app);
         ListEndpoint.Map(app);
         SyncEndpoints.Map(app);
         SyncPollEndpoint.Map(app);
