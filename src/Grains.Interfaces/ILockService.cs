@@ -14,7 +14,8 @@ public interface ILockService : IGrainService
     [Alias("Get")]
     Task<LockRecord?> Get(string key, CancellationToken cancellationToken = default);
 
-    /// <summary>Keeps <paramref name="state"/> durably unless this silo holds a copy with a greater version; returns once durable.</summary>
+    /// <summary>Keeps <paramref name="state"/> durably unless this silo holds a copy with a greater token, or the same token and a
+    /// greater or equal version; returns once durable.</summary>
     [Alias("Apply")]
     Task Apply(string key, LockRecord state, CancellationToken cancellationToken = default);
 }

@@ -139,14 +139,16 @@ internal sealed partial class LockGrain : Grain, ILockGrain
         foreach (var answer in answers.OfType<Answer>())
         {
             answered++;
-            if (answer.Copy is { } copy && copy.Version > newest.Version) newest = copy;
+            if (answer.Copy is { } copy && LockOrder.Supersedes(copy, newest)) newest = copy;
         }
         if (answered < Quorum(silos.Length))
         {
             LogLoadQuorumMissed(_key, answered, Quorum(silos.Length));
             return false;
         }
-        _current = newest;
+        // Versions continue above every copy seen, so this activation's changes supersede them all.
+        long version = answers.OfType<Answer>().Select(a => a.Copy?.Version ?? 0).DefaultIfEmpty(0).Max();
+        _current = newest with { Version = Math.Max(version, newest.Version) };
         _loaded = true;
         return true;
     }

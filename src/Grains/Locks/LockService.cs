@@ -10,7 +10,7 @@ namespace MyNoSql.Grains.Locks;
 /// <summary>
 /// <see cref="ILockService"/>: one per silo. Keeps the newest copy of each lock's state in this silo's own store
 /// (key <c>lock-copy/{db}/{name}</c>, written with the store's ETag check, so two concurrent applies never let an older
-/// version overwrite a newer one), or in memory when the silo has no store of its own.
+/// copy overwrite a newer one, in <see cref="LockOrder"/>), or in memory when the silo has no store of its own.
 /// </summary>
 internal sealed partial class LockService : GrainService, ILockService
 {
@@ -44,7 +44,7 @@ internal sealed partial class LockService : GrainService, ILockService
         ArgumentNullException.ThrowIfNull(state);
         if (_host is null)
         {
-            _memory.AddOrUpdate(key, state, (_, held) => held.Version >= state.Version ? held : state);
+            _memory.AddOrUpdate(key, state, (_, held) => LockOrder.Supersedes(state, held) ? state : held);
             return;
         }
         var store = await _host.Store;
@@ -52,7 +52,7 @@ internal sealed partial class LockService : GrainService, ILockService
         for (int attempt = 1; ; attempt++)
         {
             var (payload, etag) = await store.ReadStateAsync(stored, cancellationToken);
-            if (Decode(payload) is { } held && held.Version >= state.Version) return;
+            if (!LockOrder.Supersedes(state, Decode(payload))) return;
             try
             {
                 await store.WriteStateAsync(stored, etag, _serializer.SerializeToArray(state), cancellationToken);

@@ -390,6 +390,15 @@ internal sealed class HttpSyncTransport : ISyncTransport
                 }
                 throw new ArgumentException($"Database '{db}': {reason}");
             }
+            if (status == 403)
+            {
+                // A --read-only mirror refuses writes (DESIGN §9): the next mirror may take them; other 403s are the key's.
+                string text = "";
+                try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
+                catch (Exception e) when (IsTransport(e, ct)) { }
+                if (text.Contains("\"read_only\"", StringComparison.Ordinal))
+                    throw new MirrorUnavailableException($"{mirror}: a read-only mirror takes no locks and no fenced saves");
+            }
             bool answer = response.IsSuccessStatusCode || status is 404 or 409;
             if (answer)
             {

@@ -54,7 +54,7 @@ internal static class LockEndpoints
                 return;
             }
             // Woken by a release at once; by the hold's expiry at the latest (a crashed holder's lock frees after its ttl).
-            long untilExpiry = Math.Max(1, reply.ExpiresUnixMs - now.ToUnixTimeMilliseconds() + 1);
+            long untilExpiry = Math.Max(5, reply.ExpiresUnixMs - now.ToUnixTimeMilliseconds() + 1); // 5 ms: clocks of two silos may differ
             await ClusterCall.RetryAsync(context, async () =>
             {
                 await grain.WaitForChange(reply.Version, Math.Min(remaining, untilExpiry), ct);
