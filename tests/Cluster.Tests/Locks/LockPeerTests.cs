@@ -23,7 +23,7 @@ public sealed class LockPeerTests(LockFixture fixture)
         await using var db = await MyNoSqlDb.OpenAsync(Db, options);
         await db.AddPeerAsync(fixture.Url(0));
 
-        var first = await db.LockAsync("orders/42", TimeSpan.FromMilliseconds(300), TimeSpan.Zero);
+        var first = await db.LockAsync("orders/42", TimeSpan.FromSeconds(2), TimeSpan.Zero); // long enough for the fenced save under load
         Assert.Equal("orders/42", first.Name);
         Assert.True(first.FencingToken > 0);
         Assert.True(first.Expires > DateTimeOffset.UtcNow.AddSeconds(-5));
@@ -34,7 +34,7 @@ public sealed class LockPeerTests(LockFixture fixture)
         Assert.Equal((string)saved["rev"]!, (string)local!["rev"]!);
 
         // Held by someone else: a wait that ends first is a LockTimeoutException.
-        var second = await db.LockAsync("orders/42", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)); // after first's 300 ms
+        var second = await db.LockAsync("orders/42", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)); // once first's 2 s ran out
         Assert.True(second.FencingToken > first.FencingToken);
         var clock = Stopwatch.StartNew();
         var timeout = await Assert.ThrowsAsync<LockTimeoutException>(() => db.LockAsync("orders/42", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(400)));
