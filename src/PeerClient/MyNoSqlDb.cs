@@ -351,7 +351,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         MergePolicyDirty = m.MergePolicyDirty,
     };
 
-    private static void ValidateOptions(MyNoSqlOptions options)
+    internal static void ValidateOptions(MyNoSqlOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
             throw new ArgumentException("MyNoSqlOptions.DataDirectory must name a folder.", nameof(options));

@@ -1,7 +1,8 @@
 namespace MyNoSql;
 
-/// <summary>Options of <see cref="MyNoSqlDb.OpenAsync"/>.</summary>
-public sealed class MyNoSqlOptions
+/// <summary>Options of <see cref="MyNoSqlDb.OpenAsync"/> (and, with the database's name, of
+/// <see cref="Microsoft.Extensions.DependencyInjection.MyNoSqlServiceCollectionExtensions.AddMyNoSql"/>).</summary>
+public class MyNoSqlOptions
 {
     /// <summary>Folder holding databases; each database is a sub-folder named after it.
     /// Default: <c>mynosql</c> under the user's local application data folder.</summary>
@@ -86,6 +87,10 @@ public sealed class MyNoSqlOptions
     /// and calls a factory once, when it first syncs with a mirror of that scheme.</summary>
     public IDictionary<string, Func<Sync.ISyncTransport>> Transports { get; } =
         new Dictionary<string, Func<Sync.ISyncTransport>>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Where the database logs sync rounds, their failures and conflicts (categories <c>MyNoSql.*</c>); null logs
+    /// nothing. <c>services.AddMyNoSql</c> sets the host's.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Shows the options without the key.</summary>
     public override string ToString() =>

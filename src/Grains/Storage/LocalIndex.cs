@@ -38,6 +38,27 @@ internal sealed class LocalIndex
         lock (_gate) return [.. _databases.Keys.Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>Live and deleted records of <paramref name="database"/> and the sum of its segment sequences (an update
+    /// sequence that grows with every change this silo applied).</summary>
+    public (long Live, long Deleted, long Sequence) Counts(string database)
+    {
+        lock (_gate)
+        {
+            if (!_databases.TryGetValue(database, out var segments)) return (0, 0, 0);
+            long live = 0, deleted = 0, sequence = 0;
+            foreach (var segment in segments)
+            {
+                sequence += segment.Sequence;
+                foreach (var entry in segment.Entries)
+                {
+                    if (entry.Deleted) deleted++;
+                    else live++;
+                }
+            }
+            return (live, deleted, sequence);
+        }
+    }
+
     /// <summary>Digest, size and sequence of every segment (index = segment); all empty when the database is unknown.</summary>
     public SegmentDigest[] Digests(string database)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
@@ -311,7 +312,12 @@ internal sealed class HttpSyncTransport : ISyncTransport
         }
         try
         {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            if (request.Content?.Headers.ContentLength is long sent and > 0)
+                MyNoSqlMetrics.SyncBytes.Add(sent, new KeyValuePair<string, object?>("direction", "sent"));
+            if (response.Content.Headers.ContentLength is long received and > 0)
+                MyNoSqlMetrics.SyncBytes.Add(received, new KeyValuePair<string, object?>("direction", "received"));
+            return response;
         }
         catch (Exception e) when (IsTransport(e, ct))
         {
@@ -325,12 +331,21 @@ internal sealed class HttpSyncTransport : ISyncTransport
         string text = "";
         try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (IsTransport(e, ct)) { }
+        bool readOnly = response.StatusCode is HttpStatusCode.Forbidden && ErrorCode(text) == "read_only";
         if (text.Length > 300) text = text[..300];
         // Whatever a mirror answers, the key never reaches a message (a broken proxy might echo the header).
         if (response.RequestMessage?.Headers.Authorization?.Parameter is { Length: > 0 } sent) text = text.Replace(sent, "***", StringComparison.Ordinal);
+        if (readOnly) throw new MirrorReadOnlyException(mirror, text);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             throw new MirrorRejectedCredentialException(mirror, (int)response.StatusCode, text);
         throw new MirrorUnavailableException($"{mirror}: HTTP {(int)response.StatusCode} {text}");
+    }
+
+    /// <summary>The <c>error</c> code of the gateway's JSON error body, or null when the body is not one.</summary>
+    private static string? ErrorCode(string body)
+    {
+        try { return JsonNode.Parse(body) is JsonObject o && o["error"] is JsonValue v && v.TryGetValue(out string? code) ? code : null; }
+        catch (JsonException) { return null; }
     }
 
     private static bool IsTransport(Exception e, CancellationToken ct) =>

@@ -1,4 +1,7 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Local;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Sync;
@@ -45,6 +48,7 @@ internal sealed partial class SyncEngine : IDisposable
     private readonly TimeSpan _readProbeTimeout;
     private readonly TimeSpan _pruneAfter;
     private readonly TimeSpan _seenResolution;
+    private readonly ILogger _log;
     // Start of the last complete pull: every change the mirrors' index held then is merged (ticks of UTC; 0 = none yet).
     private long _pulledAtTicks;
     // Records fetched for a read since the last complete pull, with when their fetch started.
@@ -64,6 +68,7 @@ internal sealed partial class SyncEngine : IDisposable
         _readFreshness = options.ReadFreshness;
         _readProbeTimeout = options.ReadProbeTimeout < options.SyncRequestTimeout ? options.ReadProbeTimeout : options.SyncRequestTimeout;
         _pruneAfter = options.MirrorPruneAfter;
+        _log = options.LoggerFactory?.CreateLogger("MyNoSql.Sync") ?? NullLogger.Instance;
         // Last-seen times are rewritten at most this often: a metadata write per discovery would be wasted.
         _seenResolution = _pruneAfter == Timeout.InfiniteTimeSpan || _pruneAfter > TimeSpan.FromHours(4) ? TimeSpan.FromHours(1) : _pruneAfter / 4;
     }
@@ -90,23 +95,53 @@ internal sealed partial class SyncEngine : IDisposable
     /// <exception cref="CredentialRejectedException">A mirror answered 401/403: the round stopped there.</exception>
     public async Task RunAsync(CancellationToken ct)
     {
+        using var activity = MyNoSqlMetrics.Activities.StartActivity("mynosql.sync");
+        activity?.SetTag("db", _store.Name);
+        string result = "failed";
+        try
+        {
+            await RunRoundAsync(ct).ConfigureAwait(false);
+            result = "ok";
+        }
+        catch (CredentialRejectedException)
+        {
+            result = "rejected";
+            throw;
+        }
+        finally
+        {
+            MyNoSqlMetrics.SyncRounds.Add(1, MyNoSqlMetrics.Db(_store.Name), new("result", result));
+            activity?.SetTag("result", result);
+        }
+    }
+
+    private async Task RunRoundAsync(CancellationToken ct)
+    {
         await _round.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var errors = new List<string>();
-            foreach (var mirror in Ordered())
+            string? readOnly = null;
+            // Writable mirrors first: a read-only one (DESIGN §9) refuses the push but can still serve the pull.
+            foreach (var mirror in Ordered().OrderBy(IsKnownReadOnly))
             {
                 try
                 {
-                    await RoundAsync(mirror, ct).ConfigureAwait(false);
-                    _health.Succeeded(mirror);
-                    lock (_statusGate)
+                    if (IsKnownReadOnly(mirror))
                     {
-                        _lastSuccess = DateTimeOffset.UtcNow;
-                        _mirrorInUse = mirror;
-                        _lastError = null;
+                        readOnly ??= mirror;
+                        continue;
                     }
+                    await RoundAsync(mirror, pullOnly: false, ct).ConfigureAwait(false);
+                    Succeeded(mirror);
                     return;
+                }
+                catch (MirrorReadOnlyException e)
+                {
+                    SyncLog.ReadOnlyMirror(_log, _store.Name, mirror);
+                    _readOnlyUntil[mirror] = _clock.GetUtcNow() + ReadOnlyRecheck;
+                    readOnly ??= mirror;
+                    errors.Add(e.Message);
                 }
                 catch (MirrorUnavailableException e)
                 {
@@ -118,18 +153,33 @@ internal sealed partial class SyncEngine : IDisposable
                     // Keys are cluster-wide: another mirror would say the same. Stop, keep the outbox, say why.
                     string rejected = CredentialMessage(e);
                     RecordError(rejected);
+                    SyncLog.CredentialRejected(_log, rejected);
                     throw new CredentialRejectedException(rejected, e.Mirror, e.StatusCode);
                 }
             }
+            if (readOnly is not null && await PullOnlyRoundAsync(readOnly, errors, ct).ConfigureAwait(false)) return;
             string message = errors.Count == 0
                 ? $"Database '{_store.Name}': no mirror is known; call AddPeerAsync(\"http://host:8800\") first."
                 : $"Database '{_store.Name}': no mirror could be reached ({_store.Records.PendingCount} writes stay in the outbox): {string.Join("; ", errors)}";
             RecordError(message);
+            SyncLog.RoundFailed(_log, message);
             throw new MyNoSqlException(message);
         }
         finally
         {
             _round.Release();
+        }
+    }
+
+    private void Succeeded(string mirror)
+    {
+        SyncLog.RoundDone(_log, _store.Name, mirror, _store.Records.PendingCount, _pulled, _fetched);
+        _health.Succeeded(mirror);
+        lock (_statusGate)
+        {
+            _lastSuccess = DateTimeOffset.UtcNow;
+            _mirrorInUse = mirror;
+            _lastError = null;
         }
     }
 
@@ -165,7 +215,9 @@ internal sealed partial class SyncEngine : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException) { RecordError($"The SyncProgress handler failed: {e.Message}"); }
     }
 
-    private async Task RoundAsync(string mirror, CancellationToken ct)
+    /// <summary>One round against <paramref name="mirror"/>; with <paramref name="pullOnly"/> (a read-only mirror)
+    /// neither the outbox nor a changed merge policy is sent.</summary>
+    private async Task RoundAsync(string mirror, bool pullOnly, CancellationToken ct)
     {
         _pulled = 0;
         _fetched = 0;
@@ -176,11 +228,19 @@ internal sealed partial class SyncEngine : IDisposable
             await RememberAsync(others, ct).ConfigureAwait(false);
             await NoteSeenAsync([mirror, .. others], ct).ConfigureAwait(false);
         }
-        await ExchangePolicyAsync(mirror, ct).ConfigureAwait(false);
-        var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
-        // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
-        for (int i = 0; i < conflicts.Count; i += FetchBatch)
-            await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct).ConfigureAwait(false);
+        if (!pullOnly || !_metadata().MergePolicyDirty) await ExchangePolicyAsync(mirror, ct).ConfigureAwait(false);
+        if (!pullOnly)
+        {
+            var conflicts = await PushAsync(mirror, ct).ConfigureAwait(false);
+            if (conflicts.Count > 0)
+            {
+                SyncLog.PushConflicts(_log, _store.Name, mirror, conflicts.Count, conflicts[0]);
+                MyNoSqlMetrics.Conflicts.Add(conflicts.Count, MyNoSqlMetrics.Db(_store.Name));
+            }
+            // A pushed edit that conflicted: learn the other branch now (the winner may not change, so the index may not say).
+            for (int i = 0; i < conflicts.Count; i += FetchBatch)
+                await FetchAndMergeAsync(mirror, conflicts.Skip(i).Take(FetchBatch).ToList(), ct).ConfigureAwait(false);
+        }
         await PullAsync(mirror, ct).ConfigureAwait(false);
     }
 }

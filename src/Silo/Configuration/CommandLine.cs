@@ -35,10 +35,11 @@ internal static class CommandLine
         ["--rate-limit-burst"] = nameof(MirrorOptions.RateLimitBurst),
         ["--max-connections"] = nameof(MirrorOptions.MaxConnections),
         ["--read-only"] = nameof(MirrorOptions.ReadOnly),
+        ["--kubernetes"] = nameof(MirrorOptions.Kubernetes),
     };
 
     /// <summary>Switches: given alone they mean <c>true</c>; <c>--name=false</c> or <c>--name false</c> turn them off.</summary>
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--request-logging", "--read-only" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--request-logging", "--read-only", "--kubernetes" };
 
     public const string Usage = """
         Usage: MyNoSql.Silo [options]   (every option can also be set in appsettings.json, section "Mirror",
@@ -77,6 +78,8 @@ internal static class CommandLine
           --max-connections N         open HTTP connections at most, 0 = no limit (default 10000)
           --read-only [true|false]    read-only mirror: keeps a full copy and serves reads, queries and sync pulls;
                                       every write through its gateway gets 403 read_only (default false)
+          --kubernetes [true|false]   running as a Kubernetes pod: silo identity from the pod, dead pods leave
+                                      membership; needs --clustering adonet (default false; deploy/kubernetes)
           --new-api-key [NAME]        print a new random API key and its key-file entry, then exit
           --help                      this text
         """;

@@ -75,6 +75,10 @@ internal sealed class MirrorOptions
     /// serves reads, queries and sync pulls, but its gateway refuses every write route with 403 <c>read_only</c>.</summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>Running as a Kubernetes pod (deploy/kubernetes): the silo takes its name, address and ids from the pod's
+    /// environment (Microsoft.Orleans.Hosting.Kubernetes) and removes dead pods from membership. Needs ADO.NET clustering.</summary>
+    public bool Kubernetes { get; set; }
+
     /// <summary>JSON file of API keys (deploy/SECURITY.md); reloaded when it changes. Empty = no authentication,
     /// allowed only while the gateway listens on a loopback address.</summary>
     public string? ApiKeysFile { get; set; }

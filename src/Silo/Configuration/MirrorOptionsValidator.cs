@@ -23,6 +23,7 @@ internal static class MirrorOptionsValidator
         if (o.Storage is not ("lzma-shards" or "adonet")) errors.Add($"--storage must be 'lzma-shards' or 'adonet' (got '{o.Storage}')");
         if (o.UsesAdoNet && string.IsNullOrWhiteSpace(o.ConnectionString))
             errors.Add("--connection-string is required with --clustering adonet or --storage adonet");
+        if (o.Kubernetes && o.Clustering != "adonet") errors.Add("--kubernetes needs --clustering adonet (pods come and go: membership must outlive any of them)");
         if (o.Clustering == "adonet" && !string.IsNullOrWhiteSpace(o.Primary))
             errors.Add("--primary only applies to --clustering localhost");
         if (!string.IsNullOrWhiteSpace(o.AdvertiseUrl) &&

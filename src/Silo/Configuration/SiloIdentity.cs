@@ -2,24 +2,33 @@ using System.Security.Cryptography;
 
 namespace MyNoSql.Silo.Configuration;
 
-/// <summary>A silo name that stays the same for a data directory across restarts (stored in <c>silo-name</c>).</summary>
+/// <summary>
+/// Names that stay the same for a data directory across restarts: the silo name (file <c>silo-name</c>) and the
+/// mirror's uuid (file <c>uuid</c>, 32 hex digits, as <c>GET /</c> reports it).
+/// </summary>
 internal static class SiloIdentity
 {
-    private const string FileName = "silo-name";
+    public static string LoadOrCreate(string dataDirectory) =>
+        LoadOrCreate(dataDirectory, "silo-name", () => "mirror-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5)),
+            s => s.Length is > 0 and <= 100 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
 
-    public static string LoadOrCreate(string dataDirectory)
+    public static string Uuid(string dataDirectory) =>
+        LoadOrCreate(dataDirectory, "uuid", () => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            s => s.Length == 32 && s.All(char.IsAsciiHexDigitLower));
+
+    private static string LoadOrCreate(string dataDirectory, string fileName, Func<string> create, Func<string, bool> valid)
     {
         Directory.CreateDirectory(dataDirectory);
-        string path = Path.Combine(dataDirectory, FileName);
+        string path = Path.Combine(dataDirectory, fileName);
         if (File.Exists(path))
         {
             string existing = File.ReadAllText(path).Trim();
-            if (existing.Length is > 0 and <= 100 && existing.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return existing;
+            if (valid(existing)) return existing;
         }
-        string name = "mirror-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+        string value = create();
         string temp = path + ".tmp";
-        File.WriteAllText(temp, name);
+        File.WriteAllText(temp, value);
         File.Move(temp, path, overwrite: true);
-        return name;
+        return value;
     }
 }

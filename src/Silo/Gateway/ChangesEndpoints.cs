@@ -25,7 +25,7 @@ namespace MyNoSql.Silo.Gateway;
 /// </list>
 /// Waiting is notification-driven (<see cref="ChangeWaiters"/>: one wait per database per silo, woken by the index
 /// segments through the database's change notifier grain), never polling. Errors: 400 <c>bad_request</c> naming the
-/// parameter, 400 <c>bad_query</c> for a bad selector, 415 for a POST body that is not JSON, 413 over 1 MiB.
+/// parameter, 400 <c>bad_query</c> for a bad selector, 415 for a POST body neither sent as nor parsing as JSON, 413 over 1 MiB.
 /// </summary>
 internal static class ChangesEndpoints
 {
@@ -45,17 +45,8 @@ internal static class ChangesEndpoints
         Selector? selector = null;
         if (post)
         {
-            if (!context.Request.HasJsonContentType())
-            {
-                await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type", "The body must be {\"selector\": {...}} sent as Content-Type: application/json.");
-                return;
-            }
-            var body = await RequestBody.ReadAsync(context, BodyBytes);
-            if (body is null)
-            {
-                await ApiResponse.ErrorAsync(context, 413, "too_large", $"A _changes body is at most {BodyBytes} bytes.");
-                return;
-            }
+            var body = await RequestBody.ReadJsonAsync(context, BodyBytes, $"A _changes body is at most {BodyBytes} bytes.", "The body must be {\"selector\": {...}}");
+            if (body is null) return;
             try
             {
                 selector = ChangesRequest.ParseBody(body);
@@ -237,7 +228,7 @@ internal static class ChangesEndpoints
     private static TimeSpan Remaining(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
 
     /// <summary>The feed of a request: sync-service paging and record reads, retried while a lost mirror fails over.</summary>
-    private static MirrorChangeFeed Feed(HttpContext context)
+    internal static MirrorChangeFeed Feed(HttpContext context)
     {
         var services = context.RequestServices;
         var limit = TimeSpan.FromSeconds(services.GetRequiredService<IOptions<MirrorOptions>>().Value.UnavailableRetrySeconds);

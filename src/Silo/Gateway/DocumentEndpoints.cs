@@ -143,25 +143,15 @@ internal static class DocumentEndpoints
     }
 
     /// <summary>
-    /// The request's record: 415 unless sent as JSON, 413 over the maximum document size, 400 <c>id_mismatch</c> when its
+    /// The request's record: 415 unless sent as JSON or parsing as a JSON object, 413 over the maximum document size, 400 <c>id_mismatch</c> when its
     /// id differs from <paramref name="routeId"/>; a malformed body throws <see cref="DocumentFormatException"/>, which
     /// ErrorHandlingMiddleware answers with 400. Null once an error was answered.
     /// </summary>
     internal static async Task<ParsedDocument?> ReadRecordBodyAsync(HttpContext context, string what, string? routeId)
     {
-        if (!context.Request.HasJsonContentType())
-        {
-            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
-                $"The {what} must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
-            return null;
-        }
         int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
-        var body = await RequestBody.ReadAsync(context, max);
-        if (body is null)
-        {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum document size of {max} bytes.");
-            return null;
-        }
+        var body = await RequestBody.ReadJsonAsync(context, max, $"The body is larger than the maximum document size of {max} bytes.", $"The {what} must be a JSON object");
+        if (body is null) return null;
         var request = DocumentCodec.ParseUtf8(body, max);
         if (routeId is not null && request.Id is not null && !string.Equals(request.Id, routeId, StringComparison.Ordinal))
         {

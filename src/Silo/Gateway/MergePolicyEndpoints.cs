@@ -39,18 +39,8 @@ internal static class MergePolicyEndpoints
     private static async Task PutAsync(HttpContext context, string db)
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db)) return;
-        if (!context.Request.HasJsonContentType())
-        {
-            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
-                $"The policy must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
-            return;
-        }
-        var body = await RequestBody.ReadAsync(context, MaxPolicyBytes);
-        if (body is null)
-        {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"A merge policy is at most {MaxPolicyBytes} bytes.");
-            return;
-        }
+        var body = await RequestBody.ReadJsonAsync(context, MaxPolicyBytes, $"A merge policy is at most {MaxPolicyBytes} bytes.", "The policy must be a JSON object");
+        if (body is null) return;
         MergePolicyInfo requested;
         try
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MyNoSql.Grains;
 using MyNoSql.Grains.Query;
 using MyNoSql.Silo.Configuration;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Query;
 
 namespace MyNoSql.Silo.Gateway;
@@ -21,7 +22,7 @@ namespace MyNoSql.Silo.Gateway;
 /// </list>
 /// Errors: a body that is not a JSON object, or a bad selector, sort, limit, skip, fields or bookmark → 400
 /// <c>bad_query</c> naming the part (the <see cref="ArgumentException"/> of <see cref="MangoQuery.Parse"/>); a bad
-/// index definition → 400 <c>bad_index</c>; a body that is not sent as JSON → 415; larger than the maximum document
+/// index definition → 400 <c>bad_index</c>; a body neither sent as JSON nor parsing as a JSON object → 415; larger than the maximum document
 /// size → 413; the index catalog unreachable → 503 with <c>Retry-After</c> (after the gateway's usual retries).
 /// Index definitions are cluster-wide (<see cref="IIndexCatalogGrain"/>): created through any mirror, every mirror
 /// builds and uses them.
@@ -46,6 +47,9 @@ internal static class QueryEndpoints
         if (queries is null) return;
         var query = await ReadQueryAsync(context);
         if (query is null) return;
+        using var activity = MyNoSqlMetrics.Activities.StartActivity("mynosql.query");
+        activity?.SetTag("db", db);
+        MyNoSqlMetrics.Queries.Add(1, MyNoSqlMetrics.Db(db));
         QueryResult result;
         try
         {
@@ -185,19 +189,9 @@ internal static class QueryEndpoints
     /// <summary>The body as a JSON object; null once an error (415, 413, 400 <paramref name="code"/>) was answered.</summary>
     private static async Task<JsonObject?> ReadObjectAsync(HttpContext context, string code)
     {
-        if (!context.Request.HasJsonContentType())
-        {
-            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
-                $"The body must be a JSON object sent as Content-Type: application/json (got '{ApiResponse.Quote(context.Request.ContentType)}').");
-            return null;
-        }
         int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
-        var bytes = await RequestBody.ReadAsync(context, max);
-        if (bytes is null)
-        {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"The body is larger than the maximum of {max} bytes.");
-            return null;
-        }
+        var bytes = await RequestBody.ReadJsonAsync(context, max, $"The body is larger than the maximum of {max} bytes.", "The body must be a JSON object");
+        if (bytes is null) return null;
         try
         {
             if (JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) is JsonObject body) return body;

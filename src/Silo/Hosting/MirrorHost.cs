@@ -113,7 +113,12 @@ internal static partial class MirrorHost
             exitCode = UsageError;
             return null;
         }
-        builder.UseOrleans(silo => OrleansSetup.Configure(silo, options, dataDirectory, siloName));
+        builder.UseOrleans(silo =>
+        {
+            OrleansSetup.Configure(silo, options, dataDirectory, siloName);
+            Observability.Configure(silo);
+        });
+        Observability.Configure(builder);
 
         var app = builder.Build();
         // Errors first, then routing: a routing failure still gets the JSON error body.
@@ -122,6 +127,7 @@ internal static partial class MirrorHost
         app.UseRouting();
         GatewaySecurity.UsePipeline(app, options);
         ClusterEndpoints.Map(app);
+        ServerEndpoints.Map(app);
         DocumentEndpoints.Map(app);
         LockEndpoints.Map(app);
         ListEndpoint.Map(app);
@@ -132,6 +138,7 @@ internal static partial class MirrorHost
         DiagnosticsEndpoints.Map(app);
         MemoryEndpoint.Map(app);
         PingEndpoint.Map(app);
+        Observability.Map(app);
         return app;
     }
 

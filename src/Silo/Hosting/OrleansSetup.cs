@@ -32,6 +32,8 @@ internal static class OrleansSetup
                 a.ConnectionString = o.ConnectionString;
             });
             silo.ConfigureEndpoints(IPAddress.Parse(o.AdvertiseIp), o.SiloPort, o.GatewayPort);
+            // In a pod: name, address and ids from the pod's environment (set after the defaults above), dead pods leave.
+            if (o.Kubernetes) silo.UseKubernetesHosting();
         }
         else
         {

@@ -10,8 +10,9 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
     private static readonly RouteAccess AnyKey = new(null, null);
 
     /// <summary>
-    /// Maps a request onto its requirement: <c>/healthz</c> open; <c>/mirrors</c> and unknown routes any valid key
-    /// (the mirror list reveals the topology; a 404 only after a valid key); <c>/db/{db}/…</c> read for GET and for
+    /// Maps a request onto its requirement: <c>/healthz</c> open; <c>/</c>, <c>/mirrors</c> and unknown routes any valid key
+    /// (the mirror list reveals the topology; a 404 only after a valid key); <c>GET /db/{db}</c> (its counts) read;
+    /// <c>/dbs</c> admin (it names every database); <c>/db/{db}/…</c> read for GET and for
     /// <c>POST sync/fetch</c>, <c>POST _changes</c> (a filtered feed), <c>POST _find</c> and <c>POST _explain</c> (queries only read), write for every other method
     /// (so <c>POST</c>/<c>DELETE _index</c>, which change the cluster-wide index catalog, need write; listing indexes is a GET: read;
     /// of DESIGN §8, <c>?rev=</c>, <c>_history</c> and <c>GET _merge_policy</c> read, while <c>PATCH</c>, <c>_undo</c>,
@@ -24,8 +25,10 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
         if (context.GetEndpoint() is not RouteEndpoint endpoint) return AnyKey;
         string pattern = endpoint.RoutePattern.RawText ?? "";
         if (pattern == "/healthz") return OpenAccess;
-        if (pattern == "/mirrors") return AnyKey;
+        if (pattern is "/mirrors" or "/") return AnyKey;
         string? db = context.GetRouteValue("db") as string;
+        if (pattern == "/db/{db}" && db is not null && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+            return new RouteAccess(AccessRight.Read, db);
         if (pattern.StartsWith("/db/{db}/", StringComparison.Ordinal) && db is not null)
         {
             string method = context.Request.Method;

@@ -25,6 +25,7 @@ internal sealed partial class RecordStore
         _shards = shards;
         _cache = cache;
         _lockHandle = lockHandle;
+        Diagnostics.MyNoSqlMetrics.Track(this);
     }
 
     /// <summary>Options the store runs with.</summary>
@@ -176,6 +177,7 @@ internal sealed partial class RecordStore
     private async Task DisposeCoreAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Diagnostics.MyNoSqlMetrics.Untrack(this);
         try
         {
             await _stop.CancelAsync().ConfigureAwait(false);

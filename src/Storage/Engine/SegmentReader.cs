@@ -81,7 +81,11 @@ internal sealed class SegmentReader
         }
     }
 
-    public static SegmentReader Open(string path, int number, SegmentIndexVisitor visitor)
+    /// <summary>Opens a segment and hands every index record to <paramref name="visitor"/>. Revisions left out of a
+    /// version-4 index are recomputed from their blocks (each such block decoded once) unless
+    /// <paramref name="deriveRevisions"/> is false (the visitor then gets them with generation only and no hash: for
+    /// callers that ignore revisions, like the seal that just wrote the file).</summary>
+    public static SegmentReader Open(string path, int number, SegmentIndexVisitor visitor, bool deriveRevisions = true)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         try
@@ -107,7 +111,8 @@ internal sealed class SegmentReader
             {
                 using var brotli = new BrotliStream(section, CompressionMode.Decompress, leaveOpen: true);
                 var reader = new IndexReader(brotli);
-                offsets = ParseIndex(reader, footer, path, visitor);
+                var blocks = new SegmentBlockSource(handle, path, header[4], codec);
+                offsets = ParseIndex(reader, footer, blocks, visitor, deriveRevisions);
                 if (reader.Consumed != footer.IndexRawLength || !reader.AtEnd)
                     throw new CorruptDataException(path, footer.IndexOffset, "segment index length mismatch");
             }
@@ -120,8 +125,6 @@ internal sealed class SegmentReader
             // handed to the visitor are never used.
             if (section.Position != footer.IndexLength || section.Crc != footer.IndexCrc)
                 throw new CorruptDataException(path, footer.IndexOffset, "segment index checksum mismatch");
-            if (offsets[^1] != footer.IndexOffset)
-                throw new CorruptDataException(path, footer.IndexOffset, "segment block table does not match the index offset");
             return new SegmentReader(path, number, handle, offsets, footer.RecordCount, length, header[4], codec);
         }
         catch
@@ -134,8 +137,9 @@ internal sealed class SegmentReader
     // Upper bound of one encoded index record: varints, a key of at most 65,535 bytes, hash, flags.
     private const int MaxRecordBytes = 5 * 10 + ushort.MaxValue + Revision.HashSize + 1;
 
-    private static long[] ParseIndex(IndexReader reader, SegmentFormat.Footer footer, string path, SegmentIndexVisitor visitor)
+    private static long[] ParseIndex(IndexReader reader, SegmentFormat.Footer footer, SegmentBlockSource blocks, SegmentIndexVisitor visitor, bool deriveRevisions)
     {
+        string path = blocks.Path;
         CorruptDataException Bad(string what) => new(path, footer.IndexOffset, "segment index: " + what);
         ulong ReadHeaderVarint(string what)
         {
@@ -149,7 +153,12 @@ internal sealed class SegmentReader
         offsets[0] = SegmentFormat.HeaderSize;
         for (int i = 0; i < footer.BlockCount; i++)
             offsets[i + 1] = offsets[i] + (long)ReadHeaderVarint("block table");
+        if (offsets[^1] != footer.IndexOffset)
+            throw new CorruptDataException(path, footer.IndexOffset, "segment block table does not match the index offset");
+        blocks.Offsets = offsets;
         if (ReadHeaderVarint("record count") != (ulong)footer.RecordCount) throw Bad("record count");
+        bool v4 = blocks.Version >= SegmentFormat.Version;
+        var derived = v4 && deriveRevisions ? new SegmentDerivedRevisions(blocks, visitor) : null;
 
         byte[] key = new byte[256];
         int keyLength = 0, block = 0, slot = 0;
@@ -165,46 +174,66 @@ internal sealed class SegmentReader
             raw.Slice(pos, (int)suffix).CopyTo(key.AsSpan((int)shared));
             pos += (int)suffix;
             keyLength = newLength;
-            if (!VarInt.TryRead(raw, ref pos, out ulong generation) || generation > int.MaxValue || raw.Length - pos < Revision.HashSize + 1)
+            if (!VarInt.TryRead(raw, ref pos, out ulong generation) || generation > int.MaxValue || raw.Length - pos < 1)
                 throw Bad($"revision of record {i}");
-            var revision = new Revision((int)generation, BinaryPrimitives.ReadUInt64BigEndian(raw[pos..]),
-                BinaryPrimitives.ReadUInt64BigEndian(raw[(pos + 8)..]));
-            pos += Revision.HashSize;
-            var flags = (RecordFlags)raw[pos++];
+            RecordFlags flags = default;
+            bool isDerived = false;
+            if (v4)
+            {
+                byte stored = raw[pos++];
+                isDerived = (stored & SegmentFormat.DerivedRevisionFlag) != 0;
+                flags = (RecordFlags)(stored & ~SegmentFormat.DerivedRevisionFlag);
+            }
+            var revision = new Revision((int)generation, 0, 0);
+            if (!isDerived)
+            {
+                if (raw.Length - pos < Revision.HashSize + (v4 ? 0 : 1)) throw Bad($"revision of record {i}");
+                revision = new Revision((int)generation, BinaryPrimitives.ReadUInt64BigEndian(raw[pos..]),
+                    BinaryPrimitives.ReadUInt64BigEndian(raw[(pos + 8)..]));
+                pos += Revision.HashSize;
+            }
+            if (!v4) flags = (RecordFlags)raw[pos++];
             if (!VarInt.TryRead(raw, ref pos, out ulong lsn) || !VarInt.TryRead(raw, ref pos, out ulong delta))
                 throw Bad($"location of record {i}");
             reader.Advance(pos);
             if (delta != 0) { block += (int)delta; slot = 0; }
             if ((uint)block >= (uint)footer.BlockCount) throw Bad($"block {block} of record {i}");
-            visitor(key.AsSpan(0, keyLength), revision, flags, lsn, block, slot);
+            if (isDerived && derived is not null) derived.Add(key.AsSpan(0, keyLength), (int)generation, flags, lsn, block, slot);
+            else visitor(key.AsSpan(0, keyLength), revision, flags, lsn, block, slot);
             slot++;
         }
+        derived?.Flush();
         return offsets;
     }
 
     /// <summary>Reads, verifies and decodes one block: all of it, or for an LZMA block and <paramref name="slot"/> ≥ 0
     /// only up to that slot (<see cref="DecodedBlock.Covers"/>). The crc covers the whole compressed block and is
     /// checked before any decoding, partial or not. Caller holds a reference (<see cref="TryAcquire"/>).</summary>
-    public DecodedBlock ReadBlock(int block, BlockBufferPool? pool = null, int slot = -1)
+    public DecodedBlock ReadBlock(int block, BlockBufferPool? pool = null, int slot = -1) =>
+        DecodeBlock(_shared.Handle, Path, _blockOffsets, _version, _codec, block, pool, slot);
+
+    /// <summary><see cref="ReadBlock"/> on a handle (also used while the index is parsed, before the reader exists).</summary>
+    internal static DecodedBlock DecodeBlock(SafeFileHandle handle, string path, long[] blockOffsets, byte version, BlockCodec codec,
+        int block, BlockBufferPool? pool, int slot)
     {
-        long offset = _blockOffsets[block];
-        int size = checked((int)(_blockOffsets[block + 1] - offset));
+        long offset = blockOffsets[block];
+        int size = checked((int)(blockOffsets[block + 1] - offset));
         byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            ReadExactly(_shared.Handle, buffer.AsSpan(0, size), offset, Path);
+            ReadExactly(handle, buffer.AsSpan(0, size), offset, path);
             if (size < SegmentFormat.BlockHeaderSize)
-                throw new CorruptDataException(Path, offset, $"block {block} is too short");
+                throw new CorruptDataException(path, offset, $"block {block} is too short");
             int compressedLength = BinaryPrimitives.ReadInt32LittleEndian(buffer);
             int rawLength = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(4));
             uint crc = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(8));
             if (compressedLength != size - SegmentFormat.BlockHeaderSize || rawLength < 0 || rawLength > 1 << 30 ||
-                crc != SegmentFormat.BlockCrc(_version, block, default, buffer.AsSpan(12, size - 12)))
-                throw new CorruptDataException(Path, offset, $"block {block} checksum mismatch");
+                crc != SegmentFormat.BlockCrc(version, block, default, buffer.AsSpan(12, size - 12)))
+                throw new CorruptDataException(path, offset, $"block {block} checksum mismatch");
             byte[] data = pool?.Rent(rawLength) ?? new byte[rawLength];
             try
             {
-                if (_codec == BlockCodec.Lzma)
+                if (codec == BlockCodec.Lzma)
                 {
                     var (starts, decoded) = LzmaBlockCodec.DecompressBlock(buffer.AsSpan(12, LzmaBlockCodec.PropertiesSize), buffer,
                         SegmentFormat.BlockHeaderSize, compressedLength, data, rawLength, slot);
@@ -212,13 +241,13 @@ internal sealed class SegmentReader
                 }
                 BrotliBlockCodec.Decompress(buffer.AsSpan(SegmentFormat.BlockHeaderSize, compressedLength), data.AsSpan(0, rawLength));
                 return DecodedBlock.TryParse(data, rawLength, pool)
-                    ?? throw new CorruptDataException(Path, offset, $"block {block} slot table is inconsistent");
+                    ?? throw new CorruptDataException(path, offset, $"block {block} slot table is inconsistent");
             }
             catch (Exception e)
             {
                 pool?.Return(data);
                 if (e is CorruptDataException) throw;
-                throw new CorruptDataException(Path, offset, $"block {block} does not decompress", e);
+                throw new CorruptDataException(path, offset, $"block {block} does not decompress", e);
             }
         }
         finally

@@ -29,19 +29,25 @@ internal sealed class SegmentWriter : IDisposable
     private long _payloadBytes;
     private int _lastIndexedBlock;
     private bool _finished;
+    private readonly byte _version;
+    private int _derivedCount;
 
     public SegmentWriter(string path, StoreOptions options)
     {
         _path = path;
         _tempPath = path + ".tmp";
         _options = options;
+        _version = SegmentFormat.VersionFor(options.BlockCodec, options.OmitDerivedRevisions);
         _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         Span<byte> header = stackalloc byte[SegmentFormat.HeaderSize];
-        SegmentFormat.WriteHeader(header, options.BlockCodec);
+        SegmentFormat.WriteHeader(header, options.BlockCodec, _version);
         _file.Write(header);
     }
 
     public int RecordCount => _recordCount;
+
+    /// <summary>Records whose revision hash was left out (version 4; recomputed from the payload at open).</summary>
+    public int DerivedCount => _derivedCount;
 
     /// <summary>Adds a record; returns its block and slot.</summary>
     public (int Block, int Slot) Add(ReadOnlySpan<byte> key, Revision revision, RecordFlags flags, ulong lsn, ReadOnlySpan<byte> payload)
@@ -53,7 +59,10 @@ internal sealed class SegmentWriter : IDisposable
         _slotLengths.Add(payload.Length);
         _payloads.Write(payload);
         _payloadBytes += payload.Length;
-        AppendIndex(key, revision, flags, lsn, block);
+        bool derived = _version >= SegmentFormat.Version && !revision.IsEmpty &&
+                       DerivedRevision.TryCompute(payload, out var computed) && computed == revision;
+        if (derived) _derivedCount++;
+        AppendIndex(key, revision, flags, lsn, block, derived);
         _recordCount++;
         return (block, slot);
     }
@@ -67,24 +76,42 @@ internal sealed class SegmentWriter : IDisposable
         return (int)Math.Clamp(target, Math.Min(_options.MinBlockSize, _options.BlockSize), _options.BlockSize);
     }
 
-    private void AppendIndex(ReadOnlySpan<byte> keyBytes, Revision revision, RecordFlags flags, ulong lsn, int block)
+    private void AppendIndex(ReadOnlySpan<byte> keyBytes, Revision revision, RecordFlags flags, ulong lsn, int block, bool derived)
     {
         int shared = keyBytes.CommonPrefixLength(_previousKey.AsSpan(0, _previousKeyLength));
         VarInt.Write(_index, (ulong)shared);
         VarInt.Write(_index, (ulong)(keyBytes.Length - shared));
         _index.Write(keyBytes[shared..]);
         VarInt.Write(_index, (ulong)(uint)revision.Generation);
-        Span<byte> rev = stackalloc byte[Revision.EncodedSize];
-        revision.WriteTo(rev);
-        _index.Write(rev[4..]);
-        _index.GetSpan(1)[0] = (byte)(flags & ~DirectoryEntry.FlagsOverride);
-        _index.Advance(1);
+        byte stored = (byte)(flags & ~DirectoryEntry.FlagsOverride);
+        if (_version >= SegmentFormat.Version)
+        {
+            // Version 4: flags first, so a reader knows whether the hash follows.
+            if ((stored & SegmentFormat.DerivedRevisionFlag) != 0)
+                throw new InvalidOperationException($"Record flags {stored:X2} use the segment's derived-revision bit.");
+            _index.GetSpan(1)[0] = derived ? (byte)(stored | SegmentFormat.DerivedRevisionFlag) : stored;
+            _index.Advance(1);
+            if (!derived) WriteHash(revision);
+        }
+        else
+        {
+            WriteHash(revision);
+            _index.GetSpan(1)[0] = stored;
+            _index.Advance(1);
+        }
         VarInt.Write(_index, lsn);
         VarInt.Write(_index, (ulong)(block - _lastIndexedBlock));
         _lastIndexedBlock = block;
         if (_previousKey.Length < keyBytes.Length) _previousKey = new byte[Math.Max(keyBytes.Length, 2 * _previousKey.Length)];
         keyBytes.CopyTo(_previousKey);
         _previousKeyLength = keyBytes.Length;
+    }
+
+    private void WriteHash(Revision revision)
+    {
+        Span<byte> rev = stackalloc byte[Revision.EncodedSize];
+        revision.WriteTo(rev);
+        _index.Write(rev[4..]);
     }
 
     private void FlushBlock()
@@ -113,7 +140,7 @@ internal sealed class SegmentWriter : IDisposable
         }
         BinaryPrimitives.WriteInt32LittleEndian(header, data.Length);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], raw.WrittenCount);
-        uint crc = SegmentFormat.BlockCrc(SegmentFormat.VersionFor(_options.BlockCodec), _blockSizes.Count, header[12..], data);
+        uint crc = SegmentFormat.BlockCrc(_version, _blockSizes.Count, header[12..], data);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], crc);
         _file.Write(header);
         _file.Write(data);
@@ -142,7 +169,7 @@ internal sealed class SegmentWriter : IDisposable
         _file.Write(compressed, 0, written);
         Span<byte> footer = stackalloc byte[SegmentFormat.FooterSize];
         SegmentFormat.WriteFooter(footer, new SegmentFormat.Footer(indexOffset, written, rawIndex.Length,
-            Crc.Compute(compressed.AsSpan(0, written)), _recordCount, _blockSizes.Count), _options.BlockCodec);
+            Crc.Compute(compressed.AsSpan(0, written)), _recordCount, _blockSizes.Count), _version);
         _file.Write(footer);
         _file.Flush(flushToDisk: true);
         long length = _file.Length;

@@ -164,7 +164,7 @@ internal sealed partial class Shard
                 }
                 if (written.Count > 0) writer.Finish();
             }
-            if (written.Count > 0) created = SegmentReader.Open(path, number, static (_, _, _, _, _, _) => { });
+            if (written.Count > 0) created = SegmentReader.Open(path, number, static (_, _, _, _, _, _) => { }, deriveRevisions: false);
         }
         // A segment with unreadable blocks keeps its file: the records that could not be copied still live there.
         replaced = [.. replaced.Where(s => !source.Damaged.Contains(s.Number))];

@@ -42,6 +42,12 @@ internal sealed class StoreOptions
     /// <summary>LZMA numFastBytes: 32 compresses best, 8–16 compress ~2–3× faster.</summary>
     public int LzmaFastBytes { get; init; } = 32;
 
+    /// <summary>Write segments of version 4, which leave out the revision hash of every record whose payload determines
+    /// it (<see cref="DerivedRevision"/>; 16 incompressible bytes per record, README "Segments"). Such revisions are
+    /// recomputed when the segment opens. Off: the older versions (2 for LZMA, 3 for Brotli), every hash stored.
+    /// Files of every version read either way.</summary>
+    public bool OmitDerivedRevisions { get; init; } = true;
+
     /// <summary>A shard's log is sealed into a segment once it holds this many bytes.</summary>
     public long LogSealThresholdBytes { get; init; } = 64L << 20;
 

@@ -65,7 +65,7 @@ public sealed class MergePolicyRouteTests(HistoryClusterFixture fixture)
             Assert.Equal("bad_policy", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/_merge_policy", Json(body))));
         }
         Assert.Equal("unsupported_media_type", AssertError(HttpStatusCode.UnsupportedMediaType,
-            await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/_merge_policy", Typed("""{"fields":{}}""", "text/plain"))));
+            await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/_merge_policy", Typed("fields=title", "text/plain"))));
         Assert.Equal("invalid_db", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/BAD/_merge_policy")));
         var (_, none) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/db/{db}/_merge_policy");
         Assert.Equal("{}", none!.ToJsonString());
@@ -158,7 +158,7 @@ public sealed class MergePolicyRouteTests(HistoryClusterFixture fixture)
         Assert.Equal("id_mismatch", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Post, url(0), Json($$"""{"id":"other","rev":"{{winner}}","v":3}"""))));
         Assert.Equal("bad_json", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Post, url(0), Json("""{"rev":"""))));
         Assert.Equal("unsupported_media_type", AssertError(HttpStatusCode.UnsupportedMediaType,
-            await SendAsync(Http, HttpMethod.Post, url(0), Typed($$"""{"rev":"{{winner}}","v":3}""", "text/plain"))));
+            await SendAsync(Http, HttpMethod.Post, url(0), Typed($"rev={winner}&v=3", "application/x-www-form-urlencoded"))));
         Assert.Equal("method_not_allowed", AssertError(HttpStatusCode.MethodNotAllowed,
             await SendAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/db/{db}/conflicts/{id}", Json($$"""{"rev":"{{winner}}","v":3}"""))));
         Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound,

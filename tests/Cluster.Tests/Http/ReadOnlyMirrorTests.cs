@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using MyNoSql.Cluster.Tests.Support;
+using MyNoSql.Tests.Support;
 using static MyNoSql.Cluster.Tests.Http.Api;
 
 namespace MyNoSql.Cluster.Tests.Http;
@@ -168,6 +169,56 @@ public sealed class ReadOnlyMirrorTests(ReadOnlyMirrorFixture fixture)
 
         var (_, after) = await SendAsync(Http, HttpMethod.Get, $"{fixture.KeyedReadOnly}/db/{db}/doc/k1");
         Assert.Equal(rev, Str(after, "rev"));
+    }
+
+    [Fact]
+    public async Task A_peer_pushes_past_read_only_mirrors_to_a_writable_one_and_with_none_left_still_pulls_keeping_its_outbox()
+    {
+        string db = "rp" + Guid.NewGuid().ToString("N")[..8];
+        using var dir = new TempDirectory("mynosql-read-only-peer-");
+        await using var peer = await MyNoSqlDb.OpenAsync(db, new MyNoSqlOptions
+        {
+            DataDirectory = dir.Path, SyncInterval = Timeout.InfiniteTimeSpan, ApiKey = ReadOnlyMirrorFixture.WriteKey,
+        });
+        // Mirror mode, so a pull brings every record. Known first through a read-only mirror: discovery learns the
+        // others, the push goes to the writable one.
+        await peer.SetModeAsync(DbMode.Mirror);
+        await peer.AddPeerAsync(fixture.ReadOnly);
+        await peer.SaveDocAsync(new JsonObject { ["id"] = "p1", ["v"] = 1 });
+        await peer.SyncAsync();
+        var status = peer.GetSyncStatus();
+        Assert.Equal(0, status.PendingWrites);
+        Assert.Null(status.LastError);
+        Assert.Equal(fixture.Writable, status.MirrorInUse);
+        var (s1, pushed) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Writable}/db/{db}/doc/p1");
+        Assert.Equal(HttpStatusCode.OK, s1);
+        Assert.Equal(1, (int)pushed!["v"]!);
+
+        // Only read-only mirrors left: the round pulls a record written elsewhere, keeps the new local write pending
+        // and says so.
+        Assert.True(await peer.RemovePeerAsync(fixture.Writable));
+        var (s2, _) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Writable}/db/{db}/doc/w1", Json("""{"v":2}"""));
+        Assert.Equal(HttpStatusCode.Created, s2);
+        foreach (string mirror in new[] { fixture.ReadOnly, fixture.KeyedReadOnly })
+        {
+            await PollAsync(async () =>
+            {
+                var (s, body) = await SendAsync(Http, HttpMethod.Get, $"{mirror}/db/{db}/doc/w1");
+                return s == HttpStatusCode.OK ? body : null;
+            });
+        }
+        await peer.SaveDocAsync(new JsonObject { ["id"] = "p2", ["v"] = 3 });
+        var failed = await Assert.ThrowsAsync<MyNoSqlException>(() => peer.SyncAsync());
+        Assert.Contains("read-only mirror", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("1 writes stay in the outbox", failed.Message, StringComparison.Ordinal);
+        var ids = new List<string>();
+        await foreach (string id in peer.ListIdsAsync()) ids.Add(id);
+        Assert.Equal(["p1", "p2", "w1"], ids);
+        status = peer.GetSyncStatus();
+        Assert.Equal(1, status.PendingWrites);
+        Assert.Contains("read-only", status.LastError, StringComparison.Ordinal);
+        var (s3, _) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Writable}/db/{db}/doc/p2");
+        Assert.Equal(HttpStatusCode.NotFound, s3);
     }
 
     /// <summary>Retries <paramref name="probe"/> until it returns a value, for at most 30 s.</summary>

@@ -27,8 +27,9 @@ internal static class EngineTestSupport
     /// <summary>Small sizes so sealing, rotation and multi-block segments happen with little data.</summary>
     public static StoreOptions Small(int shards = 2, bool background = false, bool sealOnClose = true,
         DurabilityMode durability = DurabilityMode.Durable, long logThreshold = 64 << 10, int blockSize = 4096, long cacheBytes = 1 << 20,
-        bool dedicatedThreads = true, bool inlineCommits = false, Action<int>? beforeLogWrite = null) => new()
+        bool dedicatedThreads = true, bool inlineCommits = false, Action<int>? beforeLogWrite = null, bool omitDerived = true) => new()
     {
+        OmitDerivedRevisions = omitDerived,
         ShardCount = shards,
         BackgroundCompaction = background,
         SealOnClose = sealOnClose,

@@ -9,8 +9,9 @@ namespace MyNoSql.Storage.Tests.Engine;
 public sealed class PartialDecodeTests
 {
     private static StoreOptions Options(int blockSize = 8192, int recordsPerBlock = 0, int minBlockSize = 8192, long cacheBytes = 1 << 20,
-        BlockCodec codec = BlockCodec.Lzma, bool background = false) => new()
+        BlockCodec codec = BlockCodec.Lzma, bool background = false, bool omitDerived = true) => new()
     {
+        OmitDerivedRevisions = omitDerived,
         ShardCount = 1,
         BackgroundCompaction = background,
         SealOnClose = true,
@@ -125,7 +126,7 @@ public sealed class PartialDecodeTests
             await using (var store = await RecordStore.OpenAsync(dir.Path, options))
                 await store.WriteBatchAsync([.. Enumerable.Range(0, 600).Select(i => Record($"k{i:D3}", 1, padding: padding))]);
             var (path, where) = Layout(dir.Path);
-            Assert.Equal(SegmentFormat.LzmaVersion, File.ReadAllBytes(path)[4]);
+            Assert.Equal(SegmentFormat.Version, File.ReadAllBytes(path)[4]);
             var perBlock = where.Values.GroupBy(w => w.Block).Select(g => g.Count()).ToList();
             Assert.All(perBlock.Take(perBlock.Count - 1).Skip(1), count => Assert.InRange(count, min, max));
         }
@@ -138,10 +139,10 @@ public sealed class PartialDecodeTests
     {
         var codec = brotli ? BlockCodec.Brotli : BlockCodec.Lzma;
         using var dir = new TempDirectory();
-        await using (var store = await RecordStore.OpenAsync(dir.Path, Options(blockSize: blockSize, codec: codec)))
+        await using (var store = await RecordStore.OpenAsync(dir.Path, Options(blockSize: blockSize, codec: codec, omitDerived: false)))
             await store.WriteBatchAsync([.. Enumerable.Range(0, 500).Select(i => Record($"k{i:D3}", 1))]);
         byte version = File.ReadAllBytes(Assert.Single(Files(dir.Path, "*.lzs")))[4];
-        Assert.Equal(codec == BlockCodec.Lzma ? SegmentFormat.LzmaVersion : SegmentFormat.Version, version);
+        Assert.Equal(codec == BlockCodec.Lzma ? SegmentFormat.LzmaVersion : SegmentFormat.BrotliVersion, version);
 
         var now = new StoreOptions { ShardCount = 1, BackgroundCompaction = false, SealOnClose = true, BlockCacheBytes = 64 << 10 };
         await using (var store = await RecordStore.OpenAsync(dir.Path, now))
@@ -151,7 +152,7 @@ public sealed class PartialDecodeTests
             for (int i = 0; i < 400; i++) await store.WriteAsync(Record($"k{i:D3}", 2));
             await store.CompactAsync();
         }
-        Assert.All(Files(dir.Path, "*.lzs"), s => Assert.Equal(SegmentFormat.LzmaVersion, File.ReadAllBytes(s)[4]));
+        Assert.All(Files(dir.Path, "*.lzs"), s => Assert.Equal(SegmentFormat.Version, File.ReadAllBytes(s)[4]));
         await using (var store = await RecordStore.OpenAsync(dir.Path, now))
             for (int i = 0; i < 500; i++) Assert.Equal(Body($"k{i:D3}", i < 400 ? 2 : 1), Text(await store.ReadAsync($"k{i:D3}")));
     }

@@ -31,7 +31,8 @@ public sealed class SegmentCodecTests
         await using (var store = await RecordStore.OpenAsync(dir.Path, lzma))
             for (int i = 0; i < 200; i++) await store.WriteAsync(Record($"k{i:D3}", 1));
         string old = Assert.Single(Files(dir.Path, "*.lzs"));
-        Assert.Equal(SegmentFormat.LzmaVersion, VersionOf(old));
+        Assert.Equal(SegmentFormat.Version, VersionOf(old));
+        Assert.Equal((byte)BlockCodec.Lzma, File.ReadAllBytes(old)[5]);
 
         var brotli = With(Small(shards: 1, logThreshold: 1 << 20), BlockCodec.Brotli);
         await using (var store = await RecordStore.OpenAsync(dir.Path, brotli))

@@ -13,7 +13,7 @@ public sealed class SegmentVersionTests
     private static StoreOptions Options => new()
     {
         ShardCount = 1, BackgroundCompaction = false, SealOnClose = true, LogSealThresholdBytes = 64 << 10, BlockSize = 1024,
-        BlockCodec = BlockCodec.Lzma, LzmaFastBytes = 16,
+        BlockCodec = BlockCodec.Lzma, LzmaFastBytes = 16, OmitDerivedRevisions = false, // the version-2 layout
     };
 
     private static async Task<string> SealedSegmentAsync(string dir)
