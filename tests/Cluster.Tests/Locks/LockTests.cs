@@ -83,7 +83,7 @@ public sealed class LockTests(LockFixture fixture)
     public async Task Fenced_saves_over_http_are_refused_once_a_newer_token_exists()
     {
         var http = fixture.Http;
-        var a = await AcquireAsync(http, fixture.Url(0), Db, "fence/http", ttl: 0.3, wait: 0);
+        var a = await AcquireAsync(http, fixture.Url(0), Db, "fence/http", ttl: 2, wait: 0); // outlasts the save below under load
         long old = Token(a.Body);
         var saved = await SaveFencedAsync(http, fixture.Url(1), Db, "fenced-doc", """{"by":"a"}""", "fence/http", old);
         Assert.Equal(HttpStatusCode.Created, saved.Status);
