@@ -39,6 +39,8 @@ if (args.Contains("--query"))
     long n = long.Parse(args.SkipWhile(a => a != "--query-n").Skip(1).FirstOrDefault() ?? (quick ? "50000" : "1000000"), CultureInfo.InvariantCulture);
     return await QueryBench.RunAsync(siloDll, quick, n, outDir, Say);
 }
+// --locks: issue 15's lock acquire + release latency on 3 mirrors with its baselines (LockBench).
+if (args.Contains("--locks")) return await LockBench.RunAsync(siloDll, quick, seconds, outDir, Say);
 var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu)>();
 // --warmup N: seconds of each warm-up step (default 2; the JIT's tier-up of a fresh silo takes longer on a loaded machine).
 var warmup = TimeSpan.FromSeconds(args.SkipWhile(a => a != "--warmup").Skip(1).FirstOrDefault() is { } wu ? double.Parse(wu, CultureInfo.InvariantCulture) : 2);

@@ -93,4 +93,12 @@ public interface IRecordGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SetAttachment")]
     ValueTask<SaveReply> SetAttachment(string? rev, string name, AttachmentStubInfo? stub, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A save fenced by a lock (DESIGN §9): within this record's turn, refuses (<see cref="RecordStatus.Fenced"/>) when
+    /// <paramref name="token"/> is lower than a token of the lock <paramref name="lockName"/> (same database) this record
+    /// already accepted, or no longer holds that lock; otherwise saves as <see cref="Save"/>.
+    /// </summary>
+    [Alias("SaveFenced")]
+    ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default);
 }

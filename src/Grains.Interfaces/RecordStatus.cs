@@ -24,4 +24,8 @@ public enum RecordStatus
 
     /// <summary>A JSON Patch <c>test</c> operation failed; nothing was written.</summary>
     TestFailed = 7,
+
+    /// <summary>A fenced save's lock token no longer holds its lock (a newer one was issued, or it was released or
+    /// expired); nothing was written.</summary>
+    Fenced = 8,
 }

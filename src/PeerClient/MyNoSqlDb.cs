@@ -142,7 +142,9 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     /// <c>id</c> → a new time-ordered id. Content equal to the current revision writes nothing and returns its <c>rev</c>.</summary>
     /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is missing, malformed or not current. Nothing was written.</exception>
     /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <see cref="MyNoSqlOptions.MaxDocumentSize"/>.</exception>
+#pragma warning disable RS0026 // DESIGN §9 adds SaveDocAsync(record, SaveOptions) beside it
     public async Task<JsonObject> SaveDocAsync(JsonObject record, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ArgumentNullException.ThrowIfNull(record);
         ThrowIfDisposed();

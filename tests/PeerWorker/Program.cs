@@ -12,6 +12,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using MyNoSql;
 
+if (args.Length > 0 && args[0] == "lock")
+{
+    await LockHolder.RunAsync(args[1..]); // a lock holder (LockHolder.cs)
+    return 0;
+}
 var opts = WorkerOptions.Parse(args);
 var options = new MyNoSqlOptions
 {

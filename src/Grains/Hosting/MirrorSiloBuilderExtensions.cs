@@ -44,6 +44,7 @@ public static class MirrorSiloBuilderExtensions
         services.TryAddSingleton<MergePolicies>();
         services.TryAddSingleton<IMergePolicyServiceClient, MergePolicyServiceClient>();
         services.TryAddSingleton<MirrorQueries>();
+        services.TryAddSingleton<Locks.ILockServiceClient, Locks.LockServiceClient>(); // locks (DESIGN §9)
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
             sp.GetRequiredService<IOptions<MirrorGrainOptions>>().Value.Replicate && sp.GetService<Storage.MirrorStoreHost>() is not null
                 ? sp.GetRequiredService<AntiEntropyWorker>()
@@ -51,6 +52,7 @@ public static class MirrorSiloBuilderExtensions
         builder.AddGrainService<MirrorService>();
         builder.AddGrainService<IndexService>();
         builder.AddGrainService<MergePolicyService>();
+        builder.AddGrainService<Locks.LockService>();
         return builder;
     }
 

@@ -151,4 +151,64 @@ public interface ISyncTransport : IDisposable
         throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
 
     #endregion
+
+    #region Locks (DESIGN §9; src/Grains/Locks/README.md)
+
+    /// <summary>
+    /// Takes the lock <paramref name="name"/> for <paramref name="ttl"/>, waiting on the mirror up to <paramref name="wait"/>
+    /// (<c>POST /db/{db}/_locks/{name}?ttl=S&amp;wait=S</c>). The answer as the mirror gives it: <c>{"name","token","expires"}</c>,
+    /// or its error <c>{"error","reason"}</c> for a 404 or 409 (<c>locked</c>).
+    /// </summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="name">The lock name.</param>
+    /// <param name="ttl">How long the hold lasts unless renewed.</param>
+    /// <param name="wait">How long the mirror may wait for the lock to free.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The mirror refused the request as bad (400); the message is its reason.</exception>
+    /// <exception cref="NotSupportedException">This transport cannot take locks (the default).</exception>
+    Task<JsonObject> LockAsync(string mirror, string db, string name, TimeSpan ttl, TimeSpan wait, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot take locks.");
+
+    /// <summary>Renews the hold of <paramref name="token"/> for <paramref name="ttl"/> from now (<c>PUT …?token=T&amp;ttl=S</c>);
+    /// the answer as for <see cref="LockAsync"/> (409 <c>not_held</c> when the token no longer holds the lock).</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="name">The lock name.</param>
+    /// <param name="token">The fencing token the lock was granted with.</param>
+    /// <param name="ttl">The new hold, from now.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot take locks (the default).</exception>
+    Task<JsonObject> RenewLockAsync(string mirror, string db, string name, long token, TimeSpan ttl, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot take locks.");
+
+    /// <summary>Releases the hold of <paramref name="token"/> (<c>DELETE …?token=T</c>): <c>{"name","token","released"}</c>, or
+    /// the mirror's 404/409 error.</summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="name">The lock name.</param>
+    /// <param name="token">The fencing token the lock was granted with.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="NotSupportedException">This transport cannot take locks (the default).</exception>
+    Task<JsonObject> ReleaseLockAsync(string mirror, string db, string name, long token, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot take locks.");
+
+    /// <summary>
+    /// Saves <paramref name="record"/> (with its <c>id</c> and <c>rev</c>) on the mirror, fenced by the lock's token
+    /// (<c>PUT /db/{db}/doc/{id}?fence=NAME:TOKEN</c>): the saved record <c>{"id","rev",…}</c>, or the mirror's error for a
+    /// 404 or 409 (<c>fenced</c>: the token no longer holds the lock; <c>conflict</c>: stale rev).
+    /// </summary>
+    /// <param name="mirror">The mirror's normalised base URL.</param>
+    /// <param name="db">The database name.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="record">The record as for savedoc.</param>
+    /// <param name="lockName">The lock whose token fences the save.</param>
+    /// <param name="token">The fencing token.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The mirror refused the record as bad (400, 413); the message is its reason.</exception>
+    /// <exception cref="NotSupportedException">This transport cannot make fenced saves (the default).</exception>
+    Task<JsonObject> SaveFencedAsync(string mirror, string db, string id, JsonObject record, string lockName, long token, CancellationToken ct) =>
+        throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot make fenced saves.");
+
+    #endregion
 }

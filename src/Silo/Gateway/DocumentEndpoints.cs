@@ -42,9 +42,13 @@ internal static class DocumentEndpoints
         if (!await CheckDatabaseAsync(context, db)) return;
         if (routeId is not null && !await CheckIdAsync(context, routeId)) return;
         if (await ReadRecordBodyAsync(context, "body", routeId) is not { } request) return;
+        if (await LockEndpoints.ParseFenceAsync(context) is not { } fence) return; // DESIGN §9: ?fence=NAME:TOKEN
         string id = routeId ?? request.Id ?? DocumentId.NewId();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-        var reply = await RetriedWrites.SaveAsync(context, grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)), request.Rev, request.Body);
+        var grain = grains.GetGrain<IRecordGrain>(RecordKey.For(db, id));
+        var reply = fence.Name is null
+            ? await RetriedWrites.SaveAsync(context, grain, request.Rev, request.Body)
+            : await ClusterCall.RetryAsync(context, () => grain.SaveFenced(request.Rev, request.Body, fence.Name, fence.Token, context.RequestAborted).AsTask());
         switch (reply.Status)
         {
             case RecordStatus.Ok:
@@ -58,6 +62,9 @@ internal static class DocumentEndpoints
                 break;
             case RecordStatus.Invalid:
                 await ApiResponse.ErrorAsync(context, 400, ErrorHandlingMiddleware.CodeOf(DocumentPart.Content), reply.Reason ?? "The record cannot be stored.");
+                break;
+            case RecordStatus.Fenced:
+                await LockEndpoints.FencedAsync(context, reply.Reason);
                 break;
             default:
                 await QuorumMissedAsync(context, id);

@@ -129,6 +129,7 @@ internal static partial class MirrorHost
         ClusterEndpoints.Map(app);
         ServerEndpoints.Map(app);
         DocumentEndpoints.Map(app);
+        LockEndpoints.Map(app);
         ListEndpoint.Map(app);
         SyncEndpoints.Map(app);
         SyncPollEndpoint.Map(app);

@@ -16,7 +16,8 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
     /// <c>POST sync/fetch</c>, <c>POST sync/att/missing</c> (attachment bodies, DESIGN §9: their <c>PUT</c>s are writes), <c>POST _changes</c> (a filtered feed), <c>POST _find</c> and <c>POST _explain</c> (queries only read), write for every other method
     /// (so <c>POST</c>/<c>DELETE _index</c>, which change the cluster-wide index catalog, need write; listing indexes is a GET: read;
     /// of DESIGN §8, <c>?rev=</c>, <c>_history</c> and <c>GET _merge_policy</c> read, while <c>PATCH</c>, <c>_undo</c>,
-    /// <c>_redo</c>, <c>conflicts/{id}/_resolve</c> and <c>PUT _merge_policy</c> write); everything else (the <c>/_mirror/…</c> diagnostics and
+    /// <c>_redo</c>, <c>conflicts/{id}/_resolve</c> and <c>PUT _merge_policy</c> write; of DESIGN §9, <c>POST</c>/<c>PUT</c>/<c>DELETE _locks/{name}</c>
+    /// and fenced saves write, so a read-only mirror refuses them); everything else (the <c>/_mirror/…</c> diagnostics and
     /// any route added later without a rule here) admin, so a new route is closed until it is classified.
     /// </summary>
     public static RouteAccess For(HttpContext context)

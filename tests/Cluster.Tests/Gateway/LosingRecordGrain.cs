@@ -57,5 +57,8 @@ internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFail
     public ValueTask<SaveReply> SetAttachment(string? rev, string name, AttachmentStubInfo? stub, CancellationToken cancellationToken = default) =>
         inner.SetAttachment(rev, name, stub, cancellationToken);
 
+    public ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default) =>
+        inner.SaveFenced(rev, body, lockName, token, cancellationToken);
+
     private static SiloUnavailableException Lost() => new("The target silo became unavailable (injected by the test).");
 }

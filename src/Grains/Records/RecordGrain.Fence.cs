@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+
+namespace MyNoSql.Grains.Records;
+
+// Fenced saves (DESIGN §9; src/Grains/Locks/README.md): the lock check and the write happen in one turn of this record.
+internal sealed partial class RecordGrain
+{
+    // The greatest token of each lock this activation accepted a fenced save for: a lower one is refused without asking.
+    private Dictionary<string, long>? _fences;
+
+    public async ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(body);
+        if (LockName.Problem(lockName) is { } problem) return new SaveReply(RecordStatus.Invalid, null, null, $"Invalid lock name: {problem}.");
+        if (token <= 0) return new SaveReply(RecordStatus.Invalid, null, null, $"A fencing token is a positive integer (got {token}).");
+        if (_fences is not null && _fences.TryGetValue(lockName, out long highest) && token < highest)
+            return Fenced(lockName, token, highest);
+        // The record grain is not reentrant: no other save of this record runs between this check and the write below, so
+        // a save fenced by a newer token (which can only be issued once this one no longer holds the lock) is ordered after.
+        var check = await GrainFactory.GetGrain<ILockGrain>(LockName.Key(_database, lockName)).Check(token, cancellationToken);
+        switch (check.Status)
+        {
+            case LockStatus.Granted:
+                break;
+            case LockStatus.Unavailable:
+                return new SaveReply(RecordStatus.QuorumUnavailable, null, null, $"Lock '{lockName}' cannot be checked now: too few mirrors answer.");
+            default:
+                return Fenced(lockName, token, check.Token);
+        }
+        (_fences ??= new(StringComparer.Ordinal))[lockName] = token;
+        return await Save(rev, body, cancellationToken);
+    }
+
+    private SaveReply Fenced(string lockName, long token, long current)
+    {
+        LogFenced(_database, _id, lockName, token, current);
+        return new SaveReply(RecordStatus.Fenced, null, null,
+            $"Lock '{lockName}' of database '{_database}' is no longer held by token {token} (current token {current}); record '{_id}' was not written.");
+    }
+
+    [LoggerMessage(EventId = 2064, Level = LogLevel.Information, Message = "Refused a save of {Database}/{Id} fenced by lock '{Lock}' token {Token} (current {Current})")]
+    private partial void LogFenced(string database, string id, string @lock, long token, long current);
+}
