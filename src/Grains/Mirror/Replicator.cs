@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MyNoSql.Storage.Diagnostics;
 
 namespace MyNoSql.Grains.Mirror;
 
@@ -70,7 +72,16 @@ internal sealed partial class Replicator
             return acked;
         }
         int needed = AcksNeeded(others.Length);
+        long started = Stopwatch.GetTimestamp();
         var perSilo = others.Select(silo => _applies.SendManyAsync(silo, records)).ToArray();
+        // Replication lag: until every active mirror holds the batch (the quorum answers sooner; the rest finish later).
+        _ = Task.WhenAll(perSilo.SelectMany(s => s)).ContinueWith(
+            (all, state) =>
+            {
+                // A mirror that failed (it is repaired by anti-entropy) gives no lag figure; its error is observed here.
+                if (all.Exception is null) MyNoSqlMetrics.ReplicationLag.Record(Stopwatch.GetElapsedTime((long)state!).TotalMilliseconds, MyNoSqlMetrics.Db(records[0].Database));
+            },
+            started, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         using var cancel = new CancellationTokenSource();
         var deadline = Task.Delay(_options.Value.ReplicationTimeout, cancel.Token);
         var waits = new Task<List<bool>>[records.Count];

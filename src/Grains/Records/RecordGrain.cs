@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Merging;
 using MyNoSql.Grains.Mirror;
 using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Index;
 using Orleans.Storage;
@@ -97,8 +98,11 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         }
     }
 
-    public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_record is null || _record.Winner.Deleted ? null : Reply(_record.Winner));
+    public ValueTask<DocumentReply?> Read(CancellationToken cancellationToken = default)
+    {
+        MyNoSqlMetrics.Reads.Add(1, MyNoSqlMetrics.Db(_database));
+        return ValueTask.FromResult(_record is null || _record.Winner.Deleted ? null : Reply(_record.Winner));
+    }
 
     // A write that started is finished even if the caller gives up: cancellation only applies before it starts.
     public async ValueTask<SaveReply> Save(string? rev, byte[] body, CancellationToken cancellationToken = default)
@@ -208,6 +212,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     /// </summary>
     private async Task<bool> WriteAndReplicateAsync(DocumentRecord next, RevisionLeaf leaf)
     {
+        MyNoSqlMetrics.Saves.Add(1, MyNoSqlMetrics.Db(_database));
         var replication = _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf));
         var read = _record;
         var (_, merged) = await WriteAsync(current =>
