@@ -27,7 +27,7 @@ try
     Console.WriteLine($"attachment bench: {sizeMib} MiB {(compressible ? "compressible (JSON lines)" : "random")} body, dir {root}, load {Load()}");
 
     // 1. The disk's sequential write rate, same size, same file system.
-    var diskTime = DiskBaseline(Path.Combine(root, "dd.tmp"), size);
+    var diskTime = DiskRate.Measure(Path.Combine(root, "dd.tmp"), size);
     double disk = Mbps(size, diskTime);
     Console.WriteLine(string.Create(culture, $"disk sequential write (1 MiB writes + fsync): {disk:F0} MB/s ({diskTime.TotalSeconds:F2} s)"));
 
@@ -112,21 +112,3 @@ finally
     }
 }
 
-static TimeSpan DiskBaseline(string path, long size)
-{
-    var block = new byte[1 << 20];
-    new Random(1).NextBytes(block);
-    var sw = Stopwatch.StartNew();
-    using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-    {
-        for (long done = 0; done < size; done += block.Length)
-        {
-            block[0]++;
-            f.Write(block, 0, (int)Math.Min(block.Length, size - done));
-        }
-        f.Flush(flushToDisk: true);
-    }
-    var elapsed = sw.Elapsed;
-    File.Delete(path);
-    return elapsed;
-}

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MyNoSql.AttachmentBench;
 using MyNoSql.MirrorAttachmentBench;
 
 // Attachment throughput and memory on the mirrors (issue 15, DESIGN §9): N real mirror processes; a generated body of
@@ -28,7 +29,7 @@ Directory.CreateDirectory(root);
 try
 {
     Console.WriteLine($"mirror attachment bench: {mirrors} mirrors, {sizeMib} MiB random body, dir {root}, load {Load()}");
-    var diskTime = DiskBaseline(Path.Combine(root, "dd.tmp"), size);
+    var diskTime = DiskRate.Measure(Path.Combine(root, "dd.tmp"), size);
     double disk = Mbps(size, diskTime);
     Console.WriteLine(string.Create(culture, $"disk sequential write (1 MiB writes + fsync): {disk:F0} MB/s ({diskTime.TotalSeconds:F2} s)"));
 
@@ -91,7 +92,7 @@ finally
 
 static async Task<string> PutAsync(HttpClient http, string url, long length)
 {
-    var content = new StreamContent(new GeneratedBody(length), 1 << 20);
+    var content = new StreamContent(new BodyStream(length, compressible: false), 1 << 20);
     content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
     using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
     request.Headers.TransferEncodingChunked = true;
@@ -121,30 +122,11 @@ static async Task<(string Digest, long Length)> ReadAsync(HttpClient http, strin
 static string ExpectedDigest(long length)
 {
     using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    using var body = new GeneratedBody(length);
+    using var body = new BodyStream(length, compressible: false);
     var buffer = new byte[1 << 20];
     int n;
     while ((n = body.Read(buffer)) > 0) hash.AppendData(buffer, 0, n);
     return "sha256-" + Convert.ToBase64String(hash.GetHashAndReset());
-}
-
-static TimeSpan DiskBaseline(string path, long size)
-{
-    var block = new byte[1 << 20];
-    new Random(1).NextBytes(block);
-    var sw = Stopwatch.StartNew();
-    using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-    {
-        for (long done = 0; done < size; done += block.Length)
-        {
-            block[0]++;
-            f.Write(block, 0, (int)Math.Min(block.Length, size - done));
-        }
-        f.Flush(flushToDisk: true);
-    }
-    var elapsed = sw.Elapsed;
-    File.Delete(path);
-    return elapsed;
 }
 
 static string FindRepo()

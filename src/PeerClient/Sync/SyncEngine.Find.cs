@@ -18,35 +18,8 @@ internal sealed partial class SyncEngine
     public async Task<JsonObject> FindOnMirrorsAsync(JsonObject query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var errors = new List<string>();
-        foreach (var mirror in Ordered())
-        {
-            try
-            {
-                var answer = await Transport(mirror).FindAsync(mirror, _store.Name, query, ct).ConfigureAwait(false);
-                _health.Succeeded(mirror);
-                return answer;
-            }
-            catch (MirrorUnavailableException e)
-            {
-                _health.Failed(mirror);
-                errors.Add(e.Message);
-            }
-            catch (NotSupportedException e)
-            {
-                errors.Add(e.Message);
-            }
-            catch (MirrorRejectedCredentialException e)
-            {
-                string rejected = CredentialMessage(e) + " The query did not run.";
-                RecordError(rejected);
-                throw new CredentialRejectedException(rejected, e.Mirror, e.StatusCode);
-            }
-        }
-        string message = errors.Count == 0
-            ? $"Database '{_store.Name}': no mirror is known to run the query on; call AddPeerAsync(\"http://host:8800\") first."
-            : $"Database '{_store.Name}': no mirror could run the query: {string.Join("; ", errors)}";
-        RecordError(message);
-        throw new MyNoSqlException(message);
+        var (answer, _) = await OnMirrorAsync("the query", null, (transport, mirror) => transport.FindAsync(mirror, _store.Name, query, ct), ct,
+            message => new MyNoSqlException(message)).ConfigureAwait(false);
+        return answer;
     }
 }

@@ -2,16 +2,18 @@ using System.Text.Json.Nodes;
 
 namespace MyNoSql.Sync;
 
-// Locks and fenced saves (DESIGN §9): calls that need a mirror, tried in turn (the one in use first, those in back-off last).
+// Calls that need a mirror (locks and fenced saves of DESIGN §9, queries on the mirrors), tried in turn.
 internal sealed partial class SyncEngine
 {
     /// <summary>
-    /// Runs <paramref name="call"/> on the first mirror that answers, <paramref name="preferred"/> first when given; the
-    /// answer and that mirror. <see cref="LockUnavailableException"/> at once when no mirror is known or none answers.
+    /// Runs <paramref name="call"/> on the first mirror that answers (the one in use first, those in back-off last),
+    /// <paramref name="preferred"/> first when given; the answer and that mirror. When no mirror is known or none answers,
+    /// the error is recorded and thrown as <paramref name="unavailable"/> makes it (default
+    /// <see cref="LockUnavailableException"/>), at once.
     /// </summary>
     /// <exception cref="CredentialRejectedException">A mirror rejected the credential.</exception>
     public async Task<(JsonObject Answer, string Mirror)> OnMirrorAsync(string what, string? preferred,
-        Func<ISyncTransport, string, Task<JsonObject>> call, CancellationToken ct)
+        Func<ISyncTransport, string, Task<JsonObject>> call, CancellationToken ct, Func<string, Exception>? unavailable = null)
     {
         var errors = new List<string>();
         var mirrors = Ordered();
@@ -44,7 +46,7 @@ internal sealed partial class SyncEngine
             ? $"Database '{_store.Name}': {what} needs a mirror and none is known; call AddPeerAsync(\"http://host:8800\") first."
             : $"Database '{_store.Name}': {what} needs a mirror and none could answer: {string.Join("; ", errors)}";
         RecordError(message);
-        throw new LockUnavailableException(message);
+        throw unavailable?.Invoke(message) ?? new LockUnavailableException(message);
     }
 
     /// <summary>Merges what <paramref name="mirror"/> holds of <paramref name="id"/> into the local store (after a fenced
