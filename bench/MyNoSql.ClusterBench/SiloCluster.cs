@@ -39,31 +39,13 @@ internal sealed class SiloCluster : IAsyncDisposable
             urls.Add($"http://127.0.0.1:{HttpBase + i}");
             dirs.Add(data);
             // The primary first: the others join it.
-            if (i == 0) await WaitAsync(urls[0], 1);
+            if (i == 0) await MirrorListing.WaitAsync(urls[0], 1, TimeSpan.FromSeconds(90));
         }
         cluster.Urls = urls;
         cluster.DataDirs = dirs;
         cluster.GatewayPorts = Enumerable.Range(0, count).Select(i => GatewayBase + i).ToList();
-        foreach (var url in urls) await WaitAsync(url, count);
+        foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(90));
         return cluster;
-    }
-
-    private static async Task WaitAsync(string url, int mirrors)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            try
-            {
-                var list = await http.GetFromJsonAsync<string[]>($"{url}/mirrors");
-                if (list is not null && list.Length >= mirrors) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{url} did not list {mirrors} mirrors within 90 s");
     }
 
     /// <summary>CPU time (user + system) the silo processes have used so far, summed: per operation it is the figure the

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using MyNoSql.ClusterBench;
 
 namespace MyNoSql.MirrorAttachmentBench;
 
@@ -41,9 +42,9 @@ internal sealed class MirrorProcesses : IAsyncDisposable
             p.BeginErrorReadLine();
             cluster._processes.Add(p);
             cluster.Urls.Add($"http://127.0.0.1:{http + i}");
-            if (i == 0) await WaitAsync(cluster.Urls[0], 1);
+            if (i == 0) await MirrorListing.WaitAsync(cluster.Urls[0], 1, TimeSpan.FromSeconds(120));
         }
-        foreach (var url in cluster.Urls) await WaitAsync(url, count);
+        foreach (var url in cluster.Urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(120));
         return cluster;
     }
 
@@ -56,24 +57,6 @@ internal sealed class MirrorProcesses : IAsyncDisposable
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         }
         return 0;
-    }
-
-    private static async Task WaitAsync(string url, int mirrors)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            try
-            {
-                var list = await http.GetFromJsonAsync<string[]>($"{url}/mirrors");
-                if (list is not null && list.Length >= mirrors) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{url} did not list {mirrors} mirrors within 120 s");
     }
 
     public async ValueTask DisposeAsync()
