@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Options;
 using MyNoSql.Grains;
 using MyNoSql.Grains.Mirror;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Index;
+using MyNoSql.Silo.Configuration;
 using Orleans.Core.Internal;
 
 namespace MyNoSql.Silo.Gateway;
@@ -26,6 +28,12 @@ internal static partial class DropDatabaseEndpoint
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || await ServerEndpoints.StoreAsync(context) is null) return;
         var services = context.RequestServices;
+        if (services.GetRequiredService<IOptions<MirrorOptions>>().Value.ReadOnly)
+        {
+            // Admin routes pass the read-only filter (it refuses writes); dropping a database is the largest write of all.
+            await ApiResponse.ErrorAsync(context, 403, "read_only", $"This mirror is read-only: DELETE /db/{db} would drop database '{db}'; send it to a writable mirror.");
+            return;
+        }
         var membership = services.GetRequiredService<IClusterMembershipService>();
         var mirrors = services.GetRequiredService<IMirrorServiceClient>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DropDatabaseEndpoint).FullName!);

@@ -54,6 +54,8 @@ public sealed class DropDatabaseRestartTests(DropDatabaseFixture fixture, ITestO
             Assert.DoesNotContain(db, (await SendAsync(fixture.Http, HttpMethod.Get, $"{url}/dbs")).Body!.AsArray().Select(n => (string)n!));
             Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(fixture.Http, HttpMethod.Get, $"{url}/db/{db}/doc/g7")).Status);
         }
+        // The returning mirror learned the drop from the others' markers before it served (DatabaseDrops, event 2981).
+        Assert.Contains($"Database '{db}' was dropped", fixture.Cluster.Mirrors[2].Output, StringComparison.Ordinal);
         output.WriteLine($"kill, drop, restart and two anti-entropy rounds: {(DateTime.UtcNow - started).TotalSeconds:F1} s (load {File.ReadAllText("/proc/loadavg").Trim()})");
     }
 }
