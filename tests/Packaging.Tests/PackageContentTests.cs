@@ -2,19 +2,21 @@ using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Xml.Linq;
 using MyNoSql.Packaging.Tests.Support;
+using Xunit.Abstractions;
 
 namespace MyNoSql.Packaging.Tests;
 
 /// <summary>What <c>dotnet pack</c> of the solution makes (DESIGN §11): exactly the six packages, each with its metadata,
 /// README, XML docs, dependencies on the others by package, and a symbol package whose PDBs embed the sources.</summary>
 [Collection(LocalFeedCollection.Name)]
-public sealed class PackageContentTests(LocalFeed feed)
+public sealed class PackageContentTests(LocalFeed feed, ITestOutputHelper output)
 {
     private static readonly Guid EmbeddedSource = new("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
 
     [Fact]
     public void The_solution_packs_the_five_packages_the_engine_and_nothing_else()
     {
+        output.WriteLine($"dotnet pack MyNoSql.sln --no-build: {feed.PackTime.TotalSeconds:F1} s, version {feed.Version}");
         var packed = Directory.GetFiles(feed.FeedDirectory, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(LocalFeed.PackageIds.Select(id => $"{id}.{feed.Version}.nupkg"), packed);
         foreach (string id in LocalFeed.PackageIds)
