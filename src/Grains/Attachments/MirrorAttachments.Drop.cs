@@ -7,10 +7,6 @@ internal sealed partial class MirrorAttachments
     public async Task<long> DropAsync(string database)
     {
         if (_stores.TryRemove(database, out var store) && store.IsValueCreated) await store.Value.DisposeAsync().ConfigureAwait(false);
-        string directory = Path.Combine(Path.GetFullPath(options.Value.Directory), database);
-        if (!System.IO.Directory.Exists(directory)) return 0;
-        long bytes = new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        System.IO.Directory.Delete(directory, recursive: true);
-        return bytes;
+        return Mirror.DroppedFolder.Delete(Path.Combine(Path.GetFullPath(options.Value.Directory), database));
     }
 }

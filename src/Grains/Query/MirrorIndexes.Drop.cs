@@ -35,13 +35,7 @@ internal sealed partial class MirrorIndexes
             }
             db.Known = null;
             db.CheckedAt = default;
-            long bytes = 0;
-            string folder = Path.Combine(Root, database);
-            if (Directory.Exists(folder))
-            {
-                bytes = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-                Directory.Delete(folder, recursive: true);
-            }
+            long bytes = Mirror.DroppedFolder.Delete(Path.Combine(Root, database));
             File.Delete(CatalogPath(database));
             return bytes;
         }
