@@ -102,11 +102,12 @@ internal sealed partial class Rebalancer(
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     scanned++;
-                    var targets = NewHolders(database, entry.Id, view, previous, previousHashes, alive, self, replicas);
+                    var targets = RebalancePlan.Targets(ReplicaPlacement.KeyHash(database, entry.Id), view.Names, view.Hashes, previous,
+                        previousHashes, alive, self, replicas);
                     if (targets.Count == 0) continue;
                     var record = await store.ReadRecordAsync(database, entry.Id, cancellationToken).ConfigureAwait(false);
                     if (record is null) continue;
-                    foreach (var target in targets)
+                    foreach (var target in targets.Select(t => view.Silos[t]))
                     {
                         if (!pending.TryGetValue(target, out var list)) pending[target] = list = [];
                         foreach (var leaf in LeafWire.ToWire(record)) list.Add(new ReplicatedRecord(database, entry.Id, leaf));
@@ -127,32 +128,6 @@ internal sealed partial class Rebalancer(
         RebalanceMetrics.Scanned.Add(scanned);
         LogPassDone(scanned, sent, Stopwatch.GetElapsedTime(started).TotalSeconds, ok);
         return ok;
-    }
-
-    /// <summary>
-    /// The silos this one must send a record to: the record's holders in <paramref name="view"/> that were not holders in
-    /// <paramref name="previous"/>, when this silo is the first previous holder still alive. Without a previous view (a
-    /// first start or a lost view file) every other holder, when this silo is a holder.
-    /// </summary>
-    private static List<SiloAddress> NewHolders(string database, string id, ReplicaView view, string[]? previous, ulong[]? previousHashes,
-        HashSet<string> alive, string self, int replicas)
-    {
-        ulong key = ReplicaPlacement.KeyHash(database, id);
-        var now = ReplicaPlacement.Choose(key, view.Hashes, replicas);
-        var result = new List<SiloAddress>();
-        if (previous is null)
-        {
-            if (!now.Any(k => view.Names[k] == self)) return result;
-            foreach (int k in now) if (view.Names[k] != self) result.Add(view.Silos[k]);
-            return result;
-        }
-        var before = ReplicaPlacement.Choose(key, previousHashes!, replicas).Select(k => previous[k]).ToArray();
-        // One sender per record: the best previous holder still alive (none alive: every copy this silo holds is sent).
-        string? sender = before.FirstOrDefault(alive.Contains);
-        if (sender is not null && sender != self) return result;
-        foreach (int k in now)
-            if (view.Names[k] != self && Array.IndexOf(before, view.Names[k]) < 0) result.Add(view.Silos[k]);
-        return result;
     }
 
     private async Task<bool> SendAsync(SiloAddress target, List<ReplicatedRecord> batch, CancellationToken cancellationToken)

@@ -44,8 +44,14 @@ internal sealed class ReplicaSets(IClusterMembershipService membership, ILocalSi
     public bool HoldsLocally(string database, string id) => Array.IndexOf(Holders(database, id), Local) >= 0;
 
     /// <summary>Holders (this silo included) a write must be durable on: a majority of N, or the write quorum when set (at most N).</summary>
-    public int WriteQuorum => options.Value.WriteQuorum > 0 ? Math.Min(options.Value.WriteQuorum, Replicas) : Replicas / 2 + 1;
+    public int WriteQuorum => WriteQuorumOf(Replicas, options.Value.WriteQuorum);
 
     /// <summary>Holders a read must hear from so that it meets every acknowledged write (R + W > N).</summary>
-    public int ReadQuorum => Replicas - WriteQuorum + 1;
+    public int ReadQuorum => ReadQuorumOf(Replicas, WriteQuorum);
+
+    /// <summary>The write quorum of <paramref name="replicas"/> holders: <paramref name="configured"/> (at most N) or a majority.</summary>
+    public static int WriteQuorumOf(int replicas, int configured) => configured > 0 ? Math.Min(configured, replicas) : replicas / 2 + 1;
+
+    /// <summary>The read quorum that meets every write acknowledged by <paramref name="writeQuorum"/> of <paramref name="replicas"/>.</summary>
+    public static int ReadQuorumOf(int replicas, int writeQuorum) => replicas - writeQuorum + 1;
 }
