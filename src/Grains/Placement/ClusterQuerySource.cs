@@ -28,8 +28,12 @@ internal sealed class ClusterQuerySource : IQuerySource
 
     public IReadOnlyList<ISecondaryIndex> Indexes => [];
 
-    /// <summary>Lists every live id of <paramref name="database"/> from its index segments.</summary>
-    public static async Task<ClusterQuerySource> LoadAsync(IGrainFactory grains, string database, CancellationToken cancellationToken)
+    /// <summary>A source over every live id of <paramref name="database"/> now.</summary>
+    public static async Task<ClusterQuerySource> LoadAsync(IGrainFactory grains, string database, CancellationToken cancellationToken) =>
+        new(grains, database, await LiveIdsAsync(grains, database, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Every live id of <paramref name="database"/>, in ordinal order, from its 64 index segments.</summary>
+    public static async Task<string[]> LiveIdsAsync(IGrainFactory grains, string database, CancellationToken cancellationToken)
     {
         var pages = await Task.WhenAll(Enumerable.Range(0, IndexSegment.Count).Select(async segment =>
         {
@@ -46,7 +50,7 @@ internal sealed class ClusterQuerySource : IQuerySource
         })).ConfigureAwait(false);
         var all = pages.SelectMany(p => p).ToArray();
         Array.Sort(all, StringComparer.Ordinal);
-        return new ClusterQuerySource(grains, database, all);
+        return all;
     }
 
     public IEnumerable<string> LiveIds(string? after)

@@ -18,9 +18,10 @@ internal static class RebalancePlan
     /// <param name="previousHashes">Their hashes (null with <paramref name="previous"/>).</param>
     /// <param name="alive">The identities in <paramref name="current"/>.</param>
     /// <param name="self">This mirror's identity.</param>
-    /// <param name="replicas">Copies per record.</param>
+    /// <param name="replicas">Copies per record now.</param>
+    /// <param name="previousReplicas">Copies per record in the previous view (0: the same as <paramref name="replicas"/>).</param>
     public static List<int> Targets(ulong keyHash, IReadOnlyList<string> current, IReadOnlyList<ulong> currentHashes, IReadOnlyList<string>? previous,
-        IReadOnlyList<ulong>? previousHashes, IReadOnlySet<string> alive, string self, int replicas)
+        IReadOnlyList<ulong>? previousHashes, IReadOnlySet<string> alive, string self, int replicas, int previousReplicas = 0)
     {
         var now = ReplicaPlacement.Choose(keyHash, currentHashes, replicas);
         var result = new List<int>();
@@ -30,7 +31,7 @@ internal static class RebalancePlan
             foreach (int k in now) if (current[k] != self) result.Add(k);
             return result;
         }
-        var before = ReplicaPlacement.Choose(keyHash, previousHashes, replicas).Select(k => previous[k]).ToArray();
+        var before = ReplicaPlacement.Choose(keyHash, previousHashes, previousReplicas > 0 ? previousReplicas : replicas).Select(k => previous[k]).ToArray();
         // One sender per record: the best previous holder still alive (none alive: every mirror holding a copy sends it).
         string? sender = before.FirstOrDefault(alive.Contains);
         if (sender is not null && sender != self) return result;

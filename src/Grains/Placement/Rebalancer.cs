@@ -33,6 +33,9 @@ internal sealed partial class Rebalancer(
     /// <summary>Identities of the mirrors this silo last settled its records for (null: never, e.g. a first start).</summary>
     public string[]? Settled { get; private set; }
 
+    /// <summary>The replica count of <see cref="Settled"/> (a change of <c>--replicas</c> also starts a pass).</summary>
+    public int SettledReplicas { get; private set; }
+
     /// <summary>Passes finished (settled or not), for tests that wait for one.</summary>
     public long Passes { get; private set; }
 
@@ -56,7 +59,7 @@ internal sealed partial class Rebalancer(
     {
         var store = await host.Store.WaitAsync(cancellationToken).ConfigureAwait(false);
         string path = Path.Combine(store.Directory, ViewFile);
-        Settled = File.Exists(path) ? (await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)).Where(l => l.Length > 0).ToArray() : null;
+        (Settled, SettledReplicas) = await ReadViewAsync(path, cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -64,13 +67,15 @@ internal sealed partial class Rebalancer(
                 await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
                 var view = sets.Current;
                 string[] names = [.. view.Names.Order(StringComparer.Ordinal)];
-                if (Settled is not null && Settled.SequenceEqual(names, StringComparer.Ordinal)) continue;
-                bool done = await RunPassAsync(store, Settled, view, cancellationToken).ConfigureAwait(false);
+                if (Settled is not null && SettledReplicas == sets.Replicas && Settled.SequenceEqual(names, StringComparer.Ordinal)) continue;
+                bool done = await RunPassAsync(store, Settled, SettledReplicas, view, cancellationToken).ConfigureAwait(false);
                 Passes++;
                 RebalanceMetrics.Passes.Add(1, new KeyValuePair<string, object?>("result", done ? "done" : "failed"));
                 if (!done) continue;
-                await File.WriteAllLinesAsync(path, names, cancellationToken).ConfigureAwait(false);
-                Settled = names;
+                // Replaced whole (write, then rename), so a crash leaves the old view or the new one.
+                await File.WriteAllLinesAsync(path + ".tmp", [$"{ReplicasLine}{sets.Replicas}", .. names], cancellationToken).ConfigureAwait(false);
+                File.Move(path + ".tmp", path, overwrite: true);
+                (Settled, SettledReplicas) = (names, sets.Replicas);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -84,7 +89,7 @@ internal sealed partial class Rebalancer(
     }
 
     /// <summary>One walk over this silo's records from view <paramref name="previous"/> to <paramref name="view"/>; true when every send succeeded.</summary>
-    internal async Task<bool> RunPassAsync(MirrorStore store, string[]? previous, ReplicaView view, CancellationToken cancellationToken)
+    internal async Task<bool> RunPassAsync(MirrorStore store, string[]? previous, int previousReplicas, ReplicaView view, CancellationToken cancellationToken)
     {
         int replicas = sets.Replicas;
         string self = view.Names[Array.IndexOf(view.Silos, sets.Local) is var i and >= 0 ? i : 0];
@@ -103,7 +108,7 @@ internal sealed partial class Rebalancer(
                     cancellationToken.ThrowIfCancellationRequested();
                     scanned++;
                     var targets = RebalancePlan.Targets(ReplicaPlacement.KeyHash(database, entry.Id), view.Names, view.Hashes, previous,
-                        previousHashes, alive, self, replicas);
+                        previousHashes, alive, self, replicas, previousReplicas);
                     if (targets.Count == 0) continue;
                     var record = await store.ReadRecordAsync(database, entry.Id, cancellationToken).ConfigureAwait(false);
                     if (record is null) continue;
@@ -128,6 +133,22 @@ internal sealed partial class Rebalancer(
         RebalanceMetrics.Scanned.Add(scanned);
         LogPassDone(scanned, sent, Stopwatch.GetElapsedTime(started).TotalSeconds, ok);
         return ok;
+    }
+
+    private const string ReplicasLine = "replicas=";
+
+    /// <summary>The settled view file: a <c>replicas=N</c> line, then one mirror identity a line; (null, 0) when absent.</summary>
+    private static async Task<(string[]?, int)> ReadViewAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path)) return (null, 0);
+        var lines = (await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)).Where(l => l.Length > 0).ToList();
+        int replicas = 0;
+        if (lines.Count > 0 && lines[0].StartsWith(ReplicasLine, StringComparison.Ordinal))
+        {
+            _ = int.TryParse(lines[0].AsSpan(ReplicasLine.Length), System.Globalization.CultureInfo.InvariantCulture, out replicas);
+            lines.RemoveAt(0);
+        }
+        return ([.. lines], replicas);
     }
 
     private async Task<bool> SendAsync(SiloAddress target, List<ReplicatedRecord> batch, CancellationToken cancellationToken)

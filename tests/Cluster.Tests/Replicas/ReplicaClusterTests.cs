@@ -47,7 +47,11 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         await WaitForPlacementAsync(live, acked.Keys);
         var bytes = new long[5];
         for (int m = 0; m < 5; m++)
-            bytes[m] = (long)(await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[m].BaseUrl}/db/{Db}")).Body!["disk_bytes"]!;
+        {
+            var info = (await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[m].BaseUrl}/db/{Db}")).Body!;
+            bytes[m] = (long)info["disk_bytes"]!;
+            Assert.Equal(Records, (long)info["doc_count"]!); // the database's count, not this mirror's share
+        }
         double fullCopy = bytes.Sum() / (double)Replicas; // every record is on exactly 3 mirrors
         output.WriteLine($"disk bytes per mirror: {string.Join(", ", bytes)}; a full copy ≈ {fullCopy:F0}");
         foreach (long b in bytes) Assert.True(b <= 0.7 * fullCopy, $"a mirror keeps {b} bytes, a full copy is ≈ {fullCopy:F0}");
