@@ -42,6 +42,9 @@ internal sealed partial class Replicator
 
     public bool Enabled => _options.Value.Replicate;
 
+    /// <summary>The replica sets of <c>--replicas N</c> (inactive without the option).</summary>
+    internal Placement.ReplicaSets? Placement => _placement;
+
     public SiloAddress[] OtherActiveSilos() => [.. _membership.CurrentSnapshot.Members.Values
         .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(_local.SiloAddress))
         .Select(m => m.SiloAddress)];

@@ -20,4 +20,7 @@ internal static class RebalanceMetrics
 
     public static readonly Counter<long> Bytes = MyNoSqlMetrics.Meter.CreateCounter<long>("mynosql.rebalance.bytes", "By",
         "Revision body bytes sent to new holders.");
+
+    public static readonly Counter<long> Dropped = MyNoSqlMetrics.Meter.CreateCounter<long>("mynosql.rebalance.dropped", "{record}",
+        "Copies dropped by a mirror that left the records' replica sets, after every holder confirmed its copy.");
 }

@@ -15,7 +15,7 @@ namespace MyNoSql.Grains.Placement;
 /// first of the record's previous holders that is still alive (this silo), so one copy moves, not N. Rate-limited
 /// (<see cref="MirrorGrainOptions.RebalanceRecordsPerSecond"/>), logged and counted (<see cref="RebalanceMetrics"/>).
 /// The view is settled only once every send of a pass succeeded; otherwise the next pass starts over (sends are
-/// idempotent merges). Copies on silos that left a record's set are kept (see Placement/README.md).
+/// idempotent merges). Then copies of records whose set no longer includes this silo are dropped (Rebalancer.Drop.cs).
 /// </summary>
 internal sealed partial class Rebalancer(
     MirrorStoreHost host,
@@ -71,7 +71,10 @@ internal sealed partial class Rebalancer(
                 bool done = await RunPassAsync(store, Settled, SettledReplicas, view, cancellationToken).ConfigureAwait(false);
                 Passes++;
                 RebalanceMetrics.Passes.Add(1, new KeyValuePair<string, object?>("result", done ? "done" : "failed"));
-                if (!done) continue;
+                // A view that moved during the pass is not settled (the next pass goes from the settled one to the newest),
+                // and nothing is dropped on its account.
+                if (!done || !sets.Current.Version.Equals(view.Version)) continue;
+                await DropCopiesAsync(store, view, cancellationToken).ConfigureAwait(false);
                 // Replaced whole (write, then rename), so a crash leaves the old view or the new one.
                 await File.WriteAllLinesAsync(path + ".tmp", [$"{ReplicasLine}{sets.Replicas}", .. names], cancellationToken).ConfigureAwait(false);
                 File.Move(path + ".tmp", path, overwrite: true);

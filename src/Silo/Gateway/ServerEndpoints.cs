@@ -51,7 +51,7 @@ internal static class ServerEndpoints
             if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || await StoreAsync(context) is not { } store) return;
             // --replicas N: counted over the cluster, as no mirror holds the whole database (DESIGN §12).
             var cluster = await Grains.Placement.ClusterCounts.CountAsync(context.RequestServices, db, context.RequestAborted);
-            if (cluster is { } total ? total.Live + total.Deleted == 0 : !store.Index.Holds(db))
+            if (cluster is { } clusterCounts ? clusterCounts.Live + clusterCounts.Deleted == 0 : !store.Index.Holds(db))
             {
                 await ApiResponse.ErrorAsync(context, 404, "not_found", $"This mirror holds no record of database '{db}'.");
                 return;

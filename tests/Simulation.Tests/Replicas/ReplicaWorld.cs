@@ -102,7 +102,26 @@ internal sealed partial class ReplicaWorld
                 if (target.Merge(record, leaves)) moved++;
             }
         }
-        if (ok) m.Settled = names;
+        if (!ok) return moved;
+        m.Settled = names;
+        // Rebalancer.Drop.cs: a copy this mirror no longer holds goes once every holder confirmed (or stored) its leaves.
+        foreach (var (record, leaves) in m.Store.ToArray())
+        {
+            var holders = Holders(record, view);
+            if (holders.Contains(m) || view.Length <= N) continue;
+            bool confirmed = true;
+            foreach (var holder in holders)
+            {
+                if (holder.Store.TryGetValue(record, out var theirs) && theirs.IsSupersetOf(leaves)) continue;
+                if (!holder.Usable || !Delivered())
+                {
+                    confirmed = false;
+                    break;
+                }
+                if (holder.Merge(record, leaves)) moved++;
+            }
+            if (confirmed) m.Store.Remove(record);
+        }
         return moved;
     }
 
