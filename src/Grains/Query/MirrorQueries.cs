@@ -55,10 +55,11 @@ internal sealed class MirrorQueries(MirrorIndexes indexes, AcknowledgedWrites wr
 
     private async Task<IQuerySource> PrepareAsync(string database, CancellationToken cancellationToken)
     {
-        await writes.CatchUpAsync(database, cancellationToken).ConfigureAwait(false);
-        // --replicas N over more than N mirrors: no silo holds the whole database (DESIGN §12).
+        // --replicas N over more than N mirrors: no silo holds the whole database (DESIGN §12); the record grains hold every
+        // acknowledged revision, so there is nothing to catch up on here.
         if (placement is { Active: true } && grains is not null)
             return await Placement.ClusterQuerySource.LoadAsync(grains, database, cancellationToken).ConfigureAwait(false);
+        await writes.CatchUpAsync(database, cancellationToken).ConfigureAwait(false);
         return await indexes.SourceAsync(database, cancellationToken).ConfigureAwait(false);
     }
 }

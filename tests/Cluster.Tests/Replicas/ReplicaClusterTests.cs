@@ -63,6 +63,8 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         var (status, feed) = await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[4].BaseUrl}/db/{Db}/_changes?limit=1000");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(acked.Keys.Order(StringComparer.Ordinal), feed!["results"]!.AsArray().Select(r => (string)r!["id"]!).Order(StringComparer.Ordinal));
+        // …without copying records to the mirrors that served them (still exactly the rendezvous shares).
+        await WaitForPlacementAsync(live, acked.Keys);
 
         // Two mirrors SIGKILLed at once: every acknowledged write still reads back with its revision.
         await Task.WhenAll(_cluster.Mirrors[3].KillAsync(), _cluster.Mirrors[4].KillAsync());
