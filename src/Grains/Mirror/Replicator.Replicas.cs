@@ -15,15 +15,19 @@ internal sealed partial class Replicator
         var acked = new bool[records.Count];
         var needed = new int[records.Count];
         var waits = new Task<List<bool>>[records.Count];
-        using var cancel = new CancellationTokenSource();
-        var deadline = Task.Delay(_options.Value.ReplicationTimeout, cancel.Token);
+        // As the full-copy path: one token for the deadline and the end of the wait; a failed send is retried while its
+        // holder is an active member, until a quorum answered.
+        using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
+        var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
         for (int i = 0; i < records.Count; i++)
         {
             var record = records[i];
             var holders = sets.Holders(record.Database, record.Id);
             bool self = Array.IndexOf(holders, _local.SiloAddress) >= 0;
             needed[i] = sets.WriteQuorum - (self ? 1 : 0);
-            var sends = holders.Where(h => !h.Equals(_local.SiloAddress)).Select(h => Succeeded(_applies.SendAsync(h, record))).ToArray();
+            var sends = holders.Where(h => !h.Equals(_local.SiloAddress))
+                .Select(h => StoredAt(SendWhileActiveAsync(h, async () => new[] { await _applies.SendAsync(h, record).ConfigureAwait(false) }, cancel.Token), 0))
+                .ToArray();
             waits[i] = FirstAsync(sends, needed[i], deadline);
         }
         await Task.WhenAll(waits).ConfigureAwait(true);
@@ -46,9 +50,10 @@ internal sealed partial class Replicator
         int needed = Math.Min(others.Length, sets.ReadQuorum - (self ? 1 : 0));
         if (others.Length == 0 || needed <= 0) return [];
         var key = new RecordRef(database, id);
-        using var cancel = new CancellationTokenSource();
-        var deadline = Task.Delay(_options.Value.ReplicationTimeout, cancel.Token);
-        var results = await FirstAsync(others.Select(s => FetchAsync(s, key)), needed, deadline).ConfigureAwait(true);
+        using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
+        var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
+        var reads = others.Select(s => SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token));
+        var results = await FirstAsync(reads, needed, deadline).ConfigureAwait(true);
         await cancel.CancelAsync().ConfigureAwait(true);
         return [.. results.OfType<ReplicatedRevision[]>()];
     }

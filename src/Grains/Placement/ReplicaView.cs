@@ -11,7 +11,12 @@ internal sealed class ReplicaView
     public ReplicaView(MembershipVersion version, IEnumerable<ClusterMember> members)
     {
         Version = version;
-        var active = members.Where(m => m.Status == SiloStatus.Active).OrderBy(m => m.SiloAddress.ToString(), StringComparer.Ordinal).ToArray();
+        // One silo per identity, the newest incarnation: a mirror restarted under its name supersedes the old one, which
+        // other silos may still list as active for a moment (as Replicator.OtherActiveSilos does per endpoint).
+        var active = members.Where(m => m.Status == SiloStatus.Active)
+            .GroupBy(m => IdentityOf(m.Name, m.SiloAddress), StringComparer.Ordinal)
+            .Select(g => g.MaxBy(m => m.SiloAddress.Generation)!)
+            .OrderBy(m => m.SiloAddress.ToString(), StringComparer.Ordinal).ToArray();
         Silos = [.. active.Select(m => m.SiloAddress)];
         Names = [.. active.Select(m => IdentityOf(m.Name, m.SiloAddress))];
         Hashes = [.. Names.Select(ReplicaPlacement.MirrorHash)];
