@@ -26,6 +26,28 @@ internal sealed partial class MirrorStore
 
     private readonly ConcurrentDictionary<string, long> _drops = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _dropGate = new(1, 1);
+    // Writes in flight per epoch: a drop sets its marker, flips the epoch and waits for the writes of the old one (which may
+    // have checked for a marker before it was set) before it lists the keys to clear. Later writes see the marker.
+    private readonly long[] _writesInFlight = new long[2];
+    private int _writeEpoch;
+
+    /// <summary>Enters a record write (before its drop check); pass the result to <see cref="ExitWrite"/>.</summary>
+    private int EnterWrite()
+    {
+        int epoch = Volatile.Read(ref _writeEpoch);
+        Interlocked.Increment(ref _writesInFlight[epoch]);
+        return epoch;
+    }
+
+    private void ExitWrite(int epoch) => Interlocked.Decrement(ref _writesInFlight[epoch]);
+
+    /// <summary>Waits until every record write that may have checked for drops before the marker was set has finished.</summary>
+    private async Task WaitForEarlierWritesAsync(CancellationToken cancellationToken)
+    {
+        int old = Volatile.Read(ref _writeEpoch);
+        Interlocked.Exchange(ref _writeEpoch, 1 - old);
+        while (Interlocked.Read(ref _writesInFlight[old]) > 0) await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Every database dropped on this silo and the stamp of its (latest) drop.</summary>
     public IReadOnlyDictionary<string, long> Drops => _drops;
@@ -82,6 +104,7 @@ internal sealed partial class MirrorStore
                 BinaryPrimitives.WriteInt64LittleEndian(payload, stamp);
                 await WriteStateAsync(markerKey, etag, payload, cancellationToken).ConfigureAwait(false);
             }
+            await WaitForEarlierWritesAsync(cancellationToken).ConfigureAwait(false);
             int cleared = await ClearAsync(database, cancellationToken).ConfigureAwait(false);
             await ReindexAsync(database, cancellationToken).ConfigureAwait(false);
             if (cleared > 0) await _replica.Records.CompactAsync(cancellationToken).ConfigureAwait(false);
