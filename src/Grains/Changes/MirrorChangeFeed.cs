@@ -52,7 +52,7 @@ internal sealed class MirrorChangeFeed(SyncService sync, IGrainFactory grains, I
                     continue;
                 // A doc read after the index listed the entry may be newer: report what was read, as CouchDB does.
                 string rev = doc?.Rev ?? entry.Rev;
-                results.Add(new MirrorChange(running.ToToken(), entry.Id, rev, entry.Deleted && doc is null, includeDocs ? doc?.Json : null));
+                results.Add(new MirrorChange(running.ToToken(), entry.Id, rev, entry.Deleted && doc is null, includeDocs ? doc?.Json : null, entry.Conflicts is not null));
                 // Stopped by the limit: last_seq is this result's seq (as CouchDB), so the next call starts right after it.
                 if (results.Count == limit) return new MirrorChangesPage(results, running);
             }

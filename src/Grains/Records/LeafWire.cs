@@ -61,9 +61,10 @@ internal static class LeafWire
     /// refused: it needs rebuilding against the record first (<see cref="DeltaLeaves.TryResolve"/>). With
     /// <paramref name="verify"/> (revisions from outside the cluster) the body must pass
     /// <see cref="DocumentCodec.ValidateBody"/> (empty for a tombstone) and the revision must derive from its parent and
-    /// content (<see cref="DocumentRules.DerivesFromParent"/>).
+    /// content (<see cref="DocumentRules.DerivesFromParent"/>) unless <paramref name="requireDerived"/> is false (a revision
+    /// another system made, e.g. PouchDB through <c>/couch</c>: its hash is not ours to recompute, src/Silo/Couch/README.md).
     /// </summary>
-    public static bool TryFromWire(ReplicatedRevision wire, bool verify, out RevisionLeaf leaf, out string problem, int maxDocumentSize = int.MaxValue)
+    public static bool TryFromWire(ReplicatedRevision wire, bool verify, out RevisionLeaf leaf, out string problem, int maxDocumentSize = int.MaxValue, bool requireDerived = true)
     {
         leaf = null!;
         if (!TryParseCommon(wire, out var rev, out var ancestry, out problem)) return false;
@@ -75,12 +76,12 @@ internal static class LeafWire
         var body = wire.Body ?? [];
         leaf = new RevisionLeaf(rev, wire.Deleted, ancestry, body) { Stamp = wire.Stamp, Kind = (EditKind)wire.Kind };
         if (!verify) return true;
-        return Verify(leaf, out problem, maxDocumentSize);
+        return Verify(leaf, out problem, maxDocumentSize, requireDerived);
     }
 
     /// <summary>The checks of a revision from outside the cluster: a JSON object body (none for a tombstone) that, with the
-    /// parent, hashes to the revision.</summary>
-    public static bool Verify(RevisionLeaf leaf, out string problem, int maxDocumentSize = int.MaxValue)
+    /// parent, hashes to the revision (unless <paramref name="requireDerived"/> is false: a foreign revision).</summary>
+    public static bool Verify(RevisionLeaf leaf, out string problem, int maxDocumentSize = int.MaxValue, bool requireDerived = true)
     {
         problem = "";
         if (leaf.Deleted && leaf.Body.Length != 0)
@@ -100,7 +101,7 @@ internal static class LeafWire
                 return false;
             }
         }
-        if (!DocumentRules.DerivesFromParent(leaf))
+        if (requireDerived && !DocumentRules.DerivesFromParent(leaf))
         {
             problem = $"revision '{leaf.Rev}' does not match its parent and content";
             return false;

@@ -146,7 +146,10 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     public ValueTask<WinnerRevision?> GetRevision(CancellationToken cancellationToken = default) => ValueTask.FromResult(_record is null ? null :
         new WinnerRevision(_record.Winner.Rev.ToString(), _record.Winner.Deleted, [.. _record.Winner.Ancestry.Select(a => a.ToString())]));
 
-    public async ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default)
+    public ValueTask<MergeStatus> Accept(ReplicatedRevision revision, CancellationToken cancellationToken = default) =>
+        AcceptAsync(revision, requireDerived: true, cancellationToken);
+
+    private async ValueTask<MergeStatus> AcceptAsync(ReplicatedRevision revision, bool requireDerived, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         RevisionLeaf[] resolution = [];
@@ -165,7 +168,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                 return merged;
             },
             (leaf, written) => written ? PublishAsync([leaf, .. resolution]) : _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf)),
-            problem => LogRejected(_database, _id, problem), _maxDocumentSize);
+            problem => LogRejected(_database, _id, problem), _maxDocumentSize, requireDerived);
     }
 
     public ValueTask<DocumentReply[]> GetConflicts(CancellationToken cancellationToken = default) =>

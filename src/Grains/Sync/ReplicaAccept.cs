@@ -19,11 +19,12 @@ internal static class ReplicaAccept
     /// false when the quorum did not confirm it.</param>
     /// <param name="rejected">Told why a revision was invalid.</param>
     /// <param name="maxDocumentSize">The largest body accepted (the mirror's document size limit).</param>
+    /// <param name="requireDerived">False for a revision another system made (CouchDB protocol): its hash is kept as given.</param>
     public static async Task<MergeStatus> AcceptAsync(ReplicatedRevision wire, Func<RevisionLeaf, Task<(MergeResult Result, bool Written)>> merge,
-        Func<RevisionLeaf, bool, Task<bool>> publish, Action<string>? rejected = null, int maxDocumentSize = int.MaxValue)
+        Func<RevisionLeaf, bool, Task<bool>> publish, Action<string>? rejected = null, int maxDocumentSize = int.MaxValue, bool requireDerived = true)
     {
         ArgumentNullException.ThrowIfNull(wire);
-        if (!LeafWire.TryFromWire(wire, verify: true, out var leaf, out var problem, maxDocumentSize))
+        if (!LeafWire.TryFromWire(wire, verify: true, out var leaf, out var problem, maxDocumentSize, requireDerived))
         {
             rejected?.Invoke(problem);
             return MergeStatus.Invalid;

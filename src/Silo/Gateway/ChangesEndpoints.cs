@@ -147,7 +147,7 @@ internal static class ChangesEndpoints
     /// Waits for a wake-up, the deadline or the mirror stopping, writing <paramref name="beat"/> every heartbeat meanwhile
     /// (starting the response first when needed). Returns whether the response has started.
     /// </summary>
-    private static async Task<bool> WaitAsync(HttpContext context, ChangeWaiters.Subscription subscription, long generation, long deadline, TimeSpan? heartbeat, byte[] beat, bool started)
+    internal static async Task<bool> WaitAsync(HttpContext context, ChangeWaiters.Subscription subscription, long generation, long deadline, TimeSpan? heartbeat, byte[] beat, bool started)
     {
         // A stopping mirror ends its waits (longpolls answer, streams end) instead of holding up its shutdown.
         var stopping = Stopping(context);
@@ -215,17 +215,17 @@ internal static class ChangesEndpoints
     private static Utf8JsonWriter Writer(IBufferWriter<byte> buffer) =>
         new(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
-    private static void StartStream(HttpContext context, string contentType)
+    internal static void StartStream(HttpContext context, string contentType)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = contentType;
         context.Response.Headers.CacheControl = "no-cache";
     }
 
-    private static CancellationToken Stopping(HttpContext context) =>
+    internal static CancellationToken Stopping(HttpContext context) =>
         context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
-    private static TimeSpan Remaining(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+    internal static TimeSpan Remaining(long deadline) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
 
     /// <summary>The feed of a request: sync-service paging and record reads, retried while a lost mirror fails over.</summary>
     internal static MirrorChangeFeed Feed(HttpContext context)

@@ -134,6 +134,7 @@ internal static partial class MirrorHost
         SyncEndpoints.Map(app);
         SyncPollEndpoint.Map(app);
         ChangesEndpoints.Map(app);
+        Couch.CouchEndpoints.Map(app); // DESIGN §10: the CouchDB replication protocol under /couch (src/Silo/Couch)
         QueryEndpoints.Map(app);
         DiagnosticsEndpoints.Map(app);
         MemoryEndpoint.Map(app);

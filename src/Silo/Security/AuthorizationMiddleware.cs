@@ -54,8 +54,10 @@ internal sealed partial class AuthorizationMiddleware(RequestDelegate next, ILog
 
     private static Task UnauthorizedAsync(HttpContext context, string challenge, string code, string reason)
     {
-        context.Response.Headers.WWWAuthenticate = challenge;
-        return ApiResponse.ErrorAsync(context, StatusCodes.Status401Unauthorized, code, reason);
+        // CouchDB clients (/couch, src/Silo/Couch) read CouchDB's code: every 401 is "unauthorized" there, with a Basic challenge.
+        bool couch = context.Request.Path.StartsWithSegments("/couch", StringComparison.Ordinal);
+        context.Response.Headers.WWWAuthenticate = couch ? "Basic realm=\"mynosql\"" : challenge;
+        return ApiResponse.ErrorAsync(context, StatusCodes.Status401Unauthorized, couch ? "unauthorized" : code, reason);
     }
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "401 {Method} {Path} from {Client}: no API key")]

@@ -37,7 +37,23 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
                     or "/db/{db}/sync/att/missing";
             return new RouteAccess(reads ? AccessRight.Read : AccessRight.Write, db);
         }
+        if (pattern.StartsWith("/couch", StringComparison.Ordinal)) return Couch(context, pattern, db);
         return new RouteAccess(AccessRight.Admin, db);
+    }
+
+    /// <summary>
+    /// The CouchDB protocol (src/Silo/Couch): <c>/couch/</c> any valid key; on <c>/couch/{db}…</c> read for GET/HEAD and for
+    /// the POSTs that only read (<c>_changes</c>, <c>_revs_diff</c>, <c>_bulk_get</c>, <c>_all_docs</c>,
+    /// <c>_ensure_full_commit</c>), write for every other method (documents, <c>_bulk_docs</c>, <c>_local</c> checkpoints, PUT of a database).
+    /// </summary>
+    private static RouteAccess Couch(HttpContext context, string pattern, string? db)
+    {
+        if (db is null) return AnyKey;
+        string method = context.Request.Method;
+        bool reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
+            || HttpMethods.IsPost(method) && pattern is "/couch/{db}/_changes" or "/couch/{db}/_revs_diff" or "/couch/{db}/_bulk_get"
+                or "/couch/{db}/_all_docs" or "/couch/{db}/_ensure_full_commit";
+        return new RouteAccess(reads ? AccessRight.Read : AccessRight.Write, db);
     }
 
     /// <summary>Names the requirement in a 403 reason.</summary>

@@ -1,0 +1,11 @@
+namespace MyNoSql.Grains.Couch;
+
+/// <summary>The persisted state of a <see cref="CouchLocalGrain"/>: a version that only grows (the <c>N</c> of
+/// <c>"0-N"</c>, kept across deletes so an old revision never becomes current again) and the content (null: deleted).</summary>
+[GenerateSerializer, Alias("mynosql.CouchLocalState")]
+internal sealed class CouchLocalState
+{
+    [Id(0)] public long Version { get; set; }
+
+    [Id(1)] public byte[]? Body { get; set; }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MyNoSql.Grains;
+using MyNoSql.Silo.Gateway;
+using MyNoSql.Storage.Sync;
+
+namespace MyNoSql.Silo.Couch;
+
+/// <summary>
+/// <c>GET</c>/<c>POST /couch/{db}/_all_docs</c>: <c>{"total_rows","offset","rows":[{"id","key","value":{"rev"},"doc"?}]}</c>
+/// in id order (ordinal UTF-16, as our listing). <c>keys</c> (query JSON or POST body) answers those ids in the order
+/// given (deleted: <c>value.deleted</c>, <c>doc</c> null; unknown: <c>{"key","error":"not_found"}</c>); otherwise live
+/// ids from <c>startkey</c>/<c>start_key</c> to <c>endkey</c>/<c>end_key</c> (<c>inclusive_end</c>), <c>skip</c>,
+/// <c>limit</c>; <c>include_docs</c>, <c>conflicts</c>. <c>descending=true</c> is not supported (400).
+/// </summary>
+internal static class CouchAllDocs
+{
+    private const int Page = 1000;
+
+    public static async Task ServeAsync(HttpContext context, string db, bool post)
+    {
+        if (!await CouchHttp.CheckDatabaseAsync(context, db)) return;
+        var query = context.Request.Query;
+        JsonNode? keys = query["keys"].FirstOrDefault() is { } keysText ? Parse(keysText, "keys") : null;
+        if (post && context.Request.ContentLength != 0)
+        {
+            if (await CouchHttp.ReadJsonAsync(context, CouchHttp.BatchBytes) is not { } node) return;
+            keys = (node as JsonObject)?["keys"] ?? keys;
+        }
+        bool includeDocs = CouchHttp.Flag(context, "include_docs"), conflicts = CouchHttp.Flag(context, "conflicts");
+        if (CouchHttp.Flag(context, "descending")) throw new CouchRequestException("bad_request", "descending=true is not supported by _all_docs here.");
+        int limit = Number(context, "limit", int.MaxValue), skip = Number(context, "skip", 0);
+        List<string> ids;
+        if (keys is not null)
+        {
+            if (keys is not JsonArray array || array.Any(k => k is not JsonValue v || !v.TryGetValue(out string? _)))
+                throw new CouchRequestException("bad_request", "keys must be a JSON array of strings.");
+            ids = [.. array.Select(k => (string)k!).Skip(skip).Take(limit)];
+        }
+        else
+        {
+            string? start = Key(context, "startkey", "start_key"), end = Key(context, "endkey", "end_key");
+            bool inclusiveEnd = query["inclusive_end"].FirstOrDefault() != "false";
+            ids = await RangeAsync(context, db, start, end, inclusiveEnd, skip, limit);
+        }
+        var leaves = await CouchReplicationEndpoints.LeavesOfAsync(context, db, ids);
+        await CouchHttp.WriteAsync(context, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("total_rows", keys is null ? ids.Count + skip : ids.Count);
+            w.WriteNumber("offset", skip);
+            w.WriteStartArray("rows");
+            foreach (string id in ids)
+            {
+                var held = leaves.GetValueOrDefault(id);
+                w.WriteStartObject();
+                if (held is not { Length: > 0 })
+                {
+                    w.WriteString("key", id);
+                    w.WriteString("error", "not_found");
+                    w.WriteEndObject();
+                    continue;
+                }
+                var winner = held[0];
+                w.WriteString("id", id);
+                w.WriteString("key", id);
+                w.WriteStartObject("value");
+                w.WriteString("rev", winner.Rev);
+                if (winner.Deleted) w.WriteBoolean("deleted", true);
+                w.WriteEndObject();
+                if (includeDocs)
+                {
+                    if (winner.Deleted) w.WriteNull("doc");
+                    else
+                    {
+                        w.WritePropertyName("doc");
+                        CouchOutput.WriteLeaf(w, id, winner, revs: false, conflicts ? CouchLeaves.Conflicts(held) : null);
+                    }
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Live ids in [start, end] (ordinal), after skipping <paramref name="skip"/>, at most <paramref name="limit"/>.</summary>
+    private static async Task<List<string>> RangeAsync(HttpContext context, string db, string? start, string? end, bool inclusiveEnd, int skip, int limit)
+    {
+        var grains = CouchHttp.Grains(context);
+        var ids = new List<string>();
+        // The listing is exclusive of "after": a live start key itself comes first.
+        if (start is not null && CouchReplicationEndpoints.IsValidId(start)
+            && await ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, start).GetRevision(context.RequestAborted).AsTask()) is { Deleted: false })
+            ids.Add(start);
+        string? after = start;
+        int wanted = limit == int.MaxValue ? int.MaxValue : skip + limit;
+        while (ids.Count < wanted)
+        {
+            string? from = after;
+            var pages = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, SyncCheckpoint.Segments).Select(s =>
+                grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ListIds("", from, Page, context.RequestAborted).AsTask())));
+            var batch = pages.SelectMany(p => p.Ids).Order(StringComparer.Ordinal).Take(Page).ToList();
+            if (batch.Count == 0) break;
+            foreach (var id in batch)
+            {
+                int c = end is null ? -1 : string.CompareOrdinal(id, end);
+                if (c > 0 || c == 0 && !inclusiveEnd) return Window(ids, skip, limit);
+                ids.Add(id);
+            }
+            if (batch.Count < Page && !pages.Any(p => p.HasMore)) break;
+            after = batch[^1];
+        }
+        return Window(ids, skip, limit);
+    }
+
+    private static List<string> Window(List<string> ids, int skip, int limit) => [.. ids.Skip(skip).Take(limit)];
+
+    private static string? Key(HttpContext context, string name, string alias)
+    {
+        string? text = context.Request.Query[name].FirstOrDefault() ?? context.Request.Query[alias].FirstOrDefault();
+        if (text is null) return null;
+        return Parse(text, name) is JsonValue v && v.TryGetValue(out string? key) ? key : throw new CouchRequestException("bad_request", $"{name} must be a JSON string.");
+    }
+
+    private static int Number(HttpContext context, string name, int fallback)
+    {
+        string? text = context.Request.Query[name].FirstOrDefault();
+        if (text is null) return fallback;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+            : throw new CouchRequestException("bad_request", $"{name} must be a non-negative integer (got '{ApiResponse.Quote(text)}').");
+    }
+
+    private static JsonNode? Parse(string text, string what)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new CouchRequestException("bad_request", $"{what} is not JSON: {e.Message}");
+        }
+    }
+}

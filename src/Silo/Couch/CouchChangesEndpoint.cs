@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Primitives;
+using MyNoSql.Grains.Changes;
+using MyNoSql.Silo.Gateway;
+using MyNoSql.Storage.Query;
+using MyNoSql.Storage.Sync;
+
+namespace MyNoSql.Silo.Couch;
+
+/// <summary>
+/// <c>GET</c>/<c>POST /couch/{db}/_changes</c>, CouchDB's shape over the native feed (<see cref="MirrorChangeFeed"/>):
+/// <c>{"results":[{"seq","id","changes":[{"rev"}…],"deleted"?,"doc"?}],"last_seq","pending":0}</c>. <c>seq</c> is the
+/// cluster-wide checkpoint token of our 64 index segments (opaque, valid on every mirror and after restarts).
+/// <c>since=0|now|seq</c>, <c>limit</c>, <c>feed=normal|longpoll</c> (with <c>heartbeat</c> newlines and <c>timeout</c>),
+/// <c>style=all_docs</c> (every leaf), <c>seq_interval</c>, <c>include_docs</c>, <c>conflicts</c>, <c>filter=_doc_ids</c> (<c>doc_ids</c> in the
+/// query as a JSON array or in a POST body) and <c>filter=_selector</c> (Mango; <c>_id</c>/<c>_rev</c> mean our id/rev).
+/// </summary>
+internal static class CouchChangesEndpoint
+{
+    private const int BodyBytes = 16 << 20;
+    private const int Chunk = 1000;
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    private sealed record Filter(HashSet<string>? DocIds, Selector? Selector, bool AllDocs, bool Conflicts, int SeqInterval);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/couch/{db}/_changes", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => ServeAsync(c, db, post: false)));
+        app.MapPost("/couch/{db}/_changes", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => ServeAsync(c, db, post: true)));
+    }
+
+    private static async Task ServeAsync(HttpContext context, string db, bool post)
+    {
+        if (!await CouchHttp.CheckDatabaseAsync(context, db)) return;
+        var query = context.Request.Query;
+        JsonObject? body = null;
+        if (post && context.Request.ContentLength != 0)
+        {
+            if (await CouchHttp.ReadJsonAsync(context, BodyBytes) is not { } node) return;
+            body = node as JsonObject ?? throw new CouchRequestException("bad_request", "The _changes body must be a JSON object.");
+        }
+        string? filterName = query["filter"].FirstOrDefault();
+        HashSet<string>? docIds = null;
+        Selector? selector = null;
+        switch (filterName)
+        {
+            case null: break;
+            case "_doc_ids":
+                var ids = body?["doc_ids"] ?? (query["doc_ids"].FirstOrDefault() is { } text ? ParseJson(text, "doc_ids") : null);
+                if (ids is not JsonArray array || array.Any(i => i is not JsonValue v || !v.TryGetValue(out string? _)))
+                    throw new CouchRequestException("bad_request", "filter=_doc_ids needs doc_ids, a JSON array of strings (query or POST body).");
+                docIds = [.. array.Select(i => (string)i!)];
+                break;
+            case "_selector":
+                if (body?["selector"] is not JsonObject s) throw new CouchRequestException("bad_request", "filter=_selector needs a POST body {\"selector\": {...}}.");
+                try
+                {
+                    selector = Selector.Parse(CouchSelector.ToNative(s));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CouchRequestException("bad_request", $"Bad selector: {e.Message}");
+                }
+                break;
+            default:
+                throw new CouchRequestException("bad_request", $"filter '{ApiResponse.Quote(filterName)}' is not supported here (only _doc_ids and _selector).");
+        }
+        string style = query["style"].FirstOrDefault() ?? "main_only";
+        if (style is not ("main_only" or "all_docs")) throw new CouchRequestException("bad_request", "style must be main_only or all_docs.");
+        int seqInterval = query["seq_interval"].FirstOrDefault() is { } intervalText
+            ? int.TryParse(intervalText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+                : throw new CouchRequestException("bad_request", "seq_interval must be a positive integer.")
+            : 1;
+        var filter = new Filter(docIds, selector, style == "all_docs", CouchHttp.Flag(context, "conflicts"), seqInterval);
+        // The native parser checks since, limit, include_docs, feed, timeout and heartbeat; CouchDB-only parameters stay here.
+        var native = new Dictionary<string, StringValues>(StringComparer.Ordinal);
+        foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat", "descending"])
+            if (query.TryGetValue(name, out var value)) native[name] = value;
+        if (native.TryGetValue("feed", out var feedName) && feedName == "continuous")
+            throw new CouchRequestException("bad_request", "feed=continuous is not supported here: use feed=longpoll (README).");
+        if (native.TryGetValue("feed", out feedName) && feedName == "eventsource")
+            throw new CouchRequestException("bad_request", "feed must be normal or longpoll.");
+        var request = ChangesRequest.Parse(new QueryCollection(native), selector: null, out string? problem)
+            ?? throw new CouchRequestException("bad_request", problem!);
+        bool now = request.Since == "now";
+        var since = new SyncCheckpoint();
+        if (!now && request.Since is not (null or "0") && !SyncCheckpoint.TryParse(request.Since, out since))
+            throw new CouchRequestException("bad_request", $"since must be 0, now or a seq this server issued (got '{ApiResponse.Quote(request.Since)}').");
+        var feed = ChangesEndpoints.Feed(context);
+        if (request.Feed == ChangesRequest.Normal)
+        {
+            var position = now ? await feed.NowAsync(db, context.RequestAborted) : since;
+            var (results, last) = await ReadAsync(context, db, feed, position, request, filter);
+            await WriteAsync(context, db, results, last, request.IncludeDocs, filter, started: false);
+            return;
+        }
+        using var subscription = await context.RequestServices.GetRequiredService<ChangeWaiters>().SubscribeAsync(db, context.RequestAborted);
+        var at = now ? await feed.NowAsync(db, context.RequestAborted) : since;
+        long deadline = Stopwatch.GetTimestamp() + (long)(request.Timeout.TotalSeconds * Stopwatch.Frequency);
+        bool started = false;
+        while (true)
+        {
+            long generation = subscription.Generation;
+            var (results, last) = await ReadAsync(context, db, feed, at, request, filter);
+            at = last;
+            if (results.Count > 0 || ChangesEndpoints.Remaining(deadline) <= TimeSpan.Zero || ChangesEndpoints.Stopping(context).IsCancellationRequested)
+            {
+                await WriteAsync(context, db, results, at, request.IncludeDocs, filter, started);
+                return;
+            }
+            started |= await ChangesEndpoints.WaitAsync(context, subscription, generation, deadline, request.Heartbeat, Newline, started);
+        }
+    }
+
+    /// <summary>Up to the limit of changes that pass the filter after <paramref name="since"/>, and the position after them.</summary>
+    private static async Task<(List<MirrorChange> Results, SyncCheckpoint Last)> ReadAsync(HttpContext context, string db, MirrorChangeFeed feed,
+        SyncCheckpoint since, ChangesRequest request, Filter filter)
+    {
+        var results = new List<MirrorChange>();
+        var position = since;
+        while (true)
+        {
+            int ask = filter.DocIds is null ? request.Limit : Math.Min(Chunk, request.Limit - results.Count);
+            var page = await feed.ReadAsync(db, position, ask, filter.Selector, request.IncludeDocs, context.RequestAborted);
+            if (filter.DocIds is null) return (page.Results.ToList(), page.Last);
+            foreach (var change in page.Results)
+            {
+                if (!filter.DocIds.Contains(change.Id)) continue;
+                results.Add(change);
+                if (results.Count == request.Limit) return (results, SyncCheckpoint.TryParse(change.Seq, out var at) ? at : page.Last);
+            }
+            position = page.Last;
+            if (page.Results.Count < ask) return (results, position);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, string db, List<MirrorChange> results, SyncCheckpoint last, bool includeDocs, Filter filter, bool started)
+    {
+        // Leaves are read only for records that keep more than the winner (the index tells), and only when asked for.
+        bool needLeaves = filter.AllDocs || includeDocs && filter.Conflicts;
+        var leaves = await CouchHttp.ParallelAsync<MirrorChange, Grains.ReplicatedRevision[]?>(results, async change => needLeaves && change.OtherLeaves
+            ? await ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, change.Id).GetLeaves(context.RequestAborted).AsTask())
+            : null, context.RequestAborted);
+        var json = CouchOutput.Bytes(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("results");
+            for (int i = 0; i < results.Count; i++)
+            {
+                var change = results[i];
+                var all = leaves[i];
+                w.WriteStartObject();
+                // seq_interval=N (CouchDB 2+, sent by PouchDB's replicator): a seq on every Nth result and the last, null between.
+                if ((i + 1) % filter.SeqInterval == 0 || i == results.Count - 1) w.WriteString("seq", change.Seq);
+                else w.WriteNull("seq");
+                w.WriteString("id", change.Id);
+                w.WriteStartArray("changes");
+                if (filter.AllDocs && all is not null)
+                    foreach (var leaf in all) { w.WriteStartObject(); w.WriteString("rev", leaf.Rev); w.WriteEndObject(); }
+                else { w.WriteStartObject(); w.WriteString("rev", change.Rev); w.WriteEndObject(); }
+                w.WriteEndArray();
+                if (change.Deleted) w.WriteBoolean("deleted", true);
+                if (includeDocs)
+                {
+                    w.WritePropertyName("doc");
+                    var conflicts = filter.Conflicts && all is not null ? all.Skip(1).Where(l => !l.Deleted).Select(l => l.Rev).ToList() : null;
+                    if (change.Doc is null) CouchOutput.WriteDoc(w, change.Id, change.Rev, deleted: true, [], ancestry: null);
+                    else CouchOutput.WriteNative(w, new Grains.DocumentReply(change.Id, change.Rev, change.Doc), conflicts);
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteString("last_seq", last.ToToken());
+            w.WriteNumber("pending", 0);
+            w.WriteEndObject();
+        });
+        if (!started)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = ApiResponse.JsonType;
+            context.Response.ContentLength = json.Length;
+        }
+        await context.Response.Body.WriteAsync(json, context.RequestAborted);
+    }
+
+    private static JsonNode? ParseJson(string text, string what)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new CouchRequestException("bad_request", $"{what} is not JSON: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MyNoSql.Grains;
+using MyNoSql.Silo.Gateway;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Silo.Couch;
+
+/// <summary>
+/// One document: <c>GET /couch/{db}/{id}</c> (<c>rev</c>, <c>revs</c>, <c>conflicts</c>, <c>open_revs=all|[…]</c> with
+/// <c>latest</c>, answered as the JSON array PouchDB asks for with <c>Accept: application/json</c>), <c>PUT</c> (the body's
+/// <c>_rev</c> or <c>?rev=</c>; <c>?new_edits=false</c> as in <c>_bulk_docs</c>), <c>DELETE ?rev=</c>, <c>POST /couch/{db}</c>
+/// (a new document, id generated when missing); attachment bodies are <see cref="CouchAttachments"/>.
+/// </summary>
+internal static class CouchDocumentEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, post: true)));
+        app.MapGet("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: false)));
+        app.MapPost("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: true)));
+        app.MapGet("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => GetAsync(c, db)));
+        app.MapPut("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, post: false)));
+        app.MapDelete("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DeleteAsync(c, db)));
+    }
+
+    private static async Task<string?> IdAsync(HttpContext context, string db)
+    {
+        if (!await CouchHttp.CheckDatabaseAsync(context, db)) return null;
+        var (id, attachment) = CouchHttp.DocPathOf(context, db);
+        if (attachment is not null)
+        {
+            await CouchAttachments.ServeAsync(context, db, id, attachment);
+            return null;
+        }
+        if (!CouchReplicationEndpoints.IsValidId(id))
+            throw new CouchRequestException("illegal_docid", $"Document id '{ApiResponse.Quote(id)}' is not valid here (1–512 UTF-8 bytes, no control characters).");
+        return id;
+    }
+
+    private static async Task GetAsync(HttpContext context, string db)
+    {
+        if (await IdAsync(context, db) is not { } id) return;
+        bool revs = CouchHttp.Flag(context, "revs"), latest = CouchHttp.Flag(context, "latest"), conflicts = CouchHttp.Flag(context, "conflicts");
+        var query = context.Request.Query;
+        var leaves = await ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, id).GetLeaves(context.RequestAborted).AsTask());
+        if (query["open_revs"].FirstOrDefault() is { } openRevs)
+        {
+            List<string> asked;
+            if (openRevs == "all") asked = [.. leaves.Select(l => l.Rev)];
+            else
+            {
+                try
+                {
+                    asked = JsonNode.Parse(openRevs) is JsonArray a && a.All(r => r is JsonValue v && v.TryGetValue(out string? _))
+                        ? [.. a.Select(r => (string)r!)]
+                        : throw new CouchRequestException("bad_request", "open_revs must be \"all\" or a JSON array of revisions.");
+                }
+                catch (JsonException)
+                {
+                    throw new CouchRequestException("bad_request", "open_revs must be \"all\" or a JSON array of revisions.");
+                }
+            }
+            await CouchHttp.WriteAsync(context, 200, w =>
+            {
+                w.WriteStartArray();
+                foreach (var rev in asked) CouchReplicationEndpoints.WriteRevisions(w, id, rev, leaves, revs, latest, missingAsError: false);
+                w.WriteEndArray();
+            });
+            return;
+        }
+        string? wanted = query["rev"].FirstOrDefault();
+        var leaf = wanted is null ? leaves.FirstOrDefault() : CouchLeaves.Resolve(leaves, wanted, latest).FirstOrDefault();
+        if (leaf is null || wanted is null && leaf.Deleted)
+        {
+            await ApiResponse.ErrorAsync(context, 404, "not_found", leaf is null ? "missing" : "deleted");
+            return;
+        }
+        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null));
+    }
+
+    private static async Task PutAsync(HttpContext context, string db, bool post)
+    {
+        string? id;
+        if (post) id = await CouchHttp.CheckDatabaseAsync(context, db) ? "" : null;
+        else id = await IdAsync(context, db);
+        if (id is null) return;
+        if (!post && id.StartsWith("_design/", StringComparison.Ordinal))
+            throw new CouchRequestException("forbidden", "Design documents are not supported by this server (README).");
+        bool newEdits = context.Request.Query["new_edits"].FirstOrDefault() != "false";
+        if (await CouchHttp.ReadJsonAsync(context, CouchHttp.MaxDocumentSize(context) + 4096) is not { } node) return;
+        var doc = CouchInput.Parse(node, CouchHttp.MaxDocumentSize(context), needRevisions: !newEdits);
+        if (!post && doc.Id is not null && doc.Id != id)
+            throw new CouchRequestException("bad_request", $"The body's _id '{ApiResponse.Quote(doc.Id)}' differs from the URL's '{ApiResponse.Quote(id)}'.");
+        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? context.Request.Query["rev"].FirstOrDefault() };
+        var result = await CouchWrites.WriteAsync(context, db, doc, newEdits);
+        await WriteAsync(context, result);
+    }
+
+    private static async Task DeleteAsync(HttpContext context, string db)
+    {
+        if (await IdAsync(context, db) is not { } id) return;
+        var doc = new CouchInput(id, context.Request.Query["rev"].FirstOrDefault(), Deleted: true, null, []);
+        var result = await CouchWrites.WriteAsync(context, db, doc, newEdits: true);
+        await WriteAsync(context, result, okStatus: 200);
+    }
+
+    internal static Task WriteAsync(HttpContext context, CouchWriteResult result, int okStatus = 201) => result.Ok
+        ? CouchHttp.WriteAsync(context, okStatus, w => CouchBulkDocs.WriteResult(w, result))
+        : ApiResponse.ErrorAsync(context, result.Status, result.Error!, result.Reason!);
+}

@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Silo.Couch;
+
+/// <summary>
+/// A CouchDB document as a client sends it, mapped onto our record (README "Mapping"): <c>_id</c> → id, <c>_rev</c> → rev,
+/// <c>_deleted</c> → a tombstone (its other content dropped), <c>_revisions</c> → the ancestry, every field not starting
+/// with <c>_</c> → the body, unchanged and in order. <c>_attachments</c> stubs stay out of the body (a save keeps the stored
+/// ones); inline attachment data is refused. Our reserved top-level keys <c>id</c> and <c>rev</c> are refused, and so is any
+/// other <c>_</c> field CouchDB itself would refuse.
+/// </summary>
+internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revision[]? Ancestry, byte[] Body)
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = DocumentCodec.MaxDepth };
+
+    /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) <c>_rev</c> is required and
+    /// <c>_revisions</c>, when given, must start with it.</summary>
+    /// <exception cref="CouchRequestException">What is wrong, CouchDB-coded.</exception>
+    public static CouchInput Parse(JsonNode? node, int maxSize, bool needRevisions)
+    {
+        if (node is not JsonObject doc) throw new CouchRequestException("bad_request", "Document must be a JSON object.");
+        string? id = null, rev = null;
+        bool deleted = false;
+        JsonObject? revisions = null;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            foreach (var (key, value) in doc)
+            {
+                switch (key)
+                {
+                    case "_id": id = StringOf(value, "_id"); continue;
+                    case "_rev": rev = StringOf(value, "_rev"); continue;
+                    case "_deleted": deleted = value is JsonValue v && v.TryGetValue(out bool d) ? d : throw new CouchRequestException("doc_validation", "_deleted must be a boolean."); continue;
+                    case "_revisions": revisions = value as JsonObject ?? throw new CouchRequestException("doc_validation", "_revisions must be an object {start, ids}."); continue;
+                    case "_attachments": CheckStubs(value); continue;
+                    case "_conflicts" or "_deleted_conflicts" or "_revs_info" or "_local_seq": continue; // CouchDB ignores these on write
+                    case "id" or "rev":
+                        throw new CouchRequestException("doc_validation",
+                            $"Top-level field '{key}' is reserved on this server (MyNoSql records carry their id and rev there); rename it.");
+                }
+                if (key.StartsWith('_')) throw new CouchRequestException("doc_validation", $"Bad special document member: {key}");
+                w.WritePropertyName(key);
+                if (value is null) w.WriteNullValue();
+                else value.WriteTo(w);
+            }
+            w.WriteEndObject();
+        }
+        if (id is not null)
+        {
+            try
+            {
+                DocumentId.Validate(id);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CouchRequestException("illegal_docid", e.Message);
+            }
+        }
+        Revision parsed = default;
+        if (rev is not null && !Revision.TryParse(rev, out parsed))
+            throw new CouchRequestException("bad_request", $"Invalid rev format '{Shown(rev)}': expected <generation>-<32 lowercase hex>.");
+        Revision[]? ancestry = null;
+        if (needRevisions)
+        {
+            if (rev is null) throw new CouchRequestException("bad_request", "new_edits=false needs a _rev on every document.");
+            ancestry = revisions is null ? [] : AncestryOf(revisions, parsed);
+        }
+        if (buffer.WrittenCount > maxSize)
+            throw new CouchRequestException("document_too_large", $"The document is {buffer.WrittenCount} bytes of JSON; the maximum is {maxSize}.");
+        return new CouchInput(id, rev, deleted, ancestry, deleted ? [] : buffer.WrittenSpan.ToArray());
+    }
+
+    /// <summary>The ancestry (parents, newest first) that <c>_revisions</c> gives for <paramref name="rev"/>.</summary>
+    private static Revision[] AncestryOf(JsonObject revisions, Revision rev)
+    {
+        if (revisions["start"] is not JsonValue sv || !sv.TryGetValue(out int start) || revisions["ids"] is not JsonArray ids || ids.Count == 0)
+            throw new CouchRequestException("bad_request", "_revisions must be {\"start\": <generation>, \"ids\": [<hash>, ...]}.");
+        if (start != rev.Generation || StringOf(ids[0], "_revisions.ids[0]") != rev.ToString()[(rev.ToString().IndexOf('-') + 1)..])
+            throw new CouchRequestException("bad_request", $"_revisions does not start with the document's _rev '{rev}'.");
+        int count = Math.Min(ids.Count - 1, Math.Min(start - 1, Storage.Documents.RevisionLeaf.PendingAncestryLimit));
+        var ancestry = new Revision[count];
+        for (int i = 0; i < count; i++)
+        {
+            string text = string.Create(CultureInfo.InvariantCulture, $"{start - 1 - i}-{StringOf(ids[i + 1], "_revisions.ids")}");
+            if (!Revision.TryParse(text, out ancestry[i]))
+                throw new CouchRequestException("bad_request", $"_revisions.ids[{i + 1}] is not 32 lowercase hex digits.");
+        }
+        return ancestry;
+    }
+
+    /// <summary>Stubs are accepted and ignored (a save keeps the stored attachments); inline data is not supported here.</summary>
+    private static void CheckStubs(JsonNode? value)
+    {
+        if (value is null) return;
+        if (value is not JsonObject atts) throw new CouchRequestException("doc_validation", "_attachments must be an object.");
+        foreach (var (name, att) in atts)
+        {
+            if (att is JsonObject a && a["stub"] is JsonValue s && s.TryGetValue(out bool stub) && stub) continue;
+            throw new CouchRequestException("bad_request",
+                $"Attachment '{Shown(name)}': inline attachment data is not accepted by /couch documents; PUT the body to /couch/{{db}}/{{id}}/{{name}} (src/Silo/Couch/README.md).");
+        }
+    }
+
+    private static string StringOf(JsonNode? node, string what) =>
+        node is JsonValue v && v.TryGetValue(out string? s) ? s : throw new CouchRequestException("bad_request", $"{what} must be a string.");
+
+    private static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
+}

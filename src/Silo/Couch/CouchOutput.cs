@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Text.Json;
+using MyNoSql.Grains;
+using MyNoSql.Storage.Documents;
+
+namespace MyNoSql.Silo.Couch;
+
+/// <summary>
+/// Writes our records as CouchDB documents (README "Mapping"): <c>_id</c>, <c>_rev</c>, <c>_deleted</c> for a tombstone,
+/// the body's fields unchanged and in order, <c>_attachments</c> stubs in CouchDB's shape (<c>stub</c>, <c>revpos</c>; our
+/// <c>sha256-</c> digest), then <c>_revisions</c> and <c>_conflicts</c> when asked.
+/// </summary>
+internal static class CouchOutput
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = DocumentCodec.MaxDepth + 2 };
+
+    /// <summary>The writer options of every /couch response.</summary>
+    public static JsonWriterOptions Options => WriterOptions;
+
+    /// <summary>Writes one document from a stored body (no <c>id</c>/<c>rev</c>).</summary>
+    /// <param name="w">The writer.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="rev">The revision shown.</param>
+    /// <param name="deleted">True for a tombstone.</param>
+    /// <param name="body">The stored body (empty for a tombstone).</param>
+    /// <param name="ancestry">With <c>revs=true</c>: the parents, newest first (written as <c>_revisions</c>); else null.</param>
+    /// <param name="conflicts">Live losing revisions to list as <c>_conflicts</c> (null or empty: none).</param>
+    public static void WriteDoc(Utf8JsonWriter w, string id, string rev, bool deleted, ReadOnlySpan<byte> body, IReadOnlyList<string>? ancestry, IReadOnlyList<string>? conflicts = null)
+    {
+        w.WriteStartObject();
+        w.WriteString("_id", id);
+        w.WriteString("_rev", rev);
+        if (deleted) w.WriteBoolean("_deleted", true);
+        if (!deleted && body.Length > 2)
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = DocumentCodec.MaxDepth });
+            using var doc = JsonDocument.ParseValue(ref reader);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.NameEquals("_attachments"u8) && p.Value.ValueKind == JsonValueKind.Object) WriteStubs(w, p.Value, rev);
+                else p.WriteTo(w);
+            }
+        }
+        if (ancestry is not null) WriteRevisions(w, rev, ancestry);
+        WriteConflicts(w, conflicts);
+        w.WriteEndObject();
+    }
+
+    private static void WriteConflicts(Utf8JsonWriter w, IReadOnlyList<string>? conflicts)
+    {
+        if (conflicts is not { Count: > 0 }) return;
+        w.WriteStartArray("_conflicts");
+        foreach (var c in conflicts) w.WriteStringValue(c);
+        w.WriteEndArray();
+    }
+
+    /// <summary>Writes a leaf as a document.</summary>
+    public static void WriteLeaf(Utf8JsonWriter w, string id, ReplicatedRevision leaf, bool revs, IReadOnlyList<string>? conflicts = null) =>
+        WriteDoc(w, id, leaf.Rev, leaf.Deleted, leaf.Body, revs ? leaf.Ancestry : null, conflicts);
+
+    /// <summary>Writes a record as the native reads return it (<c>{"id","rev",…}</c>) as a document.</summary>
+    public static void WriteNative(Utf8JsonWriter w, DocumentReply reply, IReadOnlyList<string>? conflicts = null)
+    {
+        // The native JSON is {"id":…,"rev":…,<body>}: the body's fields follow, so the record is rewritten field by field.
+        var reader = new Utf8JsonReader(reply.Json, new JsonReaderOptions { MaxDepth = DocumentCodec.MaxDepth });
+        using var doc = JsonDocument.ParseValue(ref reader);
+        w.WriteStartObject();
+        w.WriteString("_id", reply.Id);
+        w.WriteString("_rev", reply.Rev);
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            if (p.NameEquals("id"u8) || p.NameEquals("rev"u8)) continue;
+            if (p.NameEquals("_attachments"u8) && p.Value.ValueKind == JsonValueKind.Object) WriteStubs(w, p.Value, reply.Rev);
+            else p.WriteTo(w);
+        }
+        WriteConflicts(w, conflicts);
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>"_revisions": {"start": N, "ids": [hash of rev, hashes of its ancestors…]}</c>.</summary>
+    public static void WriteRevisions(Utf8JsonWriter w, string rev, IReadOnlyList<string> ancestry)
+    {
+        w.WriteStartObject("_revisions");
+        w.WriteNumber("start", GenerationOf(rev));
+        w.WriteStartArray("ids");
+        w.WriteStringValue(HashOf(rev));
+        foreach (var a in ancestry) w.WriteStringValue(HashOf(a));
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>One JSON value written into a fresh byte array.</summary>
+    public static byte[] Bytes(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) write(w);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static int GenerationOf(string rev) => int.Parse(rev.AsSpan(0, rev.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string HashOf(string rev) => rev[(rev.IndexOf('-', StringComparison.Ordinal) + 1)..];
+
+    // Our stubs {"content_type","length","digest"} in CouchDB's shape; revpos is unknown here (we do not track it): the
+    // revision's own generation, which CouchDB's replicator reads only as "at or before this revision".
+    private static void WriteStubs(Utf8JsonWriter w, JsonElement stubs, string rev)
+    {
+        w.WriteStartObject("_attachments");
+        foreach (var att in stubs.EnumerateObject())
+        {
+            w.WriteStartObject(att.Name);
+            foreach (var f in att.Value.EnumerateObject()) f.WriteTo(w);
+            w.WriteNumber("revpos", GenerationOf(rev));
+            w.WriteBoolean("stub", true);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,68 @@
+using MyNoSql.Grains;
+using MyNoSql.Grains.Query;
+using MyNoSql.Silo.Gateway;
+
+namespace MyNoSql.Silo.Couch;
+
+/// <summary>The outcome of writing one CouchDB document: its rev, or CouchDB's error code and reason.</summary>
+internal sealed record CouchWriteResult(string Id, string? Rev, string? Error = null, string? Reason = null)
+{
+    public bool Ok => Error is null;
+
+    /// <summary>The HTTP status of a single-document write with this outcome.</summary>
+    public int Status => Error switch
+    {
+        null => 201,
+        "conflict" => 409,
+        "not_found" => 404,
+        _ => 400,
+    };
+}
+
+/// <summary>
+/// Writes one CouchDB document through its record grain: <c>new_edits=false</c> stores the given revision with its
+/// ancestry as is (<see cref="ICouchRecordGrain.AcceptForeign"/>: a conflict is kept as another leaf, as CouchDB does);
+/// otherwise a save or delete with the usual revision check (<see cref="RetriedWrites"/>: a retried call after a lost
+/// silo does not turn into a conflict). A write durable here but not yet on a write quorum is reported ok (CouchDB
+/// answers such writes with 202; anti-entropy completes them).
+/// </summary>
+internal static class CouchWrites
+{
+    public static async Task<CouchWriteResult> WriteAsync(HttpContext context, string db, CouchInput doc, bool newEdits)
+    {
+        string id = doc.Id!;
+        CouchWriteResult result;
+        if (!newEdits)
+        {
+            var wire = new ReplicatedRevision(doc.Rev!, doc.Deleted, [.. doc.Ancestry!.Select(a => a.ToString())], doc.Body);
+            var grain = CouchHttp.Grains(context).GetGrain<ICouchRecordGrain>(RecordKey.For(db, id));
+            var status = await ClusterCall.RetryAsync(context, () => grain.AcceptForeign(wire, context.RequestAborted).AsTask());
+            result = status == MergeStatus.Invalid
+                ? new CouchWriteResult(id, doc.Rev, "doc_validation", $"Revision '{doc.Rev}' of '{id}' cannot be stored: its body is not a valid record (see the mirror's log).")
+                : new CouchWriteResult(id, doc.Rev);
+        }
+        else if (doc.Deleted)
+        {
+            var reply = await RetriedWrites.DeleteAsync(context, CouchHttp.Record(context, db, id), doc.Rev);
+            result = reply.Status switch
+            {
+                RecordStatus.Ok or RecordStatus.QuorumUnavailable => new CouchWriteResult(id, reply.Rev),
+                RecordStatus.NotFound => new CouchWriteResult(id, null, "not_found", "deleted"),
+                _ => new CouchWriteResult(id, null, "conflict", "Document update conflict."),
+            };
+        }
+        else
+        {
+            var reply = await RetriedWrites.SaveAsync(context, CouchHttp.Record(context, db, id), doc.Rev, doc.Body);
+            result = reply.Status switch
+            {
+                RecordStatus.Ok or RecordStatus.QuorumUnavailable => new CouchWriteResult(id, reply.Document!.Rev),
+                RecordStatus.Conflict => new CouchWriteResult(id, null, "conflict", "Document update conflict."),
+                _ => new CouchWriteResult(id, null, "doc_validation", reply.Reason ?? "The document cannot be stored."),
+            };
+        }
+        // Before the answer: a _find through this gateway after it must reflect the write (read-your-writes), as native saves.
+        if (result.Ok && newEdits) context.RequestServices.GetRequiredService<AcknowledgedWrites>().Note(db, id, result.Rev!);
+        return result;
+    }
+}
