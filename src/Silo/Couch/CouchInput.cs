@@ -9,12 +9,15 @@ namespace MyNoSql.Silo.Couch;
 /// <summary>
 /// A CouchDB document as a client sends it, mapped onto our record (README "Mapping"): <c>_id</c> → id, <c>_rev</c> → rev,
 /// <c>_deleted</c> → a tombstone (its other content dropped), <c>_revisions</c> → the ancestry, every field not starting
-/// with <c>_</c> → the body, unchanged and in order. <c>_attachments</c> stubs stay out of the body (a save keeps the stored
-/// ones); inline attachment data is refused. Our reserved top-level keys <c>id</c> and <c>rev</c> are refused, and so is any
+/// with <c>_</c> → the body, unchanged and in order. <c>_attachments</c> is kept apart (<see cref="Attachments"/>) until
+/// <see cref="CouchAttachmentsIn"/> stores inline data and maps it onto our stubs. Our reserved top-level keys <c>id</c> and <c>rev</c> are refused, and so is any
 /// other <c>_</c> field CouchDB itself would refuse.
 /// </summary>
 internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revision[]? Ancestry, byte[] Body)
 {
+    /// <summary>The document's <c>_attachments</c> as sent (stubs or inline data), resolved into the body by <see cref="CouchAttachmentsIn"/>.</summary>
+    public JsonObject? Attachments { get; init; }
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = DocumentCodec.MaxDepth };
 
     /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) <c>_rev</c> is required and
@@ -25,7 +28,7 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
         if (node is not JsonObject doc) throw new CouchRequestException("bad_request", "Document must be a JSON object.");
         string? id = null, rev = null;
         bool deleted = false;
-        JsonObject? revisions = null;
+        JsonObject? revisions = null, attachments = null;
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
@@ -38,7 +41,7 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                     case "_rev": rev = StringOf(value, "_rev"); continue;
                     case "_deleted": deleted = value is JsonValue v && v.TryGetValue(out bool d) ? d : throw new CouchRequestException("doc_validation", "_deleted must be a boolean."); continue;
                     case "_revisions": revisions = value as JsonObject ?? throw new CouchRequestException("doc_validation", "_revisions must be an object {start, ids}."); continue;
-                    case "_attachments": CheckStubs(value); continue;
+                    case "_attachments": attachments = value as JsonObject ?? (value is null ? null : throw new CouchRequestException("doc_validation", "_attachments must be an object.")); continue;
                     case "_conflicts" or "_deleted_conflicts" or "_revs_info" or "_local_seq": continue; // CouchDB ignores these on write
                     case "id" or "rev":
                         throw new CouchRequestException("doc_validation",
@@ -73,7 +76,7 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
         }
         if (buffer.WrittenCount > maxSize)
             throw new CouchRequestException("document_too_large", $"The document is {buffer.WrittenCount} bytes of JSON; the maximum is {maxSize}.");
-        return new CouchInput(id, rev, deleted, ancestry, deleted ? [] : buffer.WrittenSpan.ToArray());
+        return new CouchInput(id, rev, deleted, ancestry, deleted ? [] : buffer.WrittenSpan.ToArray()) { Attachments = deleted ? null : attachments };
     }
 
     /// <summary>The ancestry (parents, newest first) that <c>_revisions</c> gives for <paramref name="rev"/>.</summary>
@@ -92,19 +95,6 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                 throw new CouchRequestException("bad_request", $"_revisions.ids[{i + 1}] is not 32 lowercase hex digits.");
         }
         return ancestry;
-    }
-
-    /// <summary>Stubs are accepted and ignored (a save keeps the stored attachments); inline data is not supported here.</summary>
-    private static void CheckStubs(JsonNode? value)
-    {
-        if (value is null) return;
-        if (value is not JsonObject atts) throw new CouchRequestException("doc_validation", "_attachments must be an object.");
-        foreach (var (name, att) in atts)
-        {
-            if (att is JsonObject a && a["stub"] is JsonValue s && s.TryGetValue(out bool stub) && stub) continue;
-            throw new CouchRequestException("bad_request",
-                $"Attachment '{Shown(name)}': inline attachment data is not accepted by /couch documents; PUT the body to /couch/{{db}}/{{id}}/{{name}} (src/Silo/Couch/README.md).");
-        }
     }
 
     private static string StringOf(JsonNode? node, string what) =>

@@ -7,8 +7,8 @@ namespace MyNoSql.Silo.Couch;
 
 /// <summary>
 /// Writes our records as CouchDB documents (README "Mapping"): <c>_id</c>, <c>_rev</c>, <c>_deleted</c> for a tombstone,
-/// the body's fields unchanged and in order, <c>_attachments</c> stubs in CouchDB's shape (<c>stub</c>, <c>revpos</c>; our
-/// <c>sha256-</c> digest), then <c>_revisions</c> and <c>_conflicts</c> when asked.
+/// the body's fields unchanged and in order, <c>_attachments</c> stubs in CouchDB's shape (<c>stub</c>, <c>revpos</c>, the
+/// client's digest or our <c>sha256-</c> one), then <c>_revisions</c> and <c>_conflicts</c> when asked.
 /// </summary>
 internal static class CouchOutput
 {
@@ -101,16 +101,25 @@ internal static class CouchOutput
 
     private static string HashOf(string rev) => rev[(rev.IndexOf('-', StringComparison.Ordinal) + 1)..];
 
-    // Our stubs {"content_type","length","digest"} in CouchDB's shape; revpos is unknown here (we do not track it): the
-    // revision's own generation, which CouchDB's replicator reads only as "at or before this revision".
+    // Our stubs {"content_type","length","digest"} in CouchDB's shape: the client's digest when it made the attachment
+    // (couch_digest), else ours (sha256-); revpos as the client gave it, else (native attachments: we do not track it) the
+    // revision's own generation, which replicators read only as "at or before this revision".
     private static void WriteStubs(Utf8JsonWriter w, JsonElement stubs, string rev)
     {
         w.WriteStartObject("_attachments");
         foreach (var att in stubs.EnumerateObject())
         {
             w.WriteStartObject(att.Name);
-            foreach (var f in att.Value.EnumerateObject()) f.WriteTo(w);
-            w.WriteNumber("revpos", GenerationOf(rev));
+            bool revpos = false;
+            string? couchDigest = att.Value.TryGetProperty(CouchAttachmentsIn.CouchDigest, out var cd) ? cd.GetString() : null;
+            foreach (var f in att.Value.EnumerateObject())
+            {
+                if (f.NameEquals(CouchAttachmentsIn.CouchDigest)) continue;
+                if (f.NameEquals("digest"u8) && couchDigest is not null) w.WriteString("digest", couchDigest);
+                else f.WriteTo(w);
+                revpos |= f.NameEquals("revpos"u8);
+            }
+            if (!revpos) w.WriteNumber("revpos", GenerationOf(rev));
             w.WriteBoolean("stub", true);
             w.WriteEndObject();
         }

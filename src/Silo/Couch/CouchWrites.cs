@@ -31,6 +31,14 @@ internal static class CouchWrites
     public static async Task<CouchWriteResult> WriteAsync(HttpContext context, string db, CouchInput doc, bool newEdits)
     {
         string id = doc.Id!;
+        try
+        {
+            doc = await CouchAttachmentsIn.ResolveAsync(context, db, doc, newEdits);
+        }
+        catch (CouchRequestException e)
+        {
+            return new CouchWriteResult(id, doc.Rev, e.Error, e.Message);
+        }
         CouchWriteResult result;
         if (!newEdits)
         {

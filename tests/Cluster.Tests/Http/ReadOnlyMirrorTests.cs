@@ -16,12 +16,15 @@ public sealed class ReadOnlyMirrorFixture : IAsyncLifetime
     /// <summary>The third mirror's key: write rights on every database. The other mirrors ignore it.</summary>
     public static readonly string WriteKey = "wr_" + Guid.NewGuid().ToString("N");
 
+    /// <summary>The third mirror's key with read rights on database <c>scoped</c> only (the /couch 403 test).</summary>
+    public static readonly string ScopedKey = "sc_" + Guid.NewGuid().ToString("N");
+
     private readonly TempDirectory _keys = new("mynosql-read-only-keys-");
 
     public ReadOnlyMirrorFixture()
     {
         string file = Path.Combine(_keys.Path, "keys.json");
-        File.WriteAllText(file, $$"""{"keys":[{"name":"writer","key":"{{WriteKey}}","databases":["*"],"rights":"write"}]}""");
+        File.WriteAllText(file, $$"""{"keys":[{"name":"writer","key":"{{WriteKey}}","databases":["*"],"rights":"write"},{"name":"scoped","key":"{{ScopedKey}}","databases":["scoped"],"rights":"read"}]}""");
         Cluster.MirrorExtra[1] = ["--read-only"];
         Cluster.MirrorExtra[2] = ["--read-only", "--api-keys-file", file];
         // The cluster's own polls (/mirrors) reach the keyed mirror too.

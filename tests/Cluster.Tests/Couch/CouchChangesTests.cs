@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using MyNoSql.Cluster.Tests.Http;
+using static MyNoSql.Cluster.Tests.Couch.CouchApi;
+using static MyNoSql.Cluster.Tests.Http.Api;
+
+namespace MyNoSql.Cluster.Tests.Couch;
+
+/// <summary><c>/couch/{db}/_changes</c> on real mirror processes: CouchDB's shape, every leaf with <c>style=all_docs</c>,
+/// <c>since</c> positions valid on every mirror, longpoll, and the <c>_doc_ids</c> and <c>_selector</c> filters.</summary>
+[Collection(HttpClusterCollection.Name)]
+public sealed class CouchChangesTests(HttpClusterFixture fixture)
+{
+    private HttpClient Http => fixture.Http;
+
+    private static List<JsonObject> Results(JsonNode? feed) => [.. feed!["results"]!.AsArray().Select(r => r!.AsObject())];
+
+    [Fact]
+    public async Task Changes_since_a_seq_returns_only_later_changes_on_any_mirror_with_every_leaf_and_deletions()
+    {
+        string db = NewDb("cch"), h1 = Hash(), a = Hash(), b = Hash();
+        await PushAsync(Http, fixture.Url(0), db, Doc("two", 2, a, [h1], new JsonObject { ["v"] = "a" }), Doc("two", 2, b, [h1], new JsonObject { ["v"] = "b" }));
+        var feed = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?style=all_docs");
+        var only = Assert.Single(Results(feed));
+        Assert.Equal("two", Str(only, "id"));
+        string winner = string.CompareOrdinal(a, b) > 0 ? a : b;
+        Assert.Equal(new[] { $"2-{a}", $"2-{b}" }.Order(), only["changes"]!.AsArray().Select(c => Str(c, "rev")).Order());
+        Assert.Equal($"2-{winner}", Str(only["changes"]![0], "rev"));
+        var main = Assert.Single(Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes")));
+        Assert.Equal([$"2-{winner}"], main["changes"]!.AsArray().Select(c => Str(c, "rev")));
+        string since = Str(feed, "last_seq");
+
+        var created = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(2)}/couch/{db}/later", """{"v":1}""", HttpStatusCode.Created);
+        await OkAsync(Http, HttpMethod.Delete, $"{fixture.Url(2)}/couch/{db}/later?rev={Str(created, "rev")}");
+        foreach (int mirror in new[] { 0, 1, 2 })
+        {
+            var later = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(mirror)}/couch/{db}/_changes?since={Uri.EscapeDataString(since)}&include_docs=true");
+            var change = Assert.Single(Results(later));
+            Assert.Equal("later", Str(change, "id"));
+            Assert.True((bool)change["deleted"]!);
+            Assert.True((bool)change["doc"]!["_deleted"]!);
+            Assert.Empty(Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(mirror)}/couch/{db}/_changes?since={Uri.EscapeDataString(Str(later, "last_seq"))}")));
+        }
+        // limit=1: last_seq is that change's seq, so the next call gives exactly the other one.
+        var limited = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?limit=1");
+        string firstId = Str(Assert.Single(Results(limited)), "id");
+        string secondId = Str(Assert.Single(Results(await OkAsync(Http, HttpMethod.Get,
+            $"{fixture.Url(0)}/couch/{db}/_changes?since={Uri.EscapeDataString(Str(limited, "last_seq"))}"))), "id");
+        Assert.Equal(["later", "two"], new[] { firstId, secondId }.Order());
+    }
+
+    [Fact]
+    public async Task A_longpoll_answers_when_a_change_arrives_through_another_mirror()
+    {
+        string db = NewDb("clp");
+        var now = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?since=now");
+        Assert.Empty(Results(now));
+        var poll = OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?feed=longpoll&heartbeat=200&timeout=60000&since={Uri.EscapeDataString(Str(now, "last_seq"))}");
+        await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(2)}/couch/{db}/woke", """{"v":1}""", HttpStatusCode.Created);
+        var woke = Assert.Single(Results(await poll));
+        Assert.Equal("woke", Str(woke, "id"));
+    }
+
+    [Fact]
+    public async Task Doc_ids_and_selector_filters_pass_only_matching_changes_and_still_advance_last_seq()
+    {
+        string db = NewDb("cfl");
+        await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_bulk_docs",
+            """{"docs":[{"_id":"a","type":"x","n":1},{"_id":"b","type":"y","n":2},{"_id":"c","type":"x","n":3}]}""", HttpStatusCode.Created);
+        var byQuery = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?filter=_doc_ids&doc_ids=" + Uri.EscapeDataString("""["c","nope"]"""));
+        Assert.Equal(["c"], Results(byQuery).Select(r => Str(r, "id")));
+        var byBody = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(1)}/couch/{db}/_changes?filter=_doc_ids", """{"doc_ids":["a","b"]}""");
+        Assert.Equal(["a", "b"], Results(byBody).Select(r => Str(r, "id")).Order());
+        var selected = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(2)}/couch/{db}/_changes?filter=_selector&include_docs=true",
+            """{"selector":{"type":"x","_id":{"$gt":"a"}}}""");
+        var hit = Assert.Single(Results(selected));
+        Assert.Equal("c", Str(hit, "id"));
+        Assert.Equal(3, (int)hit["doc"]!["n"]!);
+        // Filtered-out changes still move last_seq: nothing is left after it.
+        Assert.Empty(Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?since={Uri.EscapeDataString(Str(selected, "last_seq"))}")));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
+            await SendAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_changes?filter=_selector", Json("""{"selector":{"n":{"$bogus":1}}}"""))));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
+            await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=ddoc/view")));
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using MyNoSql.Cluster.Tests.History;
+using MyNoSql.Cluster.Tests.Http;
+using static MyNoSql.Cluster.Tests.Couch.CouchApi;
+using static MyNoSql.Cluster.Tests.Http.Api;
+
+namespace MyNoSql.Cluster.Tests.Couch;
+
+/// <summary>
+/// The replicator's routes of DESIGN §10 on three real mirror processes: revisions PouchDB made keep their ids exactly
+/// (<c>_bulk_docs</c> with <c>new_edits=false</c>) and read back identically through the native routes on every mirror;
+/// conflicts from both sides converge to CouchDB's winner; <c>_revs_diff</c>, <c>_bulk_get</c> and <c>open_revs</c>.
+/// </summary>
+[Collection(HttpClusterCollection.Name)]
+public sealed class CouchReplicationTests(HttpClusterFixture fixture)
+{
+    private HttpClient Http => fixture.Http;
+
+    private string[] Urls => [fixture.Url(0), fixture.Url(1), fixture.Url(2)];
+
+    [Fact]
+    public async Task A_pouchdb_revision_keeps_its_id_and_reads_back_identically_through_native_and_couch_routes_on_every_mirror()
+    {
+        string db = NewDb("cr"), h1 = Hash(), h2 = Hash();
+        await PushAsync(Http, fixture.Url(0), db,
+            Doc("p/1", 2, h2, [h1], new JsonObject { ["title"] = "from pouch", ["n"] = 2, ["nested"] = new JsonObject { ["a"] = new JsonArray(1, "x", null) } }));
+        await HistoryApi.WaitConvergedAsync(Http, Urls, db, 1);
+        foreach (string url in Urls)
+        {
+            var native = await OkAsync(Http, HttpMethod.Get, $"{url}/db/{db}/doc/p%2F1");
+            Assert.Equal("""{"id":"p/1","rev":"2-""" + h2 + """","title":"from pouch","n":2,"nested":{"a":[1,"x",null]}}""", native!.ToJsonString());
+            var couch = await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/p%2F1?revs=true");
+            Assert.Equal("""{"_id":"p/1","_rev":"2-""" + h2 + """","title":"from pouch","n":2,"nested":{"a":[1,"x",null]},"_revisions":{"start":2,"ids":[""" +
+                $"\"{h2}\",\"{h1}\"]}}}}", couch!.ToJsonString());
+        }
+        // A native save on top of it descends from the foreign revision (no conflict) and PouchDB sees its ancestry.
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(1)}/db/{db}/doc/p%2F1", $$"""{"rev":"2-{{h2}}","title":"edited natively","n":3}""", HttpStatusCode.Created);
+        var next = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/p%2F1?revs=true&conflicts=true");
+        Assert.Equal(Str(saved, "rev"), Str(next, "_rev"));
+        Assert.Null(next!["_conflicts"]);
+        Assert.Equal([Str(saved, "rev")[2..], h2, h1], Strings(next["_revisions"]!["ids"]));
+        Assert.Equal(3, (int)next["_revisions"]!["start"]!);
+    }
+
+    [Fact]
+    public async Task Conflicts_made_on_both_sides_converge_to_couchdbs_winner_on_every_mirror()
+    {
+        string db = NewDb("cc"), h1 = Hash();
+        await PushAsync(Http, fixture.Url(0), db, Doc("k", 1, h1, [], new JsonObject { ["v"] = 1 }));
+        // Native edit through mirror 1, PouchDB's concurrent edit of the same parent through mirror 2.
+        var native = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(1)}/db/{db}/doc/k", $$"""{"rev":"1-{{h1}}","v":"native"}""", HttpStatusCode.Created);
+        string pouchRev = "2-" + Hash();
+        await PushAsync(Http, fixture.Url(2), db, Doc("k", 2, pouchRev[2..], [h1], new JsonObject { ["v"] = "pouch" }));
+        string nativeRev = Str(native, "rev");
+        string winner = string.CompareOrdinal(nativeRev, pouchRev) > 0 ? nativeRev : pouchRev;
+        string loser = winner == nativeRev ? pouchRev : nativeRev;
+        await HistoryApi.WaitConvergedAsync(Http, Urls, db, 1);
+        foreach (string url in Urls)
+        {
+            var doc = await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/k?conflicts=true");
+            Assert.Equal(winner, Str(doc, "_rev"));
+            Assert.Equal([loser], Strings(doc!["_conflicts"]));
+            Assert.Equal(winner, Str(await OkAsync(Http, HttpMethod.Get, $"{url}/db/{db}/doc/k"), "rev"));
+            var all = await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/k?open_revs=all");
+            Assert.Equal([winner, loser], all!.AsArray().Select(r => Str(r!["ok"], "_rev")));
+        }
+        // PouchDB deletes the winner at a higher generation: a live leaf beats a deleted one, so the other leaf wins now.
+        await PushAsync(Http, fixture.Url(0), db, new JsonObject
+        {
+            ["_id"] = "k", ["_rev"] = "3-" + Hash(), ["_deleted"] = true,
+            ["_revisions"] = new JsonObject { ["start"] = 3, ["ids"] = new JsonArray(Hash(), winner[2..]) },
+        });
+        await HistoryApi.WaitConvergedAsync(Http, Urls, db, 1);
+        foreach (string url in Urls) Assert.Equal(loser, Str(await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/k"), "_rev"));
+    }
+
+    [Fact]
+    public async Task A_deep_pouchdb_history_that_reaches_our_leaf_is_a_descendant_not_a_conflict()
+    {
+        string db = NewDb("cd");
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/doc/deep", """{"v":0}""", HttpStatusCode.Created);
+        string ours = Str(saved, "rev");
+        // 999 offline edits in PouchDB: _revisions lists 1000 ids (its revs_limit), the last of which is our revision.
+        var hashes = Enumerable.Range(0, 999).Select(_ => Hash()).ToList();
+        await PushAsync(Http, fixture.Url(1), db, Doc("deep", 1000, hashes[0], [.. hashes.Skip(1), ours[2..]], new JsonObject { ["v"] = 1000 }));
+        var all = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/deep?open_revs=all&revs=true");
+        var only = Assert.Single(all!.AsArray());
+        Assert.Equal($"1000-{hashes[0]}", Str(only!["ok"], "_rev"));
+        // What a record keeps stays bounded (the newest 100 ancestors), as CouchDB's revs_limit bounds its tree.
+        Assert.Equal(101, only["ok"]!["_revisions"]!["ids"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Revs_diff_reports_only_unknown_revisions_and_bulk_get_returns_leaves_with_their_ancestry()
+    {
+        string db = NewDb("cg"), h1 = Hash(), h2 = Hash(), h2b = Hash();
+        await PushAsync(Http, fixture.Url(0), db, Doc("a", 2, h2, [h1], new JsonObject { ["v"] = 2 }), Doc("a", 2, h2b, [h1], new JsonObject { ["v"] = "b" }));
+        string unknown = "3-" + Hash();
+        var diff = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(1)}/couch/{db}/_revs_diff",
+            $$"""{"a":["1-{{h1}}","2-{{h2}}","{{unknown}}"],"nothere":["1-{{h1}}"]}""");
+        Assert.Equal([unknown], Strings(diff!["a"]!["missing"]));
+        Assert.Equal(new[] { $"2-{h2}", $"2-{h2b}" }.Order(), Strings(diff["a"]!["possible_ancestors"]).Order());
+        Assert.Equal([$"1-{h1}"], Strings(diff["nothere"]!["missing"]));
+
+        var got = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(2)}/couch/{db}/_bulk_get?revs=true&latest=true",
+            $$"""{"docs":[{"id":"a","rev":"2-{{h2}}"},{"id":"a","rev":"1-{{h1}}"},{"id":"a","rev":"{{unknown}}"},{"id":"nothere"}]}""");
+        var results = got!["results"]!.AsArray();
+        Assert.Equal(4, results.Count);
+        var exact = Assert.Single(results[0]!["docs"]!.AsArray());
+        Assert.Equal($"2-{h2}", Str(exact!["ok"], "_rev"));
+        Assert.Equal(2, (int)exact["ok"]!["v"]!);
+        Assert.Equal([h2, h1], Strings(exact["ok"]!["_revisions"]!["ids"]));
+        // latest=true on an ancestor: every leaf descending from it.
+        Assert.Equal(new[] { $"2-{h2}", $"2-{h2b}" }.Order(), results[1]!["docs"]!.AsArray().Select(d => Str(d!["ok"], "_rev")).Order());
+        Assert.Equal("not_found", Str(results[2]!["docs"]![0]!["error"], "error"));
+        Assert.Equal("not_found", Str(results[3]!["docs"]![0]!["error"], "error"));
+        // open_revs with a list: the missing one is named.
+        var open = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/a?revs=true&open_revs=" + Uri.EscapeDataString($"[\"2-{h2b}\",\"{unknown}\"]"));
+        Assert.Equal($"2-{h2b}", Str(open![0]!["ok"], "_rev"));
+        Assert.Equal(unknown, Str(open[1], "missing"));
+    }
+
+    [Fact]
+    public async Task Inline_attachment_data_is_stored_as_an_attachment_and_keeps_the_clients_digest()
+    {
+        string db = NewDb("ca"), h1 = Hash();
+        byte[] data = "hello from pouchdb"u8.ToArray();
+        string md5 = "md5-" + Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(data));
+        await PushAsync(Http, fixture.Url(0), db, Doc("att", 1, h1, [], new JsonObject
+        {
+            ["_attachments"] = new JsonObject { ["note.txt"] = new JsonObject { ["content_type"] = "text/plain", ["digest"] = md5, ["revpos"] = 1, ["data"] = Convert.ToBase64String(data) } },
+        }));
+        var couch = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/att");
+        var stub = couch!["_attachments"]!["note.txt"]!;
+        Assert.Equal(md5, Str(stub, "digest"));
+        Assert.True((bool)stub["stub"]!);
+        Assert.Equal(data.Length, (int)stub["length"]!);
+        Assert.Equal($"1-{h1}", Str(couch, "_rev"));
+        var native = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/doc/att");
+        Assert.StartsWith("sha256-", Str(native!["_attachments"]!["note.txt"], "digest"));
+        Assert.Equal(data, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/att/note.txt"));
+        // The next PouchDB revision sends the attachment as a stub: resolved against what is held.
+        string h2 = Hash();
+        await PushAsync(Http, fixture.Url(1), db, Doc("att", 2, h2, [h1], new JsonObject
+        {
+            ["v"] = 2,
+            ["_attachments"] = new JsonObject { ["note.txt"] = new JsonObject { ["content_type"] = "text/plain", ["digest"] = md5, ["revpos"] = 1, ["stub"] = true } },
+        }));
+        Assert.Equal(md5, Str((await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/att"))!["_attachments"]!["note.txt"], "digest"));
+    }
+}
