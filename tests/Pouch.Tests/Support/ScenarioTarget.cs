@@ -32,10 +32,11 @@ public abstract class ScenarioTarget : IAsyncLifetime
     /// <summary>Runs <c>js/{scenario}.js</c> against database <paramref name="db"/>; answers the kill scenario's events.</summary>
     public async Task<JsonElement> RunAsync(string scenario, string db, params string[] extra)
     {
-        var args = new List<string> { "--remote", CouchUrl(db) };
+        // Generous: the scripts poll (never sleep) and CI machines run at load 20+.
+        var args = new List<string> { "--remote", CouchUrl(db), "--timeout-ms", "150000" };
         if (NativeUrl(db) is { } native) args.AddRange(["--native", native]);
         args.AddRange(extra);
-        return await NodeScripts.RunAsync($"{scenario}.js", args, TimeSpan.FromMinutes(3), OnEventAsync);
+        return await NodeScripts.RunAsync($"{scenario}.js", args, TimeSpan.FromMinutes(4), OnEventAsync);
     }
 
     /// <summary>The kill scenario's protocol: on "held" (a batch stored, later requests held), SIGKILL, release, restart.</summary>
