@@ -26,7 +26,7 @@ internal static class CouchApi
     {
         var body = new JsonObject { ["new_edits"] = false, ["docs"] = new JsonArray([.. docs]) };
         var answer = await OkAsync(http, HttpMethod.Post, $"{baseUrl}/couch/{db}/_bulk_docs", body.ToJsonString(), HttpStatusCode.Created);
-        Assert.Empty(answer!.AsArray());
+        Assert.True(answer!.AsArray().Count == 0, $"_bulk_docs refused: {answer.ToJsonString()}");
     }
 
     /// <summary>A CouchDB document with <c>_revisions</c> for <c>rev</c> and the given ancestors' hashes.</summary>

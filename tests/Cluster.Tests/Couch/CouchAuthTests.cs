@@ -34,6 +34,8 @@ public sealed class CouchAuthTests(ReadOnlyMirrorFixture fixture)
         {
             Assert.Equal(HttpStatusCode.OK, (await SendAsync(basic, HttpMethod.Get, url)).Status);
             Assert.Equal(HttpStatusCode.OK, (await SendAsync(basic, HttpMethod.Get, $"{fixture.KeyedReadOnly}/couch/")).Status);
+            // Basic is for CouchDB clients only: the native routes keep Bearer.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(basic, HttpMethod.Get, $"{fixture.KeyedReadOnly}/db/somedb/docs")).Status);
         }
 
         using (var anonymous = Client(null))

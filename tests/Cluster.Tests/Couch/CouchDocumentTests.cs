@@ -127,13 +127,13 @@ public sealed class CouchDocumentTests(HttpClusterFixture fixture)
         Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
             await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?since=garbage")));
         // new_edits=false: a malformed rev, _revisions not starting with _rev, a reserved field, a missing _rev: each refused.
-        var answer = await OkAsync(Http, HttpMethod.Post, bulk, $$"""
+        var answer = await OkAsync(Http, HttpMethod.Post, bulk, $$$"""
             {"new_edits":false,"docs":[
               {"_id":"x","_rev":"2-NOTHEX","v":2},
-              {"_id":"x","_rev":"2-{{Hash()}}","_revisions":{"start":2,"ids":["{{Hash()}}","{{h1}}"]},"v":2},
-              {"_id":"x","_rev":"2-{{Hash()}}","id":"shadow"},
+              {"_id":"x","_rev":"2-{{{Hash()}}}","_revisions":{"start":2,"ids":["{{{Hash()}}}","{{{h1}}}"]},"v":2},
+              {"_id":"x","_rev":"2-{{{Hash()}}}","id":"shadow"},
               {"_id":"x","v":2},
-              {"_id":"x","_rev":"2-{{Hash()}}","_revisions":{"start":2,"ids":[]}}]}
+              {"_id":"x","_rev":"2-{{{Hash()}}}","_revisions":{"start":2,"ids":[]}}]}
             """, HttpStatusCode.Created);
         var errors = answer!.AsArray();
         Assert.Equal(5, errors.Count);
