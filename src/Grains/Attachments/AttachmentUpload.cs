@@ -15,7 +15,9 @@ namespace MyNoSql.Grains.Attachments;
 internal sealed partial class AttachmentUpload(MirrorAttachments attachments, AttachmentCopies copies, IMirrorServiceClient mirrors,
     ILogger<AttachmentUpload> logger)
 {
-    private const int LocalWritesInFlight = 2;
+    /// <summary>Local chunk writes in flight (each fsynced on its own pool thread, so the file system commits them
+    /// together); the peer's put measured 4 against 1 at 0.65× vs 0.30× the disk's rate.</summary>
+    private const int LocalWritesInFlight = 4;
 
     /// <summary>
     /// Reads <paramref name="body"/> to its end and stores it; returns its manifest and whether a write quorum (this silo
@@ -59,9 +61,9 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
                 whole.AppendData(buffer, 0, n);
                 var chunk = new SharedChunk(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, n))), buffer, n, 1 + forwards.Length);
                 ids.Add(chunk.Id);
-                writes.Enqueue(Task.Run(async () =>
+                writes.Enqueue(Task.Run(() =>
                 {
-                    try { await store.PutChunkAsync(chunk.Id, chunk.Memory, cancellationToken).ConfigureAwait(false); }
+                    try { store.PutHashedChunk(chunk.Id, chunk.Memory.Span); }
                     finally { chunk.Release(); }
                 }, CancellationToken.None));
                 foreach (var forward in forwards) await forward.EnqueueAsync(chunk, cancellationToken).ConfigureAwait(false);

@@ -40,9 +40,51 @@ internal sealed partial class Replicator
 
     public bool Enabled => _options.Value.Replicate;
 
-    public SiloAddress[] OtherActiveSilos() => [.. _membership.CurrentSnapshot.Members.Values
-        .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(_local.SiloAddress))
-        .Select(m => m.SiloAddress)];
+    /// <summary>
+    /// The other mirrors, one silo per endpoint: the newest active incarnation. A mirror restarted on its endpoint
+    /// supersedes its older incarnation, which other silos may still list as active for a moment (or until its death is
+    /// detected); counting both would raise the quorum with a member that can never answer.
+    /// </summary>
+    public SiloAddress[] OtherActiveSilos()
+    {
+        var local = _local.SiloAddress;
+        return [.. _membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && !m.SiloAddress.Endpoint.Equals(local.Endpoint))
+            .GroupBy(m => m.SiloAddress.Endpoint)
+            .Select(g => g.MaxBy(m => m.SiloAddress.Generation)!.SiloAddress)];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="send"/> against <paramref name="silo"/> until it succeeds; after a failure it is retried with
+    /// backoff (50 ms doubling to 1 s) while the silo is still an active member and until <paramref name="stop"/>. A mirror
+    /// that has just joined refuses calls until its services have started, and a call can be lost with a connection; the
+    /// write quorum must not miss a live mirror for that. The result, or null when no attempt succeeded. Never faults.
+    /// </summary>
+    internal async Task<T?> SendWhileActiveAsync<T>(SiloAddress silo, Func<Task<T>> send, CancellationToken stop) where T : class
+    {
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                return await send().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Logged by the sender; retried below while it can still help.
+            }
+            if (stop.IsCancellationRequested || _membership.CurrentSnapshot.GetSiloStatus(silo) != SiloStatus.Active) return null;
+            try
+            {
+                await Task.Delay(delay, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));
+        }
+    }
 
     /// <summary>Acknowledgements needed from other silos when <paramref name="others"/> other silos are active.</summary>
     public int AcksNeeded(int others)
@@ -73,19 +115,21 @@ internal sealed partial class Replicator
         }
         int needed = AcksNeeded(others.Length);
         long started = Stopwatch.GetTimestamp();
-        var perSilo = others.Select(silo => _applies.SendManyAsync(silo, records)).ToArray();
+        // One token for the deadline and the end of the wait: once a quorum answered, failed sends are not retried
+        // (anti-entropy repairs those mirrors); sends already made finish in the background.
+        using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
+        var perSilo = others.Select(silo => SendWhileActiveAsync(silo, () => Task.WhenAll(_applies.SendManyAsync(silo, records)), cancel.Token)).ToArray();
         // Replication lag: until every active mirror holds the batch (the quorum answers sooner; the rest finish later).
-        _ = Task.WhenAll(perSilo.SelectMany(s => s)).ContinueWith(
+        _ = Task.WhenAll(perSilo).ContinueWith(
             (all, state) =>
             {
-                // A mirror that failed (it is repaired by anti-entropy) gives no lag figure; its error is observed here.
-                if (all.Exception is null) MyNoSqlMetrics.ReplicationLag.Record(Stopwatch.GetElapsedTime((long)state!).TotalMilliseconds, MyNoSqlMetrics.Db(records[0].Database));
+                // A mirror that failed (it is repaired by anti-entropy) gives no lag figure.
+                if (all.Result.All(s => s is not null)) MyNoSqlMetrics.ReplicationLag.Record(Stopwatch.GetElapsedTime((long)state!).TotalMilliseconds, MyNoSqlMetrics.Db(records[0].Database));
             },
             started, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        using var cancel = new CancellationTokenSource();
-        var deadline = Task.Delay(_options.Value.ReplicationTimeout, cancel.Token);
+        var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
         var waits = new Task<List<bool>>[records.Count];
-        for (int i = 0; i < records.Count; i++) waits[i] = FirstAsync(perSilo.Select(s => Succeeded(s[i])), needed, deadline);
+        for (int i = 0; i < records.Count; i++) waits[i] = FirstAsync(perSilo.Select(s => StoredAt(s, i)), needed, deadline);
         await Task.WhenAll(waits).ConfigureAwait(true);
         await cancel.CancelAsync().ConfigureAwait(true);
         for (int i = 0; i < records.Count; i++)
@@ -104,9 +148,10 @@ internal sealed partial class Replicator
         var others = OtherActiveSilos();
         if (others.Length == 0) return [];
         var key = new RecordRef(database, id);
-        using var cancel = new CancellationTokenSource();
-        var deadline = Task.Delay(_options.Value.ReplicationTimeout, cancel.Token);
-        var results = await FirstAsync(others.Select(s => FetchAsync(s, key)), AcksNeeded(others.Length), deadline).ConfigureAwait(true);
+        using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
+        var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
+        var reads = others.Select(s => SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token));
+        var results = await FirstAsync(reads, AcksNeeded(others.Length), deadline).ConfigureAwait(true);
         await cancel.CancelAsync().ConfigureAwait(true);
         return [.. results.OfType<ReplicatedRevision[]>()];
     }
@@ -135,17 +180,8 @@ internal sealed partial class Replicator
     /// <summary>Whether a silo's answer means it holds the revision (what counts toward a write quorum).</summary>
     public static bool Stored(MergeStatus status) => status is MergeStatus.Accepted or MergeStatus.AlreadyKnown or MergeStatus.Conflict;
 
-    private static async Task<bool> Succeeded(Task<MergeStatus?> apply)
-    {
-        try
-        {
-            return await apply.ConfigureAwait(false) is { } status && Stored(status);
-        }
-        catch (Exception)
-        {
-            return false; // logged once per batch by SendBatchAsync
-        }
-    }
+    private static async Task<bool> StoredAt(Task<MergeStatus?[]?> silo, int i) =>
+        await silo.ConfigureAwait(false) is { } statuses && statuses[i] is { } status && Stored(status);
 
     private async Task<MergeStatus?[]> SendBatchAsync(IMirrorServiceClient mirrors, SiloAddress silo, ReplicatedRecord[] batch)
     {
@@ -160,7 +196,7 @@ internal sealed partial class Replicator
         }
     }
 
-    private async Task<ReplicatedRevision[]?> FetchAsync(SiloAddress silo, RecordRef key)
+    private async Task<ReplicatedRevision[]> FetchAsync(SiloAddress silo, RecordRef key)
     {
         try
         {
@@ -169,11 +205,11 @@ internal sealed partial class Replicator
         catch (Exception e)
         {
             LogFetchFailed(e, key.Database, key.Id, silo);
-            return null;
+            throw;
         }
     }
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Replicating {Count} revisions ({Database}/{Id} first) to {Silo} failed; anti-entropy will repair them")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Replicating {Count} revisions ({Database}/{Id} first) to {Silo} failed; retried while it is an active member, else anti-entropy repairs them")]
     private partial void LogSendFailed(Exception error, int count, string database, string id, SiloAddress silo);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Reading {Database}/{Id} from {Silo} failed")]

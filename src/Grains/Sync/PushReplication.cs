@@ -26,9 +26,11 @@ internal sealed partial class PushReplication(Replicator replicator, IMirrorServ
         var others = replicator.OtherActiveSilos();
         if (others.Length == 0) return (true, conflicts, true);
         int needed = replicator.AcksNeeded(others.Length);
-        var sends = others.Select(s => SendAsync(s, database, ids, revisions)).ToList();
-        // Never faults (SendAsync catches); the timeout only stops the wait, the calls finish in the background.
-        await Task.WhenAny(Task.WhenAll(sends), Task.Delay(options.Value.ReplicationTimeout)).ConfigureAwait(true);
+        // A failed send is retried while its silo is active, until the timeout; the timeout only stops the wait and the
+        // retries, calls already made finish in the background. Never faults.
+        using var stop = new CancellationTokenSource(options.Value.ReplicationTimeout);
+        var sends = others.Select(s => replicator.SendWhileActiveAsync(s, () => SendAsync(s, database, ids, revisions), stop.Token)).ToList();
+        await Task.WhenAny(Task.WhenAll(sends), Task.Delay(Timeout.Infinite, stop.Token)).ConfigureAwait(true);
         int acks = 0;
         foreach (var send in sends)
         {
@@ -42,7 +44,7 @@ internal sealed partial class PushReplication(Replicator replicator, IMirrorServ
         return (acks >= needed, conflicts, acks == others.Length);
     }
 
-    private async Task<MergeStatus[]?> SendAsync(SiloAddress silo, string database, string[] ids, ReplicatedRevision[] revisions)
+    private async Task<MergeStatus[]> SendAsync(SiloAddress silo, string database, string[] ids, ReplicatedRevision[] revisions)
     {
         try
         {
@@ -51,11 +53,11 @@ internal sealed partial class PushReplication(Replicator replicator, IMirrorServ
         catch (Exception e)
         {
             LogSendFailed(e, database, ids.Length, silo);
-            return null;
+            throw;
         }
     }
 
-    [LoggerMessage(EventId = 2112, Level = LogLevel.Warning, Message = "Replicating a pushed batch of {Count} revisions of {Database} to {Silo} failed; anti-entropy will repair it")]
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Warning, Message = "Replicating a pushed batch of {Count} revisions of {Database} to {Silo} failed; retried while it is an active member, else anti-entropy repairs it")]
     private partial void LogSendFailed(Exception error, string database, int count, SiloAddress silo);
 
     [LoggerMessage(EventId = 2113, Level = LogLevel.Warning, Message = "Write quorum missed for a pushed batch of {Count} revisions of {Database}: {Acks} of {Needed} other mirrors acknowledged in time")]

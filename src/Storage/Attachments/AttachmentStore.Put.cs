@@ -71,18 +71,28 @@ internal sealed partial class AttachmentStore
     /// <exception cref="ArgumentException">Bad id, hash mismatch, or longer than the chunk size.</exception>
     public ValueTask PutChunkAsync(string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
-        string path = ChunkPath(chunkId);
         ct.ThrowIfCancellationRequested();
+        if (ChunkFile.IsValidId(chunkId) && raw.Length <= _options.ChunkSize && ChunkFile.IdOf(raw.Span) != chunkId)
+            throw new ArgumentException($"Chunk bytes do not hash to {chunkId}.", nameof(raw));
+        PutHashedChunk(chunkId, raw.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stores one chunk whose id the caller computed from these very bytes (a body it is cutting itself), so the bytes are
+    /// not hashed a second time; <see cref="PutChunkAsync"/> is for chunks that arrive with a claimed id.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad id, or longer than the chunk size.</exception>
+    public void PutHashedChunk(string chunkId, ReadOnlySpan<byte> raw)
+    {
+        string path = ChunkPath(chunkId);
         if (raw.Length > _options.ChunkSize)
             throw new ArgumentException($"Chunk {chunkId} is {raw.Length} bytes; the chunk size is {_options.ChunkSize}.", nameof(raw));
-        if (ChunkFile.IdOf(raw.Span) != chunkId)
-            throw new ArgumentException($"Chunk bytes do not hash to {chunkId}.", nameof(raw));
         lock (_collectGate)
         {
-            if (Touch(path)) return ValueTask.CompletedTask;
+            if (Touch(path)) return;
         }
-        WriteNew(chunkId, path, raw.Span);
-        return ValueTask.CompletedTask;
+        WriteNew(chunkId, path, raw);
     }
 
     /// <summary>The raw bytes of a chunk, checked by CRC and by their SHA-256.</summary>
