@@ -25,6 +25,9 @@ public static class NodeScripts
             if (_installed) return;
             string node = await VersionOfAsync("node");
             string npm = await VersionOfAsync("npm");
+            if (!int.TryParse(node.TrimStart('v').Split('.')[0], out int major) || major < 18)
+                throw new InvalidOperationException(
+                    $"node {node} is too old: the PouchDB tests need Node.js 18+ (global fetch; PouchDB 9). Install a newer Node.js (e.g. NodeSource packages).");
             string modules = Path.Combine(Directory, "node_modules");
             string marker = Path.Combine(modules, ".package-lock.json");
             if (!File.Exists(marker) || File.GetLastWriteTimeUtc(marker) < File.GetLastWriteTimeUtc(Path.Combine(Directory, "package-lock.json")))
