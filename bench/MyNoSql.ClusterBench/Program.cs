@@ -51,11 +51,13 @@ var diskJson = new JsonObject();
 byte[] Doc(long i) => Encoding.UTF8.GetBytes(
     $"{{\"sensor\":\"sensor-{i % 500:D4}\",\"ts\":{1_763_900_000_000 + i * 250},\"temperature\":{18 + i % 9}.{i % 100:D2},\"humidity\":{30 + i % 40}.5,\"status\":\"ok\",\"site\":\"plant-north\",\"battery\":3.{i % 1000:D3},\"location\":{{\"lat\":52.{i % 1000:D3},\"lon\":4.{i % 997:D3},\"floor\":{i % 4}}}}}");
 
-foreach (int mirrors in mirrorCounts)
+// --replicas N (issue 18): every mirror count above N runs twice in the same run, full copies and --replicas N.
+int replicas = int.Parse(args.SkipWhile(a => a != "--replicas").Skip(1).FirstOrDefault() ?? "0", CultureInfo.InvariantCulture);
+foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > replicas ? new[] { (m, 0), (m, replicas) } : [(m, 0)]))
 {
-    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}";
+    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}{(n > 0 ? $", N={n}" : "")}";
     Say($"{config}: starting");
-    await using var cluster = await SiloCluster.StartAsync(siloDll, mirrors);
+    await using var cluster = await SiloCluster.StartAsync(siloDll, mirrors, n > 0 ? ["--replicas", $"{n}"] : []);
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
     string Url(long i) => cluster.Urls[(int)(i % mirrors)];
 

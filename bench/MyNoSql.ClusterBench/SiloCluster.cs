@@ -16,7 +16,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     public IReadOnlyList<string> DataDirs { get; private set; } = [];
     public string ClusterId { get; } = "bench-" + Guid.NewGuid().ToString("N")[..8];
 
-    public static async Task<SiloCluster> StartAsync(string siloDll, int count)
+    public static async Task<SiloCluster> StartAsync(string siloDll, int count, params string[] extra)
     {
         var cluster = new SiloCluster();
         var urls = new List<string>();
@@ -30,6 +30,7 @@ internal sealed class SiloCluster : IAsyncDisposable
                          "--gateway-port", $"{GatewayBase + i}", "--cluster-id", cluster.ClusterId })
                 psi.ArgumentList.Add(a);
             if (i > 0) { psi.ArgumentList.Add("--primary"); psi.ArgumentList.Add($"127.0.0.1:{SiloBase}"); }
+            foreach (var a in extra) psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
             p.OutputDataReceived += (_, _) => { };
             p.ErrorDataReceived += (_, _) => { };

@@ -18,6 +18,15 @@ public sealed class MirrorGrainOptions
     /// <summary>Silos (including the writer) a write must be durable on before it is acknowledged; 0 = a majority of active silos.</summary>
     public int WriteQuorum { get; set; }
 
+    /// <summary>
+    /// Copies of each record (DESIGN §12): with more active mirrors than this, each record lives on this many mirrors
+    /// chosen by rendezvous hashing, and a write needs a majority of them. 0 (the default) = every mirror keeps everything.
+    /// </summary>
+    public int Replicas { get; set; }
+
+    /// <summary>Records per second the rebalancer copies to new holders after a membership change (with <see cref="Replicas"/>).</summary>
+    public int RebalanceRecordsPerSecond { get; set; } = 2000;
+
     /// <summary>How long a write waits for its quorum before it is reported as not acknowledged.</summary>
     public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -45,6 +54,8 @@ public sealed class MirrorGrainOptions
     {
         if (string.IsNullOrWhiteSpace(StorageName)) return "a storage name is required";
         if (WriteQuorum < 0) return $"the write quorum must not be negative (got {WriteQuorum})";
+        if (Replicas < 0) return $"the replica count must be 1 or more, or 0 for full copies (got {Replicas})";
+        if (RebalanceRecordsPerSecond < 1) return $"the rebalance rate must be at least 1 record per second (got {RebalanceRecordsPerSecond})";
         if (ReplicationTimeout <= TimeSpan.Zero) return $"the replication timeout must be positive (got {ReplicationTimeout})";
         if (TombstoneHorizon <= TimeSpan.Zero) return $"the tombstone horizon must be positive (got {TombstoneHorizon})";
         if (MaxDocumentSize <= 0) return $"the maximum document size must be positive (got {MaxDocumentSize})";

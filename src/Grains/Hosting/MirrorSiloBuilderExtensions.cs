@@ -26,6 +26,10 @@ public static class MirrorSiloBuilderExtensions
         services.AddOptions<MirrorGrainOptions>().Configure(configure)
             .Validate(o => o.Validate() is null, "Invalid mirror options (see MirrorGrainOptions.Validate).")
             .ValidateOnStart();
+        // --replicas N (DESIGN §12): the options are read once here, as the placement director is chosen at registration.
+        var probe = new MirrorGrainOptions();
+        configure(probe);
+        Placement.ReplicaRegistration.Add(services, probe.Replicas);
         services.TryAddSingleton<IMirrorServiceClient, MirrorServiceClient>();
         services.TryAddSingleton<IMirrorLocalAccess>(sp => sp.GetRequiredService<IMirrorServiceClient>());
         services.TryAddSingleton<Replicator>();

@@ -20,7 +20,8 @@ internal sealed partial class AntiEntropyWorker(
     IGrainFactory grains,
     IOptions<MirrorGrainOptions> options,
     ILogger<AntiEntropyWorker> logger,
-    Attachments.AttachmentRepair? attachmentRepair = null) : ILifecycleParticipant<ISiloLifecycle>
+    Attachments.AttachmentRepair? attachmentRepair = null,
+    Placement.ReplicaSets? placement = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
@@ -110,6 +111,8 @@ internal sealed partial class AntiEntropyWorker(
                     // Same winner and the same other leaves (a conflict loser one mirror missed is repaired too).
                     if (remote.TryGetValue(entry.Id, out var r) && r.Rev == entry.Rev.ToString() && r.Deleted == entry.Deleted
                         && r.Conflicts == entry.Conflicts) continue;
+                    // With --replicas, a silo gets only the records it holds (DESIGN §12).
+                    if (placement is { Active: true } && Array.IndexOf(placement.Holders(database, entry.Id), silo) < 0) continue;
                     pushed += await PushAsync(store, service, database, entry.Id, cancellationToken).ConfigureAwait(false);
                 }
             }

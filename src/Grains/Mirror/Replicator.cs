@@ -23,10 +23,12 @@ internal sealed partial class Replicator
     private readonly ILogger<Replicator> _logger;
     private readonly KeyedBatcher<SiloAddress, ReplicatedRecord, MergeStatus?> _applies;
     private readonly KeyedBatcher<SiloAddress, RecordRef, ReplicatedRevision[]> _reads;
+    private readonly Placement.ReplicaSets? _placement;
 
     public Replicator(IClusterMembershipService membership, ILocalSiloDetails local, IMirrorServiceClient mirrors,
-        IOptions<MirrorGrainOptions> options, ILogger<Replicator> logger)
+        IOptions<MirrorGrainOptions> options, ILogger<Replicator> logger, Placement.ReplicaSets? placement = null)
     {
+        _placement = placement;
         _membership = membership;
         _local = local;
         _options = options;
@@ -39,6 +41,9 @@ internal sealed partial class Replicator
     }
 
     public bool Enabled => _options.Value.Replicate;
+
+    /// <summary>The replica sets of <c>--replicas N</c> (inactive without the option).</summary>
+    internal Placement.ReplicaSets? Placement => _placement;
 
     /// <summary>
     /// The other mirrors, one silo per endpoint: the newest active incarnation. A mirror restarted on its endpoint
@@ -106,6 +111,7 @@ internal sealed partial class Replicator
     public async Task<bool[]> ReplicateManyAsync(IReadOnlyList<ReplicatedRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
+        if (Enabled && records.Count > 0 && _placement is { Active: true }) return await ReplicateToHoldersAsync(_placement, records).ConfigureAwait(true);
         var acked = new bool[records.Count];
         var others = Enabled && records.Count > 0 ? OtherActiveSilos() : [];
         if (others.Length == 0)
@@ -145,6 +151,7 @@ internal sealed partial class Replicator
     public async Task<IReadOnlyList<ReplicatedRevision[]>> ReadOthersAsync(string database, string id)
     {
         if (!Enabled) return [];
+        if (_placement is { Active: true }) return await ReadHoldersAsync(_placement, database, id).ConfigureAwait(true);
         var others = OtherActiveSilos();
         if (others.Length == 0) return [];
         var key = new RecordRef(database, id);

@@ -28,10 +28,12 @@ internal sealed partial class AcknowledgedWrites
     private readonly IGrainFactory _grains;
     private readonly ILogger<AcknowledgedWrites> _logger;
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly Placement.ReplicaSets? _placement;
 
     public AcknowledgedWrites(IServiceProvider services, IGrainFactory grains, ILogger<AcknowledgedWrites> logger)
     {
         _host = services.GetService<MirrorStoreHost>();
+        _placement = services.GetService<Placement.ReplicaSets>();
         _grains = grains;
         _logger = logger;
     }
@@ -43,6 +45,8 @@ internal sealed partial class AcknowledgedWrites
     public void Note(string database, string id, string rev)
     {
         if (_host is null) return; // shared storage: every silo reads the same copy
+        // --replicas N: queries read the records through their grains, and this silo must not fetch copies it does not hold.
+        if (_placement is { Active: true }) return;
         var pending = _pending.GetOrAdd(database, _ => new Pending());
         pending.Revisions[id] = rev;
         if (pending.Revisions.Count > SweepThreshold && Interlocked.CompareExchange(ref pending.Sweeping, 1, 0) == 0)

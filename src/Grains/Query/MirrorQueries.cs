@@ -12,7 +12,8 @@ namespace MyNoSql.Grains.Query;
 /// <para>Freshness: a query through a mirror reflects every write that mirror's gateway acknowledged before the query
 /// began (read-your-writes through the same gateway), and every write replication or anti-entropy has delivered to it.</para>
 /// </summary>
-internal sealed class MirrorQueries(MirrorIndexes indexes, AcknowledgedWrites writes)
+internal sealed class MirrorQueries(MirrorIndexes indexes, AcknowledgedWrites writes, IGrainFactory? grains = null,
+    Placement.ReplicaSets? placement = null)
 {
     /// <summary>False with shared storage (no local store): queries are not served.</summary>
     public bool Enabled => indexes.Enabled;
@@ -54,6 +55,10 @@ internal sealed class MirrorQueries(MirrorIndexes indexes, AcknowledgedWrites wr
 
     private async Task<IQuerySource> PrepareAsync(string database, CancellationToken cancellationToken)
     {
+        // --replicas N over more than N mirrors: no silo holds the whole database (DESIGN §12); the record grains hold every
+        // acknowledged revision, so there is nothing to catch up on here.
+        if (placement is { Active: true } && grains is not null)
+            return await Placement.ClusterQuerySource.LoadAsync(grains, database, cancellationToken).ConfigureAwait(false);
         await writes.CatchUpAsync(database, cancellationToken).ConfigureAwait(false);
         return await indexes.SourceAsync(database, cancellationToken).ConfigureAwait(false);
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Documents;
 using Orleans.Storage;
 
 namespace MyNoSql.Grains.Records;
@@ -23,12 +24,23 @@ internal sealed partial class RecordGrain : IIncomingGrainCallFilter
         if (await FreshnessStoreAsync() is { } store && !store.IsCurrent(_stateKey!, _state.Etag))
         {
             LogStale(_database, _id);
+            var before = _record;
             await _state.ReadStateAsync();
-            _record = StoredRecord();
+            _record = KeptIfDropped(before, StoredRecord());
             if (_record is not null) foreach (var leaf in _record.Leaves) _clock.Observe(leaf.Stamp);
         }
         await context.Invoke();
+        // --replicas N: an activation left on a silo that is no longer one of the record's holders (membership changed)
+        // goes away once idle, so the next call activates the record on a holder.
+        if (_replicator.Placement is { Active: true } sets && !sets.HoldsLocally(_database, _id)) DeactivateOnIdle();
     }
+
+    /// <summary>
+    /// What the grain holds after a re-read: the stored record, or — only under <c>--replicas N</c>, when the rebalancer
+    /// dropped this non-holder's copy after its holders confirmed theirs — the record the grain held before.
+    /// </summary>
+    private DocumentRecord? KeptIfDropped(DocumentRecord? before, DocumentRecord? stored) =>
+        stored is null && before is not null && _replicator.Placement is { Active: true } ? before : stored;
 
     /// <summary>This silo's store when the grain's state lives in it (lzma-shards); null otherwise (shared storage).</summary>
     private async ValueTask<MirrorStore?> FreshnessStoreAsync()

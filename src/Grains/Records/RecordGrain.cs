@@ -198,8 +198,9 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
             {
                 LogReread(_database, _id, attempt);
+                var before = _record;
                 await _state.ReadStateAsync();
-                _record = StoredRecord();
+                _record = KeptIfDropped(before, StoredRecord());
             }
         }
     }

@@ -27,6 +27,15 @@ internal sealed class LocalIndex
         }
     }
 
+    /// <summary>Forgets a record whose copy this store dropped (<c>--replicas</c>: its holders confirmed theirs).</summary>
+    public void Forget(string database, string id)
+    {
+        lock (_gate)
+        {
+            if (_databases.TryGetValue(database, out var segments)) segments[IndexSegment.SegmentOf(id)].Remove(id);
+        }
+    }
+
     /// <summary>Whether this store holds any record (or tombstone) of <paramref name="database"/>.</summary>
     public bool Holds(string database)
     {

@@ -28,6 +28,7 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushR
 {
     private readonly ILogger<MirrorBatchAccept> _logger = logger;
     private readonly MirrorStoreHost? _host = services.GetService<MirrorStoreHost>();
+    private readonly Placement.ReplicaSets? _placement = services.GetService<Placement.ReplicaSets>();
     private readonly bool _enabled = services.GetService<MirrorStoreHost>() is not null
         && services.GetKeyedService<IGrainStorage>(options.Value.StorageName) is LzmaShardGrainStorage;
 
@@ -43,6 +44,8 @@ internal sealed partial class MirrorBatchAccept(IServiceProvider services, PushR
     {
         var statuses = new MergeStatus?[records.Count];
         if (!_enabled || _host is null || records.Count == 0) return statuses;
+        // --replicas N: this silo may hold none of these records; each goes through its grain, placed on a holder.
+        if (_placement is { Active: true }) return statuses;
         var store = await _host.Store;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var positions = new List<int>(records.Count);

@@ -23,6 +23,8 @@ internal static class CommandLine
         ["--max-document-size"] = nameof(MirrorOptions.MaxDocumentSize),
         ["--max-attachment-bytes"] = nameof(MirrorOptions.MaxAttachmentBytes),
         ["--write-quorum"] = nameof(MirrorOptions.WriteQuorum),
+        ["--replicas"] = nameof(MirrorOptions.Replicas),
+        ["--rebalance-rate"] = nameof(MirrorOptions.RebalanceRate),
         ["--replication-timeout-seconds"] = nameof(MirrorOptions.ReplicationTimeoutSeconds),
         ["--anti-entropy-seconds"] = nameof(MirrorOptions.AntiEntropySeconds),
         ["--unavailable-retry-seconds"] = nameof(MirrorOptions.UnavailableRetrySeconds),
@@ -61,6 +63,8 @@ internal static class CommandLine
           --max-document-size BYTES   largest document body accepted (default 16777216)
           --max-attachment-bytes BYTES    largest attachment body accepted, 413 beyond (default 4294967296)
           --write-quorum N            mirrors a write must be durable on (default 0 = majority)
+          --replicas N                copies of each record, on N mirrors by rendezvous hashing (default 0 = all)
+          --rebalance-rate N          records/s copied to new holders after a membership change (default 2000)
           --replication-timeout-seconds S   wait for the write quorum at most S seconds (default 10)
           --anti-entropy-seconds S    seconds between anti-entropy rounds, 0 = off (default 30)
           --unavailable-retry-seconds S   while a lost mirror is failed over, retry grain calls up to S seconds

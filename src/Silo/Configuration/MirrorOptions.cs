@@ -51,6 +51,12 @@ internal sealed class MirrorOptions
     /// <summary>Silos a write must be durable on (including the writer); 0 = a majority of active silos.</summary>
     public int WriteQuorum { get; set; }
 
+    /// <summary>Copies of each record (DESIGN §12); 0 (default) = every mirror keeps a full copy.</summary>
+    public int Replicas { get; set; }
+
+    /// <summary>Records per second the rebalancer copies after a membership change (with <see cref="Replicas"/>).</summary>
+    public int RebalanceRate { get; set; } = 2000;
+
     public double ReplicationTimeoutSeconds { get; set; } = 10;
 
     /// <summary>

@@ -37,6 +37,9 @@ internal static class MirrorOptionsValidator
         if (o.MaxAttachmentBytes is < 1 or > MaxAttachmentLimit)
             errors.Add($"--max-attachment-bytes must be 1–{MaxAttachmentLimit} bytes (got {o.MaxAttachmentBytes})");
         if (o.WriteQuorum < 0) errors.Add($"--write-quorum must be 0 (majority) or more (got {o.WriteQuorum})");
+        if (o.Replicas < 0) errors.Add($"--replicas must be 1 or more (0 or absent = every mirror keeps a full copy; got {o.Replicas})");
+        if (o.Replicas > 0 && o.Storage == "adonet") errors.Add("--replicas needs --storage lzma-shards (ADO.NET storage is one shared copy)");
+        if (o.RebalanceRate < 1) errors.Add($"--rebalance-rate must be at least 1 record per second (got {o.RebalanceRate})");
         if (!(o.ReplicationTimeoutSeconds > 0 && o.ReplicationTimeoutSeconds <= 3600))
             errors.Add($"--replication-timeout-seconds must be more than 0 and at most 3600 (got {o.ReplicationTimeoutSeconds})");
         if (!(o.TombstoneHorizonSeconds >= 1 && o.TombstoneHorizonSeconds <= 10 * 365 * 86400))

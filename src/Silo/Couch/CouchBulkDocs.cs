@@ -8,7 +8,8 @@ namespace MyNoSql.Silo.Couch;
 /// malformed one gets its own error entry and is not written, the others are. Documents of different ids are written in
 /// parallel, those of one id in the order given. Answer 201: with <c>new_edits</c> (the default) one entry per document,
 /// <c>{"ok":true,"id","rev"}</c> or <c>{"id","error","reason"}</c>; with <c>new_edits=false</c>, as CouchDB, only the
-/// entries of documents that failed (an empty array when all were stored).
+/// entries of documents that failed (an empty array when all were stored), each as <c>"error":"forbidden"</c> (with
+/// <c>"name":"forbidden"</c>) and the specific code at the start of the reason.
 /// </summary>
 internal static class CouchBulkDocs
 {
@@ -51,6 +52,11 @@ internal static class CouchBulkDocs
             foreach (int i in group) results[i] = await CouchWrites.WriteAsync(context, db, inputs[i]!, newEdits);
             return 0;
         }, context.RequestAborted);
+        // A replicator (new_edits=false) skips a document refused as "forbidden" (PouchDB emits "denied", as for CouchDB's
+        // validate_doc_update) and aborts on any other error: a document we can never store must not stop replication.
+        if (!newEdits)
+            for (int i = 0; i < results.Length; i++)
+                if (results[i] is { Ok: false } r) results[i] = r with { Error = "forbidden", Reason = $"{r.Error}: {r.Reason}" };
         await CouchHttp.WriteAsync(context, 201, w =>
         {
             w.WriteStartArray();
@@ -74,6 +80,7 @@ internal static class CouchBulkDocs
         {
             w.WriteString("error", r.Error);
             w.WriteString("reason", r.Reason);
+            if (r.Error == "forbidden") w.WriteString("name", "forbidden"); // PouchDB's replicator reads error.name
         }
         w.WriteEndObject();
     }

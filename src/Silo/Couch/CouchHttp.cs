@@ -15,7 +15,8 @@ internal static class CouchHttp
     /// <summary>Largest body of <c>_bulk_docs</c>, <c>_bulk_get</c>, <c>_revs_diff</c> (as the native sync push).</summary>
     public const int BatchBytes = 64 << 20;
 
-    /// <summary>Runs a handler, answering <see cref="CouchRequestException"/> with 400 and CouchDB's error code.</summary>
+    /// <summary>Runs a handler, answering <see cref="CouchRequestException"/> with CouchDB's error code (400; 403 for
+    /// <c>forbidden</c>, 413 for <c>document_too_large</c>).</summary>
     public static async Task RunAsync(HttpContext context, Func<Task> handler)
     {
         try
@@ -24,7 +25,8 @@ internal static class CouchHttp
         }
         catch (CouchRequestException e) when (!context.Response.HasStarted)
         {
-            await ApiResponse.ErrorAsync(context, e.Error == "document_too_large" ? 413 : 400, e.Error, e.Message);
+            int status = e.Error switch { "document_too_large" => 413, "forbidden" => 403, _ => 400 };
+            await ApiResponse.ErrorAsync(context, status, e.Error, e.Message);
         }
     }
 

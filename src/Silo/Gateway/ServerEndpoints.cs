@@ -49,16 +49,20 @@ internal static class ServerEndpoints
         app.MapGet("/db/{db}", async (HttpContext context, string db) =>
         {
             if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || await StoreAsync(context) is not { } store) return;
-            if (!store.Index.Holds(db))
+            // --replicas N: counted over the cluster, as no mirror holds the whole database (DESIGN §12).
+            var cluster = await Grains.Placement.ClusterCounts.CountAsync(context.RequestServices, db, context.RequestAborted);
+            if (cluster is { } clusterCounts ? clusterCounts.Live + clusterCounts.Deleted == 0 : !store.Index.Holds(db))
             {
                 await ApiResponse.ErrorAsync(context, 404, "not_found", $"This mirror holds no record of database '{db}'.");
                 return;
             }
             var (live, deleted, _) = store.Index.Counts(db);
+            long held = live + deleted; // this mirror's records of the database: its share of the store's bytes
             var position = await ChangesEndpoints.Feed(context).NowAsync(db, context.RequestAborted);
             var statistics = store.Replica.Records.GetStatistics();
             long total = Math.Max(1, store.Count);
-            long diskBytes = (long)((double)(statistics.SegmentBytes + statistics.LogBytes) * Math.Min(1.0, (double)(live + deleted) / total));
+            long diskBytes = (long)((double)(statistics.SegmentBytes + statistics.LogBytes) * Math.Min(1.0, (double)held / total));
+            if (cluster is { } counted) (live, deleted) = counted;
             context.Response.StatusCode = 200;
             await ApiResponse.WriteAsync(context, w =>
             {

@@ -63,6 +63,8 @@ internal static class OrleansSetup
             m.StorageName = storageName;
             m.Replicate = o.Storage != "adonet";
             m.WriteQuorum = o.WriteQuorum;
+            m.Replicas = o.Replicas;
+            m.RebalanceRecordsPerSecond = o.RebalanceRate;
             m.ReplicationTimeout = TimeSpan.FromSeconds(o.ReplicationTimeoutSeconds);
             m.AntiEntropyInterval = TimeSpan.FromSeconds(o.AntiEntropySeconds);
             m.TombstoneHorizon = TimeSpan.FromSeconds(o.TombstoneHorizonSeconds);

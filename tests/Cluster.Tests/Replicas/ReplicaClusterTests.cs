@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using MyNoSql.Cluster.Tests.Http;
+using MyNoSql.Cluster.Tests.Query;
+using MyNoSql.Cluster.Tests.Support;
+using MyNoSql.Grains.Placement;
+using Xunit.Abstractions;
+
+namespace MyNoSql.Cluster.Tests.Replicas;
+
+/// <summary>
+/// Five real mirror processes with <c>--replicas 3</c> (DESIGN §12): each record on the 3 mirrors rendezvous hashing picks
+/// (checked exactly from the mirrors' names), ≤ 0.7× a full copy per mirror, every gateway serving every record, query
+/// and change; two mirrors SIGKILLed at once lose no acknowledged write; a mirror that joins then receives exactly its
+/// share while the others drop the copies they no longer hold.
+/// Mirror 0 holds localhost membership, so the others are the ones killed.
+/// </summary>
+public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Db = "rep";
+    private const int Replicas = 3;
+    private const int Records = 400;
+    private readonly ProcessCluster _cluster = new(5, adoNet: false, "--replicas", "3", "--anti-entropy-seconds", "1");
+
+    /// <summary>One mirror after another (five starting at once on two loaded cores can take minutes each).</summary>
+    public async Task InitializeAsync()
+    {
+        for (int i = 0; i < 5; i++) await _cluster.StartMirror(i).WaitHealthyAsync(Http, TimeSpan.FromSeconds(180));
+        await _cluster.WaitForMirrorsAsync(5, TimeSpan.FromSeconds(120));
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private HttpClient Http => _cluster.Http;
+
+    [Fact]
+    public async Task Records_live_on_their_replica_set_survive_two_kills_and_reach_a_joining_mirror()
+    {
+        var acked = await WriteAsync();
+
+        // Every gateway serves every record (a gateway that holds none of it reaches a holder).
+        int k = 0;
+        foreach (var (id, rev) in acked) await AssertReadsAsync(_cluster.Mirrors[k++ % 5].BaseUrl, id, rev);
+
+        // Each mirror holds exactly the records rendezvous hashing gives it, and ≤ 0.7× of a full copy.
+        var live = Enumerable.Range(0, 5).ToArray();
+        await WaitForPlacementAsync(live, acked.Keys);
+        var bytes = new long[5];
+        for (int m = 0; m < 5; m++)
+        {
+            var info = (await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[m].BaseUrl}/db/{Db}")).Body!;
+            bytes[m] = (long)info["disk_bytes"]!;
+            Assert.Equal(Records, (long)info["doc_count"]!); // the database's count, not this mirror's share
+        }
+        double fullCopy = bytes.Sum() / (double)Replicas; // every record is on exactly 3 mirrors
+        output.WriteLine($"disk bytes per mirror: {string.Join(", ", bytes)}; a full copy ≈ {fullCopy:F0}");
+        foreach (long b in bytes) Assert.True(b <= 0.7 * fullCopy, $"a mirror keeps {b} bytes, a full copy is ≈ {fullCopy:F0}");
+
+        // Queries and change feeds through any gateway see every record.
+        var found = await QueryApi.FindOkAsync(Http, _cluster.Mirrors[3].BaseUrl, Db, """{"selector":{"type":"t"},"limit":1000}""");
+        Assert.Equal(acked.Keys.Order(StringComparer.Ordinal), QueryApi.Ids(found).Order(StringComparer.Ordinal));
+        var (status, feed) = await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[4].BaseUrl}/db/{Db}/_changes?limit=1000");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(acked.Keys.Order(StringComparer.Ordinal), feed!["results"]!.AsArray().Select(r => (string)r!["id"]!).Order(StringComparer.Ordinal));
+        // …without copying records to the mirrors that served them (still exactly the rendezvous shares).
+        await WaitForPlacementAsync(live, acked.Keys);
+
+        // Two mirrors SIGKILLed at once: every acknowledged write still reads back with its revision.
+        await Task.WhenAll(_cluster.Mirrors[3].KillAsync(), _cluster.Mirrors[4].KillAsync());
+        await WaitAllReadAsync(acked, [0, 1, 2], TimeSpan.FromSeconds(150));
+
+        // A new mirror joins: it receives exactly its share, the others drop what they no longer hold, and it serves everything.
+        _cluster.Slots.Add((FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), Path.Combine(Path.GetDirectoryName(_cluster.Slots[0].Data)!, "mirror-5")));
+        _cluster.Mirrors.Add(null!);
+        await _cluster.StartMirror(5).WaitHealthyAsync(Http, TimeSpan.FromSeconds(180));
+        await _cluster.WaitForMirrorsAsync(4, TimeSpan.FromSeconds(120));
+        await WaitForPlacementAsync([0, 1, 2, 5], acked.Keys);
+        await WaitAllReadAsync(acked, [5], TimeSpan.FromSeconds(60));
+    }
+
+    private async Task<ConcurrentDictionary<string, string>> WriteAsync()
+    {
+        var acked = new ConcurrentDictionary<string, string>();
+        string pad = new('x', 1500);
+        await Parallel.ForEachAsync(Enumerable.Range(0, Records), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var doc = await QueryApi.PutAsync(Http, _cluster.Mirrors[i % 5].BaseUrl, Db, $"doc-{i}", $$"""{"type":"t","n":{{i}},"pad":"{{pad}}"}""");
+            acked[$"doc-{i}"] = (string)doc["rev"]!;
+        });
+        return acked;
+    }
+
+    private async Task AssertReadsAsync(string url, string id, string rev)
+    {
+        var (status, doc) = await Api.SendAsync(Http, HttpMethod.Get, $"{url}/db/{Db}/doc/{Uri.EscapeDataString(id)}");
+        Assert.True(status == HttpStatusCode.OK, $"acknowledged '{id}' ({rev}) is {(int)status} on {url}");
+        Assert.Equal(rev, (string)doc!["rev"]!);
+    }
+
+    /// <summary>Polls until every acknowledged record reads back with its revision through each of <paramref name="mirrors"/>.</summary>
+    private async Task WaitAllReadAsync(ConcurrentDictionary<string, string> acked, int[] mirrors, TimeSpan timeout)
+    {
+        var missing = new HashSet<(int, string)>(mirrors.SelectMany(m => acked.Keys.Select(id => (m, id))));
+        await QueryApi.WaitUntilAsync(async () =>
+        {
+            foreach (var (m, id) in missing.ToArray())
+            {
+                try
+                {
+                    var (status, doc) = await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/doc/{Uri.EscapeDataString(id)}");
+                    if (status == HttpStatusCode.OK && (string)doc!["rev"]! == acked[id]) missing.Remove((m, id));
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+            }
+            return (missing.Count == 0, $"{missing.Count} reads not right yet, e.g. {string.Join(", ", missing.Take(5))}");
+        }, timeout, "every acknowledged write to read back");
+    }
+
+    /// <summary>Polls until each of <paramref name="mirrors"/> holds exactly its records.</summary>
+    private async Task WaitForPlacementAsync(int[] mirrors, ICollection<string> ids)
+    {
+        var names = new string[mirrors.Length];
+        for (int i = 0; i < mirrors.Length; i++) names[i] = (string)(await Api.LocalCopyAsync(Http, _cluster.Mirrors[mirrors[i]].BaseUrl, Db))["silo"]!;
+        var expected = new int[mirrors.Length];
+        foreach (var id in ids)
+            foreach (var holder in ReplicaPlacement.Choose(Db, id, names, Replicas)) expected[Array.IndexOf(names, holder)]++;
+        output.WriteLine($"expected records per mirror {string.Join(",", mirrors)}: {string.Join(", ", expected)} of {ids.Count}");
+        for (int i = 0; i < mirrors.Length; i++)
+        {
+            Assert.True(expected[i] <= 0.7 * ids.Count || mirrors.Length <= 4, $"mirror {mirrors[i]} would hold {expected[i]} of {ids.Count}");
+            int m = mirrors[i], want = expected[i];
+            await QueryApi.WaitUntilAsync(async () =>
+            {
+                int have = (int)(await Api.LocalCopyAsync(Http, _cluster.Mirrors[m].BaseUrl, Db))["records"]!;
+                return (have == want, $"mirror {m} holds {have}, should hold {want}");
+            }, TimeSpan.FromSeconds(90), $"mirror {m} to hold its share");
+        }
+    }
+}
