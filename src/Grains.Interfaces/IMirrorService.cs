@@ -73,4 +73,20 @@ public interface IMirrorService : IGrainService
     /// <summary>One chunk's raw bytes (verified) from this silo's chunk store; null when not held.</summary>
     [Alias("GetAttachmentChunk")]
     Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drops <paramref name="database"/> from this silo's copy as of <paramref name="stamp"/> (a hybrid-clock stamp of the
+    /// drop): records, index segments' state, secondary indexes and their catalog copy, merge policy, attachment chunks;
+    /// a durable marker then refuses every revision of it stamped at or before the drop. Idempotent. True when this silo
+    /// held anything of it.
+    /// </summary>
+    [Alias("DropDatabase")]
+    Task<bool> DropDatabase(string database, long stamp, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies the drop markers of <paramref name="known"/> (database → drop stamp) this silo has not applied yet, and
+    /// returns this silo's markers: how a mirror that was down during a drop learns it before it serves.
+    /// </summary>
+    [Alias("ExchangeDrops")]
+    Task<Dictionary<string, long>> ExchangeDrops(Dictionary<string, long> known, CancellationToken cancellationToken = default);
 }

@@ -53,6 +53,8 @@ public static class MirrorSiloBuilderExtensions
             sp.GetRequiredService<IOptions<MirrorGrainOptions>>().Value.Replicate && sp.GetService<Storage.MirrorStoreHost>() is not null
                 ? sp.GetRequiredService<AntiEntropyWorker>()
                 : NoParticipant.Instance);
+        services.TryAddSingleton<DatabaseDrops>(); // DELETE /db/{db} (src/Silo/Gateway/DropDatabase.md)
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DatabaseDrops>());
         builder.AddGrainService<MirrorService>();
         builder.AddGrainService<IndexService>();
         builder.AddGrainService<MergePolicyService>();

@@ -20,6 +20,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     private readonly ILogger<MirrorService> _logger;
     private readonly Attachments.MirrorAttachments? _attachments;
     private readonly Attachments.AttachmentRepair? _repair;
+    private readonly DatabaseDrops? _drops;
 
     public MirrorService(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IServiceProvider services,
         IOptions<MirrorGrainOptions> options, ILocalSiloDetails siloDetails)
@@ -31,6 +32,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
         _logger = loggerFactory.CreateLogger<MirrorService>();
         _attachments = services.GetService<Attachments.MirrorAttachments>();
         _repair = services.GetService<Attachments.AttachmentRepair>();
+        _drops = services.GetService<DatabaseDrops>();
     }
 
     public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));

@@ -42,6 +42,12 @@ internal sealed class LocalIndex
         lock (_gate) return _databases.ContainsKey(database);
     }
 
+    /// <summary>Forgets every record of <paramref name="database"/> (it was dropped).</summary>
+    public void Remove(string database)
+    {
+        lock (_gate) _databases.Remove(database);
+    }
+
     public string[] Databases()
     {
         lock (_gate) return [.. _databases.Keys.Order(StringComparer.Ordinal)];

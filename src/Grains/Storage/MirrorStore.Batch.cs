@@ -8,11 +8,23 @@ internal sealed partial class MirrorStore
     /// Merges many records' leaves into this silo's copy with one durable batch write
     /// (<see cref="ReplicaStore.MergeManyAsync"/>): a peer's push applied by the gateway's silo, or a replication batch.
     /// One result per item, in order, with the record its key holds afterwards; with <paramref name="take"/>, null for an item
-    /// it refused given what its key held under the lock (left alone).
+    /// it refused given what its key held under the lock (left alone), and for a revision of a dropped database made before its drop.
     /// </summary>
-    public ValueTask<(MergeResult? Result, DocumentRecord? Stored)[]> MergeManyAsync(string database,
-        IReadOnlyList<(string Id, RevisionLeaf Leaf)> items, Func<DocumentRecord?, RevisionLeaf, bool>? take = null, CancellationToken cancellationToken = default) =>
-        _replica.MergeManyAsync([.. items.Select(i => (MirrorKeys.Record(database, i.Id), i.Id, i.Leaf))], take, cancellationToken);
+    public async ValueTask<(MergeResult? Result, DocumentRecord? Stored)[]> MergeManyAsync(string database,
+        IReadOnlyList<(string Id, RevisionLeaf Leaf)> items, Func<DocumentRecord?, RevisionLeaf, bool>? take = null, CancellationToken cancellationToken = default)
+    {
+        int epoch = EnterWrite();
+        try
+        {
+            return await _replica.MergeManyAsync([.. items.Select(i => (MirrorKeys.Record(database, i.Id), i.Id, i.Leaf))],
+                _drops.ContainsKey(database) ? (stored, leaf) => !PredatesDrop(database, leaf.Stamp) && (take is null || take(stored, leaf)) : take,
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitWrite(epoch);
+        }
+    }
 
     /// <summary>Whether this silo's copy holds anything under the record's key (directory lookup only).</summary>
     public bool HoldsRecord(string database, string id) => _replica.VersionOf(MirrorKeys.Record(database, id)) != 0;

@@ -66,6 +66,7 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
             }
             store.Index.Apply(database, id, header.Revision, (header.Flags & RecordFlags.Deleted) != 0, record?.LeavesTag);
         }
+        await store.LoadDropsAsync(cancellationToken).ConfigureAwait(false);
         if (scanAll) await File.WriteAllTextAsync(marker, "records carry HasOtherLeaves\n", cancellationToken).ConfigureAwait(false);
         return store;
     }
@@ -104,8 +105,17 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
     /// <exception cref="InconsistentStateException">The key changed since the caller read it.</exception>
     public async ValueTask<string?> WriteRecordStateAsync(string key, string? expectedEtag, DocumentRecord? record, CancellationToken cancellationToken = default)
     {
-        var (written, version) = await _replica.WriteIfAsync(key, record, VersionOf(expectedEtag), cancellationToken).ConfigureAwait(false);
-        return Checked(key, expectedEtag, written, version);
+        int epoch = EnterWrite();
+        try
+        {
+            ThrowIfPredatesDrop(key, record);
+            var (written, version) = await _replica.WriteIfAsync(key, record, VersionOf(expectedEtag), cancellationToken).ConfigureAwait(false);
+            return Checked(key, expectedEtag, written, version);
+        }
+        finally
+        {
+            ExitWrite(epoch);
+        }
     }
 
     /// <summary>This silo's copy of a record; null when it holds none.</summary>
@@ -116,8 +126,17 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
     /// <summary>Merges a replicated leaf into this silo's copy of a record (durable before it returns).</summary>
     public async ValueTask<MergeResult> MergeAsync(string database, string id, RevisionLeaf leaf, CancellationToken cancellationToken = default)
     {
-        var (result, _) = await _replica.MergeAsync(MirrorKeys.Record(database, id), id, [leaf], pending: false, cancellationToken).ConfigureAwait(false);
-        return result;
+        int epoch = EnterWrite();
+        try
+        {
+            if (PredatesDrop(database, leaf.Stamp)) return MergeResult.AlreadyKnown; // the database was dropped after it (MirrorStore.Drop.cs)
+            var (result, _) = await _replica.MergeAsync(MirrorKeys.Record(database, id), id, [leaf], pending: false, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            ExitWrite(epoch);
+        }
     }
 
     public ValueTask DisposeAsync() => _replica.Records.DisposeAsync();

@@ -75,10 +75,11 @@ internal static class ServerEndpoints
                 w.WriteEndObject();
             });
         });
+        DropDatabaseEndpoint.Map(app); // DELETE /db/{db}
     }
 
     /// <summary>This silo's copy; null once 503 was answered (shared ADO.NET storage keeps none).</summary>
-    private static async Task<MirrorStore?> StoreAsync(HttpContext context)
+    internal static async Task<MirrorStore?> StoreAsync(HttpContext context)
     {
         if (context.RequestServices.GetService<MirrorStoreHost>() is { } host) return await host.Store.WaitAsync(context.RequestAborted);
         await ApiResponse.ErrorAsync(context, 503, "unavailable", "This mirror uses shared storage (--storage adonet) and keeps no copy of its own to list or count.");

@@ -67,5 +67,11 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
 
         public Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default) =>
             inner.GetAttachmentChunk(database, chunkId, cancellationToken);
+
+        public Task<bool> DropDatabase(string database, long stamp, CancellationToken cancellationToken = default) =>
+            inner.DropDatabase(database, stamp, cancellationToken);
+
+        public Task<Dictionary<string, long>> ExchangeDrops(Dictionary<string, long> known, CancellationToken cancellationToken = default) =>
+            inner.ExchangeDrops(known, cancellationToken);
     }
 }
