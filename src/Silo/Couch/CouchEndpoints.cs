@@ -97,11 +97,6 @@ internal static class CouchEndpoints
             await ApiResponse.ErrorAsync(context, 412, "file_exists", "The database could not be created, the file already exists.");
             return;
         }
-        await CouchHttp.WriteAsync(context, 201, w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("ok", true);
-            w.WriteEndObject();
-        });
+        await ApiResponse.OkAsync(context, 201);
     }
 }

@@ -42,6 +42,18 @@ internal static class ApiResponse
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>Answers <c>{"ok":true}</c> with <paramref name="status"/> (CouchDB's acknowledgement shape).</summary>
+    public static Task OkAsync(HttpContext context, int status = 200)
+    {
+        context.Response.StatusCode = status;
+        return WriteAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("ok", true);
+            w.WriteEndObject();
+        });
+    }
+
     /// <summary>Shortens user input quoted in a reason.</summary>
     public static string Quote(string? text) =>
         text is null ? "(none)" : text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");

@@ -66,13 +66,7 @@ internal static partial class DropDatabaseEndpoint
                 $"Database '{db}' was dropped, but not every mirror confirmed it: {string.Join("; ", failed)}. Repeat the DELETE; a mirror that was down drops its copy before it serves again.");
             return;
         }
-        context.Response.StatusCode = 200;
-        await ApiResponse.WriteAsync(context, w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("ok", true);
-            w.WriteEndObject();
-        });
+        await ApiResponse.OkAsync(context);
     }
 
     /// <summary>Deactivates the index segments, the index catalog and the merge policy grain of <paramref name="db"/>.</summary>

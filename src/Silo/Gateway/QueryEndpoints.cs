@@ -150,13 +150,7 @@ internal static class QueryEndpoints
             await ApiResponse.ErrorAsync(context, 404, "not_found", $"Index '{ApiResponse.Quote(name)}' not found in database '{db}'.");
             return;
         }
-        context.Response.StatusCode = 200;
-        await ApiResponse.WriteAsync(context, w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("ok", true);
-            w.WriteEndObject();
-        });
+        await ApiResponse.OkAsync(context);
     }
 
     /// <summary>The query service after checking the database name; null once an error was answered.</summary>
