@@ -36,7 +36,9 @@ internal sealed partial class MirrorIndexes
             db.Known = null;
             db.CheckedAt = default;
             long bytes = Mirror.DroppedFolder.Delete(Path.Combine(Root, database));
-            File.Delete(CatalogPath(database));
+            // File.Delete throws when the _catalog folder was never made (no index was ever created on this mirror).
+            string catalog = CatalogPath(database);
+            if (File.Exists(catalog)) File.Delete(catalog);
             return bytes;
         }
         finally
