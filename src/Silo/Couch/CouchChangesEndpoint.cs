@@ -11,11 +11,12 @@ namespace MyNoSql.Silo.Couch;
 
 /// <summary>
 /// <c>GET</c>/<c>POST /couch/{db}/_changes</c>, CouchDB's shape over the native feed (<see cref="MirrorChangeFeed"/>):
-/// <c>{"results":[{"seq","id","changes":[{"rev"}…],"deleted"?,"doc"?}],"last_seq","pending":0}</c>. <c>seq</c> is the
-/// cluster-wide checkpoint token of our 64 index segments (opaque, valid on every mirror and after restarts).
+/// <c>{"results":[{"seq","id","changes":[{"rev"}…],"deleted"?,"doc"?}],"last_seq","pending":0}</c>. <c>seq</c> is
+/// CouchDB 3's <c>"&lt;number&gt;-&lt;opaque&gt;"</c>: the sum of the 64 segment positions, then the cluster-wide checkpoint
+/// token of our 64 index segments (opaque, valid on every mirror and after restarts).
 /// <c>since=0|now|seq</c>, <c>limit</c>, <c>feed=normal|longpoll</c> (with <c>heartbeat</c> newlines and <c>timeout</c>),
 /// <c>style=all_docs</c> (every leaf), <c>seq_interval</c>, <c>include_docs</c>, <c>conflicts</c>, <c>filter=_doc_ids</c> (<c>doc_ids</c> in the
-/// query as a JSON array or in a POST body) and <c>filter=_selector</c> (Mango; <c>_id</c>/<c>_rev</c> mean our id/rev).
+/// query as a JSON array or in a POST body) and <c>filter=_selector</c> (Mango; <c>_id</c>/<c>_rev</c> mean our id/rev); <c>filter=ddoc/name</c> is 404 (no design documents).
 /// </summary>
 internal static class CouchChangesEndpoint
 {
@@ -64,8 +65,13 @@ internal static class CouchChangesEndpoint
                     throw new CouchRequestException("bad_request", $"Bad selector: {e.Message}");
                 }
                 break;
+            case "_view" or "_design":
+                throw new CouchRequestException("bad_request", $"filter '{filterName}' is not supported here (only _doc_ids and _selector).");
             default:
-                throw new CouchRequestException("bad_request", $"filter '{ApiResponse.Quote(filterName)}' is not supported here (only _doc_ids and _selector).");
+                // designname/filtername: we hold no design documents, so CouchDB's answer for a missing one (PouchDB tests it).
+                if (filterName.IndexOf('/', StringComparison.Ordinal) is > 0 and int slash && slash < filterName.Length - 1)
+                    throw new CouchRequestException("not_found", "missing");
+                throw new CouchRequestException("bad_request", $"filter '{ApiResponse.Quote(filterName)}' must be of the form designname/filtername (or _doc_ids, _selector).");
         }
         string style = query["style"].FirstOrDefault() ?? "main_only";
         if (style is not ("main_only" or "all_docs")) throw new CouchRequestException("bad_request", "style must be main_only or all_docs.");
@@ -86,7 +92,7 @@ internal static class CouchChangesEndpoint
             ?? throw new CouchRequestException("bad_request", problem!);
         bool now = request.Since == "now";
         var since = new SyncCheckpoint();
-        if (!now && request.Since is not (null or "0") && !SyncCheckpoint.TryParse(request.Since, out since))
+        if (!now && request.Since is not (null or "0") && !TryParseSeq(request.Since, out since))
             throw new CouchRequestException("bad_request", $"since must be 0, now or a seq this server issued (got '{ApiResponse.Quote(request.Since)}').");
         var feed = ChangesEndpoints.Feed(context);
         if (request.Feed == ChangesRequest.Normal)
@@ -153,7 +159,7 @@ internal static class CouchChangesEndpoint
                 var all = leaves[i];
                 w.WriteStartObject();
                 // seq_interval=N (CouchDB 2+, sent by PouchDB's replicator): a seq on every Nth result and the last, null between.
-                if ((i + 1) % filter.SeqInterval == 0 || i == results.Count - 1) w.WriteString("seq", change.Seq);
+                if ((i + 1) % filter.SeqInterval == 0 || i == results.Count - 1) w.WriteString("seq", Seq(change.Seq));
                 else w.WriteNull("seq");
                 w.WriteString("id", change.Id);
                 w.WriteStartArray("changes");
@@ -172,7 +178,7 @@ internal static class CouchChangesEndpoint
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteString("last_seq", last.ToToken());
+            w.WriteString("last_seq", Seq(last));
             w.WriteNumber("pending", 0);
             w.WriteEndObject();
         });
@@ -183,6 +189,30 @@ internal static class CouchChangesEndpoint
             context.Response.ContentLength = json.Length;
         }
         await context.Response.Body.WriteAsync(json, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// CouchDB 3's seq shape, <c>"&lt;number&gt;-&lt;opaque&gt;"</c>: the number is the sum of the 64 segment sequences
+    /// (it grows with every change; clients such as PouchDB parse it), the opaque part the checkpoint token.
+    /// </summary>
+    internal static string Seq(SyncCheckpoint position) => Seq(position, position.ToToken());
+
+    private static string Seq(string token) => SyncCheckpoint.TryParse(token, out var position) ? Seq(position, token) : token;
+
+    private static string Seq(SyncCheckpoint position, string token)
+    {
+        long number = 0;
+        for (int s = 0; s < SyncCheckpoint.Segments; s++) number += position.Sequence(s);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{number}-{token}");
+    }
+
+    /// <summary>A <c>since</c>: <c>"&lt;number&gt;-&lt;token&gt;"</c> (<see cref="Seq(SyncCheckpoint)"/>) or the bare token
+    /// (a token never starts with a digit: v2 tokens start with <c>A</c>, Orleans ones with <c>o1.</c>).</summary>
+    internal static bool TryParseSeq(string text, out SyncCheckpoint position)
+    {
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0 && text.AsSpan(0, dash).ContainsAnyExceptInRange('0', '9') is false) text = text[(dash + 1)..];
+        return SyncCheckpoint.TryParse(text, out position) && text.Length > 0;
     }
 
     private static JsonNode? ParseJson(string text, string what)

@@ -19,9 +19,13 @@ internal static class CouchDocumentEndpoints
         app.MapPost("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, post: true)));
         app.MapGet("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: false)));
         app.MapPost("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: true)));
-        app.MapGet("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => GetAsync(c, db)));
-        app.MapPut("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, post: false)));
-        app.MapDelete("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DeleteAsync(c, db)));
+        // "/couch/{db}/" (a trailing slash, as PouchDB's destroy() sends) is the database, never an empty document id.
+        app.MapGet("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c,
+            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.DatabaseAsync(c, db) : GetAsync(c, db)));
+        app.MapPut("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c,
+            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.CreateAsync(c, db) : PutAsync(c, db, post: false)));
+        app.MapDelete("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c,
+            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.DropAsync(c, db) : DeleteAsync(c, db)));
     }
 
     private static async Task<string?> IdAsync(HttpContext context, string db)

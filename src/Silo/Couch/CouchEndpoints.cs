@@ -27,6 +27,7 @@ internal static class CouchEndpoints
         app.MapGet("/couch/", WelcomeAsync); // also serves /couch
         app.MapGet("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DatabaseAsync(c, db)));
         app.MapPut("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CreateAsync(c, db)));
+        app.MapDelete("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DropAsync(c, db)));
         app.MapPost("/couch/{db}/_ensure_full_commit", async (HttpContext c, string db) =>
         {
             // Every acknowledged write is already durable (fsync) on this mirror: nothing to flush.
@@ -64,7 +65,18 @@ internal static class CouchEndpoints
         });
     }
 
-    private static async Task DatabaseAsync(HttpContext context, string db)
+    /// <summary>
+    /// <c>DELETE /couch/{db}</c> (and <c>/couch/{db}/</c>, PouchDB's <c>destroy()</c>): the native drop of
+    /// <c>DELETE /db/{db}</c> (<see cref="DropDatabaseEndpoint"/>, admin right) — 200 <c>{"ok":true}</c>, 404
+    /// <c>not_found</c> when no mirror holds it.
+    /// </summary>
+    internal static async Task DropAsync(HttpContext context, string db)
+    {
+        if (!await CouchHttp.CheckDatabaseAsync(context, db)) return;
+        await DropDatabaseEndpoint.DropAsync(context, db);
+    }
+
+    internal static async Task DatabaseAsync(HttpContext context, string db)
     {
         if (!await CouchHttp.CheckDatabaseAsync(context, db)) return;
         long live = 0, deleted = 0;
@@ -80,7 +92,7 @@ internal static class CouchEndpoints
             w.WriteString("db_name", db);
             w.WriteNumber("doc_count", live);
             w.WriteNumber("doc_del_count", deleted);
-            w.WriteString("update_seq", position.ToToken());
+            w.WriteString("update_seq", CouchChangesEndpoint.Seq(position));
             w.WriteNumber("purge_seq", 0);
             w.WriteBoolean("compact_running", false);
             w.WriteNumber("disk_format_version", 8);
@@ -89,7 +101,7 @@ internal static class CouchEndpoints
         });
     }
 
-    private static async Task CreateAsync(HttpContext context, string db)
+    internal static async Task CreateAsync(HttpContext context, string db)
     {
         if (!await CouchHttp.CheckDatabaseAsync(context, db)) return;
         if (context.RequestServices.GetService<MirrorStoreHost>() is { } host && (await host.Store.WaitAsync(context.RequestAborted)).Index.Holds(db))

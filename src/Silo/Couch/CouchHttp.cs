@@ -16,7 +16,7 @@ internal static class CouchHttp
     public const int BatchBytes = 64 << 20;
 
     /// <summary>Runs a handler, answering <see cref="CouchRequestException"/> with CouchDB's error code (400; 403 for
-    /// <c>forbidden</c>, 413 for <c>document_too_large</c>).</summary>
+    /// <c>forbidden</c>, 404 for <c>not_found</c>, 413 for <c>document_too_large</c>).</summary>
     public static async Task RunAsync(HttpContext context, Func<Task> handler)
     {
         try
@@ -25,7 +25,7 @@ internal static class CouchHttp
         }
         catch (CouchRequestException e) when (!context.Response.HasStarted)
         {
-            int status = e.Error switch { "document_too_large" => 413, "forbidden" => 403, _ => 400 };
+            int status = e.Error switch { "document_too_large" => 413, "forbidden" => 403, "not_found" => 404, _ => 400 };
             await ApiResponse.ErrorAsync(context, status, e.Error, e.Message);
         }
     }
@@ -81,6 +81,10 @@ internal static class CouchHttp
             ? (Uri.UnescapeDataString(rest), null)
             : (Uri.UnescapeDataString(rest[..slash]), Uri.UnescapeDataString(rest[(slash + 1)..]));
     }
+
+    /// <summary>True for <c>/couch/{db}/</c> (nothing after the slash): the database, not a document.</summary>
+    public static bool IsDatabasePath(HttpContext context, string db) => string.IsNullOrEmpty(context.Request.RouteValues["rest"] as string)
+        && DocPathOf(context, db) is ("", null);
 
     /// <summary>A query flag (<c>true</c>/<c>false</c>); 400 for anything else.</summary>
     public static bool Flag(HttpContext context, string name)

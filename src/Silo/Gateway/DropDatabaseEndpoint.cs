@@ -24,14 +24,15 @@ internal static partial class DropDatabaseEndpoint
 
     public static void Map(IEndpointRouteBuilder app) => app.MapDelete("/db/{db}", DropAsync);
 
-    private static async Task DropAsync(HttpContext context, string db)
+    /// <summary>The drop itself; also CouchDB's <c>DELETE /couch/{db}</c> (src/Silo/Couch), which checks the name first.</summary>
+    internal static async Task DropAsync(HttpContext context, string db)
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || await ServerEndpoints.StoreAsync(context) is null) return;
         var services = context.RequestServices;
         if (services.GetRequiredService<IOptions<MirrorOptions>>().Value.ReadOnly)
         {
             // Admin routes pass the read-only filter (it refuses writes); dropping a database is the largest write of all.
-            await ApiResponse.ErrorAsync(context, 403, "read_only", $"This mirror is read-only: DELETE /db/{db} would drop database '{db}'; send it to a writable mirror.");
+            await ApiResponse.ErrorAsync(context, 403, "read_only", $"This mirror is read-only: DELETE {context.Request.Path} would drop database '{db}'; send it to a writable mirror.");
             return;
         }
         var membership = services.GetRequiredService<IClusterMembershipService>();

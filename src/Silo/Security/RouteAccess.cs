@@ -44,12 +44,17 @@ internal sealed record RouteAccess(AccessRight? Right, string? Database, bool Op
     /// <summary>
     /// The CouchDB protocol (src/Silo/Couch): <c>/couch/</c> any valid key; on <c>/couch/{db}…</c> read for GET/HEAD and for
     /// the POSTs that only read (<c>_changes</c>, <c>_revs_diff</c>, <c>_bulk_get</c>, <c>_all_docs</c>,
-    /// <c>_ensure_full_commit</c>), write for every other method (documents, <c>_bulk_docs</c>, <c>_local</c> checkpoints, PUT of a database).
+    /// <c>_ensure_full_commit</c>), admin for <c>DELETE /couch/{db}</c> and <c>/couch/{db}/</c> (a drop, as <c>DELETE /db/{db}</c>),
+    /// write for every other method (documents, <c>_bulk_docs</c>, <c>_local</c> checkpoints, PUT of a database).
     /// </summary>
     private static RouteAccess Couch(HttpContext context, string pattern, string? db)
     {
         if (db is null) return AnyKey;
         string method = context.Request.Method;
+        // DELETE /couch/{db} and /couch/{db}/ drop the database: the native DELETE /db/{db}'s admin right.
+        if (HttpMethods.IsDelete(method) && (pattern == "/couch/{db}"
+            || pattern == "/couch/{db}/{**rest}" && string.IsNullOrEmpty(context.GetRouteValue("rest") as string)))
+            return new RouteAccess(AccessRight.Admin, db);
         bool reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
             || HttpMethods.IsPost(method) && pattern is "/couch/{db}/_changes" or "/couch/{db}/_revs_diff" or "/couch/{db}/_bulk_get"
                 or "/couch/{db}/_all_docs" or "/couch/{db}/_ensure_full_commit";

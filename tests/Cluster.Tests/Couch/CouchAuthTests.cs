@@ -56,5 +56,9 @@ public sealed class CouchAuthTests(ReadOnlyMirrorFixture fixture)
         // Read rights do not cover writes (the checkpoint, a document): 403 forbidden before anything is stored.
         Assert.Equal("forbidden", AssertError(HttpStatusCode.Forbidden,
             await SendAsync(scoped, HttpMethod.Put, $"{fixture.KeyedReadOnly}/couch/scoped/_local/cp", Json("""{"last_seq":"0"}"""))));
+        // Dropping a database (DELETE /couch/{db}, /couch/{db}/) needs the admin right, as DELETE /db/{db}: write is not enough.
+        using var writer = Client(Basic("pouch", ReadOnlyMirrorFixture.WriteKey));
+        foreach (string path in new[] { "/couch/somedb/", "/couch/somedb" })
+            Assert.Equal("forbidden", AssertError(HttpStatusCode.Forbidden, await SendAsync(writer, HttpMethod.Delete, fixture.KeyedReadOnly + path)));
     }
 }

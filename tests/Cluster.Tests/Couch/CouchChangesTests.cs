@@ -49,6 +49,38 @@ public sealed class CouchChangesTests(HttpClusterFixture fixture)
         Assert.Equal(["later", "two"], new[] { firstId, secondId }.Order());
     }
 
+    /// <summary>The number before the first '-' of a CouchDB 3 seq (fails when the seq has no such prefix).</summary>
+    private static long SeqNumber(string seq)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(seq, "^([0-9]+)-.+$");
+        Assert.True(match.Success, $"not a CouchDB 3 seq \"<number>-<opaque>\": {seq}");
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Seqs_are_number_dash_opaque_the_number_grows_with_every_change_and_since_takes_both_forms()
+    {
+        string db = NewDb("cse");
+        string url = fixture.Url(0);
+        Assert.Equal(0, SeqNumber(Str(await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}"), "update_seq")));
+        await OkAsync(Http, HttpMethod.Put, $"{url}/couch/{db}/one", """{"v":1}""", HttpStatusCode.Created);
+        var feed = await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/_changes");
+        string last = Str(feed, "last_seq");
+        Assert.Equal(1, SeqNumber(last)); // PouchDB's checkpoint tests expect /^1-/ after one document
+        Assert.Equal(1, SeqNumber(Str(Assert.Single(Results(feed)), "seq")));
+        Assert.Equal(1, SeqNumber(Str(await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}"), "update_seq")));
+        await OkAsync(Http, HttpMethod.Put, $"{url}/couch/{db}/two", """{"v":2}""", HttpStatusCode.Created);
+        var next = await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/_changes?since={Uri.EscapeDataString(last)}");
+        Assert.Equal("two", Str(Assert.Single(Results(next)), "id"));
+        Assert.Equal(2, SeqNumber(Str(next, "last_seq")));
+        Assert.True(SeqNumber(Str(await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}"), "update_seq")) == 2);
+        // The bare opaque part (what this server issued before) still works as since.
+        string bare = last[(last.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        Assert.Equal("two", Str(Assert.Single(Results(await OkAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/_changes?since={Uri.EscapeDataString(bare)}"))), "id"));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
+            await SendAsync(Http, HttpMethod.Get, $"{url}/couch/{db}/_changes?since=12-notatoken")));
+    }
+
     [Fact]
     public async Task A_longpoll_answers_when_a_change_arrives_through_another_mirror()
     {
@@ -80,7 +112,12 @@ public sealed class CouchChangesTests(HttpClusterFixture fixture)
         Assert.Empty(Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?since={Uri.EscapeDataString(Str(selected, "last_seq"))}")));
         Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
             await SendAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_changes?filter=_selector", Json("""{"selector":{"n":{"$bogus":1}}}"""))));
+        // A design-doc filter: CouchDB's 404 for a missing design document (we hold none); a malformed name stays 400.
+        var (missingStatus, missing) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=ddoc/view");
+        Assert.Equal(HttpStatusCode.NotFound, missingStatus);
+        Assert.Equal("not_found", Str(missing, "error"));
+        Assert.Equal("missing", Str(missing, "reason"));
         Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
-            await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=ddoc/view")));
+            await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=nodesign")));
     }
 }
