@@ -150,13 +150,12 @@ internal sealed partial class MirrorStore
     }
 
     /// <summary>Refuses a grain's write of a record made entirely before its database was dropped.</summary>
-    /// <exception cref="InconsistentStateException">The record predates the drop.</exception>
+    /// <exception cref="DatabaseDroppedException">The record predates the drop.</exception>
     private void ThrowIfPredatesDrop(string key, DocumentRecord? record)
     {
         if (record is null || _drops.IsEmpty || !MirrorKeys.TryParseRecord(key, out var database, out var id) || !PredatesDrop(database, record)) return;
-        throw new InconsistentStateException(
-            $"Database '{database}' was dropped; record '{id}' (revision {record.Winner.Rev}) was made before the drop and is not stored again.",
-            (string?)null, (string?)null);
+        throw new DatabaseDroppedException(
+            $"Database '{database}' was dropped; record '{id}' (revision {record.Winner.Rev}) was made before the drop and is not stored again.");
     }
 
     private static bool IsClearedHeader(RecordHeader header) => header.Revision.IsEmpty && (header.Flags & RecordFlags.Deleted) != 0;

@@ -29,7 +29,18 @@ internal static class ReplicaAccept
             rejected?.Invoke(problem);
             return MergeStatus.Invalid;
         }
-        var (result, written) = await merge(leaf);
+        (MergeResult Result, bool Written) merged;
+        try
+        {
+            merged = await merge(leaf);
+        }
+        catch (Storage.DatabaseDroppedException e)
+        {
+            // A revision pushed after its database was dropped, made before the drop: refused, as the drop wins.
+            rejected?.Invoke(e.Message);
+            return MergeStatus.Invalid;
+        }
+        var (result, written) = merged;
         if (!await publish(leaf, written)) return MergeStatus.QuorumUnavailable;
         return result switch
         {
