@@ -1,3 +1,4 @@
+using Orleans.Serialization.Buffers;
 using Orleans.Services;
 
 namespace MyNoSql.Grains;
@@ -57,9 +58,11 @@ public interface IMirrorService : IGrainService
     Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default);
 
     /// <summary>Stores one attachment chunk (raw bytes; the id is checked against their SHA-256) durably in this silo's
-    /// chunk store; a chunk already held is not written again. False when the bytes do not match the id.</summary>
+    /// chunk store; a chunk already held is not written again. False when the bytes do not match the id. The bytes travel
+    /// as an Orleans <see cref="PooledBuffer"/> (no 1 MiB array on the large-object heap): the caller's copy is given back
+    /// to its pool when the message is serialized, the receiver disposes its own.</summary>
     [Alias("PutAttachmentChunk")]
-    Task<bool> PutAttachmentChunk(string database, string chunkId, byte[] raw, CancellationToken cancellationToken = default);
+    Task<bool> PutAttachmentChunk(string database, string chunkId, PooledBuffer raw, CancellationToken cancellationToken = default);
 
     /// <summary>Stores an attachment manifest once every chunk it names is held; returns the chunks still missing
     /// (empty = stored).</summary>
@@ -70,9 +73,10 @@ public interface IMirrorService : IGrainService
     [Alias("GetAttachmentManifest")]
     Task<AttachmentManifestInfo?> GetAttachmentManifest(string database, string digest, CancellationToken cancellationToken = default);
 
-    /// <summary>One chunk's raw bytes (verified) from this silo's chunk store; null when not held.</summary>
+    /// <summary>One chunk's raw bytes (verified) from this silo's chunk store, as a <see cref="PooledBuffer"/> the caller
+    /// disposes; empty when not held (a chunk is never empty).</summary>
     [Alias("GetAttachmentChunk")]
-    Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default);
+    Task<PooledBuffer> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Drops <paramref name="database"/> from this silo's copy as of <paramref name="stamp"/> (a hybrid-clock stamp of the

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MyNoSql.Grains.Mirror;
 using MyNoSql.Storage.Attachments;
+using Orleans.Serialization.Buffers;
 
 namespace MyNoSql.Grains.Attachments;
 
@@ -52,11 +53,19 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
             var wire = ManifestWire.ToWire(manifest);
             var missing = await service.PutAttachmentManifest(database, wire).WaitAsync(timeout).ConfigureAwait(false);
             if (missing.Length == 0) return true;
-            foreach (var id in missing)
+            byte[] buffer = ChunkBuffers.Rent();
+            try
             {
-                var raw = await store.ReadChunkAsync(id, CancellationToken.None).ConfigureAwait(false);
-                if (!await service.PutAttachmentChunk(database, id, raw).WaitAsync(timeout).ConfigureAwait(false))
-                    throw new InvalidOperationException($"silo refused chunk {id}");
+                foreach (var id in missing)
+                {
+                    var message = ChunkBuffers.Message(buffer.AsSpan(0, store.ReadChunk(id, buffer)));
+                    if (!await service.PutAttachmentChunk(database, id, message).WaitAsync(timeout).ConfigureAwait(false))
+                        throw new InvalidOperationException($"silo refused chunk {id}");
+                }
+            }
+            finally
+            {
+                ChunkBuffers.Return(buffer);
             }
             missing = await service.PutAttachmentManifest(database, wire).WaitAsync(timeout).ConfigureAwait(false);
             return missing.Length == 0;
@@ -101,9 +110,8 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
             {
                 try
                 {
-                    var raw = await mirrors.For(silo).GetAttachmentChunk(database, id, cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-                    if (raw is null) continue;
-                    await store.PutChunkAsync(id, raw, cancellationToken).ConfigureAwait(false);
+                    var message = await mirrors.For(silo).GetAttachmentChunk(database, id, cancellationToken).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                    if (await StoreReceivedAsync(store, id, message, cancellationToken).ConfigureAwait(false) == 0) continue;
                     got = true;
                     break;
                 }
@@ -120,12 +128,12 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
     }
 
     /// <summary>Copies one chunk this silo just stored to every other active silo (best effort; errors are logged).</summary>
-    public Task ForwardChunkAsync(string database, string chunkId, byte[] raw) =>
+    public Task ForwardChunkAsync(string database, string chunkId, ReadOnlyMemory<byte> raw) =>
         Task.WhenAll(replicator.OtherActiveSilos().Select(async silo =>
         {
             try
             {
-                await mirrors.For(silo).PutAttachmentChunk(database, chunkId, raw).WaitAsync(attachments.Options.CopyTimeout).ConfigureAwait(false);
+                await mirrors.For(silo).PutAttachmentChunk(database, chunkId, ChunkBuffers.Message(raw.Span)).WaitAsync(attachments.Options.CopyTimeout).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -133,25 +141,50 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
             }
         }));
 
-    /// <summary>One chunk from the first other silo that holds it, stored here too; null when none does.</summary>
-    public async Task<byte[]?> FetchChunkAsync(string database, string chunkId, CancellationToken cancellationToken)
+    /// <summary>
+    /// One chunk from the first other silo that holds it, stored here too and copied into <paramref name="destination"/>
+    /// (at least a chunk long); returns its length, 0 when no silo holds it.
+    /// </summary>
+    public async Task<int> FetchChunkAsync(string database, string chunkId, Memory<byte> destination, CancellationToken cancellationToken)
     {
+        var store = attachments.Store(database);
         foreach (var silo in replicator.OtherActiveSilos())
         {
             try
             {
-                var raw = await mirrors.For(silo).GetAttachmentChunk(database, chunkId, cancellationToken)
+                var message = await mirrors.For(silo).GetAttachmentChunk(database, chunkId, cancellationToken)
                     .WaitAsync(attachments.Options.CopyTimeout, cancellationToken).ConfigureAwait(false);
-                if (raw is null) continue;
-                await attachments.Store(database).PutChunkAsync(chunkId, raw, cancellationToken).ConfigureAwait(false);
-                return raw;
+                int n = await StoreReceivedAsync(store, chunkId, message, cancellationToken, destination).ConfigureAwait(false);
+                if (n > 0) return n;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 LogChunkCopyFailed(e, database, chunkId, silo);
             }
         }
-        return null;
+        return 0;
+    }
+
+    /// <summary>
+    /// Stores a chunk received from another silo (checked against its id; disposes the message) and copies it into
+    /// <paramref name="copy"/> when given; returns its length, 0 when the silo did not hold it.
+    /// </summary>
+    private static async Task<int> StoreReceivedAsync(AttachmentStore store, string chunkId, PooledBuffer message, CancellationToken cancellationToken,
+        Memory<byte> copy = default)
+    {
+        byte[]? buffer = ChunkBuffers.Take(ref message, out int length);
+        if (buffer is null) throw new InvalidOperationException($"chunk {chunkId} came back longer than a chunk ({length} bytes)");
+        try
+        {
+            if (length == 0) return 0;
+            await store.PutChunkAsync(chunkId, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            if (!copy.IsEmpty) buffer.AsSpan(0, length).CopyTo(copy.Span);
+            return length;
+        }
+        finally
+        {
+            ChunkBuffers.Return(buffer);
+        }
     }
 
     [LoggerMessage(EventId = 2714, Level = LogLevel.Warning, Message = "Copying attachment chunk {Chunk} of {Database} to or from {Silo} failed")]

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using MyNoSql.Grains.Mirror;
@@ -40,7 +39,7 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
         {
             while (true)
             {
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
+                byte[] buffer = ChunkBuffers.Rent();
                 int n;
                 try
                 {
@@ -50,12 +49,12 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
                 }
                 catch
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ChunkBuffers.Return(buffer);
                     throw;
                 }
                 if (n == 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ChunkBuffers.Return(buffer);
                     break;
                 }
                 whole.AppendData(buffer, 0, n);

@@ -61,17 +61,18 @@ internal sealed class SiloForward
                 chunk.Release();
                 continue;
             }
+            // The message carries its own pooled copy: the upload's buffer is free again at once, and a timed-out call
+            // that is still serialized later reads only its own copy.
+            var message = ChunkBuffers.Message(chunk.Memory.Span);
+            string id = chunk.Id;
+            chunk.Release();
             try
             {
-                if (!await _service.PutAttachmentChunk(_database, chunk.Id, chunk.Exact()).WaitAsync(_timeout).ConfigureAwait(false))
-                    throw new InvalidOperationException($"the silo refused chunk {chunk.Id} (hash mismatch)");
-                chunk.Release();
+                if (!await _service.PutAttachmentChunk(_database, id, message).WaitAsync(_timeout).ConfigureAwait(false))
+                    throw new InvalidOperationException($"the silo refused chunk {id} (hash mismatch)");
             }
             catch (Exception e)
             {
-                // A timed-out call may still serialize the buffer: never give it back to the pool.
-                chunk.Abandon();
-                chunk.Release();
                 Error ??= e;
                 _failed = true;
             }

@@ -1,6 +1,7 @@
 using MyNoSql.Grains.Attachments;
 using MyNoSql.Storage.Attachments;
 using MyNoSql.Storage.Documents;
+using Orleans.Serialization.Buffers;
 
 namespace MyNoSql.Grains.Mirror;
 
@@ -18,20 +19,34 @@ internal sealed partial class MirrorService
         return Task.Run(() => store.MissingChunks(chunkIds).ToArray(), cancellationToken);
     }
 
-    public async Task<bool> PutAttachmentChunk(string database, string chunkId, byte[] raw, CancellationToken cancellationToken = default)
+    public async Task<bool> PutAttachmentChunk(string database, string chunkId, PooledBuffer raw, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(raw);
-        if (_attachments is null || !DatabaseName.IsValid(database) || !ManifestWire.IsChunkId(chunkId)) return false;
+        // Always disposed (also when refused): its blocks go back to Orleans' pool.
+        if (_attachments is null || !DatabaseName.IsValid(database) || !ManifestWire.IsChunkId(chunkId))
+        {
+            raw.Dispose();
+            return false;
+        }
+        byte[]? buffer = ChunkBuffers.Take(ref raw, out int length);
+        if (buffer is null)
+        {
+            LogRejected(database, chunkId, $"{length} bytes is more than a chunk");
+            return false;
+        }
         var store = _attachments.Store(database);
         try
         {
-            await Task.Run(async () => await store.PutChunkAsync(chunkId, raw, cancellationToken), cancellationToken);
+            await Task.Run(async () => await store.PutChunkAsync(chunkId, buffer.AsMemory(0, length), cancellationToken), cancellationToken);
             return true;
         }
         catch (ArgumentException e)
         {
             LogRejected(database, chunkId, e.Message);
             return false;
+        }
+        finally
+        {
+            ChunkBuffers.Return(buffer);
         }
     }
 
@@ -57,20 +72,26 @@ internal sealed partial class MirrorService
         return await Task.Run(() => store.HasBody(digest) && store.TryGetManifest(digest) is { } m ? ManifestWire.ToWire(m) : null, cancellationToken);
     }
 
-    public async Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default)
+    public async Task<PooledBuffer> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default)
     {
-        if (_attachments is null || !DatabaseName.IsValid(database) || !ManifestWire.IsChunkId(chunkId)) return null;
+        if (_attachments is null || !DatabaseName.IsValid(database) || !ManifestWire.IsChunkId(chunkId)) return default;
         var store = _attachments.Store(database);
-        return await Task.Run(async () =>
+        return await Task.Run(() =>
         {
-            if (!store.HasChunk(chunkId)) return null;
+            if (!store.HasChunk(chunkId)) return default;
+            byte[] buffer = ChunkBuffers.Rent();
             try
             {
-                return await store.ReadChunkAsync(chunkId, cancellationToken);
+                // Serializing the reply gives the message's blocks back to the pool.
+                return ChunkBuffers.Message(buffer.AsSpan(0, store.ReadChunk(chunkId, buffer)));
             }
             catch (FileNotFoundException)
             {
-                return null; // collected meanwhile
+                return default; // collected meanwhile
+            }
+            finally
+            {
+                ChunkBuffers.Return(buffer);
             }
         }, cancellationToken);
     }

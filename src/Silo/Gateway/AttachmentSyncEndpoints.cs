@@ -102,25 +102,33 @@ internal static class AttachmentSyncEndpoints
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || !await CheckChunkIdAsync(context, db, id)) return;
         var store = Store(context, db);
-        byte[]? raw = null;
+        byte[] buffer = ChunkBuffers.Rent();
         try
         {
-            if (store.HasChunk(id)) raw = await store.ReadChunkAsync(id, context.RequestAborted);
+            int n = 0;
+            try
+            {
+                if (store.HasChunk(id)) n = store.ReadChunk(id, buffer);
+            }
+            catch (FileNotFoundException)
+            {
+                // collected meanwhile
+            }
+            if (n == 0) n = await context.RequestServices.GetRequiredService<AttachmentCopies>().FetchChunkAsync(db, id, buffer, context.RequestAborted);
+            if (n == 0)
+            {
+                await ApiResponse.ErrorAsync(context, 404, "not_found", $"Chunk {id} of database '{db}' is not stored on any reachable mirror.");
+                return;
+            }
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = n;
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, n), context.RequestAborted);
         }
-        catch (FileNotFoundException)
+        finally
         {
-            // collected meanwhile
+            ChunkBuffers.Return(buffer);
         }
-        raw ??= await context.RequestServices.GetRequiredService<AttachmentCopies>().FetchChunkAsync(db, id, context.RequestAborted);
-        if (raw is null)
-        {
-            await ApiResponse.ErrorAsync(context, 404, "not_found", $"Chunk {id} of database '{db}' is not stored on any reachable mirror.");
-            return;
-        }
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/octet-stream";
-        context.Response.ContentLength = raw.Length;
-        await context.Response.Body.WriteAsync(raw, context.RequestAborted);
     }
 
     private static async Task PutManifestAsync(HttpContext context, string db)

@@ -100,23 +100,37 @@ internal sealed partial class AttachmentStore
     /// <exception cref="CorruptDataException">Damaged (names the file and offset).</exception>
     public ValueTask<byte[]> ReadChunkAsync(string chunkId, CancellationToken ct)
     {
-        string path = ChunkPath(chunkId);
         ct.ThrowIfCancellationRequested();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.ChunkSize);
         try
         {
-            int n = ChunkFile.Read(path, buffer.AsSpan(0, Math.Max(_options.ChunkSize, 0)));
-            var raw = buffer.AsSpan(0, n);
-            if (ChunkFile.IdOf(raw) != chunkId) throw new CorruptDataException(path, ChunkFile.HeaderSize, "chunk content does not hash to its name");
-            return ValueTask.FromResult(raw.ToArray());
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new FileNotFoundException($"Chunk {chunkId} is not stored.", path, e);
+            int n = ReadChunk(chunkId, buffer);
+            return ValueTask.FromResult(buffer.AsSpan(0, n).ToArray());
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads the raw bytes of a chunk into <paramref name="destination"/> (at least the chunk size long), checked by CRC
+    /// and by their SHA-256, without allocating; returns their length.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Not stored.</exception>
+    /// <exception cref="CorruptDataException">Damaged (names the file and offset).</exception>
+    public int ReadChunk(string chunkId, Span<byte> destination)
+    {
+        string path = ChunkPath(chunkId);
+        try
+        {
+            int n = ChunkFile.Read(path, destination[..Math.Max(_options.ChunkSize, 0)]);
+            if (ChunkFile.IdOf(destination[..n]) != chunkId) throw new CorruptDataException(path, ChunkFile.HeaderSize, "chunk content does not hash to its name");
+            return n;
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new FileNotFoundException($"Chunk {chunkId} is not stored.", path, e);
         }
     }
 
