@@ -29,7 +29,7 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
         int size = attachments.ChunkSize;
         long max = attachments.MaxAttachmentBytes;
         var (others, needed) = copies.Targets();
-        var forwards = others.Select(s => new SiloForward(s, mirrors.For(s), database, attachments.Options.ChunksInFlight, attachments.Options.CopyTimeout)).ToArray();
+        var forwards = others.Select(s => new SiloForward(s, mirrors.For(s), database, attachments.Options.ChunksInFlight, attachments.Options.CallsInFlight, attachments.Options.CopyTimeout)).ToArray();
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var ids = new List<string>();
         var writes = new Queue<Task>();

@@ -15,6 +15,10 @@ internal sealed class MirrorAttachmentOptions
     /// <summary>Chunks of one upload in flight to each other silo (each up to 1 MiB): bounds the memory an upload holds.</summary>
     public int ChunksInFlight { get; set; } = 2;
 
+    /// <summary>Chunk copy calls of one upload in flight to each other silo (each holds a pooled copy of its chunk until
+    /// Orleans serialized it); more calls let that silo's fsyncs overlap.</summary>
+    public int CallsInFlight { get; set; } = 2;
+
     /// <summary>How long one chunk copy to another silo may take before that silo is left to anti-entropy.</summary>
     public TimeSpan CopyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -34,6 +38,7 @@ internal sealed class MirrorAttachmentOptions
         if (string.IsNullOrWhiteSpace(Directory)) return "the attachments need a directory";
         if (MaxAttachmentBytes < 1) return $"the maximum attachment size must be positive (got {MaxAttachmentBytes})";
         if (ChunksInFlight is < 1 or > 64) return $"ChunksInFlight must be 1–64 (got {ChunksInFlight})";
+        if (CallsInFlight is < 1 or > 64) return $"CallsInFlight must be 1–64 (got {CallsInFlight})";
         if (CopyTimeout <= TimeSpan.Zero) return $"the copy timeout must be positive (got {CopyTimeout})";
         if (ScanInterval < TimeSpan.Zero || CollectionInterval < TimeSpan.Zero || CollectionGrace < TimeSpan.Zero)
             return "the scan and collection intervals and the collection grace must not be negative";

@@ -4,12 +4,11 @@ namespace MyNoSql.Grains.Attachments;
 
 /// <summary>
 /// The copy of one upload's chunks to one other silo while the upload is still being read: a bounded queue (so a slow
-/// silo slows the upload instead of filling memory) and two calls in flight. After the first failure the silo is left
-/// to anti-entropy and its queue only drains.
+/// silo slows the upload instead of filling memory) and <c>calls</c> calls in flight (each with its own pooled copy of
+/// its chunk). After the first failure the silo is left to anti-entropy and its queue only drains.
 /// </summary>
 internal sealed class SiloForward
 {
-    private const int Workers = 2;
     private readonly IMirrorService _service;
     private readonly string _database;
     private readonly TimeSpan _timeout;
@@ -17,14 +16,14 @@ internal sealed class SiloForward
     private readonly Task[] _workers;
     private volatile bool _failed;
 
-    public SiloForward(SiloAddress silo, IMirrorService service, string database, int capacity, TimeSpan timeout)
+    public SiloForward(SiloAddress silo, IMirrorService service, string database, int capacity, int calls, TimeSpan timeout)
     {
         Silo = silo;
         _service = service;
         _database = database;
         _timeout = timeout;
         _queue = Channel.CreateBounded<SharedChunk>(new BoundedChannelOptions(capacity) { SingleWriter = true });
-        _workers = [.. Enumerable.Range(0, Workers).Select(_ => Task.Run(WorkAsync))];
+        _workers = [.. Enumerable.Range(0, calls).Select(_ => Task.Run(WorkAsync))];
     }
 
     public SiloAddress Silo { get; }

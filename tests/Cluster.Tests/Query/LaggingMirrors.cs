@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MyNoSql.Grains;
 using MyNoSql.Grains.Mirror;
+using Orleans.Serialization.Buffers;
 
 namespace MyNoSql.Cluster.Tests.Query;
 
@@ -56,7 +57,7 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
         public Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default) =>
             inner.MissingAttachmentChunks(database, chunkIds, cancellationToken);
 
-        public Task<bool> PutAttachmentChunk(string database, string chunkId, byte[] raw, CancellationToken cancellationToken = default) =>
+        public Task<bool> PutAttachmentChunk(string database, string chunkId, PooledBuffer raw, CancellationToken cancellationToken = default) =>
             inner.PutAttachmentChunk(database, chunkId, raw, cancellationToken);
 
         public Task<string[]> PutAttachmentManifest(string database, AttachmentManifestInfo manifest, CancellationToken cancellationToken = default) =>
@@ -65,7 +66,7 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
         public Task<AttachmentManifestInfo?> GetAttachmentManifest(string database, string digest, CancellationToken cancellationToken = default) =>
             inner.GetAttachmentManifest(database, digest, cancellationToken);
 
-        public Task<byte[]?> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default) =>
+        public Task<PooledBuffer> GetAttachmentChunk(string database, string chunkId, CancellationToken cancellationToken = default) =>
             inner.GetAttachmentChunk(database, chunkId, cancellationToken);
 
         public Task<bool> DropDatabase(string database, long stamp, CancellationToken cancellationToken = default) =>
