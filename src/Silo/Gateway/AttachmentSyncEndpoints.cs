@@ -77,25 +77,50 @@ internal static class AttachmentSyncEndpoints
     {
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || !await CheckChunkIdAsync(context, db, id)) return;
         var attachments = context.RequestServices.GetRequiredService<MirrorAttachments>();
-        var raw = await RequestBody.ReadAsync(context, attachments.ChunkSize);
-        if (raw is null)
-        {
-            await ApiResponse.ErrorAsync(context, 413, "too_large", $"Chunk {id} of database '{db}' is larger than the chunk size of {attachments.ChunkSize} bytes.");
-            return;
-        }
+        // Read into a pooled chunk buffer (not a 1 MiB array per request on the large-object heap).
+        byte[] buffer = ChunkBuffers.Rent();
         try
         {
-            await attachments.Store(db).PutChunkAsync(id, raw, context.RequestAborted);
+            int n = await ReadChunkBodyAsync(context, buffer.AsMemory(0, attachments.ChunkSize));
+            if (n < 0)
+            {
+                await ApiResponse.ErrorAsync(context, 413, "too_large", $"Chunk {id} of database '{db}' is larger than the chunk size of {attachments.ChunkSize} bytes.");
+                return;
+            }
+            var raw = buffer.AsMemory(0, n);
+            try
+            {
+                await attachments.Store(db).PutChunkAsync(id, raw, context.RequestAborted);
+            }
+            catch (ArgumentException e)
+            {
+                await ApiResponse.ErrorAsync(context, 400, "bad_chunk", $"Chunk {id} of database '{db}' refused: {e.Message}");
+                return;
+            }
+            // The other silos get it now, so the manifest's quorum check finds it there (best effort: that check sends what is missing).
+            var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
+            await copies.ForwardChunkAsync(db, id, raw);
         }
-        catch (ArgumentException e)
+        finally
         {
-            await ApiResponse.ErrorAsync(context, 400, "bad_chunk", $"Chunk {id} of database '{db}' refused: {e.Message}");
-            return;
+            ChunkBuffers.Return(buffer);
         }
-        // The other silos get it now, so the manifest's quorum check finds it there (best effort: that check sends what is missing).
-        var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
-        await copies.ForwardChunkAsync(db, id, raw);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>The request body into <paramref name="buffer"/>; its length, or -1 when it is longer than the buffer.</summary>
+    private static async Task<int> ReadChunkBodyAsync(HttpContext context, Memory<byte> buffer)
+    {
+        if (context.Request.ContentLength is long declared && declared > buffer.Length) return -1;
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int read = await context.Request.Body.ReadAsync(buffer[filled..], context.RequestAborted);
+            if (read == 0) return filled;
+            filled += read;
+        }
+        // Full: one more byte means too long.
+        return await context.Request.Body.ReadAsync(new byte[1], context.RequestAborted) == 0 ? filled : -1;
     }
 
     private static async Task GetChunkAsync(HttpContext context, string db, string id)
