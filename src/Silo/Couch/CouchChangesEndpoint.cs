@@ -82,8 +82,11 @@ internal static class CouchChangesEndpoint
         var filter = new Filter(docIds, selector, style == "all_docs", CouchHttp.Flag(context, "conflicts"), seqInterval);
         // The native parser checks since, limit, include_docs, feed, timeout and heartbeat; CouchDB-only parameters stay here.
         var native = new Dictionary<string, StringValues>(StringComparer.Ordinal);
-        foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat", "descending"])
+        foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat"])
             if (query.TryGetValue(name, out var value)) native[name] = value;
+        bool descending = query["descending"].FirstOrDefault() is { } descendingText
+            ? bool.TryParse(descendingText, out bool d) ? d : throw new CouchRequestException("bad_request", "descending must be true or false.")
+            : false;
         if (native.TryGetValue("feed", out var feedName) && feedName == "continuous")
             throw new CouchRequestException("bad_request", "feed=continuous is not supported here: use feed=longpoll (README).");
         if (native.TryGetValue("feed", out feedName) && feedName == "eventsource")
@@ -95,6 +98,14 @@ internal static class CouchChangesEndpoint
         if (!now && request.Since is not (null or "0") && !TryParseSeq(request.Since, out since))
             throw new CouchRequestException("bad_request", $"since must be 0, now or a seq this server issued (got '{ApiResponse.Quote(request.Since)}').");
         var feed = ChangesEndpoints.Feed(context);
+        if (descending)
+        {
+            // CouchDB 3: newest first, since ignored (its note in PouchDB's tests); only a normal feed.
+            if (request.Feed != ChangesRequest.Normal) throw new CouchRequestException("bad_request", "descending=true needs feed=normal.");
+            var (results, last) = await ReadDescendingAsync(context, db, feed, request, filter);
+            await WriteAsync(context, db, results, last, request.IncludeDocs, filter, started: false);
+            return;
+        }
         if (request.Feed == ChangesRequest.Normal)
         {
             var position = now ? await feed.NowAsync(db, context.RequestAborted) : since;
@@ -140,6 +151,21 @@ internal static class CouchChangesEndpoint
             position = page.Last;
             if (page.Results.Count < ask) return (results, position);
         }
+    }
+
+    /// <summary>
+    /// <c>descending=true</c>: the whole feed in reverse order (so the whole feed is read, in memory), filtered, up to the
+    /// limit; <c>last_seq</c> is the last result's seq (the oldest one shown), or the current position when none.
+    /// </summary>
+    private static async Task<(List<MirrorChange> Results, SyncCheckpoint Last)> ReadDescendingAsync(HttpContext context, string db, MirrorChangeFeed feed,
+        ChangesRequest request, Filter filter)
+    {
+        var page = await feed.ReadAsync(db, new SyncCheckpoint(), int.MaxValue, filter.Selector, request.IncludeDocs, context.RequestAborted);
+        var results = new List<MirrorChange>(page.Results.Count);
+        for (int i = page.Results.Count - 1; i >= 0 && results.Count < request.Limit; i--)
+            if (filter.DocIds is null || filter.DocIds.Contains(page.Results[i].Id)) results.Add(page.Results[i]);
+        var last = results.Count > 0 && SyncCheckpoint.TryParse(results[^1].Seq, out var at) ? at : page.Last;
+        return (results, last);
     }
 
     private static async Task WriteAsync(HttpContext context, string db, List<MirrorChange> results, SyncCheckpoint last, bool includeDocs, Filter filter, bool started)

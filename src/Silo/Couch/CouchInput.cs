@@ -18,6 +18,16 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
     /// <summary>The document's <c>_attachments</c> as sent (stubs or inline data), resolved into the body by <see cref="CouchAttachmentsIn"/>.</summary>
     public JsonObject? Attachments { get; init; }
 
+    /// <summary>
+    /// True for a normal save whose <c>_attachments</c> carried inline data: <see cref="CouchAttachmentsIn"/> then put the
+    /// complete new set of stubs into <see cref="Body"/> (CouchDB's rule: names left out are removed), and the write makes
+    /// the next revision of <see cref="Parent"/> itself (<see cref="CouchWrites"/>).
+    /// </summary>
+    public bool ExplicitAttachments { get; init; }
+
+    /// <summary>With <see cref="ExplicitAttachments"/>: the winner the new revision follows (null: a creation).</summary>
+    public Grains.ReplicatedRevision? Parent { get; init; }
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = DocumentCodec.MaxDepth };
 
     /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) <c>_rev</c> is required and
