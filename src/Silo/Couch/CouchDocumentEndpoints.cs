@@ -65,10 +65,11 @@ internal static class CouchDocumentEndpoints
                     throw new CouchRequestException("bad_request", "open_revs must be \"all\" or a JSON array of revisions.");
                 }
             }
+            var openData = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves) : null;
             await CouchHttp.WriteAsync(context, 200, w =>
             {
                 w.WriteStartArray();
-                foreach (var rev in asked) CouchReplicationEndpoints.WriteRevisions(w, id, rev, leaves, revs, latest, missingAsError: false);
+                foreach (var rev in asked) CouchReplicationEndpoints.WriteRevisions(w, id, rev, leaves, revs, latest, missingAsError: false, data: openData);
                 w.WriteEndArray();
             });
             return;
@@ -80,7 +81,8 @@ internal static class CouchDocumentEndpoints
             await ApiResponse.ErrorAsync(context, 404, "not_found", leaf is null ? "missing" : "deleted");
             return;
         }
-        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null));
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, [leaf]) : null;
+        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null, data));
     }
 
     private static async Task PutAsync(HttpContext context, string db, bool post)

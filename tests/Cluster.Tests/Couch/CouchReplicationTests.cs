@@ -151,4 +151,53 @@ public sealed class CouchReplicationTests(HttpClusterFixture fixture)
         }));
         Assert.Equal(md5, Str((await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/att"))!["_attachments"]!["note.txt"], "digest"));
     }
+
+    [Fact]
+    public async Task A_normal_save_with_inline_attachment_data_makes_one_revision_and_attachments_true_reads_the_data_back()
+    {
+        // CouchDB 3 (PouchDB's "#3962 - Test many attachments", the _bulk_get "attachments are included" tests): a PUT or
+        // _bulk_docs save may carry inline base64 data; it makes one revision; stubs keep, names left out are removed.
+        string db = NewDb("cai");
+        byte[] one = "first body"u8.ToArray(), two = "second body"u8.ToArray();
+        JsonObject Inline(byte[] bytes) => new() { ["content_type"] = "text/plain", ["data"] = Convert.ToBase64String(bytes) };
+        var put = new JsonObject { ["v"] = 1, ["_attachments"] = new JsonObject { ["a.txt"] = Inline(one), ["b.txt"] = Inline(two) } };
+        var created = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/doc", put.ToJsonString(), HttpStatusCode.Created);
+        string rev1 = Str(created, "rev");
+        Assert.StartsWith("1-", rev1);
+        var read = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/doc");
+        Assert.Equal(rev1, Str(read, "_rev"));
+        Assert.Equal(1, (int)read!["v"]!);
+        Assert.True((bool)read["_attachments"]!["a.txt"]!["stub"]!);
+        Assert.Equal("md5-" + Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(one)), Str(read["_attachments"]!["a.txt"], "digest"));
+        Assert.Equal(two, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/doc/b.txt"));
+        var withData = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/doc?attachments=true");
+        Assert.Equal(Convert.ToBase64String(one), Str(withData!["_attachments"]!["a.txt"], "data"));
+        Assert.Null(withData["_attachments"]!["a.txt"]!["stub"]);
+        var bulk = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(1)}/couch/{db}/_bulk_get?attachments=true", $$"""{"docs":[{"id":"doc","rev":"{{rev1}}"}]}""");
+        Assert.Equal(Convert.ToBase64String(two), Str(bulk!["results"]![0]!["docs"]![0]!["ok"]!["_attachments"]!["b.txt"], "data"));
+
+        // Next save: a.txt as a stub, b.txt left out (removed), c.txt inline; a stale rev is a 409 that changes nothing.
+        var next = new JsonObject
+        {
+            ["_rev"] = rev1, ["v"] = 2,
+            ["_attachments"] = new JsonObject { ["a.txt"] = new JsonObject { ["stub"] = true }, ["c.txt"] = Inline(two) },
+        };
+        var stale = (JsonObject)next.DeepClone();
+        stale["_rev"] = "1-" + Hash();
+        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/doc", Json(stale.ToJsonString()))));
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/doc", next.ToJsonString(), HttpStatusCode.Created);
+        Assert.StartsWith("2-", Str(saved, "rev"));
+        var after = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/doc?revs=true");
+        Assert.Equal(new[] { "a.txt", "c.txt" }, after!["_attachments"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal(rev1[2..], (string)after["_revisions"]!["ids"]![1]!);
+        Assert.Equal(one, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/doc/a.txt"));
+        Assert.Equal(two, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/doc/c.txt"));
+        // Not a conflict: exactly one leaf.
+        Assert.Single((await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/doc?open_revs=all"))!.AsArray());
+        // _bulk_docs (new_edits=true) takes inline data too.
+        var answer = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(2)}/couch/{db}/_bulk_docs",
+            new JsonObject { ["docs"] = new JsonArray(new JsonObject { ["_id"] = "bulk", ["_attachments"] = new JsonObject { ["x"] = Inline(one) } }) }.ToJsonString(), HttpStatusCode.Created);
+        Assert.True((bool)answer![0]!["ok"]!);
+        Assert.Equal(one, await Http.GetByteArrayAsync($"{fixture.Url(0)}/couch/{db}/bulk/x"));
+    }
 }
