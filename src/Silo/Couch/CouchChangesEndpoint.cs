@@ -65,7 +65,12 @@ internal static class CouchChangesEndpoint
                     throw new CouchRequestException("bad_request", $"Bad selector: {e.Message}");
                 }
                 break;
-            case "_view" or "_design":
+            case "_view":
+                // CouchDB: the view's design document must exist, else 404 missing; we hold no design documents.
+                if (query["view"].FirstOrDefault() is not { } view || view.IndexOf('/', StringComparison.Ordinal) is not (> 0 and int viewSlash) || viewSlash == view.Length - 1)
+                    throw new CouchRequestException("bad_request", "filter=_view needs view=<designname>/<viewname>.");
+                throw new CouchRequestException("not_found", "missing");
+            case "_design":
                 throw new CouchRequestException("bad_request", $"filter '{filterName}' is not supported here (only _doc_ids and _selector).");
             default:
                 // designname/filtername: we hold no design documents, so CouchDB's answer for a missing one (PouchDB tests it).
@@ -190,8 +195,8 @@ internal static class CouchChangesEndpoint
                 w.WriteString("id", change.Id);
                 w.WriteStartArray("changes");
                 if (filter.AllDocs && all is not null)
-                    foreach (var leaf in all) { w.WriteStartObject(); w.WriteString("rev", leaf.Rev); w.WriteEndObject(); }
-                else { w.WriteStartObject(); w.WriteString("rev", change.Rev); w.WriteEndObject(); }
+                    foreach (var leaf in all) { w.WriteStartObject(); w.WriteString("rev", CouchRevs.ToCouch(leaf.Rev)); w.WriteEndObject(); }
+                else { w.WriteStartObject(); w.WriteString("rev", CouchRevs.ToCouch(change.Rev)); w.WriteEndObject(); }
                 w.WriteEndArray();
                 if (change.Deleted) w.WriteBoolean("deleted", true);
                 if (includeDocs)

@@ -98,7 +98,7 @@ internal static class CouchDocumentEndpoints
         var doc = CouchInput.Parse(node, CouchHttp.MaxDocumentSize(context), needRevisions: !newEdits);
         if (!post && doc.Id is not null && doc.Id != id)
             throw new CouchRequestException("bad_request", $"The body's _id '{ApiResponse.Quote(doc.Id)}' differs from the URL's '{ApiResponse.Quote(id)}'.");
-        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? context.Request.Query["rev"].FirstOrDefault() };
+        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? (context.Request.Query["rev"].FirstOrDefault() is { } queryRev ? CouchRevs.ToOurs(queryRev) : null) };
         var result = await CouchWrites.WriteAsync(context, db, doc, newEdits);
         await WriteAsync(context, result);
     }
@@ -106,7 +106,7 @@ internal static class CouchDocumentEndpoints
     private static async Task DeleteAsync(HttpContext context, string db)
     {
         if (await IdAsync(context, db) is not { } id) return;
-        var doc = new CouchInput(id, context.Request.Query["rev"].FirstOrDefault(), Deleted: true, null, []);
+        var doc = new CouchInput(id, context.Request.Query["rev"].FirstOrDefault() is { } rev ? CouchRevs.ToOurs(rev) : null, Deleted: true, null, []);
         var result = await CouchWrites.WriteAsync(context, db, doc, newEdits: true);
         await WriteAsync(context, result, okStatus: 200);
     }

@@ -48,7 +48,7 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                 switch (key)
                 {
                     case "_id": id = StringOf(value, "_id"); continue;
-                    case "_rev": rev = StringOf(value, "_rev"); continue;
+                    case "_rev": rev = CouchRevs.ToOurs(StringOf(value, "_rev")); continue;
                     case "_deleted": deleted = value is JsonValue v && v.TryGetValue(out bool d) ? d : throw new CouchRequestException("doc_validation", "_deleted must be a boolean."); continue;
                     case "_revisions": revisions = value as JsonObject ?? throw new CouchRequestException("doc_validation", "_revisions must be an object {start, ids}."); continue;
                     case "_attachments": attachments = value as JsonObject ?? (value is null ? null : throw new CouchRequestException("doc_validation", "_attachments must be an object.")); continue;
@@ -94,13 +94,13 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
     {
         if (revisions["start"] is not JsonValue sv || !sv.TryGetValue(out int start) || revisions["ids"] is not JsonArray ids || ids.Count == 0)
             throw new CouchRequestException("bad_request", "_revisions must be {\"start\": <generation>, \"ids\": [<hash>, ...]}.");
-        if (start != rev.Generation || StringOf(ids[0], "_revisions.ids[0]") != rev.ToString()[(rev.ToString().IndexOf('-') + 1)..])
+        if (start != rev.Generation || CouchRevs.IdToOurs(StringOf(ids[0], "_revisions.ids[0]")) != rev.ToString()[(rev.ToString().IndexOf('-') + 1)..])
             throw new CouchRequestException("bad_request", $"_revisions does not start with the document's _rev '{rev}'.");
         int count = Math.Min(ids.Count - 1, Math.Min(start - 1, Storage.Documents.RevisionLeaf.PendingAncestryLimit));
         var ancestry = new Revision[count];
         for (int i = 0; i < count; i++)
         {
-            string text = string.Create(CultureInfo.InvariantCulture, $"{start - 1 - i}-{StringOf(ids[i + 1], "_revisions.ids")}");
+            string text = string.Create(CultureInfo.InvariantCulture, $"{start - 1 - i}-{CouchRevs.IdToOurs(StringOf(ids[i + 1], "_revisions.ids"))}");
             if (!Revision.TryParse(text, out ancestry[i]))
                 throw new CouchRequestException("bad_request", $"_revisions.ids[{i + 1}] is not 32 lowercase hex digits.");
         }

@@ -31,7 +31,7 @@ internal static class CouchOutput
     {
         w.WriteStartObject();
         w.WriteString("_id", id);
-        w.WriteString("_rev", rev);
+        w.WriteString("_rev", CouchRevs.ToCouch(rev));
         if (deleted) w.WriteBoolean("_deleted", true);
         if (!deleted && body.Length > 2)
         {
@@ -52,7 +52,7 @@ internal static class CouchOutput
     {
         if (conflicts is not { Count: > 0 }) return;
         w.WriteStartArray("_conflicts");
-        foreach (var c in conflicts) w.WriteStringValue(c);
+        foreach (var c in conflicts) w.WriteStringValue(CouchRevs.ToCouch(c));
         w.WriteEndArray();
     }
 
@@ -69,7 +69,7 @@ internal static class CouchOutput
         using var doc = JsonDocument.ParseValue(ref reader);
         w.WriteStartObject();
         w.WriteString("_id", reply.Id);
-        w.WriteString("_rev", reply.Rev);
+        w.WriteString("_rev", CouchRevs.ToCouch(reply.Rev));
         foreach (var p in doc.RootElement.EnumerateObject())
         {
             if (p.NameEquals("id"u8) || p.NameEquals("rev"u8)) continue;
@@ -86,8 +86,8 @@ internal static class CouchOutput
         w.WriteStartObject("_revisions");
         w.WriteNumber("start", GenerationOf(rev));
         w.WriteStartArray("ids");
-        w.WriteStringValue(HashOf(rev));
-        foreach (var a in ancestry) w.WriteStringValue(HashOf(a));
+        w.WriteStringValue(CouchRevs.HashToCouch(HashOf(rev)));
+        foreach (var a in ancestry) w.WriteStringValue(CouchRevs.HashToCouch(HashOf(a)));
         w.WriteEndArray();
         w.WriteEndObject();
     }

@@ -69,12 +69,12 @@ internal static class CouchReplicationEndpoints
                 w.WriteStartArray("missing");
                 foreach (var r in missing) w.WriteStringValue(r);
                 w.WriteEndArray();
-                int newest = missing.Max(r => Storage.Documents.Revision.TryParse(r, out var p) ? p.Generation : int.MaxValue);
+                int newest = missing.Max(r => Storage.Documents.Revision.TryParse(CouchRevs.ToOurs(r), out var p) ? p.Generation : int.MaxValue);
                 var ancestors = held.Where(l => CouchOutput.GenerationOf(l.Rev) < newest).Select(l => l.Rev).ToList();
                 if (ancestors.Count > 0)
                 {
                     w.WriteStartArray("possible_ancestors");
-                    foreach (var r in ancestors) w.WriteStringValue(r);
+                    foreach (var r in ancestors) w.WriteStringValue(CouchRevs.ToCouch(r));
                     w.WriteEndArray();
                 }
                 w.WriteEndObject();

@@ -143,4 +143,15 @@ public sealed class CouchChangesTests(HttpClusterFixture fixture)
         Assert.Equal(Enumerable.Reverse(ascending).Where(i => i is "a" or "c"), filtered.Select(r => Str(r, "id")));
         Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?descending=maybe")));
     }
+
+    [Fact]
+    public async Task A_view_filter_names_a_missing_design_document_404_and_without_a_view_400()
+    {
+        // CouchDB 3 (PouchDB's "Changes with view not present in ddoc"): filter=_view&view=d/v of a design document that
+        // does not exist is 404 not_found; we hold none. Without view= it is 400 bad_request.
+        string db = NewDb("cdv");
+        await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/a", """{"v":1}""", HttpStatusCode.Created);
+        Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=_view&view=foo/odd")));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=_view")));
+    }
 }

@@ -200,4 +200,34 @@ public sealed class CouchReplicationTests(HttpClusterFixture fixture)
         Assert.True((bool)answer![0]!["ok"]!);
         Assert.Equal(one, await Http.GetByteArrayAsync($"{fixture.Url(0)}/couch/{db}/bulk/x"));
     }
+
+    [Fact]
+    public async Task Short_revision_ids_as_PouchDB_tests_use_round_trip_and_win_as_in_CouchDB()
+    {
+        // CouchDB takes any rev hash with new_edits=false; PouchDB's own tests use "1-a", "2-b" everywhere.
+        string db = NewDb("csr");
+        JsonObject Short(string rev, params string[] ids) => new()
+        {
+            ["_id"] = "s", ["_rev"] = rev, ["v"] = rev,
+            ["_revisions"] = new JsonObject { ["start"] = int.Parse(rev[..rev.IndexOf('-')], System.Globalization.CultureInfo.InvariantCulture), ["ids"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]) },
+        };
+        await PushAsync(Http, fixture.Url(0), db, Short("1-a", "a"), Short("2-b", "b", "a"), Short("2-c", "c", "a"));
+        var doc = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/s?revs=true&conflicts=true");
+        Assert.Equal("2-c", Str(doc, "_rev")); // "c" > "b", as CouchDB compares them
+        Assert.Equal("2-c", Str(doc, "v"));
+        Assert.Equal(["c", "a"], Strings(doc!["_revisions"]!["ids"]));
+        Assert.Equal(["2-b"], Strings(doc["_conflicts"]));
+        Assert.Equal("2-b", Str(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/s?rev=2-b"), "_rev"));
+        var change = (await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/_changes?style=all_docs"))!["results"]![0]!;
+        Assert.Equal(["2-c", "2-b"], change["changes"]!.AsArray().Select(c => Str(c, "rev")));
+        var diff = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_revs_diff", """{"s":["1-a","2-b","2-c","3-z"]}""");
+        Assert.Equal(["3-z"], Strings(diff!["s"]!["missing"]));
+        Assert.Equal(2, (await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/s?open_revs=all"))!.AsArray().Count);
+        // A normal save on top of the short rev, then the native record: our N-<32 hex> form.
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/s", """{"_rev":"2-c","v":3}""", HttpStatusCode.Created);
+        Assert.Matches("^3-[0-9a-f]{32}$", Str(saved, "rev"));
+        var after = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/s?revs=true");
+        Assert.Equal(["c", "a"], Strings(after!["_revisions"]!["ids"]).Skip(1));
+        Assert.Matches("^3-[0-9a-f]{32}$", Str(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/doc/s"), "rev"));
+    }
 }
