@@ -30,8 +30,8 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = DocumentCodec.MaxDepth };
 
-    /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) <c>_rev</c> is required and
-    /// <c>_revisions</c>, when given, must start with it.</summary>
+    /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) a revision is required: the
+    /// one <c>_revisions</c> names when given (as CouchDB), else <c>_rev</c>.</summary>
     /// <exception cref="CouchRequestException">What is wrong, CouchDB-coded.</exception>
     public static CouchInput Parse(JsonNode? node, int maxSize, bool needRevisions)
     {
@@ -75,6 +75,12 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                 throw new CouchRequestException("illegal_docid", e.Message);
             }
         }
+        // new_edits=false with _revisions: the revision is the one _revisions names, as CouchDB (couch_doc takes the revs of
+        // the later of _rev and _revisions; PouchDB sends _rev first) and PouchDB do. PouchDB's own trees can disagree:
+        // after 1-a, 2-a it reports 3-c with _revisions {start: 2, ids: [c, a]}.
+        if (needRevisions && revisions is not null && revisions["start"] is JsonValue startValue && startValue.TryGetValue(out int first)
+            && revisions["ids"] is JsonArray { Count: > 0 } firstIds && firstIds[0] is JsonValue idValue && idValue.TryGetValue(out string? firstId))
+            rev = string.Create(CultureInfo.InvariantCulture, $"{first}-{CouchRevs.IdToOurs(firstId)}");
         Revision parsed = default;
         if (rev is not null && !Revision.TryParse(rev, out parsed))
             throw new CouchRequestException("bad_request", $"Invalid rev format '{Shown(rev)}': expected <generation>-<32 lowercase hex>.");

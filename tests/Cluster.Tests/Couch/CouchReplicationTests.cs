@@ -229,5 +229,13 @@ public sealed class CouchReplicationTests(HttpClusterFixture fixture)
         var after = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/s?revs=true");
         Assert.Equal(["c", "a"], Strings(after!["_revisions"]!["ids"]).Skip(1));
         Assert.Matches("^3-[0-9a-f]{32}$", Str(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/doc/s"), "rev"));
+
+        // _revisions names the revision when it disagrees with _rev, as in CouchDB (PouchDB sends 3-c with
+        // {start: 2, ids: [c, a]} after 1-a, 2-c, 3-c: PouchDB's "Testing allDocs with some conflicts (issue #468)").
+        var odd = new JsonObject { ["_id"] = "p", ["_rev"] = "3-c", ["v"] = 1, ["_revisions"] = new JsonObject { ["start"] = 2, ["ids"] = new JsonArray("c", "a") } };
+        await PushAsync(Http, fixture.Url(0), db, odd);
+        var p = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/p?revs=true");
+        Assert.Equal("2-c", Str(p, "_rev"));
+        Assert.Equal(["c", "a"], Strings(p!["_revisions"]!["ids"]));
     }
 }
