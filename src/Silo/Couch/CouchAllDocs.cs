@@ -66,7 +66,7 @@ internal static class CouchAllDocs
                 w.WriteString("id", id);
                 w.WriteString("key", id);
                 w.WriteStartObject("value");
-                w.WriteString("rev", winner.Rev);
+                w.WriteString("rev", CouchRevs.ToCouch(winner.Rev));
                 if (winner.Deleted) w.WriteBoolean("deleted", true);
                 w.WriteEndObject();
                 if (includeDocs)

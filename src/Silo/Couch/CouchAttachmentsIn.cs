@@ -14,8 +14,10 @@ namespace MyNoSql.Silo.Couch;
 /// memory) and becomes <c>{"content_type","length","digest":"sha256-…"}</c> plus <c>couch_digest</c> (the client's
 /// <c>md5-…</c> digest, or ours computed the same way) and <c>revpos</c>, so the document reads back with the digest the
 /// client made. A <c>stub:true</c> entry must name an attachment this record already holds (by name and digest) in a
-/// replicated revision (<c>new_edits=false</c>); in a normal save stubs mean "unchanged" and inline data is refused (use
-/// the attachment route).
+/// replicated revision (<c>new_edits=false</c>). In a normal save stubs alone mean "unchanged" (the record keeps its
+/// attachments); with inline data the document's <c>_attachments</c> is the complete new set, as in CouchDB: data is
+/// stored, <c>stub:true</c> entries must be attachments of the current winner, names left out are removed, and
+/// <see cref="CouchWrites"/> makes the next revision of that winner.
 /// </summary>
 internal static class CouchAttachmentsIn
 {
@@ -28,14 +30,20 @@ internal static class CouchAttachmentsIn
     {
         if (doc.Attachments is not { Count: > 0 } atts) return doc;
         bool anyData = atts.Any(a => a.Value is JsonObject o && o.ContainsKey("data"));
+        ReplicatedRevision[]? held = null;
+        ReplicatedRevision? parent = null;
+        int? revpos = null;
         if (newEdits)
         {
-            if (anyData)
-                throw new CouchRequestException("bad_request",
-                    "Inline attachment data in a normal save is not supported here: PUT the body to /couch/{db}/{id}/{name}?rev=… (README, Deviations).");
-            return doc; // stubs only: the save keeps the stored attachments
+            if (!anyData) return doc; // stubs only: the save keeps the stored attachments
+            held = await Gateway.ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, doc.Id!).GetLeaves(context.RequestAborted).AsTask());
+            parent = held.FirstOrDefault();
+            // As a save: a live winner needs its rev; a deleted (or no) winner is written over, a given rev ignored (README).
+            if (parent is { Deleted: false } && !string.Equals(parent.Rev, doc.Rev, StringComparison.Ordinal))
+                throw new CouchRequestException("conflict", "Document update conflict.");
+            held = parent is { Deleted: false } ? [parent] : [];
+            revpos = parent is null ? 1 : CouchOutput.GenerationOf(parent.Rev) + 1;
         }
-        ReplicatedRevision[]? held = null;
         var stubs = new JsonObject();
         foreach (var (name, value) in atts)
         {
@@ -58,14 +66,14 @@ internal static class CouchAttachmentsIn
                 string md5 = "md5-" + Convert.ToBase64String(MD5.HashData(bytes));
                 using var stream = new MemoryStream(bytes, writable: false);
                 var (manifest, _) = await context.RequestServices.GetRequiredService<AttachmentUpload>().StoreAsync(db, stream, context.RequestAborted);
-                stubs[name] = Stub(contentType, manifest.Length, manifest.Digest, digest ?? md5, att["revpos"]);
+                stubs[name] = Stub(contentType, manifest.Length, manifest.Digest, newEdits ? md5 : digest ?? md5, revpos is { } pos ? JsonValue.Create(pos) : att["revpos"]);
                 continue;
             }
             held ??= await Gateway.ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, doc.Id!).GetLeaves(context.RequestAborted).AsTask());
             stubs[name] = FindHeld(held, name, digest)
                 ?? throw new CouchRequestException("missing_stub", $"Attachment '{name}' of '{doc.Id}' is a stub, but no revision held here has it (digest {digest ?? "none"}).");
         }
-        return doc with { Body = Splice(doc.Body, stubs) };
+        return doc with { Body = Splice(doc.Body, stubs), ExplicitAttachments = newEdits, Parent = parent };
     }
 
     private static JsonObject Stub(string contentType, long length, string digest, string couchDigest, JsonNode? revpos)

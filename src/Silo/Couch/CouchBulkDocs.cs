@@ -75,7 +75,7 @@ internal static class CouchBulkDocs
         w.WriteStartObject();
         if (r.Ok) w.WriteBoolean("ok", true);
         w.WriteString("id", r.Id);
-        if (r.Rev is not null) w.WriteString("rev", r.Rev);
+        if (r.Rev is not null) w.WriteString("rev", CouchRevs.ToCouch(r.Rev));
         if (!r.Ok)
         {
             w.WriteString("error", r.Error);

@@ -65,7 +65,12 @@ internal static class CouchChangesEndpoint
                     throw new CouchRequestException("bad_request", $"Bad selector: {e.Message}");
                 }
                 break;
-            case "_view" or "_design":
+            case "_view":
+                // CouchDB: the view's design document must exist, else 404 missing; we hold no design documents.
+                if (query["view"].FirstOrDefault() is not { } view || view.IndexOf('/', StringComparison.Ordinal) is not (> 0 and int viewSlash) || viewSlash == view.Length - 1)
+                    throw new CouchRequestException("bad_request", "filter=_view needs view=<designname>/<viewname>.");
+                throw new CouchRequestException("not_found", "missing");
+            case "_design":
                 throw new CouchRequestException("bad_request", $"filter '{filterName}' is not supported here (only _doc_ids and _selector).");
             default:
                 // designname/filtername: we hold no design documents, so CouchDB's answer for a missing one (PouchDB tests it).
@@ -82,8 +87,11 @@ internal static class CouchChangesEndpoint
         var filter = new Filter(docIds, selector, style == "all_docs", CouchHttp.Flag(context, "conflicts"), seqInterval);
         // The native parser checks since, limit, include_docs, feed, timeout and heartbeat; CouchDB-only parameters stay here.
         var native = new Dictionary<string, StringValues>(StringComparer.Ordinal);
-        foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat", "descending"])
+        foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat"])
             if (query.TryGetValue(name, out var value)) native[name] = value;
+        bool descending = query["descending"].FirstOrDefault() is { } descendingText
+            ? bool.TryParse(descendingText, out bool d) ? d : throw new CouchRequestException("bad_request", "descending must be true or false.")
+            : false;
         if (native.TryGetValue("feed", out var feedName) && feedName == "continuous")
             throw new CouchRequestException("bad_request", "feed=continuous is not supported here: use feed=longpoll (README).");
         if (native.TryGetValue("feed", out feedName) && feedName == "eventsource")
@@ -95,6 +103,14 @@ internal static class CouchChangesEndpoint
         if (!now && request.Since is not (null or "0") && !TryParseSeq(request.Since, out since))
             throw new CouchRequestException("bad_request", $"since must be 0, now or a seq this server issued (got '{ApiResponse.Quote(request.Since)}').");
         var feed = ChangesEndpoints.Feed(context);
+        if (descending)
+        {
+            // CouchDB 3: newest first, since ignored (its note in PouchDB's tests); only a normal feed.
+            if (request.Feed != ChangesRequest.Normal) throw new CouchRequestException("bad_request", "descending=true needs feed=normal.");
+            var (results, last) = await ReadDescendingAsync(context, db, feed, request, filter);
+            await WriteAsync(context, db, results, last, request.IncludeDocs, filter, started: false);
+            return;
+        }
         if (request.Feed == ChangesRequest.Normal)
         {
             var position = now ? await feed.NowAsync(db, context.RequestAborted) : since;
@@ -142,6 +158,21 @@ internal static class CouchChangesEndpoint
         }
     }
 
+    /// <summary>
+    /// <c>descending=true</c>: the whole feed in reverse order (so the whole feed is read, in memory), filtered, up to the
+    /// limit; <c>last_seq</c> is the last result's seq (the oldest one shown), or the current position when none.
+    /// </summary>
+    private static async Task<(List<MirrorChange> Results, SyncCheckpoint Last)> ReadDescendingAsync(HttpContext context, string db, MirrorChangeFeed feed,
+        ChangesRequest request, Filter filter)
+    {
+        var page = await feed.ReadAsync(db, new SyncCheckpoint(), int.MaxValue, filter.Selector, request.IncludeDocs, context.RequestAborted);
+        var results = new List<MirrorChange>(page.Results.Count);
+        for (int i = page.Results.Count - 1; i >= 0 && results.Count < request.Limit; i--)
+            if (filter.DocIds is null || filter.DocIds.Contains(page.Results[i].Id)) results.Add(page.Results[i]);
+        var last = results.Count > 0 && SyncCheckpoint.TryParse(results[^1].Seq, out var at) ? at : page.Last;
+        return (results, last);
+    }
+
     private static async Task WriteAsync(HttpContext context, string db, List<MirrorChange> results, SyncCheckpoint last, bool includeDocs, Filter filter, bool started)
     {
         // Leaves are read only for records that keep more than the winner (the index tells), and only when asked for.
@@ -164,8 +195,8 @@ internal static class CouchChangesEndpoint
                 w.WriteString("id", change.Id);
                 w.WriteStartArray("changes");
                 if (filter.AllDocs && all is not null)
-                    foreach (var leaf in all) { w.WriteStartObject(); w.WriteString("rev", leaf.Rev); w.WriteEndObject(); }
-                else { w.WriteStartObject(); w.WriteString("rev", change.Rev); w.WriteEndObject(); }
+                    foreach (var leaf in all) { w.WriteStartObject(); w.WriteString("rev", CouchRevs.ToCouch(leaf.Rev)); w.WriteEndObject(); }
+                else { w.WriteStartObject(); w.WriteString("rev", CouchRevs.ToCouch(change.Rev)); w.WriteEndObject(); }
                 w.WriteEndArray();
                 if (change.Deleted) w.WriteBoolean("deleted", true);
                 if (includeDocs)

@@ -65,10 +65,11 @@ internal static class CouchDocumentEndpoints
                     throw new CouchRequestException("bad_request", "open_revs must be \"all\" or a JSON array of revisions.");
                 }
             }
+            var openData = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves) : null;
             await CouchHttp.WriteAsync(context, 200, w =>
             {
                 w.WriteStartArray();
-                foreach (var rev in asked) CouchReplicationEndpoints.WriteRevisions(w, id, rev, leaves, revs, latest, missingAsError: false);
+                foreach (var rev in asked) CouchReplicationEndpoints.WriteRevisions(w, id, rev, leaves, revs, latest, missingAsError: false, data: openData);
                 w.WriteEndArray();
             });
             return;
@@ -80,7 +81,8 @@ internal static class CouchDocumentEndpoints
             await ApiResponse.ErrorAsync(context, 404, "not_found", leaf is null ? "missing" : "deleted");
             return;
         }
-        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null));
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, [leaf]) : null;
+        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null, data));
     }
 
     private static async Task PutAsync(HttpContext context, string db, bool post)
@@ -96,7 +98,7 @@ internal static class CouchDocumentEndpoints
         var doc = CouchInput.Parse(node, CouchHttp.MaxDocumentSize(context), needRevisions: !newEdits);
         if (!post && doc.Id is not null && doc.Id != id)
             throw new CouchRequestException("bad_request", $"The body's _id '{ApiResponse.Quote(doc.Id)}' differs from the URL's '{ApiResponse.Quote(id)}'.");
-        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? context.Request.Query["rev"].FirstOrDefault() };
+        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? (context.Request.Query["rev"].FirstOrDefault() is { } queryRev ? CouchRevs.ToOurs(queryRev) : null) };
         var result = await CouchWrites.WriteAsync(context, db, doc, newEdits);
         await WriteAsync(context, result);
     }
@@ -104,7 +106,7 @@ internal static class CouchDocumentEndpoints
     private static async Task DeleteAsync(HttpContext context, string db)
     {
         if (await IdAsync(context, db) is not { } id) return;
-        var doc = new CouchInput(id, context.Request.Query["rev"].FirstOrDefault(), Deleted: true, null, []);
+        var doc = new CouchInput(id, context.Request.Query["rev"].FirstOrDefault() is { } rev ? CouchRevs.ToOurs(rev) : null, Deleted: true, null, []);
         var result = await CouchWrites.WriteAsync(context, db, doc, newEdits: true);
         await WriteAsync(context, result, okStatus: 200);
     }

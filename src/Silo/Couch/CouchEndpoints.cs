@@ -40,6 +40,12 @@ internal static class CouchEndpoints
                 w.WriteEndObject();
             });
         });
+        // CouchDB compacts in the background and answers 202 at once; our segments compact on their own: nothing to start.
+        app.MapPost("/couch/{db}/_compact", async (HttpContext c, string db) =>
+        {
+            if (!await CouchHttp.CheckDatabaseAsync(c, db)) return;
+            await ApiResponse.OkAsync(c, 202);
+        });
         CouchLocalEndpoints.Map(app);
         CouchChangesEndpoint.Map(app);
         CouchReplicationEndpoints.Map(app);

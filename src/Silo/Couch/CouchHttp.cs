@@ -25,7 +25,7 @@ internal static class CouchHttp
         }
         catch (CouchRequestException e) when (!context.Response.HasStarted)
         {
-            int status = e.Error switch { "document_too_large" => 413, "forbidden" => 403, "not_found" => 404, _ => 400 };
+            int status = e.Error switch { "document_too_large" => 413, "forbidden" => 403, "not_found" => 404, "unavailable" => 503, _ => 400 };
             await ApiResponse.ErrorAsync(context, status, e.Error, e.Message);
         }
     }

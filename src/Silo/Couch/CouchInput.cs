@@ -18,10 +18,20 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
     /// <summary>The document's <c>_attachments</c> as sent (stubs or inline data), resolved into the body by <see cref="CouchAttachmentsIn"/>.</summary>
     public JsonObject? Attachments { get; init; }
 
+    /// <summary>
+    /// True for a normal save whose <c>_attachments</c> carried inline data: <see cref="CouchAttachmentsIn"/> then put the
+    /// complete new set of stubs into <see cref="Body"/> (CouchDB's rule: names left out are removed), and the write makes
+    /// the next revision of <see cref="Parent"/> itself (<see cref="CouchWrites"/>).
+    /// </summary>
+    public bool ExplicitAttachments { get; init; }
+
+    /// <summary>With <see cref="ExplicitAttachments"/>: the winner the new revision follows (null: a creation).</summary>
+    public Grains.ReplicatedRevision? Parent { get; init; }
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = DocumentCodec.MaxDepth };
 
-    /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) <c>_rev</c> is required and
-    /// <c>_revisions</c>, when given, must start with it.</summary>
+    /// <summary>Maps <paramref name="doc"/>; with <paramref name="needRevisions"/> (new_edits=false) a revision is required: the
+    /// one <c>_revisions</c> names when given (as CouchDB), else <c>_rev</c>.</summary>
     /// <exception cref="CouchRequestException">What is wrong, CouchDB-coded.</exception>
     public static CouchInput Parse(JsonNode? node, int maxSize, bool needRevisions)
     {
@@ -38,7 +48,7 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                 switch (key)
                 {
                     case "_id": id = StringOf(value, "_id"); continue;
-                    case "_rev": rev = StringOf(value, "_rev"); continue;
+                    case "_rev": rev = CouchRevs.ToOurs(StringOf(value, "_rev")); continue;
                     case "_deleted": deleted = value is JsonValue v && v.TryGetValue(out bool d) ? d : throw new CouchRequestException("doc_validation", "_deleted must be a boolean."); continue;
                     case "_revisions": revisions = value as JsonObject ?? throw new CouchRequestException("doc_validation", "_revisions must be an object {start, ids}."); continue;
                     case "_attachments": attachments = value as JsonObject ?? (value is null ? null : throw new CouchRequestException("doc_validation", "_attachments must be an object.")); continue;
@@ -65,6 +75,12 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                 throw new CouchRequestException("illegal_docid", e.Message);
             }
         }
+        // new_edits=false with _revisions: the revision is the one _revisions names, as CouchDB (couch_doc takes the revs of
+        // the later of _rev and _revisions; PouchDB sends _rev first) and PouchDB do. PouchDB's own trees can disagree:
+        // after 1-a, 2-a it reports 3-c with _revisions {start: 2, ids: [c, a]}.
+        if (needRevisions && revisions is not null && revisions["start"] is JsonValue startValue && startValue.TryGetValue(out int first)
+            && revisions["ids"] is JsonArray { Count: > 0 } firstIds && firstIds[0] is JsonValue idValue && idValue.TryGetValue(out string? firstId))
+            rev = string.Create(CultureInfo.InvariantCulture, $"{first}-{CouchRevs.IdToOurs(firstId)}");
         Revision parsed = default;
         if (rev is not null && !Revision.TryParse(rev, out parsed))
             throw new CouchRequestException("bad_request", $"Invalid rev format '{Shown(rev)}': expected <generation>-<32 lowercase hex>.");
@@ -84,13 +100,13 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
     {
         if (revisions["start"] is not JsonValue sv || !sv.TryGetValue(out int start) || revisions["ids"] is not JsonArray ids || ids.Count == 0)
             throw new CouchRequestException("bad_request", "_revisions must be {\"start\": <generation>, \"ids\": [<hash>, ...]}.");
-        if (start != rev.Generation || StringOf(ids[0], "_revisions.ids[0]") != rev.ToString()[(rev.ToString().IndexOf('-') + 1)..])
+        if (start != rev.Generation || CouchRevs.IdToOurs(StringOf(ids[0], "_revisions.ids[0]")) != rev.ToString()[(rev.ToString().IndexOf('-') + 1)..])
             throw new CouchRequestException("bad_request", $"_revisions does not start with the document's _rev '{rev}'.");
         int count = Math.Min(ids.Count - 1, Math.Min(start - 1, Storage.Documents.RevisionLeaf.PendingAncestryLimit));
         var ancestry = new Revision[count];
         for (int i = 0; i < count; i++)
         {
-            string text = string.Create(CultureInfo.InvariantCulture, $"{start - 1 - i}-{StringOf(ids[i + 1], "_revisions.ids")}");
+            string text = string.Create(CultureInfo.InvariantCulture, $"{start - 1 - i}-{CouchRevs.IdToOurs(StringOf(ids[i + 1], "_revisions.ids"))}");
             if (!Revision.TryParse(text, out ancestry[i]))
                 throw new CouchRequestException("bad_request", $"_revisions.ids[{i + 1}] is not 32 lowercase hex digits.");
         }

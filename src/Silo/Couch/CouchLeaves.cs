@@ -6,8 +6,11 @@ namespace MyNoSql.Silo.Couch;
 internal static class CouchLeaves
 {
     /// <summary>True when <paramref name="rev"/> is a leaf or a recorded ancestor of one.</summary>
-    public static bool Knows(IReadOnlyList<ReplicatedRevision> leaves, string rev) =>
-        leaves.Any(l => l.Rev == rev || Array.IndexOf(l.Ancestry, rev) >= 0);
+    public static bool Knows(IReadOnlyList<ReplicatedRevision> leaves, string rev)
+    {
+        rev = CouchRevs.ToOurs(rev);
+        return leaves.Any(l => l.Rev == rev || Array.IndexOf(l.Ancestry, rev) >= 0);
+    }
 
     /// <summary>
     /// The leaves <paramref name="rev"/> names: the leaf itself, or with <paramref name="latest"/>, for an ancestor, every
@@ -16,6 +19,7 @@ internal static class CouchLeaves
     /// </summary>
     public static List<ReplicatedRevision> Resolve(IReadOnlyList<ReplicatedRevision> leaves, string rev, bool latest)
     {
+        rev = CouchRevs.ToOurs(rev);
         var found = leaves.Where(l => l.Rev == rev).ToList();
         if (found.Count == 0 && latest) found.AddRange(leaves.Where(l => Array.IndexOf(l.Ancestry, rev) >= 0));
         return found;

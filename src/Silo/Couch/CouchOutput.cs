@@ -25,11 +25,13 @@ internal static class CouchOutput
     /// <param name="body">The stored body (empty for a tombstone).</param>
     /// <param name="ancestry">With <c>revs=true</c>: the parents, newest first (written as <c>_revisions</c>); else null.</param>
     /// <param name="conflicts">Live losing revisions to list as <c>_conflicts</c> (null or empty: none).</param>
-    public static void WriteDoc(Utf8JsonWriter w, string id, string rev, bool deleted, ReadOnlySpan<byte> body, IReadOnlyList<string>? ancestry, IReadOnlyList<string>? conflicts = null)
+    /// <param name="data">With <c>attachments=true</c>: attachment bodies by our digest, written inline instead of stubs.</param>
+    public static void WriteDoc(Utf8JsonWriter w, string id, string rev, bool deleted, ReadOnlySpan<byte> body, IReadOnlyList<string>? ancestry,
+        IReadOnlyList<string>? conflicts = null, IReadOnlyDictionary<string, byte[]>? data = null)
     {
         w.WriteStartObject();
         w.WriteString("_id", id);
-        w.WriteString("_rev", rev);
+        w.WriteString("_rev", CouchRevs.ToCouch(rev));
         if (deleted) w.WriteBoolean("_deleted", true);
         if (!deleted && body.Length > 2)
         {
@@ -37,7 +39,7 @@ internal static class CouchOutput
             using var doc = JsonDocument.ParseValue(ref reader);
             foreach (var p in doc.RootElement.EnumerateObject())
             {
-                if (p.NameEquals("_attachments"u8) && p.Value.ValueKind == JsonValueKind.Object) WriteStubs(w, p.Value, rev);
+                if (p.NameEquals("_attachments"u8) && p.Value.ValueKind == JsonValueKind.Object) WriteStubs(w, p.Value, rev, data);
                 else p.WriteTo(w);
             }
         }
@@ -50,13 +52,14 @@ internal static class CouchOutput
     {
         if (conflicts is not { Count: > 0 }) return;
         w.WriteStartArray("_conflicts");
-        foreach (var c in conflicts) w.WriteStringValue(c);
+        foreach (var c in conflicts) w.WriteStringValue(CouchRevs.ToCouch(c));
         w.WriteEndArray();
     }
 
     /// <summary>Writes a leaf as a document.</summary>
-    public static void WriteLeaf(Utf8JsonWriter w, string id, ReplicatedRevision leaf, bool revs, IReadOnlyList<string>? conflicts = null) =>
-        WriteDoc(w, id, leaf.Rev, leaf.Deleted, leaf.Body, revs ? leaf.Ancestry : null, conflicts);
+    public static void WriteLeaf(Utf8JsonWriter w, string id, ReplicatedRevision leaf, bool revs, IReadOnlyList<string>? conflicts = null,
+        IReadOnlyDictionary<string, byte[]>? data = null) =>
+        WriteDoc(w, id, leaf.Rev, leaf.Deleted, leaf.Body, revs ? leaf.Ancestry : null, conflicts, data);
 
     /// <summary>Writes a record as the native reads return it (<c>{"id","rev",…}</c>) as a document.</summary>
     public static void WriteNative(Utf8JsonWriter w, DocumentReply reply, IReadOnlyList<string>? conflicts = null)
@@ -66,7 +69,7 @@ internal static class CouchOutput
         using var doc = JsonDocument.ParseValue(ref reader);
         w.WriteStartObject();
         w.WriteString("_id", reply.Id);
-        w.WriteString("_rev", reply.Rev);
+        w.WriteString("_rev", CouchRevs.ToCouch(reply.Rev));
         foreach (var p in doc.RootElement.EnumerateObject())
         {
             if (p.NameEquals("id"u8) || p.NameEquals("rev"u8)) continue;
@@ -83,8 +86,8 @@ internal static class CouchOutput
         w.WriteStartObject("_revisions");
         w.WriteNumber("start", GenerationOf(rev));
         w.WriteStartArray("ids");
-        w.WriteStringValue(HashOf(rev));
-        foreach (var a in ancestry) w.WriteStringValue(HashOf(a));
+        w.WriteStringValue(CouchRevs.HashToCouch(HashOf(rev)));
+        foreach (var a in ancestry) w.WriteStringValue(CouchRevs.HashToCouch(HashOf(a)));
         w.WriteEndArray();
         w.WriteEndObject();
     }
@@ -103,8 +106,9 @@ internal static class CouchOutput
 
     // Our stubs {"content_type","length","digest"} in CouchDB's shape: the client's digest when it made the attachment
     // (couch_digest), else ours (sha256-); revpos as the client gave it, else (native attachments: we do not track it) the
-    // revision's own generation, which replicators read only as "at or before this revision".
-    private static void WriteStubs(Utf8JsonWriter w, JsonElement stubs, string rev)
+    // revision's own generation, which replicators read only as "at or before this revision". With data (attachments=true)
+    // an attachment whose body is there is written as CouchDB does then: its fields with "data" (base64), no "stub".
+    private static void WriteStubs(Utf8JsonWriter w, JsonElement stubs, string rev, IReadOnlyDictionary<string, byte[]>? data = null)
     {
         w.WriteStartObject("_attachments");
         foreach (var att in stubs.EnumerateObject())
@@ -120,7 +124,9 @@ internal static class CouchOutput
                 revpos |= f.NameEquals("revpos"u8);
             }
             if (!revpos) w.WriteNumber("revpos", GenerationOf(rev));
-            w.WriteBoolean("stub", true);
+            if (data is not null && att.Value.TryGetProperty("digest"u8, out var ours) && ours.GetString() is { } digest && data.TryGetValue(digest, out var bytes))
+                w.WriteBase64String("data", bytes);
+            else w.WriteBoolean("stub", true);
             w.WriteEndObject();
         }
         w.WriteEndObject();

@@ -56,6 +56,7 @@ internal static class CouchReplicationEndpoints
             asked.Add((id, [.. array.Select(r => (string)r!)]));
         }
         var leaves = await LeavesOfAsync(context, db, asked.Select(a => a.Id));
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.Values.SelectMany(l => l)) : null;
         await CouchHttp.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
@@ -68,12 +69,12 @@ internal static class CouchReplicationEndpoints
                 w.WriteStartArray("missing");
                 foreach (var r in missing) w.WriteStringValue(r);
                 w.WriteEndArray();
-                int newest = missing.Max(r => Storage.Documents.Revision.TryParse(r, out var p) ? p.Generation : int.MaxValue);
+                int newest = missing.Max(r => Storage.Documents.Revision.TryParse(CouchRevs.ToOurs(r), out var p) ? p.Generation : int.MaxValue);
                 var ancestors = held.Where(l => CouchOutput.GenerationOf(l.Rev) < newest).Select(l => l.Rev).ToList();
                 if (ancestors.Count > 0)
                 {
                     w.WriteStartArray("possible_ancestors");
-                    foreach (var r in ancestors) w.WriteStringValue(r);
+                    foreach (var r in ancestors) w.WriteStringValue(CouchRevs.ToCouch(r));
                     w.WriteEndArray();
                 }
                 w.WriteEndObject();
@@ -98,6 +99,7 @@ internal static class CouchReplicationEndpoints
             asked.Add((id, rev));
         }
         var leaves = await LeavesOfAsync(context, db, asked.Select(a => a.Id));
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.Values.SelectMany(l => l)) : null;
         await CouchHttp.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
@@ -107,7 +109,7 @@ internal static class CouchReplicationEndpoints
                 w.WriteStartObject();
                 w.WriteString("id", id);
                 w.WriteStartArray("docs");
-                WriteRevisions(w, id, rev, leaves.GetValueOrDefault(id) ?? [], revs, latest);
+                WriteRevisions(w, id, rev, leaves.GetValueOrDefault(id) ?? [], revs, latest, data: data);
                 w.WriteEndArray();
                 w.WriteEndObject();
             }
@@ -120,7 +122,8 @@ internal static class CouchReplicationEndpoints
     /// The <c>{"ok":doc}</c> entries <paramref name="rev"/> names (the winner when null), or one <c>{"error":…}</c>. Shared
     /// by <c>_bulk_get</c> and <c>open_revs</c>, whose entries differ only in the missing case (<paramref name="missingAsError"/>).
     /// </summary>
-    internal static void WriteRevisions(Utf8JsonWriter w, string id, string? rev, IReadOnlyList<ReplicatedRevision> leaves, bool revs, bool latest, bool missingAsError = true)
+    internal static void WriteRevisions(Utf8JsonWriter w, string id, string? rev, IReadOnlyList<ReplicatedRevision> leaves, bool revs, bool latest,
+        bool missingAsError = true, IReadOnlyDictionary<string, byte[]>? data = null)
     {
         var found = rev is null
             ? leaves.Count > 0 && !leaves[0].Deleted ? [leaves[0]] : []
@@ -145,7 +148,7 @@ internal static class CouchReplicationEndpoints
         {
             w.WriteStartObject();
             w.WritePropertyName("ok");
-            CouchOutput.WriteLeaf(w, id, leaf, revs);
+            CouchOutput.WriteLeaf(w, id, leaf, revs, data: data);
             w.WriteEndObject();
         }
     }

@@ -40,7 +40,22 @@ internal static class CouchWrites
             return new CouchWriteResult(id, doc.Rev, e.Error, e.Message);
         }
         CouchWriteResult result;
-        if (!newEdits)
+        if (newEdits && doc.ExplicitAttachments)
+        {
+            // Inline attachment data in a normal save: the body holds the complete new stubs, which a save cannot set (only
+            // the attachment API changes stubs), so the next revision of the winner is made here, derived as a save derives
+            // it, and stored as a replicated one. A save landing between the read of the winner and this write makes the
+            // two revisions conflicting leaves instead of a 409 for this one (README, Deviations).
+            var parent = doc.Parent;
+            var rev = Storage.Documents.Revision.Next(parent is null ? default : Storage.Documents.Revision.Parse(parent.Rev), deleted: false, doc.Body).ToString();
+            string[] ancestry = parent is null ? [] : [parent.Rev, .. parent.Ancestry];
+            var grain = CouchHttp.Grains(context).GetGrain<ICouchRecordGrain>(RecordKey.For(db, id));
+            var status = await ClusterCall.RetryAsync(context, () => grain.AcceptForeign(new ReplicatedRevision(rev, false, ancestry, doc.Body), context.RequestAborted).AsTask());
+            result = status == MergeStatus.Invalid
+                ? new CouchWriteResult(id, null, "doc_validation", $"'{id}' cannot be stored: its body is not a valid record (see the mirror's log).")
+                : new CouchWriteResult(id, rev);
+        }
+        else if (!newEdits)
         {
             var wire = new ReplicatedRevision(doc.Rev!, doc.Deleted, [.. doc.Ancestry!.Select(a => a.ToString())], doc.Body);
             var grain = CouchHttp.Grains(context).GetGrain<ICouchRecordGrain>(RecordKey.For(db, id));

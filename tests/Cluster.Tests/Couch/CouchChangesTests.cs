@@ -120,4 +120,38 @@ public sealed class CouchChangesTests(HttpClusterFixture fixture)
         Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
             await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=nodesign")));
     }
+
+    [Fact]
+    public async Task Descending_returns_the_feed_newest_first_with_limit_and_filters()
+    {
+        // CouchDB 3 (PouchDB's "Non-live changes filter, descending" and "changes w/ many modifications … descending"):
+        // the ascending feed reversed, since ignored, limit from the newest, last_seq the last result's seq.
+        string db = NewDb("cde");
+        foreach (string id in new[] { "a", "b", "c", "d" })
+            await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/{id}", """{"v":1}""", HttpStatusCode.Created);
+        var ascending = Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes")).Select(r => Str(r, "id")).ToList();
+        Assert.Equal(4, ascending.Count);
+        var feed = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?descending=true");
+        var results = Results(feed);
+        Assert.Equal(Enumerable.Reverse(ascending), results.Select(r => Str(r, "id")));
+        Assert.Equal(Str(results[^1], "seq"), Str(feed, "last_seq"));
+        var limited = Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?descending=true&limit=2&include_docs=true"));
+        Assert.Equal(Enumerable.Reverse(ascending).Take(2), limited.Select(r => Str(r, "id")));
+        Assert.Equal(Str(limited[0], "id"), Str(limited[0]["doc"], "_id"));
+        var filtered = Results(await OkAsync(Http, HttpMethod.Get,
+            $"{fixture.Url(1)}/couch/{db}/_changes?descending=true&filter=_doc_ids&doc_ids={Uri.EscapeDataString("[\"a\",\"c\"]")}"));
+        Assert.Equal(Enumerable.Reverse(ascending).Where(i => i is "a" or "c"), filtered.Select(r => Str(r, "id")));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?descending=maybe")));
+    }
+
+    [Fact]
+    public async Task A_view_filter_names_a_missing_design_document_404_and_without_a_view_400()
+    {
+        // CouchDB 3 (PouchDB's "Changes with view not present in ddoc"): filter=_view&view=d/v of a design document that
+        // does not exist is 404 not_found; we hold none. Without view= it is 400 bad_request.
+        string db = NewDb("cdv");
+        await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/a", """{"v":1}""", HttpStatusCode.Created);
+        Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=_view&view=foo/odd")));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?filter=_view")));
+    }
 }

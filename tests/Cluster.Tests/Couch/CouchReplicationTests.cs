@@ -151,4 +151,91 @@ public sealed class CouchReplicationTests(HttpClusterFixture fixture)
         }));
         Assert.Equal(md5, Str((await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/att"))!["_attachments"]!["note.txt"], "digest"));
     }
+
+    [Fact]
+    public async Task A_normal_save_with_inline_attachment_data_makes_one_revision_and_attachments_true_reads_the_data_back()
+    {
+        // CouchDB 3 (PouchDB's "#3962 - Test many attachments", the _bulk_get "attachments are included" tests): a PUT or
+        // _bulk_docs save may carry inline base64 data; it makes one revision; stubs keep, names left out are removed.
+        string db = NewDb("cai");
+        byte[] one = "first body"u8.ToArray(), two = "second body"u8.ToArray();
+        JsonObject Inline(byte[] bytes) => new() { ["content_type"] = "text/plain", ["data"] = Convert.ToBase64String(bytes) };
+        var put = new JsonObject { ["v"] = 1, ["_attachments"] = new JsonObject { ["a.txt"] = Inline(one), ["b.txt"] = Inline(two) } };
+        var created = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/doc", put.ToJsonString(), HttpStatusCode.Created);
+        string rev1 = Str(created, "rev");
+        Assert.StartsWith("1-", rev1);
+        var read = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/doc");
+        Assert.Equal(rev1, Str(read, "_rev"));
+        Assert.Equal(1, (int)read!["v"]!);
+        Assert.True((bool)read["_attachments"]!["a.txt"]!["stub"]!);
+        Assert.Equal("md5-" + Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(one)), Str(read["_attachments"]!["a.txt"], "digest"));
+        Assert.Equal(two, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/doc/b.txt"));
+        var withData = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/doc?attachments=true");
+        Assert.Equal(Convert.ToBase64String(one), Str(withData!["_attachments"]!["a.txt"], "data"));
+        Assert.Null(withData["_attachments"]!["a.txt"]!["stub"]);
+        var bulk = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(1)}/couch/{db}/_bulk_get?attachments=true", $$"""{"docs":[{"id":"doc","rev":"{{rev1}}"}]}""");
+        Assert.Equal(Convert.ToBase64String(two), Str(bulk!["results"]![0]!["docs"]![0]!["ok"]!["_attachments"]!["b.txt"], "data"));
+
+        // Next save: a.txt as a stub, b.txt left out (removed), c.txt inline; a stale rev is a 409 that changes nothing.
+        var next = new JsonObject
+        {
+            ["_rev"] = rev1, ["v"] = 2,
+            ["_attachments"] = new JsonObject { ["a.txt"] = new JsonObject { ["stub"] = true }, ["c.txt"] = Inline(two) },
+        };
+        var stale = (JsonObject)next.DeepClone();
+        stale["_rev"] = "1-" + Hash();
+        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/doc", Json(stale.ToJsonString()))));
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/doc", next.ToJsonString(), HttpStatusCode.Created);
+        Assert.StartsWith("2-", Str(saved, "rev"));
+        var after = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/doc?revs=true");
+        Assert.Equal(new[] { "a.txt", "c.txt" }, after!["_attachments"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal(rev1[2..], (string)after["_revisions"]!["ids"]![1]!);
+        Assert.Equal(one, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/doc/a.txt"));
+        Assert.Equal(two, await Http.GetByteArrayAsync($"{fixture.Url(2)}/couch/{db}/doc/c.txt"));
+        // Not a conflict: exactly one leaf.
+        Assert.Single((await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/doc?open_revs=all"))!.AsArray());
+        // _bulk_docs (new_edits=true) takes inline data too.
+        var answer = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(2)}/couch/{db}/_bulk_docs",
+            new JsonObject { ["docs"] = new JsonArray(new JsonObject { ["_id"] = "bulk", ["_attachments"] = new JsonObject { ["x"] = Inline(one) } }) }.ToJsonString(), HttpStatusCode.Created);
+        Assert.True((bool)answer![0]!["ok"]!);
+        Assert.Equal(one, await Http.GetByteArrayAsync($"{fixture.Url(0)}/couch/{db}/bulk/x"));
+    }
+
+    [Fact]
+    public async Task Short_revision_ids_as_PouchDB_tests_use_round_trip_and_win_as_in_CouchDB()
+    {
+        // CouchDB takes any rev hash with new_edits=false; PouchDB's own tests use "1-a", "2-b" everywhere.
+        string db = NewDb("csr");
+        JsonObject Short(string rev, params string[] ids) => new()
+        {
+            ["_id"] = "s", ["_rev"] = rev, ["v"] = rev,
+            ["_revisions"] = new JsonObject { ["start"] = int.Parse(rev[..rev.IndexOf('-')], System.Globalization.CultureInfo.InvariantCulture), ["ids"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]) },
+        };
+        await PushAsync(Http, fixture.Url(0), db, Short("1-a", "a"), Short("2-b", "b", "a"), Short("2-c", "c", "a"));
+        var doc = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/s?revs=true&conflicts=true");
+        Assert.Equal("2-c", Str(doc, "_rev")); // "c" > "b", as CouchDB compares them
+        Assert.Equal("2-c", Str(doc, "v"));
+        Assert.Equal(["c", "a"], Strings(doc!["_revisions"]!["ids"]));
+        Assert.Equal(["2-b"], Strings(doc["_conflicts"]));
+        Assert.Equal("2-b", Str(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/s?rev=2-b"), "_rev"));
+        var change = (await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/couch/{db}/_changes?style=all_docs"))!["results"]![0]!;
+        Assert.Equal(["2-c", "2-b"], change["changes"]!.AsArray().Select(c => Str(c, "rev")));
+        var diff = await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_revs_diff", """{"s":["1-a","2-b","2-c","3-z"]}""");
+        Assert.Equal(["3-z"], Strings(diff!["s"]!["missing"]));
+        Assert.Equal(2, (await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/s?open_revs=all"))!.AsArray().Count);
+        // A normal save on top of the short rev, then the native record: our N-<32 hex> form.
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/s", """{"_rev":"2-c","v":3}""", HttpStatusCode.Created);
+        Assert.Matches("^3-[0-9a-f]{32}$", Str(saved, "rev"));
+        var after = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/s?revs=true");
+        Assert.Equal(["c", "a"], Strings(after!["_revisions"]!["ids"]).Skip(1));
+        Assert.Matches("^3-[0-9a-f]{32}$", Str(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/doc/s"), "rev"));
+
+        // _revisions names the revision when it disagrees with _rev, as in CouchDB (PouchDB sends 3-c with
+        // {start: 2, ids: [c, a]} after 1-a, 2-c, 3-c: PouchDB's "Testing allDocs with some conflicts (issue #468)").
+        var odd = new JsonObject { ["_id"] = "p", ["_rev"] = "3-c", ["v"] = 1, ["_revisions"] = new JsonObject { ["start"] = 2, ["ids"] = new JsonArray("c", "a") } };
+        await PushAsync(Http, fixture.Url(0), db, odd);
+        var p = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/p?revs=true");
+        Assert.Equal("2-c", Str(p, "_rev"));
+        Assert.Equal(["c", "a"], Strings(p!["_revisions"]!["ids"]));
+    }
 }
