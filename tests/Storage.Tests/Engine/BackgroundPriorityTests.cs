@@ -43,7 +43,7 @@ public class BackgroundPriorityTests
         await worker.RunAsync(() => ran++, CancellationToken.None);
         Assert.Equal(1, ran);
         worker.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => worker.RunAsync(() => { }, CancellationToken.None));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => worker.RunAsync(() => { }, CancellationToken.None));
     }
 
     [Fact]
