@@ -14,6 +14,7 @@ internal sealed partial class RecordStore
     private readonly SafeFileHandle _lockHandle;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _compactSignal = new(0);
+    private readonly BackgroundWorker _compactorThread;
     private Task _background = Task.CompletedTask;
     private readonly TaskCompletionSource _sealedAfterOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
@@ -25,6 +26,7 @@ internal sealed partial class RecordStore
         _shards = shards;
         _cache = cache;
         _lockHandle = lockHandle;
+        _compactorThread = new BackgroundWorker(options.BackgroundNice, "MyNoSql compactor");
         Diagnostics.MyNoSqlMetrics.Track(this);
     }
 
@@ -115,7 +117,7 @@ internal sealed partial class RecordStore
             {
                 try
                 {
-                    await shard.CompactAsync(rotateActive: true, cancellationToken).ConfigureAwait(false);
+                    await shard.CompactAsync(rotateActive: true, cancellationToken, _compactorThread).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -131,7 +133,7 @@ internal sealed partial class RecordStore
                 {
                     try
                     {
-                        await shard.CompactAsync(rotateActive: false, cancellationToken).ConfigureAwait(false);
+                        await shard.CompactAsync(rotateActive: false, cancellationToken, _compactorThread).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -182,6 +184,7 @@ internal sealed partial class RecordStore
         {
             await _stop.CancelAsync().ConfigureAwait(false);
             await _background.ConfigureAwait(false);
+            _compactorThread.Dispose();
             // Close shards in parallel (with SealOnClose, sealing is compression work per shard). Without it, close only
             // drains the committers and trims the logs' preallocated zeros: the logs are durable and in the manifest.
             await Task.WhenAll(_shards.Select(s => Task.Run(() => s.CloseAsync(_options.SealOnClose)))).ConfigureAwait(false);
@@ -204,6 +207,9 @@ internal sealed partial class RecordStore
         _shards.Sum(s => s.SyncCount), _shards.Sum(s => s.CommitCount), _shards.Sum(s => s.Seals), _shards.Sum(s => s.Rewrites),
         _cache.Hits, _cache.Misses, _cache.Bytes,
         _shards.Select(s => s.LastError).FirstOrDefault(e => e is not null));
+
+    /// <summary>The low-priority thread the background compactor seals on (tests).</summary>
+    internal BackgroundWorker CompactorThread => _compactorThread;
 
     /// <summary>The shared block cache (tests check its bound).</summary>
     internal BlockCache Cache => _cache;

@@ -22,18 +22,20 @@ internal sealed partial class Shard
 
     private void RecordError(Exception e) => _lastError = e;
 
-    /// <summary>Seals rotated logs (optionally rotating the active one first) and rewrites sparse segments.</summary>
-    public async Task CompactAsync(bool rotateActive, CancellationToken cancellationToken)
+    /// <summary>Seals rotated logs (optionally rotating the active one first) and rewrites sparse segments, on
+    /// <paramref name="worker"/>'s low-priority thread when given (the background compactor), else on the pool.</summary>
+    public async Task CompactAsync(bool rotateActive, CancellationToken cancellationToken, BackgroundWorker? worker = null)
     {
         await _compaction.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (rotateActive) await RotateAsync().ConfigureAwait(false);
-            await Task.Run(() =>
+            void Work()
             {
                 SealRotated(cancellationToken);
                 RewriteSegments(cancellationToken);
-            }, cancellationToken).ConfigureAwait(false);
+            }
+            await (worker is null ? Task.Run(Work, cancellationToken) : worker.RunAsync(Work, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

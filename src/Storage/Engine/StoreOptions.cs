@@ -63,6 +63,12 @@ internal sealed class StoreOptions
     /// the background compactor (smaller logs keep growing until <see cref="LogSealThresholdBytes"/>).</summary>
     public long SealAfterOpenBytes { get; init; } = 1L << 20;
 
+    /// <summary>Nice value (Linux; 0–19) of the background compactor's thread, so sealing and segment rewrites run on
+    /// CPU the application leaves idle instead of taking a core from its reads and saves (elsewhere any value above 0
+    /// means <see cref="ThreadPriority.BelowNormal"/>). 0: the application's priority. <see cref="RecordStore.CompactAsync"/>
+    /// and sealing at close run on the caller's behalf at normal priority.</summary>
+    public int BackgroundNice { get; init; } = 10;
+
     /// <summary>
     /// One committer thread per shard (default): lowest latency for a lone durable saver. Turn off where many stores
     /// share a process (e.g. a mirror with many databases) to commit on the thread pool instead of N threads per store.
@@ -100,6 +106,8 @@ internal sealed class StoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BrotliQuality, 0, nameof(BrotliQuality));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BrotliQuality, 11, nameof(BrotliQuality));
         ArgumentOutOfRangeException.ThrowIfNegative(SealAfterOpenBytes, nameof(SealAfterOpenBytes));
+        ArgumentOutOfRangeException.ThrowIfNegative(BackgroundNice, nameof(BackgroundNice));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BackgroundNice, 19, nameof(BackgroundNice));
         if (!Enum.IsDefined(BlockCodec)) throw new ArgumentOutOfRangeException(nameof(BlockCodec), BlockCodec, "unknown block codec");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RelaxedFlushInterval, TimeSpan.Zero, nameof(RelaxedFlushInterval));
     }

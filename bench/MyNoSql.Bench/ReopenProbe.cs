@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using MyNoSql.Bench.Engines;
+
+namespace MyNoSql.Bench;
+
+/// <summary>
+/// <c>reopen DATASET N READS ROUNDS</c>: the quick bench's "cold reads/s, reopen, (a) page cache warm" figure alone, for
+/// A/B runs of the engine. Per round, MyNoSql then SQLite: load N documents in batches of 1,000 into a new database,
+/// 10,000 warm reads, close, reopen in the same process (page cache warm) and time READS random reads (seed 3, as the
+/// bench). Prints one line per round and engine, then the median of MyNoSql/SQLite over the rounds.
+/// </summary>
+internal static class ReopenProbe
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string name = args[1];
+        int n = int.Parse(args[2], CultureInfo.InvariantCulture), reads = int.Parse(args[3], CultureInfo.InvariantCulture);
+        int rounds = int.Parse(args[4], CultureInfo.InvariantCulture);
+        var docs = Datasets.ByName(name, n);
+        var ids = docs.Select(d => (string)d["id"]!).ToList();
+        var root = Path.Combine(Path.GetTempPath(), "mynosql-reopen-" + Guid.NewGuid().ToString("N")[..8]);
+        var ratios = new List<double>();
+        Console.WriteLine($"reopen probe {name} n={n} reads={reads} load {LoadAverage.Now()}");
+        try
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                var rate = new Dictionary<EngineKind, double>();
+                foreach (var kind in new[] { EngineKind.MyNoSql, EngineKind.Sqlite })
+                {
+                    string dir = Path.Combine(root, $"{kind}-{round}");
+                    var e = await Measure.OpenAsync(kind, dir, durable: true);
+                    try
+                    {
+                        await Measure.BatchedAsync(e, docs, 1000);
+                        await Measure.ReadsAsync(e, ids, 10_000, seed: 1);
+                    }
+                    finally
+                    {
+                        await e.DisposeAsync();
+                    }
+                    var open = Stopwatch.StartNew();
+                    await using (var again = await Measure.OpenAsync(kind, dir, durable: true))
+                    {
+                        _ = await again.ReadAsync(ids[0]);
+                        double firstMs = open.Elapsed.TotalMilliseconds;
+                        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+                        var pause = GC.GetTotalPauseDuration();
+                        long allocated = GC.GetTotalAllocatedBytes();
+                        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        rate[kind] = await Measure.ReadsAsync(again, ids, reads, seed: 3);
+                        Console.WriteLine($"round {round} {kind}: open + first read {firstMs:F1} ms, {rate[kind]:F0} reads/s; during the reads: " +
+                            $"process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
+                            $"{GC.CollectionCount(0) - gen0} gen0 / {GC.CollectionCount(2) - gen2} gen2 GCs, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, " +
+                            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated");
+                    }
+                    Directory.Delete(dir, recursive: true);
+                }
+                ratios.Add(rate[EngineKind.MyNoSql] / rate[EngineKind.Sqlite]);
+                Console.WriteLine($"round {round} MyNoSql/SQLite {ratios[^1]:F2}x");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+        ratios.Sort();
+        Console.WriteLine($"median MyNoSql/SQLite {ratios[ratios.Count / 2]:F2}x ({string.Join(" ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}); load {LoadAverage.Now()}");
+        return 0;
+    }
+}
