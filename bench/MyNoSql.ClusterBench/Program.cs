@@ -30,6 +30,8 @@ string siloDll = args.SkipWhile(a => a != "--silo").Skip(1).FirstOrDefault()
     ?? Path.GetFullPath(Path.Combine("src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"));
 if (!File.Exists(siloDll)) { Console.Error.WriteLine($"{siloDll} not found: run `dotnet build src/Silo -c Release` first (or pass --silo PATH)."); return 2; }
 ThreadPool.SetMinThreads(256, 256);
+// --silo-logs DIR: keep each mirror's console output (for diagnosis).
+if (args.SkipWhile(a => a != "--silo-logs").Skip(1).FirstOrDefault() is { } siloLogs) SiloCluster.LogDirectory = Directory.CreateDirectory(siloLogs).FullName;
 
 var clock = Stopwatch.StartNew();
 void Say(string s) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {s}");
@@ -51,11 +53,17 @@ var diskJson = new JsonObject();
 byte[] Doc(long i) => Encoding.UTF8.GetBytes(
     $"{{\"sensor\":\"sensor-{i % 500:D4}\",\"ts\":{1_763_900_000_000 + i * 250},\"temperature\":{18 + i % 9}.{i % 100:D2},\"humidity\":{30 + i % 40}.5,\"status\":\"ok\",\"site\":\"plant-north\",\"battery\":3.{i % 1000:D3},\"location\":{{\"lat\":52.{i % 1000:D3},\"lon\":4.{i % 997:D3},\"floor\":{i % 4}}}}}");
 
-// --replicas N (issue 18): every mirror count above N runs twice in the same run, full copies and --replicas N.
+// --replicas N (issue 18): every mirror count runs twice in the same run, full copies and --replicas N (with no more
+// mirrors than N the option changes no path, which the pair shows). --abba: full, N, N, full (each config's two runs
+// bracket the other's, so a drift of the machine's load over the run does not favour the config that ran first).
 int replicas = int.Parse(args.SkipWhile(a => a != "--replicas").Skip(1).FirstOrDefault() ?? "0", CultureInfo.InvariantCulture);
-foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > replicas ? new[] { (m, 0), (m, replicas) } : [(m, 0)]))
+bool abba = args.Contains("--abba");
+var configs = mirrorCounts.SelectMany(m => replicas == 0 ? [(m, 0, "")]
+    : abba ? new[] { (m, 0, " (a)"), (m, replicas, " (a)"), (m, replicas, " (b)"), (m, 0, " (b)") }
+    : [(m, 0, ""), (m, replicas, "")]);
+foreach (var (mirrors, n, pass) in configs)
 {
-    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}{(n > 0 ? $", N={n}" : "")}";
+    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}{(n > 0 ? $", N={n}" : "")}{pass}";
     Say($"{config}: starting");
     await using var cluster = await SiloCluster.StartAsync(siloDll, mirrors, n > 0 ? ["--replicas", $"{n}"] : []);
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
@@ -132,10 +140,33 @@ foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > re
 
     if (mirrors == 3 && !savesOnly)
         lagJson = await ReplicationLag.MeasureAsync(http, cluster, quick ? 100 : 200, TimeSpan.FromSeconds(quick ? 2 : 5), Doc, Say);
+    // Each mirror's share of the databases written (GET /db/{db} disk_bytes, summed) and the records written (doc_count,
+    // cluster-wide): bytes per mirror per record compare configs that wrote different numbers of records.
+    string[] benchDbs = ["warmup", .. callerCounts.Select(c => $"b{mirrors}c{c}")];
+    long records = 0;
+    var shares = new long[mirrors];
+    foreach (var benchDb in benchDbs)
+    {
+        for (int m = 0; m < mirrors; m++)
+        {
+            using var info = await http.GetAsync($"{cluster.Urls[m]}/db/{benchDb}");
+            if (!info.IsSuccessStatusCode) continue;
+            var json = JsonNode.Parse(await info.Content.ReadAsStringAsync())!;
+            shares[m] += (long)json["disk_bytes"]!;
+            if (m == 0) records += (long)json["doc_count"]!;
+        }
+    }
+    Say($"{config}: {records} records written; disk_bytes per mirror {string.Join(", ", shares)} ({shares.Average() / Math.Max(1, records):F0} B per record written)");
     await client.StopAsync();
     Say($"{config}: stopping (SIGTERM)");
     var bytes = await cluster.StopAsync();
-    diskJson[config] = new JsonArray(bytes.Select(b => (JsonNode)b).ToArray());
+    diskJson[config] = new JsonObject
+    {
+        ["directoryBytes"] = new JsonArray(bytes.Select(b => (JsonNode)b).ToArray()),
+        ["diskBytesShare"] = new JsonArray(shares.Select(b => (JsonNode)b).ToArray()),
+        ["recordsWritten"] = records,
+        ["shareBytesPerRecordWritten"] = Math.Round(shares.Average() / Math.Max(1, records), 1),
+    };
 }
 
 Console.WriteLine($"| config | path | operation | callers | ops/s | p50 ms | p99 ms | errors | silos CPU µs/op | bench CPU µs/op |");

@@ -7,6 +7,10 @@ namespace MyNoSql.ClusterBench;
 internal sealed class SiloCluster : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly List<TextWriter> _logs = [];
+
+    /// <summary>Where each mirror's console output goes (null: discarded).</summary>
+    public static string? LogDirectory { get; set; }
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mynosql-clusterbench-" + Guid.NewGuid().ToString("N")[..8]);
 
     public const int HttpBase = 19800, SiloBase = 22111, GatewayBase = 41000;
@@ -32,8 +36,11 @@ internal sealed class SiloCluster : IAsyncDisposable
             if (i > 0) { psi.ArgumentList.Add("--primary"); psi.ArgumentList.Add($"127.0.0.1:{SiloBase}"); }
             foreach (var a in extra) psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
-            p.OutputDataReceived += (_, _) => { };
-            p.ErrorDataReceived += (_, _) => { };
+            // --silo-logs DIR: each mirror's console output to DIR/<cluster id>-mirror<i>.log (diagnosis; off by default).
+            var log = LogDirectory is { } logs ? TextWriter.Synchronized(new StreamWriter(Path.Combine(logs, $"{cluster.ClusterId}-mirror{i}.log")) { AutoFlush = true }) : null;
+            if (log is not null) cluster._logs.Add(log);
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             cluster._processes.Add(p);
@@ -84,6 +91,7 @@ internal sealed class SiloCluster : IAsyncDisposable
             try { if (!p.HasExited) p.Kill(true); await p.WaitForExitAsync(); } catch (InvalidOperationException) { }
             p.Dispose();
         }
+        foreach (var log in _logs) await log.DisposeAsync();
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }
