@@ -44,6 +44,12 @@ if (args.Contains("--query"))
 // --locks: issue 15's lock acquire + release latency on 3 mirrors with its baselines (LockBench).
 if (args.Contains("--locks")) return await LockBench.RunAsync(siloDll, quick, seconds, outDir, Say);
 var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu)>();
+// Each row is also printed as soon as it is measured, so a run cut short (a cluster that did not start) keeps its figures.
+void AddRow((string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu) r)
+{
+    rows.Add(r);
+    Say(string.Create(CultureInfo.InvariantCulture, $"row: {r.Config} | {r.Path} | {r.Op} | {r.Callers} | {r.R.PerSecond:N0}/s | p50 {r.R.P50Ms:F2} | p99 {r.R.P99Ms:F2} | errors {r.R.Errors} | silos {r.Cpu.SilosUs:F0} µs | bench {r.Cpu.BenchUs:F0} µs"));
+}
 // --warmup N: seconds of each warm-up step (default 2; the JIT's tier-up of a fresh silo takes longer on a loaded machine).
 var warmup = TimeSpan.FromSeconds(args.SkipWhile(a => a != "--warmup").Skip(1).FirstOrDefault() is { } wu ? double.Parse(wu, CultureInfo.InvariantCulture) : 2);
 var results = new JsonObject { ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), ["cores"] = Environment.ProcessorCount };
@@ -102,9 +108,9 @@ foreach (var (mirrors, n, pass) in configs)
         if (!savesOnly)
         {
             var (ping, pingCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK));
-            rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping, pingCpu));
+            AddRow((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping, pingCpu));
             var (oping, opingCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1));
-            rows.Add((config, "Orleans client", "ping grain", callers, oping, opingCpu));
+            AddRow((config, "Orleans client", "ping grain", callers, oping, opingCpu));
         }
 
         var (saves, savesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
@@ -114,10 +120,10 @@ foreach (var (mirrors, n, pass) in configs)
             using var r = await http.PutAsync($"{Url(i)}/db/{db}/doc/h{i}", content);
             return r.StatusCode == HttpStatusCode.Created;
         }));
-        rows.Add((config, "HTTP", "save (PUT, new record)", callers, saves, savesCpu));
+        AddRow((config, "HTTP", "save (PUT, new record)", callers, saves, savesCpu));
         var (osaves, osavesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
             (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok));
-        rows.Add((config, "Orleans client", "save (new record)", callers, osaves, osavesCpu));
+        AddRow((config, "Orleans client", "save (new record)", callers, osaves, osavesCpu));
         if (savesOnly) continue;
         long saved = (long)(saves.PerSecond * seconds.TotalSeconds * 0.9);
         var rng = new Random(callers);
@@ -127,7 +133,7 @@ foreach (var (mirrors, n, pass) in configs)
             using var r = await http.GetAsync($"{Url(i)}/db/{db}/doc/h{k}");
             return r.StatusCode == HttpStatusCode.OK;
         }));
-        rows.Add((config, "HTTP", "read (GET)", callers, reads, readsCpu));
+        AddRow((config, "HTTP", "read (GET)", callers, reads, readsCpu));
 
         long osaved = (long)(osaves.PerSecond * seconds.TotalSeconds * 0.9);
         var (oreads, oreadsCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
@@ -135,7 +141,7 @@ foreach (var (mirrors, n, pass) in configs)
             long k; lock (rng) k = rng.NextInt64(Math.Max(1, osaved));
             return await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{k}")).Read() is not null;
         }));
-        rows.Add((config, "Orleans client", "read", callers, oreads, oreadsCpu));
+        AddRow((config, "Orleans client", "read", callers, oreads, oreadsCpu));
     }
 
     if (mirrors == 3 && !savesOnly)

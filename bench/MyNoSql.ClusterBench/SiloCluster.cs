@@ -47,12 +47,12 @@ internal sealed class SiloCluster : IAsyncDisposable
             urls.Add($"http://127.0.0.1:{HttpBase + i}");
             dirs.Add(data);
             // The primary first: the others join it.
-            if (i == 0) await MirrorListing.WaitAsync(urls[0], 1, TimeSpan.FromSeconds(90));
+            if (i == 0) await MirrorListing.WaitAsync(urls[0], 1, TimeSpan.FromSeconds(240));
         }
         cluster.Urls = urls;
         cluster.DataDirs = dirs;
         cluster.GatewayPorts = Enumerable.Range(0, count).Select(i => GatewayBase + i).ToList();
-        foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(90));
+        foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(240));
         return cluster;
     }
 
