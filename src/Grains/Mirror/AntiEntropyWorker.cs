@@ -111,7 +111,7 @@ internal sealed partial class AntiEntropyWorker(
             {
                 // Per replica set: each side digests what it holds of the records both should hold (ReplicaDigests); whole
                 // segments never match under replicas. Either side unable to (views differ for a moment): every segment.
-                theirs = await service.GetReplicaDigests(database, placement!.Local, cancellationToken).ConfigureAwait(false);
+                theirs = await ReplicaDigestsOfAsync(service, database, cancellationToken).ConfigureAwait(false);
                 ours = replicaDigests!.For(store.Index, database, silo);
                 if (ours is null || theirs.Length != IndexSegment.Count) theirs = ours = null;
             }
@@ -141,6 +141,23 @@ internal sealed partial class AntiEntropyWorker(
         return pushed;
     }
 
+    /// <summary>
+    /// The other silo's per-replica-set digests of <paramref name="database"/> for this silo; empty (compare every segment)
+    /// when it cannot give them — e.g. a mirror of an older version during a rolling upgrade, which lacks the call.
+    /// </summary>
+    private async Task<SegmentDigest[]> ReplicaDigestsOfAsync(IMirrorService service, string database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await service.GetReplicaDigests(database, placement!.Local, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogReplicaDigestsFailed(e, database);
+            return [];
+        }
+    }
+
     /// <summary>Sends every leaf this silo holds for a record to the other silo and to the record's grain.</summary>
     private async Task<int> PushAsync(MirrorStore store, IMirrorService service, string database, string id, CancellationToken cancellationToken)
     {
@@ -160,6 +177,9 @@ internal sealed partial class AntiEntropyWorker(
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Anti-entropy round with {Silo} failed")]
     private partial void LogRoundFailed(Exception error, SiloAddress silo);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "Anti-entropy: no per-replica-set digests of {Database} from a mirror; comparing every segment")]
+    private partial void LogReplicaDigestsFailed(Exception error, string database);
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "Anti-entropy loop error")]
     private partial void LogLoopError(Exception error);

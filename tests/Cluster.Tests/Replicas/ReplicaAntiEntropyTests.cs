@@ -15,7 +15,7 @@ namespace MyNoSql.Cluster.Tests.Replicas;
 /// Five in-process silos with <c>--replicas 3</c> and the anti-entropy loop off (the passes counted are the test's own):
 /// once every copy is in place an anti-entropy pass compares per replica set and walks no segment (it used to walk all 64
 /// of every database with every other mirror, as whole-segment digests of different subsets never match); a stale holder
-/// is still repaired, from exactly one segment per other holder, and no copy goes to a mirror outside the set; and the
+/// is still repaired, from one segment per other holder that lacks the revision, and no copy goes to a mirror outside the set; and the
 /// cluster's database list (<c>GET /dbs</c>) includes a database this mirror holds nothing of.
 /// </summary>
 public sealed class ReplicaAntiEntropyTests : IAsyncLifetime
@@ -67,8 +67,10 @@ public sealed class ReplicaAntiEntropyTests : IAsyncLifetime
             .Apply(Db, id, new ReplicatedRevision(rev, false, [parent.Rev], body)));
 
         var before = Worker<AntiEntropyWorker>(stale).SegmentsWalked;
-        Assert.Equal(2, await Worker<AntiEntropyWorker>(stale).RunOnceAsync(CancellationToken.None)); // to each other holder
-        Assert.Equal(2, Worker<AntiEntropyWorker>(stale).SegmentsWalked - before); // one segment with each of them, none with the rest
+        // Pushed to the first other holder it compares with, and to the record's grain, which replicates the revision to the
+        // holders; so the second other holder may already have it when its turn comes (then its digests agree too).
+        Assert.InRange(await Worker<AntiEntropyWorker>(stale).RunOnceAsync(CancellationToken.None), 1, 2);
+        Assert.InRange(Worker<AntiEntropyWorker>(stale).SegmentsWalked - before, 1, 2); // one segment with other holders, none with the rest
         foreach (var silo in Silos)
         {
             var copy = await Worker<MirrorStoreHost>(silo).Current!.ReadRecordAsync(Db, id, CancellationToken.None);
