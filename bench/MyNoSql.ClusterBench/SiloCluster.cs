@@ -13,7 +13,9 @@ internal sealed class SiloCluster : IAsyncDisposable
     public static string? LogDirectory { get; set; }
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mynosql-clusterbench-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public const int HttpBase = 19800, SiloBase = 22111, GatewayBase = 41000;
+    // All below Linux's ephemeral range (32768–60999): a gateway port inside it (41000+ before) could be taken by any outgoing
+    // connection, e.g. the previous configuration's clients, and a mirror then failed to start ("Address already in use").
+    public const int HttpBase = 19800, SiloBase = 22111, GatewayBase = 24100;
 
     public IReadOnlyList<string> Urls { get; private set; } = [];
     public IReadOnlyList<int> GatewayPorts { get; private set; } = [];
