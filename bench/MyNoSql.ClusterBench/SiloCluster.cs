@@ -25,6 +25,21 @@ internal sealed class SiloCluster : IAsyncDisposable
     public static async Task<SiloCluster> StartAsync(string siloDll, int count, params string[] extra)
     {
         var cluster = new SiloCluster();
+        try
+        {
+            await StartProcessesAsync(cluster, siloDll, count, extra);
+            return cluster;
+        }
+        catch
+        {
+            // A cluster that did not form must not leave its mirrors running (they hold the ports the next one needs).
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task StartProcessesAsync(SiloCluster cluster, string siloDll, int count, string[] extra)
+    {
         var urls = new List<string>();
         var dirs = new List<string>();
         for (int i = 0; i < count; i++)
@@ -55,7 +70,6 @@ internal sealed class SiloCluster : IAsyncDisposable
         cluster.DataDirs = dirs;
         cluster.GatewayPorts = Enumerable.Range(0, count).Select(i => GatewayBase + i).ToList();
         foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(240));
-        return cluster;
     }
 
     /// <summary>CPU time (user + system) the silo processes have used so far, summed: per operation it is the figure the
