@@ -30,6 +30,8 @@ string siloDll = args.SkipWhile(a => a != "--silo").Skip(1).FirstOrDefault()
     ?? Path.GetFullPath(Path.Combine("src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"));
 if (!File.Exists(siloDll)) { Console.Error.WriteLine($"{siloDll} not found: run `dotnet build src/Silo -c Release` first (or pass --silo PATH)."); return 2; }
 ThreadPool.SetMinThreads(256, 256);
+// --silo-logs DIR: keep each mirror's console output (for diagnosis).
+if (args.SkipWhile(a => a != "--silo-logs").Skip(1).FirstOrDefault() is { } siloLogs) SiloCluster.LogDirectory = Directory.CreateDirectory(siloLogs).FullName;
 
 var clock = Stopwatch.StartNew();
 void Say(string s) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {s}");
@@ -42,6 +44,12 @@ if (args.Contains("--query"))
 // --locks: issue 15's lock acquire + release latency on 3 mirrors with its baselines (LockBench).
 if (args.Contains("--locks")) return await LockBench.RunAsync(siloDll, quick, seconds, outDir, Say);
 var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu)>();
+// Each row is also printed as soon as it is measured, so a run cut short (a cluster that did not start) keeps its figures.
+void AddRow((string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu) r)
+{
+    rows.Add(r);
+    Say(string.Create(CultureInfo.InvariantCulture, $"row: {r.Config} | {r.Path} | {r.Op} | {r.Callers} | {r.R.PerSecond:N0}/s | p50 {r.R.P50Ms:F2} | p99 {r.R.P99Ms:F2} | errors {r.R.Errors} | silos {r.Cpu.SilosUs:F0} µs | bench {r.Cpu.BenchUs:F0} µs"));
+}
 // --warmup N: seconds of each warm-up step (default 2; the JIT's tier-up of a fresh silo takes longer on a loaded machine).
 var warmup = TimeSpan.FromSeconds(args.SkipWhile(a => a != "--warmup").Skip(1).FirstOrDefault() is { } wu ? double.Parse(wu, CultureInfo.InvariantCulture) : 2);
 var results = new JsonObject { ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), ["cores"] = Environment.ProcessorCount };
@@ -51,11 +59,17 @@ var diskJson = new JsonObject();
 byte[] Doc(long i) => Encoding.UTF8.GetBytes(
     $"{{\"sensor\":\"sensor-{i % 500:D4}\",\"ts\":{1_763_900_000_000 + i * 250},\"temperature\":{18 + i % 9}.{i % 100:D2},\"humidity\":{30 + i % 40}.5,\"status\":\"ok\",\"site\":\"plant-north\",\"battery\":3.{i % 1000:D3},\"location\":{{\"lat\":52.{i % 1000:D3},\"lon\":4.{i % 997:D3},\"floor\":{i % 4}}}}}");
 
-// --replicas N (issue 18): every mirror count above N runs twice in the same run, full copies and --replicas N.
+// --replicas N (issue 18): every mirror count runs twice in the same run, full copies and --replicas N (with no more
+// mirrors than N the option changes no path, which the pair shows). --abba: full, N, N, full (each config's two runs
+// bracket the other's, so a drift of the machine's load over the run does not favour the config that ran first).
 int replicas = int.Parse(args.SkipWhile(a => a != "--replicas").Skip(1).FirstOrDefault() ?? "0", CultureInfo.InvariantCulture);
-foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > replicas ? new[] { (m, 0), (m, replicas) } : [(m, 0)]))
+bool abba = args.Contains("--abba");
+var configs = mirrorCounts.SelectMany(m => replicas == 0 ? [(m, 0, "")]
+    : abba ? new[] { (m, 0, " (a)"), (m, replicas, " (a)"), (m, replicas, " (b)"), (m, 0, " (b)") }
+    : [(m, 0, ""), (m, replicas, "")]);
+foreach (var (mirrors, n, pass) in configs)
 {
-    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}{(n > 0 ? $", N={n}" : "")}";
+    string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}{(n > 0 ? $", N={n}" : "")}{pass}";
     Say($"{config}: starting");
     await using var cluster = await SiloCluster.StartAsync(siloDll, mirrors, n > 0 ? ["--replicas", $"{n}"] : []);
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
@@ -94,9 +108,9 @@ foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > re
         if (!savesOnly)
         {
             var (ping, pingCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i => (await http.GetAsync($"{Url(i)}/_mirror/ping")).StatusCode == HttpStatusCode.OK));
-            rows.Add((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping, pingCpu));
+            AddRow((config, "HTTP", "ping (Kestrel → grain, no storage)", callers, ping, pingCpu));
             var (oping, opingCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i => await grains.GetGrain<IPingGrain>(0).Ping(1) == 1));
-            rows.Add((config, "Orleans client", "ping grain", callers, oping, opingCpu));
+            AddRow((config, "Orleans client", "ping grain", callers, oping, opingCpu));
         }
 
         var (saves, savesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
@@ -106,10 +120,10 @@ foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > re
             using var r = await http.PutAsync($"{Url(i)}/db/{db}/doc/h{i}", content);
             return r.StatusCode == HttpStatusCode.Created;
         }));
-        rows.Add((config, "HTTP", "save (PUT, new record)", callers, saves, savesCpu));
+        AddRow((config, "HTTP", "save (PUT, new record)", callers, saves, savesCpu));
         var (osaves, osavesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
             (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok));
-        rows.Add((config, "Orleans client", "save (new record)", callers, osaves, osavesCpu));
+        AddRow((config, "Orleans client", "save (new record)", callers, osaves, osavesCpu));
         if (savesOnly) continue;
         long saved = (long)(saves.PerSecond * seconds.TotalSeconds * 0.9);
         var rng = new Random(callers);
@@ -119,7 +133,7 @@ foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > re
             using var r = await http.GetAsync($"{Url(i)}/db/{db}/doc/h{k}");
             return r.StatusCode == HttpStatusCode.OK;
         }));
-        rows.Add((config, "HTTP", "read (GET)", callers, reads, readsCpu));
+        AddRow((config, "HTTP", "read (GET)", callers, reads, readsCpu));
 
         long osaved = (long)(osaves.PerSecond * seconds.TotalSeconds * 0.9);
         var (oreads, oreadsCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
@@ -127,15 +141,38 @@ foreach (var (mirrors, n) in mirrorCounts.SelectMany(m => replicas > 0 && m > re
             long k; lock (rng) k = rng.NextInt64(Math.Max(1, osaved));
             return await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{k}")).Read() is not null;
         }));
-        rows.Add((config, "Orleans client", "read", callers, oreads, oreadsCpu));
+        AddRow((config, "Orleans client", "read", callers, oreads, oreadsCpu));
     }
 
     if (mirrors == 3 && !savesOnly)
         lagJson = await ReplicationLag.MeasureAsync(http, cluster, quick ? 100 : 200, TimeSpan.FromSeconds(quick ? 2 : 5), Doc, Say);
+    // Each mirror's share of the databases written (GET /db/{db} disk_bytes, summed) and the records written (doc_count,
+    // cluster-wide): bytes per mirror per record compare configs that wrote different numbers of records.
+    string[] benchDbs = ["warmup", .. callerCounts.Select(c => $"b{mirrors}c{c}")];
+    long records = 0;
+    var shares = new long[mirrors];
+    foreach (var benchDb in benchDbs)
+    {
+        for (int m = 0; m < mirrors; m++)
+        {
+            using var info = await http.GetAsync($"{cluster.Urls[m]}/db/{benchDb}");
+            if (!info.IsSuccessStatusCode) continue;
+            var json = JsonNode.Parse(await info.Content.ReadAsStringAsync())!;
+            shares[m] += (long)json["disk_bytes"]!;
+            if (m == 0) records += (long)json["doc_count"]!;
+        }
+    }
+    Say($"{config}: {records} records written; disk_bytes per mirror {string.Join(", ", shares)} ({shares.Average() / Math.Max(1, records):F0} B per record written)");
     await client.StopAsync();
     Say($"{config}: stopping (SIGTERM)");
     var bytes = await cluster.StopAsync();
-    diskJson[config] = new JsonArray(bytes.Select(b => (JsonNode)b).ToArray());
+    diskJson[config] = new JsonObject
+    {
+        ["directoryBytes"] = new JsonArray(bytes.Select(b => (JsonNode)b).ToArray()),
+        ["diskBytesShare"] = new JsonArray(shares.Select(b => (JsonNode)b).ToArray()),
+        ["recordsWritten"] = records,
+        ["shareBytesPerRecordWritten"] = Math.Round(shares.Average() / Math.Max(1, records), 1),
+    };
 }
 
 Console.WriteLine($"| config | path | operation | callers | ops/s | p50 ms | p99 ms | errors | silos CPU µs/op | bench CPU µs/op |");

@@ -7,9 +7,15 @@ namespace MyNoSql.ClusterBench;
 internal sealed class SiloCluster : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly List<TextWriter> _logs = [];
+
+    /// <summary>Where each mirror's console output goes (null: discarded).</summary>
+    public static string? LogDirectory { get; set; }
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mynosql-clusterbench-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public const int HttpBase = 19800, SiloBase = 22111, GatewayBase = 41000;
+    // All below Linux's ephemeral range (32768–60999): a gateway port inside it (41000+ before) could be taken by any outgoing
+    // connection, e.g. the previous configuration's clients, and a mirror then failed to start ("Address already in use").
+    public const int HttpBase = 19800, SiloBase = 22111, GatewayBase = 24100;
 
     public IReadOnlyList<string> Urls { get; private set; } = [];
     public IReadOnlyList<int> GatewayPorts { get; private set; } = [];
@@ -19,6 +25,21 @@ internal sealed class SiloCluster : IAsyncDisposable
     public static async Task<SiloCluster> StartAsync(string siloDll, int count, params string[] extra)
     {
         var cluster = new SiloCluster();
+        try
+        {
+            await StartProcessesAsync(cluster, siloDll, count, extra);
+            return cluster;
+        }
+        catch
+        {
+            // A cluster that did not form must not leave its mirrors running (they hold the ports the next one needs).
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task StartProcessesAsync(SiloCluster cluster, string siloDll, int count, string[] extra)
+    {
         var urls = new List<string>();
         var dirs = new List<string>();
         for (int i = 0; i < count; i++)
@@ -32,21 +53,23 @@ internal sealed class SiloCluster : IAsyncDisposable
             if (i > 0) { psi.ArgumentList.Add("--primary"); psi.ArgumentList.Add($"127.0.0.1:{SiloBase}"); }
             foreach (var a in extra) psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
-            p.OutputDataReceived += (_, _) => { };
-            p.ErrorDataReceived += (_, _) => { };
+            // --silo-logs DIR: each mirror's console output to DIR/<cluster id>-mirror<i>.log (diagnosis; off by default).
+            var log = LogDirectory is { } logs ? TextWriter.Synchronized(new StreamWriter(Path.Combine(logs, $"{cluster.ClusterId}-mirror{i}.log")) { AutoFlush = true }) : null;
+            if (log is not null) cluster._logs.Add(log);
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             cluster._processes.Add(p);
             urls.Add($"http://127.0.0.1:{HttpBase + i}");
             dirs.Add(data);
             // The primary first: the others join it.
-            if (i == 0) await MirrorListing.WaitAsync(urls[0], 1, TimeSpan.FromSeconds(90));
+            if (i == 0) await MirrorListing.WaitAsync(urls[0], 1, TimeSpan.FromSeconds(240));
         }
         cluster.Urls = urls;
         cluster.DataDirs = dirs;
         cluster.GatewayPorts = Enumerable.Range(0, count).Select(i => GatewayBase + i).ToList();
-        foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(90));
-        return cluster;
+        foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(240));
     }
 
     /// <summary>CPU time (user + system) the silo processes have used so far, summed: per operation it is the figure the
@@ -84,6 +107,7 @@ internal sealed class SiloCluster : IAsyncDisposable
             try { if (!p.HasExited) p.Kill(true); await p.WaitForExitAsync(); } catch (InvalidOperationException) { }
             p.Dispose();
         }
+        foreach (var log in _logs) await log.DisposeAsync();
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

@@ -50,6 +50,14 @@ public interface IMirrorService : IGrainService
     [Alias("GetDigests")]
     Task<SegmentDigest[]> GetDigests(string database, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Under <c>--replicas N</c>: this silo's digest, per index segment of <paramref name="database"/>, of the records it
+    /// holds whose replica set includes <paramref name="peer"/> (what both should hold; DESIGN §12); empty when replicas are
+    /// not active or <paramref name="peer"/> is not an active member here (compare every segment then).
+    /// </summary>
+    [Alias("GetReplicaDigests")]
+    Task<SegmentDigest[]> GetReplicaDigests(string database, SiloAddress peer, CancellationToken cancellationToken = default);
+
     /// <summary>This silo's entries of one index segment (sequence 0: local copies have no shared sequence).</summary>
     [Alias("GetSegment")]
     Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default);

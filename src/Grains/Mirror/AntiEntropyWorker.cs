@@ -21,10 +21,15 @@ internal sealed partial class AntiEntropyWorker(
     IOptions<MirrorGrainOptions> options,
     ILogger<AntiEntropyWorker> logger,
     Attachments.AttachmentRepair? attachmentRepair = null,
-    Placement.ReplicaSets? placement = null) : ILifecycleParticipant<ISiloLifecycle>
+    Placement.ReplicaSets? placement = null,
+    Placement.ReplicaDigests? replicaDigests = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
+    private long _segmentsWalked;
+
+    /// <summary>Segments whose entries were fetched from another silo and compared (digests differed), since start; for tests.</summary>
+    internal long SegmentsWalked => Interlocked.Read(ref _segmentsWalked);
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(AntiEntropyWorker), ServiceLifecycleStage.Active, Start, StopAsync);
@@ -94,16 +99,32 @@ internal sealed partial class AntiEntropyWorker(
     private async Task<int> CompareWithAsync(MirrorStore store, SiloAddress silo, CancellationToken cancellationToken)
     {
         var service = mirrors.For(silo);
-        var databases = store.Index.Databases().Union(await service.ListDatabases(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        // With --replicas, only this silo's records are pushed, so only its databases are compared (DESIGN §12).
+        bool replicas = placement is { Active: true } && replicaDigests is not null;
+        var databases = replicas ? store.Index.Databases()
+            : store.Index.Databases().Union(await service.ListDatabases(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
         int pushed = 0;
         foreach (var database in databases)
         {
-            var theirs = await service.GetDigests(database, cancellationToken).ConfigureAwait(false);
-            var ours = store.Index.Digests(database);
+            SegmentDigest[]? theirs, ours;
+            if (replicas)
+            {
+                // Per replica set: each side digests what it holds of the records both should hold (ReplicaDigests); whole
+                // segments never match under replicas. Either side unable to (views differ for a moment): every segment.
+                theirs = await ReplicaDigestsOfAsync(service, database, cancellationToken).ConfigureAwait(false);
+                ours = replicaDigests!.For(store.Index, database, silo);
+                if (ours is null || theirs.Length != IndexSegment.Count) theirs = ours = null;
+            }
+            else
+            {
+                theirs = await service.GetDigests(database, cancellationToken).ConfigureAwait(false);
+                ours = store.Index.Digests(database);
+            }
             for (int segment = 0; segment < IndexSegment.Count; segment++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (segment < theirs.Length && theirs[segment].Digest == ours[segment].Digest) continue;
+                if (theirs is not null && ours is not null && segment < theirs.Length && theirs[segment].Digest == ours[segment].Digest) continue;
+                Interlocked.Increment(ref _segmentsWalked);
                 var remote = (await service.GetSegment(database, segment, cancellationToken).ConfigureAwait(false))
                     .ToDictionary(e => e.Id, e => (e.Rev, e.Deleted, e.Conflicts), StringComparer.Ordinal);
                 foreach (var entry in store.Index.RawEntries(database, segment))
@@ -118,6 +139,23 @@ internal sealed partial class AntiEntropyWorker(
             }
         }
         return pushed;
+    }
+
+    /// <summary>
+    /// The other silo's per-replica-set digests of <paramref name="database"/> for this silo; empty (compare every segment)
+    /// when it cannot give them — e.g. a mirror of an older version during a rolling upgrade, which lacks the call.
+    /// </summary>
+    private async Task<SegmentDigest[]> ReplicaDigestsOfAsync(IMirrorService service, string database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await service.GetReplicaDigests(database, placement!.Local, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogReplicaDigestsFailed(e, database);
+            return [];
+        }
     }
 
     /// <summary>Sends every leaf this silo holds for a record to the other silo and to the record's grain.</summary>
@@ -139,6 +177,9 @@ internal sealed partial class AntiEntropyWorker(
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Anti-entropy round with {Silo} failed")]
     private partial void LogRoundFailed(Exception error, SiloAddress silo);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "Anti-entropy: no per-replica-set digests of {Database} from a mirror; comparing every segment")]
+    private partial void LogReplicaDigestsFailed(Exception error, string database);
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "Anti-entropy loop error")]
     private partial void LogLoopError(Exception error);

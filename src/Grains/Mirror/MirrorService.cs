@@ -21,6 +21,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     private readonly Attachments.MirrorAttachments? _attachments;
     private readonly Attachments.AttachmentRepair? _repair;
     private readonly DatabaseDrops? _drops;
+    private readonly Placement.ReplicaDigests? _replicaDigests;
 
     public MirrorService(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IServiceProvider services,
         IOptions<MirrorGrainOptions> options, ILocalSiloDetails siloDetails)
@@ -33,6 +34,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
         _attachments = services.GetService<Attachments.MirrorAttachments>();
         _repair = services.GetService<Attachments.AttachmentRepair>();
         _drops = services.GetService<DatabaseDrops>();
+        _replicaDigests = services.GetService<Placement.ReplicaDigests>();
     }
 
     public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
@@ -94,6 +96,9 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
 
     public async Task<SegmentDigest[]> GetDigests(string database, CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Digests(database);
+
+    public async Task<SegmentDigest[]> GetReplicaDigests(string database, SiloAddress peer, CancellationToken cancellationToken = default) =>
+        _host is null || _replicaDigests is null ? [] : _replicaDigests.For((await _host.Store).Index, database, peer) ?? [];
 
     public async Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Entries(database, segment);

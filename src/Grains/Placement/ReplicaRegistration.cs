@@ -17,6 +17,7 @@ internal static class ReplicaRegistration
         if (replicas <= 0) return;
         services.AddPlacementDirector<Orleans.Runtime.PreferLocalPlacement, ReplicaPlacementDirector>();
         services.TryAddSingleton<Rebalancer>();
+        services.TryAddSingleton<ReplicaDigests>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Rebalancer>());
     }
 }

@@ -90,6 +90,20 @@ internal sealed class LocalIndex
         }
     }
 
+    /// <summary>
+    /// One segment's whole digest and each entry's digest contribution (<see cref="IndexSegment.EntryDigest"/>), taken
+    /// together: what <c>--replicas</c> anti-entropy needs to digest the part of a segment two mirrors should both hold.
+    /// </summary>
+    public (string Digest, (string Id, UInt128 Hash)[] Entries) EntryDigests(string database, int segment)
+    {
+        lock (_gate)
+        {
+            if (!_databases.TryGetValue(database, out var segments)) return (new IndexSegment().Digest, []);
+            var s = segments[segment];
+            return (s.Digest, [.. s.Entries.Select(e => (e.Id, s.EntryDigest(e.Id)))]);
+        }
+    }
+
     /// <summary>Snapshot of one segment's raw entries, sequence order (empty when unknown).</summary>
     public IReadOnlyList<IndexEntry> RawEntries(string database, int segment)
     {

@@ -7,13 +7,13 @@ namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
 /// The conveniences of DESIGN §11 that let a user look around with curl: <c>GET /</c> (product, version, this mirror's
-/// uuid, stable across restarts), <c>GET /dbs</c> (the databases this mirror holds, sorted) and <c>GET /db/{db}</c>
+/// uuid, stable across restarts), <c>GET /dbs</c> (the databases this mirror holds, sorted; under <c>--replicas N</c> those of every mirror) and <c>GET /db/{db}</c>
 /// (<c>doc_count</c>, <c>deleted_count</c>, <c>disk_bytes</c>, <c>update_seq</c>; 404 <c>not_found</c> when this
 /// mirror holds nothing of it). Counts are this mirror's full copy; <c>update_seq</c> is the cluster-wide position a
 /// <c>_changes?since=</c> accepts; <c>disk_bytes</c> is the database's share (by records) of this mirror's store, which
 /// all databases share. With <c>--storage adonet</c> there is no per-mirror copy to count: 503 <c>unavailable</c>.
 /// </summary>
-internal static class ServerEndpoints
+internal static partial class ServerEndpoints
 {
     private static readonly string Version =
         typeof(ServerEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -38,11 +38,21 @@ internal static class ServerEndpoints
         app.MapGet("/dbs", async (HttpContext context) =>
         {
             if (await StoreAsync(context) is not { } store) return;
+            // --replicas N: no mirror holds every database, so every mirror is asked (DESIGN §12).
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerEndpoints).FullName!);
+            var cluster = await Grains.Placement.ClusterDatabases.ListAsync(context.RequestServices,
+                (e, silo) => LogListFailed(logger, e, silo), context.RequestAborted);
+            if (cluster is { Complete: false })
+            {
+                await ApiResponse.ErrorAsync(context, 503, "unavailable", "Too many mirrors did not answer to list every database of the cluster; retry.");
+                return;
+            }
+            string[] databases = cluster?.Databases ?? store.Index.Databases();
             context.Response.StatusCode = 200;
             await ApiResponse.WriteAsync(context, w =>
             {
                 w.WriteStartArray();
-                foreach (string db in store.Index.Databases()) w.WriteStringValue(db);
+                foreach (string db in databases) w.WriteStringValue(db);
                 w.WriteEndArray();
             });
         });
@@ -77,6 +87,9 @@ internal static class ServerEndpoints
         });
         DropDatabaseEndpoint.Map(app); // DELETE /db/{db}
     }
+
+    [LoggerMessage(EventId = 3510, Level = LogLevel.Warning, Message = "GET /dbs: mirror {Silo} did not list its databases")]
+    private static partial void LogListFailed(ILogger logger, Exception error, SiloAddress silo);
 
     /// <summary>This silo's copy; null once 503 was answered (shared ADO.NET storage keeps none).</summary>
     internal static async Task<MirrorStore?> StoreAsync(HttpContext context)

@@ -54,6 +54,9 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
 
         public Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) => inner.GetSegment(database, segment, cancellationToken);
 
+        public Task<SegmentDigest[]> GetReplicaDigests(string database, SiloAddress peer, CancellationToken cancellationToken = default) =>
+            inner.GetReplicaDigests(database, peer, cancellationToken);
+
         public Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default) =>
             inner.MissingAttachmentChunks(database, chunkIds, cancellationToken);
 

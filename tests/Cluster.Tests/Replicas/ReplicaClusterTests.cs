@@ -63,6 +63,15 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         var (status, feed) = await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[4].BaseUrl}/db/{Db}/_changes?limit=1000");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(acked.Keys.Order(StringComparer.Ordinal), feed!["results"]!.AsArray().Select(r => (string)r!["id"]!).Order(StringComparer.Ordinal));
+        // GET /dbs through every gateway lists every database of the cluster, also one whose single record lives on 3 of
+        // the 5 mirrors (so two gateways hold nothing of it).
+        await QueryApi.PutAsync(Http, _cluster.Mirrors[0].BaseUrl, "solo", "one", "{\"n\":1}");
+        for (int m = 0; m < 5; m++)
+        {
+            var (dbsStatus, dbs) = await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[m].BaseUrl}/dbs");
+            Assert.Equal(HttpStatusCode.OK, dbsStatus);
+            Assert.Equal(new[] { Db, "solo" }, dbs!.AsArray().Select(d => (string)d!).Where(d => d is Db or "solo"));
+        }
         // …without copying records to the mirrors that served them (still exactly the rendezvous shares).
         await WaitForPlacementAsync(live, acked.Keys);
 
