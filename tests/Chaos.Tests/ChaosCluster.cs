@@ -15,6 +15,7 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
     private readonly List<(int Http, int Silo, int Gateway)> _slots = [.. Enumerable.Range(0, count).Select(_ => (FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
     private readonly SiloProcess?[] _mirrors = new SiloProcess?[count];
     private readonly bool[] _up = new bool[count];
+    private readonly string?[] _killedOutput = new string?[count];
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -62,8 +63,11 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
     public async Task KillAsync(int i)
     {
         Volatile.Write(ref _up[i], false);
-        await _mirrors[i]!.KillAsync();
-        await _mirrors[i]!.DisposeAsync();
+        var mirror = _mirrors[i]!;
+        await mirror.KillAsync();
+        _killedOutput[i] = mirror.Output;
+        _mirrors[i] = null;
+        await mirror.DisposeAsync();
     }
 
     /// <summary>Waits until every mirror's <c>/mirrors</c> lists all of them.</summary>
@@ -92,7 +96,8 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
         return views;
     }
 
-    public string Output(int i) => _mirrors[i]?.Output ?? "";
+    /// <summary>The output of mirror <paramref name="i"/>'s current process (of the last one killed, while it is down).</summary>
+    public string Output(int i) => _mirrors[i]?.Output ?? _killedOutput[i] ?? "";
 
     public async ValueTask DisposeAsync()
     {
