@@ -36,7 +36,7 @@ public sealed class ReplicaSimulationTests(ITestOutputHelper output)
             if (one is not null) output.WriteLine(string.Join("\n", world.Trace));
         });
         output.WriteLine($"seeds {seeds[0]}–{seeds[^1]} ({seeds.Length}) in {clock.Elapsed.TotalSeconds:F1} s: {acked} acknowledged writes, {joins} measured joins, worst join {worst:F2}× the ideal share");
-        Assert.True(joins > 0, "no join was measured: the schedule never reached a settled cluster");
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
+        Assert.True(joins > 0, "no join was measured: the schedule never reached a settled cluster");
     }
 }
