@@ -4,16 +4,18 @@ using System.Text.Json.Nodes;
 namespace MyNoSql.Chaos.Tests;
 
 /// <summary>
-/// Three mirror processes on 127.0.0.1, each with its own store, keeping its ports and data directory across SIGKILL
-/// and restart. Localhost clustering: mirror 0 is the primary and holds membership, so only mirrors 1 and 2 may be
+/// Mirror processes on 127.0.0.1, each with its own store, keeping its ports and data directory across SIGKILL
+/// and restart. Localhost clustering: mirror 0 is the primary and holds membership, so only the others may be
 /// killed. ADO.NET clustering (a connection string given): membership lives in PostgreSQL, so any mirror may be.
+/// <paramref name="options"/> are given to every mirror (e.g. <c>--replicas 3</c>).
 /// </summary>
-public sealed class ChaosCluster(int count, string? clusteringConnectionString = null) : IAsyncDisposable
+public sealed class ChaosCluster(int count, string? clusteringConnectionString = null, IReadOnlyList<string>? options = null) : IAsyncDisposable
 {
     private readonly TempDirectory _data = new("mynosql-chaos-");
     private readonly List<(int Http, int Silo, int Gateway)> _slots = [.. Enumerable.Range(0, count).Select(_ => (FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))];
     private readonly SiloProcess?[] _mirrors = new SiloProcess?[count];
     private readonly bool[] _up = new bool[count];
+    private readonly string?[] _killedOutput = new string?[count];
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -24,18 +26,23 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
     /// <summary>The mirrors chaos may kill: all with ADO.NET clustering, all but the primary with localhost clustering.</summary>
     public IReadOnlyList<int> Killable => clusteringConnectionString is null ? [.. Enumerable.Range(1, Count - 1)] : [.. Enumerable.Range(0, Count)];
 
-    private string DataOf(int i) => Path.Combine(_data.Path, $"mirror-{i}");
+    public string DataOf(int i) => Path.Combine(_data.Path, $"mirror-{i}");
 
     public string Url(int i) => $"http://127.0.0.1:{_slots[i].Http}";
 
     /// <summary>Mirrors the load may address now (not killed, or restarted and healthy).</summary>
     public bool IsUp(int i) => Volatile.Read(ref _up[i]);
 
-    public async Task StartAsync()
+    /// <summary>Starts mirror 0, then the others (all at once, or <paramref name="oneByOne"/>: five starting at once on
+    /// two loaded cores can take minutes each).</summary>
+    public async Task StartAsync(bool oneByOne = false)
     {
         await StartMirrorAsync(0);
-        var rest = Enumerable.Range(1, Count - 1).Select(StartMirrorAsync).ToList();
-        await Task.WhenAll(rest);
+        if (oneByOne)
+        {
+            for (int i = 1; i < Count; i++) await StartMirrorAsync(i);
+        }
+        else await Task.WhenAll(Enumerable.Range(1, Count - 1).Select(StartMirrorAsync).ToList());
         await WaitForMirrorsAsync(TimeSpan.FromSeconds(90));
     }
 
@@ -47,7 +54,7 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
             : i == 0
             ? ["--anti-entropy-seconds", "1"]
             : ["--anti-entropy-seconds", "1", "--primary", $"127.0.0.1:{_slots[0].Silo}"];
-        _mirrors[i] = SiloProcess.Start(DataOf(i), http, silo, gateway, extra);
+        _mirrors[i] = SiloProcess.Start(DataOf(i), http, silo, gateway, [.. extra, .. options ?? []]);
         await _mirrors[i]!.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Volatile.Write(ref _up[i], true);
     }
@@ -56,8 +63,11 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
     public async Task KillAsync(int i)
     {
         Volatile.Write(ref _up[i], false);
-        await _mirrors[i]!.KillAsync();
-        await _mirrors[i]!.DisposeAsync();
+        var mirror = _mirrors[i]!;
+        await mirror.KillAsync();
+        _killedOutput[i] = mirror.Output;
+        _mirrors[i] = null;
+        await mirror.DisposeAsync();
     }
 
     /// <summary>Waits until every mirror's <c>/mirrors</c> lists all of them.</summary>
@@ -86,7 +96,8 @@ public sealed class ChaosCluster(int count, string? clusteringConnectionString =
         return views;
     }
 
-    public string Output(int i) => _mirrors[i]?.Output ?? "";
+    /// <summary>The output of mirror <paramref name="i"/>'s current process (of the last one killed, while it is down).</summary>
+    public string Output(int i) => _mirrors[i]?.Output ?? _killedOutput[i] ?? "";
 
     public async ValueTask DisposeAsync()
     {

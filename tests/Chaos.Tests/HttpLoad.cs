@@ -12,7 +12,10 @@ namespace MyNoSql.Chaos.Tests;
 /// (the write may or may not have happened), and the writer never touches it again. A 409 or a stale read of a
 /// record that is not in doubt means a mirror lost an acknowledged write: a violation.
 /// </summary>
-public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
+/// <param name="excused">With replicas: whether a 503 <c>quorum_unavailable</c> for a record (id, request start, end on
+/// <see cref="Elapsed"/>) is explained by the chaos (a majority of the record's holders down meanwhile); such answers are
+/// allowed and counted in <see cref="ExcusedQuorums"/>.</param>
+public sealed class HttpLoad(ChaosCluster cluster, string db, int seed, Func<string, double, double, bool>? excused = null)
 {
     private readonly ConcurrentDictionary<string, int> _statuses = new(StringComparer.Ordinal);
     /// <summary>
@@ -25,6 +28,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
 
     private readonly ConcurrentQueue<string> _serverErrors = new();
     private readonly ConcurrentQueue<string> _timedOutQuorums = new();
+    private readonly ConcurrentQueue<string> _excusedQuorums = new();
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -41,6 +45,9 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
 
     /// <summary>503 <c>quorum_unavailable</c> answers given after the full replication timeout (same format): allowed, reported.</summary>
     public IReadOnlyCollection<string> TimedOutQuorums => _timedOutQuorums;
+
+    /// <summary>503 <c>quorum_unavailable</c> answers <c>excused</c> by the chaos (same format): allowed, reported.</summary>
+    public IReadOnlyCollection<string> ExcusedQuorums => _excusedQuorums;
 
     public IReadOnlyCollection<string> Violations => _violations;
 
@@ -70,7 +77,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
             if (r < 0.4 || own.Count == 0)
             {
                 string id = $"h{w}/{n++}";
-                var (status, body) = await SendAsync(HttpMethod.Put, baseUrl + Uri.EscapeDataString(id), $"{{\"w\":{w},\"n\":{n}}}");
+                var (status, body) = await SendAsync(HttpMethod.Put, baseUrl + Uri.EscapeDataString(id), $"{{\"w\":{w},\"n\":{n}}}", id);
                 if (status == 201)
                 {
                     Acked[id] = (Rev(body), false);
@@ -82,7 +89,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
             {
                 string id = own[random.Next(own.Count)];
                 var (rev, _) = Acked[id];
-                var (status, body) = await SendAsync(HttpMethod.Put, baseUrl + Uri.EscapeDataString(id), $"{{\"id\":\"{id}\",\"rev\":\"{rev}\",\"w\":{w},\"n\":{n++}}}");
+                var (status, body) = await SendAsync(HttpMethod.Put, baseUrl + Uri.EscapeDataString(id), $"{{\"id\":\"{id}\",\"rev\":\"{rev}\",\"w\":{w},\"n\":{n++}}}", id);
                 if (status == 201) Acked[id] = (Rev(body), false);
                 else
                 {
@@ -96,7 +103,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
                 string id = own[random.Next(own.Count)];
                 var (rev, _) = Acked[id];
                 own.Remove(id);
-                var (status, body) = await SendAsync(HttpMethod.Delete, baseUrl + Uri.EscapeDataString(id) + "?rev=" + Uri.EscapeDataString(rev), null);
+                var (status, body) = await SendAsync(HttpMethod.Delete, baseUrl + Uri.EscapeDataString(id) + "?rev=" + Uri.EscapeDataString(rev), null, id);
                 if (status == 200) Acked[id] = (Rev(body), true);
                 else
                 {
@@ -108,7 +115,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
             {
                 string id = own[random.Next(own.Count)];
                 var (rev, _) = Acked[id];
-                var (status, body) = await SendAsync(HttpMethod.Get, baseUrl + Uri.EscapeDataString(id), null);
+                var (status, body) = await SendAsync(HttpMethod.Get, baseUrl + Uri.EscapeDataString(id), null, id);
                 if (status == 200 && Rev(body) != rev)
                     Violation($"read of '{id}' from mirror {target} returned rev {Rev(body)}, acknowledged {rev}");
                 else if (status is 404)
@@ -123,7 +130,7 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
         return up.Count == 0 ? -1 : up[random.Next(up.Count)];
     }
 
-    private async Task<(int Status, string Body)> SendAsync(HttpMethod method, string url, string? json)
+    private async Task<(int Status, string Body)> SendAsync(HttpMethod method, string url, string? json, string id)
     {
         double started = _clock.Elapsed.TotalSeconds;
         using var request = new HttpRequestMessage(method, url);
@@ -146,8 +153,10 @@ public sealed class HttpLoad(ChaosCluster cluster, string db, int seed)
         double ended = _clock.Elapsed.TotalSeconds;
         if (status >= 500)
         {
-            bool timedOut = status == 503 && ended - started >= ReplicationTimeoutSeconds && body.Contains("\"quorum_unavailable\"", StringComparison.Ordinal);
-            (timedOut ? _timedOutQuorums : _serverErrors).Enqueue($"t={started:F2}s..{ended:F2}s {method} {url} -> {status} {(body.Length > 300 ? body[..300] : body)}");
+            bool quorum = status == 503 && body.Contains("\"quorum_unavailable\"", StringComparison.Ordinal);
+            bool timedOut = quorum && ended - started >= ReplicationTimeoutSeconds;
+            bool excusedByChaos = quorum && !timedOut && excused is not null && excused(id, started, ended);
+            (timedOut ? _timedOutQuorums : excusedByChaos ? _excusedQuorums : _serverErrors).Enqueue($"t={started:F2}s..{ended:F2}s {method} {url} -> {status} {(body.Length > 300 ? body[..300] : body)}");
         }
         return (status, body);
     }

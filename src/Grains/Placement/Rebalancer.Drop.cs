@@ -11,11 +11,12 @@ namespace MyNoSql.Grains.Placement;
 /// </summary>
 internal sealed partial class Rebalancer
 {
+    /// <summary>Drops what it can; returns the copies this silo no longer holds that it kept (to be swept again).</summary>
     private async Task<long> DropCopiesAsync(MirrorStore store, ReplicaView view, CancellationToken cancellationToken)
     {
         int replicas = sets.Replicas;
         if (view.Count <= replicas || !view.Contains(sets.Local)) return 0; // every silo holds everything
-        long dropped = 0;
+        long dropped = 0, kept = 0;
         foreach (var database in store.Index.Databases())
         {
             for (int segment = 0; segment < IndexSegment.Count; segment++)
@@ -40,12 +41,13 @@ internal sealed partial class Rebalancer
                         break;
                     }
                     if (confirmed && await store.DropCopyAsync(database, entry.Id, version, cancellationToken).ConfigureAwait(false)) dropped++;
+                    else kept++;
                 }
             }
         }
         RebalanceMetrics.Dropped.Add(dropped);
         if (dropped > 0) LogDropped(dropped);
-        return dropped;
+        return kept;
     }
 
     private async Task<Dictionary<string, IndexEntryInfo>?> SegmentOfAsync(SiloAddress silo, string database, int segment, CancellationToken cancellationToken)

@@ -29,6 +29,9 @@ internal sealed partial class Rebalancer(
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
+    private const int StraySweepEvery = 10;
+    private long _strays;
+    private long _idlePolls;
 
     /// <summary>Identities of the mirrors this silo last settled its records for (null: never, e.g. a first start).</summary>
     public string[]? Settled { get; private set; }
@@ -67,14 +70,22 @@ internal sealed partial class Rebalancer(
                 await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
                 var view = sets.Current;
                 string[] names = [.. view.Names.Order(StringComparer.Ordinal)];
-                if (Settled is not null && SettledReplicas == sets.Replicas && Settled.SequenceEqual(names, StringComparer.Ordinal)) continue;
+                if (Settled is not null && SettledReplicas == sets.Replicas && Settled.SequenceEqual(names, StringComparer.Ordinal))
+                {
+                    // Settled, but copies this silo no longer holds can still be here: kept by the pass's drop because they
+                    // changed meanwhile or a holder did not confirm, or written after it by a record grain still active here
+                    // (it writes its own copy once more before it deactivates). Swept again while any is left, and every
+                    // StraySweepEvery polls in case one was written since (the drop's rules are unchanged).
+                    if (_strays > 0 || ++_idlePolls % StraySweepEvery == 0) _strays = await DropCopiesAsync(store, view, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 bool done = await RunPassAsync(store, Settled, SettledReplicas, view, cancellationToken).ConfigureAwait(false);
                 Passes++;
                 RebalanceMetrics.Passes.Add(1, new KeyValuePair<string, object?>("result", done ? "done" : "failed"));
                 // A view that moved during the pass is not settled (the next pass goes from the settled one to the newest),
                 // and nothing is dropped on its account.
                 if (!done || !sets.Current.Version.Equals(view.Version)) continue;
-                await DropCopiesAsync(store, view, cancellationToken).ConfigureAwait(false);
+                _strays = await DropCopiesAsync(store, view, cancellationToken).ConfigureAwait(false);
                 // Replaced whole (write, then rename), so a crash leaves the old view or the new one.
                 await File.WriteAllLinesAsync(path + ".tmp", [$"{ReplicasLine}{sets.Replicas}", .. names], cancellationToken).ConfigureAwait(false);
                 File.Move(path + ".tmp", path, overwrite: true);

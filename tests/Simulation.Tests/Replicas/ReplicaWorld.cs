@@ -20,6 +20,9 @@ internal sealed partial class ReplicaWorld
     private readonly ulong[] _keys;
     private long _nextLeaf;
     private int _destroyedSinceRepair;
+    private readonly Dictionary<string, Placement> _placements = new(StringComparer.Ordinal);
+    private ReplicaMirror[]? _view;
+    private Placement? _viewPlacement;
 
     public ReplicaWorld(int seed, int mirrors = 100, int records = 2000)
     {
@@ -39,12 +42,63 @@ internal sealed partial class ReplicaWorld
 
     public int Records => _keys.Length;
 
-    private ReplicaMirror[] View() => [.. _mirrors.Where(m => m.InView && !m.Destroyed).OrderBy(m => m.Name, StringComparer.Ordinal)];
+    /// <summary>The members (the same array instance while membership does not change, so placements are cached per view).</summary>
+    private ReplicaMirror[] View()
+    {
+        ReplicaMirror[] now = [.. _mirrors.Where(m => m.InView && !m.Destroyed).OrderBy(m => m.Name, StringComparer.Ordinal)];
+        if (_view is not null && now.AsSpan().SequenceEqual(_view)) return _view;
+        _view = now;
+        _viewPlacement = PlacementOf([.. now.Select(m => m.Name)]);
+        return now;
+    }
 
     private string[] ViewNames() => [.. View().Select(m => m.Name)];
 
-    private ReplicaMirror[] Holders(int record, ReplicaMirror[] view) =>
-        [.. ReplicaPlacement.Choose(_keys[record], [.. view.Select(m => m.Hash)], N).Select(i => view[i])];
+    private ReplicaMirror[] Holders(int record, ReplicaMirror[] view)
+    {
+        var placement = ReferenceEquals(view, _view) ? _viewPlacement! : PlacementOf([.. view.Select(m => m.Name)]);
+        var set = placement.Of(record, _keys[record]);
+        var holders = new ReplicaMirror[set.Length];
+        for (int i = 0; i < set.Length; i++) holders[i] = view[set[i]];
+        return holders;
+    }
+
+    /// <summary>Rendezvous placement over one list of mirror names, computed per record on first use (it is pure), so that
+    /// 100 mirrors' passes and anti-entropy do not recompute the same sets: 10,000 seeds must fit in an afternoon.</summary>
+    private Placement PlacementOf(string[] names)
+    {
+        string key = string.Join('\n', names);
+        if (_placements.TryGetValue(key, out var placement)) return placement;
+        if (_placements.Count >= 256) _placements.Clear();
+        return _placements[key] = new Placement(names, Records);
+    }
+
+    private sealed class Placement(string[] names, int records)
+    {
+        private readonly int[]?[] _sets = new int[]?[records];
+
+        public string[] Names { get; } = names;
+
+        public ulong[] Hashes { get; } = [.. names.Select(ReplicaPlacement.MirrorHash)];
+
+        /// <summary>Indexes into <see cref="Names"/> of the record's holders (<see cref="ReplicaPlacement.Choose(ulong, IReadOnlyList{ulong}, int)"/>).</summary>
+        public int[] Of(int record, ulong key) => _sets[record] ??= ReplicaPlacement.Choose(key, Hashes, N);
+
+        /// <summary>Whether the record has the same holders here as in <paramref name="other"/> (then no rebalancer sends it).</summary>
+        public bool SameHolders(int record, ulong key, Placement other)
+        {
+            var mine = Of(record, key);
+            var theirs = other.Of(record, key);
+            if (mine.Length != theirs.Length) return false;
+            foreach (int i in mine)
+            {
+                bool found = false;
+                foreach (int j in theirs) found |= string.Equals(Names[i], other.Names[j], StringComparison.Ordinal);
+                if (!found) return false;
+            }
+            return true;
+        }
+    }
 
     private bool Delivered() => _rng.NextDouble() >= MessageLoss;
 
@@ -83,15 +137,17 @@ internal sealed partial class ReplicaWorld
         if (Environment.GetEnvironmentVariable("MYNOSQL_SIM_REPLICA_MUTANT") == "1") return 0;
         if (!m.Usable || !m.InView) return 0;
         var view = View();
-        string[] names = [.. view.Select(v => v.Name)];
-        ulong[] hashes = [.. view.Select(v => v.Hash)];
-        var alive = names.ToHashSet(StringComparer.Ordinal);
-        ulong[]? previousHashes = m.Settled?.Select(ReplicaPlacement.MirrorHash).ToArray();
+        var current = _viewPlacement!;
+        string[] names = current.Names;
+        HashSet<string>? alive = null;
+        var previous = m.Settled is null ? null : PlacementOf(m.Settled);
         bool ok = true;
         long moved = 0;
         foreach (var (record, leaves) in m.Store)
         {
-            foreach (int t in RebalancePlan.Targets(_keys[record], names, hashes, m.Settled, previousHashes, alive, m.Name, N))
+            // A record whose holders did not change has no target (RebalancePlan.Targets returns none): skipped for speed.
+            if (previous is not null && current.SameHolders(record, _keys[record], previous)) continue;
+            foreach (int t in RebalancePlan.Targets(_keys[record], names, current.Hashes, m.Settled, previous?.Hashes, alive ??= names.ToHashSet(StringComparer.Ordinal), m.Name, N))
             {
                 var target = view[t];
                 if (!target.Usable || !Delivered())
@@ -105,10 +161,13 @@ internal sealed partial class ReplicaWorld
         if (!ok) return moved;
         m.Settled = names;
         // Rebalancer.Drop.cs: a copy this mirror no longer holds goes once every holder confirmed (or stored) its leaves.
-        foreach (var (record, leaves) in m.Store.ToArray())
+        if (view.Length <= N) return moved;
+        int self = Array.IndexOf(view, m);
+        List<int>? dropped = null;
+        foreach (var (record, leaves) in m.Store)
         {
+            if (Array.IndexOf(current.Of(record, _keys[record]), self) >= 0) continue;
             var holders = Holders(record, view);
-            if (holders.Contains(m) || view.Length <= N) continue;
             bool confirmed = true;
             foreach (var holder in holders)
             {
@@ -120,8 +179,9 @@ internal sealed partial class ReplicaWorld
                 }
                 if (holder.Merge(record, leaves)) moved++;
             }
-            if (confirmed) m.Store.Remove(record);
+            if (confirmed) (dropped ??= []).Add(record);
         }
+        foreach (int record in dropped ?? []) m.Store.Remove(record);
         return moved;
     }
 
@@ -131,9 +191,15 @@ internal sealed partial class ReplicaWorld
         if (Environment.GetEnvironmentVariable("MYNOSQL_SIM_REPLICA_MUTANT") == "1") return;
         if (!m.Usable || !m.InView) return;
         var view = View();
+        var placement = _viewPlacement!;
         foreach (var (record, leaves) in m.Store)
-            foreach (var holder in Holders(record, view))
+        {
+            foreach (int h in placement.Of(record, _keys[record]))
+            {
+                var holder = view[h];
                 if (holder != m && holder.Usable && Delivered()) holder.Merge(record, leaves);
+            }
+        }
     }
 
     /// <summary>Every usable mirror rebalances and runs anti-entropy; with every member usable, destroyed mirrors stop counting.</summary>
