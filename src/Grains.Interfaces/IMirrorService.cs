@@ -14,6 +14,11 @@ public interface IMirrorService : IGrainService
     [Alias("GetInfo")]
     Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default);
 
+    /// <summary>The replica view this mirror's rebalancer last settled (<c>--replicas N</c>): while any active mirror has
+    /// not settled the current one, record grains read every mirror instead of a read quorum of the holders.</summary>
+    [Alias("GetSettledView")]
+    Task<SettledView> GetSettledView(CancellationToken cancellationToken = default);
+
     /// <summary>Merges a replicated revision into this silo's copy; returns once durable.</summary>
     [Alias("Apply")]
     Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default);

@@ -22,6 +22,7 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     private readonly Attachments.AttachmentRepair? _repair;
     private readonly DatabaseDrops? _drops;
     private readonly Placement.ReplicaDigests? _replicaDigests;
+    private readonly Placement.Rebalancer? _rebalancer;
 
     public MirrorService(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IServiceProvider services,
         IOptions<MirrorGrainOptions> options, ILocalSiloDetails siloDetails)
@@ -35,7 +36,11 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
         _repair = services.GetService<Attachments.AttachmentRepair>();
         _drops = services.GetService<DatabaseDrops>();
         _replicaDigests = services.GetService<Placement.ReplicaDigests>();
+        _rebalancer = services.GetService<Placement.Rebalancer>();
     }
+
+    public Task<SettledView> GetSettledView(CancellationToken cancellationToken = default) =>
+        Task.FromResult(_rebalancer?.View ?? new SettledView(0, null));
 
     public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
 

@@ -48,13 +48,6 @@ internal sealed partial class Replicator
         bool self = Array.IndexOf(holders, _local.SiloAddress) >= 0;
         var others = holders.Where(h => !h.Equals(_local.SiloAddress)).ToArray();
         int needed = Math.Min(others.Length, sets.ReadQuorum - (self ? 1 : 0));
-        if (others.Length == 0 || needed <= 0) return [];
-        var key = new RecordRef(database, id);
-        using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
-        var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
-        var reads = others.Select(s => SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token));
-        var results = await FirstAsync(reads, needed, deadline).ConfigureAwait(true);
-        await cancel.CancelAsync().ConfigureAwait(true);
-        return [.. results.OfType<ReplicatedRevision[]>()];
+        return await ReadFromAsync(others, needed, new RecordRef(database, id)).ConfigureAwait(true);
     }
 }

@@ -147,18 +147,28 @@ internal sealed partial class Replicator
         return acked;
     }
 
-    /// <summary>The leaves the other silos hold for a record, from at least a read quorum of them when reachable.</summary>
+    /// <summary>
+    /// The leaves the other silos hold for a record, from at least a read quorum of them when reachable. Under
+    /// <c>--replicas N</c> while the cluster has not settled its current view (<see cref="Placement.ReplicaSets.Stable"/>):
+    /// from every other active silo, as a new holder may not have received the record yet.
+    /// </summary>
     public async Task<IReadOnlyList<ReplicatedRevision[]>> ReadOthersAsync(string database, string id)
     {
         if (!Enabled) return [];
-        if (_placement is { Active: true }) return await ReadHoldersAsync(_placement, database, id).ConfigureAwait(true);
+        bool settling = _placement is { Replicas: > 0 } && !_placement.Stable;
+        if (_placement is { Active: true } && !settling) return await ReadHoldersAsync(_placement, database, id).ConfigureAwait(true);
         var others = OtherActiveSilos();
-        if (others.Length == 0) return [];
-        var key = new RecordRef(database, id);
+        return await ReadFromAsync(others, settling ? others.Length : AcksNeeded(others.Length), new RecordRef(database, id)).ConfigureAwait(true);
+    }
+
+    /// <summary>Reads the record from <paramref name="silos"/> until <paramref name="needed"/> answered (or the replication timeout).</summary>
+    private async Task<IReadOnlyList<ReplicatedRevision[]>> ReadFromAsync(SiloAddress[] silos, int needed, RecordRef key)
+    {
+        if (silos.Length == 0 || needed <= 0) return [];
         using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
         var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
-        var reads = others.Select(s => SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token));
-        var results = await FirstAsync(reads, AcksNeeded(others.Length), deadline).ConfigureAwait(true);
+        var reads = silos.Select(s => SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token));
+        var results = await FirstAsync(reads, needed, deadline).ConfigureAwait(true);
         await cancel.CancelAsync().ConfigureAwait(true);
         return [.. results.OfType<ReplicatedRevision[]>()];
     }

@@ -20,6 +20,7 @@ namespace MyNoSql.Grains.Placement;
 internal sealed partial class Rebalancer(
     MirrorStoreHost host,
     ReplicaSets sets,
+    ClusterSettlement settlement,
     IMirrorServiceClient mirrors,
     IOptions<MirrorGrainOptions> options,
     ILogger<Rebalancer> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -33,11 +34,16 @@ internal sealed partial class Rebalancer(
     private long _strays;
     private long _idlePolls;
 
+    private volatile SettledView _settled = new(0, null);
+
     /// <summary>Identities of the mirrors this silo last settled its records for (null: never, e.g. a first start).</summary>
-    public string[]? Settled { get; private set; }
+    public string[]? Settled => _settled.Mirrors;
 
     /// <summary>The replica count of <see cref="Settled"/> (a change of <c>--replicas</c> also starts a pass).</summary>
-    public int SettledReplicas { get; private set; }
+    public int SettledReplicas => _settled.Replicas;
+
+    /// <summary>Both at once, as other mirrors ask for them (<see cref="IMirrorService.GetSettledView"/>).</summary>
+    public SettledView View => _settled;
 
     /// <summary>Passes finished (settled or not), for tests that wait for one.</summary>
     public long Passes { get; private set; }
@@ -62,7 +68,8 @@ internal sealed partial class Rebalancer(
     {
         var store = await host.Store.WaitAsync(cancellationToken).ConfigureAwait(false);
         string path = Path.Combine(store.Directory, ViewFile);
-        (Settled, SettledReplicas) = await ReadViewAsync(path, cancellationToken).ConfigureAwait(false);
+        var (mirrorsRead, replicasRead) = await ReadViewAsync(path, cancellationToken).ConfigureAwait(false);
+        _settled = new SettledView(replicasRead, mirrorsRead);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -72,6 +79,7 @@ internal sealed partial class Rebalancer(
                 string[] names = [.. view.Names.Order(StringComparer.Ordinal)];
                 if (Settled is not null && SettledReplicas == sets.Replicas && Settled.SequenceEqual(names, StringComparer.Ordinal))
                 {
+                    await settlement.CheckAsync(view, names, cancellationToken).ConfigureAwait(false);
                     // Settled, but copies this silo no longer holds can still be here: kept by the pass's drop because they
                     // changed meanwhile or a holder did not confirm, or written after it by a record grain still active here
                     // (it writes its own copy once more before it deactivates). Swept again while any is left, and every
@@ -89,7 +97,7 @@ internal sealed partial class Rebalancer(
                 // Replaced whole (write, then rename), so a crash leaves the old view or the new one.
                 await File.WriteAllLinesAsync(path + ".tmp", [$"{ReplicasLine}{sets.Replicas}", .. names], cancellationToken).ConfigureAwait(false);
                 File.Move(path + ".tmp", path, overwrite: true);
-                (Settled, SettledReplicas) = (names, sets.Replicas);
+                _settled = new SettledView(sets.Replicas, names);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -16,6 +16,7 @@ internal static class ReplicaRegistration
         services.TryAddSingleton<ReplicaSets>();
         if (replicas <= 0) return;
         services.AddPlacementDirector<Orleans.Runtime.PreferLocalPlacement, ReplicaPlacementDirector>();
+        services.TryAddSingleton<ClusterSettlement>();
         services.TryAddSingleton<Rebalancer>();
         services.TryAddSingleton<ReplicaDigests>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Rebalancer>());

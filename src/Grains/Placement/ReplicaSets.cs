@@ -11,6 +11,9 @@ namespace MyNoSql.Grains.Placement;
 internal sealed class ReplicaSets(IClusterMembershipService membership, ILocalSiloDetails local, IOptions<MirrorGrainOptions> options)
 {
     private ReplicaView? _view;
+    private volatile StableMark? _stable;
+
+    private sealed record StableMark(MembershipVersion Version, long Since);
 
     /// <summary>Copies per record; 0 = every mirror keeps everything.</summary>
     public int Replicas => options.Value.Replicas;
@@ -36,6 +39,26 @@ internal sealed class ReplicaSets(IClusterMembershipService membership, ILocalSi
 
     /// <summary>True when records are placed on N of more than N active silos.</summary>
     public bool Active => Replicas > 0 && Current.Count > Replicas;
+
+    /// <summary>
+    /// Whether every active mirror settled the current view (<see cref="ClusterSettlement"/>) at least a grace period ago
+    /// (the anti-entropy interval, at most 5 s: one round repairs a holder whose sender missed a revision other holders
+    /// had). While not, a new holder may lack a record it holds by placement, so record grains read every mirror
+    /// (<see cref="Mirror.Replicator.ReadOthersAsync"/>). Always false until the first check passed.
+    /// </summary>
+    public bool Stable => !Settling && _stable is { } s && s.Version.Equals(membership.CurrentSnapshot.Version)
+        && System.Diagnostics.Stopwatch.GetElapsedTime(s.Since) >= StableGrace;
+
+    private TimeSpan StableGrace => options.Value.AntiEntropyInterval < TimeSpan.FromSeconds(5) ? options.Value.AntiEntropyInterval : TimeSpan.FromSeconds(5);
+
+    /// <summary>Tests: behave as during a membership change (<see cref="Stable"/> false) while set.</summary>
+    internal bool Settling { get; set; }
+
+    /// <summary>Whether <paramref name="version"/> was already found settled by every mirror.</summary>
+    public bool IsStableVersion(MembershipVersion version) => _stable is { } s && s.Version.Equals(version);
+
+    /// <summary>Records that every active mirror settled the view of <paramref name="version"/>.</summary>
+    public void MarkStable(MembershipVersion version) => _stable = new StableMark(version, System.Diagnostics.Stopwatch.GetTimestamp());
 
     /// <summary>A record's holders now, best first.</summary>
     public SiloAddress[] Holders(string database, string id) => Current.Holders(database, id, Replicas);

@@ -29,6 +29,14 @@ internal sealed partial class RecordGrain : IIncomingGrainCallFilter
             _record = KeptIfDropped(before, StoredRecord());
             if (_record is not null) foreach (var leaf in _record.Leaves) _clock.Observe(leaf.Stamp);
         }
+        // --replicas N: after a membership change the record's holders may differ from those this activation replicated to
+        // and read from, and a second activation may have served writes meanwhile (the grain directory lost a partition):
+        // read repair again before serving.
+        if (_repairedAt is { } repairedAt && _replicator.Placement is { } placement && !repairedAt.Equals(placement.Current.Version))
+        {
+            LogViewChanged(_database, _id);
+            await RepairFromOthersAsync();
+        }
         await context.Invoke();
         // --replicas N: an activation left on a silo that is no longer one of the record's holders (membership changed)
         // goes away once idle, so the next call activates the record on a holder.
@@ -57,6 +65,9 @@ internal sealed partial class RecordGrain : IIncomingGrainCallFilter
         _freshnessResolved = true;
         return _freshnessStore;
     }
+
+    [LoggerMessage(EventId = 2069, Level = LogLevel.Debug, Message = "{Database}/{Id}: the membership changed since this activation's last read repair; repairing again")]
+    private partial void LogViewChanged(string database, string id);
 
     [LoggerMessage(EventId = 2068, Level = LogLevel.Debug, Message = "{Database}/{Id} was written in this silo's store without the grain (a batch); re-reading")]
     private partial void LogStale(string database, string id);

@@ -34,6 +34,8 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     private string _database = "";
     private string _id = "";
     private DocumentRecord? _record;
+    /// <summary>The membership version of the last read repair under <c>--replicas N</c> (null: not under replicas).</summary>
+    private MembershipVersion? _repairedAt;
 
     public RecordGrain(IPersistentStateFactory states, IGrainContext context, IOptions<MirrorGrainOptions> options, Replicator replicator,
         HybridClock clock, MergePolicies policies, ILogger<RecordGrain> logger)
@@ -52,8 +54,19 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         (_database, _id) = RecordKey.Split(this.GetPrimaryKeyString());
         _record = StoredRecord();
         if (_record is not null) foreach (var leaf in _record.Leaves) _clock.Observe(leaf.Stamp);
+        await RepairFromOthersAsync();
+    }
+
+    /// <summary>
+    /// Read repair: merges what the other mirrors hold (<see cref="Replicator.ReadOthersAsync"/>) into this copy. On
+    /// activation, and under <c>--replicas N</c> again on the first call after the membership changed
+    /// (RecordGrain.Freshness.cs): revisions acknowledged meanwhile may have gone to holders this activation never hears from.
+    /// </summary>
+    private async Task RepairFromOthersAsync()
+    {
         if (_replicator.Enabled)
         {
+            _repairedAt = _replicator.Placement is { Replicas: > 0 } sets ? sets.Current.Version : null;
             var incoming = new List<RevisionLeaf>();
             foreach (var leaves in await _replicator.ReadOthersAsync(_database, _id))
             {

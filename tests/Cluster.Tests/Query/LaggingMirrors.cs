@@ -23,6 +23,8 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
     {
         public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => inner.GetInfo(cancellationToken);
 
+        public Task<SettledView> GetSettledView(CancellationToken cancellationToken = default) => inner.GetSettledView(cancellationToken);
+
         public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default)
         {
             var info = await inner.GetInfo(cancellationToken);
