@@ -150,7 +150,9 @@ internal sealed partial class Replicator
     /// <summary>
     /// The leaves the other silos hold for a record, from at least a read quorum of them when reachable. Under
     /// <c>--replicas N</c> while the cluster has not settled its current view (<see cref="Placement.ReplicaSets.Stable"/>):
-    /// from every other active silo, as a new holder may not have received the record yet.
+    /// from every other active silo, as a new holder may not have received the record yet. Each is asked once then: a
+    /// mirror killed but not yet declared dead fails at once (connection refused) instead of holding the read until the
+    /// replication timeout, as retrying it while it is still listed active would.
     /// </summary>
     public async Task<IReadOnlyList<ReplicatedRevision[]>> ReadOthersAsync(string database, string id)
     {
@@ -158,16 +160,20 @@ internal sealed partial class Replicator
         bool settling = _placement is { Replicas: > 0 } && !_placement.Stable;
         if (_placement is { Active: true } && !settling) return await ReadHoldersAsync(_placement, database, id).ConfigureAwait(true);
         var others = OtherActiveSilos();
-        return await ReadFromAsync(others, settling ? others.Length : AcksNeeded(others.Length), new RecordRef(database, id)).ConfigureAwait(true);
+        var key = new RecordRef(database, id);
+        return settling
+            ? await ReadFromAsync(others, others.Length, key, retry: false).ConfigureAwait(true)
+            : await ReadFromAsync(others, AcksNeeded(others.Length), key).ConfigureAwait(true);
     }
 
-    /// <summary>Reads the record from <paramref name="silos"/> until <paramref name="needed"/> answered (or the replication timeout).</summary>
-    private async Task<IReadOnlyList<ReplicatedRevision[]>> ReadFromAsync(SiloAddress[] silos, int needed, RecordRef key)
+    /// <summary>Reads the record from <paramref name="silos"/> until <paramref name="needed"/> answered (or the replication
+    /// timeout); a failed read is retried while its silo is active, unless not to <paramref name="retry"/>.</summary>
+    private async Task<IReadOnlyList<ReplicatedRevision[]>> ReadFromAsync(SiloAddress[] silos, int needed, RecordRef key, bool retry = true)
     {
         if (silos.Length == 0 || needed <= 0) return [];
         using var cancel = new CancellationTokenSource(_options.Value.ReplicationTimeout);
         var deadline = Task.Delay(Timeout.Infinite, cancel.Token);
-        var reads = silos.Select(s => SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token));
+        var reads = silos.Select(s => retry ? SendWhileActiveAsync(s, () => FetchAsync(s, key), cancel.Token) : FetchOnceAsync(s, key));
         var results = await FirstAsync(reads, needed, deadline).ConfigureAwait(true);
         await cancel.CancelAsync().ConfigureAwait(true);
         return [.. results.OfType<ReplicatedRevision[]>()];
@@ -210,6 +216,19 @@ internal sealed partial class Replicator
         {
             LogSendFailed(e, batch.Length, batch[0].Database, batch[0].Id, silo);
             throw;
+        }
+    }
+
+    /// <summary>One read of <paramref name="key"/> from <paramref name="silo"/>; null when it failed (logged).</summary>
+    private async Task<ReplicatedRevision[]?> FetchOnceAsync(SiloAddress silo, RecordRef key)
+    {
+        try
+        {
+            return await FetchAsync(silo, key).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return null; // logged by FetchAsync
         }
     }
 
