@@ -176,10 +176,11 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
     /// One chunk from the first other silo that holds it, copied into <paramref name="destination"/> (at least a chunk
     /// long) and stored here too unless <paramref name="keep"/> is false; returns its length, 0 when no silo holds it.
     /// </summary>
-    public async Task<int> FetchChunkAsync(string database, string chunkId, Memory<byte> destination, CancellationToken cancellationToken, bool keep = true)
+    public async Task<int> FetchChunkAsync(string database, string chunkId, Memory<byte> destination, CancellationToken cancellationToken, bool keep = true,
+        string? placementId = null)
     {
         var store = attachments.Store(database);
-        foreach (var silo in replicator.OtherActiveSilos())
+        foreach (var silo in Sources(database, placementId))
         {
             try
             {
@@ -200,9 +201,9 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
     /// The manifest of body <paramref name="digest"/> from the first other silo that holds it, not stored here (a silo
     /// that does not hold the record reads the body through <see cref="OpenRemote"/>); null when none answers with it.
     /// </summary>
-    public async Task<AttachmentManifest?> FetchManifestAsync(string database, string digest, CancellationToken cancellationToken)
+    public async Task<AttachmentManifest?> FetchManifestAsync(string database, string digest, CancellationToken cancellationToken, string? placementId = null)
     {
-        foreach (var silo in replicator.OtherActiveSilos())
+        foreach (var silo in Sources(database, placementId))
         {
             try
             {
@@ -223,7 +224,16 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
     /// The body of <paramref name="manifest"/> read chunk by chunk from the silos that hold it, nothing stored here
     /// (seekable, one chunk in memory): what a gateway that is not one of the record's holders serves.
     /// </summary>
-    public Stream OpenRemote(string database, AttachmentManifest manifest) => new RemoteAttachmentStream(this, database, manifest);
+    public Stream OpenRemote(string database, string id, AttachmentManifest manifest) => new RemoteAttachmentStream(this, database, id, manifest);
+
+    /// <summary>The other active silos to ask for a body, the holders of <paramref name="placementId"/> first (under replicas the others rarely have it).</summary>
+    private IEnumerable<SiloAddress> Sources(string database, string? placementId)
+    {
+        var others = replicator.OtherActiveSilos();
+        if (placementId is null || !sets.Active) return others;
+        var holders = sets.Holders(database, placementId);
+        return others.OrderBy(s => Array.IndexOf(holders, s) is int i and >= 0 ? i : int.MaxValue);
+    }
 
     /// <summary>
     /// The manifest to serve body <paramref name="digest"/> of record <paramref name="id"/> from, and whether its bytes are
@@ -239,7 +249,7 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
             if (await FetchAsync(database, digest, cancellationToken).ConfigureAwait(false) && store.TryGetManifest(digest) is { } fetched) return (fetched, true);
             return null;
         }
-        return await FetchManifestAsync(database, digest, cancellationToken).ConfigureAwait(false) is { } remote ? (remote, false) : null;
+        return await FetchManifestAsync(database, digest, cancellationToken, id).ConfigureAwait(false) is { } remote ? (remote, false) : null;
     }
 
     /// <summary>

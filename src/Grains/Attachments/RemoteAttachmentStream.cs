@@ -7,7 +7,7 @@ namespace MyNoSql.Grains.Attachments;
 /// gateway that is not one of the record's holders serves it this way instead of keeping a stray copy). Seekable, so a
 /// <c>Range</c> fetches only the chunks it covers; one chunk buffer (pooled) at a time; each chunk checked against its id.
 /// </summary>
-internal sealed class RemoteAttachmentStream(AttachmentCopies copies, string database, AttachmentManifest manifest) : Stream
+internal sealed class RemoteAttachmentStream(AttachmentCopies copies, string database, string id, AttachmentManifest manifest) : Stream
 {
     private byte[]? _chunk;
     private int _loaded = -1;
@@ -42,9 +42,9 @@ internal sealed class RemoteAttachmentStream(AttachmentCopies copies, string dat
         {
             _chunk ??= ChunkBuffers.Rent();
             _loaded = -1;
-            _loadedLength = await copies.FetchChunkAsync(database, manifest.Chunks[index], _chunk, cancellationToken, keep: false).ConfigureAwait(false);
+            _loadedLength = await copies.FetchChunkAsync(database, manifest.Chunks[index], _chunk, cancellationToken, keep: false, placementId: id).ConfigureAwait(false);
             if (_loadedLength == 0)
-                throw new IOException($"Chunk {manifest.Chunks[index]} of attachment body {manifest.Digest} of database '{database}' is on no reachable mirror.");
+                throw new IOException($"Chunk {manifest.Chunks[index]} of attachment body {manifest.Digest} of record '{id}' in database '{database}' is on no reachable mirror.");
             _loaded = index;
         }
         int offset = (int)(_position - (long)index * manifest.ChunkSize);

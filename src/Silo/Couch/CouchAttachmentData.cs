@@ -40,7 +40,7 @@ internal static class CouchAttachmentData
                 if (await copies.LocateAsync(db, id, stub.Digest, context.RequestAborted) is not var (manifest, local))
                     throw new CouchRequestException("unavailable", $"Attachment body {stub.Digest} is not on this mirror yet and no other mirror could provide it; retry.");
                 var bytes = new byte[manifest.Length];
-                await using (var body = local ? store.OpenRead(manifest) : copies.OpenRemote(db, manifest)) await body.ReadExactlyAsync(bytes, context.RequestAborted);
+                await using (var body = local ? store.OpenRead(manifest) : copies.OpenRemote(db, id, manifest)) await body.ReadExactlyAsync(bytes, context.RequestAborted);
                 data[stub.Digest] = bytes;
             }
         }

@@ -75,7 +75,7 @@ internal static class AttachmentReads
         response.ContentLength = length;
         response.Headers.XContentTypeOptions = "nosniff";
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await using var body = local ? services.GetRequiredService<MirrorAttachments>().Store(db).OpenRead(manifest) : copies.OpenRemote(db, manifest);
+        await using var body = local ? services.GetRequiredService<MirrorAttachments>().Store(db).OpenRead(manifest) : copies.OpenRemote(db, id, manifest);
         body.Seek(start, SeekOrigin.Begin);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
