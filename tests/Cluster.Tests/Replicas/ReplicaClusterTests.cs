@@ -83,6 +83,7 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         await AssertBodiesReadAsync(live, bodies);
         // …and reading through a gateway that is not a holder left no copy there.
         await WaitForBodiesAsync(live, bodies, collect: false);
+        await SyncUploadThroughNonHolderAsync(live);
 
         // Two mirrors SIGKILLed at once: every acknowledged write still reads back with its revision.
         await Task.WhenAll(_cluster.Mirrors[3].KillAsync(), _cluster.Mirrors[4].KillAsync());
@@ -100,16 +101,17 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         await AssertBodiesReadAsync([5], bodies);
     }
 
-    private const int Attachments = 10;
+    /// <summary>Bodies put: enough that each mirror's share of the bytes is near 3/5 (10 gave 0.37–0.79×).</summary>
+    private const int Attachments = 30;
 
-    /// <summary>Puts one random body (1–3 MiB, so 2–4 chunks) on each of the first records, through every gateway in turn.</summary>
+    /// <summary>Puts one random body (1–2.3 MiB, so 2–3 chunks) on each of the first records, through every gateway in turn.</summary>
     private async Task<Dictionary<string, byte[]>> PutAttachmentsAsync(ConcurrentDictionary<string, string> acked)
     {
         var bodies = new Dictionary<string, byte[]>();
         for (int i = 0; i < Attachments; i++)
         {
             string id = $"doc-{i}";
-            var body = new byte[(1 << 20) * (1 + i % 3) + 7919 * i + 1];
+            var body = new byte[(1 << 20) * (i % 5 == 0 ? 2 : 1) + 7919 * i + 1];
             new Random(i).NextBytes(body);
             using var content = new ByteArrayContent(body);
             using var response = await Http.PutAsync($"{_cluster.Mirrors[i % 5].BaseUrl}/db/{Db}/doc/{id}/att/f.bin?rev={Uri.EscapeDataString(acked[id])}", content);
@@ -184,6 +186,43 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
                 Assert.True(body.AsSpan().SequenceEqual(whole), $"whole body of {id} through mirror {m}");
             }
         }
+    }
+
+    /// <summary>
+    /// The peers' sync routes: a body sent (chunk, then manifest naming record <c>sync-1</c>) through a gateway that is not
+    /// one of that record's holders lands on the holders; the other non-holder never gets it, also not when its
+    /// manifest is read through it. (No record names the body: collection removes it in the last phase.)
+    /// </summary>
+    private async Task SyncUploadThroughNonHolderAsync(int[] mirrors)
+    {
+        const string id = "sync-1";
+        var names = await NamesAsync(mirrors);
+        var holders = ReplicaPlacement.Choose(Db, id, names, Replicas).Select(n => mirrors[Array.IndexOf(names, n)]).ToHashSet();
+        var nonHolders = mirrors.Where(m => !holders.Contains(m)).ToArray();
+        string gateway = _cluster.Mirrors[nonHolders[0]].BaseUrl;
+        var body = new byte[300_000];
+        new Random(99).NextBytes(body);
+        string chunk = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        string digest = "sha256-" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(body));
+        using (var r = await Http.PutAsync($"{gateway}/db/{Db}/sync/att/chunk/{chunk}", new ByteArrayContent(body))) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        var manifest = new JsonObject { ["digest"] = digest, ["length"] = body.Length, ["chunk_size"] = 1 << 20, ["chunks"] = new JsonArray(chunk) };
+        using (var r = await Http.PutAsync($"{gateway}/db/{Db}/sync/att/manifest?id={id}", new StringContent(manifest.ToJsonString(), System.Text.Encoding.UTF8, "application/json")))
+            Assert.True(r.StatusCode == HttpStatusCode.NoContent, $"sync manifest PUT: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        async Task<bool> HoldsAsync(int m)
+        {
+            using var r = await Http.PostAsync($"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/sync/att/missing",
+                new StringContent($$"""{"chunks":["{{chunk}}"]}""", System.Text.Encoding.UTF8, "application/json"));
+            return JsonNode.Parse(await r.Content.ReadAsStringAsync())!["missing"]!.AsArray().Count == 0;
+        }
+        foreach (int m in holders)
+            await QueryApi.WaitUntilAsync(async () => (await HoldsAsync(m), $"holder {m} lacks the synced chunk"), TimeSpan.FromSeconds(30), $"holder {m} to get the synced body");
+        foreach (int m in mirrors)
+        {
+            using var r = await Http.GetAsync($"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/sync/att/manifest/{Uri.EscapeDataString(digest)}");
+            Assert.True(r.StatusCode == HttpStatusCode.OK, $"synced manifest through mirror {m}: {(int)r.StatusCode}");
+        }
+        Assert.False(await HoldsAsync(nonHolders[1]), $"mirror {nonHolders[1]} holds none of {id} yet stores its synced body");
+        output.WriteLine($"synced body of {id}: holders {string.Join(",", holders.Order())}, sent through {nonHolders[0]}, absent on {nonHolders[1]}");
     }
 
     private async Task<string[]> NamesAsync(int[] mirrors)
