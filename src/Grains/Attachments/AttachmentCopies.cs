@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MyNoSql.Grains.Mirror;
+using MyNoSql.Grains.Placement;
 using MyNoSql.Storage.Attachments;
 using Orleans.Serialization.Buffers;
 
@@ -10,26 +11,53 @@ namespace MyNoSql.Grains.Attachments;
 /// <see cref="IMirrorService"/>, like records): <see cref="EnsureQuorumAsync"/> copies a body this silo holds to a write
 /// quorum (only the chunks each silo lacks), <see cref="FetchAsync"/> pulls a body this silo lacks from any silo that
 /// holds it (read repair and anti-entropy).
+/// Under <c>--replicas N</c> (while <see cref="ReplicaSets.Active"/>) a body goes only to the holders of the record that
+/// names it (<see cref="Targets"/>), and a silo that does not hold that record reads it from a holder without keeping
+/// a copy (<see cref="OpenRemote"/>); otherwise every active silo gets every body, as before.
 /// </summary>
 internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Replicator replicator, IMirrorServiceClient mirrors,
-    ILogger<AttachmentCopies> logger)
+    ReplicaSets sets, ILogger<AttachmentCopies> logger)
 {
-    /// <summary>The silos an upload must reach besides this one, and how many of them must acknowledge.</summary>
-    public (SiloAddress[] Others, int Needed) Targets()
+    /// <summary>True while bodies are placed on replica sets rather than on every mirror.</summary>
+    public bool Placed => sets.Active;
+
+    /// <summary>
+    /// Where a body goes: the other silos to copy it to, how many of them must acknowledge, and whether this silo keeps a
+    /// copy. Full copies: every other active silo, a write quorum of all, kept here. Under replicas: the holders of
+    /// <paramref name="placementId"/> (the record that names the body), a majority of the N holders (this silo counted
+    /// when it is one), kept here only when this silo is a holder.
+    /// </summary>
+    public (SiloAddress[] Others, int Needed, bool KeepHere) Targets(string database, string placementId)
     {
+        if (sets.Active)
+        {
+            var holders = sets.Holders(database, placementId);
+            bool self = Array.IndexOf(holders, sets.Local) >= 0;
+            return ([.. holders.Where(h => !h.Equals(sets.Local))], sets.WriteQuorum - (self ? 1 : 0), self);
+        }
         var others = replicator.OtherActiveSilos();
-        return (others, others.Length == 0 ? 0 : replicator.AcksNeeded(others.Length));
+        return (others, others.Length == 0 ? 0 : replicator.AcksNeeded(others.Length), true);
     }
 
     /// <summary>
-    /// Makes sure a write quorum of silos (this one included) holds the body of <paramref name="manifest"/>, which this
-    /// silo holds. Copies to every other active silo at once; returns true once enough have it (the rest finish in
-    /// the background), false when too many failed.
+    /// The placement id of a body uploaded by the peers' sync routes, which do not say which record names it: the body's
+    /// own digest, so one body always lands on the same N mirrors (the record's holders then pull it by repair).
     /// </summary>
-    public async Task<bool> EnsureQuorumAsync(string database, AttachmentManifest manifest, CancellationToken cancellationToken)
+    public static string BodyPlacementId(string digest) => "\0att\0" + digest;
+
+    /// <summary>Whether this silo should keep the bodies of record <paramref name="id"/> (always without replicas).</summary>
+    public bool KeepsBodiesOf(string database, string id) => !sets.Active || sets.HoldsLocally(database, id);
+
+    /// <summary>
+    /// Makes sure a write quorum of silos (this one included when it keeps the body) holds the body of
+    /// <paramref name="manifest"/>, which this silo holds. Copies to every target (<see cref="Targets"/> of
+    /// <paramref name="placementId"/>) at once; returns true once enough have it (the rest finish in the background),
+    /// false when too many failed.
+    /// </summary>
+    public async Task<bool> EnsureQuorumAsync(string database, AttachmentManifest manifest, string placementId, CancellationToken cancellationToken)
     {
-        var (others, needed) = Targets();
-        if (needed == 0) return true;
+        var (others, needed, _) = Targets(database, placementId);
+        if (needed <= 0) return true;
         var copies = others.Select(silo => CopyToAsync(database, manifest, silo)).ToList();
         int acks = 0;
         while (copies.Count > 0 && acks < needed)
@@ -127,8 +155,11 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
         return true;
     }
 
-    /// <summary>Copies one chunk this silo just stored to every other active silo (best effort; errors are logged).</summary>
-    public Task ForwardChunkAsync(string database, string chunkId, ReadOnlyMemory<byte> raw) =>
+    /// <summary>
+    /// Copies one chunk this silo just stored to every other active silo (best effort; errors are logged). Not under
+    /// replicas: a chunk alone does not tell which mirrors its body belongs on; the manifest's quorum check sends it there.
+    /// </summary>
+    public Task ForwardChunkAsync(string database, string chunkId, ReadOnlyMemory<byte> raw) => sets.Active ? Task.CompletedTask :
         Task.WhenAll(replicator.OtherActiveSilos().Select(async silo =>
         {
             try
@@ -142,19 +173,20 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
         }));
 
     /// <summary>
-    /// One chunk from the first other silo that holds it, stored here too and copied into <paramref name="destination"/>
-    /// (at least a chunk long); returns its length, 0 when no silo holds it.
+    /// One chunk from the first other silo that holds it, copied into <paramref name="destination"/> (at least a chunk
+    /// long) and stored here too unless <paramref name="keep"/> is false; returns its length, 0 when no silo holds it.
     /// </summary>
-    public async Task<int> FetchChunkAsync(string database, string chunkId, Memory<byte> destination, CancellationToken cancellationToken)
+    public async Task<int> FetchChunkAsync(string database, string chunkId, Memory<byte> destination, CancellationToken cancellationToken, bool keep = true,
+        string? placementId = null)
     {
         var store = attachments.Store(database);
-        foreach (var silo in replicator.OtherActiveSilos())
+        foreach (var silo in Sources(database, placementId))
         {
             try
             {
                 var message = await mirrors.For(silo).GetAttachmentChunk(database, chunkId, cancellationToken)
                     .WaitAsync(attachments.Options.CopyTimeout, cancellationToken).ConfigureAwait(false);
-                int n = await StoreReceivedAsync(store, chunkId, message, cancellationToken, destination).ConfigureAwait(false);
+                int n = await StoreReceivedAsync(keep ? store : null, chunkId, message, cancellationToken, destination).ConfigureAwait(false);
                 if (n > 0) return n;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -166,10 +198,65 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
     }
 
     /// <summary>
+    /// The manifest of body <paramref name="digest"/> from the first other silo that holds it, not stored here (a silo
+    /// that does not hold the record reads the body through <see cref="OpenRemote"/>); null when none answers with it.
+    /// </summary>
+    public async Task<AttachmentManifest?> FetchManifestAsync(string database, string digest, CancellationToken cancellationToken, string? placementId = null)
+    {
+        foreach (var silo in Sources(database, placementId))
+        {
+            try
+            {
+                var wire = await mirrors.For(silo).GetAttachmentManifest(database, digest, cancellationToken)
+                    .WaitAsync(attachments.Options.CopyTimeout, cancellationToken).ConfigureAwait(false);
+                var manifest = ManifestWire.FromWire(wire, attachments.ChunkSize, out _);
+                if (manifest is not null && manifest.Digest == digest) return manifest;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogFetchFailed(e, database, digest, silo);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The body of <paramref name="manifest"/> read chunk by chunk from the silos that hold it, nothing stored here
+    /// (seekable, one chunk in memory): what a gateway that is not one of the record's holders serves.
+    /// </summary>
+    public Stream OpenRemote(string database, string id, AttachmentManifest manifest) => new RemoteAttachmentStream(this, database, id, manifest);
+
+    /// <summary>The other active silos to ask for a body, the holders of <paramref name="placementId"/> first (under replicas the others rarely have it).</summary>
+    private IEnumerable<SiloAddress> Sources(string database, string? placementId)
+    {
+        var others = replicator.OtherActiveSilos();
+        if (placementId is null || !sets.Active) return others;
+        var holders = sets.Holders(database, placementId);
+        return others.OrderBy(s => Array.IndexOf(holders, s) is int i and >= 0 ? i : int.MaxValue);
+    }
+
+    /// <summary>
+    /// The manifest to serve body <paramref name="digest"/> of record <paramref name="id"/> from, and whether its bytes are
+    /// here: this silo's copy; else, when this silo keeps the record's bodies, a copy fetched here (read repair); else
+    /// (a non-holder under replicas) the manifest of a holder, the bytes to be read remotely. Null when no silo has it.
+    /// </summary>
+    public async Task<(AttachmentManifest Manifest, bool Local)?> LocateAsync(string database, string id, string digest, CancellationToken cancellationToken)
+    {
+        var store = attachments.Store(database);
+        if (store.HasBody(digest) && store.TryGetManifest(digest) is { } held) return (held, true);
+        if (KeepsBodiesOf(database, id))
+        {
+            if (await FetchAsync(database, digest, cancellationToken).ConfigureAwait(false) && store.TryGetManifest(digest) is { } fetched) return (fetched, true);
+            return null;
+        }
+        return await FetchManifestAsync(database, digest, cancellationToken, id).ConfigureAwait(false) is { } remote ? (remote, false) : null;
+    }
+
+    /// <summary>
     /// Stores a chunk received from another silo (checked against its id; disposes the message) and copies it into
     /// <paramref name="copy"/> when given; returns its length, 0 when the silo did not hold it.
     /// </summary>
-    private static async Task<int> StoreReceivedAsync(AttachmentStore store, string chunkId, PooledBuffer message, CancellationToken cancellationToken,
+    private static async Task<int> StoreReceivedAsync(AttachmentStore? store, string chunkId, PooledBuffer message, CancellationToken cancellationToken,
         Memory<byte> copy = default)
     {
         byte[]? buffer = ChunkBuffers.Take(ref message, out int length);
@@ -177,7 +264,12 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
         try
         {
             if (length == 0) return 0;
-            await store.PutChunkAsync(chunkId, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            if (store is null)
+            {
+                // Not kept: still checked, so a damaged copy elsewhere is never served.
+                if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.AsSpan(0, length))) != chunkId) throw new InvalidOperationException($"chunk {chunkId} came back with other bytes");
+            }
+            else await store.PutChunkAsync(chunkId, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             if (!copy.IsEmpty) buffer.AsSpan(0, length).CopyTo(copy.Span);
             return length;
         }

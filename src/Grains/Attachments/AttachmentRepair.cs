@@ -8,7 +8,10 @@ namespace MyNoSql.Grains.Attachments;
 /// Anti-entropy for attachment bodies (DESIGN §9): a silo that holds a stub without its body (it was down during the
 /// upload, or a copy failed) pulls the body from a silo that holds it. Records that replication or anti-entropy bring
 /// are noted as they are merged; every <see cref="MirrorAttachmentOptions.ScanInterval"/> (and at the first round after
-/// start) every stub of this silo's copy is checked. Runs in the anti-entropy rounds.
+/// start) every stub of this silo's copy is checked. Runs in the anti-entropy rounds. Under <c>--replicas N</c> the scan
+/// skips the records this silo keeps outside their replica set (until the rebalancer drops them): their holders have the
+/// bodies, and fetching them here would only make stray copies for the collector. Noted records are merged ones, which
+/// replication and the rebalancer send only to holders (so a new holder pulls the bodies of the records it receives).
 /// </summary>
 internal sealed partial class AttachmentRepair(MirrorAttachments attachments, AttachmentCopies copies, ILogger<AttachmentRepair> logger, MirrorStoreHost? host = null)
 {
@@ -35,7 +38,7 @@ internal sealed partial class AttachmentRepair(MirrorAttachments attachments, At
             _nextScan = interval > TimeSpan.Zero ? DateTime.UtcNow + interval : DateTime.MaxValue;
             foreach (var database in store.Index.Databases())
             {
-                foreach (var digest in await MirrorStubs.DigestsAsync(store, database, includeHistory: false, cancellationToken).ConfigureAwait(false))
+                foreach (var digest in await MirrorStubs.DigestsAsync(store, database, includeHistory: false, cancellationToken, copies.Placed ? id => copies.KeepsBodiesOf(database, id) : null).ConfigureAwait(false))
                     _pending.TryAdd((database, digest), 0);
             }
         }

@@ -9,7 +9,9 @@ namespace MyNoSql.Grains.Attachments;
 /// Stores a streamed attachment body on this silo and on a write quorum of silos at once (DESIGN §9): the body is cut
 /// into chunks as it arrives; each chunk is written here (fsynced, skipped when already stored) while it is copied to
 /// every other active silo; then the manifest goes everywhere. Memory stays bounded by the chunks in flight (a few
-/// MiB), whatever the body's size.
+/// MiB), whatever the body's size. Under <c>--replicas N</c> "every silo" is the N holders of the record
+/// (<see cref="AttachmentCopies.Targets"/>): a gateway that is not one of them only streams the body through, keeping
+/// nothing (no stray copy to collect, no disk used on a mirror that does not hold the record).
 /// </summary>
 internal sealed partial class AttachmentUpload(MirrorAttachments attachments, AttachmentCopies copies, IMirrorServiceClient mirrors,
     ILogger<AttachmentUpload> logger)
@@ -19,16 +21,18 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
     private const int LocalWritesInFlight = 4;
 
     /// <summary>
-    /// Reads <paramref name="body"/> to its end and stores it; returns its manifest and whether a write quorum (this silo
-    /// included) holds it. Silos beyond the quorum finish in the background.
+    /// Reads <paramref name="body"/> (an attachment of record <paramref name="id"/>) to its end and stores it; returns its
+    /// manifest and whether a write quorum (this silo included when it keeps the body) holds it. Silos beyond the quorum
+    /// finish in the background.
     /// </summary>
     /// <exception cref="AttachmentTooLargeException">The body is longer than the maximum attachment size (nothing named it).</exception>
-    public async Task<(AttachmentManifest Manifest, bool Quorum)> StoreAsync(string database, Stream body, CancellationToken cancellationToken)
+    public async Task<(AttachmentManifest Manifest, bool Quorum)> StoreAsync(string database, string id, Stream body, CancellationToken cancellationToken)
     {
         var store = attachments.Store(database);
         int size = attachments.ChunkSize;
         long max = attachments.MaxAttachmentBytes;
-        var (others, needed) = copies.Targets();
+        var (others, needed, keepHere) = copies.Targets(database, id);
+        if (!keepHere) LogPassingThrough(database, id, others.Length);
         var forwards = others.Select(s => new SiloForward(s, mirrors.For(s), database, attachments.Options.ChunksInFlight, attachments.Options.CallsInFlight, attachments.Options.CopyTimeout)).ToArray();
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var ids = new List<string>();
@@ -58,13 +62,16 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
                     break;
                 }
                 whole.AppendData(buffer, 0, n);
-                var chunk = new SharedChunk(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, n))), buffer, n, 1 + forwards.Length);
+                var chunk = new SharedChunk(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, n))), buffer, n, (keepHere ? 1 : 0) + forwards.Length);
                 ids.Add(chunk.Id);
-                writes.Enqueue(Task.Run(() =>
+                if (keepHere)
                 {
-                    try { store.PutHashedChunk(chunk.Id, chunk.Memory.Span); }
-                    finally { chunk.Release(); }
-                }, CancellationToken.None));
+                    writes.Enqueue(Task.Run(() =>
+                    {
+                        try { store.PutHashedChunk(chunk.Id, chunk.Memory.Span); }
+                        finally { chunk.Release(); }
+                    }, CancellationToken.None));
+                }
                 foreach (var forward in forwards) await forward.EnqueueAsync(chunk, cancellationToken).ConfigureAwait(false);
                 while (writes.Count >= LocalWritesInFlight) await writes.Dequeue().ConfigureAwait(false);
                 if (n < size) break;
@@ -82,8 +89,8 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
             }
         }
         var manifest = new AttachmentManifest(AttachmentStubs.FormatDigest(whole.GetHashAndReset()), total, size, ids);
-        await store.StoreManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
-        if (needed == 0) return (manifest, true);
+        if (keepHere) await store.StoreManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        if (needed <= 0) return (manifest, true);
         var finishing = forwards.Select(f => FinishAsync(database, manifest, f)).ToList();
         int acks = 0;
         while (finishing.Count > 0 && acks < needed)
@@ -96,7 +103,10 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
         return (manifest, acks >= needed);
     }
 
-    /// <summary>Waits for a silo's chunk copies, then gives it the manifest (sending whatever chunk it still lacks).</summary>
+    /// <summary>
+    /// Waits for a silo's chunk copies, then gives it the manifest (sending whatever chunk it still lacks, from this silo's
+    /// copy; a gateway passing the body through has none, so a silo that missed a chunk then counts as failed).
+    /// </summary>
     private async Task<bool> FinishAsync(string database, AttachmentManifest manifest, SiloForward forward)
     {
         await forward.CompleteAsync().ConfigureAwait(false);
@@ -107,6 +117,9 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
         }
         return await copies.CopyToAsync(database, manifest, forward.Silo).ConfigureAwait(false);
     }
+
+    [LoggerMessage(EventId = 2722, Level = LogLevel.Debug, Message = "Attachment body of record {Id} in {Database}: this mirror is not a holder; streaming it to the {Holders} holders without keeping a copy")]
+    private partial void LogPassingThrough(string database, string id, int holders);
 
     private static async Task<int> ReadFullAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
     {

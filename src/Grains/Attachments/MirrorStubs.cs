@@ -15,9 +15,11 @@ internal static class MirrorStubs
 
     /// <summary>
     /// Every digest named by a leaf of a record of <paramref name="database"/> (winner and losers); with
-    /// <paramref name="includeHistory"/> also by the past revisions whose bodies the records keep (what collection must keep).
+    /// <paramref name="includeHistory"/> also by the past revisions whose bodies the records keep (what collection must keep);
+    /// with <paramref name="only"/> only of the records it accepts (by id).
     /// </summary>
-    public static async Task<HashSet<string>> DigestsAsync(MirrorStore store, string database, bool includeHistory, CancellationToken cancellationToken)
+    public static async Task<HashSet<string>> DigestsAsync(MirrorStore store, string database, bool includeHistory, CancellationToken cancellationToken,
+        Func<string, bool>? only = null)
     {
         var digests = new HashSet<string>(StringComparer.Ordinal);
         for (int segment = 0; segment < IndexSegment.Count; segment++)
@@ -25,6 +27,7 @@ internal static class MirrorStubs
             foreach (var entry in store.Index.RawEntries(database, segment))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (only is not null && !only(entry.Id)) continue;
                 var record = await store.ReadRecordAsync(database, entry.Id, cancellationToken).ConfigureAwait(false);
                 if (record is null) continue;
                 foreach (var leaf in record.Leaves) Add(digests, leaf.Body.Span, leaf.Body);

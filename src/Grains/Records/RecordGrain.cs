@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains.Merging;
@@ -87,7 +88,16 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                 }
                 return (ReferenceEquals(merged, current) ? null : merged, 0);
             });
-            if (repaired) LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
+            if (repaired)
+            {
+                LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
+                // The stubs came in here, not through MirrorService's merges: note them too, so the next anti-entropy round
+                // pulls their bodies (under replicas this holder may otherwise lack them until the periodic stub scan).
+                if (ServiceProvider.GetService<Attachments.AttachmentRepair>() is { } attachments)
+                {
+                    foreach (var leaf in incoming) attachments.Note(_database, leaf.Body);
+                }
+            }
         }
         // A conflict this copy holds (repaired in, or replicated here while the record was elsewhere) is resolved now
         // when the database has a merge policy; every mirror then gets the resolution.

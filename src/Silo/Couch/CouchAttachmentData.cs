@@ -16,12 +16,12 @@ internal static class CouchAttachmentData
 
     /// <summary>The bodies of every attachment of <paramref name="leaves"/> (live ones), by digest.</summary>
     /// <exception cref="CouchRequestException">A body that is on no mirror that answered.</exception>
-    public static async Task<Dictionary<string, byte[]>> LoadAsync(HttpContext context, string db, IEnumerable<ReplicatedRevision> leaves)
+    public static async Task<Dictionary<string, byte[]>> LoadAsync(HttpContext context, string db, IEnumerable<(string Id, ReplicatedRevision Leaf)> leaves)
     {
         var data = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var services = context.RequestServices;
         var store = services.GetRequiredService<MirrorAttachments>().Store(db);
-        foreach (var leaf in leaves)
+        foreach (var (id, leaf) in leaves)
         {
             if (leaf.Deleted || leaf.Body.AsSpan().IndexOf("\"_attachments\""u8) < 0) continue;
             IReadOnlyDictionary<string, AttachmentStub> stubs;
@@ -36,13 +36,11 @@ internal static class CouchAttachmentData
             foreach (var stub in stubs.Values)
             {
                 if (data.ContainsKey(stub.Digest)) continue;
-                var manifest = store.HasBody(stub.Digest) ? store.TryGetManifest(stub.Digest) : null;
-                if (manifest is null && await services.GetRequiredService<AttachmentCopies>().FetchAsync(db, stub.Digest, context.RequestAborted))
-                    manifest = store.TryGetManifest(stub.Digest);
-                if (manifest is null)
+                var copies = services.GetRequiredService<AttachmentCopies>();
+                if (await copies.LocateAsync(db, id, stub.Digest, context.RequestAborted) is not var (manifest, local))
                     throw new CouchRequestException("unavailable", $"Attachment body {stub.Digest} is not on this mirror yet and no other mirror could provide it; retry.");
                 var bytes = new byte[manifest.Length];
-                await using (var body = store.OpenRead(manifest)) await body.ReadExactlyAsync(bytes, context.RequestAborted);
+                await using (var body = local ? store.OpenRead(manifest) : copies.OpenRemote(db, id, manifest)) await body.ReadExactlyAsync(bytes, context.RequestAborted);
                 data[stub.Digest] = bytes;
             }
         }

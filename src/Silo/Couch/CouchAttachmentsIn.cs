@@ -65,7 +65,7 @@ internal static class CouchAttachmentsIn
                 }
                 string md5 = "md5-" + Convert.ToBase64String(MD5.HashData(bytes));
                 using var stream = new MemoryStream(bytes, writable: false);
-                var (manifest, _) = await context.RequestServices.GetRequiredService<AttachmentUpload>().StoreAsync(db, stream, context.RequestAborted);
+                var (manifest, _) = await context.RequestServices.GetRequiredService<AttachmentUpload>().StoreAsync(db, doc.Id!, stream, context.RequestAborted);
                 stubs[name] = Stub(contentType, manifest.Length, manifest.Digest, newEdits ? md5 : digest ?? md5, revpos is { } pos ? JsonValue.Create(pos) : att["revpos"]);
                 continue;
             }

@@ -65,7 +65,7 @@ internal static class CouchDocumentEndpoints
                     throw new CouchRequestException("bad_request", "open_revs must be \"all\" or a JSON array of revisions.");
                 }
             }
-            var openData = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves) : null;
+            var openData = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.Select(l => (id, l))) : null;
             await CouchHttp.WriteAsync(context, 200, w =>
             {
                 w.WriteStartArray();
@@ -81,7 +81,7 @@ internal static class CouchDocumentEndpoints
             await ApiResponse.ErrorAsync(context, 404, "not_found", leaf is null ? "missing" : "deleted");
             return;
         }
-        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, [leaf]) : null;
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, [(id, leaf)]) : null;
         await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null, data));
     }
 

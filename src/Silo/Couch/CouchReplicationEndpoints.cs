@@ -56,7 +56,7 @@ internal static class CouchReplicationEndpoints
             asked.Add((id, [.. array.Select(r => (string)r!)]));
         }
         var leaves = await LeavesOfAsync(context, db, asked.Select(a => a.Id));
-        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.Values.SelectMany(l => l)) : null;
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.SelectMany(e => e.Value.Select(l => (e.Key, l)))) : null;
         await CouchHttp.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
@@ -99,7 +99,7 @@ internal static class CouchReplicationEndpoints
             asked.Add((id, rev));
         }
         var leaves = await LeavesOfAsync(context, db, asked.Select(a => a.Id));
-        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.Values.SelectMany(l => l)) : null;
+        var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.SelectMany(e => e.Value.Select(l => (e.Key, l)))) : null;
         await CouchHttp.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();

@@ -69,7 +69,7 @@ internal static class AttachmentEndpoints
         bool quorum;
         try
         {
-            (manifest, quorum) = await services.GetRequiredService<AttachmentUpload>().StoreAsync(db, context.Request.Body, context.RequestAborted);
+            (manifest, quorum) = await services.GetRequiredService<AttachmentUpload>().StoreAsync(db, id, context.Request.Body, context.RequestAborted);
         }
         catch (AttachmentTooLargeException)
         {
@@ -79,7 +79,7 @@ internal static class AttachmentEndpoints
         if (!quorum)
         {
             await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",
-                $"Attachment '{Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': the body is stored on this mirror but a write quorum of mirrors did not confirm it in time; the record was not changed. Retry: chunks already stored are not sent again.");
+                $"Attachment '{Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': the body is stored on fewer mirrors than a write quorum in time; the record was not changed. Retry: chunks already stored are not sent again.");
             return;
         }
         var stub = new AttachmentStubInfo(contentType, manifest.Length, manifest.Digest);

@@ -11,7 +11,8 @@ namespace MyNoSql.Silo.Gateway;
 /// chunk store (one chunk in memory at a time) with <c>Content-Type</c>, <c>Content-Length</c>, <c>ETag: "&lt;digest&gt;"</c>
 /// and <c>Accept-Ranges: bytes</c>; <c>Range: bytes=a-b</c> → 206 with <c>Content-Range</c>, a range it cannot serve →
 /// 416 (JSON, <c>Content-Range: bytes */length</c>); <c>If-None-Match</c> with the ETag → 304. A body this silo does not
-/// hold yet (it was down during the upload) is first copied here from a silo that holds it.
+/// hold yet (it was down during the upload) is first copied here from a silo that holds it; under <c>--replicas N</c> a
+/// silo that is not one of the record's holders streams it from a holder instead, keeping nothing.
 /// </summary>
 internal static class AttachmentReads
 {
@@ -32,16 +33,15 @@ internal static class AttachmentReads
             await AttachmentEndpoints.NotFoundAsync(context, db, id, name);
             return;
         }
-        var store = services.GetRequiredService<MirrorAttachments>().Store(db);
-        var manifest = store.HasBody(stub.Digest) ? store.TryGetManifest(stub.Digest) : null;
-        if (manifest is null && await services.GetRequiredService<AttachmentCopies>().FetchAsync(db, stub.Digest, context.RequestAborted))
-            manifest = store.TryGetManifest(stub.Digest);
-        if (manifest is null)
+        var copies = services.GetRequiredService<AttachmentCopies>();
+        var located = await copies.LocateAsync(db, id, stub.Digest, context.RequestAborted);
+        if (located is not { } found)
         {
             await ApiResponse.ErrorAsync(context, 503, "unavailable",
                 $"Attachment '{AttachmentEndpoints.Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': its body is not on this mirror yet and no other mirror could provide it; retry.");
             return;
         }
+        var (manifest, local) = found;
         var response = context.Response;
         string etag = $"\"{stub.Digest}\"";
         response.Headers.ETag = etag;
@@ -75,7 +75,7 @@ internal static class AttachmentReads
         response.ContentLength = length;
         response.Headers.XContentTypeOptions = "nosniff";
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await using var body = store.OpenRead(manifest);
+        await using var body = local ? services.GetRequiredService<MirrorAttachments>().Store(db).OpenRead(manifest) : copies.OpenRemote(db, id, manifest);
         body.Seek(start, SeekOrigin.Begin);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try

@@ -11,8 +11,11 @@ namespace MyNoSql.Silo.Gateway;
 /// <list type="bullet">
 /// <item><c>POST /db/{db}/sync/att/missing</c> <c>{"chunks":[ids]}</c> → 200 <c>{"missing":[ids]}</c> (read access).</item>
 /// <item><c>PUT /db/{db}/sync/att/chunk/{id}</c> raw bytes (at most one chunk) → 204 once durable here (and copied to the
-/// other silos); 400 <c>bad_chunk</c> when they do not hash to the id, 413 <c>too_large</c> beyond the chunk size.</item>
-/// <item><c>PUT /db/{db}/sync/att/manifest</c> manifest JSON → 204 once this silo and a write quorum hold the body; 409
+/// other silos; under <c>--replicas N</c> only staged here, the manifest places the body); 400 <c>bad_chunk</c> when they
+/// do not hash to the id, 413 <c>too_large</c> beyond the chunk size.</item>
+/// <item><c>PUT /db/{db}/sync/att/manifest[?id=record]</c> manifest JSON → 204 once a write quorum holds the body (every
+/// mirror's quorum without replicas; under <c>--replicas N</c> a majority of the holders of the named record, or of the N
+/// mirrors the body's digest picks when no record is named); 409
 /// <c>missing_chunks</c> with <c>"missing":[ids]</c> when chunks are absent; 413 beyond <c>--max-attachment-bytes</c>.</item>
 /// <item><c>GET /db/{db}/sync/att/manifest/{digest}</c> (URL-encoded) → the manifest JSON, 404 when no silo holds the body.</item>
 /// <item><c>GET /db/{db}/sync/att/chunk/{id}</c> → the chunk's raw bytes, 404 when not held here.</item>
@@ -139,7 +142,11 @@ internal static class AttachmentSyncEndpoints
             {
                 // collected meanwhile
             }
-            if (n == 0) n = await context.RequestServices.GetRequiredService<AttachmentCopies>().FetchChunkAsync(db, id, buffer, context.RequestAborted);
+            if (n == 0)
+            {
+                var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
+                n = await copies.FetchChunkAsync(db, id, buffer, context.RequestAborted, keep: !copies.Placed);
+            }
             if (n == 0)
             {
                 await ApiResponse.ErrorAsync(context, 404, "not_found", $"Chunk {id} of database '{db}' is not stored on any reachable mirror.");
@@ -203,7 +210,12 @@ internal static class AttachmentSyncEndpoints
             return;
         }
         await store.StoreManifestAsync(manifest, context.RequestAborted);
-        if (!await context.RequestServices.GetRequiredService<AttachmentCopies>().EnsureQuorumAsync(db, manifest, context.RequestAborted))
+        // Under replicas the body goes to the holders of the record the request names (?id=), else to the N mirrors its
+        // digest picks (the record's holders pull it by repair once the record arrives). This silo keeps its staged copy
+        // either way; when no record here names the body the collector removes it after the grace.
+        string? recordId = context.Request.Query["id"].FirstOrDefault();
+        string placement = string.IsNullOrEmpty(recordId) ? AttachmentCopies.BodyPlacementId(manifest.Digest) : recordId;
+        if (!await context.RequestServices.GetRequiredService<AttachmentCopies>().EnsureQuorumAsync(db, manifest, placement, context.RequestAborted))
         {
             await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",
                 $"Attachment body {manifest.Digest} of database '{db}' is stored on this mirror but a write quorum of mirrors did not confirm it in time; retry (nothing is sent again).");
@@ -222,9 +234,12 @@ internal static class AttachmentSyncEndpoints
             return;
         }
         var store = Store(context, db);
-        if (!store.HasBody(digest))
-            await context.RequestServices.GetRequiredService<AttachmentCopies>().FetchAsync(db, digest, context.RequestAborted);
-        var manifest = store.HasBody(digest) ? store.TryGetManifest(digest) : null;
+        var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
+        // Under replicas a silo only answers with another's manifest (the peer then GETs the chunks through it): it keeps
+        // no copy of a body it may not hold.
+        AttachmentManifest? manifest = store.HasBody(digest) ? store.TryGetManifest(digest) : null;
+        if (manifest is null && copies.Placed) manifest = await copies.FetchManifestAsync(db, digest, context.RequestAborted);
+        else if (manifest is null && await copies.FetchAsync(db, digest, context.RequestAborted)) manifest = store.TryGetManifest(digest);
         if (manifest is null)
         {
             await ApiResponse.ErrorAsync(context, 404, "not_found", $"Attachment body {digest} is not stored on any reachable mirror of database '{db}'.");

@@ -13,7 +13,9 @@ namespace MyNoSql.Cluster.Tests.Replicas;
 /// Five real mirror processes with <c>--replicas 3</c> (DESIGN §12): each record on the 3 mirrors rendezvous hashing picks
 /// (checked exactly from the mirrors' names), ≤ 0.7× a full copy per mirror, every gateway serving every record, query
 /// and change; two mirrors SIGKILLed at once lose no acknowledged write; a mirror that joins then receives exactly its
-/// share while the others drop the copies they no longer hold.
+/// share while the others drop the copies they no longer hold. Attachment bodies follow their records: stored on exactly
+/// the holders whichever gateway took them, read (with ranges) through every gateway without leaving copies on non-holders,
+/// pulled by a joining holder and freed by a mirror that dropped the record.
 /// Mirror 0 holds localhost membership, so the others are the ones killed.
 /// </summary>
 public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifetime
@@ -75,6 +77,14 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         // …without copying records to the mirrors that served them (still exactly the rendezvous shares).
         await WaitForPlacementAsync(live, acked.Keys);
 
+        // Attachment bodies live on their records' holders only, whichever gateway took them, and read back through all.
+        var bodies = await PutAttachmentsAsync(acked);
+        await WaitForBodiesAsync(live, bodies, collect: false);
+        await AssertBodiesReadAsync(live, bodies);
+        // …and reading through a gateway that is not a holder left no copy there.
+        await WaitForBodiesAsync(live, bodies, collect: false);
+        await SyncUploadThroughNonHolderAsync(live);
+
         // Two mirrors SIGKILLed at once: every acknowledged write still reads back with its revision.
         await Task.WhenAll(_cluster.Mirrors[3].KillAsync(), _cluster.Mirrors[4].KillAsync());
         await WaitAllReadAsync(acked, [0, 1, 2], TimeSpan.FromSeconds(150));
@@ -86,6 +96,140 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         await _cluster.WaitForMirrorsAsync(4, TimeSpan.FromSeconds(120));
         await WaitForPlacementAsync([0, 1, 2, 5], acked.Keys);
         await WaitAllReadAsync(acked, [5], TimeSpan.FromSeconds(60));
+        // The joiner pulled the bodies of the records it received; the others freed those of the records they dropped.
+        await WaitForBodiesAsync([0, 1, 2, 5], bodies, collect: true);
+        await AssertBodiesReadAsync([5], bodies);
+    }
+
+    /// <summary>Bodies put: enough that each mirror's share of the bytes is near 3/5 (10 gave 0.37–0.79×).</summary>
+    private const int Attachments = 30;
+
+    /// <summary>Puts one random body (1–2.3 MiB, so 2–3 chunks) on each of the first records, through every gateway in turn.</summary>
+    private async Task<Dictionary<string, byte[]>> PutAttachmentsAsync(ConcurrentDictionary<string, string> acked)
+    {
+        var bodies = new Dictionary<string, byte[]>();
+        for (int i = 0; i < Attachments; i++)
+        {
+            string id = $"doc-{i}";
+            var body = new byte[(1 << 20) * (i % 5 == 0 ? 2 : 1) + 7919 * i + 1];
+            new Random(i).NextBytes(body);
+            using var content = new ByteArrayContent(body);
+            using var response = await Http.PutAsync($"{_cluster.Mirrors[i % 5].BaseUrl}/db/{Db}/doc/{id}/att/f.bin?rev={Uri.EscapeDataString(acked[id])}", content);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, $"PUT attachment of {id} through mirror {i % 5}: {(int)response.StatusCode} {text}");
+            acked[id] = (string)JsonNode.Parse(text)!["rev"]!;
+            bodies[id] = body;
+        }
+        return bodies;
+    }
+
+    /// <summary>
+    /// Polls until each of <paramref name="mirrors"/> stores exactly the bodies of the records it holds by placement (chunk
+    /// files: the raw bytes plus a 24-byte header, random bodies do not compress); with <paramref name="collect"/> each
+    /// poll first collects unreferenced bodies (grace 0), as the hourly collection would.
+    /// </summary>
+    private async Task WaitForBodiesAsync(int[] mirrors, Dictionary<string, byte[]> bodies, bool collect)
+    {
+        var names = await NamesAsync(mirrors);
+        var expected = new (int Manifests, int Chunks, long Bytes)[mirrors.Length];
+        long full = 0;
+        foreach (var (id, body) in bodies)
+        {
+            int chunks = (body.Length + (1 << 20) - 1) >> 20;
+            long stored = body.Length + 24L * chunks;
+            full += stored;
+            foreach (var holder in ReplicaPlacement.Choose(Db, id, names, Replicas))
+            {
+                int h = Array.IndexOf(names, holder);
+                expected[h] = (expected[h].Manifests + 1, expected[h].Chunks + chunks, expected[h].Bytes + stored);
+            }
+        }
+        var seen = new long[mirrors.Length];
+        for (int i = 0; i < mirrors.Length; i++)
+        {
+            int m = mirrors[i];
+            var want = expected[i];
+            await QueryApi.WaitUntilAsync(async () =>
+            {
+                if (collect) (await Http.PostAsync($"{_cluster.Mirrors[m].BaseUrl}/_mirror/attachments/{Db}/_collect?grace=0", null)).Dispose();
+                var stats = JsonNode.Parse(await Http.GetStringAsync($"{_cluster.Mirrors[m].BaseUrl}/_mirror/attachments/{Db}"))!;
+                var have = ((int)stats["manifests"]!, (int)stats["chunks"]!, (long)stats["bytes"]!);
+                seen[i] = have.Item3;
+                return (have == want, $"mirror {m} stores {have} (manifests, chunks, bytes), should store {want}");
+            }, TimeSpan.FromSeconds(90), $"mirror {m} to store exactly the bodies of its records");
+        }
+        output.WriteLine($"attachment bytes per mirror {string.Join(",", mirrors)}: {string.Join(", ", seen)}; a full copy {full} " +
+            $"({string.Join(", ", seen.Select(b => (b / (double)full).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}×)");
+        Assert.Equal(Replicas * full, seen.Sum());
+    }
+
+    /// <summary>Every body byte-exact through each of <paramref name="mirrors"/>: a range across the first chunk boundary, and one whole read.</summary>
+    private async Task AssertBodiesReadAsync(int[] mirrors, Dictionary<string, byte[]> bodies)
+    {
+        int k = 0;
+        foreach (var (id, body) in bodies)
+        {
+            int wholeThrough = mirrors[k++ % mirrors.Length];
+            foreach (int m in mirrors)
+            {
+                string url = $"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/doc/{id}/att/f.bin";
+                int from = (1 << 20) - 1000, to = Math.Min(body.Length - 1, (1 << 20) + 70_000);
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, to);
+                using var ranged = await Http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
+                Assert.Equal($"bytes {from}-{to}/{body.Length}", ranged.Content.Headers.ContentRange!.ToString());
+                var part = await ranged.Content.ReadAsByteArrayAsync();
+                Assert.True(body.AsSpan(from, to - from + 1).SequenceEqual(part), $"range of {id} through mirror {m}");
+                if (m != wholeThrough) continue;
+                var whole = await Http.GetByteArrayAsync(url);
+                Assert.True(body.AsSpan().SequenceEqual(whole), $"whole body of {id} through mirror {m}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The peers' sync routes: a body sent (chunk, then manifest naming record <c>sync-1</c>) through a gateway that is not
+    /// one of that record's holders lands on the holders; the other non-holder never gets it, also not when its
+    /// manifest is read through it. (No record names the body: collection removes it in the last phase.)
+    /// </summary>
+    private async Task SyncUploadThroughNonHolderAsync(int[] mirrors)
+    {
+        const string id = "sync-1";
+        var names = await NamesAsync(mirrors);
+        var holders = ReplicaPlacement.Choose(Db, id, names, Replicas).Select(n => mirrors[Array.IndexOf(names, n)]).ToHashSet();
+        var nonHolders = mirrors.Where(m => !holders.Contains(m)).ToArray();
+        string gateway = _cluster.Mirrors[nonHolders[0]].BaseUrl;
+        var body = new byte[300_000];
+        new Random(99).NextBytes(body);
+        string chunk = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        string digest = "sha256-" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(body));
+        using (var r = await Http.PutAsync($"{gateway}/db/{Db}/sync/att/chunk/{chunk}", new ByteArrayContent(body))) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        var manifest = new JsonObject { ["digest"] = digest, ["length"] = body.Length, ["chunk_size"] = 1 << 20, ["chunks"] = new JsonArray(chunk) };
+        using (var r = await Http.PutAsync($"{gateway}/db/{Db}/sync/att/manifest?id={id}", new StringContent(manifest.ToJsonString(), System.Text.Encoding.UTF8, "application/json")))
+            Assert.True(r.StatusCode == HttpStatusCode.NoContent, $"sync manifest PUT: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        async Task<bool> HoldsAsync(int m)
+        {
+            using var r = await Http.PostAsync($"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/sync/att/missing",
+                new StringContent($$"""{"chunks":["{{chunk}}"]}""", System.Text.Encoding.UTF8, "application/json"));
+            return JsonNode.Parse(await r.Content.ReadAsStringAsync())!["missing"]!.AsArray().Count == 0;
+        }
+        foreach (int m in holders)
+            await QueryApi.WaitUntilAsync(async () => (await HoldsAsync(m), $"holder {m} lacks the synced chunk"), TimeSpan.FromSeconds(30), $"holder {m} to get the synced body");
+        foreach (int m in mirrors)
+        {
+            using var r = await Http.GetAsync($"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/sync/att/manifest/{Uri.EscapeDataString(digest)}");
+            Assert.True(r.StatusCode == HttpStatusCode.OK, $"synced manifest through mirror {m}: {(int)r.StatusCode}");
+        }
+        Assert.False(await HoldsAsync(nonHolders[1]), $"mirror {nonHolders[1]} holds none of {id} yet stores its synced body");
+        output.WriteLine($"synced body of {id}: holders {string.Join(",", holders.Order())}, sent through {nonHolders[0]}, absent on {nonHolders[1]}");
+    }
+
+    private async Task<string[]> NamesAsync(int[] mirrors)
+    {
+        var names = new string[mirrors.Length];
+        for (int i = 0; i < mirrors.Length; i++) names[i] = (string)(await Api.LocalCopyAsync(Http, _cluster.Mirrors[mirrors[i]].BaseUrl, Db))["silo"]!;
+        return names;
     }
 
     private async Task<ConcurrentDictionary<string, string>> WriteAsync()
@@ -130,8 +274,7 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
     /// <summary>Polls until each of <paramref name="mirrors"/> holds exactly its records.</summary>
     private async Task WaitForPlacementAsync(int[] mirrors, ICollection<string> ids)
     {
-        var names = new string[mirrors.Length];
-        for (int i = 0; i < mirrors.Length; i++) names[i] = (string)(await Api.LocalCopyAsync(Http, _cluster.Mirrors[mirrors[i]].BaseUrl, Db))["silo"]!;
+        var names = await NamesAsync(mirrors);
         var expected = new int[mirrors.Length];
         foreach (var id in ids)
             foreach (var holder in ReplicaPlacement.Choose(Db, id, names, Replicas)) expected[Array.IndexOf(names, holder)]++;
