@@ -49,11 +49,20 @@ internal static class ReopenProbe
                         var pause = GC.GetTotalPauseDuration();
                         long allocated = GC.GetTotalAllocatedBytes();
                         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        var before = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
+                        long from = Stopwatch.GetTimestamp();
                         rate[kind] = await Measure.ReadsAsync(again, ids, reads, seed: 3);
+                        long to = Stopwatch.GetTimestamp();
+                        var after = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
                         Console.WriteLine($"round {round} {kind}: open + first read {firstMs:F1} ms, {rate[kind]:F0} reads/s; during the reads: " +
                             $"process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
                             $"{GC.CollectionCount(0) - gen0} gen0 / {GC.CollectionCount(2) - gen2} gen2 GCs, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, " +
-                            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated");
+                            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated" +
+                            (before is null || after is null ? "" :
+                                $"; block cache {after.CacheHits - before.CacheHits} hits / {after.CacheMisses - before.CacheMisses} misses, " +
+                                $"seals {before.Seals} -> {after.Seals}, log KiB {before.LogBytes / 1024} -> {after.LogBytes / 1024}") +
+                            // Monotonic clock (ns on Linux): lets `perf record -k CLOCK_MONOTONIC` + `perf script --time` cut out the reads.
+                            $"; window {Stopwatch.GetElapsedTime(0, from).TotalSeconds:F6}..{Stopwatch.GetElapsedTime(0, to).TotalSeconds:F6}");
                     }
                     Directory.Delete(dir, recursive: true);
                 }

@@ -6,6 +6,10 @@ namespace MyNoSql.Storage.Engine;
 /// Recycles decode buffers in a few fixed sizes: the smallest class plus 2×, 4×, … 32× that (blocks are sized per
 /// segment, 8–32 KiB by default, and 64 KiB LZMA files of older segments still recycle). ArrayPool would round a 40 KiB block up to a 64 KiB array; larger blocks (one huge record) are plain
 /// allocations and are not pooled.
+/// New pooled buffers go to the pinned object heap, uninitialised: they are read or decoded into before use, and they
+/// live as long as the cache holds them. As ordinary arrays each miss right after a reopen (an empty pool) added a
+/// surviving 8–40 KiB array to gen0: promoted, copied, and gen0 kept moving to fresh pages, so the reading thread spent
+/// ~30 % of its time zeroing and faulting pages (README "Issue 14, fourth pass").
 /// </summary>
 internal sealed class BlockBufferPool(int arraySize, int maxFree)
 {
@@ -39,7 +43,7 @@ internal sealed class BlockBufferPool(int arraySize, int maxFree)
             Interlocked.Decrement(ref _freeCount[c]);
             return array;
         }
-        return new byte[arraySize << c];
+        return GC.AllocateUninitializedArray<byte>(arraySize << c, pinned: true);
     }
 
     public void Return(byte[] array)

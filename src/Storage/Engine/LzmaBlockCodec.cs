@@ -1,10 +1,8 @@
-using SharpCompress.Compressors.LZMA;
-
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>
-/// LZMA for whole segment blocks. Encoders are created per block (SharpCompress 0.50.8 does not expose a reusable
-/// encoder; setup costs ~0.15 ms, small next to the milliseconds a block takes), so it is never used per record.
+/// LZMA for whole segment blocks, never per record. SharpCompress encodes; its encoders are reused across blocks
+/// (<see cref="LzmaEncoderPool"/>: a new one allocated ~240 KB per block, most of it on the large object heap).
 /// Decoding uses our span-based <see cref="LzmaDecoder"/>, one per thread (no window allocation, no stream), which can
 /// stop at any byte: <see cref="DecompressBlock"/> decodes only up to the slot a read needs.
 /// </summary>
@@ -20,14 +18,7 @@ internal static class LzmaBlockCodec
     {
         // A dictionary larger than the block buys nothing and costs allocation.
         int dictionary = Math.Max(4096, Math.Min(dictionarySize, RoundUpPow2(raw.Length)));
-        var properties = new LzmaEncoderProperties(eos: false, dictionary, fastBytes);
-        byte[] props;
-        using (var lzma = LzmaStream.Create(properties, false, output))
-        {
-            lzma.Write(raw);
-            props = lzma.Properties;
-        }
-        return props;
+        return LzmaEncoderPool.Compress(raw, output, dictionary, fastBytes);
     }
 
     /// <summary>Decodes exactly <paramref name="length"/> bytes into the start of <paramref name="destination"/>.</summary>
