@@ -42,8 +42,9 @@ internal static class LzmaEncoderPool
         {
             raw.CopyTo(input);
             encoder.Encode(input, raw.Length, output);
+            var properties = encoder.Properties.ToArray(); // before another thread can rent it
             Return(encoder);
-            return encoder.Properties.ToArray();
+            return properties;
         }
         finally
         {
