@@ -17,8 +17,8 @@ namespace MyNoSql.Chaos.Tests;
 /// Checked: no 5xx but a 503 <c>quorum_unavailable</c> that came after the full replication timeout or while two of the
 /// record's three holders were down (no write quorum exists then: a correct refusal, counted and reported); no 409 or
 /// stale read of a record whose last write was acknowledged (<see cref="HttpLoad"/>); afterwards every acknowledged write
-/// reads back with its revision through every gateway, each mirror holds exactly the records rendezvous hashing gives it,
-/// and — opened offline after a final SIGKILL of every mirror — every holder of every record has the same winning revision,
+/// reads back with its revision through every gateway and is in every gateway's change feed, each mirror holds exactly the
+/// records rendezvous hashing gives it, and — opened offline after a final SIGKILL of every mirror — every holder of every record has the same winning revision,
 /// the acknowledged one. The schedule is seeded: MYNOSQL_CHAOS_SEED=&lt;n&gt; replays it; MYNOSQL_CHAOS_SECONDS sets
 /// the chaos time (default 40).
 /// </summary>
@@ -75,6 +75,7 @@ public sealed class ReplicaChaosTests(ITestOutputHelper output)
             Assert.True(load.Acked.Count > 0, "nothing was acknowledged");
 
             await AssertHttpWritesAsync(cluster, load, seed);
+            await AssertChangeFeedsAsync(cluster, load, seed);
             var (ids, placement) = await WaitForPlacementAsync(cluster);
             // Offline even when the placement did not converge: its report names the records on the wrong mirrors.
             await AssertHoldersOfflineAsync(cluster, load, ids, seed);
@@ -199,17 +200,17 @@ public sealed class ReplicaChaosTests(ITestOutputHelper output)
     /// over the five names gives it: the rebalancer moved what the kills moved and dropped the extra copies again.</summary>
     private async Task<(List<string> Ids, string? Failure)> WaitForPlacementAsync(ChaosCluster cluster)
     {
-        var feed = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.Url(0)}/db/{Db}/_changes?limit=1000000"))!;
-        var ids = feed["results"]!.AsArray().Select(r => (string)r!["id"]!).Distinct(StringComparer.Ordinal).ToList();
+        List<string> ids = [];
         var expected = new int[Mirrors];
-        foreach (var id in ids)
-            foreach (var holder in ReplicaPlacement.Choose(Db, id, _names, Replicas)) expected[Array.IndexOf(_names, holder)]++;
-        output.WriteLine($"{ids.Count} records (live and deleted); expected per mirror: {string.Join(", ", expected)}");
         var have = new int[Mirrors];
         try
         {
             await Poll.UntilAsync(async () =>
             {
+                ids = await FeedIdsAsync(cluster, 0);
+                Array.Clear(expected);
+                foreach (var id in ids)
+                    foreach (var holder in ReplicaPlacement.Choose(Db, id, _names, Replicas)) expected[Array.IndexOf(_names, holder)]++;
                 for (int i = 0; i < Mirrors; i++)
                     have[i] = (int)JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.Url(i)}/_mirror/local/{Db}"))!["records"]!;
                 return have.SequenceEqual(expected);
@@ -217,9 +218,39 @@ public sealed class ReplicaChaosTests(ITestOutputHelper output)
         }
         catch (TimeoutException e)
         {
-            return (ids, $"{e.Message}: have {string.Join(", ", have)}, expected {string.Join(", ", expected)}");
+            return (ids, $"{e.Message}: have {string.Join(", ", have)}, expected {string.Join(", ", expected)} ({ids.Count} records in the change feed)");
         }
+        output.WriteLine($"{ids.Count} records (live and deleted); held per mirror: {string.Join(", ", have)}");
         return (ids, null);
+    }
+
+    /// <summary>Every record acknowledged over HTTP is in the change feed of every gateway (polled: a segment that missed
+    /// it while mirrors were down merges the other mirrors' segments again after the membership changed).</summary>
+    private static async Task AssertChangeFeedsAsync(ChaosCluster cluster, HttpLoad load, int seed)
+    {
+        var acked = load.Acked.Keys.ToHashSet(StringComparer.Ordinal);
+        for (int i = 0; i < cluster.Count; i++)
+        {
+            List<string> missing = [];
+            try
+            {
+                await Poll.UntilAsync(async () =>
+                {
+                    missing = [.. acked.Except(await FeedIdsAsync(cluster, i), StringComparer.Ordinal)];
+                    return missing.Count == 0;
+                }, TimeSpan.FromSeconds(60), $"mirror {i}'s change feed to list every acknowledged record");
+            }
+            catch (TimeoutException e)
+            {
+                Assert.Fail($"seed {seed}: {e.Message}; missing {missing.Count}: {string.Join(", ", missing.Take(20))}");
+            }
+        }
+    }
+
+    private static async Task<List<string>> FeedIdsAsync(ChaosCluster cluster, int mirror)
+    {
+        var feed = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.Url(mirror)}/db/{Db}/_changes?limit=1000000"))!;
+        return [.. feed["results"]!.AsArray().Select(r => (string)r!["id"]!).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>

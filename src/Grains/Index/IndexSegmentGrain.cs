@@ -40,6 +40,9 @@ internal sealed partial class IndexSegmentGrain(
     private int _number;
     private long _epoch;
     private bool _keptAlive;
+    // --replicas N: the membership version of the last merge of the other silos' segments, and whether one did not answer.
+    private MembershipVersion? _mergedAt;
+    private bool _mergeIncomplete;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -63,7 +66,28 @@ internal sealed partial class IndexSegmentGrain(
             var store = await host.Store;
             foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted, entry.Conflicts);
             await MergeOtherSilosAsync(database);
+            if (replicator.Placement is { Replicas: > 0 })
+            {
+                var every = TimeSpan.FromTicks(Math.Clamp(options.Value.AntiEntropyInterval.Ticks, TimeSpan.TicksPerSecond, TimeSpan.TicksPerSecond * 30));
+                this.RegisterGrainTimer(RemergeAsync, every, every);
+            }
         }
+        UpdateKeepAlive();
+    }
+
+    /// <summary>
+    /// Under <c>--replicas N</c> this silo's store holds only its share, so what the segment knows of the other records
+    /// comes from the other silos' segments and the record grains' reports. A silo that did not answer the merge (killed,
+    /// not yet declared dead) or a report lost with a silo would leave a record out of the change feed for good; so the
+    /// segment merges again after every membership change and after a merge some silo did not answer.
+    /// </summary>
+    private async Task RemergeAsync(CancellationToken cancellationToken)
+    {
+        if (replicator.Placement is not { } sets) return;
+        var version = sets.Current.Version;
+        if (!_mergeIncomplete && version.Equals(_mergedAt)) return;
+        await MergeOtherSilosAsync(_database);
+        _mergedAt = version;
         UpdateKeepAlive();
     }
 
@@ -73,12 +97,18 @@ internal sealed partial class IndexSegmentGrain(
     /// </summary>
     private async Task MergeOtherSilosAsync(string database)
     {
+        _mergedAt ??= replicator.Placement?.Current.Version;
         var others = replicator.OtherActiveSilos();
+        _mergeIncomplete = false;
         if (others.Length == 0) return;
         var fetches = others.Select(async silo =>
         {
             try { return (Silo: silo, Entries: await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10))); }
-            catch (Exception) { return (Silo: silo, Entries: []); }
+            catch (Exception)
+            {
+                _mergeIncomplete = true;
+                return (Silo: silo, Entries: []);
+            }
         });
         // Which silo an entry was taken from (absent: this silo's store), to read its ancestry when it matters.
         var holders = new Dictionary<string, SiloAddress>(StringComparer.Ordinal);
