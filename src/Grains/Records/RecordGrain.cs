@@ -267,16 +267,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     /// <summary>Updates the index segment with the stored record while <paramref name="replication"/> runs; its result.</summary>
     private async Task<bool> FinishPublishAsync(Task<bool> replication)
     {
-        var winner = _record!.Winner;
-        try
-        {
-            var segment = GrainFactory.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(_database, IndexSegment.SegmentOf(_id)));
-            await segment.Apply(_id, winner.Rev.ToString(), winner.Deleted, _record.LeavesTag);
-        }
-        catch (Exception e)
-        {
-            LogIndexFailed(e, _database, _id);
-        }
+        await ReportToIndexAsync();
         return await replication;
     }
 

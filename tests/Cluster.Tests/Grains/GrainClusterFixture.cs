@@ -36,6 +36,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             string root = siloBuilder.Configuration["MyNoSqlDataRoot"]!;
             string name = siloBuilder.Configuration["Orleans:Name"]!;
             siloBuilder.AddLzmaShardGrainStorage(LzmaShardStorageExtensions.DefaultName, o => o.Directory = Path.Combine(root, name));
+            siloBuilder.AddIncomingGrainCallFilter(IndexFaults.Filter);
             siloBuilder.AddMyNoSqlMirror(o =>
             {
                 o.AntiEntropyInterval = TimeSpan.FromSeconds(1);

@@ -58,6 +58,21 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_failed_report_to_the_index_segment_is_sent_again_until_the_change_feed_has_the_record()
+    {
+        string id = "index-retry-" + Guid.NewGuid().ToString("N");
+        var segment = Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment("grains", MyNoSql.Storage.Index.IndexSegment.SegmentOf(id)));
+        Assert.Null(await segment.Get(id)); // active before the save (an activation would rebuild from the stores)
+        IndexFaults.FailNext(id, 2);
+        var saved = await Record(id).Save(null, Body("""{"v":1}"""));
+        Assert.Equal(RecordStatus.Ok, saved.Status);
+        Assert.Equal(1, IndexFaults.Left(id)); // the save's own report failed
+        // The grain sends it again (after 1 s, then 2 s): the second attempt fails too, the third lands.
+        await Eventually(async () => (await segment.Get(id))?.Rev == saved.Document!.Rev);
+        Assert.Equal(0, IndexFaults.Left(id));
+    }
+
+    [Fact]
     public async Task Replicated_revisions_merge_descendants_and_keep_concurrent_edits_as_conflicts()
     {
         var grain = Record("merge-" + Guid.NewGuid().ToString("N"));
