@@ -70,6 +70,9 @@ internal sealed class SiloCluster : IAsyncDisposable
         cluster.DataDirs = dirs;
         cluster.GatewayPorts = Enumerable.Range(0, count).Select(i => GatewayBase + i).ToList();
         foreach (var url in urls) await MirrorListing.WaitAsync(url, count, TimeSpan.FromSeconds(240));
+        // With --replicas, measure the settled cluster (every mirror's rebalancer settled the view): until then every record
+        // activation reads all mirrors (src/Grains/Placement/README.md), which is the start-up cost, not the steady state.
+        foreach (var url in urls) await MirrorListing.WaitStableAsync(url, TimeSpan.FromSeconds(120));
     }
 
     /// <summary>CPU time (user + system) the silo processes have used so far, summed: per operation it is the figure the

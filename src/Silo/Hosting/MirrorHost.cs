@@ -138,6 +138,7 @@ internal static partial class MirrorHost
         QueryEndpoints.Map(app);
         DiagnosticsEndpoints.Map(app);
         MemoryEndpoint.Map(app);
+        ReplicasEndpoint.Map(app);
         PingEndpoint.Map(app);
         Observability.Map(app);
         return app;

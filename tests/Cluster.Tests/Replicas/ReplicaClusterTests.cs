@@ -48,6 +48,18 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         // Each mirror holds exactly the records rendezvous hashing gives it, and ≤ 0.7× of a full copy.
         var live = Enumerable.Range(0, 5).ToArray();
         await WaitForPlacementAsync(live, acked.Keys);
+        // Every mirror reports the settled view of all five (GET /_mirror/replicas): reads use a read quorum of holders.
+        var allNames = (await NamesAsync(live)).Order(StringComparer.Ordinal).ToArray();
+        foreach (int m in live)
+        {
+            await QueryApi.WaitUntilAsync(async () =>
+            {
+                var state = (await Api.SendAsync(Http, HttpMethod.Get, $"{_cluster.Mirrors[m].BaseUrl}/_mirror/replicas")).Body!;
+                bool ok = (int)state["replicas"]! == Replicas && (bool)state["active"]! && (bool)state["stable"]!
+                    && state["settled"]!.AsArray().Select(n => (string)n!).SequenceEqual(allNames);
+                return (ok, $"mirror {m}: {state.ToJsonString()}");
+            }, TimeSpan.FromSeconds(60), $"mirror {m} to report the settled view of all five");
+        }
         var bytes = new long[5];
         for (int m = 0; m < 5; m++)
         {
