@@ -173,7 +173,8 @@ internal sealed class RequestFuzzer(Random random, FuzzCorpus corpus)
                 return "odd JSON";
             case 8:
                 // A value duplicated many times: large but under the limits.
-                int copies = random.Next(2, 200);
+                // At most ~16 MiB however large earlier mutations made the body (× 200 twice overflowed an array).
+                int copies = random.Next(2, Math.Clamp((16 << 20) / Math.Max(1, body.Length), 3, 200));
                 body = [.. Enumerable.Repeat(body, copies).SelectMany(b => b)];
                 return $"repeated ×{copies}";
             default:

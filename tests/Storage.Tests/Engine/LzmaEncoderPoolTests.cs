@@ -92,7 +92,7 @@ public sealed class LzmaEncoderPoolTests
         Assert.Throws<IOException>(() => LzmaEncoderPool.Compress(raw, new FailingStream(), 8 << 10, 32));
         // Whatever encoder comes next (new or idle), its output is still a fresh stream's.
         Assert.Equal(Fresh(raw, 8 << 10, 32).Packed, Pooled(raw, 8 << 10, 32).Packed);
-        Assert.True(LzmaEncoderPool.IdleCount <= 2 * 12, $"{LzmaEncoderPool.IdleCount} idle encoders");
+        // (No bound on the idle count here: the pool is per process, and the other tests' seals use other settings.)
     }
 
     private sealed class FailingStream : MemoryStream
