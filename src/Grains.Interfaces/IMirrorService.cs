@@ -66,6 +66,15 @@ public interface IMirrorService : IGrainService
     /// <summary>This silo's entries of one index segment (sequence 0: local copies have no shared sequence).</summary>
     [Alias("GetSegment")]
     Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// This silo's entries of one index segment changed after <paramref name="since"/> in its own sequence space
+    /// (<see cref="SegmentChanges.Epoch"/>; from 0 when <paramref name="epoch"/> is another), at most
+    /// <paramref name="limit"/>: what the cluster's index segment grain tails, so no record this silo stores stays out of
+    /// the change feed.
+    /// </summary>
+    [Alias("GetSegmentChanges")]
+    Task<SegmentChanges> GetSegmentChanges(string database, int segment, long epoch, long since, int limit, CancellationToken cancellationToken = default);
     /// <summary>The chunk ids of <paramref name="chunkIds"/> this silo's chunk store of <paramref name="database"/> lacks.</summary>
     [Alias("MissingAttachmentChunks")]
     Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default);

@@ -10,8 +10,9 @@ namespace MyNoSql.Grains.Index;
 
 /// <summary>
 /// One revision-index segment (<c>"{db}/{segment}"</c>): id → (winning rev, sequence), a sequence, a digest and
-/// the live ids in ordinal order. Record grains report every change. On activation it is rebuilt from this
-/// silo's store under a new random 64-bit epoch (a checkpoint from another epoch restarts at 0). While it holds
+/// the live ids in ordinal order. Record grains report every change. On activation it is rebuilt from the mirrors'
+/// stores under a new random 64-bit epoch (a checkpoint from another epoch restarts at 0), and it then tails their
+/// indexes so that no stored record stays out of it (<see cref="TailStoresAsync"/>). While it holds
 /// entries it is kept alive, so epochs change only when its silo goes away; a segment that holds nothing (any
 /// valid database name can ask for one) is collected like any idle grain. Tombstones older than the horizon that
 /// every active mirror holds leave the segment (see <see cref="MirrorGrainOptions.TombstoneHorizon"/>).
@@ -40,9 +41,14 @@ internal sealed partial class IndexSegmentGrain(
     private int _number;
     private long _epoch;
     private bool _keptAlive;
-    // --replicas N: the membership version of the last merge of the other silos' segments, and whether one did not answer.
-    private MembershipVersion? _mergedAt;
-    private bool _mergeIncomplete;
+    // Where the tail of each store's own index stands (LocalIndex.ChangesSince): this silo's and each other active silo's.
+    private (long Epoch, long Sequence) _localTail;
+    private readonly Dictionary<SiloAddress, (long Epoch, long Sequence)> _tails = [];
+    // Which silo an entry was last taken from (absent: this silo's store or a record grain's report), to read its
+    // ancestry when it matters.
+    private readonly Dictionary<string, SiloAddress> _from = new(StringComparer.Ordinal);
+    private bool _tailing;
+    private const int TailPage = 10_000;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -63,66 +69,84 @@ internal sealed partial class IndexSegmentGrain(
         }
         else if (host is not null)
         {
-            var store = await host.Store;
-            foreach (var entry in store.Index.RawEntries(database, _number)) Set(entry.Id, entry.Rev, entry.Deleted, entry.Conflicts);
-            await MergeOtherSilosAsync(database);
-            if (replicator.Placement is { Replicas: > 0 })
-            {
-                var every = TimeSpan.FromTicks(Math.Clamp(options.Value.AntiEntropyInterval.Ticks, TimeSpan.TicksPerSecond, TimeSpan.TicksPerSecond * 30));
-                this.RegisterGrainTimer(RemergeAsync, every, every);
-            }
+            await TailStoresAsync(cancellationToken);
+            // Interleaved: a silo slow to answer (killed, not yet declared dead) must not hold up the record grains' reports.
+            var every = TimeSpan.FromTicks(Math.Clamp(options.Value.AntiEntropyInterval.Ticks, TimeSpan.TicksPerSecond, TimeSpan.TicksPerSecond * 30));
+            this.RegisterGrainTimer(TailStoresAsync, new GrainTimerCreationOptions(every, every) { Interleave = true });
         }
         UpdateKeepAlive();
     }
 
     /// <summary>
-    /// Under <c>--replicas N</c> this silo's store holds only its share, so what the segment knows of the other records
-    /// comes from the other silos' segments and the record grains' reports. A silo that did not answer the merge (killed,
-    /// not yet declared dead) or a report lost with a silo would leave a record out of the change feed for good; so the
-    /// segment merges again after every membership change and after a merge some silo did not answer.
+    /// Takes what every mirror's store changed since the last pass (its own index, <see cref="IMirrorService.GetSegmentChanges"/>):
+    /// on activation everything, then every anti-entropy interval (1–30 s) what is new. The record grains' reports keep the
+    /// segment current; this makes it complete. A report can be lost with a killed silo or go to another activation of
+    /// this segment (Orleans' default directory allows a duplicate while membership changes), and under <c>--replicas N</c>
+    /// this silo's store holds only its share; but every acknowledged record is in some live mirror's store, so it reaches
+    /// the change feed within one pass. Cheap when nothing changed: an empty reply per silo.
     /// </summary>
-    private async Task RemergeAsync(CancellationToken cancellationToken)
+    private async Task TailStoresAsync(CancellationToken cancellationToken)
     {
-        if (replicator.Placement is not { } sets) return;
-        var version = sets.Current.Version;
-        if (!_mergeIncomplete && version.Equals(_mergedAt)) return;
-        await MergeOtherSilosAsync(_database);
-        _mergedAt = version;
-        UpdateKeepAlive();
+        if (_tailing || host is null) return;
+        _tailing = true;
+        long before = _segment.Sequence;
+        try
+        {
+            var store = await host.Store;
+            _localTail = await TailAsync(null, _localTail,
+                (epoch, since) => Task.FromResult(store.Index.ChangesSince(_database, _number, epoch, since, TailPage)));
+            var others = replicator.OtherActiveSilos();
+            foreach (var gone in _tails.Keys.Where(s => !others.Contains(s)).ToList()) _tails.Remove(gone);
+            await Task.WhenAll(others.Select(async silo => _tails[silo] = await TailAsync(silo, _tails.GetValueOrDefault(silo),
+                (epoch, since) => mirrors.For(silo).GetSegmentChanges(_database, _number, epoch, since, TailPage).WaitAsync(TimeSpan.FromSeconds(10)))));
+        }
+        finally
+        {
+            _tailing = false;
+        }
+        await PublishChangesAsync(before);
     }
 
-    /// <summary>
-    /// This silo's copy may lag (it was down, or background replication is in flight): take, per id, the winner a
-    /// merged record would have (<see cref="ReplacesAsync"/>), so the index misses nothing.
-    /// </summary>
-    private async Task MergeOtherSilosAsync(string database)
+    /// <summary>One store's changes after <paramref name="at"/>, taken page by page; where its tail then stands (unmoved
+    /// past a page that did not arrive: the next pass asks again).</summary>
+    private async Task<(long Epoch, long Sequence)> TailAsync(SiloAddress? silo, (long Epoch, long Sequence) at,
+        Func<long, long, Task<SegmentChanges>> fetch)
     {
-        _mergedAt ??= replicator.Placement?.Current.Version;
-        var others = replicator.OtherActiveSilos();
-        _mergeIncomplete = false;
-        if (others.Length == 0) return;
-        var fetches = others.Select(async silo =>
+        try
         {
-            try { return (Silo: silo, Entries: await mirrors.For(silo).GetSegment(database, _number).WaitAsync(TimeSpan.FromSeconds(10))); }
-            catch (Exception)
+            while (true)
             {
-                _mergeIncomplete = true;
-                return (Silo: silo, Entries: []);
+                var page = await fetch(at.Epoch, at.Sequence);
+                foreach (var e in page.Entries) await TakeAsync(silo, e);
+                at = (page.Epoch, page.Sequence);
+                if (!page.HasMore) return at;
             }
-        });
-        // Which silo an entry was taken from (absent: this silo's store), to read its ancestry when it matters.
-        var holders = new Dictionary<string, SiloAddress>(StringComparer.Ordinal);
-        foreach (var (silo, entries) in await Task.WhenAll(fetches))
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            foreach (var e in entries.OrderBy(e => e.Sequence))
+            LogTailFailed(e, _database, _number, silo?.ToString() ?? "this silo");
+            return at;
+        }
+    }
+
+    /// <summary>Takes a store's entry unless the known one wins (<see cref="ReplacesAsync"/>); <paramref name="silo"/> null: this silo's store.</summary>
+    private async Task TakeAsync(SiloAddress? silo, IndexEntryInfo e)
+    {
+        if (!Revision.TryParse(e.Rev, out var rev)) return;
+        while (true)
+        {
+            if (_segment.TryGet(e.Id, out var known))
             {
-                if (!Revision.TryParse(e.Rev, out var rev)) continue;
-                if (_segment.TryGet(e.Id, out var known)
-                    && !await ReplacesAsync(database, e.Id, (silo, rev, e.Deleted), (holders.GetValueOrDefault(e.Id), known.Rev, known.Deleted)))
-                    continue;
-                Set(e.Id, rev, e.Deleted, e.Conflicts);
-                holders[e.Id] = silo;
+                if (known.Rev == rev && known.Deleted == e.Deleted) return;
+                bool replaces = await ReplacesAsync(_database, e.Id, (silo, rev, e.Deleted), (_from.GetValueOrDefault(e.Id), known.Rev, known.Deleted));
+                // A report may have changed the entry while the ancestry was read: decide again against it.
+                if (_segment.TryGet(e.Id, out var now) && (now.Rev != known.Rev || now.Deleted != known.Deleted)) continue;
+                if (!replaces) return;
             }
+            Set(e.Id, rev, e.Deleted, e.Conflicts);
+            if (silo is null) _from.Remove(e.Id);
+            else _from[e.Id] = silo;
+            return;
         }
     }
 
@@ -134,7 +158,7 @@ internal sealed partial class IndexSegmentGrain(
     /// then is the tombstone's ancestry read.
     /// </summary>
     private async Task<bool> ReplacesAsync(string database, string id,
-        (SiloAddress Holder, Revision Rev, bool Deleted) other, (SiloAddress? Holder, Revision Rev, bool Deleted) known)
+        (SiloAddress? Holder, Revision Rev, bool Deleted) other, (SiloAddress? Holder, Revision Rev, bool Deleted) known)
     {
         if (other.Deleted && !known.Deleted && other.Rev > known.Rev)
             return await DescendsAsync(other.Holder, database, id, other.Rev, known.Rev);
@@ -151,10 +175,18 @@ internal sealed partial class IndexSegmentGrain(
             if (holder is null)
             {
                 var record = host is null ? null : await (await host.Store).ReadRecordAsync(database, id);
-                return record is not null && record.Leaves.Any(l => l.Rev == leaf && l.Knows(ancestor));
+                if (record is not null) return record.Leaves.Any(l => l.Rev == leaf && l.Knows(ancestor));
+                // Reported by its grain, not held here (--replicas N): ask the record's holders.
+                var local = context.Address.SiloAddress;
+                foreach (var silo in replicator.Placement?.Holders(database, id) ?? [])
+                {
+                    if (silo.Equals(local)) continue;
+                    var leaves = await mirrors.For(silo).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10));
+                    if (leaves.Length > 0) return Knows(leaves, leaf, ancestor);
+                }
+                return false;
             }
-            var wires = await mirrors.For(holder).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10));
-            return wires.Any(w => LeafWire.TryFromWire(w, verify: false, out var l, out _) && l.Rev == leaf && l.Knows(ancestor));
+            return Knows(await mirrors.For(holder).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10)), leaf, ancestor);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -164,11 +196,15 @@ internal sealed partial class IndexSegmentGrain(
         }
     }
 
+    private static bool Knows(ReplicatedRevision[] wires, Revision leaf, Revision ancestor) =>
+        wires.Any(w => LeafWire.TryFromWire(w, verify: false, out var l, out _) && l.Rev == leaf && l.Knows(ancestor));
+
     public async ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted, conflicts);
+        _from.Remove(id);
         return await PublishChangesAsync(before);
     }
 
@@ -254,6 +290,7 @@ internal sealed partial class IndexSegmentGrain(
         {
             _segment.Remove(id);
             _tombstoneSince.Remove(id);
+            _from.Remove(id);
         }
         if (due.Count > 0) LogPurged(_database, _number, due.Count);
         UpdateKeepAlive();
@@ -280,6 +317,9 @@ internal sealed partial class IndexSegmentGrain(
 
     [LoggerMessage(EventId = 2081, Level = LogLevel.Warning, Message = "Index segment {Segment} of {Database} could not notify the change feeds")]
     private partial void LogNotifyFailed(Exception error, string database, int segment);
+
+    [LoggerMessage(EventId = 2082, Level = LogLevel.Debug, Message = "Index segment {Segment} of {Database}: {Silo}'s store did not answer its changes; asked again next pass")]
+    private partial void LogTailFailed(Exception error, string database, int segment, string silo);
 
     [LoggerMessage(EventId = 2901, Level = LogLevel.Warning, Message = "Index segment of {Database}: could not read the ancestry of {Id} from another silo")]
     private partial void LogAncestryUnavailable(Exception error, string database, string id);

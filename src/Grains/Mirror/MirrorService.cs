@@ -108,6 +108,9 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     public async Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) =>
         _host is null ? [] : (await _host.Store).Index.Entries(database, segment);
 
+    public async Task<SegmentChanges> GetSegmentChanges(string database, int segment, long epoch, long since, int limit, CancellationToken cancellationToken = default) =>
+        _host is null ? new SegmentChanges(0, 0, [], false) : (await _host.Store).Index.ChangesSince(database, segment, epoch, since, Math.Clamp(limit, 1, 100_000));
+
     private async Task<MergeStatus> MergeAsync(MirrorStore store, string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken)
     {
         if (!DatabaseName.IsValid(database) || !LeafWire.TryFromWire(revision, verify: false, out var leaf, out _))

@@ -10,6 +10,9 @@ namespace MyNoSql.Grains.Storage;
 internal sealed class LocalIndex
 {
     private readonly Dictionary<string, IndexSegment[]> _databases = new(StringComparer.Ordinal);
+    // Each database's sequence space here: random per store opening and per re-creation after a drop, so a reader's
+    // position from another one is never taken for this one's.
+    private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     /// <summary>Records an id's winner and the fingerprint of its other leaves (<see cref="DocumentRecord.LeavesTag"/>).</summary>
@@ -22,6 +25,7 @@ internal sealed class LocalIndex
                 segments = new IndexSegment[IndexSegment.Count];
                 for (int i = 0; i < segments.Length; i++) segments[i] = new IndexSegment();
                 _databases[database] = segments;
+                _epochs[database] = Random.Shared.NextInt64(1, long.MaxValue);
             }
             segments[IndexSegment.SegmentOf(id)].Apply(id, winner, deleted, leaves);
         }
@@ -45,7 +49,11 @@ internal sealed class LocalIndex
     /// <summary>Forgets every record of <paramref name="database"/> (it was dropped).</summary>
     public void Remove(string database)
     {
-        lock (_gate) _databases.Remove(database);
+        lock (_gate)
+        {
+            _databases.Remove(database);
+            _epochs.Remove(database);
+        }
     }
 
     public string[] Databases()
@@ -113,6 +121,28 @@ internal sealed class LocalIndex
         }
     }
 
+    /// <summary>
+    /// One segment's entries changed after <paramref name="since"/>, oldest change first, at most <paramref name="limit"/>:
+    /// what an index segment grain tails. <see cref="SegmentChanges.Epoch"/> names this store's sequence space of the
+    /// database; a reader's <paramref name="epoch"/> from another space starts from 0.
+    /// </summary>
+    public SegmentChanges ChangesSince(string database, int segment, long epoch, long since, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(segment);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(segment, IndexSegment.Count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        lock (_gate)
+        {
+            if (!_databases.TryGetValue(database, out var segments)) return new SegmentChanges(0, 0, [], false);
+            long own = _epochs[database];
+            var s = segments[segment];
+            var changes = s.ChangesSince(epoch == own ? since : 0, limit + 1);
+            bool more = changes.Count > limit;
+            IndexEntryInfo[] entries = [.. changes.Take(limit).Select(Info)];
+            return new SegmentChanges(own, more ? entries[^1].Sequence : s.Sequence, entries, more);
+        }
+    }
+
     /// <summary>Snapshot of one segment's entries (id, winner, deleted), sequence order.</summary>
     public IndexEntryInfo[] Entries(string database, int segment)
     {
@@ -121,8 +151,9 @@ internal sealed class LocalIndex
         lock (_gate)
         {
             if (!_databases.TryGetValue(database, out var segments)) return [];
-            return [.. segments[segment].ChangesSince(0, int.MaxValue)
-                .Select(e => new IndexEntryInfo(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts))];
+            return [.. segments[segment].ChangesSince(0, int.MaxValue).Select(Info)];
         }
     }
+
+    private static IndexEntryInfo Info(IndexEntry e) => new(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts);
 }

@@ -80,6 +80,7 @@ internal sealed class IndexSegment
     /// <summary>Entries changed after <paramref name="sinceSequence"/>, oldest change first, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<IndexEntry> ChangesSince(long sinceSequence, int limit)
     {
+        if (sinceSequence >= Sequence) return []; // the common poll: nothing new, no walk
         var result = new List<IndexEntry>(Math.Min(limit, 256));
         foreach (var (seq, id) in _bySequence)
         {

@@ -56,6 +56,9 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
 
         public Task<IndexEntryInfo[]> GetSegment(string database, int segment, CancellationToken cancellationToken = default) => inner.GetSegment(database, segment, cancellationToken);
 
+        public Task<SegmentChanges> GetSegmentChanges(string database, int segment, long epoch, long since, int limit, CancellationToken cancellationToken = default) =>
+            inner.GetSegmentChanges(database, segment, epoch, since, limit, cancellationToken);
+
         public Task<SegmentDigest[]> GetReplicaDigests(string database, SiloAddress peer, CancellationToken cancellationToken = default) =>
             inner.GetReplicaDigests(database, peer, cancellationToken);
 
