@@ -77,9 +77,9 @@ internal sealed partial class AttachmentCollector(MirrorAttachments attachments,
         }
     }
 
-    [LoggerMessage(EventId = 2740, Level = LogLevel.Information, Message = "Attachments of {Database}: {Manifests} unreferenced bodies and {Chunks} chunks collected ({Bytes} bytes)")]
+    [LoggerMessage(EventId = 3640, Level = LogLevel.Information, Message = "Attachments of {Database}: {Manifests} unreferenced bodies and {Chunks} chunks collected ({Bytes} bytes)")]
     private partial void LogCollected(string database, int manifests, int chunks, long bytes);
 
-    [LoggerMessage(EventId = 2741, Level = LogLevel.Warning, Message = "Collecting the attachments of {Database} failed; next period")]
+    [LoggerMessage(EventId = 3641, Level = LogLevel.Warning, Message = "Collecting the attachments of {Database} failed; next period")]
     private partial void LogCollectFailed(Exception error, string database);
 }

@@ -279,18 +279,18 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
         }
     }
 
-    [LoggerMessage(EventId = 2714, Level = LogLevel.Warning, Message = "Copying attachment chunk {Chunk} of {Database} to or from {Silo} failed")]
+    [LoggerMessage(EventId = 3614, Level = LogLevel.Warning, Message = "Copying attachment chunk {Chunk} of {Database} to or from {Silo} failed")]
     private partial void LogChunkCopyFailed(Exception error, string database, string chunk, SiloAddress silo);
 
-    [LoggerMessage(EventId = 2710, Level = LogLevel.Warning, Message = "Copying attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
+    [LoggerMessage(EventId = 3610, Level = LogLevel.Warning, Message = "Copying attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
     private partial void LogCopyFailed(Exception error, string database, string digest, SiloAddress silo);
 
-    [LoggerMessage(EventId = 2711, Level = LogLevel.Warning, Message = "Attachment body {Digest} of {Database}: write quorum missed ({Acks} of {Needed} other mirrors)")]
+    [LoggerMessage(EventId = 3611, Level = LogLevel.Warning, Message = "Attachment body {Digest} of {Database}: write quorum missed ({Acks} of {Needed} other mirrors)")]
     private partial void LogQuorumMissed(string database, string digest, int acks, int needed);
 
-    [LoggerMessage(EventId = 2712, Level = LogLevel.Warning, Message = "Fetching attachment body {Digest} of {Database} from {Silo} failed")]
+    [LoggerMessage(EventId = 3612, Level = LogLevel.Warning, Message = "Fetching attachment body {Digest} of {Database} from {Silo} failed")]
     private partial void LogFetchFailed(Exception error, string database, string digest, SiloAddress silo);
 
-    [LoggerMessage(EventId = 2713, Level = LogLevel.Information, Message = "Attachment body {Digest} of {Database} ({Length} bytes) copied here from another mirror")]
+    [LoggerMessage(EventId = 3613, Level = LogLevel.Information, Message = "Attachment body {Digest} of {Database} ({Length} bytes) copied here from another mirror")]
     private partial void LogFetched(string database, string digest, long length);
 }

@@ -68,9 +68,9 @@ internal sealed partial class AttachmentRepair(MirrorAttachments attachments, At
         return fetched;
     }
 
-    [LoggerMessage(EventId = 2730, Level = LogLevel.Information, Message = "Attachment anti-entropy copied {Bodies} bodies here from other mirrors")]
+    [LoggerMessage(EventId = 3630, Level = LogLevel.Information, Message = "Attachment anti-entropy copied {Bodies} bodies here from other mirrors")]
     private partial void LogRepaired(int bodies);
 
-    [LoggerMessage(EventId = 2731, Level = LogLevel.Warning, Message = "Attachment anti-entropy could not repair body {Digest} of {Database}; next round")]
+    [LoggerMessage(EventId = 3631, Level = LogLevel.Warning, Message = "Attachment anti-entropy could not repair body {Digest} of {Database}; next round")]
     private partial void LogRepairFailed(Exception error, string database, string digest);
 }

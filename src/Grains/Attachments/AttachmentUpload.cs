@@ -118,7 +118,7 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
         return await copies.CopyToAsync(database, manifest, forward.Silo).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 2722, Level = LogLevel.Debug, Message = "Attachment body of record {Id} in {Database}: this mirror is not a holder; streaming it to the {Holders} holders without keeping a copy")]
+    [LoggerMessage(EventId = 3622, Level = LogLevel.Debug, Message = "Attachment body of record {Id} in {Database}: this mirror is not a holder; streaming it to the {Holders} holders without keeping a copy")]
     private partial void LogPassingThrough(string database, string id, int holders);
 
     private static async Task<int> ReadFullAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
@@ -133,9 +133,9 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
         return filled;
     }
 
-    [LoggerMessage(EventId = 2720, Level = LogLevel.Warning, Message = "Copying the chunks of attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
+    [LoggerMessage(EventId = 3620, Level = LogLevel.Warning, Message = "Copying the chunks of attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
     private partial void LogForwardFailed(Exception? error, string database, string digest, SiloAddress silo);
 
-    [LoggerMessage(EventId = 2721, Level = LogLevel.Warning, Message = "Attachment body {Digest} of {Database}: write quorum missed ({Acks} of {Needed} other mirrors)")]
+    [LoggerMessage(EventId = 3621, Level = LogLevel.Warning, Message = "Attachment body {Digest} of {Database}: write quorum missed ({Acks} of {Needed} other mirrors)")]
     private partial void LogQuorumMissed(string database, string digest, int acks, int needed);
 }

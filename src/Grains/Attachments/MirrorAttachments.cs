@@ -80,9 +80,9 @@ internal sealed partial class MirrorAttachments(IOptions<MirrorAttachmentOptions
         _stores.Clear();
     }
 
-    [LoggerMessage(EventId = 2700, Level = LogLevel.Information, Message = "Attachment store of {Database} opened at {Directory}")]
+    [LoggerMessage(EventId = 3600, Level = LogLevel.Information, Message = "Attachment store of {Database} opened at {Directory}")]
     private partial void LogOpened(string database, string directory);
 
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Warning, Message = "Closing the attachment store of {Database} failed")]
+    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "Closing the attachment store of {Database} failed")]
     private partial void LogCloseFailed(Exception error, string database);
 }

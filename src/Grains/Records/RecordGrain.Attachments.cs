@@ -78,6 +78,6 @@ internal sealed partial class RecordGrain
         return null;
     }
 
-    [LoggerMessage(EventId = 2064, Level = LogLevel.Debug, Message = "Attachment '{Name}' of {Database}/{Id} set to {Digest}: now at {Rev}")]
+    [LoggerMessage(EventId = 2072, Level = LogLevel.Debug, Message = "Attachment '{Name}' of {Database}/{Id} set to {Digest}: now at {Rev}")]
     private partial void LogAttachmentSet(string database, string id, string name, string digest, string rev);
 }

@@ -120,6 +120,6 @@ internal sealed partial class RecordGrain
 
     private static SaveReply Invalid(string reason) => new(RecordStatus.Invalid, null, null, reason);
 
-    [LoggerMessage(EventId = 2064, Level = LogLevel.Debug, Message = "{Database}/{Id}: {Problem}")]
+    [LoggerMessage(EventId = 2071, Level = LogLevel.Debug, Message = "{Database}/{Id}: {Problem}")]
     private partial void LogNothingToDo(string database, string id, string problem);
 }
