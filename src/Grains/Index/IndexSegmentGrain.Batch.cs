@@ -17,7 +17,6 @@ internal sealed partial class IndexSegmentGrain
             var rev = Revision.Parse(e.Rev);
             if (_segment.TryGet(e.Id, out var known) && known.Rev.Generation > rev.Generation) continue;
             Set(e.Id, rev, e.Deleted, e.Conflicts);
-            _from.Remove(e.Id);
         }
         return await PublishChangesAsync(before);
     }

@@ -44,10 +44,8 @@ internal sealed partial class IndexSegmentGrain(
     // Where the tail of each store's own index stands (LocalIndex.ChangesSince): this silo's and each other active silo's.
     private (long Epoch, long Sequence) _localTail;
     private readonly Dictionary<SiloAddress, (long Epoch, long Sequence)> _tails = [];
-    // Which silo an entry was last taken from (absent: this silo's store or a record grain's report), to read its
-    // ancestry when it matters.
-    private readonly Dictionary<string, SiloAddress> _from = new(StringComparer.Ordinal);
     private bool _tailing;
+    private bool _activated; // the activation's first pass is done
     private const int TailPage = 10_000;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -83,7 +81,7 @@ internal sealed partial class IndexSegmentGrain(
     /// segment current; this makes it complete. A report can be lost with a killed silo or go to another activation of
     /// this segment (Orleans' default directory allows a duplicate while membership changes), and under <c>--replicas N</c>
     /// this silo's store holds only its share; but every acknowledged record is in some live mirror's store, so it reaches
-    /// the change feed within one pass. Cheap when nothing changed: an empty reply per silo.
+    /// the change feed within a pass or two. Cheap when nothing changed: an empty reply per silo.
     /// </summary>
     private async Task TailStoresAsync(CancellationToken cancellationToken)
     {
@@ -103,12 +101,19 @@ internal sealed partial class IndexSegmentGrain(
         finally
         {
             _tailing = false;
+            _activated = true;
         }
         await PublishChangesAsync(before);
     }
 
-    /// <summary>One store's changes after <paramref name="at"/>, taken page by page; where its tail then stands (unmoved
-    /// past a page that did not arrive: the next pass asks again).</summary>
+    /// <summary>
+    /// One store's changes after <paramref name="at"/>, page by page; where its tail then stands. An id the segment does not
+    /// know is taken as the store lists it, and one it knows at the same winner is skipped. Any other entry is decided by
+    /// the record's copies (<see cref="ResolveAsync"/>), since a store may lag (restarted, or replication in flight) or be
+    /// ahead of a report; so is an unknown id in a store read again from 0 after activation (a restarted mirror), where a
+    /// tombstone the segment no longer lists is one it purged past the horizon, not a new delete. A page whose entries
+    /// could not all be decided is read again next pass.
+    /// </summary>
     private async Task<(long Epoch, long Sequence)> TailAsync(SiloAddress? silo, (long Epoch, long Sequence) at,
         Func<long, long, Task<SegmentChanges>> fetch)
     {
@@ -117,7 +122,17 @@ internal sealed partial class IndexSegmentGrain(
             while (true)
             {
                 var page = await fetch(at.Epoch, at.Sequence);
-                foreach (var e in page.Entries) await TakeAsync(silo, e);
+                bool reread = _activated && page.Epoch != at.Epoch;
+                var undecided = new List<IndexEntryInfo>();
+                foreach (var e in page.Entries)
+                {
+                    if (!Revision.TryParse(e.Rev, out var rev)) continue;
+                    bool known = _segment.TryGet(e.Id, out var k);
+                    if (known && k.Rev == rev && k.Deleted == e.Deleted) continue;
+                    if (known || reread) undecided.Add(e);
+                    else Set(e.Id, rev, e.Deleted, e.Conflicts);
+                }
+                if (undecided.Count > 0 && !await ResolveAsync(silo, undecided)) return at;
                 at = (page.Epoch, page.Sequence);
                 if (!page.HasMore) return at;
             }
@@ -129,82 +144,61 @@ internal sealed partial class IndexSegmentGrain(
         }
     }
 
-    /// <summary>Takes a store's entry unless the known one wins (<see cref="ReplacesAsync"/>); <paramref name="silo"/> null: this silo's store.</summary>
-    private async Task TakeAsync(SiloAddress? silo, IndexEntryInfo e)
-    {
-        if (!Revision.TryParse(e.Rev, out var rev)) return;
-        while (true)
-        {
-            if (_segment.TryGet(e.Id, out var known))
-            {
-                if (known.Rev == rev && known.Deleted == e.Deleted) return;
-                bool replaces = await ReplacesAsync(_database, e.Id, (silo, rev, e.Deleted), (_from.GetValueOrDefault(e.Id), known.Rev, known.Deleted));
-                // A report may have changed the entry while the ancestry was read: decide again against it.
-                if (_segment.TryGet(e.Id, out var now) && (now.Rev != known.Rev || now.Deleted != known.Deleted)) continue;
-                if (!replaces) return;
-            }
-            Set(e.Id, rev, e.Deleted, e.Conflicts);
-            if (silo is null) _from.Remove(e.Id);
-            else _from[e.Id] = silo;
-            return;
-        }
-    }
-
     /// <summary>
-    /// Whether another silo's winner replaces the known one. The records' rule decides (<see cref="DocumentRules.Wins"/>:
-    /// live over deleted, then generation and hash), as it would between two leaves of one record, except when one
-    /// winner is a tombstone that descends from the other (a delete one silo has not seen yet): the delete replaced
-    /// that revision, so the tombstone stays. Only a tombstone newer than a live revision can descend from it, so only
-    /// then is the tombstone's ancestry read.
+    /// Sets each entry's id to the winner of the record's copies merged, as a read repair would find it: this silo's store,
+    /// the silo that listed the entry (<paramref name="source"/>; null: this silo) and a read quorum of the others (the
+    /// holders under <c>--replicas N</c>, every mirror while a view settles; <see cref="Replicator.ReadOthersAsync"/>).
+    /// An id the segment does not list whose merged winner is deleted stays out (purged, or never live here). An entry
+    /// reported anew while its copies were read keeps the report. False when some copy could not be read at all.
     /// </summary>
-    private async Task<bool> ReplacesAsync(string database, string id,
-        (SiloAddress? Holder, Revision Rev, bool Deleted) other, (SiloAddress? Holder, Revision Rev, bool Deleted) known)
+    private async Task<bool> ResolveAsync(SiloAddress? source, List<IndexEntryInfo> entries)
     {
-        if (other.Deleted && !known.Deleted && other.Rev > known.Rev)
-            return await DescendsAsync(other.Holder, database, id, other.Rev, known.Rev);
-        if (!other.Deleted && known.Deleted && known.Rev > other.Rev)
-            return !await DescendsAsync(known.Holder, database, id, known.Rev, other.Rev);
-        return DocumentRules.Wins(other.Deleted, other.Rev, known.Deleted, known.Rev);
-    }
-
-    /// <summary>Whether <paramref name="holder"/>'s copy (null: this silo's) holds <paramref name="leaf"/> with <paramref name="ancestor"/> in its ancestry.</summary>
-    private async Task<bool> DescendsAsync(SiloAddress? holder, string database, string id, Revision leaf, Revision ancestor)
-    {
-        try
+        var store = await host!.Store;
+        bool complete = true;
+        foreach (var chunk in entries.Chunk(64))
         {
-            if (holder is null)
+            var merged = await Task.WhenAll(chunk.Select(async e =>
             {
-                var record = host is null ? null : await (await host.Store).ReadRecordAsync(database, id);
-                if (record is not null) return record.Leaves.Any(l => l.Rev == leaf && l.Knows(ancestor));
-                // Reported by its grain, not held here (--replicas N): ask the record's holders.
-                var local = context.Address.SiloAddress;
-                foreach (var silo in replicator.Placement?.Holders(database, id) ?? [])
+                IndexEntry? knownBefore = _segment.TryGet(e.Id, out var k) ? k : null;
+                try
                 {
-                    if (silo.Equals(local)) continue;
-                    var leaves = await mirrors.For(silo).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10));
-                    if (leaves.Length > 0) return Knows(leaves, leaf, ancestor);
+                    var copies = new List<ReplicatedRevision[]>(await replicator.ReadOthersAsync(_database, e.Id));
+                    if (source is not null) copies.Add(await mirrors.For(source).GetLeaves(_database, e.Id).WaitAsync(TimeSpan.FromSeconds(10)));
+                    var record = await store.ReadRecordAsync(_database, e.Id);
+                    foreach (var wire in copies.SelectMany(c => c))
+                    {
+                        if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) continue;
+                        var outcome = DocumentRules.Merge(record, e.Id, leaf, options.Value.HistoryDepth);
+                        if (outcome.Result != MergeResult.AlreadyKnown) record = outcome.Record;
+                    }
+                    return (Entry: e, Known: knownBefore, Record: record, Read: true);
                 }
-                return false;
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    LogResolveFailed(error, _database, e.Id);
+                    return (Entry: e, Known: knownBefore, Record: (DocumentRecord?)null, Read: false);
+                }
+            }));
+            foreach (var (e, knownBefore, record, read) in merged)
+            {
+                complete &= read;
+                if (!read || record is null) continue;
+                bool known = _segment.TryGet(e.Id, out var now);
+                if (known != knownBefore.HasValue || (knownBefore is { } was && (now.Rev != was.Rev || now.Deleted != was.Deleted))) continue; // reported meanwhile
+                var winner = record.Winner;
+                if (!known && winner.Deleted) continue;
+                if (known && now.Rev == winner.Rev && now.Deleted == winner.Deleted) continue;
+                Set(e.Id, winner.Rev, winner.Deleted, record.LeavesTag);
             }
-            return Knows(await mirrors.For(holder).GetLeaves(database, id).WaitAsync(TimeSpan.FromSeconds(10)), leaf, ancestor);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Unknown descent: the records' rule alone decides; the record's next change sets the entry right.
-            LogAncestryUnavailable(e, _database, id);
-            return false;
-        }
+        return complete;
     }
-
-    private static bool Knows(ReplicatedRevision[] wires, Revision leaf, Revision ancestor) =>
-        wires.Any(w => LeafWire.TryFromWire(w, verify: false, out var l, out _) && l.Rev == leaf && l.Knows(ancestor));
 
     public async ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         long before = _segment.Sequence;
         Set(id, Revision.Parse(rev), deleted, conflicts);
-        _from.Remove(id);
         return await PublishChangesAsync(before);
     }
 
@@ -290,7 +284,6 @@ internal sealed partial class IndexSegmentGrain(
         {
             _segment.Remove(id);
             _tombstoneSince.Remove(id);
-            _from.Remove(id);
         }
         if (due.Count > 0) LogPurged(_database, _number, due.Count);
         UpdateKeepAlive();
@@ -321,8 +314,8 @@ internal sealed partial class IndexSegmentGrain(
     [LoggerMessage(EventId = 2082, Level = LogLevel.Debug, Message = "Index segment {Segment} of {Database}: {Silo}'s store did not answer its changes; asked again next pass")]
     private partial void LogTailFailed(Exception error, string database, int segment, string silo);
 
-    [LoggerMessage(EventId = 2901, Level = LogLevel.Warning, Message = "Index segment of {Database}: could not read the ancestry of {Id} from another silo")]
-    private partial void LogAncestryUnavailable(Exception error, string database, string id);
+    [LoggerMessage(EventId = 2901, Level = LogLevel.Warning, Message = "Index segment of {Database}: could not read the copies of {Id} to decide its entry; asked again next pass")]
+    private partial void LogResolveFailed(Exception error, string database, string id);
 
     [LoggerMessage(EventId = 2050, Level = LogLevel.Information, Message = "Database '{Database}' segment {Segment}: {Count} tombstones past the horizon left the sync index")]
     private partial void LogPurged(string database, int segment, int count);
