@@ -90,6 +90,21 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_delete_whose_every_report_fails_replaces_the_listed_winner_from_the_merged_copies()
+    {
+        string id = "index-tail-delete-" + Guid.NewGuid().ToString("N");
+        var segment = Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment("grains", MyNoSql.Storage.Index.IndexSegment.SegmentOf(id)));
+        var saved = await Record(id).Save(null, Body("""{"v":1}"""));
+        await Eventually(async () => (await segment.Get(id))?.Rev == saved.Document!.Rev);
+        IndexFaults.FailNext(id, 1_000);
+        var deleted = await Record(id).Delete(saved.Document!.Rev);
+        Assert.Equal(RecordStatus.Ok, deleted.Status);
+        // The stores list the tombstone, the segment the live revision: the tail merges the record's copies to decide.
+        await Eventually(async () => await segment.Get(id) is { Deleted: true } entry && entry.Rev == deleted.Rev);
+        Assert.True(IndexFaults.Left(id) > 990);
+    }
+
+    [Fact]
     public async Task Replicated_revisions_merge_descendants_and_keep_concurrent_edits_as_conflicts()
     {
         var grain = Record("merge-" + Guid.NewGuid().ToString("N"));
