@@ -47,6 +47,14 @@ internal sealed partial class IndexSegmentGrain(
     private bool _tailing;
     private bool _activated; // the activation's first pass is done
     private const int TailPage = 10_000;
+    // Passes run every tick (the anti-entropy interval, 1–30 s) for a while after activation, a membership change or a pass
+    // that filled a gap, when lost reports are likely; otherwise every SlowTail, so idle segments cost little.
+    private const int FastPasses = 30;
+    private static readonly TimeSpan SlowTail = TimeSpan.FromSeconds(10);
+    private int _fastLeft = FastPasses;
+    private MembershipVersion? _tailedAt;
+    private long _slowDue;
+    private long _filled;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -70,14 +78,15 @@ internal sealed partial class IndexSegmentGrain(
             await TailStoresAsync(cancellationToken);
             // Interleaved: a silo slow to answer (killed, not yet declared dead) must not hold up the record grains' reports.
             var every = TimeSpan.FromTicks(Math.Clamp(options.Value.AntiEntropyInterval.Ticks, TimeSpan.TicksPerSecond, TimeSpan.TicksPerSecond * 30));
-            this.RegisterGrainTimer(TailStoresAsync, new GrainTimerCreationOptions(every, every) { Interleave = true });
+            this.RegisterGrainTimer(TailTickAsync, new GrainTimerCreationOptions(every, every) { Interleave = true });
         }
         UpdateKeepAlive();
     }
 
     /// <summary>
     /// Takes what every mirror's store changed since the last pass (its own index, <see cref="IMirrorService.GetSegmentChanges"/>):
-    /// on activation everything, then every anti-entropy interval (1–30 s) what is new. The record grains' reports keep the
+    /// on activation everything, then what is new: every anti-entropy interval (1–30 s) for <see cref="FastPasses"/> passes
+    /// after activation, a membership change or a pass that found something missing, else every 10 s. The record grains' reports keep the
     /// segment current; this makes it complete. A report can be lost with a killed silo or go to another activation of
     /// this segment (Orleans' default directory allows a duplicate while membership changes), and under <c>--replicas N</c>
     /// this silo's store holds only its share; but every acknowledged record is in some live mirror's store, so it reaches
@@ -87,7 +96,9 @@ internal sealed partial class IndexSegmentGrain(
     {
         if (_tailing || host is null) return;
         _tailing = true;
-        long before = _segment.Sequence;
+        _tailedAt = replicator.MembershipVersion;
+        _slowDue = Environment.TickCount64 + (long)SlowTail.TotalMilliseconds;
+        long before = _segment.Sequence, filled = _filled;
         try
         {
             var store = await host.Store;
@@ -103,7 +114,17 @@ internal sealed partial class IndexSegmentGrain(
             _tailing = false;
             _activated = true;
         }
+        if (_filled != filled) _fastLeft = FastPasses;
         await PublishChangesAsync(before);
+    }
+
+    /// <summary>The timer: a pass when one is due (see <see cref="FastPasses"/>).</summary>
+    private Task TailTickAsync(CancellationToken cancellationToken)
+    {
+        if (!replicator.MembershipVersion.Equals(_tailedAt)) _fastLeft = FastPasses;
+        if (_fastLeft > 0) _fastLeft--;
+        else if (Environment.TickCount64 < _slowDue) return Task.CompletedTask;
+        return TailStoresAsync(cancellationToken);
     }
 
     /// <summary>
@@ -130,7 +151,7 @@ internal sealed partial class IndexSegmentGrain(
                     bool known = _segment.TryGet(e.Id, out var k);
                     if (known && k.Rev == rev && k.Deleted == e.Deleted) continue;
                     if (known || reread) undecided.Add(e);
-                    else Set(e.Id, rev, e.Deleted, e.Conflicts);
+                    else Fill(e.Id, rev, e.Deleted, e.Conflicts);
                 }
                 if (undecided.Count > 0 && !await ResolveAsync(silo, undecided)) return at;
                 at = (page.Epoch, page.Sequence);
@@ -188,10 +209,17 @@ internal sealed partial class IndexSegmentGrain(
                 var winner = record.Winner;
                 if (!known && winner.Deleted) continue;
                 if (known && now.Rev == winner.Rev && now.Deleted == winner.Deleted) continue;
-                Set(e.Id, winner.Rev, winner.Deleted, record.LeavesTag);
+                Fill(e.Id, winner.Rev, winner.Deleted, record.LeavesTag);
             }
         }
         return complete;
+    }
+
+    /// <summary>Sets an entry the tail found missing or different (counted, to keep passes frequent while it finds some).</summary>
+    private void Fill(string id, Revision rev, bool deleted, string? conflicts)
+    {
+        Set(id, rev, deleted, conflicts);
+        _filled++;
     }
 
     public async ValueTask<long> Apply(string id, string rev, bool deleted, string? conflicts, CancellationToken cancellationToken = default)

@@ -45,6 +45,9 @@ internal sealed partial class Replicator
     /// <summary>The replica sets of <c>--replicas N</c> (inactive without the option).</summary>
     internal Placement.ReplicaSets? Placement => _placement;
 
+    /// <summary>The version of this silo's membership view.</summary>
+    public MembershipVersion MembershipVersion => _membership.CurrentSnapshot.Version;
+
     /// <summary>
     /// The other mirrors, one silo per endpoint: the newest active incarnation. A mirror restarted on its endpoint
     /// supersedes its older incarnation, which other silos may still list as active for a moment (or until its death is

@@ -5,10 +5,9 @@ namespace MyNoSql.Grains.Records;
 
 /// <summary>
 /// A report to the record's index segment that failed (the segment's silo was killed, or the call timed out) is sent
-/// again in the background, with the record's winner at that time, until it succeeds: otherwise the change feed would
-/// miss the record until the segment happens to be rebuilt. Reports are idempotent (the segment keeps the newer winner).
-/// The timer keeps the activation alive while a report is owed; it stops after <see cref="MaxIndexRetries"/>, when the
-/// segment's own rebuild and re-merge are left to cover it.
+/// again in the background, with the record's winner at that time, until it succeeds: the segment's tail of the stores
+/// (IndexSegmentGrain.TailStoresAsync) would also find it, but only at its next pass. Reports are idempotent. The timer
+/// keeps the activation alive while a report is owed; it stops after <see cref="MaxIndexRetries"/>, leaving it to the tail.
 /// </summary>
 internal sealed partial class RecordGrain
 {

@@ -81,9 +81,9 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
         IndexFaults.FailNext(id, 1_000);
         var saved = await Record(id).Save(null, Body("""{"v":1}"""));
         Assert.Equal(RecordStatus.Ok, saved.Status);
-        // No report lands (the grain's retries fail too): the segment tails the mirrors' store indexes every anti-entropy
-        // interval (1 s here) and takes the record from there.
-        await Eventually(async () => (await segment.Get(id))?.Rev == saved.Document!.Rev);
+        // No report lands (the grain's retries fail too): the segment tails the mirrors' store indexes (every anti-entropy
+        // interval, 1 s here, for a while after a change; every 10 s otherwise) and takes the record from there.
+        await Eventually(async () => (await segment.Get(id))?.Rev == saved.Document!.Rev, seconds: 30);
         Assert.True(IndexFaults.Left(id) > 990, $"{1_000 - IndexFaults.Left(id)} reports were refused, so none landed");
         var changes = await segment.ChangesSince(0, 0, 100_000);
         Assert.Contains(changes.Entries, e => e.Id == id && e.Rev == saved.Document!.Rev);
@@ -100,7 +100,7 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
         var deleted = await Record(id).Delete(saved.Document!.Rev);
         Assert.Equal(RecordStatus.Ok, deleted.Status);
         // The stores list the tombstone, the segment the live revision: the tail merges the record's copies to decide.
-        await Eventually(async () => await segment.Get(id) is { Deleted: true } entry && entry.Rev == deleted.Rev);
+        await Eventually(async () => await segment.Get(id) is { Deleted: true } entry && entry.Rev == deleted.Rev, seconds: 30);
         Assert.True(IndexFaults.Left(id) > 990);
     }
 
