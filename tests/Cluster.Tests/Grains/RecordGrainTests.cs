@@ -13,6 +13,9 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
 
     private IRecordGrain Record(string id) => Grains.GetGrain<IRecordGrain>(RecordKey.For("grains", id));
 
+    private IIndexSegmentGrain SegmentOf(string id) =>
+        Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment("grains", MyNoSql.Storage.Index.IndexSegment.SegmentOf(id)));
+
     [Fact]
     public async Task Save_read_update_delete_follow_the_savedoc_rules()
     {
@@ -61,7 +64,7 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     public async Task A_failed_report_to_the_index_segment_is_sent_again_until_the_change_feed_has_the_record()
     {
         string id = "index-retry-" + Guid.NewGuid().ToString("N");
-        var segment = Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment("grains", MyNoSql.Storage.Index.IndexSegment.SegmentOf(id)));
+        var segment = SegmentOf(id);
         Assert.Null(await segment.Get(id)); // active before the save (an activation would rebuild from the stores)
         IndexFaults.FailNext(id, 2);
         var saved = await Record(id).Save(null, Body("""{"v":1}"""));
@@ -76,7 +79,7 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     public async Task A_record_whose_every_report_fails_still_reaches_its_index_segment_from_the_stores()
     {
         string id = "index-tail-" + Guid.NewGuid().ToString("N");
-        var segment = Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment("grains", MyNoSql.Storage.Index.IndexSegment.SegmentOf(id)));
+        var segment = SegmentOf(id);
         Assert.Null(await segment.Get(id)); // active before the save (an activation would rebuild from the stores)
         IndexFaults.FailNext(id, 1_000);
         var saved = await Record(id).Save(null, Body("""{"v":1}"""));
@@ -93,7 +96,7 @@ public sealed class RecordGrainTests(GrainClusterFixture fixture)
     public async Task A_delete_whose_every_report_fails_replaces_the_listed_winner_from_the_merged_copies()
     {
         string id = "index-tail-delete-" + Guid.NewGuid().ToString("N");
-        var segment = Grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment("grains", MyNoSql.Storage.Index.IndexSegment.SegmentOf(id)));
+        var segment = SegmentOf(id);
         var saved = await Record(id).Save(null, Body("""{"v":1}"""));
         await Eventually(async () => (await segment.Get(id))?.Rev == saved.Document!.Rev);
         IndexFaults.FailNext(id, 1_000);
