@@ -75,6 +75,7 @@ public interface IMirrorService : IGrainService
     /// </summary>
     [Alias("GetSegmentChanges")]
     Task<SegmentChanges> GetSegmentChanges(string database, int segment, long epoch, long since, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The chunk ids of <paramref name="chunkIds"/> this silo's chunk store of <paramref name="database"/> lacks.</summary>
     [Alias("MissingAttachmentChunks")]
     Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default);
