@@ -169,8 +169,9 @@ internal sealed partial class IndexSegmentGrain(
     /// Sets each entry's id to the winner of the record's copies merged, as a read repair would find it: this silo's store,
     /// the silo that listed the entry (<paramref name="source"/>; null: this silo) and a read quorum of the others (the
     /// holders under <c>--replicas N</c>, every mirror while a view settles; <see cref="Replicator.ReadOthersAsync"/>).
-    /// An id the segment does not list whose merged winner is deleted stays out (purged, or never live here). An entry
-    /// reported anew while its copies were read keeps the report. False when some copy could not be read at all.
+    /// An id the segment does not list whose merged winner is deleted stays out (purged, or never live here). A listed entry
+    /// stays when the merged copies do not know its revision, or when it was reported anew while they were read. False when
+    /// some copy could not be read at all.
     /// </summary>
     private async Task<bool> ResolveAsync(SiloAddress? source, List<IndexEntryInfo> entries)
     {
@@ -206,6 +207,9 @@ internal sealed partial class IndexSegmentGrain(
                 if (!read || record is null) continue;
                 bool known = _segment.TryGet(e.Id, out var now);
                 if (known != knownBefore.HasValue || (knownBefore is { } was && (now.Rev != was.Rev || now.Deleted != was.Deleted))) continue; // reported meanwhile
+                // Copies that do not know the listed revision (a quorum that answered without the copy it came from) cannot
+                // replace it: only a merge that holds it, or a descendant, may.
+                if (known && !record.Leaves.Any(l => l.Knows(now.Rev))) continue;
                 var winner = record.Winner;
                 if (!known && winner.Deleted) continue;
                 if (known && now.Rev == winner.Rev && now.Deleted == winner.Deleted) continue;
