@@ -169,9 +169,10 @@ internal sealed partial class IndexSegmentGrain(
     /// Sets each entry's id to the winner of the record's copies merged, as a read repair would find it: this silo's store,
     /// the silo that listed the entry (<paramref name="source"/>; null: this silo) and a read quorum of the others (the
     /// holders under <c>--replicas N</c>, every mirror while a view settles; <see cref="Replicator.ReadOthersAsync"/>).
-    /// An id the segment does not list whose merged winner is deleted stays out (purged, or never live here). A listed entry
-    /// stays when the merged copies do not know its revision, or when it was reported anew while they were read. False when
-    /// some copy could not be read at all.
+    /// When those copies do not know the listed revision (none held the copy it came from), every other mirror is asked
+    /// too; a listed entry stays when even then they do not, or when it was reported anew while they were read. An id the
+    /// segment does not list whose merged winner is deleted stays out (purged, or never live here). False when some copy
+    /// could not be read at all.
     /// </summary>
     private async Task<bool> ResolveAsync(SiloAddress? source, List<IndexEntryInfo> entries)
     {
@@ -186,12 +187,15 @@ internal sealed partial class IndexSegmentGrain(
                 {
                     var copies = new List<ReplicatedRevision[]>(await replicator.ReadOthersAsync(_database, e.Id));
                     if (source is not null) copies.Add(await mirrors.For(source).GetLeaves(_database, e.Id).WaitAsync(TimeSpan.FromSeconds(10)));
-                    var record = await store.ReadRecordAsync(_database, e.Id);
-                    foreach (var wire in copies.SelectMany(c => c))
+                    var record = Merged(await store.ReadRecordAsync(_database, e.Id), e.Id, copies);
+                    if (knownBefore is { } was && !Knows(record, was.Rev))
                     {
-                        if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) continue;
-                        var outcome = DocumentRules.Merge(record, e.Id, leaf, options.Value.HistoryDepth);
-                        if (outcome.Result != MergeResult.AlreadyKnown) record = outcome.Record;
+                        // The quorum answered without the copy the listed revision came from: ask every mirror.
+                        record = Merged(record, e.Id, await Task.WhenAll(replicator.OtherActiveSilos().Select(async silo =>
+                        {
+                            try { return await mirrors.For(silo).GetLeaves(_database, e.Id).WaitAsync(TimeSpan.FromSeconds(10)); }
+                            catch (Exception) { return []; }
+                        })));
                     }
                     return (Entry: e, Known: knownBefore, Record: record, Read: true);
                 }
@@ -207,9 +211,9 @@ internal sealed partial class IndexSegmentGrain(
                 if (!read || record is null) continue;
                 bool known = _segment.TryGet(e.Id, out var now);
                 if (known != knownBefore.HasValue || (knownBefore is { } was && (now.Rev != was.Rev || now.Deleted != was.Deleted))) continue; // reported meanwhile
-                // Copies that do not know the listed revision (a quorum that answered without the copy it came from) cannot
+                // Copies that do not know the listed revision (none of them answered with the copy it came from) cannot
                 // replace it: only a merge that holds it, or a descendant, may.
-                if (known && !record.Leaves.Any(l => l.Knows(now.Rev))) continue;
+                if (known && !Knows(record, now.Rev)) continue;
                 var winner = record.Winner;
                 if (!known && winner.Deleted) continue;
                 if (known && now.Rev == winner.Rev && now.Deleted == winner.Deleted) continue;
@@ -218,6 +222,21 @@ internal sealed partial class IndexSegmentGrain(
         }
         return complete;
     }
+
+    /// <summary><paramref name="record"/> with every leaf of <paramref name="copies"/> merged in (as read repair merges).</summary>
+    private DocumentRecord? Merged(DocumentRecord? record, string id, IEnumerable<ReplicatedRevision[]> copies)
+    {
+        foreach (var wire in copies.SelectMany(c => c))
+        {
+            if (!LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) continue;
+            var outcome = DocumentRules.Merge(record, id, leaf, options.Value.HistoryDepth);
+            if (outcome.Result != MergeResult.AlreadyKnown) record = outcome.Record;
+        }
+        return record;
+    }
+
+    /// <summary>Whether a leaf of <paramref name="record"/> is <paramref name="rev"/> or descends from it.</summary>
+    private static bool Knows(DocumentRecord? record, Revision rev) => record is not null && record.Leaves.Any(l => l.Knows(rev));
 
     /// <summary>Sets an entry the tail found missing or different (counted, to keep passes frequent while it finds some).</summary>
     private void Fill(string id, Revision rev, bool deleted, string? conflicts)
