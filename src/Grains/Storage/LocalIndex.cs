@@ -1,3 +1,4 @@
+using MyNoSql.Grains.Index;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Index;
 
@@ -135,11 +136,7 @@ internal sealed class LocalIndex
         {
             if (!_databases.TryGetValue(database, out var segments)) return new SegmentChanges(0, 0, [], false);
             long own = _epochs[database];
-            var s = segments[segment];
-            var changes = s.ChangesSince(epoch == own ? since : 0, limit + 1);
-            bool more = changes.Count > limit;
-            IndexEntryInfo[] entries = [.. changes.Take(limit).Select(Info)];
-            return new SegmentChanges(own, more ? entries[^1].Sequence : s.Sequence, entries, more);
+            return SegmentPage.Of(segments[segment], own, epoch == own ? since : 0, limit);
         }
     }
 
@@ -151,9 +148,7 @@ internal sealed class LocalIndex
         lock (_gate)
         {
             if (!_databases.TryGetValue(database, out var segments)) return [];
-            return [.. segments[segment].ChangesSince(0, int.MaxValue).Select(Info)];
+            return [.. segments[segment].ChangesSince(0, int.MaxValue).Select(SegmentPage.Info)];
         }
     }
-
-    private static IndexEntryInfo Info(IndexEntry e) => new(e.Id, e.Rev.ToString(), e.Deleted, e.Sequence, e.Conflicts);
 }
