@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using MyNoSql.Storage.IO;
 
 namespace MyNoSql.Storage.Attachments;
 
@@ -9,10 +10,10 @@ internal sealed partial class AttachmentStore
     private const int WritesInFlight = 4;
 
     /// <summary>
-    /// Stores a body read from <paramref name="body"/> to its end: cut into chunks, each hashed, compressed when it pays,
-    /// written and fsynced (chunks already stored are not written again), then the manifest. At most
-    /// <see cref="WritesInFlight"/> + 1 chunk buffers are in use (the next chunk read and hashed while earlier ones are
-    /// written and synced on pool threads).
+    /// Stores a body read from <paramref name="body"/> to its end: cut into chunks, each hashed, compressed when it pays
+    /// and written (chunks already stored are not written again), made durable a group at a time
+    /// (<see cref="ChunkGroups"/>), then the manifest. At most <see cref="WritesInFlight"/> + 1 chunk buffers are in use
+    /// (the next chunk read and hashed while earlier ones are written on pool threads).
     /// </summary>
     /// <exception cref="AttachmentTooLargeException">The body is longer than <see cref="AttachmentStoreOptions.MaxAttachmentBytes"/>.</exception>
     public async ValueTask<AttachmentManifest> PutAsync(Stream body, CancellationToken ct)
@@ -30,10 +31,11 @@ internal sealed partial class AttachmentStore
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var ids = new List<string>();
         long total = 0;
-        // WritesInFlight chunk writes (each fsynced on its own pool thread: the file system commits them together) while
-        // the next chunk is read and hashed; one more buffer than writes.
+        // WritesInFlight chunk writes on pool threads while the next chunk is read and hashed; one more buffer than writes.
         var buffers = new byte[WritesInFlight + 1][];
         var writes = new Queue<Task<string>>(WritesInFlight);
+        var chunks = new ChunkGroups(this);
+        await using var _ = chunks.ConfigureAwait(false);
         for (int i = 0; i < buffers.Length; i++) buffers[i] = ArrayPool<byte>.Shared.Rent(size);
         try
         {
@@ -46,11 +48,21 @@ internal sealed partial class AttachmentStore
                 total += n;
                 if (total > max) throw new AttachmentTooLargeException(max);
                 whole.AppendData(chunk, 0, n);
-                if (writes.Count == WritesInFlight) ids.Add(await writes.Dequeue().ConfigureAwait(false));
-                writes.Enqueue(Task.Run(() => WriteChunkIfMissing(chunk, n), ct));
+                if (writes.Count == WritesInFlight)
+                {
+                    ids.Add(await writes.Dequeue().ConfigureAwait(false));
+                    await chunks.CommitIfFullAsync().ConfigureAwait(false);
+                }
+                writes.Enqueue(Task.Run(() =>
+                {
+                    string id = ChunkFile.IdOf(chunk.AsSpan(0, n));
+                    chunks.Write(id, chunk.AsSpan(0, n));
+                    return id;
+                }, ct));
                 if (n < size) break;
             }
             while (writes.Count > 0) ids.Add(await writes.Dequeue().ConfigureAwait(false));
+            await chunks.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -134,18 +146,66 @@ internal sealed partial class AttachmentStore
         }
     }
 
-    private string WriteChunkIfMissing(byte[] buffer, int length)
+    /// <summary>Keeps a stored chunk young for a manifest about to name it; false when it is not stored.</summary>
+    internal bool TouchChunk(string chunkId)
     {
-        var raw = buffer.AsSpan(0, length);
-        string id = ChunkFile.IdOf(raw);
-        string path = ChunkPath(id);
-        lock (_collectGate)
+        string path = ChunkPath(chunkId);
+        lock (_collectGate) return Touch(path);
+    }
+
+    /// <summary>Writes chunk <paramref name="chunkId"/> to a temp file without a sync (<see cref="ChunkGroups"/>); returns its path.</summary>
+    /// <exception cref="ArgumentException">Bad id, or longer than the chunk size.</exception>
+    internal string WriteChunkTemp(string chunkId, ReadOnlySpan<byte> raw)
+    {
+        string path = ChunkPath(chunkId);
+        if (raw.Length > _options.ChunkSize)
+            throw new ArgumentException($"Chunk {chunkId} is {raw.Length} bytes; the chunk size is {_options.ChunkSize}.", nameof(raw));
+        string temp = ChunkFile.TempPath(path, _temp);
+        try
         {
-            // Already stored (the same bytes in another body or an earlier put): keep it young for the manifest.
-            if (Touch(path)) return id;
+            ChunkFile.WriteTemp(temp, raw, durable: false);
         }
-        WriteNew(id, path, raw);
-        return id;
+        catch
+        {
+            ChunkFile.TryDelete(temp);
+            throw;
+        }
+        return temp;
+    }
+
+    /// <summary>
+    /// Makes chunks written by <see cref="WriteChunkTemp"/> durable — one sync of the file system for a group (a lone
+    /// chunk, or where that is not available, a sync per file: syncfs also flushes whatever else is dirty on the file
+    /// system) — then renames each into place. On failure every temp file of the group is deleted.
+    /// </summary>
+    internal void CommitChunks(IReadOnlyList<(string Id, string Temp)> group)
+    {
+        try
+        {
+            if (_options.Durable && (group.Count == 1 || !FileSync.SyncFileSystem(_temp)))
+            {
+                foreach (var (_, temp) in group) ChunkFile.Sync(temp);
+            }
+            foreach (var (id, temp) in group)
+            {
+                string dir = ChunkDirectory(id);
+                try
+                {
+                    File.Move(temp, ChunkPath(id), overwrite: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    System.IO.Directory.CreateDirectory(dir);
+                    File.Move(temp, ChunkPath(id), overwrite: true);
+                }
+                _dirtyDirectories[dir] = 0;
+            }
+        }
+        catch
+        {
+            foreach (var (_, temp) in group) ChunkFile.TryDelete(temp);
+            throw;
+        }
     }
 
     private void WriteNew(string id, string path, ReadOnlySpan<byte> raw)

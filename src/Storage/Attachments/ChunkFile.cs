@@ -79,6 +79,30 @@ internal static class ChunkFile
     /// </summary>
     public static long Write(string path, string tempDirectory, ReadOnlySpan<byte> raw, bool durable)
     {
+        string tmp = TempPath(path, tempDirectory);
+        try
+        {
+            long length = WriteTemp(tmp, raw, durable);
+            File.Move(tmp, path, overwrite: true);
+            return length;
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>A fresh temp file name in <paramref name="tempDirectory"/> for the chunk file <paramref name="path"/>.</summary>
+    public static string TempPath(string path, string tempDirectory) =>
+        Path.Combine(tempDirectory, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>
+    /// Writes the chunk file to the new file <paramref name="tmp"/> (compressed when that pays), with a data sync when
+    /// <paramref name="durable"/>; returns the file's length. The caller renames it into place, or deletes it.
+    /// </summary>
+    public static long WriteTemp(string tmp, ReadOnlySpan<byte> raw, bool durable)
+    {
         byte[]? compressed = null;
         try
         {
@@ -104,28 +128,24 @@ internal static class ChunkFile
             BinaryPrimitives.WriteInt32LittleEndian(header[12..], payload.Length);
             BinaryPrimitives.WriteUInt32LittleEndian(header[16..], Crc.Compute(payload));
             BinaryPrimitives.WriteUInt32LittleEndian(header[20..], Crc.Compute(header[..20]));
-            string tmp = Path.Combine(tempDirectory, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8]);
-            try
-            {
-                using (SafeFileHandle handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, HeaderSize + payload.Length))
-                {
-                    RandomAccess.Write(handle, header, 0);
-                    RandomAccess.Write(handle, payload, HeaderSize);
-                    if (durable) FileSync.DataSync(handle, tmp);
-                }
-                File.Move(tmp, path, overwrite: true);
-            }
-            catch
-            {
-                TryDelete(tmp);
-                throw;
-            }
+            // No preallocation: the file is written once, whole (fallocate only added a syscall per chunk).
+            using SafeFileHandle handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            RandomAccess.Write(handle, header, 0);
+            RandomAccess.Write(handle, payload, HeaderSize);
+            if (durable) FileSync.DataSync(handle, tmp);
             return HeaderSize + payload.Length;
         }
         finally
         {
             if (compressed is not null) ArrayPool<byte>.Shared.Return(compressed);
         }
+    }
+
+    /// <summary>Data sync of a file written earlier without one (where the file system cannot be synced at once).</summary>
+    public static void Sync(string path)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+        FileSync.DataSync(handle, path);
     }
 
     /// <summary>
