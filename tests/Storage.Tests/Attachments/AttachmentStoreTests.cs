@@ -235,7 +235,7 @@ public sealed class AttachmentStoreTests
         using var dir = new TempDirectory();
         await using var store = OpenStore(dir.Path);
         byte[] body = RandomBytes((ChunkGroups.GroupChunks + 10) * Chunk, 22);
-        var failing = new FailingStream(body, failAt: (ChunkGroups.GroupChunks + 5) * Chunk);
+        var failing = new UnseekableStream(body, failAt: (ChunkGroups.GroupChunks + 5) * Chunk);
         await Assert.ThrowsAsync<IOException>(async () => await store.PutAsync(failing, default));
         Assert.Empty(Directory.GetFiles(Path.Combine(store.Directory, "tmp")));
         // Groups committed before the failure stay (orphans the collector frees later): whatever is visible reads back whole.
@@ -251,30 +251,9 @@ public sealed class AttachmentStoreTests
         Assert.Equal(ChunkGroups.GroupChunks + 10, ChunkFiles(store));
     }
 
-    /// <summary>A body whose read throws once <paramref name="failAt"/> bytes were read (a cut connection).</summary>
-    private sealed class FailingStream(byte[] data, int failAt) : Stream
-    {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_position >= failAt) throw new IOException("connection cut");
-            int n = Math.Min(Math.Min(count, failAt - _position), data.Length - _position);
-            data.AsSpan(_position, n).CopyTo(buffer.AsSpan(offset));
-            _position += n;
-            return n;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    internal sealed class UnseekableStream(byte[] data) : Stream
+    /// <summary>A body of unknown length, read in small pieces; with <paramref name="failAt"/>, its read throws once that many
+    /// bytes were read (a cut connection).</summary>
+    internal sealed class UnseekableStream(byte[] data, int failAt = int.MaxValue) : Stream
     {
         private readonly MemoryStream _inner = new(data);
         public override bool CanRead => true;
@@ -283,7 +262,11 @@ public sealed class AttachmentStoreTests
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 7000));
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_inner.Position >= failAt) throw new IOException("connection cut");
+            return _inner.Read(buffer, offset, (int)Math.Min(Math.Min(count, 7000), failAt - _inner.Position));
+        }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
