@@ -30,14 +30,18 @@ internal sealed class ChunkGroups(AttachmentStore store) : IAsyncDisposable
     /// <summary>Once a group is full, waits for the group before it, then starts committing this one.</summary>
     public async ValueTask CommitIfFullAsync()
     {
-        List<(string Id, string Temp)> group;
         lock (_gate)
         {
             if (_filling.Count < GroupChunks) return;
+        }
+        // Before the group is taken: if the commit before it failed, this group stays for DisposeAsync to delete.
+        await _committing.ConfigureAwait(false);
+        List<(string Id, string Temp)> group;
+        lock (_gate)
+        {
             group = _filling;
             _filling = [];
         }
-        await _committing.ConfigureAwait(false);
         _committing = Task.Run(() => store.CommitChunks(group));
     }
 
