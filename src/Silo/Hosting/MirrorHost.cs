@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using MyNoSql.Silo.Configuration;
 using MyNoSql.Silo.Gateway;
@@ -107,6 +108,8 @@ internal static partial class MirrorHost
         else
             builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
         var securityProblems = GatewaySecurity.Configure(builder, options);
+        // Registered after Kestrel's own factory, so Kestrel takes this one: 64 KiB receive blocks (ReceiveBlockPool).
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new ReceiveBlockPool());
         if (securityProblems.Count > 0)
         {
             Console.Error.WriteLine("error: invalid security settings:\n  " + string.Join("\n  ", securityProblems));
