@@ -8,8 +8,8 @@ namespace MyNoSql.Grains.Attachments;
 /// <summary>
 /// Stores a streamed attachment body on this silo and on a write quorum of silos at once (DESIGN §9): the body is cut
 /// into chunks as it arrives; each chunk is written here (skipped when already stored; made durable a group at a time,
-/// <see cref="ChunkGroups"/>) while it is copied to every other active silo; then the manifest goes everywhere. Memory stays bounded by the chunks in flight (a few
-/// MiB), whatever the body's size. Under <c>--replicas N</c> "every silo" is the N holders of the record
+/// <see cref="ChunkGroups"/>) while it is copied to every other active silo; then the manifest goes everywhere. Memory
+/// stays bounded by the chunks in flight (a few MiB), whatever the body's size. Under <c>--replicas N</c> "every silo" is the N holders of the record
 /// (<see cref="AttachmentCopies.Targets"/>): a gateway that is not one of them only streams the body through, keeping
 /// nothing (no stray copy to collect, no disk used on a mirror that does not hold the record).
 /// </summary>

@@ -79,32 +79,30 @@ internal sealed partial class AttachmentStore
         return manifest;
     }
 
-    /// <summary>Stores one chunk received by sync after checking that its raw bytes hash to <paramref name="chunkId"/>.</summary>
+    /// <summary>
+    /// Stores one chunk received on its own (sync's chunk PUT, a copy from another mirror) after checking that its raw
+    /// bytes hash to <paramref name="chunkId"/>. It is synced before its rename, not in a group: its acknowledgement is
+    /// what a resumed transfer trusts.
+    /// </summary>
     /// <exception cref="ArgumentException">Bad id, hash mismatch, or longer than the chunk size.</exception>
     public ValueTask PutChunkAsync(string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (ChunkFile.IsValidId(chunkId) && raw.Length <= _options.ChunkSize && ChunkFile.IdOf(raw.Span) != chunkId)
-            throw new ArgumentException($"Chunk bytes do not hash to {chunkId}.", nameof(raw));
-        PutHashedChunk(chunkId, raw.Span);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// Stores one chunk whose id the caller computed from these very bytes (a body it is cutting itself), so the bytes are
-    /// not hashed a second time; <see cref="PutChunkAsync"/> is for chunks that arrive with a claimed id.
-    /// </summary>
-    /// <exception cref="ArgumentException">Bad id, or longer than the chunk size.</exception>
-    public void PutHashedChunk(string chunkId, ReadOnlySpan<byte> raw)
-    {
-        string path = ChunkPath(chunkId);
-        if (raw.Length > _options.ChunkSize)
-            throw new ArgumentException($"Chunk {chunkId} is {raw.Length} bytes; the chunk size is {_options.ChunkSize}.", nameof(raw));
-        lock (_collectGate)
+        ChunkPath(chunkId); // checks the id first
+        CheckChunkLength(chunkId, raw.Length);
+        if (ChunkFile.IdOf(raw.Span) != chunkId) throw new ArgumentException($"Chunk bytes do not hash to {chunkId}.", nameof(raw));
+        if (TouchChunk(chunkId)) return ValueTask.CompletedTask;
+        string temp = WriteChunkTemp(chunkId, raw.Span, sync: _options.Durable);
+        try
         {
-            if (Touch(path)) return;
+            MoveIntoPlace(chunkId, temp);
         }
-        WriteNew(chunkId, path, raw);
+        catch
+        {
+            ChunkFile.TryDelete(temp);
+            throw;
+        }
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The raw bytes of a chunk, checked by CRC and by their SHA-256.</summary>
@@ -153,17 +151,19 @@ internal sealed partial class AttachmentStore
         lock (_collectGate) return Touch(path);
     }
 
-    /// <summary>Writes chunk <paramref name="chunkId"/> to a temp file without a sync (<see cref="ChunkGroups"/>); returns its path.</summary>
+    /// <summary>
+    /// Writes chunk <paramref name="chunkId"/> to a temp file, synced only when <paramref name="sync"/> (a group is synced
+    /// at once by <see cref="CommitChunks"/>); returns its path.
+    /// </summary>
     /// <exception cref="ArgumentException">Bad id, or longer than the chunk size.</exception>
-    internal string WriteChunkTemp(string chunkId, ReadOnlySpan<byte> raw)
+    internal string WriteChunkTemp(string chunkId, ReadOnlySpan<byte> raw, bool sync = false)
     {
         string path = ChunkPath(chunkId);
-        if (raw.Length > _options.ChunkSize)
-            throw new ArgumentException($"Chunk {chunkId} is {raw.Length} bytes; the chunk size is {_options.ChunkSize}.", nameof(raw));
+        CheckChunkLength(chunkId, raw.Length);
         string temp = ChunkFile.TempPath(path, _temp);
         try
         {
-            ChunkFile.WriteTemp(temp, raw, durable: false);
+            ChunkFile.WriteTemp(temp, raw, sync);
         }
         catch
         {
@@ -186,20 +186,7 @@ internal sealed partial class AttachmentStore
             {
                 foreach (var (_, temp) in group) ChunkFile.Sync(temp);
             }
-            foreach (var (id, temp) in group)
-            {
-                string dir = ChunkDirectory(id);
-                try
-                {
-                    File.Move(temp, ChunkPath(id), overwrite: true);
-                }
-                catch (DirectoryNotFoundException)
-                {
-                    System.IO.Directory.CreateDirectory(dir);
-                    File.Move(temp, ChunkPath(id), overwrite: true);
-                }
-                _dirtyDirectories[dir] = 0;
-            }
+            foreach (var (id, temp) in group) MoveIntoPlace(id, temp);
         }
         catch
         {
@@ -208,19 +195,26 @@ internal sealed partial class AttachmentStore
         }
     }
 
-    private void WriteNew(string id, string path, ReadOnlySpan<byte> raw)
+    /// <summary>Renames a written chunk to its name (creating its directory), which the next manifest's sync makes durable.</summary>
+    private void MoveIntoPlace(string chunkId, string temp)
     {
-        string dir = ChunkDirectory(id);
+        string dir = ChunkDirectory(chunkId);
         try
         {
-            ChunkFile.Write(path, _temp, raw, _options.Durable);
+            File.Move(temp, ChunkPath(chunkId), overwrite: true);
         }
         catch (DirectoryNotFoundException)
         {
             System.IO.Directory.CreateDirectory(dir);
-            ChunkFile.Write(path, _temp, raw, _options.Durable);
+            File.Move(temp, ChunkPath(chunkId), overwrite: true);
         }
         _dirtyDirectories[dir] = 0;
+    }
+
+    private void CheckChunkLength(string chunkId, int length)
+    {
+        if (length > _options.ChunkSize)
+            throw new ArgumentException($"Chunk {chunkId} is {length} bytes; the chunk size is {_options.ChunkSize}.", "raw");
     }
 
     private static async ValueTask<int> ReadFullAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)

@@ -73,26 +73,6 @@ internal static class ChunkFile
         }
     }
 
-    /// <summary>
-    /// Writes the chunk durably: temp file in <paramref name="tempDirectory"/>, data sync, rename to
-    /// <paramref name="path"/>. Returns the file's length.
-    /// </summary>
-    public static long Write(string path, string tempDirectory, ReadOnlySpan<byte> raw, bool durable)
-    {
-        string tmp = TempPath(path, tempDirectory);
-        try
-        {
-            long length = WriteTemp(tmp, raw, durable);
-            File.Move(tmp, path, overwrite: true);
-            return length;
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
-    }
-
     /// <summary>A fresh temp file name in <paramref name="tempDirectory"/> for the chunk file <paramref name="path"/>.</summary>
     public static string TempPath(string path, string tempDirectory) =>
         Path.Combine(tempDirectory, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8]);
