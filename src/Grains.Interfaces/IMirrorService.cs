@@ -80,15 +80,17 @@ public interface IMirrorService : IGrainService
     [Alias("MissingAttachmentChunks")]
     Task<string[]> MissingAttachmentChunks(string database, string[] chunkIds, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores one attachment chunk (raw bytes; the id is checked against their SHA-256) durably in this silo's
-    /// chunk store; a chunk already held is not written again. False when the bytes do not match the id. The bytes travel
+    /// <summary>Stores one attachment chunk (raw bytes; the id is checked against their SHA-256) in this silo's chunk
+    /// store; a chunk already held is not written again. It becomes durable and held with the next group of received
+    /// chunks or at the latest when <see cref="PutAttachmentManifest"/> names it (a crash before loses it, and that call then
+    /// lists it as missing). False when the bytes do not match the id. The bytes travel
     /// as an Orleans <see cref="PooledBuffer"/> (no 1 MiB array on the large-object heap): the caller's copy is given back
     /// to its pool when the message is serialized, the receiver disposes its own.</summary>
     [Alias("PutAttachmentChunk")]
     Task<bool> PutAttachmentChunk(string database, string chunkId, PooledBuffer raw, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores an attachment manifest once every chunk it names is held; returns the chunks still missing
-    /// (empty = stored).</summary>
+    /// <summary>Makes the chunks it names that <see cref="PutAttachmentChunk"/> received durable, then stores the
+    /// attachment manifest once every chunk it names is held; returns the chunks still missing (empty = stored).</summary>
     [Alias("PutAttachmentManifest")]
     Task<string[]> PutAttachmentManifest(string database, AttachmentManifestInfo manifest, CancellationToken cancellationToken = default);
 

@@ -36,7 +36,8 @@ internal sealed partial class MirrorService
         var store = _attachments.Store(database);
         try
         {
-            await Task.Run(async () => await store.PutChunkAsync(chunkId, buffer.AsMemory(0, length), cancellationToken), cancellationToken);
+            // Staged, not synced alone: made durable with its group or before the sender's manifest call answers.
+            await Task.Run(() => store.StageChunkAsync(chunkId, buffer.AsMemory(0, length), cancellationToken), cancellationToken);
             return true;
         }
         catch (ArgumentException e)
@@ -58,6 +59,7 @@ internal sealed partial class MirrorService
         var store = _attachments.Store(database);
         return await Task.Run(async () =>
         {
+            await store.CommitStagedAsync(parsed.Chunks);
             var missing = store.MissingChunks(parsed.Chunks);
             if (missing.Count > 0) return missing.ToArray();
             await store.StoreManifestAsync(parsed, cancellationToken);

@@ -5,11 +5,13 @@ internal sealed partial class AttachmentStore
     /// <summary>
     /// Mark and sweep: keeps the manifests of <paramref name="liveDigests"/> and those younger than
     /// <paramref name="grace"/> (a put whose stub is not saved yet), the chunks they name and chunks younger than
-    /// <paramref name="grace"/> (an upload whose manifest has not arrived yet); deletes the rest.
+    /// <paramref name="grace"/> (an upload whose manifest has not arrived yet); deletes the rest, and chunks staged
+    /// (<see cref="StageChunkAsync"/>) longer than <paramref name="grace"/> ago whose manifest never came.
     /// </summary>
     public ValueTask<AttachmentCollection> CollectAsync(IReadOnlySet<string> liveDigests, TimeSpan grace, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(liveDigests);
+        _staged.DiscardOlderThan(grace);
         var liveHex = new HashSet<string>(StringComparer.Ordinal);
         foreach (string digest in liveDigests)
         {

@@ -87,11 +87,7 @@ internal sealed partial class AttachmentStore
     /// <exception cref="ArgumentException">Bad id, hash mismatch, or longer than the chunk size.</exception>
     public ValueTask PutChunkAsync(string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        ChunkPath(chunkId); // checks the id first
-        CheckChunkLength(chunkId, raw.Length);
-        if (ChunkFile.IdOf(raw.Span) != chunkId) throw new ArgumentException($"Chunk bytes do not hash to {chunkId}.", nameof(raw));
-        if (TouchChunk(chunkId)) return ValueTask.CompletedTask;
+        if (!IsNewChunk(chunkId, raw.Span, ct)) return ValueTask.CompletedTask;
         string temp = WriteChunkTemp(chunkId, raw.Span, sync: _options.Durable);
         try
         {
@@ -103,6 +99,35 @@ internal sealed partial class AttachmentStore
             throw;
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stores one chunk another mirror sent (an upload's copy, a repair) after the same checks as
+    /// <see cref="PutChunkAsync"/>, but without a sync of its own: it is made durable with the next group of received
+    /// chunks or by <see cref="CommitStagedAsync"/> for the manifest that names it, and is not visible (<see cref="HasChunk"/>)
+    /// before. The sender's manifest call is what tells it the chunk is held (<see cref="StagedChunks"/>). The task may
+    /// wait for a group commit when too many chunks are unsynced.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad id, hash mismatch, or longer than the chunk size.</exception>
+    public Task StageChunkAsync(string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct) =>
+        IsNewChunk(chunkId, raw.Span, ct) ? _staged.Add(chunkId, raw.Span) : Task.CompletedTask;
+
+    /// <summary>Makes the staged chunks among <paramref name="chunkIds"/> durable and visible (before a manifest naming them is checked).</summary>
+    /// <exception cref="IOException">Writing or syncing failed; those chunks count as missing.</exception>
+    public Task CommitStagedAsync(IReadOnlyList<string> chunkIds)
+    {
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        return _staged.CommitAsync(chunkIds);
+    }
+
+    /// <summary>Checks a chunk received on its own against its id; false when it is stored already (then kept young).</summary>
+    private bool IsNewChunk(string chunkId, ReadOnlySpan<byte> raw, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        ChunkPath(chunkId); // checks the id first
+        CheckChunkLength(chunkId, raw.Length);
+        if (ChunkFile.IdOf(raw) != chunkId) throw new ArgumentException($"Chunk bytes do not hash to {chunkId}.", nameof(raw));
+        return !TouchChunk(chunkId);
     }
 
     /// <summary>The raw bytes of a chunk, checked by CRC and by their SHA-256.</summary>

@@ -20,11 +20,14 @@ internal sealed partial class AttachmentStore : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _dirtyDirectories = new(StringComparer.Ordinal);
     // Serialises "still unreferenced and old?" checks of the collector with the touches of writers that reuse a file.
     private readonly Lock _collectGate = new();
+    // Chunks received from other mirrors, not yet durable (StageChunkAsync).
+    private readonly StagedChunks _staged;
 
     private AttachmentStore(string directory, AttachmentStoreOptions options)
     {
         Directory = directory;
         _options = options;
+        _staged = new StagedChunks(this);
         _chunks = Path.Combine(directory, "chunks");
         _manifests = Path.Combine(directory, "manifests");
         _temp = Path.Combine(directory, "tmp");
@@ -157,11 +160,11 @@ internal sealed partial class AttachmentStore : IAsyncDisposable
         return new AttachmentReadStream(this, manifest);
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    /// <summary>Deletes the staged chunks no manifest committed, then syncs the chunk directories.</summary>
+    public async ValueTask DisposeAsync()
     {
+        await _staged.DiscardAllAsync().ConfigureAwait(false);
         SyncDirtyDirectories();
-        return ValueTask.CompletedTask;
     }
 
     internal string ChunkPath(string chunkId)
