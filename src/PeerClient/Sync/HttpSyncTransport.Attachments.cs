@@ -44,11 +44,13 @@ internal sealed partial class HttpSyncTransport
         await EnsureSuccessAsync(response, mirror, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Stores a manifest (<c>PUT /db/{db}/sync/att/manifest</c> → 204, or 409 <c>missing_chunks</c> with <c>{"missing":[ids]}</c>).</summary>
-    public async Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, CancellationToken ct)
+    /// <summary>Stores a manifest (<c>PUT /db/{db}/sync/att/manifest[?id=record]</c> → 204, or 409 <c>missing_chunks</c> with
+    /// <c>{"missing":[ids]}</c>).</summary>
+    public async Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, string? recordId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"{mirror}/db/{db}/sync/att/manifest")
+        string query = recordId is null ? "" : "?id=" + Uri.EscapeDataString(recordId);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{mirror}/db/{db}/sync/att/manifest{query}")
         {
             Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString())),
         };

@@ -124,9 +124,11 @@ public interface ISyncTransport : IDisposable
     /// <param name="mirror">The mirror's normalised base URL.</param>
     /// <param name="db">The database name.</param>
     /// <param name="manifest">The manifest JSON.</param>
+    /// <param name="recordId">A record whose attachment the body is (<c>?id=</c>): under <c>--replicas N</c> the mirrors
+    /// place the body on that record's holders, which then need no copy of their own; null places it by its digest.</param>
     /// <param name="ct">Cancels the call.</param>
     /// <exception cref="NotSupportedException">This transport cannot carry attachment bodies (the default).</exception>
-    Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, CancellationToken ct) =>
+    Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, string? recordId, CancellationToken ct) =>
         throw new NotSupportedException($"{mirror}: this transport ({GetType().Name}) cannot carry attachment bodies.");
 
     /// <summary>The manifest of the body with <paramref name="digest"/> (<c>sha256-&lt;base64&gt;</c>) as the mirror holds it

@@ -76,12 +76,14 @@ internal sealed partial class SyncEngine
             {
                 await SendChunksAsync(transport, mirror, [.. manifest.Chunks.Where(missing.Remove)], ct).ConfigureAwait(false);
                 var json = ManifestNode(manifest);
-                var lacking = await transport.PutAttachmentManifestAsync(mirror, _store.Name, json, ct).ConfigureAwait(false);
+                // Named after the first record that refers to it: under replicas the body lands on that record's holders.
+                string recordId = needs[manifest.Digest][0].Id;
+                var lacking = await transport.PutAttachmentManifestAsync(mirror, _store.Name, json, recordId, ct).ConfigureAwait(false);
                 if (lacking.Count > 0)
                 {
                     // The mirror lost or never kept some (another silo answered the question): send those and try once more.
                     await SendChunksAsync(transport, mirror, [.. lacking.Where(manifest.Chunks.Contains).Distinct(StringComparer.Ordinal)], ct).ConfigureAwait(false);
-                    lacking = await transport.PutAttachmentManifestAsync(mirror, _store.Name, json, ct).ConfigureAwait(false);
+                    lacking = await transport.PutAttachmentManifestAsync(mirror, _store.Name, json, recordId, ct).ConfigureAwait(false);
                     if (lacking.Count > 0)
                         throw new MirrorUnavailableException($"{mirror}: database '{_store.Name}': body {manifest.Digest} still lacks {lacking.Count} chunks after they were sent");
                 }

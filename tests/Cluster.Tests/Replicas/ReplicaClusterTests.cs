@@ -96,6 +96,7 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         // …and reading through a gateway that is not a holder left no copy there.
         await WaitForBodiesAsync(live, bodies, collect: false);
         await SyncUploadThroughNonHolderAsync(live);
+        await PeerSyncPlacesBodyOnItsRecordsHoldersAsync(live);
 
         // Two mirrors SIGKILLed at once: every acknowledged write still reads back with its revision.
         await Task.WhenAll(_cluster.Mirrors[3].KillAsync(), _cluster.Mirrors[4].KillAsync());
@@ -220,12 +221,7 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         var manifest = new JsonObject { ["digest"] = digest, ["length"] = body.Length, ["chunk_size"] = 1 << 20, ["chunks"] = new JsonArray(chunk) };
         using (var r = await Http.PutAsync($"{gateway}/db/{Db}/sync/att/manifest?id={id}", new StringContent(manifest.ToJsonString(), System.Text.Encoding.UTF8, "application/json")))
             Assert.True(r.StatusCode == HttpStatusCode.NoContent, $"sync manifest PUT: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
-        async Task<bool> HoldsAsync(int m)
-        {
-            using var r = await Http.PostAsync($"{_cluster.Mirrors[m].BaseUrl}/db/{Db}/sync/att/missing",
-                new StringContent($$"""{"chunks":["{{chunk}}"]}""", System.Text.Encoding.UTF8, "application/json"));
-            return JsonNode.Parse(await r.Content.ReadAsStringAsync())!["missing"]!.AsArray().Count == 0;
-        }
+        Task<bool> HoldsAsync(int m) => HoldsChunkAsync(m, chunk);
         foreach (int m in holders)
             await QueryApi.WaitUntilAsync(async () => (await HoldsAsync(m), $"holder {m} lacks the synced chunk"), TimeSpan.FromSeconds(30), $"holder {m} to get the synced body");
         foreach (int m in mirrors)
@@ -235,6 +231,55 @@ public sealed class ReplicaClusterTests(ITestOutputHelper output) : IAsyncLifeti
         }
         Assert.False(await HoldsAsync(nonHolders[1]), $"mirror {nonHolders[1]} holds none of {id} yet stores its synced body");
         output.WriteLine($"synced body of {id}: holders {string.Join(",", holders.Order())}, sent through {nonHolders[0]}, absent on {nonHolders[1]}");
+    }
+
+    /// <summary>
+    /// A peer's sync names the record a body belongs to (<c>?id=</c> on the manifest PUT): through a gateway that is not
+    /// one of the record's holders, the body is on a write quorum of the holders when the sync returns, then on all three,
+    /// and on no other mirror but the gateway (its staged copy) — not on the mirrors the body's digest would pick.
+    /// </summary>
+    private async Task PeerSyncPlacesBodyOnItsRecordsHoldersAsync(int[] mirrors)
+    {
+        // Its own database: the placement checks of the later phases count the records of Db.
+        const string db = "rep-peer", id = "peer-att-1";
+        var names = await NamesAsync(mirrors);
+        var holders = ReplicaPlacement.Choose(db, id, names, Replicas).Select(n => mirrors[Array.IndexOf(names, n)]).ToHashSet();
+        int gateway = mirrors.First(m => !holders.Contains(m));
+        var body = new byte[300_000];
+        new Random(7).NextBytes(body);
+        string chunk = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        string dir = Path.Combine(Path.GetTempPath(), "mynosql-replica-peer-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var peer = await MyNoSqlDb.OpenAsync(db, new MyNoSqlOptions { DataDirectory = dir, SyncInterval = Timeout.InfiniteTimeSpan });
+            await peer.AddPeerAsync(_cluster.Mirrors[gateway].BaseUrl);
+            var saved = await peer.SaveDocAsync(new JsonObject { ["id"] = id, ["type"] = "peer" });
+            await peer.PutAttachmentAsync(id, (string)saved["rev"]!, "a.bin", new MemoryStream(body), "application/octet-stream");
+            await peer.SyncAsync();
+            var status = peer.GetSyncStatus();
+            Assert.Equal(0, status.PendingWrites);
+            Assert.Equal(_cluster.Mirrors[gateway].BaseUrl.TrimEnd('/'), status.MirrorInUse?.TrimEnd('/'));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+        int holding = 0;
+        foreach (int m in holders) holding += await HoldsChunkAsync(m, chunk, db) ? 1 : 0;
+        Assert.True(holding >= Replicas / 2 + 1, $"{holding} of the holders {string.Join(",", holders.Order())} of {id} hold its body when the sync returned");
+        foreach (int m in holders)
+            await QueryApi.WaitUntilAsync(async () => (await HoldsChunkAsync(m, chunk, db), $"holder {m} lacks the body"), TimeSpan.FromSeconds(30), $"holder {m} to get the body of {id}");
+        foreach (int m in mirrors.Where(m => m != gateway && !holders.Contains(m)))
+            Assert.False(await HoldsChunkAsync(m, chunk, db), $"mirror {m} holds none of {id} yet stores its body (placed by digest?)");
+        output.WriteLine($"peer-synced body of {id}: holders {string.Join(",", holders.Order())}, through {gateway}");
+    }
+
+    /// <summary>Whether mirror <paramref name="m"/>'s own chunk store of <paramref name="db"/> holds <paramref name="chunk"/>.</summary>
+    private async Task<bool> HoldsChunkAsync(int m, string chunk, string db = Db)
+    {
+        using var r = await Http.PostAsync($"{_cluster.Mirrors[m].BaseUrl}/db/{db}/sync/att/missing",
+            new StringContent($$"""{"chunks":["{{chunk}}"]}""", System.Text.Encoding.UTF8, "application/json"));
+        return JsonNode.Parse(await r.Content.ReadAsStringAsync())!["missing"]!.AsArray().Count == 0;
     }
 
     private async Task<string[]> NamesAsync(int[] mirrors)

@@ -25,7 +25,7 @@ internal sealed partial class SimTransport
         });
     }
 
-    public async Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, string? recordId, CancellationToken ct)
     {
         var (world, peer, m) = Parse(mirror);
         var parsed = ManifestJson.Parse(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));

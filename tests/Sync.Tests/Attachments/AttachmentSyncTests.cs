@@ -58,6 +58,10 @@ public sealed class AttachmentSyncTests(MirrorFixture mirror, ITestOutputHelper 
         output.WriteLine($"first sync: {sent.ChunksAttempted.Count} chunk uploads, {sent.MissingChecks.Count} missing-checks, {sent.ManifestsPut.Count} manifests");
         Assert.Equal(4, sent.ChunksAttempted.Count);
         Assert.Equal(4, sent.ChunksStored.Distinct().Count());
+        // One manifest for the shared body, naming a record that refers to it (placement under replicas).
+        var (putDigest, putFor) = Assert.Single(sent.ManifestsPut);
+        Assert.Equal(digest, putDigest);
+        Assert.Contains(putFor, new[] { "photo1", "photo2" });
         Assert.Equal(0, writer.GetSyncStatus().PendingWrites);
         Assert.Equal(Length, log.Reports[^1].AttachmentBytesSent);
 

@@ -62,10 +62,10 @@ internal sealed class CountingTransport(MyNoSqlOptions options, BodyCounter coun
         counter.ChunksStored.Enqueue(chunkId);
     }
 
-    public Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, CancellationToken ct)
+    public Task<IReadOnlyList<string>> PutAttachmentManifestAsync(string mirror, string db, JsonObject manifest, string? recordId, CancellationToken ct)
     {
-        counter.ManifestsPut.Enqueue((string)manifest["digest"]!);
-        return _http.PutAttachmentManifestAsync(Http(mirror), db, manifest, ct);
+        counter.ManifestsPut.Enqueue(((string)manifest["digest"]!, recordId));
+        return _http.PutAttachmentManifestAsync(Http(mirror), db, manifest, recordId, ct);
     }
 
     public Task<JsonObject?> GetAttachmentManifestAsync(string mirror, string db, string digest, CancellationToken ct) =>
@@ -92,7 +92,7 @@ internal sealed class BodyCounter
 
     public ConcurrentQueue<int> MissingChecks { get; } = new();
 
-    public ConcurrentQueue<string> ManifestsPut { get; } = new();
+    public ConcurrentQueue<(string Digest, string? RecordId)> ManifestsPut { get; } = new();
 
     public ConcurrentQueue<int> RecordsPushed { get; } = new();
 
