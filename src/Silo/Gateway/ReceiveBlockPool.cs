@@ -10,7 +10,8 @@ namespace MyNoSql.Silo.Gateway;
 /// project's 2-core VM makes dear: a 1 GiB attachment PUT to one mirror went from 312–326 to 407–426 MB/s, and the same
 /// body already stored (no disk writes) from 505–516 to 686–766 MB/s (<c>bench/README.attachments.md</c>). Blocks are
 /// reused; at most <see cref="Retained"/> (16 MiB) are kept idle, the rest left to the GC. A request for more than a block
-/// (the pipes never make one: they allocate such segments themselves) gets an array of its own.
+/// (the pipes never make one: they allocate such segments themselves) gets an array of its own. Orleans' connections
+/// between mirrors use the same pool (<see cref="Hosting.OrleansReceiveBlocks"/>).
 /// </summary>
 internal sealed class ReceiveBlockPool : MemoryPool<byte>, IMemoryPoolFactory<byte>
 {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MyNoSql.Silo.Configuration;
 using MyNoSql.Silo.Gateway;
 using MyNoSql.Silo.Security;
+using Orleans.Networking.Shared;
 
 namespace MyNoSql.Silo.Hosting;
 
@@ -109,7 +110,10 @@ internal static partial class MirrorHost
             builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
         var securityProblems = GatewaySecurity.Configure(builder, options);
         // Registered after Kestrel's own factory, so Kestrel takes this one: 64 KiB receive blocks (ReceiveBlockPool).
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new ReceiveBlockPool());
+        // Orleans' listeners receive into the same blocks (OrleansReceiveBlocks).
+        var receiveBlocks = new ReceiveBlockPool();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(receiveBlocks);
+        builder.Services.PostConfigure<SocketConnectionOptions>(o => OrleansReceiveBlocks.TryUse(o, receiveBlocks));
         if (securityProblems.Count > 0)
         {
             Console.Error.WriteLine("error: invalid security settings:\n  " + string.Join("\n  ", securityProblems));
@@ -121,6 +125,8 @@ internal static partial class MirrorHost
             OrleansSetup.Configure(silo, options, dataDirectory, siloName);
             Observability.Configure(silo);
         });
+        // After Orleans' own registration, so Orleans' connections take this one (OrleansReceiveBlocks).
+        if (OrleansReceiveBlocks.SharedPool(receiveBlocks) is var (sharedType, shared)) builder.Services.AddSingleton(sharedType, shared);
         Observability.Configure(builder);
 
         var app = builder.Build();

@@ -5,10 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MyNoSql.Silo.Gateway;
 using MyNoSql.Silo.Hosting;
+using Orleans.Networking.Shared;
 
 namespace MyNoSql.Cluster.Tests.Gateway;
 
-/// <summary>The gateway's 64 KiB Kestrel pool: reuse, its bound, and that a built mirror's socket transport takes it.</summary>
+/// <summary>The gateway's 64 KiB receive pool: reuse, its bound, and that a built mirror's Kestrel and Orleans listeners take it.</summary>
 public sealed class ReceiveBlockPoolTests
 {
     [Fact]
@@ -48,5 +49,26 @@ public sealed class ReceiveBlockPoolTests
         var used = typeof(SocketTransportOptions).GetProperty("MemoryPoolFactory", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
             ?.GetValue(options);
         Assert.Same(factory, used);
+        // Orleans' listeners (silo-to-silo, client gateway) take the same pool through their internal factory.
+        var orleans = app.Services.GetRequiredService<IOptions<SocketConnectionOptions>>().Value;
+        var orleansFactory = typeof(SocketConnectionOptions).GetProperty("MemoryPoolFactory", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?.GetValue(orleans) as Func<System.Buffers.MemoryPool<byte>>;
+        Assert.NotNull(orleansFactory);
+        Assert.Same(factory, orleansFactory());
+        // …and so do its outbound connections and message serialization (the SharedMemoryPool Orleans resolves).
+        var sharedType = Type.GetType("Orleans.Networking.Shared.SharedMemoryPool, Orleans.Core", throwOnError: true)!;
+        var shared = app.Services.GetRequiredService(sharedType);
+        Assert.Same(factory, sharedType.GetProperty("Pool")!.GetValue(shared));
+    }
+
+    [Fact]
+    public void Orleans_socket_options_take_a_pool_through_their_internal_setter()
+    {
+        var options = new SocketConnectionOptions();
+        var pool = new ReceiveBlockPool();
+        Assert.True(OrleansReceiveBlocks.TryUse(options, pool));
+        var factory = (Func<System.Buffers.MemoryPool<byte>>)typeof(SocketConnectionOptions)
+            .GetProperty("MemoryPoolFactory", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(options)!;
+        Assert.Same(pool, factory());
     }
 }
