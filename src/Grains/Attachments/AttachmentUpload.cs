@@ -48,7 +48,7 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
                 int n;
                 try
                 {
-                    n = await ReadFullAsync(body, buffer.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
+                    n = await body.ReadAtLeastAsync(buffer.AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                     total += n;
                     if (total > max) throw new AttachmentTooLargeException(max);
                 }
@@ -126,18 +126,6 @@ internal sealed partial class AttachmentUpload(MirrorAttachments attachments, At
 
     [LoggerMessage(EventId = 3622, Level = LogLevel.Debug, Message = "Attachment body of record {Id} in {Database}: this mirror is not a holder; streaming it to the {Holders} holders without keeping a copy")]
     private partial void LogPassingThrough(string database, string id, int holders);
-
-    private static async Task<int> ReadFullAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        int filled = 0;
-        while (filled < buffer.Length)
-        {
-            int read = await body.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
-            if (read == 0) break;
-            filled += read;
-        }
-        return filled;
-    }
 
     [LoggerMessage(EventId = 3620, Level = LogLevel.Warning, Message = "Copying the chunks of attachment body {Digest} of {Database} to {Silo} failed; anti-entropy will repair it")]
     private partial void LogForwardFailed(Exception? error, string database, string digest, SiloAddress silo);

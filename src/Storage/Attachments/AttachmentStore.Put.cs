@@ -43,7 +43,7 @@ internal sealed partial class AttachmentStore
             {
                 // This buffer's previous chunk (index - WritesInFlight - 1) was awaited before the last write started.
                 byte[] chunk = buffers[index % buffers.Length];
-                int n = await ReadFullAsync(body, chunk.AsMemory(0, size), ct).ConfigureAwait(false);
+                int n = await body.ReadAtLeastAsync(chunk.AsMemory(0, size), size, throwOnEndOfStream: false, ct).ConfigureAwait(false);
                 if (n == 0) break;
                 total += n;
                 if (total > max) throw new AttachmentTooLargeException(max);
@@ -240,17 +240,5 @@ internal sealed partial class AttachmentStore
     {
         if (length > _options.ChunkSize)
             throw new ArgumentException($"Chunk {chunkId} is {length} bytes; the chunk size is {_options.ChunkSize}.", "raw");
-    }
-
-    private static async ValueTask<int> ReadFullAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
-    {
-        int done = 0;
-        while (done < buffer.Length)
-        {
-            int n = await stream.ReadAsync(buffer[done..], ct).ConfigureAwait(false);
-            if (n == 0) break;
-            done += n;
-        }
-        return done;
     }
 }
