@@ -4,7 +4,7 @@ namespace MyNoSql.Storage.Attachments;
 /// Chunks another mirror sent one by one (an upload's copies, a repair), kept in temp files without a sync each until a
 /// group of <see cref="ChunkGroups.GroupChunks"/> has gathered (one file-system sync in the background) or the manifest
 /// that names them arrives (<see cref="CommitAsync"/>, before the manifest is checked and stored). An fdatasync per
-/// received chunk held three mirrors' uploads to a journal commit per MiB on every receiver. No chunk is visible under
+/// received chunk cost every receiving mirror a journal commit per MiB. No chunk is visible under
 /// its name before its bytes are durable: a crash leaves temp files (deleted at the next open), the sender's manifest
 /// call then lists those chunks as missing, and it sends them again. Safe for concurrent use.
 /// </summary>
@@ -13,12 +13,6 @@ internal sealed class StagedChunks(AttachmentStore store)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (string Temp, long StagedAt)> _chunks = new(StringComparer.Ordinal);
     private Task _flushing = Task.CompletedTask;
-
-    /// <summary>Chunks staged and not yet committed.</summary>
-    public int Count
-    {
-        get { lock (_gate) return _chunks.Count; }
-    }
 
     /// <summary>
     /// Writes chunk <paramref name="id"/> to a temp file (not when staged already). Once a group has gathered it starts
