@@ -80,7 +80,7 @@ internal sealed partial class AttachmentStore
     }
 
     /// <summary>
-    /// Stores one chunk received on its own (sync's chunk PUT, a copy from another mirror) after checking that its raw
+    /// Stores one chunk received on its own (sync's chunk PUT, a chunk this mirror pulls for a repair) after checking that its raw
     /// bytes hash to <paramref name="chunkId"/>. It is synced before its rename, not in a group: its acknowledgement is
     /// what a resumed transfer trusts.
     /// </summary>
@@ -102,7 +102,7 @@ internal sealed partial class AttachmentStore
     }
 
     /// <summary>
-    /// Stores one chunk another mirror sent (an upload's copy, a repair) after the same checks as
+    /// Stores one chunk another mirror pushed (an upload's copy, a quorum copy) after the same checks as
     /// <see cref="PutChunkAsync"/>, but without a sync of its own: it is made durable with the next group of received
     /// chunks or by <see cref="CommitStagedAsync"/> for the manifest that names it, and is not visible (<see cref="HasChunk"/>)
     /// before. The sender's manifest call is what tells it the chunk is held (<see cref="StagedChunks"/>). The task may

@@ -1,7 +1,7 @@
 namespace MyNoSql.Storage.Attachments;
 
 /// <summary>
-/// Chunks another mirror sent one by one (an upload's copies, a repair), kept in temp files without a sync each until a
+/// Chunks another mirror pushed one by one (an upload's copies, a quorum copy), kept in temp files without a sync each until a
 /// group of <see cref="ChunkGroups.GroupChunks"/> has gathered (one file-system sync in the background) or the manifest
 /// that names them arrives (<see cref="CommitAsync"/>, before the manifest is checked and stored). An fdatasync per
 /// received chunk cost every receiving mirror a journal commit per MiB. No chunk is visible under
