@@ -12,7 +12,9 @@ using MyNoSql.MirrorAttachmentBench;
 // quorum before it answers 201; then it is read back with GET (SHA-256 checked against the stub's digest). Compared with
 // the disk's sequential write rate measured in the same run on the same file system (1 MiB writes + one fsync, like
 // `dd bs=1M conv=fdatasync`). Memory: each mirror's peak resident set during a phase minus its resident set before it.
-// Usage: dotnet run -c Release --project bench/MyNoSql.MirrorAttachmentBench -- [--mirrors N] [--size-mib N] [--silo DLL] [--json F]
+// --sync adds the peers' path: a MyNoSqlDb in this process stores another body of the same size locally (not timed), then
+// one SyncAsync uploads it through the first mirror (missing-check, chunk PUTs one at a time, manifest, record) — timed.
+// Usage: dotnet run -c Release --project bench/MyNoSql.MirrorAttachmentBench -- [--mirrors N] [--size-mib N] [--sync] [--silo DLL] [--json F]
 var argv = args.ToList();
 string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : null; }
 int mirrors = int.Parse(Arg("--mirrors") ?? "3", CultureInfo.InvariantCulture);
@@ -58,6 +60,8 @@ try
     string stubDigest = (string)record["_attachments"]!["body.bin"]!["digest"]!;
     bool ok = read == size && digest == expected && stubDigest == expected;
 
+    double? sync = argv.Contains("--sync") ? Mbps(size, await SyncUploadAsync(cluster.Urls[0], Path.Combine(root, "peer"), size)) : null;
+
     double put = Mbps(size, putTime), get = Mbps(size, readTime);
     var result = new
     {
@@ -70,12 +74,14 @@ try
         put_rss_growth_mib = Enumerable.Range(0, mirrors).Select(i => Mib(putPeaks[i] - before[i])).ToArray(),
         read_rss_growth_mib = Enumerable.Range(0, mirrors).Select(i => Mib(readPeaks[i] - beforeRead[i])).ToArray(),
         rss_before_mib = before.Select(Mib).ToArray(),
+        sync_upload_mbps = sync is { } s ? Math.Round(s) : (double?)null,
         digest_ok = ok,
         rev,
         load = Load(),
     };
     Console.WriteLine(string.Create(culture, $"put  {put:F0} MB/s ({putTime.TotalSeconds:F2} s) = {put / disk:F2}× disk; RSS growth per mirror {string.Join(", ", result.put_rss_growth_mib)} MiB"));
     Console.WriteLine(string.Create(culture, $"read {get:F0} MB/s ({readTime.TotalSeconds:F2} s); RSS growth per mirror {string.Join(", ", result.read_rss_growth_mib)} MiB; digest {(ok ? "ok" : "MISMATCH")}"));
+    if (sync is { } synced) Console.WriteLine(string.Create(culture, $"peer sync upload {synced:F0} MB/s = {synced / disk:F2}× disk"));
     string json = JsonSerializer.Serialize(result);
     Console.WriteLine(json);
     if (Arg("--json") is { } jsonOut) await File.WriteAllTextAsync(jsonOut, json + Environment.NewLine);
@@ -88,6 +94,20 @@ finally
         try { Directory.Delete(root, recursive: true); }
         catch (IOException) { }
     }
+}
+
+// A peer's body (another seed: no chunk is already on the mirrors) stored locally, then one timed sync to the mirror.
+static async Task<TimeSpan> SyncUploadAsync(string mirror, string directory, long length)
+{
+    await using var db = await MyNoSql.MyNoSqlDb.OpenAsync("attbench", new MyNoSql.MyNoSqlOptions { DataDirectory = directory, SyncInterval = Timeout.InfiniteTimeSpan });
+    await using (var body = new BodyStream(length, compressible: false, seed: 4242))
+        await db.PutAttachmentAsync("synced", null, "body.bin", body, "application/octet-stream");
+    await db.AddPeerAsync(mirror);
+    var sw = Stopwatch.StartNew();
+    await db.SyncAsync();
+    var elapsed = sw.Elapsed;
+    if (db.GetSyncStatus().LastError is { } error) throw new InvalidOperationException($"sync to {mirror} failed: {error}");
+    return elapsed;
 }
 
 static async Task<string> PutAsync(HttpClient http, string url, long length)

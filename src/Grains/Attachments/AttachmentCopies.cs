@@ -18,6 +18,12 @@ namespace MyNoSql.Grains.Attachments;
 internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Replicator replicator, IMirrorServiceClient mirrors,
     ReplicaSets sets, ILogger<AttachmentCopies> logger)
 {
+    /// <summary>Chunks of the peers' sync uploads being copied to the other silos at once (each a buffer per silo).</summary>
+    internal const int ForwardsInFlight = 4;
+
+    private readonly SemaphoreSlim _forwardSlots = new(ForwardsInFlight, ForwardsInFlight);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _forwarding = new();
+
     /// <summary>True while bodies are placed on replica sets rather than on every mirror.</summary>
     public bool Placed => sets.Active;
 
@@ -156,21 +162,53 @@ internal sealed partial class AttachmentCopies(MirrorAttachments attachments, Re
     }
 
     /// <summary>
-    /// Copies one chunk this silo just stored to every other active silo (best effort; errors are logged). Not under
-    /// replicas: a chunk alone does not tell which mirrors its body belongs on; the manifest's quorum check sends it there.
+    /// Starts copying one chunk this silo just stored to every other active silo and returns once the copies hold their
+    /// own buffers (best effort; errors are logged). At most <see cref="ForwardsInFlight"/> chunks are on their way at a
+    /// time: beyond that this waits for a slot. Not under replicas: a chunk alone does not tell which mirrors its body
+    /// belongs on; the manifest's quorum check sends it there.
     /// </summary>
-    public Task ForwardChunkAsync(string database, string chunkId, ReadOnlyMemory<byte> raw) => sets.Active ? Task.CompletedTask :
-        Task.WhenAll(replicator.OtherActiveSilos().Select(async silo =>
+    /// <remarks>The peer's next chunk need not wait for this one's copies: its upload runs at one mirror's pace, and the
+    /// manifest (<see cref="ForwardsSettledAsync"/>, then <see cref="EnsureQuorumAsync"/>) still waits for the quorum.</remarks>
+    public async Task StartForwardChunkAsync(string database, string chunkId, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    {
+        if (sets.Active) return;
+        var silos = replicator.OtherActiveSilos();
+        if (silos.Length == 0) return;
+        await _forwardSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task forward;
+        try
         {
-            try
-            {
-                await mirrors.For(silo).PutAttachmentChunk(database, chunkId, ChunkBuffers.Message(raw.Span)).WaitAsync(attachments.Options.CopyTimeout).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                LogChunkCopyFailed(e, database, chunkId, silo);
-            }
-        }));
+            // Each copy takes its message buffer before the first await: the caller may reuse raw once this returns.
+            forward = Task.WhenAll(silos.Select(silo => ForwardAsync(database, chunkId, silo, ChunkBuffers.Message(raw.Span))));
+        }
+        catch
+        {
+            _forwardSlots.Release();
+            throw;
+        }
+        _forwarding.TryAdd(forward, 0);
+        _ = forward.ContinueWith(static (t, state) =>
+        {
+            var self = (AttachmentCopies)state!;
+            self._forwarding.TryRemove(t, out _);
+            self._forwardSlots.Release();
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Completes once every chunk copy started before this call has ended (each is bounded by the copy timeout).</summary>
+    public Task ForwardsSettledAsync() => _forwarding.IsEmpty ? Task.CompletedTask : Task.WhenAll(_forwarding.Keys);
+
+    private async Task ForwardAsync(string database, string chunkId, SiloAddress silo, PooledBuffer message)
+    {
+        try
+        {
+            await mirrors.For(silo).PutAttachmentChunk(database, chunkId, message).WaitAsync(attachments.Options.CopyTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogChunkCopyFailed(e, database, chunkId, silo);
+        }
+    }
 
     /// <summary>
     /// One chunk from the first other silo that holds it, copied into <paramref name="destination"/> (at least a chunk

@@ -10,8 +10,9 @@ namespace MyNoSql.Silo.Gateway;
 /// whole chunk:
 /// <list type="bullet">
 /// <item><c>POST /db/{db}/sync/att/missing</c> <c>{"chunks":[ids]}</c> → 200 <c>{"missing":[ids]}</c> (read access).</item>
-/// <item><c>PUT /db/{db}/sync/att/chunk/{id}</c> raw bytes (at most one chunk) → 204 once durable here (and copied to the
-/// other silos; under <c>--replicas N</c> only staged here, the manifest places the body); 400 <c>bad_chunk</c> when they
+/// <item><c>PUT /db/{db}/sync/att/chunk/{id}</c> raw bytes (at most one chunk) → 204 once durable here (copies to the
+/// other silos continue in the background, a few chunks at a time; under <c>--replicas N</c> none: the manifest places
+/// the body); 400 <c>bad_chunk</c> when they
 /// do not hash to the id, 413 <c>too_large</c> beyond the chunk size.</item>
 /// <item><c>PUT /db/{db}/sync/att/manifest[?id=record]</c> manifest JSON → 204 once a write quorum holds the body (every
 /// mirror's quorum without replicas; under <c>--replicas N</c> a majority of the holders of the named record, or of the N
@@ -100,9 +101,10 @@ internal static class AttachmentSyncEndpoints
                 await ApiResponse.ErrorAsync(context, 400, "bad_chunk", $"Chunk {id} of database '{db}' refused: {e.Message}");
                 return;
             }
-            // The other silos get it now, so the manifest's quorum check finds it there (best effort: that check sends what is missing).
+            // The other silos get it in the background, so the manifest's quorum check finds it there (best effort: that
+            // check sends what is missing); the peer's next chunk does not wait for these copies.
             var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
-            await copies.ForwardChunkAsync(db, id, raw);
+            await copies.StartForwardChunkAsync(db, id, raw, context.RequestAborted);
         }
         finally
         {
@@ -210,12 +212,15 @@ internal static class AttachmentSyncEndpoints
             return;
         }
         await store.StoreManifestAsync(manifest, context.RequestAborted);
+        var copies = context.RequestServices.GetRequiredService<AttachmentCopies>();
+        // The chunk copies still on their way finish first: the quorum check below would otherwise send them again.
+        await copies.ForwardsSettledAsync().WaitAsync(context.RequestAborted);
         // Under replicas the body goes to the holders of the record the request names (?id=), else to the N mirrors its
         // digest picks (the record's holders pull it by repair once the record arrives). This silo keeps its staged copy
         // either way; when no record here names the body the collector removes it after the grace.
         string? recordId = context.Request.Query["id"].FirstOrDefault();
         string placement = string.IsNullOrEmpty(recordId) ? AttachmentCopies.BodyPlacementId(manifest.Digest) : recordId;
-        if (!await context.RequestServices.GetRequiredService<AttachmentCopies>().EnsureQuorumAsync(db, manifest, placement, context.RequestAborted))
+        if (!await copies.EnsureQuorumAsync(db, manifest, placement, context.RequestAborted))
         {
             await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",
                 $"Attachment body {manifest.Digest} of database '{db}' is stored on this mirror but a write quorum of mirrors did not confirm it in time; retry (nothing is sent again).");
