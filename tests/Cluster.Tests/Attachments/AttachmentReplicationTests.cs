@@ -83,6 +83,37 @@ public sealed class AttachmentReplicationTests(AttachmentClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_body_uploaded_through_the_sync_routes_is_on_a_write_quorum_when_its_manifest_is_accepted()
+    {
+        string db = NewDb();
+        byte[] body = RandomBody((3 << 20) + 99, seed: 8); // four chunks, the last one short
+        var chunks = new JsonArray();
+        for (int offset = 0; offset < body.Length; offset += 1 << 20)
+        {
+            byte[] chunk = body[offset..Math.Min(body.Length, offset + (1 << 20))];
+            string id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(chunk));
+            // 204 once durable on this mirror; its copies to the other two go on in the background.
+            using (var put = await Http.PutAsync($"{fixture.Url(0)}/db/{db}/sync/att/chunk/{id}", Body(chunk)))
+                Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+            chunks.Add(id);
+        }
+        var manifest = new JsonObject { ["digest"] = DigestOf(body), ["length"] = body.Length, ["chunk_size"] = 1 << 20, ["chunks"] = chunks };
+        using (var put = await Http.PutAsync($"{fixture.Url(0)}/db/{db}/sync/att/manifest", Json(manifest.ToJsonString())))
+            Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        // The 204 means a write quorum (2 of 3) holds the whole body: this mirror and at least one other, at once.
+        var others = new[] { await StatsAsync(Http, fixture.Url(1), db), await StatsAsync(Http, fixture.Url(2), db) };
+        Assert.Contains(others, s => s.Manifests == 1 && s.Chunks == 4);
+        for (int m = 1; m < 3; m++)
+        {
+            await PollAsync(async () =>
+            {
+                var s = await StatsAsync(Http, fixture.Url(m), db);
+                return s.Manifests == 1 && s.Chunks == 4 ? (object)s : null;
+            }, TimeSpan.FromSeconds(30), $"mirror {m} to hold the body");
+        }
+    }
+
+    [Fact]
     public async Task Collection_removes_bodies_no_record_names_and_keeps_the_named_ones()
     {
         string db = NewDb();
