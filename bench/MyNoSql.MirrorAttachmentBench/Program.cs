@@ -13,7 +13,8 @@ using MyNoSql.MirrorAttachmentBench;
 // the disk's sequential write rate measured in the same run on the same file system (1 MiB writes + one fsync, like
 // `dd bs=1M conv=fdatasync`). Memory: each mirror's peak resident set during a phase minus its resident set before it.
 // --sync adds the peers' path: a MyNoSqlDb in this process stores another body of the same size locally (not timed), then
-// one SyncAsync uploads it through the first mirror (missing-check, chunk PUTs one at a time, manifest, record) — timed.
+// one SyncAsync uploads it through the first mirror (missing-check, chunk PUTs one at a time, manifest, record) — timed;
+// then a new Mirror-mode MyNoSqlDb pulls the database with every body (2 × the size + the warm-up's 3 MiB) — timed.
 // Usage: dotnet run -c Release --project bench/MyNoSql.MirrorAttachmentBench -- [--mirrors N] [--size-mib N] [--sync] [--silo DLL] [--json F]
 var argv = args.ToList();
 string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : null; }
@@ -60,7 +61,13 @@ try
     string stubDigest = (string)record["_attachments"]!["body.bin"]!["digest"]!;
     bool ok = read == size && digest == expected && stubDigest == expected;
 
-    double? sync = argv.Contains("--sync") ? Mbps(size, await SyncUploadAsync(cluster.Urls[0], Path.Combine(root, "peer"), size)) : null;
+    double? sync = null, pull = null;
+    if (argv.Contains("--sync"))
+    {
+        sync = Mbps(size, await SyncUploadAsync(cluster.Urls[0], Path.Combine(root, "peer"), size));
+        // Mirror mode pulls every body the database names: the warm-up's, the put's and the peer's.
+        pull = Mbps(2 * size + (3 << 20), await SyncDownloadAsync(cluster.Urls[0], Path.Combine(root, "peer2")));
+    }
 
     double put = Mbps(size, putTime), get = Mbps(size, readTime);
     var result = new
@@ -75,6 +82,7 @@ try
         read_rss_growth_mib = Enumerable.Range(0, mirrors).Select(i => Mib(readPeaks[i] - beforeRead[i])).ToArray(),
         rss_before_mib = before.Select(Mib).ToArray(),
         sync_upload_mbps = sync is { } s ? Math.Round(s) : (double?)null,
+        sync_download_mbps = pull is { } p ? Math.Round(p) : (double?)null,
         digest_ok = ok,
         rev,
         load = Load(),
@@ -82,6 +90,7 @@ try
     Console.WriteLine(string.Create(culture, $"put  {put:F0} MB/s ({putTime.TotalSeconds:F2} s) = {put / disk:F2}× disk; RSS growth per mirror {string.Join(", ", result.put_rss_growth_mib)} MiB"));
     Console.WriteLine(string.Create(culture, $"read {get:F0} MB/s ({readTime.TotalSeconds:F2} s); RSS growth per mirror {string.Join(", ", result.read_rss_growth_mib)} MiB; digest {(ok ? "ok" : "MISMATCH")}"));
     if (sync is { } synced) Console.WriteLine(string.Create(culture, $"peer sync upload {synced:F0} MB/s = {synced / disk:F2}× disk"));
+    if (pull is { } pulled) Console.WriteLine(string.Create(culture, $"peer sync download (Mirror mode) {pulled:F0} MB/s = {pulled / disk:F2}× disk"));
     string json = JsonSerializer.Serialize(result);
     Console.WriteLine(json);
     if (Arg("--json") is { } jsonOut) await File.WriteAllTextAsync(jsonOut, json + Environment.NewLine);
@@ -107,6 +116,20 @@ static async Task<TimeSpan> SyncUploadAsync(string mirror, string directory, lon
     await db.SyncAsync();
     var elapsed = sw.Elapsed;
     if (db.GetSyncStatus().LastError is { } error) throw new InvalidOperationException($"sync to {mirror} failed: {error}");
+    return elapsed;
+}
+
+// A new Mirror-mode peer pulls everything from the mirror, the uploaded body included (bodies come before their records).
+static async Task<TimeSpan> SyncDownloadAsync(string mirror, string directory)
+{
+    await using var db = await MyNoSql.MyNoSqlDb.OpenAsync("attbench", new MyNoSql.MyNoSqlOptions { DataDirectory = directory, SyncInterval = Timeout.InfiniteTimeSpan });
+    await db.SetModeAsync(MyNoSql.DbMode.Mirror);
+    await db.AddPeerAsync(mirror);
+    var sw = Stopwatch.StartNew();
+    await db.SyncAsync();
+    var elapsed = sw.Elapsed;
+    if (db.GetSyncStatus().LastError is { } error) throw new InvalidOperationException($"sync from {mirror} failed: {error}");
+    await using (var body = await db.OpenAttachmentAsync("synced", "body.bin")) { } // held locally: opens without the mirror
     return elapsed;
 }
 

@@ -247,10 +247,22 @@ internal sealed partial class SyncEngine
                     int n = await transport.GetAttachmentChunkAsync(mirror, _store.Name, id, buffer.AsMemory(0, manifest.ChunkSize), ct).ConfigureAwait(false);
                     if (n < 0) throw new MirrorUnavailableException($"{mirror}: body {digest}: chunk {i} ({id}) is missing on the mirror");
                     var raw = buffer.AsMemory(0, n);
-                    if (n != expected || !ChunkMatches(raw.Span, id))
-                        throw new MirrorUnavailableException($"{mirror}: body {digest}: chunk {i} does not match its id {id} ({n} bytes, expected {expected})");
-                    await store.PutChunkAsync(id, raw, ct).ConfigureAwait(false);
-                    whole.AppendData(raw.Span);
+                    if (n != expected)
+                        throw new MirrorUnavailableException($"{mirror}: body {digest}: chunk {i} ({id}) is {n} bytes, expected {expected}");
+                    // The body's hash on a pool thread while the store checks the chunk against its id and writes it.
+                    var hashing = Task.Run(() => whole.AppendData(raw.Span), CancellationToken.None);
+                    try
+                    {
+                        await store.PutChunkAsync(id, raw, ct).ConfigureAwait(false);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new MirrorUnavailableException($"{mirror}: body {digest}: chunk {i} does not match its id {id}: {e.Message}", e);
+                    }
+                    finally
+                    {
+                        await hashing.ConfigureAwait(false); // the buffer is reused for the next chunk
+                    }
                     Interlocked.Add(ref _bodyBytesFetched, n);
                     Report(more: false);
                 }
@@ -264,13 +276,5 @@ internal sealed partial class SyncEngine
             await store.StoreManifestAsync(manifest, ct).ConfigureAwait(false);
             return true;
         }
-    }
-
-    private static bool ChunkMatches(ReadOnlySpan<byte> raw, string id)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(raw, hash);
-        Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
-        return Convert.TryToHexStringLower(hash, hex, out _) && hex.SequenceEqual(id);
     }
 }

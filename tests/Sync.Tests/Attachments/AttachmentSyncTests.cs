@@ -164,6 +164,31 @@ public sealed class AttachmentSyncTests(MirrorFixture mirror, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_downloaded_chunk_that_does_not_hash_to_its_id_fails_the_pull_and_is_not_stored()
+    {
+        const string Db = "att-altered";
+        var (writer, _) = await OpenAsync(Db, DbMode.Peer);
+        await PutAsync(writer, "v1", "a.bin", 2 * Chunk, 21);
+        await writer.SyncAsync();
+
+        var (reader, counter) = await OpenAsync(Db, DbMode.Mirror);
+        counter.CorruptFetchedChunks = true;
+        try { await reader.SyncAsync(); }
+        catch (MyNoSqlException e) { output.WriteLine(e.Message); }
+        string? error = reader.GetSyncStatus().LastError;
+        output.WriteLine(error);
+        Assert.Contains("does not match its id", error, StringComparison.Ordinal);
+        int fetched = counter.ChunksFetched.Count;
+        Assert.Equal(1, fetched); // the first chunk failed its check: nothing after it was asked for
+
+        // The next round (bytes intact) fetches both chunks: the altered one was not kept.
+        counter.CorruptFetchedChunks = false;
+        await reader.SyncAsync();
+        Assert.Equal(fetched + 2, counter.ChunksFetched.Count);
+        Assert.Equal(PatternStream.Digest(2 * Chunk, 21), await OpenDigestAsync(reader, "v1", "a.bin"));
+    }
+
+    [Fact]
     public async Task Through_an_orleans_mirror_a_record_whose_body_cannot_travel_waits_in_the_outbox_and_says_why()
     {
         const string Db = "att-orleans";

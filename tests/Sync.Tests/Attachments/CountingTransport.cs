@@ -75,6 +75,7 @@ internal sealed class CountingTransport(MyNoSqlOptions options, BodyCounter coun
     {
         int n = await _http.GetAttachmentChunkAsync(Http(mirror), db, chunkId, destination, ct);
         counter.ChunksFetched.Enqueue(chunkId);
+        if (counter.CorruptFetchedChunks && n > 0) destination.Span[n / 2] ^= 0x5A; // a mirror (or a path) that alters bytes
         return n;
     }
 
@@ -95,6 +96,9 @@ internal sealed class BodyCounter
     public ConcurrentQueue<(string Digest, string? RecordId)> ManifestsPut { get; } = new();
 
     public ConcurrentQueue<int> RecordsPushed { get; } = new();
+
+    /// <summary>Flip a byte of every downloaded chunk after the transport received it.</summary>
+    public bool CorruptFetchedChunks { get; set; }
 
     /// <summary>Called before each chunk upload with the number attempted so far (this one included).</summary>
     public Action<int>? BeforeChunk { get; set; }
