@@ -12,8 +12,7 @@ namespace MyNoSql.Silo.Gateway;
 /// <item><c>POST /db/{db}/sync/att/missing</c> <c>{"chunks":[ids]}</c> → 200 <c>{"missing":[ids]}</c> (read access).</item>
 /// <item><c>PUT /db/{db}/sync/att/chunk/{id}</c> raw bytes (at most one chunk) → 204 once durable here (copies to the
 /// other silos continue in the background, a few chunks at a time; under <c>--replicas N</c> none: the manifest places
-/// the body); 400 <c>bad_chunk</c> when they
-/// do not hash to the id, 413 <c>too_large</c> beyond the chunk size.</item>
+/// the body); 400 <c>bad_chunk</c> when they do not hash to the id, 413 <c>too_large</c> beyond the chunk size.</item>
 /// <item><c>PUT /db/{db}/sync/att/manifest[?id=record]</c> manifest JSON → 204 once a write quorum holds the body (every
 /// mirror's quorum without replicas; under <c>--replicas N</c> a majority of the holders of the named record, or of the N
 /// mirrors the body's digest picks when no record is named); 409
