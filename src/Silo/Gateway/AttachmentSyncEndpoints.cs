@@ -116,13 +116,8 @@ internal static class AttachmentSyncEndpoints
     private static async Task<int> ReadChunkBodyAsync(HttpContext context, Memory<byte> buffer)
     {
         if (context.Request.ContentLength is long declared && declared > buffer.Length) return -1;
-        int filled = 0;
-        while (filled < buffer.Length)
-        {
-            int read = await context.Request.Body.ReadAsync(buffer[filled..], context.RequestAborted);
-            if (read == 0) return filled;
-            filled += read;
-        }
+        int filled = await context.Request.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.RequestAborted);
+        if (filled < buffer.Length) return filled;
         // Full: one more byte means too long.
         return await context.Request.Body.ReadAsync(new byte[1], context.RequestAborted) == 0 ? filled : -1;
     }
