@@ -49,6 +49,7 @@ internal static class ReopenProbe
                         var pause = GC.GetTotalPauseDuration();
                         long allocated = GC.GetTotalAllocatedBytes();
                         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        long faults = MinorFaults();
                         var before = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
                         long from = Stopwatch.GetTimestamp();
                         rate[kind] = await Measure.ReadsAsync(again, ids, reads, seed: 3);
@@ -57,7 +58,7 @@ internal static class ReopenProbe
                         Console.WriteLine($"round {round} {kind}: open + first read {firstMs:F1} ms, {rate[kind]:F0} reads/s; during the reads: " +
                             $"process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
                             $"{GC.CollectionCount(0) - gen0} gen0 / {GC.CollectionCount(2) - gen2} gen2 GCs, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, " +
-                            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated" +
+                            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated, {MinorFaults() - faults} page faults" +
                             (before is null || after is null ? "" :
                                 $"; block cache {after.CacheHits - before.CacheHits} hits / {after.CacheMisses - before.CacheMisses} misses, " +
                                 $"seals {before.Seals} -> {after.Seals}, log KiB {before.LogBytes / 1024} -> {after.LogBytes / 1024}") +
@@ -77,5 +78,15 @@ internal static class ReopenProbe
         ratios.Sort();
         Console.WriteLine($"median MyNoSql/SQLite {ratios[ratios.Count / 2]:F2}x ({string.Join(" ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}); load {LoadAverage.Now()}");
         return 0;
+    }
+
+    /// <summary>The process's minor page faults so far (Linux <c>/proc/self/stat</c> field 10; 0 elsewhere).</summary>
+    private static long MinorFaults()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        string stat = File.ReadAllText("/proc/self/stat");
+        // Fields after the command name, which is in parentheses and may contain spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture);
     }
 }

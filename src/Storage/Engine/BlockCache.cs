@@ -133,6 +133,19 @@ internal sealed class BlockCache
         }
     }
 
+    /// <summary>Drops every block (the store closed); their buffers go back to the pool, then to the process's reserve.</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            foreach (var item in _lru) item.Block.Release();
+            _lru.Clear();
+            _map.Clear();
+            _bytes = 0;
+        }
+        Pool.Retire();
+    }
+
     /// <summary>Drops every block of a retired segment.</summary>
     public void Evict(long segment)
     {

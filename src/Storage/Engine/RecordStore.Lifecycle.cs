@@ -193,6 +193,8 @@ internal sealed partial class RecordStore
         {
             _lockHandle.Dispose();
             _stop.Dispose();
+            // The cached pages' buffers are faulted-in memory: a store opened next in this process reuses them.
+            _cache.Clear();
         }
     }
 
