@@ -53,9 +53,10 @@ internal sealed class BlockBufferPool(int arraySize, int maxFree)
     {
         int c = ClassOfArray(array.Length);
         if (c < 0) return;
-        if (_retired || Interlocked.Increment(ref _freeCount[c]) > maxFree)
+        bool retired = _retired;
+        if (retired || Interlocked.Increment(ref _freeCount[c]) > maxFree)
         {
-            if (!_retired) Interlocked.Decrement(ref _freeCount[c]);
+            if (!retired) Interlocked.Decrement(ref _freeCount[c]);
             BufferReserve.TryPut(array);
             return;
         }
