@@ -55,6 +55,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             Name = name,
             Durability = options.Durability,
             BlockCacheBytes = options.CacheSizeBytes,
+            DocumentCacheBytes = options.DocumentCacheBytes,
             LogSealThresholdBytes = options.LogSealThresholdBytes ?? new StoreOptions().LogSealThresholdBytes,
             SealOnClose = options.SealOnClose,
             InlineCommits = true, // a local save commits on the caller's thread when its shard is idle
@@ -375,6 +376,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             throw new ArgumentException($"MyNoSqlOptions.MaxAttachmentBytes cannot be negative (was {options.MaxAttachmentBytes}).", nameof(options));
         if (options.CacheSizeBytes < 0)
             throw new ArgumentException($"MyNoSqlOptions.CacheSizeBytes cannot be negative (was {options.CacheSizeBytes}).", nameof(options));
+        if (options.DocumentCacheBytes < 0)
+            throw new ArgumentException($"MyNoSqlOptions.DocumentCacheBytes cannot be negative (was {options.DocumentCacheBytes}).", nameof(options));
         if (options.ReadFreshness < TimeSpan.Zero && options.ReadFreshness != Timeout.InfiniteTimeSpan)
             throw new ArgumentException($"MyNoSqlOptions.ReadFreshness must be zero or positive, or Timeout.InfiniteTimeSpan (was {options.ReadFreshness}).", nameof(options));
         if (options.MirrorPruneAfter <= TimeSpan.Zero && options.MirrorPruneAfter != Timeout.InfiniteTimeSpan)

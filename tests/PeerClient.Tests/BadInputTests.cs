@@ -20,6 +20,17 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task Negative_cache_sizes_are_refused_naming_the_option()
+    {
+        using var dir = new TempDir();
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => MyNoSqlDb.OpenAsync("caches", new MyNoSqlOptions { DataDirectory = dir.Path, DocumentCacheBytes = -1 }));
+        Assert.Contains("DocumentCacheBytes", e.Message, StringComparison.Ordinal);
+        e = await Assert.ThrowsAsync<ArgumentException>(() => MyNoSqlDb.OpenAsync("caches", new MyNoSqlOptions { DataDirectory = dir.Path, CacheSizeBytes = -1 }));
+        Assert.Contains("CacheSizeBytes", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public async Task Invalid_ids_and_documents_are_argument_errors_and_write_nothing()
     {
         using var dir = new TempDir();

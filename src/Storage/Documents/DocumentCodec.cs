@@ -166,14 +166,23 @@ internal static class DocumentCodec
     }
 
     /// <summary>The user's view as a fresh <see cref="JsonObject"/> (composed in a pooled buffer: the parse copies it).</summary>
-    public static JsonObject Compose(string id, Revision rev, ReadOnlySpan<byte> body)
+    public static JsonObject Compose(string id, Revision rev, ReadOnlySpan<byte> body) =>
+        JsonObject.Create(ComposeElement(id, rev, body, out _))!;
+
+    /// <summary>The user's view parsed into an immutable element (a <see cref="JsonObject"/> made from it with
+    /// <c>JsonObject.Create</c> reads it lazily, like one from <c>JsonNode.Parse</c>). <paramref name="parsedBytes"/>:
+    /// what the parse allocated, which the element keeps alive (its copy of the text and its token table).</summary>
+    public static JsonElement ComposeElement(string id, Revision rev, ReadOnlySpan<byte> body, out long parsedBytes)
     {
         var parts = new ComposeParts(id, rev, body);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(parts.Length);
         try
         {
             parts.WriteTo(buffer);
-            return JsonNode.Parse(buffer.AsSpan(0, parts.Length), documentOptions: DocumentOptions)!.AsObject();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var element = JsonElement.Parse(buffer.AsSpan(0, parts.Length), DocumentOptions);
+            parsedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            return element;
         }
         finally
         {

@@ -17,13 +17,14 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     private readonly ReplicaStore _replica;
     private readonly int _maxDocumentSize;
 
-    private DocumentStore(string name, RecordStore records, ReplicaStore replica, IndexManager indexes, int maxDocumentSize)
+    private DocumentStore(string name, RecordStore records, ReplicaStore replica, IndexManager indexes, int maxDocumentSize, long documentCacheBytes)
     {
         Name = name;
         Records = records;
         _replica = replica;
         Indexes = indexes;
         _maxDocumentSize = maxDocumentSize;
+        ParsedDocuments = new ParsedDocumentCache(documentCacheBytes);
     }
 
     /// <summary>The database name, used in errors.</summary>
@@ -34,6 +35,9 @@ internal sealed partial class DocumentStore : IAsyncDisposable
 
     /// <summary>The replica store under this database (secondary indexes and change feeds observe it).</summary>
     internal ReplicaStore Replica => _replica;
+
+    /// <summary>Winning revisions parsed by recent reads (<see cref="StoreOptions.DocumentCacheBytes"/>).</summary>
+    internal ParsedDocumentCache ParsedDocuments { get; }
 
     /// <summary>The secondary indexes of this database (kept in step with every write, sync merges included).</summary>
     internal IndexManager Indexes { get; }
@@ -64,7 +68,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         {
             var replica = new ReplicaStore(records, $"database '{name}'") { HistoryDepth = historyDepth, Clock = clock ?? HybridClock.System };
             var indexes = await IndexManager.OpenAsync(indexDirectory ?? Path.Combine(directory, "indexes"), replica, "", $"database '{name}'", cancellationToken).ConfigureAwait(false);
-            return new DocumentStore(name, records, replica, indexes, maxDocumentSize);
+            return new DocumentStore(name, records, replica, indexes, maxDocumentSize, options.DocumentCacheBytes);
         }
         catch
         {
@@ -89,13 +93,26 @@ internal sealed partial class DocumentStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the winning revision; null when absent or deleted.</summary>
+    /// <summary>Reads the winning revision; null when absent or deleted. A record read before and not written since
+    /// is not parsed again (<see cref="ParsedDocuments"/>).</summary>
     public async ValueTask<JsonObject?> ReadAsync(string id, CancellationToken cancellationToken = default)
     {
         DocumentId.Validate(id);
-        var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
         MyNoSqlMetrics.Reads.Add(1, MyNoSqlMetrics.Db(Name));
-        return record is null || record.Winner.Deleted ? null : DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
+        var cache = ParsedDocuments;
+        if (cache.Capacity == 0)
+        {
+            var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
+            return record is null || record.Winner.Deleted ? null : DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
+        }
+        // Only live winners are cached, and a delete or any other write moves the version on: a hit is current.
+        ulong version = _replica.VersionOf(id);
+        if (version != 0 && cache.TryGet(id, version, out var cached)) return JsonObject.Create(cached);
+        var (read, readVersion) = await _replica.ReadVersionAsync(id, id, cancellationToken).ConfigureAwait(false);
+        if (read is null || read.Winner.Deleted) return null;
+        var element = DocumentCodec.ComposeElement(id, read.Winner.Rev, read.Winner.Body.Span, out long parsedBytes);
+        if (readVersion != 0) cache.Add(id, readVersion, element, parsedBytes);
+        return JsonObject.Create(element);
     }
 
     /// <summary>The winning revision as the user's UTF-8 JSON; null when absent or deleted.</summary>

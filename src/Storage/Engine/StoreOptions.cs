@@ -14,6 +14,10 @@ internal sealed class StoreOptions
     /// <summary>Upper bound of decompressed blocks kept in RAM, in bytes, across all shards.</summary>
     public long BlockCacheBytes { get; init; } = 16L << 20;
 
+    /// <summary>Upper bound of parsed documents a <see cref="Documents.DocumentStore"/> keeps for warm reads
+    /// (<see cref="Documents.ParsedDocumentCache"/>), in bytes; 0 (default, and for stores that never parse): none.</summary>
+    public long DocumentCacheBytes { get; init; }
+
     /// <summary>Largest uncompressed size of one block in a segment file (a cold read decodes a block up to the slot it
     /// wants). The size actually used follows the records (<see cref="RecordsPerBlock"/>). Recorded implicitly per
     /// block, so files written with other sizes still read.</summary>
@@ -103,6 +107,7 @@ internal sealed class StoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(LzmaFastBytes, 273, nameof(LzmaFastBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(LogSealThresholdBytes, 4096, nameof(LogSealThresholdBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(BlockCacheBytes, nameof(BlockCacheBytes));
+        ArgumentOutOfRangeException.ThrowIfNegative(DocumentCacheBytes, nameof(DocumentCacheBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(BrotliQuality, 0, nameof(BrotliQuality));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BrotliQuality, 11, nameof(BrotliQuality));
         ArgumentOutOfRangeException.ThrowIfNegative(SealAfterOpenBytes, nameof(SealAfterOpenBytes));
