@@ -44,6 +44,8 @@ internal static class DatasetRun
                     f["batched"] = await Measure.BatchedAsync(e, docs, 1000, n => { if (n % 25_000 == 0) Progress.Say($"{name} {kind}: {n:N0} loaded"); });
                     await Measure.ReadsAsync(e, ids, warmReads, seed: 1);
                     f["warmReads"] = await Measure.ReadsAsync(e, ids, warmReads, seed: 2);
+                    await Measure.HotReadsAsync(e, ids, warmReads, seed: 5);
+                    f["hotReads"] = await Measure.HotReadsAsync(e, ids, warmReads, seed: 6);
                 }
                 finally
                 {
@@ -112,6 +114,7 @@ internal static class DatasetRun
         report.Add(section, "relaxed saves/s, 1 caller (SQLite NORMAL)", Row("relaxed1"));
         report.Add(section, "batched saves/s (1,000 per batch)", Row("batched"));
         report.Add(section, "warm random reads/s (→ JsonObject)", Row("warmReads"), Report.AtLeastTimesSqlite(2));
+        report.Add(section, "hot reads/s (Zipf 0.99, → JsonObject)", Row("hotReads"));
         report.Add(section, "close after the batched load, s", Row("closeSeconds"));
         // Cold = the engine's own caches empty; (a) with the OS page cache still warm, (b) with it dropped too.
         report.Add(section, "cold reads/s, reopen, (a) page cache warm", Row("pageCachedColdReads"), Report.AtLeastTimesSqlite(0.5));

@@ -66,13 +66,36 @@ internal static class Measure
     {
         var rng = new Random(seed);
         var sw = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++) await ReadOneAsync(engine, ids[rng.Next(ids.Count)]);
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Point reads where a few records take most of them: YCSB's default request distribution, Zipf with
+    /// exponent 0.99 over the ids in a fixed shuffled order (the same hot records for every engine and every call), the
+    /// picks drawn with <paramref name="seed"/> before the clock starts.</summary>
+    public static async Task<double> HotReadsAsync(IBenchEngine engine, IReadOnlyList<string> ids, int count, int seed)
+    {
+        var ranked = ids.ToArray();
+        new Random(4).Shuffle(ranked);
+        var cdf = new double[ranked.Length];
+        double total = 0;
+        for (int r = 0; r < cdf.Length; r++) cdf[r] = total += 1 / Math.Pow(r + 1, 0.99);
+        var rng = new Random(seed);
+        var picks = new string[count];
         for (int i = 0; i < count; i++)
         {
-            string id = ids[rng.Next(ids.Count)];
-            var doc = await engine.ReadAsync(id) ?? throw new InvalidOperationException($"read of '{id}' returned nothing");
-            if (doc.Count == 0) throw new InvalidOperationException("empty document");
+            int r = Array.BinarySearch(cdf, rng.NextDouble() * total);
+            picks[i] = ranked[Math.Min(r < 0 ? ~r : r, ranked.Length - 1)];
         }
+        var sw = Stopwatch.StartNew();
+        foreach (string id in picks) await ReadOneAsync(engine, id);
         return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task ReadOneAsync(IBenchEngine engine, string id)
+    {
+        var doc = await engine.ReadAsync(id) ?? throw new InvalidOperationException($"read of '{id}' returned nothing");
+        if (doc.Count == 0) throw new InvalidOperationException("empty document");
     }
 
     /// <summary>Drops the OS page cache of every file under <paramref name="dir"/> (posix_fadvise DONTNEED; no root needed).</summary>

@@ -195,6 +195,7 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     /// <summary>Closes the indexes (each memtable written to a run), then the records.</summary>
     public async ValueTask DisposeAsync()
     {
+        ParsedDocuments.Clear();
         try
         {
             await Indexes.DisposeAsync().ConfigureAwait(false);

@@ -7,8 +7,10 @@ namespace MyNoSql.Storage.Engine;
 /// next pool that misses. On this VM a page fault costs several µs: a store reopened in the same process spent most of
 /// its first cold reads faulting in fresh 20 KiB pages, while the closed store's buffers, pinned and already faulted
 /// in, waited as garbage for a gen2 collection (README "Issue 14, fifth pass"). Bounded by <see cref="CapBytes"/>; a
-/// gen2 collection that finds the reserve unused since the previous one empties it, so memory goes back to the GC
-/// when nothing reopens.
+/// gen2 collection that finds the reserve untouched (nothing put or taken) since the previous one empties it, so memory
+/// goes back to the GC when nothing reopens. A put counts: buffers a store hands over when it closes must survive the
+/// next gen2 collection, which a close that drops many objects (its parsed documents) can bring forward to before the
+/// reopen's first read.
 /// </summary>
 internal static class BufferReserve
 {
@@ -43,6 +45,7 @@ internal static class BufferReserve
             return;
         }
         s_free.GetOrAdd(array.Length, static _ => new ConcurrentQueue<byte[]>()).Enqueue(array);
+        Volatile.Write(ref s_usedSinceTrim, 1);
     }
 
     /// <summary>Drops every buffer when none was taken since the last call (each gen2 collection; tests).</summary>

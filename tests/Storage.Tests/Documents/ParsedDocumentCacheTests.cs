@@ -6,7 +6,7 @@ using MyNoSql.Storage.Tests.Engine;
 
 namespace MyNoSql.Storage.Tests.Documents;
 
-/// <summary><see cref="ParsedDocumentCache"/> on its own (versions, LRU bound, throttled admission) and under
+/// <summary><see cref="ParsedDocumentCache"/> on its own (versions, LRU bound, admission) and under
 /// <see cref="DocumentStore.ReadAsync"/> on real files: a read never returns a version older than the last write that
 /// completed before it started, and what a caller does to a returned object never reaches the next read.</summary>
 public sealed class ParsedDocumentCacheTests
@@ -14,16 +14,40 @@ public sealed class ParsedDocumentCacheTests
     private const long Entry = 100 + ParsedDocumentCache.EntryOverheadBytes;
     private static readonly JsonElement Element = JsonElement.Parse("{\"id\":\"x\"}"u8);
 
+    /// <summary>A second miss in a while: the one that is kept.</summary>
+    private static void Keep(ParsedDocumentCache cache, string id, ulong version)
+    {
+        cache.Add(id, version, Element, 100);
+        cache.Add(id, version, Element, 100);
+    }
+
+    [Fact]
+    public void A_record_is_kept_on_its_second_miss_and_a_newer_version_of_a_kept_one_at_once()
+    {
+        var cache = new ParsedDocumentCache(Entry * 4);
+        cache.Add("a", 1, Element, 100);
+        Assert.False(cache.TryGet("a", 1, out _));
+        Assert.Equal(0, cache.Count);
+        cache.Add("a", 1, Element, 100);
+        Assert.True(cache.TryGet("a", 1, out _));
+        cache.Add("a", 2, Element, 100);
+        Assert.True(cache.TryGet("a", 2, out _));
+        Assert.Equal(1, cache.Count);
+        Assert.Equal(Entry, cache.Bytes);
+    }
+
     [Fact]
     public void Keeps_one_version_per_id_and_evicts_the_least_recently_read_beyond_the_bound()
     {
         var cache = new ParsedDocumentCache(Entry * 4);
-        foreach (string id in new[] { "a", "b", "c", "d" }) cache.Add(id, 1, Element, 100);
+        foreach (string id in new[] { "a", "b", "c", "d" }) Keep(cache, id, 1);
         Assert.Equal(Entry * 4, cache.Bytes);
         Assert.True(cache.TryGet("a", 1, out _));
         Assert.False(cache.TryGet("a", 2, out _)); // written since: a miss, never the old element
 
-        cache.Add("e", 1, Element, 100); // "b" is now the least recently read
+        // Full: "e" gets in within FullAdmission more misses, in place of "b", now the least recently read.
+        for (int i = 0; i <= ParsedDocumentCache.FullAdmission; i++) cache.Add("e", 1, Element, 100);
+        Assert.True(cache.TryGet("e", 1, out _));
         Assert.False(cache.TryGet("b", 1, out _));
         Assert.True(cache.TryGet("a", 1, out _));
         Assert.Equal(4, cache.Count);
@@ -35,38 +59,57 @@ public sealed class ParsedDocumentCacheTests
         Assert.False(cache.TryGet("a", 2, out _));
         Assert.Equal(4, cache.Count);
 
-        cache.Add("huge", 1, Element, Entry * 4); // more than a quarter of the bound: not kept
+        cache.Add("huge", 1, Element, Entry * 4); // more than a quarter of the bound: never kept
+        cache.Add("huge", 1, Element, Entry * 4);
         Assert.False(cache.TryGet("huge", 1, out _));
         Assert.Equal(4, cache.Count);
         Assert.Equal(0, new ParsedDocumentCache(0).Capacity);
     }
 
     [Fact]
-    public void A_full_cache_that_few_lookups_hit_keeps_one_miss_in_eight_until_lookups_hit_again()
+    public void A_full_cache_keeps_one_miss_in_eight_and_a_kept_record_is_replaced_at_once()
     {
         var cache = new ParsedDocumentCache(Entry * 4);
-        foreach (string id in new[] { "a", "b", "c", "d" }) cache.Add(id, 1, Element, 100);
-        for (int i = 0; i < ParsedDocumentCache.Window; i++) Assert.False(cache.TryGet("miss" + i, 1, out _));
-        Assert.False(cache.AdmitsAll);
-
+        foreach (string id in new[] { "a", "b", "c", "d" }) Keep(cache, id, 1);
         int kept = 0;
-        for (int i = 0; i < 10 * ParsedDocumentCache.ThrottledAdmission; i++)
+        for (int i = 0; i < 10 * ParsedDocumentCache.FullAdmission; i++)
         {
-            cache.Add("new" + i, 1, Element, 100);
+            Keep(cache, "new" + i, 1);
             if (cache.TryGet("new" + i, 1, out _)) kept++;
         }
         Assert.Equal(10, kept);
+        Assert.Equal(4, cache.Count);
 
-        // A working set that fits again: the hits of the next window turn full admission back on.
-        while (!cache.AdmitsAll)
+        // A newer version of a kept record is no new admission: it replaces the old one whatever the count.
+        Assert.True(cache.TryGet("new79", 1, out _));
+        cache.Add("new79", 2, Element, 100);
+        Assert.True(cache.TryGet("new79", 2, out _));
+        Assert.Equal(Entry * 4, cache.Bytes);
+    }
+
+    [Fact]
+    public void While_most_lookups_miss_a_full_cache_keeps_one_miss_in_64_until_they_hit_again()
+    {
+        var cache = new ParsedDocumentCache(Entry * 4);
+        foreach (string id in new[] { "a", "b", "c", "d" }) Keep(cache, id, 1);
+        for (int i = 0; i < ParsedDocumentCache.Window; i++) Assert.False(cache.TryGet("miss" + i, 1, out _));
+        Assert.Equal(ParsedDocumentCache.ColdAdmission, cache.AdmitsOneIn);
+        int kept = 0;
+        for (int i = 0; i < 2 * ParsedDocumentCache.ColdAdmission; i++)
+        {
+            Keep(cache, "new" + i, 1);
+            if (cache.Count == 4 && cache.TryGet("new" + i, 1, out _)) kept++;
+        }
+        Assert.Equal(2, kept);
+
+        // A working set that fits again: one window of hits restores the normal rate.
+        while (cache.AdmitsOneIn != ParsedDocumentCache.FullAdmission)
         {
             foreach (string id in new[] { "a", "b", "c", "d" })
             {
-                if (!cache.TryGet(id, 1, out _)) cache.Add(id, 1, Element, 100);
+                if (!cache.TryGet(id, 1, out _)) Keep(cache, id, 1);
             }
         }
-        cache.Add("z", 1, Element, 100);
-        Assert.True(cache.TryGet("z", 1, out _));
     }
 
     [Fact]
@@ -76,7 +119,9 @@ public sealed class ParsedDocumentCacheTests
         await using var store = await DocumentStore.OpenAsync("db", dir.Path, Options(1 << 20), 1 << 20);
         var saved = await store.SaveAsync(new JsonObject { ["id"] = "a", ["v"] = 1, ["tags"] = new JsonArray("x", "y") });
 
-        var first = (await store.ReadAsync("a"))!;
+        var first = (await store.ReadAsync("a"))!; // a first miss: remembered, not kept
+        Assert.Equal(0, store.ParsedDocuments.Count);
+        first = (await store.ReadAsync("a"))!; // the second: kept
         var second = (await store.ReadAsync("a"))!;
         Assert.Equal(1, store.ParsedDocuments.Hits);
         Assert.True(JsonNode.DeepEquals(saved, second));

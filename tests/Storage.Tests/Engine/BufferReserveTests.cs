@@ -55,7 +55,7 @@ public sealed class BufferReserveTests
     }
 
     [Fact]
-    public void The_reserve_keeps_at_most_its_cap_and_a_trim_with_no_use_since_the_last_empties_it()
+    public void The_reserve_keeps_at_most_its_cap_and_a_trim_with_no_put_or_take_since_the_last_empties_it()
     {
         using var paused = BufferReserve.PauseGcTrim();
         BufferReserve.Trim(force: true);
@@ -69,6 +69,12 @@ public sealed class BufferReserveTests
         BufferReserve.Trim(); // not used since: emptied
         Assert.Equal(0, BufferReserve.Bytes);
         Assert.Null(BufferReserve.TryTake(Size));
+
+        BufferReserve.TryPut(new byte[Size]); // a close hands buffers over: the next trim keeps them
+        BufferReserve.Trim();
+        Assert.Equal(Size, BufferReserve.Bytes);
+        BufferReserve.Trim();
+        Assert.Equal(0, BufferReserve.Bytes);
     }
 }
 
