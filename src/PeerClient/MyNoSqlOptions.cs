@@ -18,8 +18,9 @@ public class MyNoSqlOptions
     public long CacheSizeBytes { get; set; } = 16L << 20;
 
     /// <summary>RAM for records kept parsed after a read, in bytes (default 32 MiB; 0: none). Reading a record again
-    /// that was not written since then skips the JSON parse, most of a warm read's cost. Counted as the parses
-    /// allocated: about 3× the record's JSON for ~2 KB records, 4× for ~100-byte ones.</summary>
+    /// that was not written since then skips the JSON parse, most of a warm read's cost. A record is kept from its
+    /// second read on. Counted as the parses allocated: about 3× the record's JSON for ~2 KB records, 5× for ~100-byte
+    /// ones.</summary>
     public long DocumentCacheBytes { get; set; } = 32L << 20;
 
     /// <summary>Largest document accepted, in UTF-8 bytes of its JSON (default 16 MiB).</summary>

@@ -38,7 +38,7 @@ internal sealed class ParsedDocumentCache(long capacityBytes)
     private readonly object _lock = new();
     private readonly Dictionary<string, LinkedListNode<Entry>> _map = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _lru = new(); // most recent first
-    // Doorkeeper: hashes of ids that missed once lately (0: empty), about one slot per element the bound can hold.
+    // Doorkeeper: hashes of ids that missed once lately (0: empty), one slot per KiB of the bound (1 Ki–64 Ki slots).
     private readonly int[] _seen = new int[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacityBytes >> 10, 1024, 65536))];
     private long _bytes;
     private long _hits;
@@ -93,9 +93,9 @@ internal sealed class ParsedDocumentCache(long capacityBytes)
     }
 
     /// <summary>Keeps <paramref name="document"/> as <paramref name="id"/>'s view at <paramref name="version"/> when the
-    /// id missed before lately (once full: one such miss in <see cref="FullAdmission"/> or <see cref="ColdAdmission"/>) or an older view of it is kept
-    /// (which it replaces), evicting the least recently read elements beyond the bound. An element larger than a quarter of the bound is not kept: it would push out many others
-    /// for one record.</summary>
+    /// id missed before lately (once full: one such miss in <see cref="FullAdmission"/> or <see cref="ColdAdmission"/>)
+    /// or an older view of it is kept (which it replaces), evicting the least recently read elements beyond the bound.
+    /// An element larger than a quarter of the bound is not kept: it would push out many others for one record.</summary>
     public void Add(string id, ulong version, JsonElement document, long parsedBytes)
     {
         long bytes = parsedBytes + EntryOverheadBytes;
