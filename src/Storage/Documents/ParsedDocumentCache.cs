@@ -8,8 +8,9 @@ namespace MyNoSql.Storage.Documents;
 /// immutable <see cref="JsonElement"/>, keyed by id and the version it was read at (<see cref="Engine.RecordHeader.Sequence"/>,
 /// which every write of the id moves on). A read that finds its id still at that version wraps the element in a new
 /// <c>JsonObject</c> instead of parsing the body again; parsing is most of a warm read's cost (~6.5 of ~9 µs for a 2.3 KB
-/// record). Elements of a non-disposable <see cref="JsonDocument"/> are never written after the parse, so one element
-/// backs any number of objects on any threads, and each object copies what the user changes.
+/// record). Elements of a non-disposable <see cref="JsonDocument"/> are never written after the parse (since .NET 8,
+/// which dropped the document's last-string cache: dotnet/runtime#76716), so one element backs any number of objects on
+/// any threads, and each object copies what the user changes.
 /// LRU, bounded by the bytes the parses allocated. Every element kept outlives a few collections and is copied into the
 /// older generations, which costs more than the parse it saves unless it is read several times; so admission is selective:
 /// - a record is kept on its second miss in a while, not its first (a doorkeeper of recent misses' hashes): a pass that

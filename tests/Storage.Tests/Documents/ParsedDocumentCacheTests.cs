@@ -186,6 +186,33 @@ public sealed class ParsedDocumentCacheTests
         Assert.True(store.ParsedDocuments.Hits > 0);
     }
 
+    [Fact]
+    public async Task Threads_reading_one_cached_record_at_once_each_get_its_own_correct_values()
+    {
+        using var dir = new TempDirectory();
+        await using var store = await DocumentStore.OpenAsync("db", dir.Path, Options(1 << 20), 1 << 20);
+        var doc = new JsonObject { ["id"] = "shared" };
+        for (int f = 0; f < 64; f++) doc["f" + f] = "value-" + f;
+        await store.SaveAsync(doc);
+        _ = await store.ReadAsync("shared");
+        _ = await store.ReadAsync("shared"); // kept from here on
+        long hitsBefore = store.ParsedDocuments.Hits;
+
+        async Task Reader(int seed)
+        {
+            var rng = new Random(seed);
+            for (int i = 0; i < 2000; i++)
+            {
+                var read = (await store.ReadAsync("shared"))!;
+                int f = rng.Next(64);
+                Assert.Equal("value-" + f, (string)read["f" + f]!);
+                read["f" + f] = "changed"; // the caller's own copy
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(1, 4).Select(seed => Task.Run(() => Reader(seed))));
+        Assert.Equal(hitsBefore + 8000, store.ParsedDocuments.Hits);
+    }
+
     private static StoreOptions Options(long documentCacheBytes) => new()
     {
         ShardCount = 2,
