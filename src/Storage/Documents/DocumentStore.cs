@@ -99,19 +99,13 @@ internal sealed partial class DocumentStore : IAsyncDisposable
     {
         DocumentId.Validate(id);
         MyNoSqlMetrics.Reads.Add(1, MyNoSqlMetrics.Db(Name));
-        var cache = ParsedDocuments;
-        if (cache.Capacity == 0)
-        {
-            var record = await ReadRecordAsync(id, cancellationToken).ConfigureAwait(false);
-            return record is null || record.Winner.Deleted ? null : DocumentCodec.Compose(id, record.Winner.Rev, record.Winner.Body.Span);
-        }
         // Only live winners are cached, and a delete or any other write moves the version on: a hit is current.
-        ulong version = _replica.VersionOf(id);
-        if (version != 0 && cache.TryGet(id, version, out var cached)) return JsonObject.Create(cached);
-        var (read, readVersion) = await _replica.ReadVersionAsync(id, id, cancellationToken).ConfigureAwait(false);
-        if (read is null || read.Winner.Deleted) return null;
-        var element = DocumentCodec.ComposeElement(id, read.Winner.Rev, read.Winner.Body.Span, out long parsedBytes);
-        if (readVersion != 0) cache.Add(id, readVersion, element, parsedBytes);
+        ulong version = ParsedDocuments.Capacity == 0 ? 0 : _replica.VersionOf(id);
+        if (version != 0 && ParsedDocuments.TryGet(id, version, out var cached)) return JsonObject.Create(cached);
+        var (record, readVersion) = await _replica.ReadVersionAsync(id, id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Winner.Deleted) return null;
+        var element = DocumentCodec.ComposeElement(id, record.Winner.Rev, record.Winner.Body.Span, out long parsedBytes);
+        if (readVersion != 0) ParsedDocuments.Add(id, readVersion, element, parsedBytes); // keeps nothing at Capacity 0
         return JsonObject.Create(element);
     }
 
