@@ -23,6 +23,12 @@ public static class MirrorSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         var services = builder.Services;
+        // Record grains are collected after 20 s idle (RecordGrain.Lifetime.cs): with Orleans' default collection period of a
+        // minute they would stay up to 80 s.
+        services.PostConfigure<Orleans.Configuration.GrainCollectionOptions>(o =>
+        {
+            if (o.CollectionQuantum > Records.RecordGrain.CollectionQuantum) o.CollectionQuantum = Records.RecordGrain.CollectionQuantum;
+        });
         services.AddOptions<MirrorGrainOptions>().Configure(configure)
             .Validate(o => o.Validate() is null, "Invalid mirror options (see MirrorGrainOptions.Validate).")
             .ValidateOnStart();

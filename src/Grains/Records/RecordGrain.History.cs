@@ -87,6 +87,7 @@ internal sealed partial class RecordGrain
             });
             var reply = Reply(outcome.Leaf);
             if (!written) return new SaveReply(RecordStatus.Ok, reply, null);
+            NoteWrite();
             bool quorum = await PublishAsync(added);
             return new SaveReply(quorum ? RecordStatus.Ok : RecordStatus.QuorumUnavailable, reply, null);
         }

@@ -21,7 +21,7 @@ namespace MyNoSql.Grains.Records;
 /// </summary>
 // Prefer-local: a record activates on the silo whose gateway (HTTP or Orleans) first asked for it, so a save through that
 // gateway makes no extra hop to another silo before its durable write.
-[GrainType(MirrorKeys.RecordGrainType), CollectionAgeLimit(Minutes = 5), Orleans.Placement.PreferLocalPlacement]
+[GrainType(MirrorKeys.RecordGrainType), CollectionAgeLimit(Idle), Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class RecordGrain : Grain, IRecordGrain
 {
     private const int MaxWriteAttempts = 8;
@@ -186,6 +186,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                     var o = DocumentRules.Merge(current, _id, leaf, _historyDepth);
                     return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, o.Result);
                 });
+                if (merged.Written) NoteWrite();
                 // Only a conflict asks for the policy: the no-conflict path stays as it was.
                 if (merged.Written && _record is { HasConflicts: true }) resolution = await ResolveByPolicyAsync();
                 return merged;
@@ -240,6 +241,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     private async Task<bool> WriteAndReplicateAsync(DocumentRecord next, RevisionLeaf leaf)
     {
         MyNoSqlMetrics.Saves.Add(1, MyNoSqlMetrics.Db(_database));
+        NoteWrite();
         var replication = _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf));
         var read = _record;
         var (_, merged) = await WriteAsync(current =>
