@@ -43,6 +43,15 @@ if (args.Contains("--query"))
 }
 // --locks: issue 15's lock acquire + release latency on 3 mirrors with its baselines (LockBench).
 if (args.Contains("--locks")) return await LockBench.RunAsync(siloDll, quick, seconds, outDir, Say);
+// --sustained SECONDS: memory and rate under new-record saves that go on (SustainedBench); --heap-limit-mib M, --sample S.
+if (args.SkipWhile(a => a != "--sustained").Skip(1).FirstOrDefault() is { } sustained)
+{
+    string? limit = args.SkipWhile(a => a != "--heap-limit-mib").Skip(1).FirstOrDefault();
+    string sample = args.SkipWhile(a => a != "--sample").Skip(1).FirstOrDefault() ?? "15";
+    return await SustainedBench.RunAsync(siloDll, mirrorCounts[0], args.Contains("--callers") ? callerCounts[0] : 64,
+        TimeSpan.FromSeconds(double.Parse(sustained, CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(sample, CultureInfo.InvariantCulture)),
+        limit is null ? null : int.Parse(limit, CultureInfo.InvariantCulture), outDir, Say);
+}
 var rows = new List<(string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu)>();
 // Each row is also printed as soon as it is measured, so a run cut short (a cluster that did not start) keeps its figures.
 void AddRow((string Config, string Path, string Op, int Callers, Load.Result R, Cpu Cpu) r)

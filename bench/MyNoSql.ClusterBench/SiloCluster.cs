@@ -11,6 +11,9 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     /// <summary>Where each mirror's console output goes (null: discarded).</summary>
     public static string? LogDirectory { get; set; }
+
+    /// <summary>Environment variables every mirror process of the clusters started from now on gets.</summary>
+    public static Dictionary<string, string> Environment { get; } = [];
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mynosql-clusterbench-" + Guid.NewGuid().ToString("N")[..8]);
 
     // All below Linux's ephemeral range (32768–60999): a gateway port inside it (41000+ before) could be taken by any outgoing
@@ -51,6 +54,7 @@ internal sealed class SiloCluster : IAsyncDisposable
                          "--gateway-port", $"{GatewayBase + i}", "--cluster-id", cluster.ClusterId })
                 psi.ArgumentList.Add(a);
             if (i > 0) { psi.ArgumentList.Add("--primary"); psi.ArgumentList.Add($"127.0.0.1:{SiloBase}"); }
+            foreach (var (name, value) in Environment) psi.Environment[name] = value;
             foreach (var a in extra) psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
             // --silo-logs DIR: each mirror's console output to DIR/<cluster id>-mirror<i>.log (diagnosis; off by default).
