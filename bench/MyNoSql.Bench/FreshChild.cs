@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Win32.SafeHandles;
 using MyNoSql.Bench.Engines;
 
 namespace MyNoSql.Bench;
@@ -26,7 +24,7 @@ internal static class FreshChild
         var docs = Datasets.ByName(dataset, figure == "multi" ? count * callers : count);
         var result = figure switch
         {
-            "raw" => RawSync(docs, dir, maxTime),
+            "raw" => await RawSyncAsync(docs, dir, maxTime),
             "single" => await SingleAsync(kind, docs, dir, maxTime),
             "multi" => await MultiAsync(kind, docs, dir, callers, count),
             _ => throw new ArgumentException($"unknown figure {figure}"),
@@ -38,35 +36,19 @@ internal static class FreshChild
     }
 
     /// <summary>pwrite of each record at the end of the previous one + fdatasync, on a file zero-filled (and synced) first.</summary>
-    private static JsonObject RawSync(List<JsonObject> docs, string dir, TimeSpan maxTime)
+    private static async Task<JsonObject> RawSyncAsync(List<JsonObject> docs, string dir, TimeSpan maxTime)
     {
-        Directory.CreateDirectory(dir);
-        var records = docs.Select(d => Encoding.UTF8.GetBytes(d.ToJsonString())).ToList();
-        long size = (records.Sum(r => (long)r.Length) + 65535) & ~65535L;
-        string path = Path.Combine(dir, "raw.log");
-        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
-        var zeros = new byte[1 << 20];
-        for (long at = 0; at < size; at += zeros.Length) RandomAccess.Write(handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, size - at)), at);
-        Sync(handle, full: true);
-        var latencies = new List<double>(records.Count);
-        long offset = 0;
+        await using var raw = await RawSyncEngine.OpenAsync(dir, docs);
+        var latencies = new List<double>(docs.Count);
         var total = Stopwatch.StartNew();
-        foreach (var record in records)
+        foreach (var doc in docs)
         {
             long t0 = Stopwatch.GetTimestamp();
-            RandomAccess.Write(handle, record, offset);
-            Sync(handle, full: false);
-            offset += record.Length;
+            await raw.SaveAsync((string)doc["id"]!, doc);
             latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
             if (total.Elapsed > maxTime) break;
         }
         return Rates(latencies, total.Elapsed, openMs: null, closeMs: null);
-    }
-
-    private static void Sync(SafeFileHandle handle, bool full)
-    {
-        int fd = (int)handle.DangerousGetHandle();
-        if ((full ? Native.fsync(fd) : Native.fdatasync(fd)) != 0) throw new IOException($"fdatasync failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
     private static async Task<JsonObject> SingleAsync(EngineKind kind, List<JsonObject> docs, string dir, TimeSpan maxTime)

@@ -8,24 +8,32 @@ internal static class Interleaved
 {
     private const int Slices = 5;
 
-    public static async Task SinglesAsync(string name, List<JsonObject> docs, string root, TimeSpan duration,
+    /// <summary>Runs the save slices into <paramref name="figures"/>; returns the median rate of the disk's raw
+    /// pwrite + fdatasync loop (<see cref="RawSyncEngine"/>), which takes its turn in the 1-caller slices.</summary>
+    public static async Task<double?> SinglesAsync(string name, List<JsonObject> docs, string root, TimeSpan duration,
         Dictionary<EngineKind, Dictionary<string, double?>> figures)
     {
         var slice = duration / Slices;
         // Durable: 1 caller on the first quarter of the documents, 16 callers on the rest. Relaxed: all (own database).
-        await RunAsync(name, "durable 1 caller", docs[..(docs.Count / 4)], root, "singles1", durable: true, callers: 1, slice, figures, "single1", [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb]);
+        var ones = docs[..(docs.Count / 4)];
+        var raw = new InterleavedVariant(RawLabel, () => RawSyncEngine.OpenAsync(Path.Combine(root, $"{name}-raw-singles1"), ones));
+        var medians = await RunAsync(name, "durable 1 caller", ones, root, "singles1", durable: true, callers: 1, slice, figures, "single1", [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb], raw);
         await RunAsync(name, "durable 16 callers", docs[(docs.Count / 4)..], root, "singles16", durable: true, callers: 16, slice, figures, "single16", [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb]);
         await RunAsync(name, "relaxed 1 caller", docs, root, "relaxed", durable: false, callers: 1, slice, figures, "relaxed1", [EngineKind.MyNoSql, EngineKind.Sqlite]);
+        return medians[RawLabel];
     }
 
-    private static async Task RunAsync(string name, string what, List<JsonObject> docs, string root, string tag, bool durable, int callers,
-        TimeSpan slice, Dictionary<EngineKind, Dictionary<string, double?>> figures, string key, EngineKind[] kinds)
+    private const string RawLabel = "raw";
+
+    private static async Task<Dictionary<string, double?>> RunAsync(string name, string what, List<JsonObject> docs, string root, string tag, bool durable, int callers,
+        TimeSpan slice, Dictionary<EngineKind, Dictionary<string, double?>> figures, string key, EngineKind[] kinds, params InterleavedVariant[] extra)
     {
         Progress.Say($"{name}: {what}, engines alternating in {Slices} slices of {slice.TotalSeconds:0.#} s");
-        var variants = kinds.Select(k => new InterleavedVariant(k.ToString(), () => Measure.OpenAsync(k, Path.Combine(root, $"{name}-{k}-{tag}"), durable))).ToList();
+        var variants = kinds.Select(k => new InterleavedVariant(k.ToString(), () => Measure.OpenAsync(k, Path.Combine(root, $"{name}-{k}-{tag}"), durable))).Concat(extra).ToList();
         var (medians, errors) = await MediansAsync(variants, docs, callers, slice);
         if (errors.Count > 0) throw new InvalidOperationException(string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")));
         foreach (var kind in kinds) figures[kind][key] = medians[kind.ToString()];
+        return medians;
     }
 
     /// <summary>

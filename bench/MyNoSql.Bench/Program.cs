@@ -12,6 +12,7 @@ using MyNoSql.Bench.Engines;
 if (args.Length > 0 && args[0] == "child-open") return await LargeChild.RunAsync(args);
 if (args.Length > 0 && args[0] == "child-fresh") return await FreshChild.RunAsync(args);
 if (args.Length > 0 && args[0] == "merge") return MergeBench.Run();
+if (args.Length > 0 && args[0] == "steady") return await SteadyProbe.RunAsync(args);
 if (args.Length > 0 && args[0] == "reopen") return await ReopenProbe.RunAsync(args);
 
 var options = BenchOptions.Parse(args);

@@ -7,7 +7,11 @@ internal static class Load
 {
     public readonly record struct Result(double PerSecond, long Errors, double P50Ms, double P99Ms, double P90Ms);
 
-    public static async Task<Result> RunAsync(int callers, TimeSpan duration, Func<long, Task<bool>> op, long maxOps = long.MaxValue)
+    public static Task<Result> RunAsync(int callers, TimeSpan duration, Func<long, Task<bool>> op, long maxOps = long.MaxValue) =>
+        RunAsync(callers, duration, (_, i) => op(i), maxOps);
+
+    /// <summary>As above; <c>op</c> also gets the caller's number (0 … callers − 1), for state a caller keeps to itself.</summary>
+    public static async Task<Result> RunAsync(int callers, TimeSpan duration, Func<int, long, Task<bool>> op, long maxOps = long.MaxValue)
     {
         long next = -1, errors = 0;
         var latencies = new List<double>[callers];
@@ -21,7 +25,7 @@ internal static class Load
                 if (i >= maxOps) break;
                 long t0 = Stopwatch.GetTimestamp();
                 bool ok;
-                try { ok = await op(i); }
+                try { ok = await op(c, i); }
                 catch (Exception) { ok = false; }
                 mine.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 if (!ok) Interlocked.Increment(ref errors);

@@ -65,6 +65,16 @@ var results = new JsonObject { ["utc"] = DateTime.UtcNow.ToString("O", CultureIn
 var lagJson = new JsonObject();
 var diskJson = new JsonObject();
 
+// PUT of a record (with the rev it replaces, or none); the new rev, or null when it was not saved.
+async Task<string?> PutAsync(HttpClient http, string url, byte[] doc, string? rev)
+{
+    var body = JsonNode.Parse(doc)!.AsObject();
+    if (rev is not null) body["rev"] = rev;
+    using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+    using var r = await http.PutAsync(url, content);
+    return r.StatusCode == HttpStatusCode.Created ? (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["rev"] : null;
+}
+
 byte[] Doc(long i) => Encoding.UTF8.GetBytes(
     $"{{\"sensor\":\"sensor-{i % 500:D4}\",\"ts\":{1_763_900_000_000 + i * 250},\"temperature\":{18 + i % 9}.{i % 100:D2},\"humidity\":{30 + i % 40}.5,\"status\":\"ok\",\"site\":\"plant-north\",\"battery\":3.{i % 1000:D3},\"location\":{{\"lat\":52.{i % 1000:D3},\"lon\":4.{i % 997:D3},\"floor\":{i % 4}}}}}");
 
@@ -73,9 +83,12 @@ byte[] Doc(long i) => Encoding.UTF8.GetBytes(
 // bracket the other's, so a drift of the machine's load over the run does not favour the config that ran first).
 int replicas = int.Parse(args.SkipWhile(a => a != "--replicas").Skip(1).FirstOrDefault() ?? "0", CultureInfo.InvariantCulture);
 bool abba = args.Contains("--abba");
-var configs = mirrorCounts.SelectMany(m => replicas == 0 ? [(m, 0, "")]
+// --rounds R: the whole sequence of configurations R times over (fresh clusters each time), so the goals below take the
+// median of R runs of each figure and a ratio compares figures measured alternately, not minutes apart.
+int rounds = int.Parse(args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault() ?? "1", CultureInfo.InvariantCulture);
+var configs = Enumerable.Range(1, rounds).SelectMany(round => mirrorCounts.SelectMany(m => (replicas == 0 ? [(m, 0, "")]
     : abba ? new[] { (m, 0, " (a)"), (m, replicas, " (a)"), (m, replicas, " (b)"), (m, 0, " (b)") }
-    : [(m, 0, ""), (m, replicas, "")]);
+    : [(m, 0, ""), (m, replicas, "")]).Select(c => (c.Item1, c.Item2, c.Item3 + (rounds > 1 ? $" #{round}" : "")))));
 foreach (var (mirrors, n, pass) in configs)
 {
     string config = $"{mirrors} mirror{(mirrors > 1 ? "s" : "")}{(n > 0 ? $", N={n}" : "")}{pass}";
@@ -129,10 +142,16 @@ foreach (var (mirrors, n, pass) in configs)
             using var r = await http.PutAsync($"{Url(i)}/db/{db}/doc/h{i}", content);
             return r.StatusCode == HttpStatusCode.Created;
         }));
-        AddRow((config, "HTTP", "save (PUT, new record)", callers, saves, savesCpu));
+        AddRow((config, "HTTP", ClusterGoals.NewRecordHttp, callers, saves, savesCpu));
+        // Updates: each caller rewrites a record of its own with the rev the previous save returned (an active record
+        // grain: what a game or ledger does to a hot record, without the activation a new record pays).
+        var revs = await Task.WhenAll(Enumerable.Range(0, callers).Select(c => PutAsync(http, $"{Url(c)}/db/{db}/doc/u{c}", Doc(c), null)));
+        var (updates, updatesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async (c, i) =>
+            (revs[c] = await PutAsync(http, $"{Url(i)}/db/{db}/doc/u{c}", Doc(i), revs[c])) is not null));
+        AddRow((config, "HTTP", ClusterGoals.UpdateHttp, callers, updates, updatesCpu));
         var (osaves, osavesCpu) = await Timed(() => Load.RunAsync(callers, seconds, async i =>
             (await grains.GetGrain<IRecordGrain>(RecordKey.For(db, $"o{i}")).Save(null, Doc(i))).Status == RecordStatus.Ok));
-        AddRow((config, "Orleans client", "save (new record)", callers, osaves, osavesCpu));
+        AddRow((config, "Orleans client", ClusterGoals.NewRecordOrleans, callers, osaves, osavesCpu));
         if (savesOnly) continue;
         long saved = (long)(saves.PerSecond * seconds.TotalSeconds * 0.9);
         var rng = new Random(callers);
@@ -189,6 +208,15 @@ Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in rows)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Config} | {r.Path} | {r.Op} | {r.Callers} | {r.R.PerSecond:N0} | {r.R.P50Ms:F2} | {r.R.P99Ms:F2} | {r.R.Errors} | {r.Cpu.SilosUs:F0} | {r.Cpu.BenchUs:F0} |"));
 Console.WriteLine();
+var goals = ClusterGoals.Evaluate(rows.Select(r => new ClusterGoals.Figure(r.Config, r.Path, r.Op, r.Callers, r.R.PerSecond, r.R.P50Ms)).ToList());
+if (goals.Count > 0)
+{
+    Console.WriteLine($"Issue 14's cluster goals (medians over {rounds} round{(rounds > 1 ? "s" : "")}):");
+    Console.WriteLine("| goal | figure | value | met |");
+    Console.WriteLine("|---|---|---:|---|");
+    foreach (var g in goals) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {g.Goal} | {g.Figure} | {g.Value:0.##} | {(g.Met ? "yes" : "NO")} |"));
+    Console.WriteLine();
+}
 Console.WriteLine($"replication lag to the last mirror (3 mirrors, fixed load): {lagJson.ToJsonString()}");
 Console.WriteLine($"bytes on disk per mirror after the run: {diskJson.ToJsonString()}");
 
@@ -198,6 +226,8 @@ results["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
     ["perSecond"] = Math.Round(r.R.PerSecond), ["p50Ms"] = r.R.P50Ms, ["p99Ms"] = r.R.P99Ms, ["errors"] = r.R.Errors,
     ["silosCpuUsPerOp"] = Math.Round(r.Cpu.SilosUs), ["benchCpuUsPerOp"] = Math.Round(r.Cpu.BenchUs),
 }).ToArray());
+results["goals"] = new JsonArray(goals.Select(g => (JsonNode)new JsonObject { ["goal"] = g.Goal, ["figure"] = g.Figure, ["value"] = Math.Round(g.Value, 3), ["met"] = g.Met }).ToArray());
+results["rounds"] = rounds;
 results["replicationLag"] = lagJson;
 results["bytesOnDiskPerMirror"] = diskJson;
 Directory.CreateDirectory(outDir);

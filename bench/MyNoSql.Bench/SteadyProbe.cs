@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using MyNoSql.Bench.Engines;
+
+namespace MyNoSql.Bench;
+
+/// <summary>
+/// <c>steady DATASET WARM BLOCK ROUNDS</c>: single-caller durable saves in a long-running process, where the fresh-process
+/// figures include the JIT's start-up. MyNoSql and SQLite each save WARM documents into a new database first (code
+/// compiled and tiered up, caches filled), then ROUNDS rounds of BLOCK saves each on the disk's raw pwrite + fdatasync
+/// loop (<see cref="RawSyncEngine"/>), MyNoSql and SQLite in turn, on new documents. Prints one line per block and the
+/// median over the rounds of each engine's rate / the raw loop's rate in the same round.
+/// </summary>
+internal static class SteadyProbe
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string name = args[1];
+        int warm = int.Parse(args[2], CultureInfo.InvariantCulture), block = int.Parse(args[3], CultureInfo.InvariantCulture);
+        int rounds = int.Parse(args[4], CultureInfo.InvariantCulture);
+        var docs = Datasets.ByName(name, warm + block * rounds);
+        var root = Path.Combine(Path.GetTempPath(), "mynosql-steady-" + Guid.NewGuid().ToString("N")[..8]);
+        Console.WriteLine($"steady probe {name}: {warm:N0} saves to warm up, {rounds} × {block:N0} per engine, load {LoadAverage.Now()}");
+        var engines = new List<(string Name, IBenchEngine Engine)>();
+        try
+        {
+            foreach (var kind in new[] { EngineKind.MyNoSql, EngineKind.Sqlite })
+            {
+                var engine = await Measure.OpenAsync(kind, Path.Combine(root, kind.ToString()), durable: true);
+                engines.Add((kind.ToString(), engine));
+                foreach (var doc in docs.Take(warm)) await engine.SaveAsync((string)doc["id"]!, doc);
+            }
+            engines.Insert(0, ("raw", await RawSyncEngine.OpenAsync(Path.Combine(root, "raw"), docs.Skip(warm).ToList())));
+            var ratios = engines.Skip(1).ToDictionary(e => e.Name, _ => new List<double>());
+            for (int round = 0; round < rounds; round++)
+            {
+                var slice = docs.Skip(warm + round * block).Take(block).ToList();
+                double raw = 0;
+                foreach (var (engineName, engine) in engines)
+                {
+                    var latencies = new double[slice.Count];
+                    var total = Stopwatch.StartNew();
+                    for (int i = 0; i < slice.Count; i++)
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        await engine.SaveAsync((string)slice[i]["id"]!, slice[i]);
+                        latencies[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                    }
+                    double rate = slice.Count / total.Elapsed.TotalSeconds;
+                    Array.Sort(latencies);
+                    if (engineName == "raw") raw = rate;
+                    else ratios[engineName].Add(rate / raw);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"round {round + 1} {engineName,-8} {rate,8:N0} saves/s  mean {total.Elapsed.TotalMicroseconds / slice.Count,6:F1} µs  p50 {latencies[slice.Count / 2],6:F1}  p90 {latencies[slice.Count * 9 / 10],6:F1}{(engineName == "raw" ? "" : $"  / raw {rate / raw:F2}")}"));
+                }
+            }
+            foreach (var (engineName, list) in ratios)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{engineName} / raw fdatasync, median of {rounds}: {FreshRun.Median(list):F2}"));
+            return 0;
+        }
+        finally
+        {
+            foreach (var (_, engine) in engines) await engine.DisposeAsync();
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+}
