@@ -17,6 +17,8 @@ internal sealed class LogFile
     private readonly object _preallocationLock = new();
     private long _preallocatedEnd;
     private int _extending;
+    private DirectAppendWriter? _direct;  // the committer's, opened at its first direct append
+    private bool _directUnavailable;
 
     private LogFile(string path, int number, SafeFileHandle handle, long length)
     {
@@ -68,9 +70,27 @@ internal sealed class LogFile
         return new LogFile(path, number, handle, RandomAccess.GetLength(handle));
     }
 
-    /// <summary>Zero-fills the file up to <paramref name="end"/> and fsyncs it (size change is metadata).</summary>
+    /// <summary>
+    /// The committer's write of <paramref name="buffers"/> at <see cref="WriteOffset"/>. <paramref name="direct"/>: with
+    /// <c>O_DIRECT</c> where the file system has it (<see cref="DirectAppendWriter"/>; the page-rounded end stays inside
+    /// the preallocated zeros, which <see cref="Preallocate"/> ends on a page boundary), else through the page cache.
+    /// </summary>
+    public void Append(ReadOnlyMemory<byte>[] buffers, bool direct)
+    {
+        if (direct && !_directUnavailable)
+        {
+            _direct ??= DirectAppendWriter.TryOpen(Path);
+            _directUnavailable = _direct is null;
+        }
+        if (direct && _direct is { } writer) writer.Append(buffers, WriteOffset, _shared.Handle);
+        else RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
+    }
+
+    /// <summary>Zero-fills the file up to <paramref name="end"/> (rounded up to a whole page) and fsyncs it (size change
+    /// is metadata).</summary>
     public void Preallocate(long end)
     {
+        end = (end + DirectAppendWriter.PageSize - 1) & ~(long)(DirectAppendWriter.PageSize - 1);
         lock (_preallocationLock)
         {
             long from = PreallocatedEnd;
@@ -150,6 +170,11 @@ internal sealed class LogFile
 
     public void Release() => _shared.Release();
 
-    /// <summary>Drops the owner's reference; the handle closes after the last reader.</summary>
-    public void Retire() => _shared.Retire();
+    /// <summary>Drops the owner's reference (the handle closes after the last reader) and closes the direct writer: the
+    /// committer no longer appends here.</summary>
+    public void Retire()
+    {
+        _direct?.Dispose();
+        _shared.Retire();
+    }
 }

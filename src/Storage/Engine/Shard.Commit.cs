@@ -215,7 +215,7 @@ internal sealed partial class Shard
             try
             {
                 _options.BeforeLogWrite?.Invoke(batch.Count);
-                RandomAccess.Write(log.Handle, buffers, log.WriteOffset);
+                log.Append(buffers, _options.DirectLogWrites && _options.Durability == DurabilityMode.Durable);
                 if (_options.Durability == DurabilityMode.Durable)
                 {
                     log.DataSync();

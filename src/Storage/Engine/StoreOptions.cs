@@ -86,6 +86,13 @@ internal sealed class StoreOptions
     /// </summary>
     public bool InlineCommits { get; init; }
 
+    /// <summary>
+    /// Durable mode: commits write the log with <c>O_DIRECT</c> where the file system allows it, so each commit's
+    /// <c>fdatasync</c> only flushes the device cache (no page-cache writeback in series with it). Off: through the page
+    /// cache, as Relaxed mode always does (its writes must not wait for the device).
+    /// </summary>
+    public bool DirectLogWrites { get; init; } = true;
+
     /// <summary>Test seam: runs on the committing thread just before a batch is written (with the number of requests in
     /// it); it may block or throw (an <see cref="IOException"/> is then handled as a failed log write).</summary>
     internal Action<int>? BeforeLogWrite { get; init; }

@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace MyNoSql.Storage.IO;
+
+/// <summary>
+/// Appends to a preallocated, zero-filled file with <c>O_DIRECT</c> (Linux): the bytes go from an aligned buffer to the
+/// device in the write itself, so the <c>fdatasync</c> that follows only flushes the device's cache instead of first
+/// running the page cache's writeback of the dirtied pages. Measured on this machine's disk, 2.3 KB appends each
+/// followed by <c>fdatasync</c>: ~12,300/s against ~10,600/s buffered (src/Storage/Engine/README.md, "eighth pass").
+/// </summary>
+/// <remarks>
+/// Direct I/O writes whole aligned pages: the partial page at the end of the file is kept here and written again with
+/// the next append (its earlier bytes unchanged, so a torn write of it cannot damage what was acknowledged), and the
+/// rest of the last page is written as zeros, which the preallocated space holds anyway. Buffered reads of the same
+/// file stay coherent (the kernel drops cached pages a direct write covers). One writer per file, on the committer.
+/// </remarks>
+internal sealed unsafe partial class DirectAppendWriter : IDisposable
+{
+    /// <summary>Write unit and buffer alignment: the largest logical block size in use (4 KiB sectors included).</summary>
+    public const int PageSize = 4096;
+    private const int Capacity = 256 << 10; // larger batches go in several writes
+
+    private readonly string _path;
+    private readonly SafeFileHandle _file;
+    private byte* _buffer;       // Capacity bytes, page aligned; between appends it starts with the file's last partial page
+    private long _end = -1;      // where the last append ended; the tail above is valid only for an append that starts here
+
+    private DirectAppendWriter(string path, SafeFileHandle file)
+    {
+        _path = path;
+        _file = file;
+        _buffer = (byte*)NativeMemory.AlignedAlloc(Capacity, PageSize);
+    }
+
+    /// <summary>Opens <paramref name="path"/> for direct appends; null where the platform or file system has no
+    /// <c>O_DIRECT</c> (the caller then writes through the page cache).</summary>
+    public static DirectAppendWriter? TryOpen(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        int direct = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x4000,   // O_DIRECT = 040000
+            Architecture.Arm64 or Architecture.Arm => 0x10000, // O_DIRECT = 0200000
+            _ => 0,
+        };
+        if (direct == 0) return null;
+        const int WriteOnly = 1, CloseOnExec = 0x80000;
+        int fd = Open(path, WriteOnly | CloseOnExec | direct);
+        if (fd < 0) return null; // e.g. EINVAL: the file system does not do direct I/O
+        return new DirectAppendWriter(path, new SafeFileHandle(fd, ownsHandle: true));
+    }
+
+    /// <summary>Writes <paramref name="buffers"/> at <paramref name="offset"/>. When this append does not continue the
+    /// previous one, the bytes of its first page before <paramref name="offset"/> are read through <paramref name="file"/>
+    /// (a buffered handle of the same file).</summary>
+    public void Append(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long offset, SafeFileHandle file)
+    {
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        long position = offset & ~(long)(PageSize - 1);
+        int fill = (int)(offset - position);
+        if (offset != _end && fill > 0) ReadBack(file, new Span<byte>(_buffer, fill), position);
+        long end = offset;
+        foreach (var memory in buffers)
+        {
+            var source = memory.Span;
+            end += source.Length;
+            while (!source.IsEmpty)
+            {
+                int n = Math.Min(source.Length, Capacity - fill);
+                source[..n].CopyTo(new Span<byte>(_buffer + fill, n));
+                fill += n;
+                source = source[n..];
+                if (fill == Capacity)
+                {
+                    WriteAll(Capacity, position);
+                    position += Capacity;
+                    fill = 0;
+                }
+            }
+        }
+        if (fill > 0)
+        {
+            int padded = (fill + PageSize - 1) & ~(PageSize - 1);
+            new Span<byte>(_buffer + fill, padded - fill).Clear();
+            WriteAll(padded, position);
+            int lastPage = fill & ~(PageSize - 1);
+            if (lastPage > 0 && fill > lastPage) Buffer.MemoryCopy(_buffer + lastPage, _buffer, PageSize, fill - lastPage);
+        }
+        _end = end;
+    }
+
+    private void ReadBack(SafeFileHandle file, Span<byte> destination, long position)
+    {
+        while (!destination.IsEmpty)
+        {
+            int read = RandomAccess.Read(file, destination, position);
+            if (read == 0) throw new CorruptDataException(_path, position, "log file shorter than its written frames");
+            destination = destination[read..];
+            position += read;
+        }
+    }
+
+    private void WriteAll(int count, long position)
+    {
+        bool added = false;
+        try
+        {
+            _file.DangerousAddRef(ref added);
+            int fd = (int)_file.DangerousGetHandle();
+            int done = 0;
+            while (done < count)
+            {
+                nint written = PWrite(fd, _buffer + done, count - done, position + done);
+                if (written < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == 4) continue; // EINTR
+                    _end = -1;
+                    throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).");
+                }
+                if (written == 0 || (written & (PageSize - 1)) != 0)
+                {
+                    _end = -1;
+                    throw new IOException($"Direct write to '{_path}' at offset {position + done} wrote {written} of {count - done} bytes.");
+                }
+                done += (int)written;
+            }
+        }
+        finally
+        {
+            if (added) _file.DangerousRelease();
+        }
+    }
+
+    public void Dispose()
+    {
+        _file.Dispose();
+        if (_buffer is not null)
+        {
+            NativeMemory.AlignedFree(_buffer);
+            _buffer = null;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static partial nint PWrite(int fd, byte* buffer, nint count, long offset);
+}
