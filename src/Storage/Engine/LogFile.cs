@@ -17,15 +17,15 @@ internal sealed class LogFile
     private readonly object _preallocationLock = new();
     private long _preallocatedEnd;
     private int _extending;
-    private DirectAppendWriter? _direct;  // the committer's, opened at its first direct append
-    private bool _directUnavailable;
+    private readonly DirectAppendWriter? _direct;  // null: appends and zero-fill go through the page cache
 
-    private LogFile(string path, int number, SafeFileHandle handle, long length)
+    private LogFile(string path, int number, SafeFileHandle handle, long length, bool direct)
     {
         Path = path;
         Number = number;
         _shared = new SharedFileHandle(handle);
         _preallocatedEnd = length;
+        _direct = direct ? DirectAppendWriter.TryOpen(path) : null;
     }
 
     public string Path { get; }
@@ -46,43 +46,42 @@ internal sealed class LogFile
 
     public static string FileName(int number) => $"log-{number:D6}.wal";
 
-    public static LogFile Create(string path, int number, long preallocate)
+    /// <summary>Creates the file with <paramref name="preallocate"/> zeroed bytes. <paramref name="direct"/>: append and
+    /// zero-fill with <c>O_DIRECT</c> where the file system has it (Durable mode, <see cref="StoreOptions.DirectLogWrites"/>).</summary>
+    public static LogFile Create(string path, int number, long preallocate, bool direct)
     {
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        LogFile? log = null;
         try
         {
-            var log = new LogFile(path, number, handle, 0);
+            log = new LogFile(path, number, handle, 0, direct);
             log.Preallocate(preallocate);
             return log;
         }
         catch
         {
             // E.g. a full disk: leave nothing behind (the file is not in the manifest yet).
+            log?.Retire();
             handle.Dispose();
             File.Delete(path);
             throw;
         }
     }
 
-    public static LogFile Open(string path, int number)
+    public static LogFile Open(string path, int number, bool direct)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        return new LogFile(path, number, handle, RandomAccess.GetLength(handle));
+        return new LogFile(path, number, handle, RandomAccess.GetLength(handle), direct);
     }
 
     /// <summary>
-    /// The committer's write of <paramref name="buffers"/> at <see cref="WriteOffset"/>. <paramref name="direct"/>: with
-    /// <c>O_DIRECT</c> where the file system has it (<see cref="DirectAppendWriter"/>; the page-rounded end stays inside
-    /// the preallocated zeros, which <see cref="Preallocate"/> ends on a page boundary), else through the page cache.
+    /// The committer's write of <paramref name="buffers"/> at <see cref="WriteOffset"/>: with <c>O_DIRECT</c> when the
+    /// log was opened for it (<see cref="DirectAppendWriter"/>; the page-rounded end stays inside the preallocated
+    /// zeros, which <see cref="Preallocate"/> ends on a page boundary), else through the page cache.
     /// </summary>
-    public void Append(ReadOnlyMemory<byte>[] buffers, bool direct)
+    public void Append(ReadOnlyMemory<byte>[] buffers)
     {
-        if (direct && !_directUnavailable)
-        {
-            _direct ??= DirectAppendWriter.TryOpen(Path);
-            _directUnavailable = _direct is null;
-        }
-        if (direct && _direct is { } writer) writer.Append(buffers, WriteOffset, _shared.Handle);
+        if (_direct is { } writer) writer.Append(buffers, WriteOffset, _shared.Handle);
         else RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
     }
 
@@ -95,8 +94,18 @@ internal sealed class LogFile
         {
             long from = PreallocatedEnd;
             if (end <= from) return;
-            for (long pos = from; pos < end; pos += ZeroChunk)
-                RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, end - pos)), pos);
+            if (_direct is { } writer)
+            {
+                // Zeros written directly leave no dirty pages behind for the next commit's fdatasync to write back.
+                long aligned = Math.Min(end, (from + DirectAppendWriter.PageSize - 1) & ~(long)(DirectAppendWriter.PageSize - 1));
+                if (aligned > from) RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)(aligned - from)), from);
+                writer.WriteZeros(aligned, end);
+            }
+            else
+            {
+                for (long pos = from; pos < end; pos += ZeroChunk)
+                    RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, end - pos)), pos);
+            }
             FileSync.FullSync(_shared.Handle, Path);
             // Published only now: the committer never writes into space that is still being zeroed.
             Volatile.Write(ref _preallocatedEnd, end);

@@ -99,6 +99,10 @@ internal sealed partial class Shard
         return request.Completion.Task;
     }
 
+    /// <summary>Durable logs append with O_DIRECT (<see cref="StoreOptions.DirectLogWrites"/>); Relaxed ones must not wait
+    /// for the device on each write.</summary>
+    private bool DirectLogWrites => _options.DirectLogWrites && _options.Durability == DurabilityMode.Durable;
+
     private bool TryTakeToken() => Interlocked.CompareExchange(ref _token, 1, 0) == 0;
 
     /// <summary>
@@ -215,7 +219,7 @@ internal sealed partial class Shard
             try
             {
                 _options.BeforeLogWrite?.Invoke(batch.Count);
-                log.Append(buffers, _options.DirectLogWrites && _options.Durability == DurabilityMode.Durable);
+                log.Append(buffers);
                 if (_options.Durability == DurabilityMode.Durable)
                 {
                     log.DataSync();

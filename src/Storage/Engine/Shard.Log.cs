@@ -51,7 +51,7 @@ internal sealed partial class Shard
         lock (_manifestLock)
         {
             int number = _nextFileNumber++;
-            var log = LogFile.Create(System.IO.Path.Combine(Path, LogFile.FileName(number)), number, preallocate);
+            var log = LogFile.Create(System.IO.Path.Combine(Path, LogFile.FileName(number)), number, preallocate, DirectLogWrites);
             _manifestLogs.Add(number);
             try
             {

@@ -133,7 +133,7 @@ internal sealed partial class Shard
         {
             string file = System.IO.Path.Combine(Path, LogFile.FileName(number));
             if (!File.Exists(file)) throw new CorruptDataException(file, 0, "log listed in the shard manifest is missing");
-            var log = LogFile.Open(file, number);
+            var log = LogFile.Open(file, number, DirectLogWrites);
             logs.Add(log);
             _logs[number] = log;
         }

@@ -20,6 +20,8 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     /// <summary>Write unit and buffer alignment: the largest logical block size in use (4 KiB sectors included).</summary>
     public const int PageSize = 4096;
     private const int Capacity = 256 << 10; // larger batches go in several writes
+    private const int ZeroChunk = 1 << 20;
+    private static readonly Lazy<nint> s_zeros = new(AllocateZeros); // shared by every log of the process, never freed
 
     private readonly string _path;
     private readonly SafeFileHandle _file;
@@ -90,6 +92,26 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
         _end = end;
     }
 
+    /// <summary>Writes zeros over [<paramref name="from"/>, <paramref name="to"/>) (page-aligned start). Safe beside a
+    /// running <see cref="Append"/>: it uses neither the append buffer nor its position.</summary>
+    public void WriteZeros(long from, long to)
+    {
+        if ((from & (PageSize - 1)) != 0) throw new ArgumentException("zero-fill must start on a page boundary", nameof(from));
+        var zeros = (byte*)s_zeros.Value;
+        for (long position = from; position < to; position += ZeroChunk)
+        {
+            int count = (int)Math.Min(ZeroChunk, to - position);
+            WriteAll(zeros, (count + PageSize - 1) & ~(PageSize - 1), position, track: false);
+        }
+    }
+
+    private static nint AllocateZeros()
+    {
+        var zeros = NativeMemory.AlignedAlloc(ZeroChunk, PageSize);
+        NativeMemory.Clear(zeros, ZeroChunk);
+        return (nint)zeros;
+    }
+
     private void ReadBack(SafeFileHandle file, Span<byte> destination, long position)
     {
         while (!destination.IsEmpty)
@@ -101,7 +123,9 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
         }
     }
 
-    private void WriteAll(int count, long position)
+    private void WriteAll(int count, long position) => WriteAll(_buffer, count, position, track: true);
+
+    private void WriteAll(byte* buffer, int count, long position, bool track)
     {
         bool added = false;
         try
@@ -111,17 +135,17 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
             int done = 0;
             while (done < count)
             {
-                nint written = PWrite(fd, _buffer + done, count - done, position + done);
+                nint written = PWrite(fd, buffer + done, count - done, position + done);
                 if (written < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) continue; // EINTR
-                    _end = -1;
+                    if (track) _end = -1;
                     throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).");
                 }
                 if (written == 0 || (written & (PageSize - 1)) != 0)
                 {
-                    _end = -1;
+                    if (track) _end = -1;
                     throw new IOException($"Direct write to '{_path}' at offset {position + done} wrote {written} of {count - done} bytes.");
                 }
                 done += (int)written;

@@ -60,6 +60,14 @@ public sealed class DirectAppendWriterTests
             writer.Dispose();
         }
         Assert.Equal(fileLength, new FileInfo(path).Length); // padding stayed inside the preallocated zeros
+
+        // Zero-fill (the log's preallocation) over written bytes, and past the end of the file.
+        using (var zeroing = DirectAppendWriter.TryOpen(path)!)
+            zeroing.WriteZeros(8192, fileLength + (1 << 20));
+        var after = new byte[fileLength + (1 << 20)];
+        Assert.Equal(after.Length, RandomAccess.Read(buffered, after, 0));
+        Assert.True(expected.AsSpan(0, 8192).SequenceEqual(after.AsSpan(0, 8192)));
+        Assert.True(after.AsSpan(8192).IndexOfAnyExcept((byte)0) < 0);
     }
 
     [Fact]
