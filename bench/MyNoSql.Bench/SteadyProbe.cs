@@ -39,6 +39,7 @@ internal static class SteadyProbe
                 foreach (var (engineName, engine) in engines)
                 {
                     var latencies = new double[slice.Count];
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                     var total = Stopwatch.StartNew();
                     for (int i = 0; i < slice.Count; i++)
                     {
@@ -47,11 +48,12 @@ internal static class SteadyProbe
                         latencies[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
                     }
                     double rate = slice.Count / total.Elapsed.TotalSeconds;
+                    double cpuPerSave = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / slice.Count;
                     Array.Sort(latencies);
                     if (engineName == "raw") raw = rate;
                     else ratios[engineName].Add(rate / raw);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"round {round + 1} {engineName,-8} {rate,8:N0} saves/s  mean {total.Elapsed.TotalMicroseconds / slice.Count,6:F1} µs  p50 {latencies[slice.Count / 2],6:F1}  p90 {latencies[slice.Count * 9 / 10],6:F1}{(engineName == "raw" ? "" : $"  / raw {rate / raw:F2}")}"));
+                        $"round {round + 1} {engineName,-8} {rate,8:N0} saves/s  mean {total.Elapsed.TotalMicroseconds / slice.Count,6:F1} µs  p50 {latencies[slice.Count / 2],6:F1}  p90 {latencies[slice.Count * 9 / 10],6:F1}  cpu {cpuPerSave,5:F1}{(engineName == "raw" ? "" : $"  / raw {rate / raw:F2}")}"));
                 }
             }
             foreach (var (engineName, list) in ratios)
