@@ -17,7 +17,8 @@ internal sealed class LogFile
     private readonly object _preallocationLock = new();
     private long _preallocatedEnd;
     private int _extending;
-    private readonly DirectAppendWriter? _direct;  // null: appends and zero-fill go through the page cache
+    // Opened at the first append or zero-fill (logs that are only read never open it); null value: through the page cache.
+    private readonly Lazy<DirectAppendWriter?>? _direct;
 
     private LogFile(string path, int number, SafeFileHandle handle, long length, bool direct)
     {
@@ -25,7 +26,7 @@ internal sealed class LogFile
         Number = number;
         _shared = new SharedFileHandle(handle);
         _preallocatedEnd = length;
-        _direct = direct ? DirectAppendWriter.TryOpen(path) : null;
+        if (direct) _direct = new(() => DirectAppendWriter.TryOpen(path));
     }
 
     public string Path { get; }
@@ -81,7 +82,7 @@ internal sealed class LogFile
     /// </summary>
     public void Append(ReadOnlyMemory<byte>[] buffers)
     {
-        if (_direct is { } writer) writer.Append(buffers, WriteOffset, _shared.Handle);
+        if (_direct?.Value is { } writer) writer.Append(buffers, WriteOffset, _shared.Handle);
         else RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
     }
 
@@ -94,7 +95,7 @@ internal sealed class LogFile
         {
             long from = PreallocatedEnd;
             if (end <= from) return;
-            if (_direct is { } writer)
+            if (_direct?.Value is { } writer)
             {
                 // Zeros written directly leave no dirty pages behind for the next commit's fdatasync to write back.
                 long aligned = Math.Min(end, (from + DirectAppendWriter.PageSize - 1) & ~(long)(DirectAppendWriter.PageSize - 1));
@@ -183,7 +184,7 @@ internal sealed class LogFile
     /// committer no longer appends here.</summary>
     public void Retire()
     {
-        _direct?.Dispose();
+        if (_direct is { IsValueCreated: true, Value: { } writer }) writer.Dispose();
         _shared.Retire();
     }
 }

@@ -33,6 +33,10 @@ internal sealed partial class Shard
                     _spare ??= CreateLog(InitialPreallocation);
                 else if (active.PreallocatedEnd - active.WriteOffset < PreallocationLowWater)
                     active.Preallocate(active.WriteOffset + InitialPreallocation);
+                // A log that ends mid-page (truncated at close, or written by an older version) is zero-filled to a page
+                // boundary now, before any commit: no later zero-fill then writes through the page cache into a page a
+                // direct append covers.
+                active.Preallocate(active.PreallocatedEnd);
             }
             else
             {

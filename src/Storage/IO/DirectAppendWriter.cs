@@ -13,26 +13,30 @@ namespace MyNoSql.Storage.IO;
 /// Direct I/O writes whole aligned pages: the partial page at the end of the file is kept here and written again with
 /// the next append (its earlier bytes unchanged, so a torn write of it cannot damage what was acknowledged), and the
 /// rest of the last page is written as zeros, which the preallocated space holds anyway. Buffered reads of the same
-/// file stay coherent (the kernel drops cached pages a direct write covers). One writer per file, on the committer.
+/// file stay coherent (the kernel drops cached pages a direct write covers). One appender per file (the committer);
+/// <see cref="WriteZeros"/> may run beside it on pages it does not touch.
 /// </remarks>
 internal sealed unsafe partial class DirectAppendWriter : IDisposable
 {
     /// <summary>Write unit and buffer alignment: the largest logical block size in use (4 KiB sectors included).</summary>
     public const int PageSize = 4096;
-    private const int Capacity = 256 << 10; // larger batches go in several writes
+    private const int StagingSize = 256 << 10; // larger batches go in several writes
     private const int ZeroChunk = 1 << 20;
-    private static readonly Lazy<nint> s_zeros = new(AllocateZeros); // shared by every log of the process, never freed
+
+    // Aligned memory shared by every log of the process: staging buffers (as many as commit at once; up to four are
+    // kept between commits), and 1 MiB of zeros, never freed.
+    private static readonly nint[] s_staging = new nint[4];
+    private static readonly Lazy<nint> s_zeros = new(() => Allocate(ZeroChunk));
 
     private readonly string _path;
     private readonly SafeFileHandle _file;
-    private byte* _buffer;       // Capacity bytes, page aligned; between appends it starts with the file's last partial page
-    private long _end = -1;      // where the last append ended; the tail above is valid only for an append that starts here
+    private readonly byte[] _tail = new byte[PageSize]; // the file's last partial page, as the previous append left it
+    private long _end = -1;                             // where the previous append ended; _tail is valid only there
 
     private DirectAppendWriter(string path, SafeFileHandle file)
     {
         _path = path;
         _file = file;
-        _buffer = (byte*)NativeMemory.AlignedAlloc(Capacity, PageSize);
     }
 
     /// <summary>Opens <paramref name="path"/> for direct appends; null where the platform or file system has no
@@ -58,42 +62,51 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     /// (a buffered handle of the same file).</summary>
     public void Append(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long offset, SafeFileHandle file)
     {
-        ObjectDisposedException.ThrowIf(_buffer is null, this);
         long position = offset & ~(long)(PageSize - 1);
         int fill = (int)(offset - position);
-        if (offset != _end && fill > 0) ReadBack(file, new Span<byte>(_buffer, fill), position);
-        long end = offset;
-        foreach (var memory in buffers)
+        if (offset != _end && fill > 0) ReadBack(file, _tail.AsSpan(0, fill), position);
+        _end = -1; // until this append has gone through
+        byte* staging = RentStaging();
+        try
         {
-            var source = memory.Span;
-            end += source.Length;
-            while (!source.IsEmpty)
+            _tail.AsSpan(0, fill).CopyTo(new Span<byte>(staging, fill));
+            long end = offset;
+            foreach (var memory in buffers)
             {
-                int n = Math.Min(source.Length, Capacity - fill);
-                source[..n].CopyTo(new Span<byte>(_buffer + fill, n));
-                fill += n;
-                source = source[n..];
-                if (fill == Capacity)
+                var source = memory.Span;
+                end += source.Length;
+                while (!source.IsEmpty)
                 {
-                    WriteAll(Capacity, position);
-                    position += Capacity;
-                    fill = 0;
+                    int n = Math.Min(source.Length, StagingSize - fill);
+                    source[..n].CopyTo(new Span<byte>(staging + fill, n));
+                    fill += n;
+                    source = source[n..];
+                    if (fill == StagingSize)
+                    {
+                        WriteAll(staging, StagingSize, position);
+                        position += StagingSize;
+                        fill = 0;
+                    }
                 }
             }
-        }
-        if (fill > 0)
-        {
-            int padded = (fill + PageSize - 1) & ~(PageSize - 1);
-            new Span<byte>(_buffer + fill, padded - fill).Clear();
-            WriteAll(padded, position);
             int lastPage = fill & ~(PageSize - 1);
-            if (lastPage > 0 && fill > lastPage) Buffer.MemoryCopy(_buffer + lastPage, _buffer, PageSize, fill - lastPage);
+            if (fill > 0)
+            {
+                int padded = (fill + PageSize - 1) & ~(PageSize - 1);
+                new Span<byte>(staging + fill, padded - fill).Clear();
+                WriteAll(staging, padded, position);
+            }
+            new ReadOnlySpan<byte>(staging + lastPage, fill - lastPage).CopyTo(_tail);
+            _end = end;
         }
-        _end = end;
+        finally
+        {
+            ReturnStaging(staging);
+        }
     }
 
     /// <summary>Writes zeros over [<paramref name="from"/>, <paramref name="to"/>) (page-aligned start). Safe beside a
-    /// running <see cref="Append"/>: it uses neither the append buffer nor its position.</summary>
+    /// running <see cref="Append"/> as long as the ranges share no page.</summary>
     public void WriteZeros(long from, long to)
     {
         if ((from & (PageSize - 1)) != 0) throw new ArgumentException("zero-fill must start on a page boundary", nameof(from));
@@ -101,15 +114,8 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
         for (long position = from; position < to; position += ZeroChunk)
         {
             int count = (int)Math.Min(ZeroChunk, to - position);
-            WriteAll(zeros, (count + PageSize - 1) & ~(PageSize - 1), position, track: false);
+            WriteAll(zeros, (count + PageSize - 1) & ~(PageSize - 1), position);
         }
-    }
-
-    private static nint AllocateZeros()
-    {
-        var zeros = NativeMemory.AlignedAlloc(ZeroChunk, PageSize);
-        NativeMemory.Clear(zeros, ZeroChunk);
-        return (nint)zeros;
     }
 
     private void ReadBack(SafeFileHandle file, Span<byte> destination, long position)
@@ -123,9 +129,7 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
         }
     }
 
-    private void WriteAll(int count, long position) => WriteAll(_buffer, count, position, track: true);
-
-    private void WriteAll(byte* buffer, int count, long position, bool track)
+    private void WriteAll(byte* buffer, int count, long position)
     {
         bool added = false;
         try
@@ -140,14 +144,10 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) continue; // EINTR
-                    if (track) _end = -1;
                     throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).");
                 }
                 if (written == 0 || (written & (PageSize - 1)) != 0)
-                {
-                    if (track) _end = -1;
                     throw new IOException($"Direct write to '{_path}' at offset {position + done} wrote {written} of {count - done} bytes.");
-                }
                 done += (int)written;
             }
         }
@@ -157,15 +157,31 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
         }
     }
 
-    public void Dispose()
+    private static byte* RentStaging()
     {
-        _file.Dispose();
-        if (_buffer is not null)
+        for (int i = 0; i < s_staging.Length; i++)
         {
-            NativeMemory.AlignedFree(_buffer);
-            _buffer = null;
+            nint buffer = Interlocked.Exchange(ref s_staging[i], 0);
+            if (buffer != 0) return (byte*)buffer;
         }
+        return (byte*)Allocate(StagingSize);
     }
+
+    private static void ReturnStaging(byte* buffer)
+    {
+        for (int i = 0; i < s_staging.Length; i++)
+            if (Interlocked.CompareExchange(ref s_staging[i], (nint)buffer, 0) == 0) return;
+        NativeMemory.AlignedFree(buffer);
+    }
+
+    private static nint Allocate(int size)
+    {
+        var memory = NativeMemory.AlignedAlloc((nuint)size, PageSize);
+        NativeMemory.Clear(memory, (nuint)size);
+        return (nint)memory;
+    }
+
+    public void Dispose() => _file.Dispose();
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
