@@ -9,7 +9,8 @@ namespace MyNoSql.Bench;
 /// figures include the JIT's start-up. MyNoSql and SQLite each save WARM documents into a new database first (code
 /// compiled and tiered up, caches filled), then ROUNDS rounds of BLOCK saves each on the disk's raw pwrite + fdatasync
 /// loop (<see cref="RawSyncEngine"/>), MyNoSql and SQLite in turn, on new documents. Prints one line per block and the
-/// median over the rounds of each engine's rate / the raw loop's rate in the same round.
+/// median over the rounds of each engine's rate / the raw loop's rate in the same round. A sixth argument
+/// <c>readback</c> reads every record back right after its save (read-your-write: the raw loop still only writes).
 /// </summary>
 internal static class SteadyProbe
 {
@@ -18,9 +19,10 @@ internal static class SteadyProbe
         string name = args[1];
         int warm = int.Parse(args[2], CultureInfo.InvariantCulture), block = int.Parse(args[3], CultureInfo.InvariantCulture);
         int rounds = int.Parse(args[4], CultureInfo.InvariantCulture);
+        bool readBack = args.Length > 5 && args[5] == "readback";
         var docs = Datasets.ByName(name, warm + block * rounds);
         var root = Path.Combine(Path.GetTempPath(), "mynosql-steady-" + Guid.NewGuid().ToString("N")[..8]);
-        Console.WriteLine($"steady probe {name}: {warm:N0} saves to warm up, {rounds} × {block:N0} per engine, load {LoadAverage.Now()}");
+        Console.WriteLine($"steady probe {name}: {warm:N0} saves to warm up, {rounds} × {block:N0} per engine{(readBack ? ", each save read back" : "")}, load {LoadAverage.Now()}");
         var engines = new List<(string Name, IBenchEngine Engine)>();
         try
         {
@@ -44,7 +46,10 @@ internal static class SteadyProbe
                     for (int i = 0; i < slice.Count; i++)
                     {
                         long t0 = Stopwatch.GetTimestamp();
-                        await engine.SaveAsync((string)slice[i]["id"]!, slice[i]);
+                        string id = (string)slice[i]["id"]!;
+                        await engine.SaveAsync(id, slice[i]);
+                        if (readBack && engineName != "raw" && await engine.ReadAsync(id) is null)
+                            throw new InvalidOperationException($"{engineName}: record '{id}' not found right after its save");
                         latencies[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
                     }
                     double rate = slice.Count / total.Elapsed.TotalSeconds;

@@ -19,6 +19,7 @@ internal sealed class LogFile
     private int _extending;
     // Opened at the first append or zero-fill (logs that are only read never open it); null value: through the page cache.
     private readonly Lazy<DirectAppendWriter?>? _direct;
+    private RecentWrites? _recent; // what direct appends wrote last, for reads right after them (set by the committer)
 
     private LogFile(string path, int number, SafeFileHandle handle, long length, bool direct)
     {
@@ -82,8 +83,16 @@ internal sealed class LogFile
     /// </summary>
     public void Append(ReadOnlyMemory<byte>[] buffers)
     {
-        if (_direct?.Value is { } writer) writer.Append(buffers, WriteOffset, _shared.Handle);
-        else RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
+        if (_direct?.Value is { } writer)
+        {
+            writer.Append(buffers, WriteOffset, _shared.Handle);
+            if (_recent is null) Volatile.Write(ref _recent, new RecentWrites());
+            _recent.Add(buffers, WriteOffset);
+        }
+        else
+        {
+            RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
+        }
     }
 
     /// <summary>Zero-fills the file up to <paramref name="end"/> (rounded up to a whole page) and fsyncs it (size change
@@ -167,6 +176,7 @@ internal sealed class LogFile
 
     public void ReadExactly(Span<byte> destination, long offset)
     {
+        if (Volatile.Read(ref _recent) is { } recent && recent.TryRead(destination, offset)) return;
         while (!destination.IsEmpty)
         {
             int read = RandomAccess.Read(_shared.Handle, destination, offset);
