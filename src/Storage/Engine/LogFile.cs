@@ -79,7 +79,8 @@ internal sealed class LogFile
     /// <summary>
     /// The committer's write of <paramref name="buffers"/> at <see cref="WriteOffset"/>: with <c>O_DIRECT</c> when the
     /// log was opened for it (<see cref="DirectAppendWriter"/>; the page-rounded end stays inside the preallocated
-    /// zeros, which <see cref="Preallocate"/> ends on a page boundary), else through the page cache.
+    /// zeros, which <see cref="Preallocate"/> ends on a page boundary) and kept in <see cref="RecentWrites"/> for reads
+    /// right after it, else through the page cache.
     /// </summary>
     public void Append(ReadOnlyMemory<byte>[] buffers)
     {

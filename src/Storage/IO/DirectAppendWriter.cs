@@ -13,7 +13,9 @@ namespace MyNoSql.Storage.IO;
 /// Direct I/O writes whole aligned pages: the partial page at the end of the file is kept here and written again with
 /// the next append (its earlier bytes unchanged, so a torn write of it cannot damage what was acknowledged), and the
 /// rest of the last page is written as zeros, which the preallocated space holds anyway. Buffered reads of the same
-/// file stay coherent (the kernel drops cached pages a direct write covers). One appender per file (the committer);
+/// file stay coherent (the kernel drops cached pages a direct write covers), but the first read of a page written
+/// this way goes to the device: the log keeps its latest appends in memory for that (<see cref="RecentWrites"/>). One
+/// appender per file (the committer);
 /// <see cref="WriteZeros"/> may run beside it on pages it does not touch.
 /// </remarks>
 internal sealed unsafe partial class DirectAppendWriter : IDisposable
