@@ -86,7 +86,14 @@ internal sealed class LogFile
     {
         if (_direct?.Value is { } writer)
         {
-            writer.Append(buffers, WriteOffset, _shared.Handle);
+            if (!writer.Continues(WriteOffset))
+            {
+                // The first append of this process (or after a failed one): the page's earlier bytes come from the file.
+                Span<byte> head = stackalloc byte[(int)(WriteOffset - DirectAppendWriter.PageFloor(WriteOffset))];
+                ReadExactly(head, WriteOffset - head.Length);
+                writer.Restart(WriteOffset, head);
+            }
+            writer.Append(buffers, WriteOffset);
             if (_recent is null) Volatile.Write(ref _recent, new RecentWrites());
             _recent.Add(buffers, WriteOffset);
         }
@@ -100,7 +107,7 @@ internal sealed class LogFile
     /// is metadata).</summary>
     public void Preallocate(long end)
     {
-        end = (end + DirectAppendWriter.PageSize - 1) & ~(long)(DirectAppendWriter.PageSize - 1);
+        end = DirectAppendWriter.PageCeiling(end);
         lock (_preallocationLock)
         {
             long from = PreallocatedEnd;
@@ -108,7 +115,7 @@ internal sealed class LogFile
             if (_direct?.Value is { } writer)
             {
                 // Zeros written directly leave no dirty pages behind for the next commit's fdatasync to write back.
-                long aligned = Math.Min(end, (from + DirectAppendWriter.PageSize - 1) & ~(long)(DirectAppendWriter.PageSize - 1));
+                long aligned = Math.Min(end, DirectAppendWriter.PageCeiling(from));
                 if (aligned > from) RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)(aligned - from)), from);
                 writer.WriteZeros(aligned, end);
             }

@@ -35,6 +35,12 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     private readonly byte[] _tail = new byte[PageSize]; // the file's last partial page, as the previous append left it
     private long _end = -1;                             // where the previous append ended; _tail is valid only there
 
+    /// <summary><paramref name="offset"/> rounded up to a whole page.</summary>
+    public static long PageCeiling(long offset) => (offset + PageSize - 1) & ~(long)(PageSize - 1);
+
+    /// <summary>The start of <paramref name="offset"/>'s page.</summary>
+    public static long PageFloor(long offset) => offset & ~(long)(PageSize - 1);
+
     private DirectAppendWriter(string path, SafeFileHandle file)
     {
         _path = path;
@@ -54,19 +60,31 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
         };
         if (direct == 0) return null;
         const int WriteOnly = 1, CloseOnExec = 0x80000;
-        int fd = Open(path, WriteOnly | CloseOnExec | direct);
+        int fd = FileSync.Open(path, WriteOnly | CloseOnExec | direct);
         if (fd < 0) return null; // e.g. EINVAL: the file system does not do direct I/O
         return new DirectAppendWriter(path, new SafeFileHandle(fd, ownsHandle: true));
     }
 
-    /// <summary>Writes <paramref name="buffers"/> at <paramref name="offset"/>. When this append does not continue the
-    /// previous one, the bytes of its first page before <paramref name="offset"/> are read through <paramref name="file"/>
-    /// (a buffered handle of the same file).</summary>
-    public void Append(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long offset, SafeFileHandle file)
+    /// <summary>True when an append at <paramref name="offset"/> continues the previous one (the partial page before it
+    /// is known); otherwise the caller passes that page's bytes to <see cref="Restart"/> first.</summary>
+    public bool Continues(long offset) => offset == _end;
+
+    /// <summary>The file's bytes from the start of <paramref name="offset"/>'s page up to it, for an append there that
+    /// does not continue the previous one.</summary>
+    public void Restart(long offset, ReadOnlySpan<byte> head)
     {
-        long position = offset & ~(long)(PageSize - 1);
+        if (head.Length != offset - PageFloor(offset)) throw new ArgumentException("the head must reach from the page start to the offset", nameof(head));
+        head.CopyTo(_tail);
+        _end = offset;
+    }
+
+    /// <summary>Writes <paramref name="buffers"/> at <paramref name="offset"/>, which continues the previous append or was
+    /// given to <see cref="Restart"/>.</summary>
+    public void Append(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long offset)
+    {
+        if (!Continues(offset)) throw new InvalidOperationException($"Append to '{_path}' at {offset} without the page before it (previous end {_end}).");
+        long position = PageFloor(offset);
         int fill = (int)(offset - position);
-        if (offset != _end && fill > 0) ReadBack(file, _tail.AsSpan(0, fill), position);
         _end = -1; // until this append has gone through
         byte* staging = RentStaging();
         try
@@ -91,10 +109,10 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
                     }
                 }
             }
-            int lastPage = fill & ~(PageSize - 1);
+            int lastPage = (int)PageFloor(fill);
             if (fill > 0)
             {
-                int padded = (fill + PageSize - 1) & ~(PageSize - 1);
+                int padded = (int)PageCeiling(fill);
                 new Span<byte>(staging + fill, padded - fill).Clear();
                 WriteAll(staging, padded, position);
             }
@@ -111,23 +129,12 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     /// running <see cref="Append"/> as long as the ranges share no page.</summary>
     public void WriteZeros(long from, long to)
     {
-        if ((from & (PageSize - 1)) != 0) throw new ArgumentException("zero-fill must start on a page boundary", nameof(from));
+        if (PageFloor(from) != from) throw new ArgumentException("zero-fill must start on a page boundary", nameof(from));
         var zeros = (byte*)s_zeros.Value;
         for (long position = from; position < to; position += ZeroChunk)
         {
             int count = (int)Math.Min(ZeroChunk, to - position);
-            WriteAll(zeros, (count + PageSize - 1) & ~(PageSize - 1), position);
-        }
-    }
-
-    private void ReadBack(SafeFileHandle file, Span<byte> destination, long position)
-    {
-        while (!destination.IsEmpty)
-        {
-            int read = RandomAccess.Read(file, destination, position);
-            if (read == 0) throw new CorruptDataException(_path, position, "log file shorter than its written frames");
-            destination = destination[read..];
-            position += read;
+            WriteAll(zeros, (int)PageCeiling(count), position);
         }
     }
 
@@ -184,9 +191,6 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     private static partial nint PWrite(int fd, byte* buffer, nint count, long offset);

@@ -44,7 +44,13 @@ public sealed class DirectAppendWriterTests
                     random.NextBytes(bytes);
                     return (ReadOnlyMemory<byte>)bytes;
                 }).ToArray();
-                writer.Append(buffers, offset, buffered);
+                if (!writer.Continues(offset))
+                {
+                    var head = new byte[offset - DirectAppendWriter.PageFloor(offset)];
+                    RandomAccess.Read(buffered, head, offset - head.Length);
+                    writer.Restart(offset, head);
+                }
+                writer.Append(buffers, offset);
                 foreach (var bytes in buffers)
                 {
                     bytes.Span.CopyTo(expected.AsSpan((int)offset));
@@ -71,15 +77,17 @@ public sealed class DirectAppendWriterTests
     }
 
     [Fact]
-    public void Append_AfterDispose_Throws()
+    public void Append_WithoutThePageBeforeIt_OrAfterDispose_Throws()
     {
         if (!OperatingSystem.IsLinux()) return;
         using var dir = new TempDirectory();
         string path = Path.Combine(dir.Path, "log.wal");
         File.WriteAllBytes(path, new byte[8192]);
-        using var buffered = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var writer = DirectAppendWriter.TryOpen(path)!;
+        Assert.Throws<InvalidOperationException>(() => writer.Append([new byte[10]], 100)); // the page before 100 unknown
+        Assert.Throws<ArgumentException>(() => writer.Restart(100, new byte[99]));
+        writer.Restart(0, []);
         writer.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => writer.Append([new byte[10]], 0, buffered));
+        Assert.Throws<ObjectDisposedException>(() => writer.Append([new byte[10]], 0));
     }
 }
