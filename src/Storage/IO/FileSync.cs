@@ -27,7 +27,10 @@ internal static partial class FileSync
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
 
-    private const int ReadOnlyDirectoryFlags = 0x10000; // O_RDONLY | O_DIRECTORY (Linux)
+    // O_RDONLY | O_DIRECTORY: 0200000 in the generic Linux ABI (x86-64, RISC-V, s390x…), 040000 on arm, arm64 and
+    // powerpc (where 0200000 means O_DIRECT or O_LARGEFILE).
+    private static readonly int s_readOnlyDirectoryFlags =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le ? 0x4000 : 0x10000;
 
     /// <summary>Flushes the file's data (and the metadata needed to read it back) to the device.</summary>
     public static void DataSync(SafeFileHandle handle, string path)
@@ -76,7 +79,7 @@ internal static partial class FileSync
     {
         // .NET refuses to open directories as files, so go to libc directly.
         if (!s_linux) return;
-        int fd = Open(directory, ReadOnlyDirectoryFlags);
+        int fd = Open(directory, s_readOnlyDirectoryFlags);
         if (fd < 0) throw new IOException($"Cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
@@ -97,7 +100,7 @@ internal static partial class FileSync
     public static bool SyncFileSystem(string directory)
     {
         if (!s_linux) return false;
-        int fd = Open(directory, ReadOnlyDirectoryFlags);
+        int fd = Open(directory, s_readOnlyDirectoryFlags);
         if (fd < 0) throw new IOException($"Cannot open directory '{directory}' to sync its file system (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
