@@ -15,8 +15,7 @@ namespace MyNoSql.Storage.IO;
 /// rest of the last page is written as zeros, which the preallocated space holds anyway. Buffered reads of the same
 /// file stay coherent (the kernel drops cached pages a direct write covers), but the first read of a page written
 /// this way goes to the device: the log keeps its latest appends in memory for that (<see cref="RecentWrites"/>). One
-/// appender per file (the committer);
-/// <see cref="WriteZeros"/> may run beside it on pages it does not touch.
+/// appender per file (the committer); <see cref="WriteZeros"/> may run beside it on pages it does not touch.
 /// </remarks>
 internal sealed unsafe partial class DirectAppendWriter : IDisposable
 {
