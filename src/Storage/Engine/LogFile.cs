@@ -116,13 +116,12 @@ internal sealed class LogFile
             {
                 // Zeros written directly leave no dirty pages behind for the next commit's fdatasync to write back.
                 long aligned = Math.Min(end, DirectAppendWriter.PageCeiling(from));
-                if (aligned > from) RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)(aligned - from)), from);
+                WriteZerosBuffered(from, aligned);
                 writer.WriteZeros(aligned, end);
             }
             else
             {
-                for (long pos = from; pos < end; pos += ZeroChunk)
-                    RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, end - pos)), pos);
+                WriteZerosBuffered(from, end);
             }
             FileSync.FullSync(_shared.Handle, Path);
             // Published only now: the committer never writes into space that is still being zeroed.
@@ -161,9 +160,14 @@ internal sealed class LogFile
     /// <summary>Overwrites [from, to) with zeros (used to wipe a torn tail at recovery) and syncs.</summary>
     public void Zero(long from, long to)
     {
+        WriteZerosBuffered(from, to);
+        FileSync.DataSync(_shared.Handle, Path);
+    }
+
+    private void WriteZerosBuffered(long from, long to)
+    {
         for (long pos = from; pos < to; pos += ZeroChunk)
             RandomAccess.Write(_shared.Handle, s_zeros.AsSpan(0, (int)Math.Min(ZeroChunk, to - pos)), pos);
-        FileSync.DataSync(_shared.Handle, Path);
     }
 
     public void DataSync() => FileSync.DataSync(_shared.Handle, Path);
