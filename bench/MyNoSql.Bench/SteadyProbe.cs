@@ -42,6 +42,9 @@ internal static class SteadyProbe
                 {
                     var latencies = new double[slice.Count];
                     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    long poolItems = ThreadPool.CompletedWorkItemCount;
+                    long allocated = GC.GetTotalAllocatedBytes();
+                    int gcs = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
                     var total = Stopwatch.StartNew();
                     for (int i = 0; i < slice.Count; i++)
                     {
@@ -54,11 +57,15 @@ internal static class SteadyProbe
                     }
                     double rate = slice.Count / total.Elapsed.TotalSeconds;
                     double cpuPerSave = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / slice.Count;
+                    double poolPerSave = (double)(ThreadPool.CompletedWorkItemCount - poolItems) / slice.Count;
+                    double kbPerSave = (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / slice.Count;
+                    gcs = GC.CollectionCount(0) - gcs;
+                    gen2 = GC.CollectionCount(2) - gen2;
                     Array.Sort(latencies);
                     if (engineName == "raw") raw = rate;
                     else ratios[engineName].Add(rate / raw);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"round {round + 1} {engineName,-8} {rate,8:N0} saves/s  mean {total.Elapsed.TotalMicroseconds / slice.Count,6:F1} µs  p50 {latencies[slice.Count / 2],6:F1}  p90 {latencies[slice.Count * 9 / 10],6:F1}  cpu {cpuPerSave,5:F1}{(engineName == "raw" ? "" : $"  / raw {rate / raw:F2}")}"));
+                        $"round {round + 1} {engineName,-8} {rate,8:N0} saves/s  mean {total.Elapsed.TotalMicroseconds / slice.Count,6:F1} µs  p50 {latencies[slice.Count / 2],6:F1}  p90 {latencies[slice.Count * 9 / 10],6:F1}  cpu {cpuPerSave,5:F1}  pool {poolPerSave,4:F2}  alloc {kbPerSave,5:F1} KB  gc {gcs}/{gen2}{(engineName == "raw" ? "" : $"  / raw {rate / raw:F2}")}"));
                 }
             }
             foreach (var (engineName, list) in ratios)

@@ -45,4 +45,24 @@ public class DocumentCodecTests
         Assert.Null(p.Id);
         Assert.Equal("", p.Rev);
     }
+
+    [Fact]
+    public void A_body_after_a_refused_one_or_a_large_one_is_written_afresh()
+    {
+        // Parse reuses a per-thread writer: a write that failed half-way (too deep, too large) or a record larger than
+        // what the thread keeps must leave nothing behind in the next body.
+        JsonNode deep = new JsonObject { ["first"] = "x" };
+        var root = deep;
+        for (int i = 0; i < 300; i++) { var child = new JsonObject(); deep.AsObject()["n"] = child; deep = child; }
+        Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(root.AsObject(), 1 << 20));
+        Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(DocumentCodec.Parse(new JsonObject { ["a"] = 1 }, 1000).Body));
+        Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["big"] = new string('x', 2000) }, 1000));
+        Assert.Equal("{\"b\":2}", Encoding.UTF8.GetString(DocumentCodec.Parse(new JsonObject { ["b"] = 2 }, 1000).Body));
+        var large = DocumentCodec.Parse(new JsonObject { ["large"] = new string('y', 100_000) }, 1 << 20).Body;
+        Assert.Equal(100_012, large.Length);
+        var small = DocumentCodec.Parse(new JsonObject { ["c"] = 3 }, 1000).Body;
+        Assert.Equal("{\"c\":3}", Encoding.UTF8.GetString(small));
+        Assert.Equal(100_012, large.Length); // the returned bodies are copies, not views of the scratch buffer
+        Assert.All(large.AsSpan(10, 100_000).ToArray(), b => Assert.Equal((byte)'y', b));
+    }
 }
