@@ -19,6 +19,8 @@ internal sealed class LogFile
     private int _extending;
     // Opened at the first append or zero-fill (logs that are only read never open it); null value: through the page cache.
     private readonly Lazy<DirectAppendWriter?>? _direct;
+    private volatile bool _buffered; // the file system refused a direct write: page cache from then on
+    private bool _retired;           // under _preallocationLock: no zero-fill (nor a writer opened) after Retire
     private RecentWrites? _recent; // what direct appends wrote last, for reads right after them (set by the committer)
 
     private LogFile(string path, int number, SafeFileHandle handle, long length, bool direct)
@@ -84,23 +86,42 @@ internal sealed class LogFile
     /// </summary>
     public void Append(ReadOnlyMemory<byte>[] buffers)
     {
-        if (_direct?.Value is { } writer)
+        if (Direct is { } writer)
         {
-            if (!writer.Continues(WriteOffset))
+            try
             {
-                // The first append of this process (or after a failed one): the page's earlier bytes come from the file.
-                Span<byte> head = stackalloc byte[(int)(WriteOffset - DirectAppendWriter.PageFloor(WriteOffset))];
-                ReadExactly(head, WriteOffset - head.Length);
-                writer.Restart(WriteOffset, head);
+                if (!writer.Continues(WriteOffset))
+                {
+                    // The first append of this process (or after a failed one): the page's earlier bytes come from the file.
+                    Span<byte> head = stackalloc byte[(int)(WriteOffset - DirectAppendWriter.PageFloor(WriteOffset))];
+                    ReadExactly(head, WriteOffset - head.Length);
+                    writer.Restart(WriteOffset, head);
+                }
+                writer.Append(buffers, WriteOffset);
+                if (_recent is null) Volatile.Write(ref _recent, new RecentWrites());
+                _recent.Add(buffers, WriteOffset);
+                return;
             }
-            writer.Append(buffers, WriteOffset);
-            if (_recent is null) Volatile.Write(ref _recent, new RecentWrites());
-            _recent.Add(buffers, WriteOffset);
+            catch (DirectWriteRefusedException)
+            {
+                GiveUpDirect(); // the same bytes again, through the page cache
+            }
         }
-        else
-        {
-            RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
-        }
+        RandomAccess.Write(_shared.Handle, buffers, WriteOffset);
+    }
+
+    /// <summary>The direct writer while direct writes are in use for this log; opens it on first use.</summary>
+    private DirectAppendWriter? Direct => _buffered ? null : _direct?.Value;
+
+    /// <summary>
+    /// The file system opened the file with <c>O_DIRECT</c> but refuses page-aligned writes (a device with larger logical
+    /// blocks): this log writes through the page cache from now on. The writer stays open (a background zero-fill may
+    /// hold it) until <see cref="Retire"/>; reads no longer look in the window of direct appends.
+    /// </summary>
+    private void GiveUpDirect()
+    {
+        _buffered = true;
+        Volatile.Write(ref _recent, null);
     }
 
     /// <summary>Zero-fills the file up to <paramref name="end"/> (rounded up to a whole page) and fsyncs it (size change
@@ -111,13 +132,21 @@ internal sealed class LogFile
         lock (_preallocationLock)
         {
             long from = PreallocatedEnd;
-            if (end <= from) return;
-            if (_direct?.Value is { } writer)
+            if (end <= from || _retired) return;
+            if (Direct is { } writer)
             {
                 // Zeros written directly leave no dirty pages behind for the next commit's fdatasync to write back.
                 long aligned = Math.Min(end, DirectAppendWriter.PageCeiling(from));
                 WriteZerosBuffered(from, aligned);
-                writer.WriteZeros(aligned, end);
+                try
+                {
+                    writer.WriteZeros(aligned, end);
+                }
+                catch (DirectWriteRefusedException)
+                {
+                    GiveUpDirect();
+                    WriteZerosBuffered(aligned, end);
+                }
             }
             else
             {
@@ -206,7 +235,13 @@ internal sealed class LogFile
     /// committer no longer appends here.</summary>
     public void Retire()
     {
-        if (_direct is { IsValueCreated: true, Value: { } writer }) writer.Dispose();
+        // Under the zero-fill's lock: a background extension still running finishes first, and none starts (nor opens
+        // the writer) after this.
+        lock (_preallocationLock)
+        {
+            _retired = true;
+            if (_direct is { IsValueCreated: true, Value: { } writer }) writer.Dispose();
+        }
         _shared.Retire();
     }
 }

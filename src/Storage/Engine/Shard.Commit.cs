@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using MyNoSql.Storage.IO;
 
 namespace MyNoSql.Storage.Engine;
 
@@ -214,7 +215,8 @@ internal sealed partial class Shard
                 buffers[i] = request.Buffer.AsMemory(0, request.Length);
                 total += request.Length;
             }
-            if (log.WriteOffset + total > log.PreallocatedEnd)
+            // Page-rounded: a direct append writes its last page whole (a log restored with an unaligned end included).
+            if (DirectAppendWriter.PageCeiling(log.WriteOffset + total) > log.PreallocatedEnd)
                 log.Preallocate(log.WriteOffset + total + PreallocationStep);
             try
             {

@@ -50,7 +50,8 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     /// <c>O_DIRECT</c> (the caller then writes through the page cache).</summary>
     public static DirectAppendWriter? TryOpen(string path)
     {
-        if (!OperatingSystem.IsLinux()) return null;
+        // 64-bit processes only: libc's pwrite takes a 32-bit off_t in a 32-bit process (pwrite64 is the other symbol).
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess) return null;
         int direct = RuntimeInformation.ProcessArchitecture switch
         {
             Architecture.X64 or Architecture.X86 => 0x4000,   // O_DIRECT = 040000
@@ -147,11 +148,13 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
             int done = 0;
             while (done < count)
             {
-                nint written = PWrite(fd, buffer + done, count - done, position + done);
+                nint written = RefusedForTests(_path) ? -1 : PWrite(fd, buffer + done, count - done, position + done);
                 if (written < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) continue; // EINTR
+                    if (errno == 22 || RefusedForTests(_path)) // EINVAL: e.g. a device whose logical blocks are larger than a page
+                        throw new DirectWriteRefusedException($"The file system refused a direct write of {count - done} bytes to '{_path}' at offset {position + done} (EINVAL).");
                     throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).");
                 }
                 if (written == 0 || (written & (PageSize - 1)) != 0)
@@ -190,6 +193,12 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
+
+    /// <summary>Fault injection: direct writes to files under this directory fail as with EINVAL.</summary>
+    internal static string? RefuseDirectoryForTests { get; set; }
+
+    private static bool RefusedForTests(string path) =>
+        RefuseDirectoryForTests is { } refused && path.StartsWith(refused, StringComparison.Ordinal);
 
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     private static partial nint PWrite(int fd, byte* buffer, nint count, long offset);
