@@ -22,6 +22,7 @@ internal static class FreshChild
         var maxTime = TimeSpan.FromSeconds(double.Parse(args[7], System.Globalization.CultureInfo.InvariantCulture));
         ThreadPool.SetMinThreads(64, 64);
         var docs = Datasets.ByName(dataset, figure == "multi" ? count * callers : count);
+        Measure.SettleHeap();
         var result = figure switch
         {
             "raw" => await RawSyncAsync(docs, dir, maxTime),
