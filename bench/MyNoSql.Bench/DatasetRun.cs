@@ -9,6 +9,7 @@ namespace MyNoSql.Bench;
 internal static class DatasetRun
 {
     private static readonly EngineKind[] Engines = [EngineKind.MyNoSql, EngineKind.Sqlite, EngineKind.LiteDb];
+    private static readonly TimeSpan MinimumWarmUp = TimeSpan.FromMilliseconds(500);
 
     public static async Task<JsonObject> RunAsync(string name, List<JsonObject> docs, BenchOptions options, string root, Report report)
     {
@@ -43,9 +44,12 @@ internal static class DatasetRun
                 try
                 {
                     f["batched"] = await Measure.BatchedAsync(e, docs, 1000, n => { if (n % 25_000 == 0) Progress.Say($"{name} {kind}: {n:N0} loaded"); });
-                    await Measure.ReadsAsync(e, ids, warmReads, seed: 1);
+                    // Warm-up passes for at least half a second: the quick run's 10,000 reads alone end before the tiered JIT
+                    // (which waits 100 ms after the last new method) has compiled any read path's hot methods.
+                    Measure.SettleHeap();
+                    await Measure.WarmUpAsync(() => Measure.ReadsAsync(e, ids, warmReads, seed: 1), MinimumWarmUp);
                     f["warmReads"] = await Measure.ReadsAsync(e, ids, warmReads, seed: 2);
-                    await Measure.HotReadsAsync(e, ids, warmReads, seed: 5);
+                    await Measure.WarmUpAsync(() => Measure.HotReadsAsync(e, ids, warmReads, seed: 5), MinimumWarmUp);
                     f["hotReads"] = await Measure.HotReadsAsync(e, ids, warmReads, seed: 6);
                 }
                 finally

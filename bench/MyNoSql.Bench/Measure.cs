@@ -76,6 +76,14 @@ internal static class Measure
     }
 
     /// <summary>Random point reads (each parsed to a JsonObject); throws if any id is missing.</summary>
+    /// <summary>Runs <paramref name="pass"/> until at least <paramref name="minimum"/> has passed (once at least).</summary>
+    public static async Task WarmUpAsync(Func<Task<double>> pass, TimeSpan minimum)
+    {
+        var sw = Stopwatch.StartNew();
+        do await pass();
+        while (sw.Elapsed < minimum);
+    }
+
     public static async Task<double> ReadsAsync(IBenchEngine engine, IReadOnlyList<string> ids, int count, int seed)
     {
         var rng = new Random(seed);

@@ -14,6 +14,7 @@ if (args.Length > 0 && args[0] == "child-fresh") return await FreshChild.RunAsyn
 if (args.Length > 0 && args[0] == "merge") return MergeBench.Run();
 if (args.Length > 0 && args[0] == "steady") return await SteadyProbe.RunAsync(args);
 if (args.Length > 0 && args[0] == "reopen") return await ReopenProbe.RunAsync(args);
+if (args.Length > 0 && args[0] == "reads") return await ReadProbe.RunAsync(args);
 
 var options = BenchOptions.Parse(args);
 // SQLite and LiteDB block their callers: give 16 concurrent callers real threads on a 2-core pool.
