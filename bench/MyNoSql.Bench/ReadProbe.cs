@@ -12,12 +12,11 @@ internal static class ReadProbe
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        string name = args[1];
-        int count = int.Parse(args[2], CultureInfo.InvariantCulture), reads = int.Parse(args[3], CultureInfo.InvariantCulture);
-        int rounds = int.Parse(args[4], CultureInfo.InvariantCulture);
+        using var probe = new ProbeArgs(args);
+        var (name, root) = (probe.Dataset, probe.Root);
+        int count = probe.Numbers[0], reads = probe.Numbers[1], rounds = probe.Numbers[2];
         var docs = Datasets.ByName(name, count);
         var ids = docs.Select(d => (string)d["id"]!).ToList();
-        var root = Path.Combine(Path.GetTempPath(), "mynosql-reads-" + Guid.NewGuid().ToString("N")[..8]);
         Console.WriteLine($"read probe {name}: {count:N0} documents, {rounds} × {reads:N0} random reads per engine, load {LoadAverage.Now()}");
         var engines = new List<(string Name, IBenchEngine Engine)>();
         try
@@ -51,7 +50,6 @@ internal static class ReadProbe
         finally
         {
             foreach (var (_, engine) in engines) await engine.DisposeAsync();
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
 }

@@ -14,66 +14,58 @@ internal static class ReopenProbe
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        string name = args[1];
-        int n = int.Parse(args[2], CultureInfo.InvariantCulture), reads = int.Parse(args[3], CultureInfo.InvariantCulture);
-        int rounds = int.Parse(args[4], CultureInfo.InvariantCulture);
+        using var probe = new ProbeArgs(args);
+        var (name, root) = (probe.Dataset, probe.Root);
+        int n = probe.Numbers[0], reads = probe.Numbers[1], rounds = probe.Numbers[2];
         var docs = Datasets.ByName(name, n);
         var ids = docs.Select(d => (string)d["id"]!).ToList();
-        var root = Path.Combine(Path.GetTempPath(), "mynosql-reopen-" + Guid.NewGuid().ToString("N")[..8]);
         var ratios = new List<double>();
         Console.WriteLine($"reopen probe {name} n={n} reads={reads} load {LoadAverage.Now()}");
-        try
+        for (int round = 0; round < rounds; round++)
         {
-            for (int round = 0; round < rounds; round++)
+            var rate = new Dictionary<EngineKind, double>();
+            foreach (var kind in new[] { EngineKind.MyNoSql, EngineKind.Sqlite })
             {
-                var rate = new Dictionary<EngineKind, double>();
-                foreach (var kind in new[] { EngineKind.MyNoSql, EngineKind.Sqlite })
+                string dir = Path.Combine(root, $"{kind}-{round}");
+                var e = await Measure.OpenAsync(kind, dir, durable: true);
+                try
                 {
-                    string dir = Path.Combine(root, $"{kind}-{round}");
-                    var e = await Measure.OpenAsync(kind, dir, durable: true);
-                    try
-                    {
-                        await Measure.BatchedAsync(e, docs, 1000);
-                        await Measure.ReadsAsync(e, ids, 10_000, seed: 1);
-                    }
-                    finally
-                    {
-                        await e.DisposeAsync();
-                    }
-                    var open = Stopwatch.StartNew();
-                    await using (var again = await Measure.OpenAsync(kind, dir, durable: true))
-                    {
-                        _ = await again.ReadAsync(ids[0]);
-                        double firstMs = open.Elapsed.TotalMilliseconds;
-                        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
-                        var pause = GC.GetTotalPauseDuration();
-                        long allocated = GC.GetTotalAllocatedBytes();
-                        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                        long faults = MinorFaults();
-                        var before = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
-                        long from = Stopwatch.GetTimestamp();
-                        rate[kind] = await Measure.ReadsAsync(again, ids, reads, seed: 3);
-                        long to = Stopwatch.GetTimestamp();
-                        var after = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
-                        Console.WriteLine($"round {round} {kind}: open + first read {firstMs:F1} ms, {rate[kind]:F0} reads/s; during the reads: " +
-                            $"process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
-                            $"{GC.CollectionCount(0) - gen0} gen0 / {GC.CollectionCount(2) - gen2} gen2 GCs, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, " +
-                            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated, {MinorFaults() - faults} page faults" +
-                            (before is null || after is null ? "" :
-                                $"; block cache {after.CacheHits - before.CacheHits} hits / {after.CacheMisses - before.CacheMisses} misses, " +
-                                $"seals {before.Seals} -> {after.Seals}, log KiB {before.LogBytes / 1024} -> {after.LogBytes / 1024}") +
-                            // Monotonic clock (ns on Linux): lets `perf record -k CLOCK_MONOTONIC` + `perf script --time` cut out the reads.
-                            $"; window {Stopwatch.GetElapsedTime(0, from).TotalSeconds:F6}..{Stopwatch.GetElapsedTime(0, to).TotalSeconds:F6}");
-                    }
-                    Directory.Delete(dir, recursive: true);
+                    await Measure.BatchedAsync(e, docs, 1000);
+                    await Measure.ReadsAsync(e, ids, 10_000, seed: 1);
                 }
-                ratios.Add(rate[EngineKind.MyNoSql] / rate[EngineKind.Sqlite]);
-                Console.WriteLine($"round {round} MyNoSql/SQLite {ratios[^1]:F2}x");
+                finally
+                {
+                    await e.DisposeAsync();
+                }
+                var open = Stopwatch.StartNew();
+                await using (var again = await Measure.OpenAsync(kind, dir, durable: true))
+                {
+                    _ = await again.ReadAsync(ids[0]);
+                    double firstMs = open.Elapsed.TotalMilliseconds;
+                    int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+                    var pause = GC.GetTotalPauseDuration();
+                    long allocated = GC.GetTotalAllocatedBytes();
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    long faults = MinorFaults();
+                    var before = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
+                    long from = Stopwatch.GetTimestamp();
+                    rate[kind] = await Measure.ReadsAsync(again, ids, reads, seed: 3);
+                    long to = Stopwatch.GetTimestamp();
+                    var after = (again as MyNoSqlEngine)?.Db.Store.Replica.Records.GetStatistics();
+                    Console.WriteLine($"round {round} {kind}: open + first read {firstMs:F1} ms, {rate[kind]:F0} reads/s; during the reads: " +
+                        $"process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
+                        $"{GC.CollectionCount(0) - gen0} gen0 / {GC.CollectionCount(2) - gen2} gen2 GCs, pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, " +
+                        $"{(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0:F1} MiB allocated, {MinorFaults() - faults} page faults" +
+                        (before is null || after is null ? "" :
+                            $"; block cache {after.CacheHits - before.CacheHits} hits / {after.CacheMisses - before.CacheMisses} misses, " +
+                            $"seals {before.Seals} -> {after.Seals}, log KiB {before.LogBytes / 1024} -> {after.LogBytes / 1024}") +
+                        // Monotonic clock (ns on Linux): lets `perf record -k CLOCK_MONOTONIC` + `perf script --time` cut out the reads.
+                        $"; window {Stopwatch.GetElapsedTime(0, from).TotalSeconds:F6}..{Stopwatch.GetElapsedTime(0, to).TotalSeconds:F6}");
+                }
+                Directory.Delete(dir, recursive: true);
             }
-        }
-        finally
-        {
-            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            ratios.Add(rate[EngineKind.MyNoSql] / rate[EngineKind.Sqlite]);
+            Console.WriteLine($"round {round} MyNoSql/SQLite {ratios[^1]:F2}x");
         }
         ratios.Sort();
         Console.WriteLine($"median MyNoSql/SQLite {ratios[ratios.Count / 2]:F2}x ({string.Join(" ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}); load {LoadAverage.Now()}");

@@ -16,12 +16,11 @@ internal static class SteadyProbe
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        string name = args[1];
-        int warm = int.Parse(args[2], CultureInfo.InvariantCulture), block = int.Parse(args[3], CultureInfo.InvariantCulture);
-        int rounds = int.Parse(args[4], CultureInfo.InvariantCulture);
-        bool readBack = args.Length > 5 && args[5] == "readback";
+        using var probe = new ProbeArgs(args);
+        var (name, root) = (probe.Dataset, probe.Root);
+        int warm = probe.Numbers[0], block = probe.Numbers[1], rounds = probe.Numbers[2];
+        bool readBack = probe.Extra == "readback";
         var docs = Datasets.ByName(name, warm + block * rounds);
-        var root = Path.Combine(Path.GetTempPath(), "mynosql-steady-" + Guid.NewGuid().ToString("N")[..8]);
         Console.WriteLine($"steady probe {name}: {warm:N0} saves to warm up, {rounds} × {block:N0} per engine{(readBack ? ", each save read back" : "")}, load {LoadAverage.Now()}");
         var engines = new List<(string Name, IBenchEngine Engine)>();
         try
@@ -75,7 +74,6 @@ internal static class SteadyProbe
         finally
         {
             foreach (var (_, engine) in engines) await engine.DisposeAsync();
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
 }
