@@ -8,7 +8,9 @@ namespace MyNoSql.Storage.Engine;
 /// UTF-8 in 1 MiB arena chunks (no string object per key), entries in chunked slot arrays (no large reallocation when
 /// growing), chained through an int bucket array. About 95 bytes per key instead of ~150 for a
 /// <c>Dictionary&lt;string, …&gt;</c>, and nothing for the GC to trace per key. Keys are never removed (deletes are
-/// tombstone records).
+/// tombstone records). The first slot chunk and the first arena chunk start small and double up to their full size
+/// (copied, as chunk tables are: a store of a few records does not take ~2 MB per shard, ~1 MB of it on the large
+/// object heap, whose first allocations start a background gen 2 collection beside a new database's first saves).
 /// Not thread-safe for writes (the shard's lock guards it), but <see cref="KeyAt"/> of an existing slot may be read
 /// without the lock: key bytes never move and the chunk tables are replaced, never mutated in place.
 /// </summary>
@@ -17,6 +19,8 @@ internal sealed class KeyDirectory
     private const int SlotChunkBits = 14;
     private const int SlotChunkSize = 1 << SlotChunkBits;
     private const int ArenaChunkSize = 1 << 20;
+    private const int FirstSlotChunkSize = 256;       // ~14 KB
+    private const int FirstArenaChunkSize = 16 << 10;
 
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct Slot
@@ -69,12 +73,23 @@ internal sealed class KeyDirectory
         added = true;
         if (_count + _count / 3 >= _buckets.Length) Rehash(_buckets.Length * 2);
         int index = _count;
-        if ((index >> SlotChunkBits) >= _slots.Length)
+        int chunk = index >> SlotChunkBits;
+        if (chunk >= _slots.Length)
         {
             var grown = new Slot[_slots.Length + 1][];
             _slots.CopyTo(grown, 0);
-            grown[^1] = new Slot[SlotChunkSize];
+            grown[^1] = new Slot[chunk == 0 ? FirstSlotChunkSize : SlotChunkSize];
             Volatile.Write(ref _slots, grown);
+        }
+        else if ((index & (SlotChunkSize - 1)) >= _slots[chunk].Length)
+        {
+            // Only the first chunk is ever short: a doubled copy in a new table (readers of KeyAt see either copy;
+            // entries are written under the shard's lock, after this).
+            var table = (Slot[][])_slots.Clone();
+            var bigger = new Slot[Math.Min(SlotChunkSize, _slots[chunk].Length * 2)];
+            _slots[chunk].CopyTo(bigger, 0);
+            table[chunk] = bigger;
+            Volatile.Write(ref _slots, table);
         }
         ref var slot = ref SlotAt(index);
         slot.Hash = hash;
@@ -101,11 +116,18 @@ internal sealed class KeyDirectory
     private long StoreKey(ReadOnlySpan<byte> key)
     {
         int needed = key.Length + 2;
+        if (_arena.Length == 1 && _arena[0].Length < ArenaChunkSize && _arenaUsed + needed > _arena[0].Length)
+        {
+            // The first chunk grows in place of itself (offsets stay; readers holding the old copy see the same bytes).
+            var bigger = new byte[Math.Min(ArenaChunkSize, Math.Max(_arena[0].Length * 2, _arenaUsed + needed))];
+            _arena[0].AsSpan(0, _arenaUsed).CopyTo(bigger);
+            Volatile.Write(ref _arena, [bigger]);
+        }
         if (_arena.Length == 0 || _arenaUsed + needed > _arena[^1].Length)
         {
             var grown = new byte[_arena.Length + 1][];
             _arena.CopyTo(grown, 0);
-            grown[^1] = new byte[Math.Max(ArenaChunkSize, needed)];
+            grown[^1] = new byte[Math.Max(_arena.Length == 0 ? FirstArenaChunkSize : ArenaChunkSize, needed)];
             Volatile.Write(ref _arena, grown);
             _arenaUsed = 0;
         }
