@@ -58,6 +58,7 @@ internal static class FreshChild
         var engine = await Measure.OpenAsync(kind, dir, durable: true);
         double openMs = open.Elapsed.TotalMilliseconds;
         var latencies = new List<double>(docs.Count);
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var total = Stopwatch.StartNew();
         foreach (var doc in docs)
         {
@@ -67,9 +68,14 @@ internal static class FreshChild
             if (total.Elapsed > maxTime) break;
         }
         var elapsed = total.Elapsed;
+        (gen0, gen2) = (GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2);
         var close = Stopwatch.StartNew();
         await engine.DisposeAsync();
-        return Rates(latencies, elapsed, openMs, close.Elapsed.TotalMilliseconds);
+        var json = Rates(latencies, elapsed, openMs, close.Elapsed.TotalMilliseconds);
+        // Collections during the timed saves (a background gen 2 collection competes with them for the second core).
+        json["gen0"] = gen0;
+        json["gen2"] = gen2;
+        return json;
     }
 
     private static async Task<JsonObject> MultiAsync(EngineKind kind, List<JsonObject> docs, string dir, int callers, int perCaller)

@@ -37,10 +37,12 @@ internal static class Interleaved
     }
 
     /// <summary>
-    /// Saves on every variant in turn, <see cref="Slices"/> slices of <paramref name="slice"/> each, every variant
-    /// taking the documents from its own position in <paramref name="docs"/> (each has its own database). A variant
-    /// that fails to open or to save is left out (its median is null) and named in the errors, so the others still
-    /// compare under the same conditions.
+    /// Saves on every variant in turn, an untimed warm-up slice and then <see cref="Slices"/> slices of
+    /// <paramref name="slice"/> each, every variant taking the documents from its own position in <paramref name="docs"/>
+    /// (each has its own database). A slice also ends after its share of the documents (a sixth of them), so every
+    /// slice runs even when the documents are few (the quick run's 1,250 single-caller documents used to go in the first
+    /// slice, measured while the JIT was compiling the save path). A variant that fails to open or to save is left out
+    /// (its median is null) and named in the errors, so the others still compare under the same conditions.
     /// </summary>
     public static async Task<(Dictionary<string, double?> Medians, Dictionary<string, string> Errors)> MediansAsync(
         IReadOnlyList<InterleavedVariant> variants, List<JsonObject> docs, int callers, TimeSpan slice)
@@ -56,16 +58,17 @@ internal static class Interleaved
                 try { engines[v.Label] = await v.Open(); }
                 catch (Exception e) { errors[v.Label] = $"open: {e.GetType().Name}: {e.Message}"; }
             }
-            for (int s = 0; s < Slices; s++)
+            int share = Math.Max(1, docs.Count / (Slices + 1));
+            for (int s = -1; s < Slices; s++) // slice -1: the warm-up, not counted
             {
                 foreach (var v in variants)
                 {
                     if (!engines.TryGetValue(v.Label, out var engine) || errors.ContainsKey(v.Label) || next[v.Label] >= docs.Count) continue;
                     try
                     {
-                        var (rate, end) = await Measure.SinglesAsync(engine, docs, next[v.Label], callers, slice);
+                        var (rate, end) = await Measure.SinglesAsync(engine, docs, next[v.Label], callers, slice, share);
                         next[v.Label] = end;
-                        rates[v.Label].Add(rate);
+                        if (s >= 0) rates[v.Label].Add(rate);
                     }
                     catch (Exception e) { errors[v.Label] = $"save: {e.GetType().Name}: {e.Message}"; }
                 }

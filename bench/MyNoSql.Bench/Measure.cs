@@ -30,23 +30,24 @@ internal static class Measure
 
     /// <summary>
     /// Single-document saves, each its own durable (or relaxed) commit, by <paramref name="callers"/> concurrent callers
-    /// for a fixed time, taking documents from <paramref name="start"/> on (so runs on one database never collide).
-    /// Returns the rate and the next unused index.
+    /// for a fixed time or <paramref name="maxDocs"/> documents, whichever ends first, taking documents from
+    /// <paramref name="start"/> on (so runs on one database never collide). Returns the rate and the next unused index.
     /// </summary>
-    public static async Task<(double Rate, int Next)> SinglesAsync(IBenchEngine engine, List<JsonObject> docs, int start, int callers, TimeSpan duration)
+    public static async Task<(double Rate, int Next)> SinglesAsync(IBenchEngine engine, List<JsonObject> docs, int start, int callers, TimeSpan duration, int maxDocs = int.MaxValue)
     {
         long next = start - 1;
+        int stop = (int)Math.Min(docs.Count, (long)start + maxDocs);
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
         {
             while (sw.Elapsed < duration)
             {
                 long i = Interlocked.Increment(ref next);
-                if (i >= docs.Count) break;
+                if (i >= stop) break;
                 await engine.SaveAsync((string)docs[(int)i]["id"]!, docs[(int)i]);
             }
         })));
-        int end = (int)Math.Min(next + 1, docs.Count);
+        int end = (int)Math.Min(next + 1, stop);
         return ((end - start) / sw.Elapsed.TotalSeconds, end);
     }
 
