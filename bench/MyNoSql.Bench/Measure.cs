@@ -76,7 +76,6 @@ internal static class Measure
         return n / sw.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Random point reads (each parsed to a JsonObject); throws if any id is missing.</summary>
     /// <summary>Runs <paramref name="pass"/> until at least <paramref name="minimum"/> has passed (once at least).</summary>
     public static async Task WarmUpAsync(Func<Task<double>> pass, TimeSpan minimum)
     {
@@ -85,6 +84,7 @@ internal static class Measure
         while (sw.Elapsed < minimum);
     }
 
+    /// <summary>Random point reads (each parsed to a JsonObject); throws if any id is missing.</summary>
     public static async Task<double> ReadsAsync(IBenchEngine engine, IReadOnlyList<string> ids, int count, int seed)
     {
         var rng = new Random(seed);

@@ -12,7 +12,8 @@ namespace MyNoSql.Storage.Engine;
 /// (copied, as chunk tables are: a store of a few records does not take ~2 MB per shard, ~1 MB of it on the large
 /// object heap, whose first allocations start a background gen 2 collection beside a new database's first saves).
 /// Not thread-safe for writes (the shard's lock guards it), but <see cref="KeyAt"/> of an existing slot may be read
-/// without the lock: key bytes never move and the chunk tables are replaced, never mutated in place.
+/// without the lock: stored key bytes never change (a growing first chunk is copied; the old copy stays readable) and
+/// the chunk tables are replaced, never mutated in place.
 /// </summary>
 internal sealed class KeyDirectory
 {
