@@ -5,8 +5,9 @@ namespace MyNoSql.Bench;
 
 /// <summary>
 /// <c>reads DATASET DOCS READS ROUNDS</c>: warm random reads in a long-running process. MyNoSql and SQLite each load DOCS
-/// documents in batches of 1,000 and read READS random ones to warm up (as the quick run's warm-read row does), then
-/// ROUNDS rounds of READS random reads on each in turn (the first pass, right after the load, is printed too); per-round rates, MyNoSql / SQLite per round and its median.
+/// documents in batches of 1,000 and read READS random ones (this first pass, records just written, is printed); then,
+/// after a full collection, ROUNDS rounds of READS random reads on each in turn: per-round rates, MyNoSql / SQLite per
+/// round and its median.
 /// </summary>
 internal static class ReadProbe
 {

@@ -148,13 +148,13 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
             int done = 0;
             while (done < count)
             {
-                nint written = RefusedForTests(_path) ? -1 : PWrite(fd, buffer + done, count - done, position + done);
+                if (RefusedForTests(_path)) throw Refused(count - done, position + done);
+                nint written = PWrite(fd, buffer + done, count - done, position + done);
                 if (written < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) continue; // EINTR
-                    if (errno == 22 || RefusedForTests(_path)) // EINVAL: e.g. a device whose logical blocks are larger than a page
-                        throw new DirectWriteRefusedException($"The file system refused a direct write of {count - done} bytes to '{_path}' at offset {position + done} (EINVAL).");
+                    if (errno == 22) throw Refused(count - done, position + done); // EINVAL: e.g. logical blocks larger than a page
                     throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).");
                 }
                 if (written == 0 || (written & (PageSize - 1)) != 0)
@@ -193,6 +193,9 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
+
+    private DirectWriteRefusedException Refused(int count, long position) =>
+        new($"The file system refused a direct write of {count} bytes to '{_path}' at offset {position} (EINVAL).");
 
     /// <summary>Fault injection: direct writes to files under this directory fail as with EINVAL.</summary>
     internal static string? RefuseDirectoryForTests { get; set; }
