@@ -14,7 +14,7 @@ using MyNoSql.MirrorAttachmentBench;
 // `dd bs=1M conv=fdatasync`). Memory: each mirror's peak resident set during a phase minus its resident set before it.
 // --sync adds the peers' path: a MyNoSqlDb in this process stores another body of the same size locally (not timed), then
 // one SyncAsync uploads it through the first mirror (missing-check, chunk PUTs one at a time, manifest, record) — timed;
-// then a new Mirror-mode MyNoSqlDb pulls the database with every body (2 × the size + the warm-up's 3 MiB) — timed.
+// then a new Mirror-mode MyNoSqlDb pulls the database with every body (2 × the size + the warm-up body, 64 MiB) — timed.
 // Usage: dotnet run -c Release --project bench/MyNoSql.MirrorAttachmentBench -- [--mirrors N] [--size-mib N] [--sync] [--silo DLL] [--json F]
 var argv = args.ToList();
 string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : null; }
