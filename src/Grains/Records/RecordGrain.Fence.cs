@@ -36,7 +36,7 @@ internal sealed partial class RecordGrain
     {
         LogFenced(_database, _id, lockName, token, current);
         return new SaveReply(RecordStatus.Fenced, null, null,
-            $"Lock '{lockName}' of database '{_database}' is no longer held by token {token} (current token {current}); record '{_id}' was not written.");
+            $"Lock '{lockName}' of database '{_database}' is no longer held by token {token}; record '{_id}' was not written.");
     }
 
     [LoggerMessage(EventId = 2064, Level = LogLevel.Information, Message = "Refused a save of {Database}/{Id} fenced by lock '{Lock}' token {Token} (current {Current})")]

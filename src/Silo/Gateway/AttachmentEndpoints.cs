@@ -12,7 +12,8 @@ namespace MyNoSql.Silo.Gateway;
 /// <see cref="RecordAddress.TryAttachmentOf"/>): <c>PUT …/att/{name}?rev=R</c> streams the body into this silo's chunk
 /// store and a write quorum of silos, then makes the record's new revision (201 <c>{"id","rev"}</c>); <c>GET</c> (with
 /// <c>Range</c>, <see cref="AttachmentReads"/>); <c>DELETE …?rev=R</c> (200 <c>{"id","rev"}</c>). Errors: 400
-/// <c>bad_request</c> (name, content type), 404 <c>not_found</c> (record or attachment), 409 <c>conflict</c>, 413
+/// <c>bad_request</c> (an empty or bad name, content type, a <c>?fence=</c>), 400 <c>invalid_id</c> (an empty or bad id),
+/// 400 <c>invalid_rev</c> (a malformed rev), 404 <c>not_found</c> (record or attachment), 409 <c>conflict</c>, 413
 /// <c>too_large</c> (beyond <c>--max-attachment-bytes</c>), 503 <c>quorum_unavailable</c>.
 /// </summary>
 internal static class AttachmentEndpoints
@@ -25,6 +26,12 @@ internal static class AttachmentEndpoints
             || !await CheckNameAsync(context, db, id, name))
             return true;
         string method = context.Request.Method;
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && context.Request.Query.ContainsKey("fence"))
+        {
+            // Refused rather than ignored: a caller relying on a fence must not believe this write was fenced.
+            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Attachment '{Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': ?fence= applies to record saves (PUT/POST …/doc), not to attachment writes; nothing was written.");
+            return true;
+        }
         if (HttpMethods.IsPut(method)) await PutAsync(context, db, id, name);
         else if (HttpMethods.IsDelete(method)) await DeleteAsync(context, db, id, name);
         else await AttachmentReads.GetAsync(context, db, id, name);
@@ -36,6 +43,7 @@ internal static class AttachmentEndpoints
         var services = context.RequestServices;
         var attachments = services.GetRequiredService<MirrorAttachments>();
         string? rev = context.Request.Query["rev"].FirstOrDefault();
+        if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
         long max = attachments.MaxAttachmentBytes;
         if (context.Request.ContentLength is long declared && declared > max)
         {
@@ -90,6 +98,7 @@ internal static class AttachmentEndpoints
     private static async Task DeleteAsync(HttpContext context, string db, string id, string name)
     {
         string? rev = context.Request.Query["rev"].FirstOrDefault();
+        if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
         var reply = await SetAsync(context, grain, rev, name, null);
         await AnswerAsync(context, db, id, name, rev, reply, 200);

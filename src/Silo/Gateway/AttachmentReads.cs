@@ -9,10 +9,12 @@ namespace MyNoSql.Silo.Gateway;
 /// <summary>
 /// <c>GET /db/{db}/doc/{id}/att/{name}</c> (DESIGN §9): the current revision's attachment, streamed from this silo's
 /// chunk store (one chunk in memory at a time) with <c>Content-Type</c>, <c>Content-Length</c>, <c>ETag: "&lt;digest&gt;"</c>
-/// and <c>Accept-Ranges: bytes</c>; <c>Range: bytes=a-b</c> → 206 with <c>Content-Range</c>, a range it cannot serve →
-/// 416 (JSON, <c>Content-Range: bytes */length</c>); <c>If-None-Match</c> with the ETag → 304. A body this silo does not
-/// hold yet (it was down during the upload) is first copied here from a silo that holds it; under <c>--replicas N</c> a
-/// silo that is not one of the record's holders streams it from a holder instead, keeping nothing.
+/// and <c>Accept-Ranges: bytes</c>; <c>Range: bytes=a-b</c> → 206 with <c>Content-Range</c> (only while an <c>If-Range</c>
+/// names the current ETag), a range it cannot serve → 416 (JSON, <c>Content-Range: bytes */length</c>), another unit or
+/// several ranges → the whole body (<see cref="ByteRange"/>); <c>If-None-Match</c> with the ETag → 304; <c>HEAD</c> → the
+/// same headers without the body. A body this silo does not hold yet (it was down during the upload) is first copied here
+/// from a silo that holds it; under <c>--replicas N</c> a silo that is not one of the record's holders streams it from a
+/// holder instead, keeping nothing.
 /// </summary>
 internal static class AttachmentReads
 {
@@ -53,19 +55,20 @@ internal static class AttachmentReads
         }
         long start = 0, length = manifest.Length;
         string? rangeHeader = context.Request.Headers.Range.FirstOrDefault();
-        if (!string.IsNullOrEmpty(rangeHeader))
+        string? problem = null;
+        var range = string.IsNullOrEmpty(rangeHeader) || !IfRangeHolds(context, etag) ? null : ByteRange.Parse(rangeHeader, manifest.Length, out problem);
+        if (problem is not null)
         {
-            var range = ByteRange.Parse(rangeHeader, manifest.Length, out string? problem);
-            if (range is null)
-            {
-                response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes */{manifest.Length}");
-                await ApiResponse.ErrorAsync(context, StatusCodes.Status416RangeNotSatisfiable, "range_not_satisfiable",
-                    $"Attachment '{AttachmentEndpoints.Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}' is {manifest.Length} bytes; Range '{ApiResponse.Quote(rangeHeader)}' cannot be served: {problem}.");
-                return;
-            }
-            (start, length) = (range.Value.Start, range.Value.Length);
+            response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes */{manifest.Length}");
+            await ApiResponse.ErrorAsync(context, StatusCodes.Status416RangeNotSatisfiable, "range_not_satisfiable",
+                $"Attachment '{AttachmentEndpoints.Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}' is {manifest.Length} bytes; Range '{ApiResponse.Quote(rangeHeader!)}' cannot be served: {problem}.");
+            return;
+        }
+        if (range is { } served)
+        {
+            (start, length) = (served.Start, served.Length);
             response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{range.Value.End}/{manifest.Length}");
+            response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{served.End}/{manifest.Length}");
         }
         else
         {
@@ -94,4 +97,12 @@ internal static class AttachmentReads
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// RFC 9110 §13.1.5: with <c>If-Range</c>, a range is served only while the body is still the one the client names (its
+    /// ETag, compared strongly); otherwise the whole new body goes back, so a resumed download never splices two bodies. A
+    /// date there cannot match (attachments have no <c>Last-Modified</c>).
+    /// </summary>
+    private static bool IfRangeHolds(HttpContext context, string etag) =>
+        context.Request.Headers.IfRange.FirstOrDefault() is not { } ifRange || string.Equals(ifRange.Trim(), etag, StringComparison.Ordinal);
 }

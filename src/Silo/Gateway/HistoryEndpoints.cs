@@ -65,12 +65,7 @@ internal static class HistoryEndpoints
     /// <summary><c>GET …/doc/{id}?rev=R</c>.</summary>
     public static async Task ReadRevisionAsync(HttpContext context, string db, string id, string? rev)
     {
-        if (!Revision.TryParse(rev, out _))
-        {
-            await ApiResponse.ErrorAsync(context, 400, "invalid_rev",
-                $"'{ApiResponse.Quote(rev)}' is not a revision (\"<generation>-<32 lowercase hex>\").");
-            return;
-        }
+        if (!await DocumentEndpoints.CheckRevAsync(context, rev, required: true)) return;
         var record = Grain(context, db, id);
         var reply = await ClusterCall.RetryAsync(context, () => record.ReadRevision(rev!, context.RequestAborted).AsTask());
         if (reply is null)
@@ -118,6 +113,7 @@ internal static class HistoryEndpoints
             return;
         }
         string? rev = context.Request.Query["rev"].FirstOrDefault();
+        if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
         var record = Grain(context, db, id);
         // Retrying is safe: the patch names the revision it applies to, so a second application is a 409, never a double edit.
         var reply = await ClusterCall.RetryAsync(context, () => record.Patch(rev, body, jsonPatch, context.RequestAborted).AsTask());

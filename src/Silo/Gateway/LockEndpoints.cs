@@ -50,7 +50,7 @@ internal static class LockEndpoints
             if (remaining <= 0)
             {
                 await ApiResponse.ErrorAsync(context, 409, "locked",
-                    $"Lock '{ApiResponse.Quote(name)}' of database '{db}' is held (token {reply.Token}) until {Time(reply.ExpiresUnixMs)}; waited {wait.ToString(CultureInfo.InvariantCulture)} s.");
+                    $"Lock '{ApiResponse.Quote(name)}' of database '{db}' is held until {Time(reply.ExpiresUnixMs)}; waited {wait.ToString(CultureInfo.InvariantCulture)} s.");
                 return;
             }
             // Woken by a release at once; by the hold's expiry at the latest (a crashed holder's lock frees after its ttl).
@@ -147,8 +147,8 @@ internal static class LockEndpoints
                 break;
             case LockStatus.NotHeld:
                 await ApiResponse.ErrorAsync(context, 409, "not_held",
-                    $"Token {token} does not hold lock '{ApiResponse.Quote(name)}' of database '{db}' (current token {reply.Token}, " +
-                    (reply.ExpiresUnixMs == 0 ? "free)" : $"held until {Time(reply.ExpiresUnixMs)})") + ": it was released, expired or superseded.");
+                    $"Token {token} does not hold lock '{ApiResponse.Quote(name)}' of database '{db}' (" +
+                    (reply.ExpiresUnixMs == 0 ? "free now" : $"held by another token until {Time(reply.ExpiresUnixMs)}") + "): it was released, expired or superseded.");
                 break;
             default:
                 await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",

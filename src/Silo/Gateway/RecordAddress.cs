@@ -33,12 +33,14 @@ internal static class RecordAddress
     /// The record id and attachment name of <c>/db/{db}/doc/{id}/att/{name}</c> (DESIGN §9): the raw id path split at its
     /// LAST plain <c>/att/</c>, both sides URL-decoded once; false when there is no such split (a record request). An id
     /// that itself contains <c>/att/</c> is sent with that slash encoded (<c>a%2Fatt%2Fb</c>), a name with <c>/att/</c> likewise.
+    /// A plain <c>/att/</c> with nothing before or after it (<c>doc//att/a</c>, <c>doc/a/att/</c>) is still an attachment
+    /// request, with an empty id or name for the caller to refuse, never a record whose id contains <c>/att/</c>.
     /// </summary>
     public static bool TryAttachmentOf(HttpContext context, out string id, out string name)
     {
         string raw = RawIdOf(context);
         int split = raw.LastIndexOf("/att/", StringComparison.Ordinal);
-        if (split <= 0 || split + 5 >= raw.Length)
+        if (split < 0)
         {
             id = name = "";
             return false;

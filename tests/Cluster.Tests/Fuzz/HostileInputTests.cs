@@ -134,7 +134,7 @@ public sealed class HostileInputTests(MirrorFixture fixture)
         yield return new("since valid base64 of junk", "GET", "/db/hostile/sync/changes?since=AQIDBAUGBwgJ", NoHeaders, null, Expect: 400);
         yield return new("poll token garbage", "GET", "/db/hostile/sync/poll?t=%00%FF", NoHeaders, null);
         yield return new("repeated query keys", "GET", "/db/hostile/docs?limit=1&limit=abc&prefix=a&prefix=b", NoHeaders, null);
-        yield return new("delete rev garbage", "DELETE", "/db/hostile/doc/x?rev=%00%00", NoHeaders, null, Expect: 404);
+        yield return new("delete rev garbage", "DELETE", "/db/hostile/doc/x?rev=%00%00", NoHeaders, null, Expect: 400); // invalid_rev: checked before the record is looked up
 
         // Wrong methods.
         yield return new("PATCH a document as plain JSON", "PATCH", "/db/hostile/doc/x", Type(Json), Utf8("{}"), Expect: 415);

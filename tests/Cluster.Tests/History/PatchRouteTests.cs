@@ -47,13 +47,13 @@ public sealed class PatchRouteTests(HistoryClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_stale_or_missing_rev_is_a_conflict_and_writes_nothing()
+    public async Task A_stale_or_missing_rev_is_a_conflict_a_malformed_one_invalid_and_neither_writes()
     {
         var (id, rev) = await CreateAsync("""{"n":1}""");
         var (_, second) = await PatchAsync(Http, $"{fixture.Url(0)}/db/{Db}/doc/{id}?rev={rev}", """{"n":2}""", MergePatch);
         Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await PatchAsync(Http, $"{fixture.Url(1)}/db/{Db}/doc/{id}?rev={rev}", """{"n":3}""", MergePatch)));
         Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await PatchAsync(Http, $"{fixture.Url(1)}/db/{Db}/doc/{id}", """{"n":3}""", MergePatch)));
-        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await PatchAsync(Http, $"{fixture.Url(1)}/db/{Db}/doc/{id}?rev=garbage", """{"n":3}""", MergePatch)));
+        Assert.Equal("invalid_rev", AssertError(HttpStatusCode.BadRequest, await PatchAsync(Http, $"{fixture.Url(1)}/db/{Db}/doc/{id}?rev=garbage", """{"n":3}""", MergePatch)));
         var (_, read) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{Db}/doc/{id}");
         Assert.Equal(second!.ToJsonString(), read!.ToJsonString());
     }
