@@ -54,6 +54,13 @@ internal static class ApiResponse
         });
     }
 
+    /// <summary>An argument check's message as a reason: without .NET's " (Parameter 'name')" suffix, which names our code, not the request.</summary>
+    public static string Reason(ArgumentException e)
+    {
+        string suffix = $" (Parameter '{e.ParamName}')";
+        return e.ParamName is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+    }
+
     /// <summary>Shortens user input quoted in a reason.</summary>
     public static string Quote(string? text) =>
         text is null ? "(none)" : text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");

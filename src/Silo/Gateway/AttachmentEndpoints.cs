@@ -163,7 +163,7 @@ internal static class AttachmentEndpoints
         }
         catch (ArgumentException e)
         {
-            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Record '{ApiResponse.Quote(id)}' in database '{db}': {e.Message}");
+            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Record '{ApiResponse.Quote(id)}' in database '{db}': {ApiResponse.Reason(e)}");
             return false;
         }
     }

@@ -97,7 +97,7 @@ internal static class AttachmentSyncEndpoints
             }
             catch (ArgumentException e)
             {
-                await ApiResponse.ErrorAsync(context, 400, "bad_chunk", $"Chunk {id} of database '{db}' refused: {e.Message}");
+                await ApiResponse.ErrorAsync(context, 400, "bad_chunk", $"Chunk {id} of database '{db}' refused: {ApiResponse.Reason(e)}");
                 return;
             }
             // The other silos get it in the background, so the manifest's quorum check finds it there (best effort: that

@@ -58,7 +58,7 @@ internal static class ChangesEndpoints
             }
             catch (ArgumentException e)
             {
-                await ApiResponse.ErrorAsync(context, 400, "bad_query", $"Bad selector: {e.Message}");
+                await ApiResponse.ErrorAsync(context, 400, "bad_query", $"Bad selector: {ApiResponse.Reason(e)}");
                 return;
             }
         }

@@ -192,7 +192,7 @@ internal static class DocumentEndpoints
         }
         catch (ArgumentException e)
         {
-            await ApiResponse.ErrorAsync(context, 400, "invalid_id", e.Message);
+            await ApiResponse.ErrorAsync(context, 400, "invalid_id", ApiResponse.Reason(e));
             return false;
         }
     }

@@ -57,7 +57,7 @@ internal static class QueryEndpoints
         }
         catch (ArgumentException e)
         {
-            await BadQueryAsync(context, e.Message); // e.g. a bookmark of another query
+            await BadQueryAsync(context, ApiResponse.Reason(e)); // e.g. a bookmark of another query
             return;
         }
         await ApiResponse.JsonBytesAsync(context, 200, MirrorQueries.ToJson(result));
@@ -76,7 +76,7 @@ internal static class QueryEndpoints
         }
         catch (ArgumentException e)
         {
-            await BadQueryAsync(context, e.Message);
+            await BadQueryAsync(context, ApiResponse.Reason(e));
             return;
         }
         context.Response.StatusCode = 200;
@@ -175,7 +175,7 @@ internal static class QueryEndpoints
         }
         catch (ArgumentException e)
         {
-            await BadQueryAsync(context, e.Message);
+            await BadQueryAsync(context, ApiResponse.Reason(e));
             return null;
         }
     }

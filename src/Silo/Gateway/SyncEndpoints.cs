@@ -174,7 +174,7 @@ internal static class SyncEndpoints
             try { DocumentId.Validate(id); }
             catch (ArgumentException e)
             {
-                await ApiResponse.ErrorAsync(context, 400, "invalid_id", e.Message);
+                await ApiResponse.ErrorAsync(context, 400, "invalid_id", ApiResponse.Reason(e));
                 return;
             }
         }
