@@ -101,4 +101,11 @@ public interface IRecordGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SaveFenced")]
     ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// An attachment write fenced by a lock: refused (<see cref="RecordStatus.Fenced"/>) as <see cref="SaveFenced"/> refuses
+    /// a save; otherwise as <see cref="SetAttachment"/>.
+    /// </summary>
+    [Alias("SetAttachmentFenced")]
+    ValueTask<SaveReply> SetAttachmentFenced(string? rev, string name, AttachmentStubInfo? stub, string lockName, long token, CancellationToken cancellationToken = default);
 }

@@ -12,8 +12,9 @@ namespace MyNoSql.Silo.Gateway;
 /// <see cref="RecordAddress.TryAttachmentOf"/>): <c>PUT …/att/{name}?rev=R</c> streams the body into this silo's chunk
 /// store and a write quorum of silos, then makes the record's new revision (201 <c>{"id","rev"}</c>); <c>GET</c> (with
 /// <c>Range</c>, <see cref="AttachmentReads"/>); <c>DELETE …?rev=R</c> (200 <c>{"id","rev"}</c>). Errors: 400
-/// <c>bad_request</c> (an empty or bad name, content type, a <c>?fence=</c>), 400 <c>invalid_id</c> (an empty or bad id),
-/// 400 <c>invalid_rev</c> (a malformed rev), 404 <c>not_found</c> (record or attachment), 409 <c>conflict</c>, 413
+/// <c>bad_request</c> (an empty or bad name, content type, a malformed <c>?fence=</c>), 400 <c>invalid_id</c> (an empty or
+/// bad id), 400 <c>invalid_rev</c> (a malformed rev), 404 <c>not_found</c> (record or attachment), 409 <c>conflict</c>, 409
+/// <c>fenced</c> (a write fenced with <c>?fence=NAME:TOKEN</c>, as a save is, whose token no longer holds its lock), 413
 /// <c>too_large</c> (beyond <c>--max-attachment-bytes</c>), 503 <c>quorum_unavailable</c>.
 /// </summary>
 internal static class AttachmentEndpoints
@@ -26,12 +27,6 @@ internal static class AttachmentEndpoints
             || !await CheckNameAsync(context, db, id, name))
             return true;
         string method = context.Request.Method;
-        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && context.Request.Query.ContainsKey("fence"))
-        {
-            // Refused rather than ignored: a caller relying on a fence must not believe this write was fenced.
-            await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Attachment '{Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': ?fence= applies to record saves (PUT/POST …/doc), not to attachment writes; nothing was written.");
-            return true;
-        }
         if (HttpMethods.IsPut(method)) await PutAsync(context, db, id, name);
         else if (HttpMethods.IsDelete(method)) await DeleteAsync(context, db, id, name);
         else await AttachmentReads.GetAsync(context, db, id, name);
@@ -44,6 +39,7 @@ internal static class AttachmentEndpoints
         var attachments = services.GetRequiredService<MirrorAttachments>();
         string? rev = context.Request.Query["rev"].FirstOrDefault();
         if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
+        if (await LockEndpoints.ParseFenceAsync(context) is not { } fence) return;
         long max = attachments.MaxAttachmentBytes;
         if (context.Request.ContentLength is long declared && declared > max)
         {
@@ -70,6 +66,8 @@ internal static class AttachmentEndpoints
             await NotFoundAsync(context, db, id, null);
             return;
         }
+        // A stale fence likewise (the record's own check after the upload is the one that counts).
+        if (fence.Name is not null && !await FenceHoldsAsync(context, db, fence.Name, fence.Token)) return;
         // Our own limit applies (413 with the JSON body), not Kestrel's 30 MB default.
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = null;
@@ -91,16 +89,16 @@ internal static class AttachmentEndpoints
             return;
         }
         var stub = new AttachmentStubInfo(contentType, manifest.Length, manifest.Digest);
-        var reply = await SetAsync(context, grain, rev, name, stub);
+        var reply = await SetAsync(context, grain, rev, name, stub, fence);
         await AnswerAsync(context, db, id, name, rev, reply, 201);
     }
 
     private static async Task DeleteAsync(HttpContext context, string db, string id, string name)
     {
         string? rev = context.Request.Query["rev"].FirstOrDefault();
-        if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
+        if (!await DocumentEndpoints.CheckRevAsync(context, rev) || await LockEndpoints.ParseFenceAsync(context) is not { } fence) return;
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
-        var reply = await SetAsync(context, grain, rev, name, null);
+        var reply = await SetAsync(context, grain, rev, name, null, fence);
         await AnswerAsync(context, db, id, name, rev, reply, 200);
     }
 
@@ -108,11 +106,13 @@ internal static class AttachmentEndpoints
     /// The grain's attachment write, retried while a lost mirror fails over. A retry that conflicts because the first
     /// attempt was applied (the winner is a child of <paramref name="rev"/> with exactly the wanted stub) is that success.
     /// </summary>
-    private static Task<SaveReply> SetAsync(HttpContext context, IRecordGrain grain, string? rev, string name, AttachmentStubInfo? stub) =>
+    private static Task<SaveReply> SetAsync(HttpContext context, IRecordGrain grain, string? rev, string name, AttachmentStubInfo? stub, (string? Name, long Token) fence) =>
         ClusterCall.RetryAsync(context, async retried =>
         {
             var ct = context.RequestAborted;
-            var reply = await grain.SetAttachment(rev, name, stub, ct);
+            var reply = fence.Name is null
+                ? await grain.SetAttachment(rev, name, stub, ct)
+                : await grain.SetAttachmentFenced(rev, name, stub, fence.Name, fence.Token, ct);
             if (!retried || reply.Status is not (RecordStatus.Conflict or RecordStatus.NotFound)) return reply;
             var winner = await grain.GetRevision(ct);
             var document = await grain.Read(ct);
@@ -122,6 +122,20 @@ internal static class AttachmentEndpoints
             bool same = stub is null ? held is null : held is not null && held.Digest == stub.Digest && held.ContentType == stub.ContentType && held.Length == stub.Length;
             return childOfRev && same ? new SaveReply(RecordStatus.Ok, document, null) : reply;
         });
+
+    /// <summary>Whether <paramref name="token"/> still holds lock <paramref name="lockName"/>; otherwise answered (409
+    /// <c>fenced</c>, or 503 when the lock cannot be checked).</summary>
+    private static async Task<bool> FenceHoldsAsync(HttpContext context, string db, string lockName, long token)
+    {
+        var lockGrain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<ILockGrain>(LockName.Key(db, lockName));
+        var check = await ClusterCall.RetryAsync(context, () => lockGrain.Check(token, context.RequestAborted));
+        if (check.Status == LockStatus.Granted) return true;
+        if (check.Status == LockStatus.Unavailable)
+            await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable", $"Lock '{ApiResponse.Quote(lockName)}' of database '{db}' cannot be checked now: too few mirrors answer; nothing was written.");
+        else
+            await LockEndpoints.FencedAsync(context, $"Lock '{ApiResponse.Quote(lockName)}' of database '{db}' is no longer held by token {token}; nothing was written.");
+        return false;
+    }
 
     private static async Task AnswerAsync(HttpContext context, string db, string id, string name, string? rev, SaveReply reply, int okStatus)
     {
@@ -146,6 +160,9 @@ internal static class AttachmentEndpoints
                 break;
             case RecordStatus.Invalid:
                 await ApiResponse.ErrorAsync(context, 400, "bad_request", $"Attachment '{Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': {reply.Reason}");
+                break;
+            case RecordStatus.Fenced:
+                await LockEndpoints.FencedAsync(context, reply.Reason);
                 break;
             default:
                 await ApiResponse.ErrorAsync(context, 503, "quorum_unavailable",

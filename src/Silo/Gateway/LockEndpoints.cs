@@ -10,7 +10,7 @@ namespace MyNoSql.Silo.Gateway;
 /// that does not hold the lock gets 409 <c>not_held</c>; a lock never taken 404 <c>not_found</c>; bad names, ttl, wait or
 /// tokens 400 <c>bad_request</c>; a lock whose state cannot reach a quorum of mirrors 503 <c>quorum_unavailable</c>.
 /// Seconds may have decimals (<c>ttl=0.5</c>); ttl defaults to 30 s (1 ms to 1 day), wait to 0 (at most 300 s). The name
-/// is the rest of the path, URL-decoded once (<c>orders/42</c> or <c>orders%2F42</c>). Also the fence of a save
+/// is the rest of the path, URL-decoded once (<c>orders/42</c> or <c>orders%2F42</c>). Also the fence of a save or an attachment write
 /// (<c>PUT /db/{db}/doc/{id}?fence=NAME:TOKEN</c>, <see cref="ParseFenceAsync"/>).
 /// </summary>
 internal static class LockEndpoints

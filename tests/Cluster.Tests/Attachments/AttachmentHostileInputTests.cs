@@ -76,7 +76,7 @@ public sealed class AttachmentHostileInputTests(AttachmentClusterFixture fixture
     }
 
     [Fact]
-    public async Task A_malformed_rev_is_400_invalid_rev_and_a_fence_on_an_attachment_write_is_refused()
+    public async Task A_malformed_rev_is_400_invalid_rev_not_a_conflict()
     {
         string db = NewDb();
         string url = $"{fixture.Url(0)}/db/{db}/doc/r";
@@ -92,12 +92,38 @@ public sealed class AttachmentHostileInputTests(AttachmentClusterFixture fixture
         }
         // A well-formed but stale rev is still a conflict.
         Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await PutAsync(Http, $"{url}/att/a?rev=1-{new string('0', 32)}", Body([4]))));
-        // Attachment writes are not fenced: a fence there is refused, not silently ignored.
-        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await PutAsync(Http, $"{url}/att/b?rev={rev}&fence=l:1", Body([5]))));
-        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Delete, $"{url}/att/a?rev={rev}&fence=l:1")));
+        var (_, record) = await SendAsync(Http, HttpMethod.Get, url);
+        Assert.Equal(rev, Str(record, "rev"));
+    }
+
+    [Fact]
+    public async Task Attachment_writes_are_fenced_as_saves_are_and_a_stale_token_writes_nothing()
+    {
+        string db = NewDb();
+        string url = $"{fixture.Url(0)}/db/{db}/doc/r";
+        string locks = $"{fixture.Url(1)}/db/{db}/_locks/job";
+        var (_, first) = await SendAsync(Http, HttpMethod.Post, $"{locks}?ttl=30");
+        long t1 = (long)first!["token"]!;
+        var (put, saved) = await PutAsync(Http, $"{url}/att/a?fence=job:{t1}", Body([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.Created, put);
+        string rev = Str(saved, "rev");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(Http, HttpMethod.Delete, $"{locks}?token={t1}")).Status);
+        var (_, second) = await SendAsync(Http, HttpMethod.Post, $"{locks}?ttl=30");
+        long t2 = (long)second!["token"]!;
+        Assert.True(t2 > t1);
+
+        // The old holder's token: refused before the body is stored, and on a delete.
+        Assert.Equal("fenced", AssertError(HttpStatusCode.Conflict, await PutAsync(Http, $"{url}/att/b?rev={rev}&fence=job:{t1}", Body([4, 5]))));
+        Assert.Equal("fenced", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Delete, $"{fixture.Url(2)}/db/{db}/doc/r/att/a?rev={rev}&fence=job:{t1}")));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await PutAsync(Http, $"{url}/att/b?rev={rev}&fence=job", Body([4]))));
         var (_, record) = await SendAsync(Http, HttpMethod.Get, url);
         Assert.Equal(rev, Str(record, "rev"));
         Assert.Single(record!["_attachments"]!.AsObject());
+
+        // The current holder's token writes; after that the old one is refused by the record itself as well.
+        var (deleted, gone) = await SendAsync(Http, HttpMethod.Delete, $"{url}/att/a?rev={rev}&fence=job:{t2}");
+        Assert.Equal(HttpStatusCode.OK, deleted);
+        Assert.Equal("fenced", AssertError(HttpStatusCode.Conflict, await PutAsync(Http, $"{url}/att/c?rev={Str(gone, "rev")}&fence=job:{t1}", Body([6]))));
     }
 
     [Fact]

@@ -60,5 +60,8 @@ internal sealed class LosingRecordGrain(IRecordGrain inner, bool applyBeforeFail
     public ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default) =>
         inner.SaveFenced(rev, body, lockName, token, cancellationToken);
 
+    public ValueTask<SaveReply> SetAttachmentFenced(string? rev, string name, AttachmentStubInfo? stub, string lockName, long token, CancellationToken cancellationToken = default) =>
+        inner.SetAttachmentFenced(rev, name, stub, lockName, token, cancellationToken);
+
     private static SiloUnavailableException Lost() => new("The target silo became unavailable (injected by the test).");
 }
