@@ -6,7 +6,7 @@ namespace MyNoSql.Grains.Records;
 // turn of this record.
 internal sealed partial class RecordGrain
 {
-    // The greatest token of each lock this activation accepted a fenced save for: a lower one is refused without asking.
+    // The greatest token of each lock this activation accepted a fenced write for: a lower one is refused without asking.
     private Dictionary<string, long>? _fences;
 
     public async ValueTask<SaveReply> SaveFenced(string? rev, byte[] body, string lockName, long token, CancellationToken cancellationToken = default)
@@ -53,6 +53,6 @@ internal sealed partial class RecordGrain
             $"Lock '{lockName}' of database '{_database}' is no longer held by token {token}; record '{_id}' was not written.");
     }
 
-    [LoggerMessage(EventId = 2064, Level = LogLevel.Information, Message = "Refused a save of {Database}/{Id} fenced by lock '{Lock}' token {Token} (current {Current})")]
+    [LoggerMessage(EventId = 2064, Level = LogLevel.Information, Message = "Refused a write of {Database}/{Id} fenced by lock '{Lock}' token {Token} (current {Current})")]
     private partial void LogFenced(string database, string id, string @lock, long token, long current);
 }
