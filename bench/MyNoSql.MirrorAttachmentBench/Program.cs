@@ -14,7 +14,7 @@ using MyNoSql.MirrorAttachmentBench;
 // `dd bs=1M conv=fdatasync`). Memory: each mirror's peak resident set during a phase minus its resident set before it.
 // --sync adds the peers' path: a MyNoSqlDb in this process stores another body of the same size locally (not timed), then
 // one SyncAsync uploads it through the first mirror (missing-check, chunk PUTs one at a time, manifest, record) — timed;
-// then a new Mirror-mode MyNoSqlDb pulls the database with every body (2 × the size + the warm-up body, 64 MiB) — timed.
+// then a new Mirror-mode MyNoSqlDb pulls the database with every body (2 × the size + the warm-up bodies) — timed.
 // Usage: dotnet run -c Release --project bench/MyNoSql.MirrorAttachmentBench -- [--mirrors N] [--size-mib N] [--sync] [--silo DLL] [--json F]
 var argv = args.ToList();
 string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : null; }
@@ -23,7 +23,7 @@ long sizeMib = long.Parse(Arg("--size-mib") ?? "1024", CultureInfo.InvariantCult
 string siloDll = Path.GetFullPath(Arg("--silo") ?? Path.Combine(FindRepo(), "src", "Silo", "bin", "Release", "net10.0", "MyNoSql.Silo.dll"));
 string root = Arg("--dir") ?? Path.Combine(Path.GetTempPath(), "mynosql-mirror-attbench-" + Guid.NewGuid().ToString("N")[..8]);
 long size = sizeMib << 20;
-const long WarmUpBytes = 64L << 20;
+const long WarmUpBytes = 32L << 20;
 var culture = CultureInfo.InvariantCulture;
 static double Mbps(long bytes, TimeSpan t) => bytes / 1e6 / t.TotalSeconds;
 static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
@@ -40,12 +40,19 @@ try
     await using var cluster = await MirrorProcesses.StartAsync(siloDll, mirrors, root, "--max-attachment-bytes", $"{Math.Max(size, 8L << 20)}");
     using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
     string url = $"{cluster.Urls[0]}/db/attbench/doc";
-    // Warm-up (JIT, pools, connections) on every path the measured run takes. The per-chunk methods run once per MiB and
-    // are recompiled (tier 1) after 30 calls plus the runtime's 100 ms delay: a 3 MiB warm-up left that JIT work (~8 % of
-    // the mirror's CPU in a perf profile) inside the measured put, which a long-running mirror does not pay.
-    long warmUp = Math.Min(WarmUpBytes, size);
-    await PutAsync(http, $"{url}/warm/att/w", warmUp);
-    await ReadAsync(http, $"{url}/warm/att/w");
+    // Warm-up (JIT, pools, connections) on every path the measured run takes, as in the peer bench: the runtime counts
+    // calls only once 100 ms pass without a new method compiled, and with dynamic PGO a hot method is compiled twice more
+    // (after 30 and 60 calls); the per-chunk methods run once per MiB. A single 3 MiB warm-up left that JIT work (~8 % of
+    // the mirror's CPU in a perf profile) inside the measured put, which a long-running mirror does not pay. So bodies of
+    // 32 MiB, put and read, for at least 2 s, then a pause.
+    long warmUp = Math.Min(WarmUpBytes, size), warmed = 0;
+    var warming = Stopwatch.StartNew();
+    for (int pass = 0; pass < 2 || warming.Elapsed < TimeSpan.FromSeconds(2); pass++)
+    {
+        await PutAsync(http, $"{url}/warm{pass}/att/w", warmUp);
+        await ReadAsync(http, $"{url}/warm{pass}/att/w");
+        warmed += warmUp;
+    }
     string expected = ExpectedDigest(size);
 
     using var rss = new PeakRss(cluster);
@@ -70,7 +77,7 @@ try
     {
         sync = Mbps(size, await SyncUploadAsync(cluster.Urls[0], Path.Combine(root, "peer"), size));
         // Mirror mode pulls every body the database names: the warm-up's, the put's and the peer's.
-        pull = Mbps(2 * size + warmUp, await SyncDownloadAsync(cluster.Urls[0], Path.Combine(root, "peer2")));
+        pull = Mbps(2 * size + warmed, await SyncDownloadAsync(cluster.Urls[0], Path.Combine(root, "peer2")));
     }
 
     double put = Mbps(size, putTime), get = Mbps(size, readTime);
