@@ -88,14 +88,14 @@ internal sealed partial class AttachmentStore
     public ValueTask PutChunkAsync(string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct)
     {
         if (!IsNewChunk(chunkId, raw.Span, ct)) return ValueTask.CompletedTask;
-        string temp = WriteChunkTemp(chunkId, raw.Span, sync: _options.Durable);
+        var pending = WriteChunkTemp(chunkId, raw.Span, sync: _options.Durable);
         try
         {
-            MoveIntoPlace(chunkId, temp);
+            MoveIntoPlace(pending);
         }
         catch
         {
-            ChunkFile.TryDelete(temp);
+            pending.Discard();
             throw;
         }
         return ValueTask.CompletedTask;
@@ -111,6 +111,9 @@ internal sealed partial class AttachmentStore
     /// <exception cref="ArgumentException">Bad id, hash mismatch, or longer than the chunk size.</exception>
     public Task StageChunkAsync(string chunkId, ReadOnlyMemory<byte> raw, CancellationToken ct) =>
         IsNewChunk(chunkId, raw.Span, ct) ? _staged.Add(chunkId, raw.Span) : Task.CompletedTask;
+
+    /// <summary>Chunks received by <see cref="StageChunkAsync"/> and not yet committed or discarded.</summary>
+    internal int StagedCount => _staged.Count;
 
     /// <summary>Makes the staged chunks among <paramref name="chunkIds"/> durable and visible (before a manifest naming them is checked).</summary>
     /// <exception cref="IOException">Writing or syncing failed; those chunks count as missing.</exception>
@@ -177,14 +180,31 @@ internal sealed partial class AttachmentStore
     }
 
     /// <summary>
-    /// Writes chunk <paramref name="chunkId"/> to a temp file, synced only when <paramref name="sync"/> (a group is synced
-    /// at once by <see cref="CommitChunks"/>); returns its path.
+    /// Writes chunk <paramref name="chunkId"/> to a file with no name yet (or a named temp file where the file system has
+    /// none), synced only when <paramref name="sync"/> (a group is synced at once by <see cref="CommitChunks"/>).
     /// </summary>
     /// <exception cref="ArgumentException">Bad id, or longer than the chunk size.</exception>
-    internal string WriteChunkTemp(string chunkId, ReadOnlySpan<byte> raw, bool sync = false)
+    internal PendingChunk WriteChunkTemp(string chunkId, ReadOnlySpan<byte> raw, bool sync = false)
     {
         string path = ChunkPath(chunkId);
         CheckChunkLength(chunkId, raw.Length);
+        // Nameless files first: a named temp file's create waited ~15 ms whenever a group sync was writing out the temp
+        // directory's block (measured: ~0.5 s per GiB put, src/Storage/Attachments/README.md).
+        if (_anonymousTemp && FileSync.OpenAnonymous(_temp) is { } handle)
+        {
+            try
+            {
+                ChunkFile.Write(handle, raw);
+                if (sync) FileSync.DataSync(handle, $"new chunk file {chunkId}");
+                return PendingChunk.Anonymous(chunkId, handle);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+        }
+        _anonymousTemp = false;
         string temp = ChunkFile.TempPath(path, _temp);
         try
         {
@@ -195,43 +215,43 @@ internal sealed partial class AttachmentStore
             ChunkFile.TryDelete(temp);
             throw;
         }
-        return temp;
+        return PendingChunk.Named(chunkId, temp);
     }
 
     /// <summary>
     /// Makes chunks written by <see cref="WriteChunkTemp"/> durable — one sync of the file system for a group (a lone
     /// chunk, or where that is not available, a sync per file: syncfs also flushes whatever else is dirty on the file
-    /// system) — then renames each into place. On failure every temp file of the group is deleted.
+    /// system) — then names each. On failure every chunk of the group not yet in place is dropped.
     /// </summary>
-    internal void CommitChunks(IReadOnlyList<(string Id, string Temp)> group)
+    internal void CommitChunks(IReadOnlyList<PendingChunk> group)
     {
         try
         {
             if (_options.Durable && (group.Count == 1 || !FileSync.SyncFileSystem(_temp)))
             {
-                foreach (var (_, temp) in group) ChunkFile.Sync(temp);
+                foreach (var pending in group) pending.Sync();
             }
-            foreach (var (id, temp) in group) MoveIntoPlace(id, temp);
+            foreach (var pending in group) MoveIntoPlace(pending);
         }
         catch
         {
-            foreach (var (_, temp) in group) ChunkFile.TryDelete(temp);
+            foreach (var pending in group) pending.Discard();
             throw;
         }
     }
 
-    /// <summary>Renames a written chunk to its name (creating its directory), which the next manifest's sync makes durable.</summary>
-    private void MoveIntoPlace(string chunkId, string temp)
+    /// <summary>Names a written chunk (creating its directory), which the next manifest's sync makes durable.</summary>
+    private void MoveIntoPlace(PendingChunk pending)
     {
-        string dir = ChunkDirectory(chunkId);
+        string dir = ChunkDirectory(pending.Id);
         try
         {
-            File.Move(temp, ChunkPath(chunkId), overwrite: true);
+            pending.MoveTo(ChunkPath(pending.Id));
         }
         catch (DirectoryNotFoundException)
         {
             System.IO.Directory.CreateDirectory(dir);
-            File.Move(temp, ChunkPath(chunkId), overwrite: true);
+            pending.MoveTo(ChunkPath(pending.Id));
         }
         _dirtyDirectories[dir] = 0;
     }

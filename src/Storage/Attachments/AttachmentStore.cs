@@ -15,6 +15,7 @@ internal sealed partial class AttachmentStore : IAsyncDisposable
     private readonly string _chunks;
     private readonly string _manifests;
     private readonly string _temp;
+    private volatile bool _anonymousTemp = true; // until the file system refuses O_TMPFILE (then named temp files)
     private readonly AttachmentStoreOptions _options;
     // Chunk directories with renames not yet made durable by a directory fsync.
     private readonly ConcurrentDictionary<string, byte> _dirtyDirectories = new(StringComparer.Ordinal);

@@ -83,6 +83,16 @@ internal static class ChunkFile
     /// </summary>
     public static long WriteTemp(string tmp, ReadOnlySpan<byte> raw, bool durable)
     {
+        // No preallocation: the file is written once, whole (fallocate only added a syscall per chunk).
+        using SafeFileHandle handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        long length = Write(handle, raw);
+        if (durable) FileSync.DataSync(handle, tmp);
+        return length;
+    }
+
+    /// <summary>Writes the chunk file (compressed when that pays) to the new, empty file <paramref name="handle"/>; returns its length.</summary>
+    public static long Write(SafeFileHandle handle, ReadOnlySpan<byte> raw)
+    {
         byte[]? compressed = null;
         try
         {
@@ -108,11 +118,8 @@ internal static class ChunkFile
             BinaryPrimitives.WriteInt32LittleEndian(header[12..], payload.Length);
             BinaryPrimitives.WriteUInt32LittleEndian(header[16..], Crc.Compute(payload));
             BinaryPrimitives.WriteUInt32LittleEndian(header[20..], Crc.Compute(header[..20]));
-            // No preallocation: the file is written once, whole (fallocate only added a syscall per chunk).
-            using SafeFileHandle handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             RandomAccess.Write(handle, header, 0);
             RandomAccess.Write(handle, payload, HeaderSize);
-            if (durable) FileSync.DataSync(handle, tmp);
             return HeaderSize + payload.Length;
         }
         finally

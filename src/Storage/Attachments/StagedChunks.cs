@@ -1,18 +1,28 @@
 namespace MyNoSql.Storage.Attachments;
 
 /// <summary>
-/// Chunks another mirror pushed one by one (an upload's copies, a quorum copy), kept in temp files without a sync each until a
-/// group of <see cref="ChunkGroups.GroupChunks"/> has gathered (one file-system sync in the background) or the manifest
-/// that names them arrives (<see cref="CommitAsync"/>, before the manifest is checked and stored). An fdatasync per
-/// received chunk cost every receiving mirror a journal commit per MiB. No chunk is visible under
-/// its name before its bytes are durable: a crash leaves temp files (deleted at the next open), the sender's manifest
-/// call then lists those chunks as missing, and it sends them again. Safe for concurrent use.
+/// Chunks another mirror pushed one by one (an upload's copies, a quorum copy), kept in files with no name yet
+/// (<see cref="PendingChunk"/>) without a sync each until a group of <see cref="ChunkGroups.GroupChunks"/> has gathered
+/// (one file-system sync in the background) or the manifest that names them arrives (<see cref="CommitAsync"/>, before
+/// the manifest is checked and stored). An fdatasync per received chunk cost every receiving mirror a journal commit per
+/// MiB. No chunk is visible under its name before its bytes are durable: a crash leaves nothing of them (or temp files,
+/// deleted at the next open), the sender's manifest call then lists those chunks as missing, and it sends them again.
+/// Safe for concurrent use.
 /// </summary>
 internal sealed class StagedChunks(AttachmentStore store)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (string Temp, long StagedAt)> _chunks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (PendingChunk Chunk, long StagedAt)> _chunks = new(StringComparer.Ordinal);
     private Task _flushing = Task.CompletedTask;
+
+    /// <summary>Chunks staged now (not yet committed or discarded).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _chunks.Count;
+        }
+    }
 
     /// <summary>
     /// Writes chunk <paramref name="id"/> to a temp file (not when staged already). Once a group has gathered it starts
@@ -25,12 +35,12 @@ internal sealed class StagedChunks(AttachmentStore store)
         {
             if (_chunks.ContainsKey(id)) return Task.CompletedTask;
         }
-        string temp = store.WriteChunkTemp(id, raw);
+        var pending = store.WriteChunkTemp(id, raw);
         lock (_gate)
         {
-            if (!_chunks.TryAdd(id, (temp, Environment.TickCount64)))
+            if (!_chunks.TryAdd(id, (pending, Environment.TickCount64)))
             {
-                ChunkFile.TryDelete(temp); // staged meanwhile by another call
+                pending.Discard(); // staged meanwhile by another call
                 return Task.CompletedTask;
             }
             if (_chunks.Count < ChunkGroups.GroupChunks) return Task.CompletedTask;
@@ -54,7 +64,7 @@ internal sealed class StagedChunks(AttachmentStore store)
     public async Task CommitAsync(IReadOnlyList<string> ids)
     {
         Task running;
-        List<(string Id, string Temp)> group;
+        List<PendingChunk> group;
         lock (_gate)
         {
             running = _flushing;
@@ -68,12 +78,12 @@ internal sealed class StagedChunks(AttachmentStore store)
     public int DiscardOlderThan(TimeSpan age)
     {
         long cutoff = Environment.TickCount64 - (long)age.TotalMilliseconds;
-        List<(string Id, string Temp)> stale;
+        List<PendingChunk> stale;
         lock (_gate)
         {
             stale = TakeLocked([.. _chunks.Where(c => c.Value.StagedAt <= cutoff).Select(c => c.Key)]);
         }
-        foreach (var (_, temp) in stale) ChunkFile.TryDelete(temp);
+        foreach (var pending in stale) pending.Discard();
         return stale.Count;
     }
 
@@ -86,12 +96,12 @@ internal sealed class StagedChunks(AttachmentStore store)
         DiscardOlderThan(TimeSpan.Zero);
     }
 
-    private List<(string Id, string Temp)> TakeLocked(IReadOnlyList<string> ids)
+    private List<PendingChunk> TakeLocked(IReadOnlyList<string> ids)
     {
-        var taken = new List<(string Id, string Temp)>();
+        var taken = new List<PendingChunk>();
         foreach (string id in ids)
         {
-            if (_chunks.Remove(id, out var staged)) taken.Add((id, staged.Temp));
+            if (_chunks.Remove(id, out var staged)) taken.Add(staged.Chunk);
         }
         return taken;
     }

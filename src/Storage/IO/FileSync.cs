@@ -27,10 +27,61 @@ internal static partial class FileSync
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
 
-    // O_RDONLY | O_DIRECTORY: 0200000 in the generic Linux ABI (x86-64, RISC-V, s390x…), 040000 on arm, arm64 and
-    // powerpc (where 0200000 means O_DIRECT or O_LARGEFILE).
-    private static readonly int s_readOnlyDirectoryFlags =
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenWithMode(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkAt(int oldDirectory, string oldPath, int newDirectory, string newPath, int flags);
+
+    // O_DIRECTORY (with O_RDONLY, 0, it opens a directory to sync): 0200000 in the generic Linux ABI (x86-64, RISC-V,
+    // s390x…), 040000 on arm, arm64 and powerpc (where 0200000 means O_DIRECT or O_LARGEFILE).
+    private static readonly int s_directoryFlag =
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm or Architecture.Ppc64le ? 0x4000 : 0x10000;
+
+    /// <summary>
+    /// A new file with no name in <paramref name="directory"/>'s file system (Linux <c>O_TMPFILE</c>), for writing; null
+    /// where the platform or file system has none (the caller then uses a named temp file). Creating it adds no entry to
+    /// a directory, so it never waits for a directory block that a concurrent sync is writing out, and a crash leaves no
+    /// file behind. <see cref="Link"/> names it.
+    /// </summary>
+    public static SafeFileHandle? OpenAnonymous(string directory)
+    {
+        if (!s_linux || !Environment.Is64BitProcess) return null;
+        if (NoAnonymousFilesForTests is { } refused && directory.StartsWith(refused, StringComparison.Ordinal)) return null;
+        // O_TMPFILE = __O_TMPFILE (020000000) | O_DIRECTORY; O_WRONLY | O_CLOEXEC (02000000); mode 0644.
+        int fd = OpenWithMode(directory, 0x400000 | s_directoryFlag | 1 | 0x80000, 0x1A4);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Fault injection: <see cref="OpenAnonymous"/> answers null under this directory, as on a file system without
+    /// <c>O_TMPFILE</c>.</summary>
+    internal static string? NoAnonymousFilesForTests { get; set; }
+
+    /// <summary>
+    /// Gives the file of <paramref name="handle"/> (from <see cref="OpenAnonymous"/>) the name <paramref name="path"/>;
+    /// false when that name exists already (a chunk stored meanwhile: same id, same bytes).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="IOException">The link failed otherwise.</exception>
+    public static bool Link(SafeFileHandle handle, string path)
+    {
+        const int CurrentDirectory = -100, FollowSymlink = 0x400, Exists = 17, NoEntry = 2;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            // Through /proc: linkat with AT_EMPTY_PATH on the descriptor itself needs CAP_DAC_READ_SEARCH.
+            if (LinkAt(CurrentDirectory, $"/proc/self/fd/{(int)handle.DangerousGetHandle()}", CurrentDirectory, path, FollowSymlink) == 0) return true;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Exists) return false;
+            if (errno == NoEntry) throw new DirectoryNotFoundException($"Cannot name a new file '{path}': its directory does not exist.");
+            throw new IOException($"Cannot name a new file '{path}' (linkat errno {errno}).");
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
 
     /// <summary>Flushes the file's data (and the metadata needed to read it back) to the device.</summary>
     public static void DataSync(SafeFileHandle handle, string path)
@@ -79,7 +130,7 @@ internal static partial class FileSync
     {
         // .NET refuses to open directories as files, so go to libc directly.
         if (!s_linux) return;
-        int fd = Open(directory, s_readOnlyDirectoryFlags);
+        int fd = Open(directory, s_directoryFlag);
         if (fd < 0) throw new IOException($"Cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
@@ -100,7 +151,7 @@ internal static partial class FileSync
     public static bool SyncFileSystem(string directory)
     {
         if (!s_linux) return false;
-        int fd = Open(directory, s_readOnlyDirectoryFlags);
+        int fd = Open(directory, s_directoryFlag);
         if (fd < 0) throw new IOException($"Cannot open directory '{directory}' to sync its file system (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
