@@ -46,12 +46,15 @@ internal static partial class FileSync
     /// </summary>
     public static SafeFileHandle? OpenAnonymous(string directory)
     {
-        if (!s_linux || !Environment.Is64BitProcess) return null;
+        if (!s_linux || !Environment.Is64BitProcess || !s_procFds.Value) return null;
         if (NoAnonymousFilesForTests is { } refused && directory.StartsWith(refused, StringComparison.Ordinal)) return null;
         // O_TMPFILE = __O_TMPFILE (020000000) | O_DIRECTORY; O_WRONLY | O_CLOEXEC (02000000); mode 0644.
         int fd = OpenWithMode(directory, 0x400000 | s_directoryFlag | 1 | 0x80000, 0x1A4);
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
+
+    // Link names a nameless file through /proc/self/fd: without /proc (some sandboxes) there are only named temp files.
+    private static readonly Lazy<bool> s_procFds = new(() => Directory.Exists("/proc/self/fd"));
 
     /// <summary>Fault injection: <see cref="OpenAnonymous"/> answers null under this directory, as on a file system without
     /// <c>O_TMPFILE</c>.</summary>
