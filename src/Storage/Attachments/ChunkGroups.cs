@@ -6,8 +6,9 @@ namespace MyNoSql.Storage.Attachments;
 /// file-system sync per group of at least <see cref="GroupChunks"/> chunks, then each named
 /// (<see cref="AttachmentStore.CommitChunks"/>). An fdatasync per chunk cost a journal commit each and held a put to
 /// ~0.55× the disk's sequential rate. Nothing is visible under a chunk's name before its bytes are durable, so a crash
-/// leaves nothing of them (or temp files where the file system has no nameless files, deleted at the next open). One group is committed while the next fills; <see cref="CompleteAsync"/> returns once every chunk is in place,
-/// before the caller writes the manifest. <see cref="Write"/> may run on several threads; the rest is for one caller.
+/// leaves nothing of them (or temp files where the file system has no nameless files, deleted at the next open). One
+/// group is committed while the next fills; <see cref="CompleteAsync"/> returns once every chunk is in place, before the
+/// caller writes the manifest. <see cref="Write"/> may run on several threads; the rest is for one caller.
 /// </summary>
 internal sealed class ChunkGroups(AttachmentStore store) : IAsyncDisposable
 {
