@@ -46,12 +46,12 @@ internal readonly record struct ByteRange(long Start, long Length)
             long length = Math.Min(suffix, total);
             return new ByteRange(total - length, length);
         }
-        if (!TryNumber(first, out long start) || last.Length > 0 && !TryNumber(last, out _))
+        long end = total - 1; // "a-": to the end
+        if (!TryNumber(first, out long start) || last.Length > 0 && !TryNumber(last, out end))
         {
             problem = "range bounds must be non-negative integers";
             return null;
         }
-        long end = last.Length == 0 ? total - 1 : Number(last);
         if (end < start)
         {
             problem = $"the range ends ({last}) before it starts ({first})";

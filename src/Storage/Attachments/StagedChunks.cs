@@ -25,9 +25,9 @@ internal sealed class StagedChunks(AttachmentStore store)
     }
 
     /// <summary>
-    /// Writes chunk <paramref name="id"/> to a temp file (not when staged already). Once a group has gathered it starts
-    /// committing it in the background; the returned task completes at once, or — while twice a group waits behind a
-    /// running commit — when that commit ends, so a fast sender cannot pile up unsynced bytes.
+    /// Writes chunk <paramref name="id"/> to a file with no name yet (not when staged already). Once a group has gathered
+    /// it starts committing it in the background; the returned task completes at once, or — while twice a group waits
+    /// behind a running commit — when that commit ends, so a fast sender cannot pile up unsynced bytes.
     /// </summary>
     public Task Add(string id, ReadOnlySpan<byte> raw)
     {

@@ -20,15 +20,13 @@ internal static partial class FileSync
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     private static partial int SyncFs(int fd);
 
-    /// <summary>libc <c>open</c>, for flags .NET does not expose (a directory to sync, <c>O_DIRECT</c>).</summary>
+    /// <summary>libc <c>open</c>, for flags .NET does not expose (a directory to sync, <c>O_DIRECT</c>, <c>O_TMPFILE</c>);
+    /// <paramref name="mode"/> matters only for a file it creates.</summary>
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Open(string path, int flags);
+    internal static partial int Open(string path, int flags, int mode = 0);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int OpenWithMode(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkAt(int oldDirectory, string oldPath, int newDirectory, string newPath, int flags);
@@ -49,7 +47,7 @@ internal static partial class FileSync
         if (!s_linux || !Environment.Is64BitProcess || !s_procFds.Value) return null;
         if (NoAnonymousFilesForTests is { } refused && directory.StartsWith(refused, StringComparison.Ordinal)) return null;
         // O_TMPFILE = __O_TMPFILE (020000000) | O_DIRECTORY; O_WRONLY | O_CLOEXEC (02000000); mode 0644.
-        int fd = OpenWithMode(directory, 0x400000 | s_directoryFlag | 1 | 0x80000, 0x1A4);
+        int fd = Open(directory, 0x400000 | s_directoryFlag | 1 | 0x80000, 0x1A4);
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
