@@ -8,6 +8,10 @@ namespace MyNoSql.Silo.Configuration;
 /// </summary>
 internal static class SiloIdentity
 {
+    // The first GET / of a new mirror can come on several requests at once: one creates the file, the rest read it
+    // (unserialized, they raced on the same temp file — a 500 seen in the gateway fuzz test — and could answer two uuids).
+    private static readonly Lock Gate = new();
+
     public static string LoadOrCreate(string dataDirectory) =>
         LoadOrCreate(dataDirectory, "silo-name", () => "mirror-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5)),
             s => s.Length is > 0 and <= 100 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
@@ -17,6 +21,11 @@ internal static class SiloIdentity
             s => s.Length == 32 && s.All(char.IsAsciiHexDigitLower));
 
     private static string LoadOrCreate(string dataDirectory, string fileName, Func<string> create, Func<string, bool> valid)
+    {
+        lock (Gate) return LoadOrCreateLocked(dataDirectory, fileName, create, valid);
+    }
+
+    private static string LoadOrCreateLocked(string dataDirectory, string fileName, Func<string> create, Func<string, bool> valid)
     {
         Directory.CreateDirectory(dataDirectory);
         string path = Path.Combine(dataDirectory, fileName);

@@ -42,6 +42,18 @@ public sealed class ServerEndpointsTests(HttpClusterFixture fixture)
     }
 
     [Fact]
+    public void The_first_uuid_asked_for_on_many_threads_at_once_is_one_uuid()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            using var dir = new TempDirectory("mynosql-uuid-");
+            var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+            Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ => seen.Add(SiloIdentity.Uuid(dir.Path)));
+            Assert.Single(seen.Distinct());
+        }
+    }
+
+    [Fact]
     public async Task Database_list_and_info_count_live_and_deleted_records_on_every_mirror()
     {
         string db = "info" + Guid.NewGuid().ToString("N")[..8];
