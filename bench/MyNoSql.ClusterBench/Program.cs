@@ -31,6 +31,9 @@ string siloDll = args.SkipWhile(a => a != "--silo").Skip(1).FirstOrDefault()
 if (!File.Exists(siloDll)) { Console.Error.WriteLine($"{siloDll} not found: run `dotnet build src/Silo -c Release` first (or pass --silo PATH)."); return 2; }
 ThreadPool.SetMinThreads(256, 256);
 // --silo-logs DIR: keep each mirror's console output (for diagnosis).
+// --silo-env NAME=VALUE (repeatable): an environment variable for every mirror process only (A/B of runtime knobs).
+for (int i = 0; i + 1 < args.Length; i++)
+    if (args[i] == "--silo-env" && args[i + 1].Split('=', 2) is [var envName, var envValue]) SiloCluster.Environment[envName] = envValue;
 if (args.SkipWhile(a => a != "--silo-logs").Skip(1).FirstOrDefault() is { } siloLogs) SiloCluster.LogDirectory = Directory.CreateDirectory(siloLogs).FullName;
 
 var clock = Stopwatch.StartNew();
