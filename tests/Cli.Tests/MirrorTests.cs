@@ -44,6 +44,21 @@ public sealed class MirrorTests(MirrorFixture mirror) : IClassFixture<MirrorFixt
     }
 
     [Fact]
+    public async Task Records_named_dot_and_dot_dot_are_records_over_http_and_their_delete_keeps_the_database()
+    {
+        // Once, "del dots .. REV" was sent as DELETE /db/dots/ and dropped the whole database.
+        (await CliRun.RunAsync(M("put", "dots", """{"id":"keep","v":0}"""))).Expect(0);
+        foreach (string id in new[] { ".", ".." })
+        {
+            string rev = (await CliRun.RunAsync(M("put", "dots", $$"""{"id":"{{id}}","v":1}""", "--json"))).Expect(0).Json["rev"]!.GetValue<string>();
+            Assert.Equal(id, (await CliRun.RunAsync(M("get", "dots", id, "--json"))).Expect(0).Json["id"]!.GetValue<string>());
+            (await CliRun.RunAsync(M("del", "dots", id, rev))).Expect(0);
+            (await CliRun.RunAsync(M("get", "dots", id))).Expect(1);
+        }
+        Assert.Equal(0, (await CliRun.RunAsync(M("get", "dots", "keep", "--json"))).Expect(0).Json["v"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Import_export_and_peer_sync_through_the_mirror()
     {
         string file = Path.Combine(mirror.Root, "bulk.ndjson");

@@ -37,12 +37,18 @@ internal sealed class MirrorDatabase : IDatabaseClient
 
     private string Db => $"{_base}/db/{_db}";
 
-    private static string Id(string id) => Uri.EscapeDataString(id);
+    // "." and ".." are ids like any other (DESIGN §2): encoded, and sent without the URI canonicalization that would
+    // otherwise remove them as dot segments (DELETE /db/d/doc/.. would become DELETE /db/d/).
+    private static string Id(string id) => id is "." or ".." ? id.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(id);
+
+    private static readonly UriCreationOptions AsSent = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    private static Uri Record(string url) => new(url, in AsSent);
 
     public async Task<JsonObject> PutAsync(JsonObject record, CancellationToken ct)
     {
         string? id = record["id"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-        using var request = new HttpRequestMessage(id is null ? HttpMethod.Post : HttpMethod.Put, id is null ? $"{Db}/doc" : $"{Db}/doc/{Id(id)}")
+        using var request = new HttpRequestMessage(id is null ? HttpMethod.Post : HttpMethod.Put, Record(id is null ? $"{Db}/doc" : $"{Db}/doc/{Id(id)}"))
         {
             Content = Json(record),
         };
@@ -55,7 +61,7 @@ internal sealed class MirrorDatabase : IDatabaseClient
 
     public async Task<JsonObject?> GetAsync(string id, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Db}/doc/{Id(id)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, Record($"{Db}/doc/{Id(id)}"));
         try
         {
             return (await SendAsync(request, id, ct).ConfigureAwait(false))!.AsObject();
@@ -68,7 +74,7 @@ internal sealed class MirrorDatabase : IDatabaseClient
 
     public async Task<string> DeleteAsync(string id, string rev, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, $"{Db}/doc/{Id(id)}?rev={Uri.EscapeDataString(rev)}");
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Record($"{Db}/doc/{Id(id)}?rev={Uri.EscapeDataString(rev)}"));
         var answer = await SendAsync(request, id, ct).ConfigureAwait(false);
         return answer?["rev"]?.GetValue<string>() ?? "";
     }
@@ -132,7 +138,7 @@ internal sealed class MirrorDatabase : IDatabaseClient
 
     public async Task<IReadOnlyList<RevisionInfo>> HistoryAsync(string id, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Db}/doc/{Id(id)}/_history");
+        using var request = new HttpRequestMessage(HttpMethod.Get, Record($"{Db}/doc/{Id(id)}/_history"));
         var answer = (await SendAsync(request, id, ct).ConfigureAwait(false))!.AsObject();
         return [.. answer["history"]!.AsArray().Select(h => new RevisionInfo(
             h!["rev"]!.GetValue<string>(),
@@ -143,7 +149,7 @@ internal sealed class MirrorDatabase : IDatabaseClient
 
     public async Task<JsonObject> UndoRedoAsync(string id, bool redo, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Db}/doc/{Id(id)}/{(redo ? "_redo" : "_undo")}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, Record($"{Db}/doc/{Id(id)}/{(redo ? "_redo" : "_undo")}"));
         return (await SendAsync(request, id, ct).ConfigureAwait(false))!.AsObject();
     }
 

@@ -13,7 +13,7 @@ namespace MyNoSql.Silo.Gateway;
 /// store and a write quorum of silos, then makes the record's new revision (201 <c>{"id","rev"}</c>); <c>GET</c> (with
 /// <c>Range</c>, <see cref="AttachmentReads"/>); <c>DELETE …?rev=R</c> (200 <c>{"id","rev"}</c>). Errors: 400
 /// <c>bad_request</c> (an empty or bad name, content type, a malformed <c>?fence=</c>), 400 <c>invalid_id</c> (an empty or
-/// bad id), 400 <c>invalid_rev</c> (a malformed rev), 404 <c>not_found</c> (record or attachment), 409 <c>conflict</c>, 409
+/// bad id), 404 <c>not_found</c> (record or attachment), 409 <c>conflict</c> (a stale or malformed rev, DESIGN §2), 409
 /// <c>fenced</c> (a write fenced with <c>?fence=NAME:TOKEN</c>, as a save is, whose token no longer holds its lock), 413
 /// <c>too_large</c> (beyond <c>--max-attachment-bytes</c>), 503 <c>quorum_unavailable</c>.
 /// </summary>
@@ -38,7 +38,6 @@ internal static class AttachmentEndpoints
         var services = context.RequestServices;
         var attachments = services.GetRequiredService<MirrorAttachments>();
         string? rev = context.Request.Query["rev"].FirstOrDefault();
-        if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
         if (await LockEndpoints.ParseFenceAsync(context) is not { } fence) return;
         long max = attachments.MaxAttachmentBytes;
         if (context.Request.ContentLength is long declared && declared > max)
@@ -96,7 +95,7 @@ internal static class AttachmentEndpoints
     private static async Task DeleteAsync(HttpContext context, string db, string id, string name)
     {
         string? rev = context.Request.Query["rev"].FirstOrDefault();
-        if (!await DocumentEndpoints.CheckRevAsync(context, rev) || await LockEndpoints.ParseFenceAsync(context) is not { } fence) return;
+        if (await LockEndpoints.ParseFenceAsync(context) is not { } fence) return;
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
         var reply = await SetAsync(context, grain, rev, name, null, fence);
         await AnswerAsync(context, db, id, name, rev, reply, 200);

@@ -42,7 +42,7 @@ internal static class DocumentEndpoints
     {
         if (!await CheckDatabaseAsync(context, db)) return;
         if (routeId is not null && !await CheckIdAsync(context, routeId)) return;
-        if (await ReadRecordBodyAsync(context, "body", routeId) is not { } request || !await CheckRevAsync(context, request.Rev)) return;
+        if (await ReadRecordBodyAsync(context, "body", routeId) is not { } request) return;
         if (await LockEndpoints.ParseFenceAsync(context) is not { } fence) return; // DESIGN §9: ?fence=NAME:TOKEN
         string id = routeId ?? request.Id ?? DocumentId.NewId();
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
@@ -126,7 +126,6 @@ internal static class DocumentEndpoints
         string id = RecordAddress.IdOf(context);
         if (!await CheckDatabaseAsync(context, db) || !await CheckIdAsync(context, id)) return;
         string? rev = context.Request.Query["rev"].FirstOrDefault();
-        if (!await CheckRevAsync(context, rev)) return;
         var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
         var reply = await RetriedWrites.DeleteAsync(context, grains.GetGrain<IRecordGrain>(RecordKey.For(db, id)), rev);
         switch (reply.Status)
@@ -195,17 +194,6 @@ internal static class DocumentEndpoints
             await ApiResponse.ErrorAsync(context, 400, "invalid_id", ApiResponse.Reason(e));
             return false;
         }
-    }
-
-    /// <summary>
-    /// A revision the request names (<c>?rev=</c>, a body's <c>rev</c>) must at least look like one: a malformed one is a
-    /// 400 <c>invalid_rev</c> saying so, not a 409 as if it were merely stale. None given is fine unless <paramref name="required"/>.
-    /// </summary>
-    internal static async Task<bool> CheckRevAsync(HttpContext context, string? rev, bool required = false)
-    {
-        if (rev is null && !required || Revision.TryParse(rev, out _)) return true;
-        await ApiResponse.ErrorAsync(context, 400, "invalid_rev", $"'{ApiResponse.Quote(rev)}' is not a revision (\"<generation>-<32 lowercase hex>\").");
-        return false;
     }
 
     private static Task QuorumMissedAsync(HttpContext context, string id) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MyNoSql.Grains;
 using MyNoSql.Grains.Query;
@@ -65,7 +66,13 @@ internal static class HistoryEndpoints
     /// <summary><c>GET …/doc/{id}?rev=R</c>.</summary>
     public static async Task ReadRevisionAsync(HttpContext context, string db, string id, string? rev)
     {
-        if (!await DocumentEndpoints.CheckRevAsync(context, rev, required: true)) return;
+        if (!Revision.TryParse(rev, out _))
+        {
+            // A read names a revision to show, so a malformed one is bad input. Writes treat it as DESIGN §2 says: a
+            // conflict on an existing record, ignored when the record is created.
+            await ApiResponse.ErrorAsync(context, 400, "invalid_rev", $"'{ApiResponse.Quote(rev)}' is not a revision (\"<generation>-<32 lowercase hex>\").");
+            return;
+        }
         var record = Grain(context, db, id);
         var reply = await ClusterCall.RetryAsync(context, () => record.ReadRevision(rev!, context.RequestAborted).AsTask());
         if (reply is null)
@@ -99,12 +106,7 @@ internal static class HistoryEndpoints
         if (!await DocumentEndpoints.CheckDatabaseAsync(context, db) || !await DocumentEndpoints.CheckIdAsync(context, id)) return;
         string? mediaType = MediaTypeOf(context.Request.ContentType);
         bool jsonPatch = string.Equals(mediaType, DocumentPatch.JsonPatchMediaType, StringComparison.OrdinalIgnoreCase);
-        if (!jsonPatch && !string.Equals(mediaType, DocumentPatch.MergePatchMediaType, StringComparison.OrdinalIgnoreCase))
-        {
-            await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
-                $"A patch is sent as Content-Type: {DocumentPatch.MergePatchMediaType} (RFC 7396) or {DocumentPatch.JsonPatchMediaType} (RFC 6902); got '{ApiResponse.Quote(context.Request.ContentType)}'.");
-            return;
-        }
+        bool declared = jsonPatch || string.Equals(mediaType, DocumentPatch.MergePatchMediaType, StringComparison.OrdinalIgnoreCase);
         int max = context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.MaxDocumentSize;
         var body = await RequestBody.ReadAsync(context, max);
         if (body is null)
@@ -112,12 +114,39 @@ internal static class HistoryEndpoints
             await ApiResponse.ErrorAsync(context, 413, "too_large", $"The patch is larger than the maximum document size of {max} bytes.");
             return;
         }
+        if (!declared)
+        {
+            // DESIGN §11: a JSON body is taken whatever its Content-Type says. Its shape names the kind: an object is a
+            // merge patch (RFC 7396), an array a JSON Patch (RFC 6902), as the two media types' bodies are.
+            switch (FirstToken(body))
+            {
+                case JsonTokenType.StartArray: jsonPatch = true; break;
+                case JsonTokenType.StartObject: break;
+                default:
+                    await ApiResponse.ErrorAsync(context, 415, "unsupported_media_type",
+                        $"A patch is a JSON object (merge patch, RFC 7396) or a JSON array (JSON Patch, RFC 6902), or is sent as Content-Type: {DocumentPatch.MergePatchMediaType} or {DocumentPatch.JsonPatchMediaType}; got '{ApiResponse.Quote(context.Request.ContentType)}' and a body that is neither.");
+                    return;
+            }
+        }
         string? rev = context.Request.Query["rev"].FirstOrDefault();
-        if (!await DocumentEndpoints.CheckRevAsync(context, rev)) return;
         var record = Grain(context, db, id);
         // Retrying is safe: the patch names the revision it applies to, so a second application is a 409, never a double edit.
         var reply = await ClusterCall.RetryAsync(context, () => record.Patch(rev, body, jsonPatch, context.RequestAborted).AsTask());
         await AnswerAsync(context, db, id, reply, "patch", rev);
+    }
+
+    /// <summary>The body's first JSON token (None when it does not start as JSON).</summary>
+    private static JsonTokenType FirstToken(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            return reader.Read() ? reader.TokenType : JsonTokenType.None;
+        }
+        catch (JsonException)
+        {
+            return JsonTokenType.None;
+        }
     }
 
     /// <summary>Answers an edit of a record (undo, redo, patch, resolve) as a save is answered: 201 with the saved record.</summary>

@@ -133,6 +133,7 @@ internal static partial class MirrorHost
         // Errors first, then routing: a routing failure still gets the JSON error body.
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(StatusCodeBodies.WriteAsync);
+        app.Use(RequestTargets.InvokeAsync); // before routing: Kestrel's dot-segment removal must not move a record route
         app.UseRouting();
         GatewaySecurity.UsePipeline(app, options);
         ClusterEndpoints.Map(app);

@@ -76,8 +76,10 @@ public sealed class AttachmentHostileInputTests(AttachmentClusterFixture fixture
     }
 
     [Fact]
-    public async Task A_malformed_rev_is_400_invalid_rev_not_a_conflict()
+    public async Task A_malformed_rev_is_a_conflict_on_an_existing_record_and_ignored_when_one_is_created()
     {
+        // DESIGN §2: "A missing or malformed rev on an existing record is a conflict, never an overwrite"; creating a record
+        // ignores it.
         string db = NewDb();
         string url = $"{fixture.Url(0)}/db/{db}/doc/r";
         var (created, put) = await PutAsync(Http, $"{url}/att/a", Body([1, 2, 3]));
@@ -85,11 +87,14 @@ public sealed class AttachmentHostileInputTests(AttachmentClusterFixture fixture
         string rev = Str(put, "rev");
         foreach (string bad in new[] { "garbage", "-1-abc", "1-%00", new string('7', 300) })
         {
-            Assert.Equal("invalid_rev", AssertError(HttpStatusCode.BadRequest, await PutAsync(Http, $"{url}/att/a?rev={bad}", Body([4]))));
-            Assert.Equal("invalid_rev", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Delete, $"{url}/att/a?rev={bad}")));
-            Assert.Equal("invalid_rev", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Delete, $"{url}?rev={bad}")));
-            Assert.Equal("invalid_rev", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Put, url, Json($$"""{"rev":"{{bad}}","k":1}"""))));
+            Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await PutAsync(Http, $"{url}/att/a?rev={bad}", Body([4]))));
+            Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Delete, $"{url}/att/a?rev={bad}")));
+            Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Delete, $"{url}?rev={bad}")));
+            Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Put, url, Json($$"""{"rev":"{{bad}}","k":1}"""))));
         }
+        var (fresh, saved) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(1)}/db/{db}/doc/new-one", Json("""{"rev":"garbage","k":1}"""));
+        Assert.Equal(HttpStatusCode.Created, fresh);
+        Assert.StartsWith("1-", Str(saved, "rev"));
         // A well-formed but stale rev is still a conflict.
         Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await PutAsync(Http, $"{url}/att/a?rev=1-{new string('0', 32)}", Body([4]))));
         var (_, record) = await SendAsync(Http, HttpMethod.Get, url);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace MyNoSql.Cluster.Tests.Fuzz;
 
@@ -114,6 +115,9 @@ public sealed class HostileInputTests(MirrorFixture fixture)
 
         // Database names with .., /, %2f, NUL and 10,000 characters.
         yield return new("db ..", "GET", "/db/../doc/x", NoHeaders, null);
+        yield return new("id with a bad percent escape", "PUT", "/db/hostile/doc/%zz", Type(Json), Utf8("{}"), Expect: 400);
+        yield return new("id percent-encoding bytes that are not UTF-8", "PUT", "/db/hostile/doc/%FF%FE", Type(Json), Utf8("{}"), Expect: 400);
+        yield return new("id with a truncated percent escape", "GET", "/db/hostile/doc/a%2", NoHeaders, null, Expect: 400);
         yield return new("db %2e%2e", "GET", "/db/%2e%2e/doc/x", NoHeaders, null);
         yield return new("db %2F", "POST", "/db/a%2Fb/doc", Type(Json), Utf8("{}"), Expect: 400);
         yield return new("db with %00", "GET", "/db/a%00/docs", NoHeaders, null, Framing: true, Expect: 400);
@@ -134,10 +138,10 @@ public sealed class HostileInputTests(MirrorFixture fixture)
         yield return new("since valid base64 of junk", "GET", "/db/hostile/sync/changes?since=AQIDBAUGBwgJ", NoHeaders, null, Expect: 400);
         yield return new("poll token garbage", "GET", "/db/hostile/sync/poll?t=%00%FF", NoHeaders, null);
         yield return new("repeated query keys", "GET", "/db/hostile/docs?limit=1&limit=abc&prefix=a&prefix=b", NoHeaders, null);
-        yield return new("delete rev garbage", "DELETE", "/db/hostile/doc/x?rev=%00%00", NoHeaders, null, Expect: 400); // invalid_rev: checked before the record is looked up
+        yield return new("delete rev garbage", "DELETE", "/db/hostile/doc/x?rev=%00%00", NoHeaders, null, Expect: 404); // no such record (DESIGN §2: a malformed rev is a conflict only on an existing one)
 
         // Wrong methods.
-        yield return new("PATCH a document as plain JSON", "PATCH", "/db/hostile/doc/x", Type(Json), Utf8("{}"), Expect: 415);
+        yield return new("PATCH with a body that is not JSON", "PATCH", "/db/hostile/doc/x", Type(Json), Utf8("n=2"), Expect: 415);
         yield return new("GET the push route", "GET", "/db/hostile/sync/push", NoHeaders, null, Expect: 405);
         yield return new("PUT the fetch route", "PUT", "/db/hostile/sync/fetch", Type(Json), Utf8("[]"), Expect: 405);
         yield return new("POST the changes route", "POST", "/db/hostile/sync/changes", Type(Json), Utf8("{}"), Expect: 405);
@@ -191,6 +195,35 @@ public sealed class HostileInputTests(MirrorFixture fixture)
         Assert.True(request.Violation(response) is null, $"{request}: {request.Violation(response)}\nmirror output tail:\n{Tail(fixture.Mirror.Output)}");
         using var health = await fixture.Http.GetAsync($"{fixture.Url}/healthz");
         Assert.Equal(200, (int)health.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_record_named_dot_dot_is_addressed_as_a_record_never_as_its_database()
+    {
+        // Kestrel removes dot segments (%2E%2E too) before routing: DELETE /db/d/doc/%2E%2E once reached DELETE /db/d/ and
+        // dropped the database on every mirror.
+        string db = $"dots{Guid.NewGuid():N}"[..20];
+        async Task<RawResponse> Send(string method, string target, string? body = null) =>
+            await RawHttp.SendAsync(fixture.Port, RawHttp.Request(method, target, body is null ? NoHeaders : Type(Json), body is null ? null : Utf8(body)), false, TimeSpan.FromSeconds(30));
+        Assert.Equal(201, (await Send("PUT", $"/db/{db}/doc/keep", "{\"v\":1}")).Status);
+        var created = await Send("POST", $"/db/{db}/doc", "{\"id\":\"..\",\"v\":2}");
+        Assert.Equal(201, created.Status);
+        string rev = JsonDocument.Parse(created.Body).RootElement.GetProperty("rev").GetString()!;
+        foreach (var target in new[] { $"/db/{db}/doc/%2E%2E", $"/db/{db}/doc/.." })
+        {
+            var read = await Send("GET", target);
+            Assert.Equal(200, read.Status);
+            Assert.Equal("..", JsonDocument.Parse(read.Body).RootElement.GetProperty("id").GetString());
+        }
+        var deleted = await Send("DELETE", $"/db/{db}/doc/%2E%2E?rev={rev}");
+        Assert.Equal(200, deleted.Status);
+        Assert.Equal("..", JsonDocument.Parse(deleted.Body).RootElement.GetProperty("id").GetString());
+        Assert.Equal(404, (await Send("GET", $"/db/{db}/doc/%2E%2E")).Status);
+        Assert.Equal(200, (await Send("GET", $"/db/{db}/doc/keep")).Status);
+        // What curl and URL libraries send for DELETE /db/{db}/doc/.. is refused, not taken as a drop of the database.
+        Assert.Equal(400, (await Send("DELETE", $"/db/{db}/")).Status);
+        Assert.Equal(200, (await Send("GET", $"/db/{db}/doc/keep")).Status);
+        Assert.Equal(200, (await Send("GET", $"/db/{db}")).Status);
     }
 
     public static TheoryData<string, byte[], bool> CraftedLeaves => new()

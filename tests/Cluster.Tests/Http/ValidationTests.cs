@@ -35,7 +35,7 @@ public sealed class ValidationTests(HttpClusterFixture fixture)
         { "POST", "/db/valid/doc", null, "[1]", 415, "unsupported_media_type" },
         { "POST", "/db/valid/doc", "application/x-www-form-urlencoded", "a=1", 415, "unsupported_media_type" },
         { "PUT", "/db/valid/doc/x", "application/xml", "<a/>", 415, "unsupported_media_type" },
-        { "PATCH", "/db/valid/doc/x", "application/json", "{}", 415, "unsupported_media_type" },
+        { "PATCH", "/db/valid/doc/x", "application/json", "n=2", 415, "unsupported_media_type" },
         { "POST", "/healthz", "application/json", "{}", 405, "method_not_allowed" },
         { "DELETE", "/mirrors", null, null, 405, "method_not_allowed" },
         { "PUT", "/db/valid/docs", "application/json", "{}", 405, "method_not_allowed" },
