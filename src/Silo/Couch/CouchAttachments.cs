@@ -16,7 +16,7 @@ internal static class CouchAttachments
         if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
         {
             if (!CouchReplicationEndpoints.IsValidId(id)) throw new CouchRequestException("illegal_docid", $"Document id '{ApiResponse.Quote(id)}' is not valid here.");
-            await AttachmentReads.GetAsync(context, db, id, name);
+            await AttachmentReads.GetAsync(context, db, id, name, context.Request.Query["rev"].FirstOrDefault() is { } rev ? CouchRevs.ToOurs(rev) : null);
             return;
         }
         // The native handler addresses the attachment by the raw target /db/{db}/doc/{id}/att/{name}: give it that form.

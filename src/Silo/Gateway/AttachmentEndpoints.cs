@@ -29,7 +29,7 @@ internal static class AttachmentEndpoints
         string method = context.Request.Method;
         if (HttpMethods.IsPut(method)) await PutAsync(context, db, id, name);
         else if (HttpMethods.IsDelete(method)) await DeleteAsync(context, db, id, name);
-        else await AttachmentReads.GetAsync(context, db, id, name);
+        else await AttachmentReads.GetAsync(context, db, id, name, context.Request.Query["rev"].FirstOrDefault());
         return true;
     }
 

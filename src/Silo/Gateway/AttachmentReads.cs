@@ -7,7 +7,8 @@ using MyNoSql.Storage.Attachments;
 namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
-/// <c>GET /db/{db}/doc/{id}/att/{name}</c> (DESIGN §9): the current revision's attachment, streamed from this silo's
+/// <c>GET /db/{db}/doc/{id}/att/{name}</c> (DESIGN §9): the current revision's attachment (with <c>?rev=R</c> that kept
+/// revision's: a conflict's losing leaf or a past revision; 404 when not kept, 400 <c>invalid_rev</c>), streamed from this silo's
 /// chunk store (one chunk in memory at a time) with <c>Content-Type</c>, <c>Content-Length</c>, <c>ETag: "&lt;digest&gt;"</c>
 /// and <c>Accept-Ranges: bytes</c>; <c>Range: bytes=a-b</c> → 206 with <c>Content-Range</c> (only while an <c>If-Range</c>
 /// names the current ETag), a range it cannot serve → 416 (JSON, <c>Content-Range: bytes */length</c>), another unit or
@@ -20,14 +21,21 @@ internal static class AttachmentReads
 {
     private const int CopyBufferBytes = 64 * 1024;
 
-    public static async Task GetAsync(HttpContext context, string db, string id, string name)
+    /// <summary>Serves the attachment; <paramref name="rev"/> (<c>?rev=</c>) names the revision to read it from.</summary>
+    public static async Task GetAsync(HttpContext context, string db, string id, string name, string? rev)
     {
         var services = context.RequestServices;
         var grain = services.GetRequiredService<IGrainFactory>().GetGrain<IRecordGrain>(RecordKey.For(db, id));
-        var record = await ClusterCall.RetryAsync(context, () => grain.Read(context.RequestAborted).AsTask());
+        // ?rev=R: the attachment as that revision holds it (a conflict's losing leaf, a kept past revision), as CouchDB
+        // serves it; a replicator fetching a loser's attachment must not get the winner's body.
+        if (rev is not null && !await HistoryEndpoints.CheckReadRevAsync(context, rev)) return;
+        var record = await ClusterCall.RetryAsync(context, () =>
+            (rev is null ? grain.Read(context.RequestAborted) : grain.ReadRevision(rev, context.RequestAborted)).AsTask());
         if (record is null)
         {
-            await AttachmentEndpoints.NotFoundAsync(context, db, id, null);
+            if (rev is null) await AttachmentEndpoints.NotFoundAsync(context, db, id, null);
+            else await ApiResponse.ErrorAsync(context, 404, "not_found",
+                $"Revision '{rev}' of record '{ApiResponse.Quote(id)}' in database '{db}' is not kept (unknown, a deletion, or past the history depth).");
             return;
         }
         if (!AttachmentStubs.Read(record.Json).TryGetValue(name, out var stub))

@@ -63,16 +63,21 @@ internal static class HistoryEndpoints
         });
     }
 
+    /// <summary>
+    /// A read of a kept revision (<c>?rev=R</c> on a record or an attachment) names the revision to show, so a malformed one
+    /// is 400 <c>invalid_rev</c>. Writes treat it as DESIGN §2 says: a conflict on an existing record, ignored on creation.
+    /// </summary>
+    internal static async Task<bool> CheckReadRevAsync(HttpContext context, string? rev)
+    {
+        if (Revision.TryParse(rev, out _)) return true;
+        await ApiResponse.ErrorAsync(context, 400, "invalid_rev", $"'{ApiResponse.Quote(rev)}' is not a revision (\"<generation>-<32 lowercase hex>\").");
+        return false;
+    }
+
     /// <summary><c>GET …/doc/{id}?rev=R</c>.</summary>
     public static async Task ReadRevisionAsync(HttpContext context, string db, string id, string? rev)
     {
-        if (!Revision.TryParse(rev, out _))
-        {
-            // A read names a revision to show, so a malformed one is bad input. Writes treat it as DESIGN §2 says: a
-            // conflict on an existing record, ignored when the record is created.
-            await ApiResponse.ErrorAsync(context, 400, "invalid_rev", $"'{ApiResponse.Quote(rev)}' is not a revision (\"<generation>-<32 lowercase hex>\").");
-            return;
-        }
+        if (!await CheckReadRevAsync(context, rev)) return;
         var record = Grain(context, db, id);
         var reply = await ClusterCall.RetryAsync(context, () => record.ReadRevision(rev!, context.RequestAborted).AsTask());
         if (reply is null)

@@ -124,6 +124,37 @@ public sealed class CouchReplicationTests(HttpClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_attachment_read_with_a_rev_is_that_revisions_attachment_so_a_conflicts_loser_keeps_its_own_body()
+    {
+        // Once the winner's body was served whatever ?rev= said, and a replicator stored it for the losing leaf as well.
+        string db = NewDb("cattrev");
+        static JsonObject Attachment(byte[] data) => new()
+        {
+            ["f.txt"] = new JsonObject
+            {
+                ["content_type"] = "text/plain", ["revpos"] = 1, ["data"] = Convert.ToBase64String(data),
+                ["digest"] = "md5-" + Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(data)),
+            },
+        };
+        string a = Hash(), b = Hash();
+        var (winner, loser) = string.CompareOrdinal(a, b) > 0 ? (a, b) : (b, a);
+        byte[] winnerBody = "the winner's body"u8.ToArray(), loserBody = "the loser's body"u8.ToArray();
+        await PushAsync(Http, fixture.Url(0), db,
+            Doc("c", 1, winner, [], new JsonObject { ["_attachments"] = Attachment(winnerBody) }),
+            Doc("c", 1, loser, [], new JsonObject { ["_attachments"] = Attachment(loserBody) }));
+        for (int mirror = 0; mirror < 3; mirror++)
+        {
+            string couch = $"{fixture.Url(mirror)}/couch/{db}/c/f.txt", native = $"{fixture.Url(mirror)}/db/{db}/doc/c/att/f.txt";
+            Assert.Equal(loserBody, await Http.GetByteArrayAsync($"{couch}?rev=1-{loser}"));
+            Assert.Equal(winnerBody, await Http.GetByteArrayAsync($"{couch}?rev=1-{winner}"));
+            Assert.Equal(winnerBody, await Http.GetByteArrayAsync(couch));
+            Assert.Equal(loserBody, await Http.GetByteArrayAsync($"{native}?rev=1-{loser}"));
+        }
+        Assert.Equal("invalid_rev", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/doc/c/att/f.txt?rev=garbage")));
+        Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/doc/c/att/f.txt?rev=1-{Hash()}")));
+    }
+
+    [Fact]
     public async Task Inline_attachment_data_is_stored_as_an_attachment_and_keeps_the_clients_digest()
     {
         string db = NewDb("ca"), h1 = Hash();
