@@ -12,7 +12,8 @@ namespace MyNoSql.Silo.Couch;
 /// in id order (ordinal UTF-16, as our listing). <c>keys</c> (query JSON or POST body) answers those ids in the order
 /// given (deleted: <c>value.deleted</c>, <c>doc</c> null; unknown: <c>{"key","error":"not_found"}</c>); otherwise live
 /// ids from <c>startkey</c>/<c>start_key</c> to <c>endkey</c>/<c>end_key</c> (<c>inclusive_end</c>), <c>skip</c>,
-/// <c>limit</c>; <c>include_docs</c>, <c>conflicts</c>. <c>descending=true</c> is not supported (400).
+/// <c>limit</c>, <c>key</c> (the range [key, key]); <c>include_docs</c>, <c>conflicts</c>, <c>update_seq</c>. <c>total_rows</c> is
+/// the live document count of this mirror's copy. <c>descending=true</c> is not supported (400).
 /// </summary>
 internal static class CouchAllDocs
 {
@@ -40,16 +41,22 @@ internal static class CouchAllDocs
         }
         else
         {
-            string? start = Key(context, "startkey", "start_key"), end = Key(context, "endkey", "end_key");
-            bool inclusiveEnd = query["inclusive_end"].FirstOrDefault() != "false";
+            // key=K is the range [K, K] (CouchDB's rule for views and _all_docs).
+            string? key = Key(context, "key", "key");
+            string? start = key ?? Key(context, "startkey", "start_key"), end = key ?? Key(context, "endkey", "end_key");
+            bool inclusiveEnd = key is not null || query["inclusive_end"].FirstOrDefault() != "false";
             ids = await RangeAsync(context, db, start, end, inclusiveEnd, skip, limit);
         }
         var leaves = await CouchReplicationEndpoints.LeavesOfAsync(context, db, ids);
+        // total_rows is the database's live document count, as CouchDB reports it (PouchDB's allDocs shows it), not the page's.
+        long total = (await CouchEndpoints.CountsAsync(context, db)).Live;
+        var updateSeq = CouchHttp.Flag(context, "update_seq") ? await ChangesEndpoints.Feed(context).NowAsync(db, context.RequestAborted) : null;
         await CouchHttp.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
-            w.WriteNumber("total_rows", keys is null ? ids.Count + skip : ids.Count);
+            w.WriteNumber("total_rows", total);
             w.WriteNumber("offset", skip);
+            if (updateSeq is not null) w.WriteString("update_seq", CouchChangesEndpoint.Seq(updateSeq));
             w.WriteStartArray("rows");
             foreach (string id in ids)
             {

@@ -82,15 +82,20 @@ internal static class CouchEndpoints
         await DropDatabaseEndpoint.DropAsync(context, db);
     }
 
+    /// <summary>Live and deleted records of <paramref name="db"/> in this mirror's copy (0, 0 with shared storage).</summary>
+    internal static async Task<(long Live, long Deleted)> CountsAsync(HttpContext context, string db)
+    {
+        if (context.RequestServices.GetService<MirrorStoreHost>() is not { } host) return (0, 0);
+        var store = await host.Store.WaitAsync(context.RequestAborted);
+        if (!store.Index.Holds(db)) return (0, 0);
+        var (live, deleted, _) = store.Index.Counts(db);
+        return (live, deleted);
+    }
+
     internal static async Task DatabaseAsync(HttpContext context, string db)
     {
         if (!await CouchHttp.CheckDatabaseAsync(context, db)) return;
-        long live = 0, deleted = 0;
-        if (context.RequestServices.GetService<MirrorStoreHost>() is { } host)
-        {
-            var store = await host.Store.WaitAsync(context.RequestAborted);
-            if (store.Index.Holds(db)) (live, deleted, _) = store.Index.Counts(db);
-        }
+        var (live, deleted) = await CountsAsync(context, db);
         var position = await ChangesEndpoints.Feed(context).NowAsync(db, context.RequestAborted);
         await CouchHttp.WriteAsync(context, 200, w =>
         {

@@ -112,6 +112,12 @@ public sealed class CouchDocumentTests(HttpClusterFixture fixture)
         Assert.Equal("e", Str(rows[0]!["doc"], "_id"));
         Assert.Equal("not_found", Str(rows[1], "error"));
         Assert.Equal("a", Str(rows[2], "id"));
+        // key= is one row; total_rows is the database's count, not the page's (the writing mirror's copy holds all five).
+        var one = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_all_docs?key=%22c%22&update_seq=true");
+        Assert.Equal(["c"], one!["rows"]!.AsArray().Select(r => Str(r, "id")));
+        Assert.Equal(5, (int)one["total_rows"]!);
+        Assert.NotNull(one["update_seq"]);
+        Assert.Equal(5, (int)(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_all_docs?limit=2"))!["total_rows"]!);
     }
 
     [Fact]
