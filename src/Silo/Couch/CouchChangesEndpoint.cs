@@ -89,13 +89,15 @@ internal static class CouchChangesEndpoint
         var native = new Dictionary<string, StringValues>(StringComparer.Ordinal);
         foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat"])
             if (query.TryGetValue(name, out var value)) native[name] = value;
+        // CouchDB answers limit=0 as limit=1 (couch_changes); the native feed wants a positive limit.
+        if (native.TryGetValue("limit", out var limitText) && limitText == "0") native["limit"] = "1";
         bool descending = query["descending"].FirstOrDefault() is { } descendingText
             ? bool.TryParse(descendingText, out bool d) ? d : throw new CouchRequestException("bad_request", "descending must be true or false.")
             : false;
         if (native.TryGetValue("feed", out var feedName) && feedName == "continuous")
             throw new CouchRequestException("bad_request", "feed=continuous is not supported here: use feed=longpoll (README).");
-        if (native.TryGetValue("feed", out feedName) && feedName == "eventsource")
-            throw new CouchRequestException("bad_request", "feed must be normal or longpoll.");
+        if (native.TryGetValue("feed", out feedName) && feedName.ToString() is var shown && shown is not (ChangesRequest.Normal or ChangesRequest.LongPoll))
+            throw new CouchRequestException("bad_request", $"feed must be normal or longpoll here (got '{ApiResponse.Quote(shown)}').");
         var request = ChangesRequest.Parse(new QueryCollection(native), selector: null, out string? problem)
             ?? throw new CouchRequestException("bad_request", problem!);
         bool now = request.Since == "now";

@@ -47,6 +47,11 @@ public sealed class CouchChangesTests(HttpClusterFixture fixture)
         string secondId = Str(Assert.Single(Results(await OkAsync(Http, HttpMethod.Get,
             $"{fixture.Url(0)}/couch/{db}/_changes?since={Uri.EscapeDataString(Str(limited, "last_seq"))}"))), "id");
         Assert.Equal(["later", "two"], new[] { firstId, secondId }.Order());
+        // limit=0 is CouchDB's limit=1; an unknown feed names the two served.
+        Assert.Single(Results(await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?limit=0")));
+        var (status, bogus) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/couch/{db}/_changes?feed=bogus");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.DoesNotContain("eventsource", Str(bogus, "reason"), StringComparison.Ordinal);
     }
 
     /// <summary>The number before the first '-' of a CouchDB 3 seq (fails when the seq has no such prefix).</summary>
