@@ -212,7 +212,7 @@ internal sealed partial class HttpSyncTransport : ISyncTransport
         }
     }
 
-    /// <summary>The mirrors' merge policy (<c>GET /db/{db}/_merge_policy</c>): <c>{"fields":{…},"stamp":N}</c>, <c>{}</c>
+    /// <summary>The mirrors' merge policy (<c>GET /db/{db}/_merge_policy</c>): <c>{"fields":{…},"stamp":N}</c>, <c>{"fields":{}}</c>
     /// when none. A mirror without the route (404, 405, 501) cannot carry policies: <see cref="NotSupportedException"/>.</summary>
     public Task<JsonObject> GetMergePolicyAsync(string mirror, string db, CancellationToken ct) =>
         SendPolicyAsync(new HttpRequestMessage(HttpMethod.Get, $"{mirror}/db/{db}/_merge_policy"), mirror, db, ct);

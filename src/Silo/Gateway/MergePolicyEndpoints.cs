@@ -11,7 +11,7 @@ namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
 /// Merge policies and manual resolution (DESIGN §8, plan decision 5): <c>GET /db/{db}/_merge_policy</c> → 200
-/// <c>{"fields":{…},"stamp":N}</c> (<c>{}</c> when none); <c>PUT</c> the same body (stamp optional: the mirror stamps it;
+/// <c>{"fields":{…},"stamp":N}</c> (<c>{"fields":{}}</c> when none); <c>PUT</c> the same body (stamp optional: the mirror stamps it;
 /// a stamp older than the held policy's changes nothing) → 200 the policy now held, 400 <c>bad_policy</c>; and
 /// <c>POST /db/{db}/conflicts/{id}/_resolve</c> (body: the merged record with the winner's rev) → 201 the saved record,
 /// 409 stale rev, 404.
@@ -84,14 +84,12 @@ internal static class MergePolicyEndpoints
         context.Response.StatusCode = 200;
         return ApiResponse.WriteAsync(context, w =>
         {
+            // Always DESIGN §8's shape {"fields":{…}}: empty fields when no policy was ever set (then no stamp either).
             w.WriteStartObject();
-            if (policy.Stamp != 0 || policy.Fields.Count > 0)
-            {
-                w.WriteStartObject("fields");
-                foreach (var (field, strategy) in policy.Fields.OrderBy(f => f.Key, StringComparer.Ordinal)) w.WriteString(field, strategy);
-                w.WriteEndObject();
-                w.WriteNumber("stamp", policy.Stamp);
-            }
+            w.WriteStartObject("fields");
+            foreach (var (field, strategy) in policy.Fields.OrderBy(f => f.Key, StringComparer.Ordinal)) w.WriteString(field, strategy);
+            w.WriteEndObject();
+            if (policy.Stamp != 0 || policy.Fields.Count > 0) w.WriteNumber("stamp", policy.Stamp);
             w.WriteEndObject();
         });
     }
