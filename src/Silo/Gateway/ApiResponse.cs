@@ -57,8 +57,12 @@ internal static class ApiResponse
     /// <summary>An argument check's message as a reason: without .NET's " (Parameter 'name')" suffix, which names our code, not the request.</summary>
     public static string Reason(ArgumentException e)
     {
-        string suffix = $" (Parameter '{e.ParamName}')";
-        return e.ParamName is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+        // Every trailing " (Parameter 'x')": an exception made from another's message carries two.
+        string message = e.Message;
+        while (message.EndsWith("')", StringComparison.Ordinal) && message.LastIndexOf(" (Parameter '", StringComparison.Ordinal) is int at and >= 0
+               && message.IndexOf('\'', at + 13) == message.Length - 2)
+            message = message[..at];
+        return message;
     }
 
     /// <summary>Shortens user input quoted in a reason.</summary>

@@ -31,7 +31,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         catch (DocumentFormatException e)
         {
             if (!context.Response.HasStarted)
-                await ApiResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, CodeOf(e.Part), e.Message).ConfigureAwait(false);
+                await ApiResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, CodeOf(e.Part), ApiResponse.Reason(e)).ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
         {
