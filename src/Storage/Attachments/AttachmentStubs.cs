@@ -171,13 +171,72 @@ internal static class AttachmentStubs
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary><paramref name="body"/> with the stub <paramref name="name"/> set (or removed when <paramref name="stub"/> is null).</summary>
+    /// <summary>
+    /// <paramref name="body"/> with the stub <paramref name="name"/> set (or removed when <paramref name="stub"/> is null).
+    /// The other stubs keep their JSON as stored, extra fields included (a CouchDB client's <c>couch_digest</c> and
+    /// <c>revpos</c>: dropping them would make its replicator fetch every unchanged attachment again).
+    /// </summary>
     public static byte[] With(ReadOnlyMemory<byte> body, string name, AttachmentStub? stub)
     {
-        var stubs = new Dictionary<string, AttachmentStub>(Read(body), StringComparer.Ordinal);
-        if (stub is null) stubs.Remove(name);
-        else stubs[name] = stub;
-        return WithStubs(body, stubs);
+        Read(body); // validates the stubs kept
+        return Rewrite(body, body, name, stub);
+    }
+
+    /// <summary>
+    /// <paramref name="body"/> with <paramref name="source"/>'s <c>_attachments</c> in place of its own, as stored (extra
+    /// fields kept, see <see cref="With"/>), written last; removed when <paramref name="source"/> has none.
+    /// </summary>
+    public static byte[] WithStubsOf(ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> source) => Rewrite(body, source, null, null);
+
+    // body without its _attachments, then source's stubs by name (ordinal) as stored, with `name` replaced by `stub` (or
+    // left out when stub is null).
+    private static byte[] Rewrite(ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> source, string? name, AttachmentStub? stub)
+    {
+        using var sourceDoc = source.Length > 2 ? JsonDocument.Parse(source, DocumentCodec.DocumentOptions) : null;
+        var kept = new SortedDictionary<string, JsonElement?>(StringComparer.Ordinal);
+        if (sourceDoc is not null && sourceDoc.RootElement.TryGetProperty(Key, out var stubs) && stubs.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in stubs.EnumerateObject()) kept[p.Name] = p.Value;
+        }
+        if (name is not null)
+        {
+            kept.Remove(name);
+            if (stub is not null) kept[name] = null; // written from `stub`
+        }
+        var buffer = new ArrayBufferWriter<byte>(body.Length + source.Length / 4 + 128);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            if (body.Length > 2)
+            {
+                using var doc = JsonDocument.Parse(body, DocumentCodec.DocumentOptions);
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (!p.NameEquals(Key)) p.WriteTo(writer);
+                }
+            }
+            if (kept.Count > 0)
+            {
+                writer.WriteStartObject(Key);
+                foreach (var (stubName, element) in kept)
+                {
+                    writer.WritePropertyName(stubName);
+                    if (element is { } stored)
+                    {
+                        stored.WriteTo(writer);
+                        continue;
+                    }
+                    writer.WriteStartObject();
+                    writer.WriteString("content_type", stub!.ContentType);
+                    writer.WriteNumber("length", stub.Length);
+                    writer.WriteString("digest", stub.Digest);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static DocumentFormatException Bad(string message) => new(DocumentPart.Content, message, "document");

@@ -69,7 +69,7 @@ internal static partial class DocumentRules
         {
             return body;
         }
-        return AttachmentStubs.WithStubs(body, currentStubs);
+        return AttachmentStubs.WithStubsOf(body, winnerBody);
     }
 
     /// <summary><paramref name="body"/> with the stubs of <paramref name="source"/> in place of its own.</summary>

@@ -20,6 +20,25 @@ public sealed class AttachmentRulesTests
     }
 
     [Fact]
+    public void Saves_and_other_attachments_edits_keep_a_stubs_extra_fields_as_stored()
+    {
+        // A stub a CouchDB client made carries couch_digest and revpos (src/Silo/Couch): a body-only save or a change of
+        // another attachment once rewrote it in our canonical form, and PouchDB then fetched the unchanged body again.
+        string couchStub = $$$"""{"content_type":"text/plain","length":10,"digest":"{{{D1}}}","couch_digest":"md5-abc","revpos":1}""";
+        var leaf = RevisionLeaf.Child(null, false, Json($$$"""{"v":1,"_attachments":{"a.txt":{{{couchStub}}}}}"""));
+        var current = DocumentRecord.Create("r", [leaf]);
+        var saved = DocumentRules.Save("db", current, "r", leaf.Rev.ToString(), Json("""{"v":2}"""));
+        Assert.Equal($$$"""{"v":2,"_attachments":{"a.txt":{{{couchStub}}}}}""", Encoding.UTF8.GetString(saved.Leaf.Body.Span));
+        var added = DocumentRules.SetAttachment("db", saved.Record, "r", saved.Leaf.Rev.ToString(), "b.png", Stub1);
+        string pngStub = $$$"""{"content_type":"image/png","length":10,"digest":"{{{D1}}}"}""";
+        Assert.Equal("{\"v\":2,\"_attachments\":{\"a.txt\":" + couchStub + ",\"b.png\":" + pngStub + "}}",
+            Encoding.UTF8.GetString(added.Leaf.Body.Span));
+        var removed = DocumentRules.SetAttachment("db", added.Record, "r", added.Leaf.Rev.ToString(), "a.txt", null);
+        Assert.Equal("{\"v\":2,\"_attachments\":{\"b.png\":" + pngStub + "}}",
+            Encoding.UTF8.GetString(removed.Leaf.Body.Span));
+    }
+
+    [Fact]
     public void SetAttachment_adds_replaces_and_removes_one_stub_as_new_revisions()
     {
         var put = WithAttachment();
