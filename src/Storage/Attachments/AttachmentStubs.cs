@@ -135,43 +135,6 @@ internal static class AttachmentStubs
     public static bool SameStubs(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b) => Same(Read(a), Read(b));
 
     /// <summary>
-    /// <paramref name="body"/> with its <c>_attachments</c> replaced by <paramref name="stubs"/> (removed when empty),
-    /// written last so the rest of the body keeps its bytes and order.
-    /// </summary>
-    public static byte[] WithStubs(ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, AttachmentStub> stubs)
-    {
-        var buffer = new ArrayBufferWriter<byte>(body.Length + 128);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            if (body.Length > 2)
-            {
-                using var doc = JsonDocument.Parse(body, DocumentCodec.DocumentOptions);
-                foreach (var p in doc.RootElement.EnumerateObject())
-                {
-                    if (p.NameEquals(Key)) continue;
-                    p.WriteTo(writer);
-                }
-            }
-            if (stubs.Count > 0)
-            {
-                writer.WriteStartObject(Key);
-                foreach (var (name, stub) in stubs.OrderBy(s => s.Key, StringComparer.Ordinal))
-                {
-                    writer.WriteStartObject(name);
-                    writer.WriteString("content_type", stub.ContentType);
-                    writer.WriteNumber("length", stub.Length);
-                    writer.WriteString("digest", stub.Digest);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndObject();
-            }
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>
     /// <paramref name="body"/> with the stub <paramref name="name"/> set (or removed when <paramref name="stub"/> is null).
     /// The other stubs keep their JSON as stored, extra fields included (a CouchDB client's <c>couch_digest</c> and
     /// <c>revpos</c>: dropping them would make its replicator fetch every unchanged attachment again).

@@ -78,7 +78,8 @@ internal static partial class DocumentRules
         if (!HasStubs(source.Span) && !HasStubs(body.Span)) return body;
         try
         {
-            return AttachmentStubs.WithStubs(body, AttachmentStubs.Read(source));
+            AttachmentStubs.Read(source); // valid stubs only: malformed ones (a replica's) are ordinary content
+            return AttachmentStubs.WithStubsOf(body, source);
         }
         catch (ArgumentException)
         {
