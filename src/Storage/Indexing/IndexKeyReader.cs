@@ -40,7 +40,7 @@ internal static class IndexKeyReader
                     int before = scratch.WrittenCount;
                     var value = reader; // a copy: several fields may start under the same property
                     if (segments.Count == 1) AppendValue(scratch, ref value);
-                    else if (value.TokenType != JsonTokenType.StartObject || !AppendNested(scratch, segments, ref value)) continue;
+                    else if (!AppendNested(scratch, fields[f], ref value)) continue;
                     slots[f] = (before, scratch.WrittenCount - before);
                     wanted--;
                 }
@@ -68,22 +68,39 @@ internal static class IndexKeyReader
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? Scratch;
 
-    // The reader is at the StartObject holding segments[1]; appends the value at the end of the path, or returns false.
-    private static bool AppendNested(ArrayBufferWriter<byte> buffer, IReadOnlyList<string> segments, ref Utf8JsonReader reader)
+    // The reader is at the value of the path's first segment; appends the value at the end of the path, or returns
+    // false. Steps as FieldPath.TryGet does: a property of an object, or a position in an array (digits segments).
+    private static bool AppendNested(ArrayBufferWriter<byte> buffer, FieldPath path, ref Utf8JsonReader reader)
     {
+        var segments = path.Segments;
         for (int level = 1; level < segments.Count; level++)
         {
             bool found = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            if (reader.TokenType == JsonTokenType.StartObject)
             {
-                bool match = reader.ValueTextEquals(segments[level]);
-                reader.Read();
-                if (match)
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    found = true;
-                    break;
+                    bool match = reader.ValueTextEquals(segments[level]);
+                    reader.Read();
+                    if (match)
+                    {
+                        found = true;
+                        break;
+                    }
+                    reader.Skip();
                 }
-                reader.Skip();
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray && path.Position(level) >= 0)
+            {
+                for (int skip = path.Position(level); reader.Read() && reader.TokenType != JsonTokenType.EndArray; skip--)
+                {
+                    if (skip == 0)
+                    {
+                        found = true;
+                        break;
+                    }
+                    reader.Skip();
+                }
             }
             if (!found) return false;
             if (level == segments.Count - 1)
@@ -91,7 +108,6 @@ internal static class IndexKeyReader
                 AppendValue(buffer, ref reader);
                 return true;
             }
-            if (reader.TokenType != JsonTokenType.StartObject) return false;
         }
         return false;
     }

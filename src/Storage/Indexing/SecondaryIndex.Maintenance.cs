@@ -186,6 +186,7 @@ internal sealed partial class SecondaryIndex
             ["runs"] = new JsonArray([.. runs.Select(r => (JsonNode)r.FileName)]),
             ["watermark"] = new JsonArray([.. watermark.Select(w => (JsonNode)w)]),
             ["next"] = next,
+            ["keys"] = KeyRules,
         };
         FileSync.WriteAtomically(Path.Combine(Folder, ManifestName), Encoding.UTF8.GetBytes(json.ToJsonString()));
     }

@@ -15,6 +15,9 @@ namespace MyNoSql.Storage.Indexing;
 internal sealed partial class SecondaryIndex : ISecondaryIndex
 {
     private const string ManifestName = "MANIFEST.json";
+    // The key-extraction rules the runs were written under (manifest "keys"; absent = 1). 2: a digits segment indexes
+    // into an array (FieldPath). Runs of an index whose paths have such a segment, written under 1, are rebuilt.
+    private const int KeyRules = 2;
     private readonly IndexedRecords _records;
     private readonly object _gate = new();
     // One flush, merge or build at a time: each swaps the frozen memtable and rewrites the manifest.
@@ -102,6 +105,7 @@ internal sealed partial class SecondaryIndex : ISecondaryIndex
             var watermark = json["watermark"]!.AsArray().Select(n => n!.GetValue<ulong>()).ToArray();
             _nextRun = json["next"]!.GetValue<long>();
             if (watermark.Length != _watermark.Length) return false;
+            if ((json["keys"]?.GetValue<int>() ?? 1) < KeyRules && Definition.Paths.Any(p => p.HasPositions)) return false;
             foreach (string name in names) runs.Add(IndexRun.Open(Path.Combine(Folder, name), verify: true));
             var keep = new HashSet<string>(names, StringComparer.Ordinal) { ManifestName };
             foreach (var file in Directory.EnumerateFiles(Folder))

@@ -4,22 +4,34 @@ using System.Text.Json.Nodes;
 namespace MyNoSql.Storage.Query;
 
 /// <summary>
-/// A dotted field path of a Mango selector, sort or index (<c>a.b.c</c>; <c>\.</c> is a dot inside a name and
-/// <c>\\</c> a backslash). Reaching into arrays by position is not part of a path: <c>a.0</c> names a property "0".
+/// A dotted field path of a Mango selector, sort, projection or index (<c>a.b.c</c>; <c>\.</c> is a dot inside a name
+/// and <c>\\</c> a backslash). As in CouchDB's <c>mango_doc:get_field</c>, a segment of decimal digits is a position
+/// when the value it is applied to is an array (<c>nums.0</c> is the first element of <c>nums</c>) and a property name
+/// when it is an object (<c>{"nums":{"0":...}}</c>).
 /// </summary>
 internal sealed class FieldPath : IEquatable<FieldPath>
 {
+    private readonly string[] _segments;
+    private readonly int[] _positions; // per segment: the array position it names, or -1 when it is not all digits
+
     private FieldPath(string text, string[] segments)
     {
         Text = text;
-        Segments = segments;
+        _segments = segments;
+        _positions = Array.ConvertAll(segments, ArrayPosition);
     }
 
     /// <summary>The path as written.</summary>
     public string Text { get; }
 
     /// <summary>The property names from the top.</summary>
-    public IReadOnlyList<string> Segments { get; }
+    public IReadOnlyList<string> Segments => _segments;
+
+    /// <summary>Whether some segment can index into an array (it is all digits).</summary>
+    public bool HasPositions => Array.Exists(_positions, p => p >= 0);
+
+    /// <summary>The array position segment <paramref name="segment"/> names (-1: none; it only names properties).</summary>
+    public int Position(int segment) => _positions[segment];
 
     /// <summary>Parses a dotted path.</summary>
     /// <exception cref="ArgumentException">Empty, an empty segment (<c>a..b</c>, a leading or trailing dot) or a dangling escape.</exception>
@@ -52,32 +64,45 @@ internal sealed class FieldPath : IEquatable<FieldPath>
     }
 
     /// <summary>
-    /// The value at this path in <paramref name="document"/>: false when a segment is missing or an intermediate value
-    /// is not an object. A present JSON <c>null</c> is found (true) with a null <paramref name="value"/>.
+    /// The value at this path in <paramref name="context"/> (a document, or an array element inside <c>$elemMatch</c>):
+    /// false when a segment is missing, a position is out of range, or an intermediate value is neither an object nor
+    /// (for a digits segment) an array. A present JSON <c>null</c> is found (true) with a null <paramref name="value"/>.
     /// </summary>
-    public bool TryGet(JsonObject document, out JsonNode? value)
+    public bool TryGet(JsonNode? context, out JsonNode? value)
     {
-        JsonNode? node = document;
-        foreach (var segment in Segments)
+        JsonNode? node = context;
+        for (int i = 0; i < _segments.Length; i++) // indexing: no enumerator on the matcher's hot path
         {
-            if (node is not JsonObject obj || !obj.TryGetPropertyValue(segment, out node))
+            if (node is JsonObject obj)
             {
-                value = null;
-                return false;
+                if (obj.TryGetPropertyValue(_segments[i], out node)) continue;
             }
+            else if (node is JsonArray array && _positions[i] >= 0 && _positions[i] < array.Count)
+            {
+                node = array[_positions[i]];
+                continue;
+            }
+            value = null;
+            return false;
         }
         value = node;
         return true;
     }
 
-    public bool Equals(FieldPath? other) => other is not null && Segments.SequenceEqual(other.Segments, StringComparer.Ordinal);
+    // CouchDB tries binary_to_integer on the segment when the value is an array; we take plain digits (no sign).
+    private static int ArrayPosition(string segment) =>
+        segment.Length > 0 && segment.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0
+        && int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position)
+            ? position : -1;
+
+    public bool Equals(FieldPath? other) => other is not null && _segments.AsSpan().SequenceEqual(other._segments);
 
     public override bool Equals(object? obj) => Equals(obj as FieldPath);
 
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        foreach (var s in Segments) hash.Add(s, StringComparer.Ordinal);
+        foreach (var s in _segments) hash.Add(s, StringComparer.Ordinal);
         return hash.ToHashCode();
     }
 

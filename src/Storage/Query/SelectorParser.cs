@@ -6,10 +6,18 @@ namespace MyNoSql.Storage.Query;
 /// <summary>Turns Mango selector JSON into <see cref="SelectorNode"/>s, validating every operator's argument.</summary>
 internal static class SelectorParser
 {
-    /// <summary>Parses <paramref name="selector"/>; <paramref name="part"/> names it in errors (<c>selector</c>).</summary>
-    public static SelectorNode Parse(JsonObject selector, string part) => ParseObject(selector, null, part);
+    // The operators that test a value (every one but $and $or $nor $not), in the order of DESIGN §7.
+    private static readonly string[] FieldOperators =
+        ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$type", "$size", "$mod", "$regex", "$elemMatch", "$allMatch"];
 
-    private static SelectorNode ParseObject(JsonObject obj, FieldPath? prefix, string part)
+    /// <summary>Parses <paramref name="selector"/>; <paramref name="part"/> names it in errors (<c>selector</c>).</summary>
+    public static SelectorNode Parse(JsonObject selector, string part) => ParseObject(selector, null, part, element: false);
+
+    // prefix: the field path the conditions in obj apply to; null at the top of the selector and of an $elemMatch or
+    // $allMatch argument. element: inside such an argument, where a field operator without a field tests the array
+    // element itself ({"tags": {"$elemMatch": {"$eq": "x"}}}). At the top of the selector there is no value to test:
+    // only $and, $or, $nor and $not may appear there (CouchDB: invalid_selector, missing_field_name).
+    private static SelectorNode ParseObject(JsonObject obj, FieldPath? prefix, string part, bool element)
     {
         if (obj.Count == 0)
             return prefix is null ? new AndSelector([]) : new FieldSelector(prefix, new CompareSelector(CompareOp.Eq, new JsonObject()));
@@ -18,12 +26,12 @@ internal static class SelectorParser
         foreach (var (key, value) in obj)
         {
             string keyPart = $"{part}.{key}";
-            nodes[i++] = key.StartsWith('$') ? ParseOperator(key, value, prefix, keyPart) : ParseField(key, value, prefix, keyPart);
+            nodes[i++] = key.StartsWith('$') ? ParseOperator(key, value, prefix, keyPart, element) : ParseField(key, value, prefix, keyPart, element);
         }
         return nodes.Length == 1 ? nodes[0] : new AndSelector(nodes);
     }
 
-    private static SelectorNode ParseField(string key, JsonNode? value, FieldPath? prefix, string part)
+    private static SelectorNode ParseField(string key, JsonNode? value, FieldPath? prefix, string part, bool element)
     {
         FieldPath path;
         try
@@ -35,23 +43,25 @@ internal static class SelectorParser
             throw new BadQueryException(part, $"bad field name: {e.Message}", e);
         }
         return value is JsonObject { Count: > 0 } nested
-            ? ParseObject(nested, path, part)
+            ? ParseObject(nested, path, part, element)
             : new FieldSelector(path, new CompareSelector(CompareOp.Eq, value));
     }
 
-    private static SelectorNode ParseOperator(string op, JsonNode? arg, FieldPath? prefix, string part)
+    private static SelectorNode ParseOperator(string op, JsonNode? arg, FieldPath? prefix, string part, bool element)
     {
         switch (op)
         {
             case "$and":
-                return new AndSelector(ParseList(arg, prefix, part));
+                return new AndSelector(ParseList(arg, prefix, part, element));
             case "$or":
-                return new OrSelector(ParseList(arg, prefix, part));
+                return new OrSelector(ParseList(arg, prefix, part, element));
             case "$nor":
-                return new AndSelector(Array.ConvertAll(ParseList(arg, prefix, part), n => n.Negate()));
+                return new AndSelector(Array.ConvertAll(ParseList(arg, prefix, part, element), n => n.Negate()));
             case "$not":
-                return ParseObject(RequireObject(arg, part), prefix, part).Negate();
+                return ParseObject(RequireObject(arg, part), prefix, part, element).Negate();
         }
+        if (prefix is null && !element && Array.IndexOf(FieldOperators, op) >= 0)
+            throw new BadQueryException(part, $"operator '{op}' needs a field name, as in {{\"field\": {{\"{op}\": ...}}}} (only $and, $or, $nor and $not may be used without one)");
         SelectorNode condition = op switch
         {
             "$eq" => new CompareSelector(CompareOp.Eq, arg),
@@ -67,19 +77,19 @@ internal static class SelectorParser
             "$size" => new SizeSelector((int)RequireInteger(arg, part, 0, int.MaxValue)),
             "$mod" => ParseMod(arg, part),
             "$regex" => new RegexSelector(RequireString(arg, part), part),
-            "$elemMatch" => new ArrayMatchSelector(ParseObject(RequireObject(arg, part), null, part), all: false),
-            "$allMatch" => new ArrayMatchSelector(ParseObject(RequireObject(arg, part), null, part), all: true),
+            "$elemMatch" => new ArrayMatchSelector(ParseObject(RequireObject(arg, part), null, part, element: true), all: false),
+            "$allMatch" => new ArrayMatchSelector(ParseObject(RequireObject(arg, part), null, part, element: true), all: true),
             _ => throw new BadQueryException(part, $"unknown operator '{op}'"),
         };
         return prefix is null ? condition : new FieldSelector(prefix, condition);
     }
 
-    private static SelectorNode[] ParseList(JsonNode? arg, FieldPath? prefix, string part)
+    private static SelectorNode[] ParseList(JsonNode? arg, FieldPath? prefix, string part, bool element)
     {
         var list = RequireArray(arg, part);
         var nodes = new SelectorNode[list.Count];
         for (int i = 0; i < nodes.Length; i++)
-            nodes[i] = ParseObject(RequireObject(list[i], $"{part}[{i}]"), prefix, $"{part}[{i}]");
+            nodes[i] = ParseObject(RequireObject(list[i], $"{part}[{i}]"), prefix, $"{part}[{i}]", element);
         return nodes;
     }
 
@@ -126,7 +136,7 @@ internal static class SelectorParser
             double d = Collation.Number(v);
             if (d == Math.Floor(d) && d >= min && d <= max && Math.Abs(d) < 9.2e18) return (long)d;
         }
-        string range = min == long.MinValue ? "an integer" : max == int.MaxValue ? $"an integer >= {min}" : $"an integer from {min} to {max}";
+        string range = min == long.MinValue ? "an integer" : $"an integer from {min} to {max}";
         throw new BadQueryException(part, $"expected {range}, got {Describe(arg)}");
     }
 

@@ -192,4 +192,36 @@ public sealed class MirrorQueryTests(QueryClusterFixture fixture)
         Assert.Equal("by-shape", (string?)found["index"]);
         Assert.Equal(["r0", "r1", "r2", "r3"], Ids(found).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Digit_segments_index_into_arrays_in_full_scans_and_through_an_index_on_every_mirror()
+    {
+        const string db = "q-positions";
+        var http = fixture.Http;
+        await PutAsync(http, fixture.Url(0), db, "p1", """{"nums":[3,4,5],"items":[{"q":1},{"q":4}]}""");
+        await PutAsync(http, fixture.Url(1), db, "p2", """{"nums":[4,3],"items":[{"q":4}]}""");
+        await PutAsync(http, fixture.Url(2), db, "p3", """{"nums":{"0":3},"items":{"1":{"q":4}}}""");
+        await PutAsync(http, fixture.Url(0), db, "p4", """{"nums":3,"items":[]}""");
+        const string byFirst = """{"selector":{"nums.0":3},"limit":100}""";
+        const string bySecondItem = """{"selector":{"items.1.q":4},"limit":100}""";
+        var scanned = await FindOkAsync(http, fixture.Url(0), db, byFirst);
+        Assert.Null((string?)scanned["index"]);
+        Assert.Equal(["p1", "p3"], Ids(scanned).Order(StringComparer.Ordinal));
+        Assert.Equal(["p1", "p3"], Ids(await FindOkAsync(http, fixture.Url(1), db, bySecondItem)).Order(StringComparer.Ordinal));
+
+        Assert.Equal(HttpStatusCode.OK, (await CreateIndexAsync(http, fixture.Url(1), db, """{"name":"by-first","fields":["nums.0"]}""")).Status);
+        for (int m = 0; m < 3; m++)
+        {
+            await WaitUntilAsync(async () =>
+            {
+                var found = await FindOkAsync(http, fixture.Url(m), db, byFirst);
+                return ((string?)found["index"] == "by-first", found.ToJsonString());
+            }, Timeout, $"mirror {m} answering from index by-first");
+            Assert.Equal(["p1", "p3"], Ids(await FindOkAsync(http, fixture.Url(m), db, byFirst)).Order(StringComparer.Ordinal));
+            var sorted = await FindOkAsync(http, fixture.Url(m), db, """{"selector":{"nums.0":{"$gte":0}},"sort":["nums.0"],"fields":["nums.0"]}""");
+            Assert.Equal("by-first", (string?)sorted["index"]);
+            Assert.Equal(["p1", "p3", "p2"], Ids(sorted));
+            Assert.Equal(3, (int)sorted["docs"]![0]!["nums"]!["0"]!);
+        }
+    }
 }

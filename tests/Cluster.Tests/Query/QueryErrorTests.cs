@@ -18,6 +18,9 @@ public sealed class QueryErrorTests(QueryClusterFixture fixture)
     [InlineData("{\"selector\":\"x\"}")]
     [InlineData("{\"selector\":{\"a\":{\"$nosuch\":1}}}")]            // unknown operator
     [InlineData("{\"selector\":{\"a\":{\"$in\":5}}}")]                // operator argument of the wrong kind
+    [InlineData("{\"selector\":{\"$gt\":2}}")]                         // an operator without a field name
+    [InlineData("{\"selector\":{\"kind\":\"bulk\",\"$gt\":200}}")]
+    [InlineData("{\"selector\":{\"$or\":[{\"a\":1},{\"$exists\":false}]}}")]
     [InlineData("{\"selector\":{},\"sort\":5}")]                      // bad sort
     [InlineData("{\"selector\":{},\"sort\":[{\"a\":\"sideways\"}]}")]
     [InlineData("{\"selector\":{},\"limit\":10001}")]                 // limit out of range (0 is allowed, as in CouchDB)
@@ -32,6 +35,22 @@ public sealed class QueryErrorTests(QueryClusterFixture fixture)
         if (!body.Contains("bookmark", StringComparison.Ordinal)) // a bookmark only matters when running
             Assert.Equal("bad_query", AssertError(HttpStatusCode.BadRequest,
                 await SendAsync(fixture.Http, HttpMethod.Post, $"{fixture.Url(1)}/db/{Db}/_explain", Json(body))));
+    }
+
+    [Fact]
+    public async Task An_operator_without_a_field_name_is_refused_by_find_and_both_changes_feeds_naming_it()
+    {
+        var http = fixture.Http;
+        var (_, found) = await FindAsync(http, fixture.Url(0), Db, """{"selector":{"kind":"bulk","$gt":200}}""");
+        Assert.StartsWith("selector.$gt: ", (string)found!["reason"]!, StringComparison.Ordinal);
+        var (_, explained) = await SendAsync(http, HttpMethod.Post, $"{fixture.Url(0)}/db/{Db}/_explain", Json("""{"selector":{"$and":[{"a":1},{"$regex":"x"}]}}"""));
+        Assert.StartsWith("selector.$and[1].$regex: ", (string)explained!["reason"]!, StringComparison.Ordinal);
+        var changes = await SendAsync(http, HttpMethod.Post, $"{fixture.Url(1)}/db/{Db}/_changes", Json("""{"selector":{"$eq":1}}"""));
+        Assert.Equal("bad_query", AssertError(HttpStatusCode.BadRequest, changes));
+        Assert.Contains("selector.$eq", (string)changes.Body!["reason"]!, StringComparison.Ordinal);
+        var couch = await SendAsync(http, HttpMethod.Post, $"{fixture.Url(2)}/couch/{Db}/_changes?filter=_selector", Json("""{"selector":{"$size":1}}"""));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, couch));
+        Assert.Contains("selector.$size", (string)couch.Body!["reason"]!, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -11,7 +11,7 @@ namespace MyNoSql.Storage.Tests.Indexing;
 /// <summary>The fast key path (Utf8JsonReader over the stored body) equals <see cref="CollationKey.ForDocument"/> over the user's document.</summary>
 public class IndexKeyReaderTests
 {
-    private static readonly Gen<string> Name = Gen.OneOf("a", "b", "c", "type", "x.y", "é", "\u00ff", "id", "rev");
+    private static readonly Gen<string> Name = Gen.OneOf("a", "b", "c", "type", "x.y", "é", "\u00ff", "id", "rev", "0", "1");
 
     private static Gen<JsonNode?> Value(int depth) => depth == 0
         ? Gen.OneOf<JsonNode?>(
@@ -38,7 +38,7 @@ public class IndexKeyReaderTests
             return o;
         });
 
-    private static readonly Gen<string[]> Fields = Gen.OneOf("a", "b", "c.a", "c.b", "a.type", "id", "rev", "x\\.y", "é", "id.x", "c.c.a").Array[1, 4];
+    private static readonly Gen<string[]> Fields = Gen.OneOf("a", "b", "c.a", "c.b", "a.type", "id", "rev", "x\\.y", "é", "id.x", "c.c.a", "a.0", "c.1", "c.0.a", "b.1.0", "a.01", "id.0").Array[1, 4];
 
     [Fact]
     public void The_fast_path_equals_the_collation_key_of_the_users_document()

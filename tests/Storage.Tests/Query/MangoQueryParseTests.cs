@@ -63,6 +63,17 @@ public sealed class MangoQueryParseTests
     [InlineData("""{"selector":{"a":{"$elemMatch":5}}}""", "selector.a.$elemMatch")]
     [InlineData("""{"selector":{"a":{"$allMatch":{"$bad":1}}}}""", "selector.a.$allMatch.$bad")]
     [InlineData("""{"selector":{"a":{"b":{"$lt":{"$x":1},"$where":1}}}}""", "selector.a.b.$where")]
+    [InlineData("""{"selector":{"$gt":2}}""", "selector.$gt")]
+    [InlineData("""{"selector":{"$eq":1}}""", "selector.$eq")]
+    [InlineData("""{"selector":{"$regex":"x"}}""", "selector.$regex")]
+    [InlineData("""{"selector":{"$in":[1]}}""", "selector.$in")]
+    [InlineData("""{"selector":{"$exists":false}}""", "selector.$exists")]
+    [InlineData("""{"selector":{"$size":1}}""", "selector.$size")]
+    [InlineData("""{"selector":{"$elemMatch":{"a":1}}}""", "selector.$elemMatch")]
+    [InlineData("""{"selector":{"kind":"bulk","$gt":200}}""", "selector.$gt")]
+    [InlineData("""{"selector":{"$and":[{"a":1},{"$ne":2}]}}""", "selector.$and[1].$ne")]
+    [InlineData("""{"selector":{"$or":[{"$nor":[{"$lt":1}]}]}}""", "selector.$or[0].$nor[0].$lt")]
+    [InlineData("""{"selector":{"$not":{"$type":"string"}}}""", "selector.$not.$type")]
     [InlineData("""{"selector":{"":1}}""", "selector.")]
     [InlineData("""{"selector":{"a\\":1}}""", "selector.a\\")]
     public void A_bad_query_names_its_part(string json, string part)
@@ -71,5 +82,25 @@ public sealed class MangoQueryParseTests
         Assert.Equal(part, e.Part);
         Assert.StartsWith(part + ": ", e.Message, StringComparison.Ordinal);
         Assert.IsAssignableFrom<ArgumentException>(e);
+    }
+
+    [Fact]
+    public void Operators_without_a_field_are_refused_only_at_the_top()
+    {
+        var e = Assert.Throws<BadQueryException>(() => Parse("""{"selector":{"$gt":2}}"""));
+        Assert.Contains("needs a field name", e.Message, StringComparison.Ordinal);
+        // Inside $elemMatch/$allMatch a field operator tests the element itself, also through $and/$or/$not.
+        Assert.True(Parse("""{"selector":{"a":{"$elemMatch":{"$or":[{"$eq":1},{"$not":{"$lt":5}}]}}}}""").Selector.Matches(JsonNode.Parse("""{"a":[0,7]}""")!.AsObject()));
+        Assert.True(Parse("""{"selector":{"a":{"$allMatch":{"$and":[{"$gt":0},{"$size":1}]}}}}""").Selector.Matches(JsonNode.Parse("""{"a":[[1],[2]]}""")!.AsObject()));
+        // Beside fields, operators in a field's object apply to that field.
+        Assert.True(Parse("""{"selector":{"a":{"b":1,"$exists":true}}}""").Selector.Matches(JsonNode.Parse("""{"a":{"b":1}}""")!.AsObject()));
+    }
+
+    [Fact]
+    public void Skip_past_the_maximum_names_the_maximum()
+    {
+        Assert.Equal(int.MaxValue, Parse("""{"selector":{},"skip":2147483647}""").Skip);
+        var e = Assert.Throws<BadQueryException>(() => Parse("""{"selector":{},"skip":2147483648}"""));
+        Assert.Equal("skip: expected an integer from 0 to 2147483647, got 2147483648", e.Message);
     }
 }

@@ -257,4 +257,44 @@ public sealed class QueryEngineTests
         Assert.Equal(8, n);
         Assert.Equal(8, source.Reads);
     }
+
+    [Fact]
+    public async Task Digit_segments_index_into_arrays_in_selector_sort_fields_and_indexes()
+    {
+        var docs = new[]
+        {
+            """{"id":"a","rev":"1-a","nums":[3,4,5],"items":[{"q":1},{"q":4}]}""",
+            """{"id":"b","rev":"1-b","nums":[9,1],"items":[{"q":4}]}""",
+            """{"id":"c","rev":"1-c","nums":{"0":3,"1":0},"items":{"1":{"q":4}}}""",
+            """{"id":"d","rev":"1-d","nums":[],"items":[]}""",
+            """{"id":"e","rev":"1-e","nums":3,"items":"x"}""",
+        }.Select(d => JsonNode.Parse(d)!.AsObject()).ToList();
+        var scan = new InMemoryQuerySource(docs);
+        var indexed = new InMemoryQuerySource(docs);
+        indexed.AddIndex("by-num0", "nums.0");
+        indexed.AddIndex("by-item1", "items.1.q");
+        foreach (var (selector, expected, index) in new[]
+        {
+            ("""{"nums.0":3}""", "a c", "by-num0"),
+            ("""{"nums.0":{"$gt":3}}""", "b", "by-num0"),
+            ("""{"items.1.q":4}""", "a c", "by-item1"),
+            ("""{"items.1.q":{"$exists":false}}""", "b d e", null),
+        })
+        {
+            string query = $$"""{"selector":{{selector}},"sort":["id"]}""";
+            var full = await QueryEngine.FindAsync(scan, Q(query));
+            Assert.Null(full.Index);
+            Assert.Equal(expected, string.Join(' ', full.Docs.Select(d => d["id"]!.GetValue<string>())));
+            var narrowed = await QueryEngine.FindAsync(indexed, Q(query));
+            Assert.Equal(index, narrowed.Index);
+            Assert.Equal(expected, string.Join(' ', narrowed.Docs.Select(d => d["id"]!.GetValue<string>())));
+        }
+        // Sort by a position (a missing one sorts first), and project one: the copy is nested by the path's names, as CouchDB's.
+        var sorted = await QueryEngine.FindAsync(scan, Q("""{"selector":{},"sort":["nums.1","id"],"fields":["items.1.q"]}"""));
+        Assert.Equal("d e c b a", string.Join(' ', sorted.Docs.Select(d => d["id"]!.GetValue<string>())));
+        Assert.Equal("""{"id":"a","rev":"1-a","items":{"1":{"q":4}}}""", sorted.Docs[^1].ToJsonString());
+        var served = await QueryEngine.FindAsync(indexed, Q("""{"selector":{"nums.0":{"$gte":0}},"sort":["nums.0"]}"""));
+        Assert.Equal("by-num0", served.Index);
+        Assert.Equal("a c b", string.Join(' ', served.Docs.Select(d => d["id"]!.GetValue<string>())));
+    }
 }

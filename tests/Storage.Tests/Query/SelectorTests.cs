@@ -105,6 +105,25 @@ public sealed class SelectorTests
     [InlineData("""{}""", """{"x":1}""", true)]
     public void Operators(string selector, string doc, bool expected) => Assert.Equal(expected, M(selector, doc));
 
+    [Theory]
+    [InlineData("""{"nums.0":3}""", """{"nums":[3,4,5]}""", true)]
+    [InlineData("""{"nums.2":5}""", """{"nums":[3,4,5]}""", true)]
+    [InlineData("""{"nums.0":4}""", """{"nums":[3,4,5]}""", false)]
+    [InlineData("""{"nums.01":4}""", """{"nums":[3,4,5]}""", true)]
+    [InlineData("""{"nums.0":{"$gt":2}}""", """{"nums":[3,4,5]}""", true)]
+    [InlineData("""{"nums":{"0":3}}""", """{"nums":[3,4,5]}""", true)]
+    [InlineData("""{"nums.3":{"$exists":false}}""", """{"nums":[3,4,5]}""", true)]
+    [InlineData("""{"nums.3":{"$ne":1}}""", """{"nums":[3,4,5]}""", false)]
+    [InlineData("""{"nums.-1":5}""", """{"nums":[3,4,5]}""", false)]
+    [InlineData("""{"nums.x":3}""", """{"nums":[3,4,5]}""", false)]
+    [InlineData("""{"items.1.q":4}""", """{"items":[{"q":1},{"q":4}]}""", true)]
+    [InlineData("""{"items.0.q":4}""", """{"items":[{"q":1},{"q":4}]}""", false)]
+    [InlineData("""{"m.0.0":1}""", """{"m":[[1,2],[3]]}""", true)]
+    [InlineData("""{"m.0":1}""", """{"m":{"0":1}}""", true)]
+    [InlineData("""{"s.0":"a"}""", """{"s":"abc"}""", false)]
+    [InlineData("""{"rows":{"$elemMatch":{"1":"y"}}}""", """{"rows":[["x","z"],["x","y"]]}""", true)]
+    public void Digit_segments_index_into_arrays(string selector, string doc, bool expected) => Assert.Equal(expected, M(selector, doc));
+
     [Fact]
     public void Matching_allocates_nothing_per_document()
     {
