@@ -37,6 +37,19 @@ public sealed class MirrorScenarioTests(MirrorTarget mirrors)
     }
 
     [Fact]
+    public async Task Records_with_underscore_fields_and_ids_do_not_stop_a_pull_and_fields_come_back_exactly()
+    {
+        string db = ScenarioTarget.NewDb("reserved");
+        var result = await RunOkAsync("reserved", db);
+        Assert.Equal(2, result.GetProperty("pull").GetProperty("docs_written").GetInt32());
+        var record = await NativeAsync(MirrorTarget.CouchMirror, db, "fields");
+        Assert.Equal(2, record?.GetProperty("x").GetInt32());
+        Assert.Equal("zzz", record?.GetProperty("_id").GetString());
+        Assert.True(record?.GetProperty("_deleted").GetBoolean());
+        Assert.NotNull(await NativeAsync(MirrorTarget.CouchMirror, db, "_under"));
+    }
+
+    [Fact]
     public async Task Live_sync_carries_writes_both_ways()
     {
         string db = ScenarioTarget.NewDb("live");

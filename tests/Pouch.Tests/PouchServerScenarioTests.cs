@@ -6,7 +6,8 @@ namespace MyNoSql.Pouch.Tests;
 /// <summary>
 /// Every scenario script against pouchdb-server 4.2, the reference: proves the scripts themselves (a script that
 /// fails here is wrong, not the mirror). pouchdb-server has no server-side <c>filter=_selector</c>, so the selector
-/// half of the filtered scenario runs against the mirrors only.
+/// half of the filtered scenario runs against the mirrors only, and so does the reserved scenario (it writes records
+/// through the mirrors' native routes that no CouchDB can hold).
 /// </summary>
 [Collection(PouchServerTarget.Name)]
 public sealed class PouchServerScenarioTests(PouchServerTarget server)

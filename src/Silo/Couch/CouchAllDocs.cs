@@ -92,13 +92,14 @@ internal static class CouchAllDocs
         });
     }
 
-    /// <summary>Live ids in [start, end] (ordinal), after skipping <paramref name="skip"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>Live ids in [start, end] (ordinal), after skipping <paramref name="skip"/>, at most <paramref name="limit"/>; ids
+    /// /couch does not serve (<see cref="CouchIds"/>) are left out (asked by key they are not_found: <see cref="CouchReplicationEndpoints.LeavesOfAsync"/>).</summary>
     private static async Task<List<string>> RangeAsync(HttpContext context, string db, string? start, string? end, bool inclusiveEnd, int skip, int limit)
     {
         var grains = CouchHttp.Grains(context);
         var ids = new List<string>();
         // The listing is exclusive of "after": a live start key itself comes first.
-        if (start is not null && CouchReplicationEndpoints.IsValidId(start)
+        if (start is not null && CouchReplicationEndpoints.IsValidId(start) && !CouchIds.IsHidden(start)
             && await ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, start).GetRevision(context.RequestAborted).AsTask()) is { Deleted: false })
             ids.Add(start);
         string? after = start;
@@ -114,7 +115,7 @@ internal static class CouchAllDocs
             {
                 int c = end is null ? -1 : string.CompareOrdinal(id, end);
                 if (c > 0 || c == 0 && !inclusiveEnd) return Window(ids, skip, limit);
-                ids.Add(id);
+                if (!CouchIds.IsHidden(id)) ids.Add(id);
             }
             if (batch.Count < Page && !pages.Any(p => p.HasMore)) break;
             after = batch[^1];

@@ -138,7 +138,11 @@ internal static class CouchChangesEndpoint
         }
     }
 
-    /// <summary>Up to the limit of changes that pass the filter after <paramref name="since"/>, and the position after them.</summary>
+    /// <summary>
+    /// Up to the limit of changes that pass the filter after <paramref name="since"/>, and the position after them. Records
+    /// /couch does not serve (<see cref="CouchIds"/>) never pass, but the position moves past them, and the feed is read on
+    /// until the limit is reached or it ends (an empty batch tells PouchDB's replicator that it is done).
+    /// </summary>
     private static async Task<(List<MirrorChange> Results, SyncCheckpoint Last)> ReadAsync(HttpContext context, string db, MirrorChangeFeed feed,
         SyncCheckpoint since, ChangesRequest request, Filter filter)
     {
@@ -146,12 +150,11 @@ internal static class CouchChangesEndpoint
         var position = since;
         while (true)
         {
-            int ask = filter.DocIds is null ? request.Limit : Math.Min(Chunk, request.Limit - results.Count);
+            int ask = filter.DocIds is null ? request.Limit - results.Count : Math.Min(Chunk, request.Limit - results.Count);
             var page = await feed.ReadAsync(db, position, ask, filter.Selector, request.IncludeDocs, context.RequestAborted);
-            if (filter.DocIds is null) return (page.Results.ToList(), page.Last);
             foreach (var change in page.Results)
             {
-                if (!filter.DocIds.Contains(change.Id)) continue;
+                if (!Passes(change, filter)) continue;
                 results.Add(change);
                 if (results.Count == request.Limit) return (results, SyncCheckpoint.TryParse(change.Seq, out var at) ? at : page.Last);
             }
@@ -170,10 +173,13 @@ internal static class CouchChangesEndpoint
         var page = await feed.ReadAsync(db, new SyncCheckpoint(), int.MaxValue, filter.Selector, request.IncludeDocs, context.RequestAborted);
         var results = new List<MirrorChange>(page.Results.Count);
         for (int i = page.Results.Count - 1; i >= 0 && results.Count < request.Limit; i--)
-            if (filter.DocIds is null || filter.DocIds.Contains(page.Results[i].Id)) results.Add(page.Results[i]);
+            if (Passes(page.Results[i], filter)) results.Add(page.Results[i]);
         var last = results.Count > 0 && SyncCheckpoint.TryParse(results[^1].Seq, out var at) ? at : page.Last;
         return (results, last);
     }
+
+    private static bool Passes(MirrorChange change, Filter filter) =>
+        !CouchIds.IsHidden(change.Id) && (filter.DocIds is null || filter.DocIds.Contains(change.Id));
 
     private static async Task WriteAsync(HttpContext context, string db, List<MirrorChange> results, SyncCheckpoint last, bool includeDocs, Filter filter, bool started)
     {

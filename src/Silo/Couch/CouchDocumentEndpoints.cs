@@ -32,6 +32,15 @@ internal static class CouchDocumentEndpoints
     {
         if (!await CouchHttp.CheckDatabaseAsync(context, db)) return null;
         var (id, attachment) = CouchHttp.DocPathOf(context, db);
+        if (CouchIds.IsHidden(id))
+        {
+            // Not served through /couch (README "Ids starting with _"), whatever a native writer made: reads find nothing,
+            // writes are refused as CouchDB refuses them (design documents: 403, as we run none).
+            if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                || HttpMethods.IsDelete(context.Request.Method) && id.StartsWith("_design/", StringComparison.Ordinal))
+                throw new CouchRequestException("not_found", "missing");
+            CouchInput.CheckNotReserved(id);
+        }
         if (attachment is not null)
         {
             await CouchAttachments.ServeAsync(context, db, id, attachment);
@@ -91,8 +100,6 @@ internal static class CouchDocumentEndpoints
         if (post) id = await CouchHttp.CheckDatabaseAsync(context, db) ? "" : null;
         else id = await IdAsync(context, db);
         if (id is null) return;
-        if (!post && id.StartsWith("_design/", StringComparison.Ordinal))
-            throw new CouchRequestException("forbidden", "Design documents are not supported by this server (README).");
         bool newEdits = context.Request.Query["new_edits"].FirstOrDefault() != "false";
         if (await CouchHttp.ReadJsonAsync(context, CouchHttp.MaxDocumentSize(context) + 4096) is not { } node) return;
         var doc = CouchInput.Parse(node, CouchHttp.MaxDocumentSize(context), needRevisions: !newEdits);

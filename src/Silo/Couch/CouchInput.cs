@@ -9,9 +9,10 @@ namespace MyNoSql.Silo.Couch;
 /// <summary>
 /// A CouchDB document as a client sends it, mapped onto our record (README "Mapping"): <c>_id</c> → id, <c>_rev</c> → rev,
 /// <c>_deleted</c> → a tombstone (its other content dropped), <c>_revisions</c> → the ancestry, every field not starting
-/// with <c>_</c> → the body, unchanged and in order. <c>_attachments</c> is kept apart (<see cref="Attachments"/>) until
-/// <see cref="CouchAttachmentsIn"/> stores inline data and maps it onto our stubs. Our reserved top-level keys <c>id</c> and <c>rev</c> are refused, and so is any
-/// other <c>_</c> field CouchDB itself would refuse.
+/// with <c>_</c> → the body, in order. <c>_attachments</c> is kept apart (<see cref="Attachments"/>) until
+/// <see cref="CouchAttachmentsIn"/> stores inline data and maps it onto our stubs. Field names go through
+/// <see cref="CouchFieldNames"/> (<c>id</c> → <c>~id</c>, <c>~_foo</c> → <c>_foo</c>); any other <c>_</c> field is refused as
+/// CouchDB refuses it, and so is an id starting with <c>_</c>.
 /// </summary>
 internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revision[]? Ancestry, byte[] Body)
 {
@@ -53,12 +54,9 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
                     case "_revisions": revisions = value as JsonObject ?? throw new CouchRequestException("doc_validation", "_revisions must be an object {start, ids}."); continue;
                     case "_attachments": attachments = value as JsonObject ?? (value is null ? null : throw new CouchRequestException("doc_validation", "_attachments must be an object.")); continue;
                     case "_conflicts" or "_deleted_conflicts" or "_revs_info" or "_local_seq": continue; // CouchDB ignores these on write
-                    case "id" or "rev":
-                        throw new CouchRequestException("doc_validation",
-                            $"Top-level field '{key}' is reserved on this server (MyNoSql records carry their id and rev there); rename it.");
                 }
                 if (key.StartsWith('_')) throw new CouchRequestException("doc_validation", $"Bad special document member: {key}");
-                w.WritePropertyName(key);
+                w.WritePropertyName(CouchFieldNames.ToNative(key));
                 if (value is null) w.WriteNullValue();
                 else value.WriteTo(w);
             }
@@ -74,6 +72,7 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
             {
                 throw new CouchRequestException("illegal_docid", e.Message);
             }
+            CheckNotReserved(id);
         }
         // new_edits=false with _revisions: the revision is the one _revisions names, as CouchDB (couch_doc takes the revs of
         // the later of _rev and _revisions; PouchDB sends _rev first) and PouchDB do. PouchDB's own trees can disagree:
@@ -93,6 +92,22 @@ internal sealed record CouchInput(string? Id, string? Rev, bool Deleted, Revisio
         if (buffer.WrittenCount > maxSize)
             throw new CouchRequestException("document_too_large", $"The document is {buffer.WrittenCount} bytes of JSON; the maximum is {maxSize}.");
         return new CouchInput(id, rev, deleted, ancestry, deleted ? [] : buffer.WrittenSpan.ToArray()) { Attachments = deleted ? null : attachments };
+    }
+
+    /// <summary>
+    /// Refuses a document id CouchDB reserves (README "Ids starting with <c>_</c>"): such records are not served through
+    /// /couch, so none is written through it either. <c>_design/</c> is 403 as for <c>PUT</c>; <c>_local/</c> documents
+    /// have their own route.
+    /// </summary>
+    /// <exception cref="CouchRequestException">The id starts with <c>_</c>.</exception>
+    public static void CheckNotReserved(string id)
+    {
+        if (!CouchIds.IsHidden(id)) return;
+        if (id.StartsWith("_design/", StringComparison.Ordinal))
+            throw new CouchRequestException("forbidden", "Design documents are not supported by this server (README).");
+        if (id.StartsWith("_local/", StringComparison.Ordinal))
+            throw new CouchRequestException("bad_request", "_local documents are written with PUT /couch/{db}/_local/{id} here, not with _bulk_docs or POST.");
+        throw new CouchRequestException("bad_request", CouchIds.ReservedReason);
     }
 
     /// <summary>The ancestry (parents, newest first) that <c>_revisions</c> gives for <paramref name="rev"/>.</summary>

@@ -7,7 +7,7 @@ namespace MyNoSql.Silo.Couch;
 
 /// <summary>
 /// Writes our records as CouchDB documents (README "Mapping"): <c>_id</c>, <c>_rev</c>, <c>_deleted</c> for a tombstone,
-/// the body's fields unchanged and in order, <c>_attachments</c> stubs in CouchDB's shape (<c>stub</c>, <c>revpos</c>, the
+/// the body's fields in order under their document names (<see cref="CouchFieldNames"/>), <c>_attachments</c> stubs in CouchDB's shape (<c>stub</c>, <c>revpos</c>, the
 /// client's digest or our <c>sha256-</c> one), then <c>_revisions</c> and <c>_conflicts</c> when asked.
 /// </summary>
 internal static class CouchOutput
@@ -40,12 +40,19 @@ internal static class CouchOutput
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.NameEquals("_attachments"u8) && p.Value.ValueKind == JsonValueKind.Object) WriteStubs(w, p.Value, rev, data);
-                else p.WriteTo(w);
+                else WriteField(w, p);
             }
         }
         if (ancestry is not null) WriteRevisions(w, rev, ancestry);
         WriteConflicts(w, conflicts);
         w.WriteEndObject();
+    }
+
+    /// <summary>A body field under its document name (<see cref="CouchFieldNames"/>: <c>_foo</c> → <c>~_foo</c>, <c>~id</c> → <c>id</c>).</summary>
+    private static void WriteField(Utf8JsonWriter w, JsonProperty p)
+    {
+        w.WritePropertyName(CouchFieldNames.ToCouch(p.Name));
+        p.Value.WriteTo(w);
     }
 
     private static void WriteConflicts(Utf8JsonWriter w, IReadOnlyList<string>? conflicts)
@@ -74,7 +81,7 @@ internal static class CouchOutput
         {
             if (p.NameEquals("id"u8) || p.NameEquals("rev"u8)) continue;
             if (p.NameEquals("_attachments"u8) && p.Value.ValueKind == JsonValueKind.Object) WriteStubs(w, p.Value, reply.Rev);
-            else p.WriteTo(w);
+            else WriteField(w, p);
         }
         WriteConflicts(w, conflicts);
         w.WriteEndObject();

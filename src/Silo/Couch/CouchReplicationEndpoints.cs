@@ -19,10 +19,11 @@ internal static class CouchReplicationEndpoints
         app.MapPost("/couch/{db}/_bulk_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchBulkDocs.ServeAsync(c, db)));
     }
 
-    /// <summary>The leaves of each distinct id (null for an id we cannot hold), read in parallel.</summary>
+    /// <summary>The leaves of each distinct id, read in parallel; absent for an id we cannot hold or do not serve here
+    /// (<see cref="CouchIds.IsHidden"/>), which the callers then report as missing.</summary>
     internal static async Task<Dictionary<string, ReplicatedRevision[]>> LeavesOfAsync(HttpContext context, string db, IEnumerable<string> ids)
     {
-        var distinct = ids.Distinct(StringComparer.Ordinal).Where(IsValidId).ToList();
+        var distinct = ids.Distinct(StringComparer.Ordinal).Where(id => IsValidId(id) && !CouchIds.IsHidden(id)).ToList();
         var leaves = await CouchHttp.ParallelAsync(distinct, id =>
             ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, id).GetLeaves(context.RequestAborted).AsTask()), context.RequestAborted);
         var map = new Dictionary<string, ReplicatedRevision[]>(StringComparer.Ordinal);

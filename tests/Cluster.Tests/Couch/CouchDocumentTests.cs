@@ -132,11 +132,11 @@ public sealed class CouchDocumentTests(HttpClusterFixture fixture)
             await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?feed=continuous")));
         Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
             await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/_changes?since=garbage")));
-        // new_edits=false: a malformed rev (short ids such as 2-b are mapped, README), a reserved field, a missing _rev, empty _revisions: each refused.
+        // new_edits=false: a malformed rev (short ids such as 2-b are mapped, README), a special field CouchDB refuses, a missing _rev, empty _revisions: each refused.
         var answer = await OkAsync(Http, HttpMethod.Post, bulk, $$$"""
             {"new_edits":false,"docs":[
               {"_id":"x","_rev":"2-not a hash","v":2},
-              {"_id":"x","_rev":"2-{{{Hash()}}}","id":"shadow"},
+              {"_id":"x","_rev":"2-{{{Hash()}}}","_shadow":1},
               {"_id":"x","v":2},
               {"_id":"x","_rev":"2-{{{Hash()}}}","_revisions":{"start":2,"ids":[]}}]}
             """, HttpStatusCode.Created);
