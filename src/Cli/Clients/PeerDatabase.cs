@@ -17,14 +17,17 @@ internal sealed class PeerDatabase : IDatabaseClient
 
     /// <summary>Opens <paramref name="name"/> under <paramref name="directory"/>. One-shot commands run no background
     /// sync rounds (<paramref name="background"/> false): a write waits in the outbox for <c>sync</c> or the next
-    /// program that opens the database with its mirrors.</summary>
-    public static async Task<PeerDatabase> OpenAsync(string directory, string name, string? apiKey, bool background, CancellationToken ct)
+    /// program that opens the database with its mirrors. <paramref name="requestTimeout"/> (<c>--timeout</c>) bounds
+    /// every request the peer sends its mirrors: a sync round's, <c>sync --mirror</c>'s discovery, and a read that
+    /// fetches a record the peer does not hold.</summary>
+    public static async Task<PeerDatabase> OpenAsync(string directory, string name, string? apiKey, bool background, TimeSpan requestTimeout, CancellationToken ct)
     {
         var options = new MyNoSqlOptions
         {
             DataDirectory = directory,
             ApiKey = apiKey,
             SyncInterval = background ? new MyNoSqlOptions().SyncInterval : Timeout.InfiniteTimeSpan,
+            SyncRequestTimeout = requestTimeout,
         };
         var db = await MyNoSqlDb.OpenAsync(name, options, ct).ConfigureAwait(false);
         return new PeerDatabase(db, Path.GetFullPath(directory));
