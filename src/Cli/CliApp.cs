@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using MyNoSql.Cli.Clients;
 using MyNoSql.Cli.Commands;
 using MyNoSql.Cli.Keys;
@@ -21,6 +23,19 @@ internal static class CliApp
             await console.Error.WriteLineAsync("Run 'mynosql --help' (or 'mynosql COMMAND --help') for usage.").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
+        if (parsed.Action is HelpAction && parsed.CommandResult.Command is RootCommand rootCommand)
+        {
+            var help = new StringWriter();
+            parsed.Invoke(new InvocationConfiguration { Output = help, Error = console.Error });
+            await console.Out.WriteAsync(RootHelp.BracketOptionalArguments(help.ToString(), rootCommand)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        if (UnknownOption(parsed) is { } unknown)
+        {
+            await console.Error.WriteLineAsync($"error: unknown option '{unknown}' (a value that starts with -- goes after a lone --, e.g. ls DB -- {unknown}).").ConfigureAwait(false);
+            await console.Error.WriteLineAsync("Run 'mynosql --help' (or 'mynosql COMMAND --help') for usage.").ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false }, ct).ConfigureAwait(false);
@@ -36,6 +51,18 @@ internal static class CliApp
             await console.Error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
             return code;
         }
+    }
+
+    /// <summary>An argument that looks like an option no command has (<c>ls t1 --limit</c>): the parser would take it as
+    /// the argument's value (the PREFIX "--limit"), so it is refused unless it follows a lone <c>--</c>.</summary>
+    private static string? UnknownOption(ParseResult parsed)
+    {
+        foreach (var token in parsed.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash) return null;
+            if (token.Type == TokenType.Argument && token.Value.Length > 2 && token.Value.StartsWith("--", StringComparison.Ordinal)) return token.Value;
+        }
+        return null;
     }
 
     private static RootCommand Build(GlobalOptions options, CliConsole console)

@@ -36,7 +36,7 @@ internal sealed class GlobalOptions
 
     public Option<double> Timeout { get; } = new("--timeout")
     {
-        Description = "Seconds to wait for a mirror's answer",
+        Description = "Seconds to wait for a mirror's answer (with --data: for each request the peer sends its mirrors)",
         HelpName = "S",
         Recursive = true,
         DefaultValueFactory = _ => 100,
@@ -70,7 +70,9 @@ internal sealed class GlobalOptions
         {
             if (!DatabaseName.IsValid(db))
                 throw CliException.Usage($"'{db}' is not a database name: 1–{DatabaseName.MaxLength} characters of [a-z0-9_-], starting with a letter.");
-            if (TimeoutSeconds <= 0) throw CliException.Usage($"--timeout must be positive (was {TimeoutSeconds}).");
+            // HttpClient takes at most int.MaxValue milliseconds (24.8 days); NaN fails both tests.
+            if (!(TimeoutSeconds > 0 && TimeoutSeconds <= int.MaxValue / 1000.0))
+                throw CliException.Usage($"--timeout must be a positive number of seconds, at most {int.MaxValue / 1000:N0} (was {TimeoutSeconds}).");
             if (Data is null && Mirror is null)
                 throw CliException.Usage("say where the database is: --data DIR (a local peer) or --mirror URL (a mirror's gateway).");
             if (Data is not null && Mirror is not null && !allowBoth)
@@ -78,7 +80,7 @@ internal sealed class GlobalOptions
             if (Data is null) return new MirrorDatabase(Mirror!, db, ApiKey, TimeSpan.FromSeconds(TimeoutSeconds));
             try
             {
-                return await PeerDatabase.OpenAsync(Data, db, ApiKey, background, ct).ConfigureAwait(false);
+                return await PeerDatabase.OpenAsync(Data, db, ApiKey, background, TimeSpan.FromSeconds(TimeoutSeconds), ct).ConfigureAwait(false);
             }
             catch (DatabaseLockedException e)
             {

@@ -314,6 +314,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
             await _loop.DisposeAsync().ConfigureAwait(false);
             await StopAttachmentCollectionAsync().ConfigureAwait(false);
             // A round still running (an explicit SyncAsync) finishes its current request or times out first.
+            await SaveSyncStatusOnCloseAsync().ConfigureAwait(false);
             _sync.Dispose();
             await _store.DisposeAsync().ConfigureAwait(false);
         }
@@ -326,9 +327,26 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
 
     internal DocumentStore Store => _store;
 
-    private async Task UpdateMetadataAsync(Action<PeerMetadata> change, CancellationToken cancellationToken)
+    /// <summary>Rounds rewrite an unchanged mirror and error at most once a minute: the next opener gets the exact
+    /// time of the last success from here. Best effort, as closing must not fail over a report.</summary>
+    private async Task SaveSyncStatusOnCloseAsync()
+    {
+        if (!_sync.StatusDiffers(_metadata, exact: true)) return;
+        try
+        {
+            await WriteMetadataAsync(_sync.StoreStatus, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private Task UpdateMetadataAsync(Action<PeerMetadata> change, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        return WriteMetadataAsync(change, cancellationToken);
+    }
+
+    private async Task WriteMetadataAsync(Action<PeerMetadata> change, CancellationToken cancellationToken)
+    {
         await _metadataGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -360,6 +378,9 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         MergePolicy = m.MergePolicy is null ? null : new(m.MergePolicy, StringComparer.Ordinal),
         MergePolicyStamp = m.MergePolicyStamp,
         MergePolicyDirty = m.MergePolicyDirty,
+        LastSyncSuccess = m.LastSyncSuccess,
+        LastSyncMirror = m.LastSyncMirror,
+        LastSyncError = m.LastSyncError,
     };
 
     internal static void ValidateOptions(MyNoSqlOptions options)

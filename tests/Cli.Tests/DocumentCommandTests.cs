@@ -69,11 +69,22 @@ public sealed class DocumentCommandTests : IDisposable
     [InlineData("missing argument", new[] { "del", "shop", "a", "--data", "DATA" }, "REV")]
     [InlineData("bad mirror url", new[] { "get", "shop", "a", "--mirror", "ftp://x" }, "ftp://x")]
     [InlineData("bad id", new[] { "put", "shop", "{\"id\":\"\"}", "--data", "DATA" }, "id")]
+    [InlineData("unknown option as PREFIX", new[] { "ls", "shop", "--limit", "--data", "DATA" }, "unknown option '--limit'")]
+    [InlineData("bad timeout", new[] { "get", "shop", "a", "--data", "DATA", "--timeout", "1e300" }, "--timeout")]
     public async Task Bad_usage_or_input_exits_2_and_says_what(string what, string[] args, string named)
     {
         var run = (await CliRun.RunAsync([.. args.Select(a => a == "DATA" ? Data : a)])).Expect(2);
         Assert.True(run.Err.Contains(named, StringComparison.Ordinal), $"{what}: stderr does not name '{named}': {run.Err}");
         Assert.Equal("", run.Out);
+        Assert.DoesNotContain("(Parameter '", run.Err); // names our code, not the input
+    }
+
+    [Fact]
+    public async Task An_argument_that_starts_with_dashes_goes_after_a_lone_double_dash()
+    {
+        (await CliRun.RunAsync("put", "dash", """{"id":"--limit/a"}""", "--data", Data)).Expect(0);
+        var ls = (await CliRun.RunAsync("ls", "dash", "--data", Data, "--", "--limit")).Expect(0);
+        Assert.Equal(["--limit/a"], ls.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -107,5 +118,9 @@ public sealed class DocumentCommandTests : IDisposable
         foreach (var c in new[] { "put", "get", "del", "ls", "find", "import", "export", "sync", "status", "keys", "shell" })
             Assert.Contains(c, help.Out);
         Assert.Contains("--mirror", help.Out);
+        // Optional arguments in brackets, as in each command's own help (once: "ls <DB> <PREFIX>").
+        Assert.Contains("  ls <DB> [<PREFIX>]  ", help.Out);
+        Assert.Contains("  export <DB> [<FILE>]  ", help.Out);
+        Assert.Contains("  import <DB> <FILE>  ", help.Out);
     }
 }

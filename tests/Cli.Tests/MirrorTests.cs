@@ -77,7 +77,34 @@ public sealed class MirrorTests(MirrorFixture mirror) : IClassFixture<MirrorFixt
         Assert.Equal(1, (await CliRun.RunAsync(M("get", "bulk", "from-peer", "--json"))).Expect(0).Json["x"]!.GetValue<int>());
         // The mirror is remembered: a later sync needs no --mirror.
         (await CliRun.RunAsync("sync", "bulk", "--data", data, "--api-key", mirror.Key)).Expect(0);
+        // So is the last round's outcome: status is another process (here another open), yet it reports the round.
+        var status = (await CliRun.RunAsync("status", "bulk", "--data", data, "--json")).Expect(0);
+        Assert.Equal(mirror.Url, status.Json["mirror_in_use"]!.GetValue<string>());
+        Assert.NotNull(status.Json["last_success"]);
+        Assert.Null(status.Json["last_error"]);
         Assert.Equal(7, (await CliRun.RunAsync("get", "bulk", "k007", "--data", data, "--api-key", mirror.Key, "--json")).Expect(0).Json["i"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Import_lists_the_records_the_mirror_refuses_and_saves_the_others()
+    {
+        // Once: "records 1–10 … not saved … 0 records before them were imported", though 9 of 10 were stored.
+        (await CliRun.RunAsync(M("put", "part", """{"id":"r03","n":"old"}"""))).Expect(0);
+        string file = Path.Combine(mirror.Root, "ten.ndjson");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, 10).Select(i => $$"""{"id":"r{{i:D2}}","n":{{i}}}"""));
+        var run = (await CliRun.RunAsync(M("import", "part", file))).Expect(1);
+        Assert.Contains("imported 9 records", run.Out);
+        Assert.Contains("ten.ndjson: 9 records imported, 1 not saved: line 4 (conflict: ", run.Err);
+        Assert.Equal(10, (await CliRun.RunAsync(M("ls", "part", "--json"))).Expect(0).Json["ids"]!.AsArray().Count);
+        Assert.Equal("old", (await CliRun.RunAsync(M("get", "part", "r03", "--json"))).Expect(0).Json["n"]!.GetValue<string>());
+
+        // A record over the mirror's size limit (413) among good ones: bad input, the others saved.
+        string huge = Path.Combine(mirror.Root, "huge.ndjson");
+        await File.WriteAllLinesAsync(huge, [$$"""{"id":"ok1"}""", $$"""{"id":"huge","s":"{{new string('x', 17 << 20)}}"}""", $$"""{"id":"ok2"}"""]);
+        var big = (await CliRun.RunAsync(M("import", "big", huge))).Expect(2);
+        Assert.Contains("2 records imported, 1 not saved: line 2 (", big.Err);
+        Assert.Contains("413", big.Err);
+        Assert.Equal(["ok1", "ok2"], (await CliRun.RunAsync(M("ls", "big"))).Expect(0).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

@@ -43,4 +43,21 @@ public sealed class ProcessTests : IDisposable
         Assert.Contains("\"v\": 1", shell.Out);
         Assert.DoesNotContain("mynosql shell:", shell.Out); // no banner nor prompt when stdin is redirected
     }
+
+    [Fact]
+    public async Task Import_reads_a_real_pipe_as_dev_stdin_or_dash()
+    {
+        // Once: "unexpected error: System.NotSupportedException: Stream does not support seeking" and a stack trace, exit 1.
+        string ndjson = string.Join("\n", Enumerable.Range(0, 1500).Select(i => $$"""{"id":"s{{i:D4}}"}""")) + "\n";
+        var viaDevice = await RunAsync(ndjson, "import", "piped", "/dev/stdin", "--data", _dir.Path);
+        Assert.True(viaDevice.Code == 0, viaDevice.Err);
+        Assert.Contains($"imported {1500:N0} records", viaDevice.Out);
+        var viaDash = await RunAsync("""[{"id":"a1"},{"id":"a2"}]""", "import", "piped2", "-", "--data", _dir.Path, "--json");
+        Assert.True(viaDash.Code == 0, viaDash.Err);
+        Assert.Contains("\"imported\":2", viaDash.Out);
+        var bad = await RunAsync("{\"id\":\"b\"}\nnot json\n", "import", "piped3", "-", "--data", _dir.Path);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("-:2: not valid JSON", bad.Err);
+        Assert.DoesNotContain("   at ", bad.Err);
+    }
 }

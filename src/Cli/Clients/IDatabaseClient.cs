@@ -15,8 +15,10 @@ internal interface IDatabaseClient : IAsyncDisposable
     /// <summary>savedoc: the saved record (with id and rev).</summary>
     Task<JsonObject> PutAsync(JsonObject record, CancellationToken ct);
 
-    /// <summary>Many records; the peer writes them as one batch (one sync per shard).</summary>
-    Task SaveBatchAsync(IReadOnlyList<JsonObject> records, CancellationToken ct);
+    /// <summary>Many records (an import batch): every record the database accepts is saved, the others are returned
+    /// with why (a conflict, an invalid record), in batch order. The peer writes a batch at once (one sync per shard).</summary>
+    /// <exception cref="CliException">The database cannot be reached (exit code 3): an unknown part may be saved.</exception>
+    Task<IReadOnlyList<RecordRefusal>> SaveBatchAsync(IReadOnlyList<JsonObject> records, CancellationToken ct);
 
     /// <summary>The record, or null when absent or deleted.</summary>
     Task<JsonObject?> GetAsync(string id, CancellationToken ct);

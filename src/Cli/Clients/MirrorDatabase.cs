@@ -55,9 +55,24 @@ internal sealed class MirrorDatabase : IDatabaseClient
         return (await SendAsync(request, id, ct).ConfigureAwait(false))!.AsObject();
     }
 
-    public Task SaveBatchAsync(IReadOnlyList<JsonObject> records, CancellationToken ct) =>
-        Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism, CancellationToken = ct },
-            async (r, c) => await PutAsync(r, c).ConfigureAwait(false));
+    public async Task<IReadOnlyList<RecordRefusal>> SaveBatchAsync(IReadOnlyList<JsonObject> records, CancellationToken ct)
+    {
+        // Each record is its own request: a refused one (409, 413, 400…) leaves the others saved, as on a local peer.
+        var refused = new System.Collections.Concurrent.ConcurrentBag<RecordRefusal>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, records.Count), new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism, CancellationToken = ct },
+            async (i, c) =>
+            {
+                try
+                {
+                    await PutAsync(records[i], c).ConfigureAwait(false);
+                }
+                catch (CliException e) when (e.ExitCode is ExitCodes.NotFoundOrConflict or ExitCodes.BadInput && !e.Data.Contains("status401") && !e.Data.Contains("status403"))
+                {
+                    refused.Add(new RecordRefusal(i, e.ExitCode, e.Message));
+                }
+            }).ConfigureAwait(false);
+        return [.. refused.OrderBy(r => r.Index)];
+    }
 
     public async Task<JsonObject?> GetAsync(string id, CancellationToken ct)
     {

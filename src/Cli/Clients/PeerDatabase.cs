@@ -17,14 +17,17 @@ internal sealed class PeerDatabase : IDatabaseClient
 
     /// <summary>Opens <paramref name="name"/> under <paramref name="directory"/>. One-shot commands run no background
     /// sync rounds (<paramref name="background"/> false): a write waits in the outbox for <c>sync</c> or the next
-    /// program that opens the database with its mirrors.</summary>
-    public static async Task<PeerDatabase> OpenAsync(string directory, string name, string? apiKey, bool background, CancellationToken ct)
+    /// program that opens the database with its mirrors. <paramref name="requestTimeout"/> (<c>--timeout</c>) bounds
+    /// every request the peer sends its mirrors: a sync round's, <c>sync --mirror</c>'s discovery, and a read that
+    /// fetches a record the peer does not hold.</summary>
+    public static async Task<PeerDatabase> OpenAsync(string directory, string name, string? apiKey, bool background, TimeSpan requestTimeout, CancellationToken ct)
     {
         var options = new MyNoSqlOptions
         {
             DataDirectory = directory,
             ApiKey = apiKey,
             SyncInterval = background ? new MyNoSqlOptions().SyncInterval : Timeout.InfiniteTimeSpan,
+            SyncRequestTimeout = requestTimeout,
         };
         var db = await MyNoSqlDb.OpenAsync(name, options, ct).ConfigureAwait(false);
         return new PeerDatabase(db, Path.GetFullPath(directory));
@@ -38,7 +41,35 @@ internal sealed class PeerDatabase : IDatabaseClient
 
     public Task<JsonObject> PutAsync(JsonObject record, CancellationToken ct) => _db.SaveDocAsync(record, ct);
 
-    public Task SaveBatchAsync(IReadOnlyList<JsonObject> records, CancellationToken ct) => _db.SaveDocsAsync(records, ct);
+    public async Task<IReadOnlyList<RecordRefusal>> SaveBatchAsync(IReadOnlyList<JsonObject> records, CancellationToken ct)
+    {
+        var refused = new List<RecordRefusal>();
+        await SaveRangeAsync(records, 0, records.Count, refused, ct).ConfigureAwait(false);
+        return refused;
+    }
+
+    /// <summary>SaveDocsAsync is all or nothing: a refused range is split in halves until each refused record stands
+    /// alone, so every other record is saved, in file order, at about one more batch per refusal and halving.</summary>
+    private async Task SaveRangeAsync(IReadOnlyList<JsonObject> records, int start, int count, List<RecordRefusal> refused, CancellationToken ct)
+    {
+        try
+        {
+            var range = start == 0 && count == records.Count ? records : records.Skip(start).Take(count).ToList();
+            await _db.SaveDocsAsync(range, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or RevisionConflictException)
+        {
+            if (count == 1)
+            {
+                var (code, reason) = ErrorMap.Map(e);
+                refused.Add(new RecordRefusal(start, code, reason));
+                return;
+            }
+            int half = count / 2;
+            await SaveRangeAsync(records, start, half, refused, ct).ConfigureAwait(false);
+            await SaveRangeAsync(records, start + half, count - half, refused, ct).ConfigureAwait(false);
+        }
+    }
 
     public Task<JsonObject?> GetAsync(string id, CancellationToken ct) => _db.ReadDocAsync(id, ct);
 

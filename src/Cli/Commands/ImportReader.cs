@@ -5,38 +5,33 @@ using System.Threading.Channels;
 
 namespace MyNoSql.Cli.Commands;
 
-/// <summary>One batch of parsed records and where it came from (for progress and error messages).</summary>
-internal sealed record ImportBatch(List<JsonObject> Records, long FirstLine, long LastLine, long BytesRead);
+/// <summary>One batch of parsed records and where each came from (line or array element numbers, for messages).</summary>
+internal sealed record ImportBatch(List<JsonObject> Records, List<long> Positions, string Unit, long BytesRead);
 
 /// <summary>
 /// Reads an import file, NDJSON (one JSON object a line; blank lines skipped) or one JSON array of objects, and parses
 /// it into batches on its own thread, a few batches ahead of the writer: parsing the next batch overlaps saving this
-/// one, which is what keeps an import near the engine's batched save rate.
+/// one, which is what keeps an import near the engine's batched save rate. The source is read once, front to back,
+/// so pipes, FIFOs and stdin work as files do.
 /// </summary>
 internal static class ImportReader
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 256 };
 
-    /// <summary>Starts reading <paramref name="path"/>; the channel completes with an error naming file and line on bad input.</summary>
-    public static ChannelReader<ImportBatch> Start(string path, int batchSize, CancellationToken ct)
+    /// <summary>Starts reading <paramref name="source"/> (named <paramref name="path"/> in messages). On malformed input
+    /// the records read before it are sent as a last batch, then the channel completes with an
+    /// <see cref="ImportInputException"/> naming file and line.</summary>
+    public static ChannelReader<ImportBatch> Start(Stream source, string path, int batchSize, CancellationToken ct)
     {
-        Stream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CliException.Usage($"import: cannot read '{path}': {e.Message}");
-        }
         var channel = Channel.CreateBounded<ImportBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
         _ = Task.Run(async () =>
         {
             try
             {
+                var stream = new ForwardStream(source);
                 await using (stream.ConfigureAwait(false))
                 {
-                    if (await FirstByteAsync(stream, ct).ConfigureAwait(false) == '[')
+                    if (await stream.PeekFirstSignificantByteAsync(ct).ConfigureAwait(false) == '[')
                         await ReadArrayAsync(stream, path, batchSize, channel.Writer, ct).ConfigureAwait(false);
                     else
                         await ReadLinesAsync(stream, path, batchSize, channel.Writer, ct).ConfigureAwait(false);
@@ -51,28 +46,15 @@ internal static class ImportReader
         return channel.Reader;
     }
 
-    private static async Task<int> FirstByteAsync(Stream stream, CancellationToken ct)
-    {
-        var one = new byte[1];
-        int found = -1;
-        while (await stream.ReadAsync(one, ct).ConfigureAwait(false) == 1)
-        {
-            if (one[0] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF) continue; // whitespace, UTF-8 BOM
-            found = one[0];
-            break;
-        }
-        stream.Position = 0;
-        return found;
-    }
-
     private static async Task ReadLinesAsync(Stream stream, string path, int batchSize, ChannelWriter<ImportBatch> writer, CancellationToken ct)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
             int start = 0, end = 0;
-            long line = 0, firstLine = 1, consumed = 0;
+            long line = 0, consumed = 0;
             var batch = new List<JsonObject>(batchSize);
+            var lines = new List<long>(batchSize);
             bool eof = false;
             while (!eof || start < end)
             {
@@ -105,20 +87,31 @@ internal static class ImportReader
                     if (nl < 0 && !eof) break;
                     int length = nl < 0 ? end - start : nl;
                     line++;
-                    var record = ParseLine(buffer.AsSpan(start, length), path, line);
+                    JsonObject? record;
+                    try
+                    {
+                        record = ParseLine(buffer.AsSpan(start, length), path, line);
+                    }
+                    catch (ImportInputException)
+                    {
+                        // Lines before the bad one are saved, so the message can say exactly what was imported.
+                        if (batch.Count > 0) await writer.WriteAsync(new ImportBatch(batch, lines, "line", consumed), ct).ConfigureAwait(false);
+                        throw;
+                    }
                     start += nl < 0 ? length : length + 1;
                     consumed += nl < 0 ? length : length + 1;
                     if (record is null) continue;
                     batch.Add(record);
+                    lines.Add(line);
                     if (batch.Count == batchSize)
                     {
-                        await writer.WriteAsync(new ImportBatch(batch, firstLine, line, consumed), ct).ConfigureAwait(false);
+                        await writer.WriteAsync(new ImportBatch(batch, lines, "line", consumed), ct).ConfigureAwait(false);
                         batch = new List<JsonObject>(batchSize);
-                        firstLine = line + 1;
+                        lines = new List<long>(batchSize);
                     }
                 }
             }
-            if (batch.Count > 0) await writer.WriteAsync(new ImportBatch(batch, firstLine, line, consumed), ct).ConfigureAwait(false);
+            if (batch.Count > 0) await writer.WriteAsync(new ImportBatch(batch, lines, "line", consumed), ct).ConfigureAwait(false);
         }
         finally
         {
@@ -138,35 +131,41 @@ internal static class ImportReader
         }
         catch (JsonException e)
         {
-            throw CliException.Usage($"import: {path}:{line}: not valid JSON ({e.Message}); each line must be one JSON object (NDJSON), or the file one JSON array.");
+            throw new ImportInputException($"import: {path}:{line}: not valid JSON ({e.Message.TrimEnd('.')}); each line must be one JSON object (NDJSON), or the file one JSON array.", line - 1, "line");
         }
         return node as JsonObject
-            ?? throw CliException.Usage($"import: {path}:{line}: a line must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.");
+            ?? throw new ImportInputException($"import: {path}:{line}: a line must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.", line - 1, "line");
     }
 
     private static async Task ReadArrayAsync(Stream stream, string path, int batchSize, ChannelWriter<ImportBatch> writer, CancellationToken ct)
     {
         var batch = new List<JsonObject>(batchSize);
-        long index = 0, first = 1;
+        var elements = new List<long>(batchSize);
+        long index = 0;
         try
         {
             await foreach (var node in JsonSerializer.DeserializeAsyncEnumerable<JsonNode>(stream, new JsonSerializerOptions { MaxDepth = 256 }, ct).ConfigureAwait(false))
             {
                 index++;
                 batch.Add(node as JsonObject
-                    ?? throw CliException.Usage($"import: {path}: array element {index} must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}."));
+                    ?? throw new ImportInputException($"import: {path}: array element {index} must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.", index - 1, "element"));
+                elements.Add(index);
                 if (batch.Count == batchSize)
                 {
-                    await writer.WriteAsync(new ImportBatch(batch, first, index, stream.Position), ct).ConfigureAwait(false);
+                    await writer.WriteAsync(new ImportBatch(batch, elements, "element", stream.Position), ct).ConfigureAwait(false);
                     batch = new List<JsonObject>(batchSize);
-                    first = index + 1;
+                    elements = new List<long>(batchSize);
                 }
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ImportInputException)
         {
-            throw CliException.Usage($"import: {path}: not a valid JSON array of objects near line {e.LineNumber + 1}: {e.Message}");
+            // Elements before the bad place are saved, so the message can say exactly what was imported.
+            if (batch.Count > 0) await writer.WriteAsync(new ImportBatch(batch, elements, "element", stream.Position), ct).ConfigureAwait(false);
+            if (e is JsonException j)
+                throw new ImportInputException($"import: {path}: not a valid JSON array of objects near line {j.LineNumber + 1}: {j.Message.TrimEnd('.')}.", index, "element");
+            throw;
         }
-        if (batch.Count > 0) await writer.WriteAsync(new ImportBatch(batch, first, index, stream.Position), ct).ConfigureAwait(false);
+        if (batch.Count > 0) await writer.WriteAsync(new ImportBatch(batch, elements, "element", stream.Position), ct).ConfigureAwait(false);
     }
 }

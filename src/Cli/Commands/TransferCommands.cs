@@ -14,54 +14,82 @@ internal static class TransferCommands
 
     public static Command Import(GlobalOptions options, CliConsole console, Argument<string> db)
     {
-        var file = new Argument<string>("FILE") { Description = "NDJSON (one JSON object a line) or a JSON array of objects" };
+        var file = new Argument<string>("FILE") { Description = "NDJSON (one JSON object a line) or a JSON array of objects; - for stdin" };
         var command = new Command("import", "Save every record of a file (NDJSON or a JSON array), in batches") { db, file };
         command.SetAction(async (r, ct) =>
         {
             var settings = options.Read(r);
             string path = r.GetValue(file)!;
-            if (!File.Exists(path)) throw CliException.Usage($"import: no such file '{path}'.");
+            if (path != "-" && !File.Exists(path)) throw CliException.Usage($"import: no such file '{path}'.");
             await using IDatabaseClient client = await settings.OpenAsync(r.GetValue(db)!, background: false, ct).ConfigureAwait(false);
-            var (count, seconds) = await ImportAsync(client, console, path, !settings.Json, ct).ConfigureAwait(false);
+            var result = await ImportAsync(client, console, path, !settings.Json, ct).ConfigureAwait(false);
             if (settings.Json)
-                console.Out.WriteLine(Output.Line(new JsonObject { ["imported"] = count, ["seconds"] = Math.Round(seconds, 3), ["file"] = path }));
+                console.Out.WriteLine(Output.Line(result.ToJson(path)));
             else
-                console.Out.WriteLine($"imported {count:N0} records from {path} into '{client.Database}' in {seconds:0.00} s ({(seconds > 0 ? count / seconds : 0):N0}/s)");
-            return ExitCodes.Ok;
+                console.Out.WriteLine($"imported {result.Imported:N0} records from {path} into '{client.Database}' in {result.Seconds:0.00} s ({(result.Seconds > 0 ? result.Imported / result.Seconds : 0):N0}/s)");
+            if (result.Problem is not null) await console.Error.WriteLineAsync($"error: {result.Problem}").ConfigureAwait(false);
+            return result.ExitCode;
         });
         return command;
     }
 
-    /// <summary>Imports <paramref name="path"/>; returns the record count and the seconds taken.</summary>
-    public static async Task<(long Count, double Seconds)> ImportAsync(IDatabaseClient client, CliConsole console, string path, bool progress, CancellationToken ct)
+    /// <summary>Imports <paramref name="path"/> (<c>-</c>: stdin). Records the database refuses (conflicts, invalid
+    /// records) are listed and the rest saved; a malformed line stops the import after saving every record before it.</summary>
+    public static async Task<ImportResult> ImportAsync(IDatabaseClient client, CliConsole console, string path, bool progress, CancellationToken ct)
     {
-        long total = new FileInfo(path).Length;
+        Stream source = OpenSource(console, path);
+        long? total = source.CanSeek ? Math.Max(source.Length, 1) : null; // a pipe's size is unknown: count records
         var clock = Stopwatch.StartNew();
-        long count = await ProgressView.RunAsync(console, progress, $"import {Path.GetFileName(path)}", Math.Max(total, 1), async report =>
+        var result = new ImportResult();
+        await ProgressView.RunAsync(console, progress, $"import {Path.GetFileName(path)}", total, async report =>
         {
-            long saved = 0;
-            // Stops the reader when the import ends early (a refused batch, Ctrl+C): it may be batches ahead.
+            // Stops the reader when the import ends early (unreachable, Ctrl+C): it may be batches ahead.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var cancelReader = new CancelOnDispose(stop);
-            var batches = ImportReader.Start(path, ImportBatchSize, stop.Token);
-            await foreach (var batch in batches.ReadAllAsync(ct).ConfigureAwait(false))
+            var batches = ImportReader.Start(source, path, ImportBatchSize, stop.Token);
+            try
             {
-                try
+                await foreach (var batch in batches.ReadAllAsync(ct).ConfigureAwait(false))
                 {
-                    await client.SaveBatchAsync(batch.Records, ct).ConfigureAwait(false);
+                    IReadOnlyList<RecordRefusal> refused;
+                    try
+                    {
+                        refused = await client.SaveBatchAsync(batch.Records, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is MyNoSqlException or CliException or IOException)
+                    {
+                        var (code, message) = ErrorMap.Map(e);
+                        throw new CliException(code, $"import: {path}: {message.TrimEnd('.')}; {batch.Unit}s {batch.Positions[0]:N0}–{batch.Positions[^1]:N0} " +
+                            $"may be partly saved, the {result.Imported:N0} records before them were imported.", e);
+                    }
+                    result.Add(batch, refused);
+                    report(total is null ? result.Imported : batch.BytesRead);
                 }
-                catch (Exception e) when (e is ArgumentException or MyNoSqlException or CliException)
-                {
-                    var (code, message) = ErrorMap.Map(e);
-                    throw new CliException(code, $"import: {path}: records {batch.FirstLine}–{batch.LastLine} (line or element numbers) not saved: {message}. " +
-                        $"{saved:N0} records before them were imported.", e);
-                }
-                saved += batch.Records.Count;
-                report(batch.BytesRead);
             }
-            return saved;
+            catch (ImportInputException e)
+            {
+                result.Stop(e);
+            }
+            return 0;
         }).ConfigureAwait(false);
-        return (count, clock.Elapsed.TotalSeconds);
+        result.Seconds = clock.Elapsed.TotalSeconds;
+        result.Describe(path);
+        return result;
+    }
+
+    /// <summary>The file, or stdin for <c>-</c>; read once, front to back (pipes and FIFOs cannot seek).</summary>
+    private static Stream OpenSource(CliConsole console, string path)
+    {
+        if (path == "-")
+            return console.OpenInput?.Invoke() ?? throw CliException.Usage("import: stdin cannot be read here; give a FILE.");
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliException.Usage($"import: cannot read '{path}': {e.Message}");
+        }
     }
 
     private sealed class CancelOnDispose(CancellationTokenSource source) : IDisposable

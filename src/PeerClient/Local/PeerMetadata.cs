@@ -52,6 +52,16 @@ internal sealed class PeerMetadata
     /// <summary>The policy was changed here and no mirror has taken it yet (the next round PUTs it).</summary>
     public bool MergePolicyDirty { get; set; }
 
+    /// <summary>When the last successful sync round completed (UTC), as <see cref="SyncStatus.LastSuccess"/>: the sync
+    /// status outlives the process (each CLI command is one).</summary>
+    public DateTimeOffset? LastSyncSuccess { get; set; }
+
+    /// <summary>The mirror the last successful round used (<see cref="SyncStatus.MirrorInUse"/>).</summary>
+    public string? LastSyncMirror { get; set; }
+
+    /// <summary>The last round's error, null after a clean round (<see cref="SyncStatus.LastError"/>).</summary>
+    public string? LastSyncError { get; set; }
+
     /// <summary>The stored merge policy (null: none or unreadable names, which <see cref="SetMergePolicy"/> never writes).</summary>
     public MergePolicy? ReadMergePolicy()
     {

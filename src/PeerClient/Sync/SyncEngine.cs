@@ -73,6 +73,7 @@ internal sealed partial class SyncEngine : IDisposable
         _log = options.LoggerFactory?.CreateLogger("MyNoSql.Sync") ?? NullLogger.Instance;
         // Last-seen times are rewritten at most this often: a metadata write per discovery would be wasted.
         _seenResolution = _pruneAfter == Timeout.InfiniteTimeSpan || _pruneAfter > TimeSpan.FromHours(4) ? TimeSpan.FromHours(1) : _pruneAfter / 4;
+        LoadStatus(metadata());
     }
 
     /// <summary>The transports of schemes other than http/https, from the options the database was opened with.</summary>
@@ -169,6 +170,7 @@ internal sealed partial class SyncEngine : IDisposable
         }
         finally
         {
+            await SaveStatusAsync(ct).ConfigureAwait(false); // whatever the outcome (pull-only, rejected, failed)
             _round.Release();
         }
     }

@@ -19,4 +19,7 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Database '{Database}': {Mirror} is read-only; pushing to a writable mirror")]
     public static partial void ReadOnlyMirror(ILogger logger, string database, string mirror);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Database '{Database}': the sync status could not be remembered on disk: {Reason}")]
+    public static partial void StatusNotSaved(ILogger logger, string database, string reason);
 }

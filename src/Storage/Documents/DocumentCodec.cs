@@ -95,7 +95,10 @@ internal static class DocumentCodec
             }
             catch (ArgumentException e)
             {
-                throw new DocumentFormatException(DocumentPart.Id, e.Message, nameof(document), e);
+                // e.Message already ends with " (Parameter 'document')", which the new exception appends again.
+                string suffix = $" (Parameter '{e.ParamName}')";
+                string reason = e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+                throw new DocumentFormatException(DocumentPart.Id, reason, nameof(document), e);
             }
         }
         string? rev = null;

@@ -30,7 +30,9 @@ public class DocumentCodecTests
         // Typed (DocumentFormatException names the part), still ArgumentExceptions as DESIGN §3 promises.
         Assert.Equal(DocumentPart.Id, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = 5 }, 1000)).Part);
         Assert.Equal(DocumentPart.Id, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = new JsonArray() }, 1000)).Part);
-        Assert.Equal(DocumentPart.Id, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = "" }, 1000)).Part);
+        var empty = Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["id"] = "" }, 1000));
+        Assert.Equal(DocumentPart.Id, empty.Part);
+        Assert.Equal("A record id must be a non-empty string. (Parameter 'document')", empty.Message); // once doubled
         Assert.Equal(DocumentPart.Content, Assert.Throws<DocumentFormatException>(() => DocumentCodec.Parse(new JsonObject { ["big"] = new string('x', 2000) }, 1000)).Part);
         JsonNode deep = new JsonObject();
         var root = deep;
