@@ -32,4 +32,9 @@ public sealed record ReplicatedRevision(
     /// <summary>True when <see cref="Body"/> is a body delta against <see cref="BaseRev"/>'s body.</summary>
     [Id(7)]
     public bool BodyIsDelta { get; init; }
+
+    /// <summary>When each field the database's Latest policy tracks was last written on this revision's line (the
+    /// storage layer's field-stamp map; null: none).</summary>
+    [Id(8)]
+    public byte[]? FieldStamps { get; init; }
 }

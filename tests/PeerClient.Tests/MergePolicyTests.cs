@@ -95,6 +95,46 @@ public sealed class MergePolicyTests
     }
 
     [Fact]
+    public async Task Latest_takes_each_fields_newest_write_even_from_a_leaf_saved_earlier()
+    {
+        // Audit C, t_latest4: B edits title offline at t1, A edits title at t2, B edits body at t3. Expected: A's title
+        // (its write is newer than B's) and B's body — not everything from B's leaf because it was saved last.
+        using var dir = new TempDir();
+        var timeA = new ManualTime(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var timeB = new ManualTime(timeA.Now);
+        await using var a = await MyNoSqlDb.OpenAsync("latest", Options(dir, "a", timeA));
+        await using var b = await MyNoSqlDb.OpenAsync("latest", Options(dir, "b", timeB));
+        var policy = new MergePolicy { Fields = { ["title"] = MergeStrategy.Latest, ["body"] = MergeStrategy.Latest } };
+        await a.SetMergePolicyAsync(policy);
+        await b.SetMergePolicyAsync(policy);
+        var v1 = await a.SaveDocAsync(JsonNode.Parse("""{"id":"Z","title":"t0","body":"b0"}""")!.AsObject());
+        await CopyAsync(a, b, "Z");
+
+        timeB.Now = timeB.Now.AddSeconds(1);
+        var t1 = (JsonObject)v1.DeepClone();
+        t1["title"] = "peer-t1";
+        var b2 = await b.SaveDocAsync(t1);
+        timeA.Now = timeA.Now.AddSeconds(2);
+        var t2 = (JsonObject)v1.DeepClone();
+        t2["title"] = "mirror-t2";
+        await a.SaveDocAsync(t2);
+        timeB.Now = timeB.Now.AddSeconds(2);
+        var t3 = (JsonObject)b2.DeepClone();
+        t3["body"] = "peer-t3";
+        await b.SaveDocAsync(t3);
+
+        await CopyAsync(b, a, "Z");
+        await CopyAsync(a, b, "Z");
+        var docA = (await a.ReadDocAsync("Z"))!;
+        var docB = (await b.ReadDocAsync("Z"))!;
+        Assert.Equal("mirror-t2", (string)docA["title"]!);
+        Assert.Equal("peer-t3", (string)docA["body"]!);
+        Assert.Equal(docA.ToJsonString(), docB.ToJsonString());
+        Assert.Empty(await a.GetConflictsAsync("Z"));
+        Assert.Empty(await b.GetConflictsAsync("Z"));
+    }
+
+    [Fact]
     public async Task The_policy_survives_reopening_and_is_validated()
     {
         using var dir = new TempDir();

@@ -11,6 +11,7 @@ internal static class LeafWire
     {
         Stamp = leaf.Stamp,
         Kind = (byte)leaf.Kind,
+        FieldStamps = leaf.FieldStamps.IsEmpty ? null : leaf.FieldStamps.ToArray(),
     };
 
     public static ReplicatedRevision[] ToWire(DocumentRecord? record) =>
@@ -24,6 +25,7 @@ internal static class LeafWire
         Kind = (byte)leaf.Kind,
         BaseRev = leaf.Relative ? leaf.Base.ToString() : null,
         BodyIsDelta = leaf.IsDelta,
+        FieldStamps = leaf.FieldStamps.IsEmpty ? null : leaf.FieldStamps.ToArray(),
     };
 
     public static ReplicatedRevision[] ToWire(BatchRecord record) => [.. record.Leaves.Select(ToWire)];
@@ -51,7 +53,10 @@ internal static class LeafWire
             problem = $"'{wire.Rev}' has a delta body but no base";
             return false;
         }
-        leaf = new BatchLeaf(rev, wire.Deleted, wire.Stamp, (EditKind)wire.Kind, ancestry, wire.Body ?? [], wire.BaseRev is not null, wire.BodyIsDelta);
+        leaf = new BatchLeaf(rev, wire.Deleted, wire.Stamp, (EditKind)wire.Kind, ancestry, wire.Body ?? [], wire.BaseRev is not null, wire.BodyIsDelta)
+        {
+            FieldStamps = wire.FieldStamps ?? [],
+        };
         return true;
     }
 
@@ -74,7 +79,7 @@ internal static class LeafWire
             return false;
         }
         var body = wire.Body ?? [];
-        leaf = new RevisionLeaf(rev, wire.Deleted, ancestry, body) { Stamp = wire.Stamp, Kind = (EditKind)wire.Kind };
+        leaf = new RevisionLeaf(rev, wire.Deleted, ancestry, body) { Stamp = wire.Stamp, Kind = (EditKind)wire.Kind, FieldStamps = wire.FieldStamps ?? [] };
         if (!verify) return true;
         return Verify(leaf, out problem, maxDocumentSize, requireDerived);
     }
@@ -121,6 +126,11 @@ internal static class LeafWire
         if (!Enum.IsDefined((EditKind)wire.Kind) || wire.Stamp < 0)
         {
             problem = $"'{wire.Rev}' has an unknown kind {wire.Kind} or a negative stamp";
+            return false;
+        }
+        if (wire.FieldStamps is { } fieldStamps && !FieldStamps.IsValid(fieldStamps))
+        {
+            problem = $"'{wire.Rev}' has malformed field stamps";
             return false;
         }
         ancestry = new Revision[Math.Min(wire.Ancestry?.Length ?? 0, RevisionLeaf.PendingAncestryLimit)];

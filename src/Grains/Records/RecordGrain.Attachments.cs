@@ -19,6 +19,7 @@ internal sealed partial class RecordGrain
             LogRejected(_database, _id, problem);
             return new SaveReply(RecordStatus.Invalid, null, null, problem);
         }
+        await TrackPolicyAsync();
         var winner = _record?.Winner;
         bool live = winner is { Deleted: false };
         if (!live)

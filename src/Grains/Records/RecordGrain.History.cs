@@ -78,6 +78,7 @@ internal sealed partial class RecordGrain
     /// null: such an exception is a bug and propagates.</param>
     private async ValueTask<SaveReply> EditAsync(Func<DocumentRecord?, SaveOutcome> rule, RecordStatus? nothing)
     {
+        await TrackPolicyAsync();
         try
         {
             var ((outcome, added), written) = await WriteAsync(current =>

@@ -12,6 +12,25 @@ namespace MyNoSql.Grains.Records;
 /// </summary>
 internal sealed partial class RecordGrain
 {
+    // The fields the database policy's Latest strategy tracks, read before each edit: the new revision carries when each
+    // was last written (FieldStamps), so a merge compares the writes of each field, not of whole revisions.
+    private string[]? _tracked;
+
+    /// <summary>Reads which fields the next edit tracks (the policy cache of this silo; a grain call at most every few
+    /// seconds). A policy that cannot be read now tracks none: a merge then dates those fields by the revision's stamp.</summary>
+    private async ValueTask TrackPolicyAsync()
+    {
+        try
+        {
+            _tracked = FieldStamps.TrackedBy(await _policies.ForConflictAsync(_database));
+        }
+        catch (Exception e)
+        {
+            LogTrackingUnavailable(e, _database, _id);
+            _tracked = null;
+        }
+    }
+
     public async ValueTask<SaveReply> Resolve(string? rev, byte[] body, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -69,6 +88,9 @@ internal sealed partial class RecordGrain
 
     [LoggerMessage(EventId = 2065, Level = LogLevel.Information, Message = "{Database}/{Id}: conflict resolved by the merge policy as {Rev} ({Closed} losing leaves closed)")]
     private partial void LogResolved(string database, string id, string rev, int closed);
+
+    [LoggerMessage(EventId = 2073, Level = LogLevel.Warning, Message = "{Database}/{Id}: the merge policy could not be read; this edit carries no field stamps")]
+    private partial void LogTrackingUnavailable(Exception error, string database, string id);
 
     [LoggerMessage(EventId = 2066, Level = LogLevel.Warning, Message = "{Database}/{Id}: the merge policy could not be read; the conflict stays until the next write")]
     private partial void LogPolicyUnavailable(Exception error, string database, string id);

@@ -133,6 +133,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(body);
         if (InvalidBody(body) is { } problem) return new SaveReply(RecordStatus.Invalid, null, null, problem);
+        await TrackPolicyAsync();
         try
         {
             var outcome = DocumentRules.Save(_database, _record, _id, rev, body, edit: NewEdit());
@@ -274,7 +275,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     }
 
     /// <summary>A new edit of this record: a fresh stamp of this silo's clock and the configured history depth.</summary>
-    private EditContext NewEdit(EditKind kind = EditKind.Save) => new(_clock.Next(), _historyDepth, kind);
+    private EditContext NewEdit(EditKind kind = EditKind.Save) => new(_clock.Next(), _historyDepth, kind) { Tracked = _tracked };
 
     /// <summary>The leaves of <paramref name="after"/> that <paramref name="before"/> did not hold (what a write must replicate).</summary>
     private static RevisionLeaf[] NewLeaves(DocumentRecord? before, DocumentRecord after) =>

@@ -18,6 +18,9 @@ internal sealed class DocumentRecord
     // then the history section (HistoryChain). Versions 1 and 2 still read (stamp 0, kind Save, no history).
     private const byte FormatWithHistory = 3;
     private const byte OmitsWinnerRevision = 1;
+    // Leaf flags (format 3): bit 0 deleted, bits 1–6 kind, bit 7 field stamps follow the stamp (int32 length + bytes;
+    // only leaves saved under a Latest policy have them, so other records are encoded as before).
+    private const byte HasFieldStamps = 0x80;
 
     private readonly HistoryChain _history;
 
@@ -104,8 +107,8 @@ internal sealed class DocumentRecord
     }
 
     /// <summary>
-    /// Binary payload (format 3): version, options, leaf count, then per leaf rev, flags (deleted, kind), stamp,
-    /// ancestry, body; then the history section (<see cref="Documents.HistoryChain"/>). With
+    /// Binary payload (format 3): version, options, leaf count, then per leaf rev, flags (deleted, kind, field stamps),
+    /// stamp, field stamps when flagged, ancestry, body; then the history section (<see cref="Documents.HistoryChain"/>). With
     /// <paramref name="omitWinnerRevision"/> the winner's rev is left out; <see cref="Decode"/> then needs it back.
     /// </summary>
     public byte[] Encode(bool omitWinnerRevision = false)
@@ -118,7 +121,8 @@ internal sealed class DocumentRecord
             history = writer.WrittenSpan;
         }
         int size = 1 + 1 + 2 - (omitWinnerRevision ? Revision.EncodedSize : 0) + history.Length;
-        foreach (var l in Leaves) size += Revision.EncodedSize + 1 + 8 + 2 + l.Ancestry.Length * Revision.EncodedSize + 4 + l.Body.Length;
+        foreach (var l in Leaves) size += Revision.EncodedSize + 1 + 8 + 2 + l.Ancestry.Length * Revision.EncodedSize + 4 + l.Body.Length
+            + (l.FieldStamps.IsEmpty ? 0 : 4 + l.FieldStamps.Length);
         var buffer = new byte[size];
         var span = buffer.AsSpan();
         span[0] = FormatWithHistory;
@@ -128,8 +132,13 @@ internal sealed class DocumentRecord
         foreach (var l in Leaves)
         {
             if (!omitWinnerRevision || !ReferenceEquals(l, Leaves[0])) { l.Rev.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
-            span[pos++] = (byte)((l.Deleted ? 1 : 0) | ((int)l.Kind << 1));
+            span[pos++] = (byte)((l.Deleted ? 1 : 0) | ((int)l.Kind << 1) | (l.FieldStamps.IsEmpty ? 0 : HasFieldStamps));
             BinaryPrimitives.WriteInt64LittleEndian(span[pos..], l.Stamp); pos += 8;
+            if (!l.FieldStamps.IsEmpty)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(span[pos..], l.FieldStamps.Length); pos += 4;
+                l.FieldStamps.Span.CopyTo(span[pos..]); pos += l.FieldStamps.Length;
+            }
             BinaryPrimitives.WriteUInt16LittleEndian(span[pos..], (ushort)l.Ancestry.Length); pos += 2;
             foreach (var a in l.Ancestry) { a.WriteTo(span[pos..]); pos += Revision.EncodedSize; }
             BinaryPrimitives.WriteInt32LittleEndian(span[pos..], l.Body.Length); pos += 4;
@@ -171,11 +180,21 @@ internal sealed class DocumentRecord
                 byte flags = span[pos++];
                 long stamp = 0;
                 var kind = EditKind.Save;
+                ReadOnlyMemory<byte> fieldStamps = default;
                 if (v3)
                 {
-                    if ((flags >> 1) > (int)EditKind.Resolve) throw new FormatException($"Record '{id}': unknown edit kind {flags >> 1}.");
-                    kind = (EditKind)(flags >> 1);
+                    int kindBits = (flags & ~HasFieldStamps) >> 1;
+                    if (kindBits > (int)EditKind.Resolve) throw new FormatException($"Record '{id}': unknown edit kind {kindBits}.");
+                    kind = (EditKind)kindBits;
                     stamp = BinaryPrimitives.ReadInt64LittleEndian(span[pos..]); pos += 8;
+                    if ((flags & HasFieldStamps) != 0)
+                    {
+                        int length = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
+                        if (length <= 0 || length > span.Length - pos) throw new FormatException($"Record '{id}': field stamps length out of range.");
+                        fieldStamps = payload.Slice(pos, length);
+                        pos += length;
+                    }
+                    flags &= unchecked((byte)~HasFieldStamps);
                 }
                 bool deleted = (flags & 1) != 0 || (!v3 && flags != 0);
                 int ac = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]); pos += 2;
@@ -184,7 +203,7 @@ internal sealed class DocumentRecord
                 for (int a = 0; a < ac; a++) { ancestry[a] = Revision.ReadFrom(span[pos..]); pos += Revision.EncodedSize; }
                 int bodyLength = BinaryPrimitives.ReadInt32LittleEndian(span[pos..]); pos += 4;
                 if (bodyLength < 0 || bodyLength > span.Length - pos) throw new FormatException($"Record '{id}': body length out of range.");
-                leaves[i] = new RevisionLeaf(rev, deleted, ancestry, payload.Slice(pos, bodyLength)) { Stamp = stamp, Kind = kind };
+                leaves[i] = new RevisionLeaf(rev, deleted, ancestry, payload.Slice(pos, bodyLength)) { Stamp = stamp, Kind = kind, FieldStamps = fieldStamps };
                 pos += bodyLength;
             }
             if (count == 0) throw new FormatException($"Record '{id}': no revisions.");

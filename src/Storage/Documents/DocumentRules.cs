@@ -44,21 +44,21 @@ internal static partial class DocumentRules
         var e = edit ?? EditContext.Default;
         if (current is null)
         {
-            var created = RevisionLeaf.Child(null, deleted: false, body, stamp: e.Stamp, kind: e.Kind);
+            var created = RevisionLeaf.Child(null, deleted: false, body, stamp: e.Stamp, kind: e.Kind, tracked: e.Tracked);
             return new SaveOutcome(DocumentRecord.Create(id, [created]), created, true);
         }
         var winner = current.Winner;
         if (winner.Deleted)
         {
             // Re-creating a deleted record descends from its tombstone, so replicas see a newer revision, not a conflict.
-            var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind);
+            var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind, e.Tracked);
             return new SaveOutcome(Replace(current, winner, recreated, pending, e.HistoryDepth), recreated, true);
         }
         if (!Revision.TryParse(givenRev, out var given) || given != winner.Rev)
             throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
         if (winner.Body.Span.SequenceEqual(body.Span))
             return new SaveOutcome(current, winner, false);
-        var next = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind);
+        var next = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind, e.Tracked);
         return new SaveOutcome(Replace(current, winner, next, pending, e.HistoryDepth), next, true);
     }
 
@@ -164,7 +164,7 @@ internal static partial class DocumentRules
         if (!Revision.TryParse(givenRev, out var given) || given != winner.Rev)
             throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
         if (!current.HasConflicts) return SaveBody(database, current, id, givenRev, body, pending, e with { Kind = EditKind.Save });
-        var resolution = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, EditKind.Resolve);
+        var resolution = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, EditKind.Resolve, e.Tracked);
         var leaves = new List<RevisionLeaf> { resolution };
         var replaced = new List<HistoryEntry> { EntryOf(winner, pending) };
         foreach (var leaf in current.Leaves.Skip(1))
@@ -194,7 +194,7 @@ internal static partial class DocumentRules
         var winner = current.Winner;
         // Undo and redo never change attachments: a live winner's stubs stay (a deleted one's restore the target's).
         var content = target.Deleted ? ReadOnlyMemory<byte>.Empty : winner.Deleted ? body : KeepStubsOf(winner.Body, body);
-        var leaf = RevisionLeaf.Child(winner, target.Deleted, content, pending, e.Stamp, kind);
+        var leaf = RevisionLeaf.Child(winner, target.Deleted, content, pending, e.Stamp, kind, e.Tracked);
         return new SaveOutcome(Replace(current, winner, leaf, pending, e.HistoryDepth), leaf, true);
     }
 

@@ -7,6 +7,10 @@ namespace MyNoSql.Storage.Documents;
 /// <param name="Kind">What the edit is.</param>
 internal readonly record struct EditContext(long Stamp, int HistoryDepth, EditKind Kind = EditKind.Save)
 {
+    /// <summary>The fields whose write times a new live revision carries (<see cref="FieldStamps"/>: the database
+    /// policy's Latest fields); null: none.</summary>
+    public IReadOnlyList<string>? Tracked { get; init; }
+
     /// <summary>Stamp 0, the default depth, a plain save: what callers that do not say get.</summary>
     public static EditContext Default => new(0, RecordHistory.DefaultDepth);
 }

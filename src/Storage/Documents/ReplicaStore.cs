@@ -57,8 +57,10 @@ internal sealed partial class ReplicaStore
     /// <summary>The database's merge policy now (null: none): a merge that makes a conflict resolves it by the policy.</summary>
     public Func<MergePolicy?>? MergePolicy { get; set; }
 
-    /// <summary>A new edit's context: a fresh stamp and this store's history depth.</summary>
-    public EditContext NewEdit(EditKind kind = EditKind.Save) => new(Clock.Next(), HistoryDepth, kind);
+    /// <summary>A new edit's context: a fresh stamp, this store's history depth and the fields the merge policy's
+    /// Latest strategy tracks (<see cref="FieldStamps"/>).</summary>
+    public EditContext NewEdit(EditKind kind = EditKind.Save) =>
+        new(Clock.Next(), HistoryDepth, kind) { Tracked = FieldStamps.TrackedBy(MergePolicy?.Invoke()) };
 
     /// <summary>Takes the key's write lock (held until disposed).</summary>
     public ValueTask<KeyLocks.Releaser> LockAsync(string key, CancellationToken cancellationToken) =>

@@ -14,6 +14,10 @@ internal sealed record RevisionLeaf(Revision Rev, bool Deleted, Revision[] Ances
     /// <summary>What made this revision.</summary>
     public EditKind Kind { get; init; }
 
+    /// <summary>When each tracked field was last written on this leaf's line (<see cref="Documents.FieldStamps"/>;
+    /// empty: none tracked). Metadata like <see cref="Stamp"/>: not part of the revision hash.</summary>
+    public ReadOnlyMemory<byte> FieldStamps { get; init; }
+
     /// <summary>
     /// How many ancestors a stored (acknowledged) revision keeps and replication between mirrors carries (DESIGN §8: up to
     /// 100 edits of a record made elsewhere between two syncs are still recognised as descendants, not conflicts; delta
@@ -37,15 +41,17 @@ internal sealed record RevisionLeaf(Revision Rev, bool Deleted, Revision[] Ances
     /// <see cref="PendingAncestryLimit"/> instead of <see cref="AncestryLimit"/>.</param>
     /// <param name="stamp">The new leaf's <see cref="Stamp"/>.</param>
     /// <param name="kind">The new leaf's <see cref="Kind"/>.</param>
-    public static RevisionLeaf Child(RevisionLeaf? parent, bool deleted, ReadOnlyMemory<byte> body, bool pending = false, long stamp = 0, EditKind kind = EditKind.Save)
+    /// <param name="tracked">The fields whose write times the new live leaf carries (<see cref="FieldStamps"/>); null: none.</param>
+    public static RevisionLeaf Child(RevisionLeaf? parent, bool deleted, ReadOnlyMemory<byte> body, bool pending = false, long stamp = 0, EditKind kind = EditKind.Save, IReadOnlyList<string>? tracked = null)
     {
         var rev = Revision.Next(parent?.Rev ?? default, deleted, body.Span);
-        if (parent is null) return new RevisionLeaf(rev, deleted, [], body) { Stamp = stamp, Kind = kind };
+        var fieldStamps = deleted ? default : Documents.FieldStamps.ForChild(parent, body, stamp, tracked);
+        if (parent is null) return new RevisionLeaf(rev, deleted, [], body) { Stamp = stamp, Kind = kind, FieldStamps = fieldStamps };
         int n = Math.Min(pending ? PendingAncestryLimit : AncestryLimit, parent.Ancestry.Length + 1);
         var ancestry = new Revision[n];
         ancestry[0] = parent.Rev;
         Array.Copy(parent.Ancestry, 0, ancestry, 1, n - 1);
-        return new RevisionLeaf(rev, deleted, ancestry, body) { Stamp = stamp, Kind = kind };
+        return new RevisionLeaf(rev, deleted, ancestry, body) { Stamp = stamp, Kind = kind, FieldStamps = fieldStamps };
     }
 
     /// <summary>The parent revision (the first ancestor); <c>default</c> for a creation or when the ancestry is unknown.</summary>

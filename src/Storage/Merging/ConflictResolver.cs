@@ -9,7 +9,8 @@ namespace MyNoSql.Storage.Merging;
 
 /// <summary>
 /// Resolves a record's conflict by a <see cref="MergePolicy"/> (DESIGN §8). The merged content is a function of the live
-/// leaves (and, for Latest and Counter, the body of their common ancestor from the record's history), and the resolution
+/// leaves and what they carry (and, for Counter, or Latest over a leaf without field stamps, the body of their common
+/// ancestor from the record's history), and the resolution
 /// is a child of the winner (stamp: the greatest leaf stamp, kind <see cref="EditKind.Resolve"/>) with every losing
 /// live leaf closed by its tombstone — so every replica that resolves the same leaves writes the same revisions.
 /// </summary>
@@ -17,8 +18,12 @@ namespace MyNoSql.Storage.Merging;
 /// Per field (a field is "missing" in a leaf that lacks it):
 /// <list type="bullet">
 /// <item>Winner (and every field the policy does not name): the winner's value, or missing.</item>
-/// <item>Latest: among leaves whose value differs (by collation; missing counts as a value) from the ancestor's, the one
-/// with the greatest leaf stamp (ties: winner order); unchanged everywhere: the winner's (equal to the ancestor's).</item>
+/// <item>Latest: the value written last, per field: each leaf's write time of the field is its field stamp
+/// (<see cref="FieldStamps"/>: when the value it holds was written on its line, so a leaf saved after a conflicting write
+/// can still hold the older value). A leaf without one (made before the policy named the field, or by another system)
+/// counts only when its value differs (by collation; missing counts as a value) from the common ancestor's, at its own
+/// stamp (the latest that write can have been). Greatest time wins (ties: winner order); no candidate: the winner's
+/// (equal to the ancestor's). The resolution carries the chosen write times as its own field stamps.</item>
 /// <item>Max / Min: the greatest / least present value in the §7 collation (collation-equal values: the one whose JSON
 /// text is ordinally least, so the leaves' order never matters); missing when no leaf has the field.</item>
 /// <item>Union: every element of every leaf's array once (a present non-array counts as a one-element set), in collation
@@ -48,9 +53,10 @@ internal static class ConflictResolver
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = DocumentCodec.MaxDepth };
 
     /// <summary>
-    /// The record with the conflict resolved; null when it has no live conflict, the policy is empty, or a strategy
-    /// needs the common ancestor's body and this replica does not hold it (another replica that holds it resolves; the
-    /// conflict stays until then, as without a policy).
+    /// The record with the conflict resolved; null when it has no live conflict, the policy is empty, or the merge needs
+    /// the common ancestor's body and this replica does not hold it (another replica that holds it resolves; the conflict
+    /// stays until then, as without a policy). Only a Counter field that some leaf has, or a Latest field whose leaves
+    /// differ and one of which carries no field stamp for it, needs the ancestor (<see cref="NeedsAncestor"/>).
     /// </summary>
     public static DocumentRecord? TryResolve(DocumentRecord record, MergePolicy policy, int historyDepth)
     {
@@ -59,45 +65,62 @@ internal static class ConflictResolver
         if (policy.IsEmpty || record.Winner.Deleted) return null;
         var live = record.Leaves.Where(l => !l.Deleted).ToArray(); // winner first
         if (live.Length < 2) return null;
-        ReadOnlyMemory<byte>? ancestor = null;
-        if (NeedsAncestor(policy))
-        {
-            var rev = CommonAncestor(live);
-            if (rev.IsEmpty)
-            {
-                // Branches that share no revision, each known back to its creation (the same id created on two replicas):
-                // their common ancestor is nothing, an empty record. With a cut ancestry nothing can be told: no resolution.
-                if (!live.All(l => l.Ancestry.Length == l.Rev.Generation - 1)) return null;
-                ancestor = EmptyObject;
-            }
-            else if (!RecordHistory.TryGetBody(record, rev, out var body, out bool deleted)) return null;
-            else ancestor = deleted ? EmptyObject : body;
-        }
-        var merged = MergeBodies(live, ancestor, policy);
+        var merged = MergeCore(live, () => AncestorOf(record, live), policy, out var fieldStamps);
         if (merged is null) return null;
         // The manual merge's rule (DocumentRules.Resolve): a child of the winner, every other live leaf closed by its
         // tombstone, the replaced leaves into the history. Pending: a resolution is a local edit, pushed like a save.
         var edit = new EditContext(live.Max(l => l.Stamp), historyDepth, EditKind.Resolve);
-        return DocumentRules.Resolve("", record, record.Id, record.Winner.Rev.ToString(), merged, pending: true, edit, merged: true).Record;
+        var resolved = DocumentRules.Resolve("", record, record.Id, record.Winner.Rev.ToString(), merged, pending: true, edit, merged: true).Record;
+        if (fieldStamps.IsEmpty) return resolved;
+        // The resolution carries, per Latest field, when the value it took was written (not the resolution's own stamp),
+        // so a later conflict still compares that field's writes.
+        var winner = resolved.Winner;
+        return DocumentRecord.Create(record.Id, resolved.Leaves.Select(l => ReferenceEquals(l, winner) ? l with { FieldStamps = fieldStamps } : l), resolved.HistoryChain);
     }
 
     /// <summary>The merged content of <paramref name="leaves"/> (any order; ordered winner first here) under
-    /// <paramref name="policy"/>, given the common ancestor's body when known (null otherwise). Null when a strategy
+    /// <paramref name="policy"/>, given the common ancestor's body when known (null otherwise). Null when the merge
     /// needs the ancestor and none was given, or no leaf is live. Exposed for the merge-law property tests.</summary>
-    public static byte[]? MergeBodies(IReadOnlyList<RevisionLeaf> leaves, ReadOnlyMemory<byte>? ancestor, MergePolicy policy)
+    public static byte[]? MergeBodies(IReadOnlyList<RevisionLeaf> leaves, ReadOnlyMemory<byte>? ancestor, MergePolicy policy) =>
+        MergeCore(leaves, () => ancestor, policy, out _);
+
+    /// <summary>The body of the live leaves' common ancestor as this replica holds it (an empty object for a deleted one,
+    /// or for branches each known back to their creation that share no revision); null when unknown here.</summary>
+    private static ReadOnlyMemory<byte>? AncestorOf(DocumentRecord record, RevisionLeaf[] live)
+    {
+        var rev = CommonAncestor(live);
+        if (rev.IsEmpty)
+        {
+            // Branches that share no revision, each known back to its creation (the same id created on two replicas):
+            // their common ancestor is nothing, an empty record. With a cut ancestry nothing can be told: no resolution.
+            if (!live.All(l => l.Ancestry.Length == l.Rev.Generation - 1)) return null;
+            return EmptyObject;
+        }
+        if (!RecordHistory.TryGetBody(record, rev, out var body, out bool deleted)) return null;
+        return deleted ? EmptyObject : body;
+    }
+
+    private static byte[]? MergeCore(IReadOnlyList<RevisionLeaf> leaves, Func<ReadOnlyMemory<byte>?> ancestorOf, MergePolicy policy, out ReadOnlyMemory<byte> fieldStamps)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         ArgumentNullException.ThrowIfNull(policy);
+        fieldStamps = default;
         var ordered = leaves.Where(l => !l.Deleted).Order(DocumentRules.WinnerFirst).ToArray();
         if (ordered.Length == 0) return null;
-        if (ancestor is null && NeedsAncestor(policy)) return null;
         var docs = new JsonDocument[ordered.Length];
         JsonDocument? ancestorDoc = null;
         try
         {
             for (int i = 0; i < ordered.Length; i++) docs[i] = JsonDocument.Parse(ordered[i].Body, ReadOptions);
-            if (ancestor is { } a) ancestorDoc = JsonDocument.Parse(a.Length == 0 ? "{}"u8.ToArray() : a, ReadOptions);
-            return Merge(ordered, docs, ancestorDoc?.RootElement, policy);
+            var latest = new LatestContext(ordered, new Dictionary<string, long>(StringComparer.Ordinal));
+            if (NeedsAncestor(policy, docs, latest))
+            {
+                if (ancestorOf() is not { } a) return null;
+                ancestorDoc = JsonDocument.Parse(a.Length == 0 ? "{}"u8.ToArray() : a, ReadOptions);
+            }
+            var merged = Merge(ordered, docs, ancestorDoc?.RootElement, policy, latest);
+            if (latest.Chosen.Count > 0) fieldStamps = FieldStamps.Encode(latest.Chosen);
+            return merged;
         }
         finally
         {
@@ -123,8 +146,38 @@ internal static class ConflictResolver
         return best;
     }
 
-    private static bool NeedsAncestor(MergePolicy policy) =>
-        policy.Fields.Values.Any(s => s is MergeStrategy.Latest or MergeStrategy.Counter);
+    /// <summary>
+    /// Whether this merge needs the common ancestor's body: for a Counter field that some leaf has (the sum of changes
+    /// is relative to it), and for a Latest field whose leaves' values differ while some leaf carries no field stamp
+    /// for it ("changed since the ancestor" then stands in for the write time). Winner, Max, Min and Union never do.
+    /// </summary>
+    private static bool NeedsAncestor(MergePolicy policy, JsonDocument[] docs, LatestContext latest)
+    {
+        foreach (var (name, strategy) in policy.Fields)
+        {
+            if (strategy == MergeStrategy.Counter && docs.Any(d => TryGet(d, name, out _))) return true;
+            if (strategy == MergeStrategy.Latest && !latest.AllKnow(name) && !AllSame(docs, name)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>True when every body holds the same JSON text for the field, or none holds it.</summary>
+    private static bool AllSame(JsonDocument[] docs, string name)
+    {
+        bool has = TryGet(docs[0], name, out var first);
+        for (int i = 1; i < docs.Length; i++)
+        {
+            if (TryGet(docs[i], name, out var value) != has) return false;
+            if (has && !JsonMarshalRaw(value).SequenceEqual(JsonMarshalRaw(first))) return false;
+        }
+        return true;
+    }
+
+    private static bool TryGet(JsonDocument doc, string name, out JsonElement value)
+    {
+        value = default;
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out value);
+    }
 
     /// <summary>One field's value in one body: present or missing.</summary>
     private struct Slot
@@ -150,7 +203,7 @@ internal static class ConflictResolver
         }
     }
 
-    private static byte[] Merge(RevisionLeaf[] leaves, JsonDocument[] docs, JsonElement? ancestor, MergePolicy policy)
+    private static byte[] Merge(RevisionLeaf[] leaves, JsonDocument[] docs, JsonElement? ancestor, MergePolicy policy, LatestContext context)
     {
         var fields = new Fields[docs.Length];
         for (int i = 0; i < docs.Length; i++) fields[i] = new Fields(docs[i].RootElement);
@@ -162,7 +215,7 @@ internal static class ConflictResolver
             writer.WriteStartObject();
             var winner = fields[0].Properties;
             for (int k = 0; k < winner.Length; k++)
-                WriteField(writer, winner[k].Name, k, fields, slots, leaves, ancestor is null ? null : ancestorFields, policy);
+                WriteField(writer, winner[k].Name, k, fields, slots, context, ancestor is null ? null : ancestorFields, policy);
             if (docs.Length > 1)
             {
                 SortedSet<string>? extra = null;
@@ -177,14 +230,14 @@ internal static class ConflictResolver
                     }
                 }
                 if (extra is not null)
-                    foreach (var name in extra) WriteField(writer, name, -1, fields, slots, leaves, ancestor is null ? null : ancestorFields, policy);
+                    foreach (var name in extra) WriteField(writer, name, -1, fields, slots, context, ancestor is null ? null : ancestorFields, policy);
             }
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteField(Utf8JsonWriter writer, string name, int hint, Fields[] fields, Slot[] slots, RevisionLeaf[] leaves, Fields? ancestor, MergePolicy policy)
+    private static void WriteField(Utf8JsonWriter writer, string name, int hint, Fields[] fields, Slot[] slots, LatestContext latest, Fields? ancestor, MergePolicy policy)
     {
         var strategy = policy.Fields.TryGetValue(name, out var s) ? s : MergeStrategy.Winner;
         if (strategy == MergeStrategy.Winner)
@@ -197,7 +250,7 @@ internal static class ConflictResolver
         switch (strategy)
         {
             case MergeStrategy.Latest:
-                WriteLatest(writer, name, slots, leaves, ancestor!.Value.Find(name, hint));
+                WriteLatest(writer, name, slots, latest, ancestor?.Find(name, hint));
                 return;
             case MergeStrategy.Max:
             case MergeStrategy.Min:
@@ -207,7 +260,7 @@ internal static class ConflictResolver
                 WriteUnion(writer, name, slots);
                 return;
             case MergeStrategy.Counter:
-                if (TryWriteCounter(writer, name, slots, ancestor!.Value.Find(name, hint))) return;
+                if (TryWriteCounter(writer, name, slots, ancestor?.Find(name, hint) ?? default)) return;
                 break;
         }
         if (slots[0].Has) WriteRaw(writer, name, slots[0].Value);
@@ -221,15 +274,42 @@ internal static class ConflictResolver
 
     private static ReadOnlySpan<byte> JsonMarshalRaw(JsonElement value) => System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
 
-    private static void WriteLatest(Utf8JsonWriter writer, string name, Slot[] slots, RevisionLeaf[] leaves, Slot ancestor)
+    /// <summary>The leaves (winner first) with their parsed field-stamp maps, and the write times the resolution takes.</summary>
+    private sealed class LatestContext(RevisionLeaf[] leaves, Dictionary<string, long> chosen)
     {
+        public RevisionLeaf[] Leaves { get; } = leaves;
+
+        public Dictionary<string, long>?[] Times { get; } = [.. leaves.Select(l => FieldStamps.Parse(l.FieldStamps))];
+
+        public Dictionary<string, long> Chosen { get; } = chosen;
+
+        /// <summary>True when every leaf carries a write time for the field.</summary>
+        public bool AllKnow(string name) => Times.All(t => t is not null && t.ContainsKey(name));
+    }
+
+    // Per leaf, the time its value of the field was written: the leaf's field stamp when it carries one (exact, and a
+    // leaf that kept an older value keeps that older time); otherwise its own stamp — the latest the write can have been —
+    // and only when the value differs from the common ancestor's (unchanged: no write to compare). Greatest time wins;
+    // ties go to the earlier leaf in winner order. Leaves that all hold the same value need no ancestor: the value is
+    // theirs, dated by the newest field stamp among them. Every input travels with the leaves, so every replica agrees.
+    private static void WriteLatest(Utf8JsonWriter writer, string name, Slot[] slots, LatestContext latest, Slot? ancestor)
+    {
+        bool same = true;
+        for (int i = 1; i < slots.Length && same; i++)
+            same = slots[i].Has == slots[0].Has && (!slots[0].Has || JsonMarshalRaw(slots[i].Value).SequenceEqual(JsonMarshalRaw(slots[0].Value)));
         int best = -1;
+        long bestTime = 0;
         for (int i = 0; i < slots.Length; i++)
         {
-            bool changed = slots[i].Has != ancestor.Has || (slots[i].Has && Compare(slots[i].Value, ancestor.Value) != 0);
-            if (changed && (best < 0 || leaves[i].Stamp > leaves[best].Stamp)) best = i;
+            long time;
+            if (latest.Times[i] is { } times && times.TryGetValue(name, out long known)) time = known;
+            else if (same) continue;
+            else if (ancestor is { } a && slots[i].Has == a.Has && (!a.Has || Compare(slots[i].Value, a.Value) == 0)) continue;
+            else time = latest.Leaves[i].Stamp;
+            if (best < 0 || time > bestTime) (best, bestTime) = (i, time);
         }
-        if (best < 0) best = 0; // unchanged everywhere: the winner's value equals the ancestor's
+        if (best < 0) best = 0; // unchanged everywhere (or the same everywhere, no leaf dated): the winner's value
+        else latest.Chosen[name] = bestTime;
         if (slots[best].Has) WriteRaw(writer, name, slots[best].Value);
     }
 

@@ -40,7 +40,7 @@ internal static class DeltaLeaves
                     delta = true;
                 }
             }
-            leaves[i] = new BatchLeaf(leaf.Rev, leaf.Deleted, leaf.Stamp, leaf.Kind, ancestry, body, Relative: true, IsDelta: delta);
+            leaves[i] = new BatchLeaf(leaf.Rev, leaf.Deleted, leaf.Stamp, leaf.Kind, ancestry, body, Relative: true, IsDelta: delta) { FieldStamps = leaf.FieldStamps };
         }
         return new BatchRecord(record.Id, leaves);
     }
@@ -119,7 +119,7 @@ internal static class DeltaLeaves
             problem = "a tombstone has no content";
             return false;
         }
-        leaf = new RevisionLeaf(wire.Rev, wire.Deleted, ancestry, body) { Stamp = wire.Stamp, Kind = wire.Kind };
+        leaf = new RevisionLeaf(wire.Rev, wire.Deleted, ancestry, body) { Stamp = wire.Stamp, Kind = wire.Kind, FieldStamps = wire.FieldStamps };
         if (!DocumentRules.DerivesFromParent(leaf))
         {
             problem = $"revision '{wire.Rev}' does not match its parent and content";

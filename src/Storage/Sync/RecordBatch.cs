@@ -9,7 +9,7 @@ namespace MyNoSql.Storage.Sync;
 /// <summary>
 /// The sync protocol's record batch (push and fetch bodies). Version 2 (written): Brotli over
 /// [u8 2][varint count]{[varint id bytes][id UTF-8][varint leaves]{[rev: 20 bytes][u8 flags: 1 deleted, 2 relative,
-/// 4 delta][varint stamp][u8 kind][varint ancestors][ancestors: 20 bytes each][varint body bytes][body]}}.
+/// 4 delta, 8 field stamps][varint stamp][u8 kind][with flag 8: varint length, field stamps][varint ancestors][ancestors: 20 bytes each][varint body bytes][body]}}.
 /// A relative leaf carries only the ancestors newer than a base the receiver holds (the base last; none when the leaf is
 /// the base) and, with the delta flag, its body as a <see cref="BodyDelta"/> against the base's body
 /// (<see cref="DeltaLeaves"/>). History never travels. Version 1 (<c>{id, DocumentRecord payload}</c>, whole leaves
@@ -19,7 +19,9 @@ internal static class RecordBatch
 {
     private const byte Version1 = 1;
     private const byte Version = 2;
-    private const byte FlagDeleted = 1, FlagRelative = 2, FlagDelta = 4;
+    // FlagFieldStamps is set only on leaves saved under a Latest policy (RevisionLeaf.FieldStamps): other batches are
+    // byte for byte what readers without it expect.
+    private const byte FlagDeleted = 1, FlagRelative = 2, FlagDelta = 4, FlagFieldStamps = 8;
     private const int MinLeafBytes = Revision.EncodedSize + 5;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -47,11 +49,17 @@ internal static class RecordBatch
                 leaf.Rev.WriteTo(raw.GetSpan(Revision.EncodedSize));
                 raw.Advance(Revision.EncodedSize);
                 var span = raw.GetSpan(1);
-                span[0] = (byte)((leaf.Deleted ? FlagDeleted : 0) | (leaf.Relative ? FlagRelative : 0) | (leaf.IsDelta ? FlagDelta : 0));
+                span[0] = (byte)((leaf.Deleted ? FlagDeleted : 0) | (leaf.Relative ? FlagRelative : 0) | (leaf.IsDelta ? FlagDelta : 0)
+                    | (leaf.FieldStamps.IsEmpty ? 0 : FlagFieldStamps));
                 raw.Advance(1);
                 VarInt.Write(raw, (ulong)Math.Max(0, leaf.Stamp));
                 raw.GetSpan(1)[0] = (byte)leaf.Kind;
                 raw.Advance(1);
+                if (!leaf.FieldStamps.IsEmpty)
+                {
+                    VarInt.Write(raw, (ulong)leaf.FieldStamps.Length);
+                    raw.Write(leaf.FieldStamps.Span);
+                }
                 VarInt.Write(raw, (ulong)leaf.Ancestry.Length);
                 foreach (var a in leaf.Ancestry)
                 {
@@ -133,13 +141,22 @@ internal static class RecordBatch
             pos += Revision.EncodedSize;
             if (rev.Generation <= 0) throw new FormatException($"Record '{id}': a leaf without a revision.");
             byte flags = span[pos++];
-            if ((flags & ~(FlagDeleted | FlagRelative | FlagDelta)) != 0 || (flags & (FlagRelative | FlagDelta)) == FlagDelta)
+            if ((flags & ~(FlagDeleted | FlagRelative | FlagDelta | FlagFieldStamps)) != 0 || (flags & (FlagRelative | FlagDelta)) == FlagDelta)
                 throw new FormatException($"Record '{id}': unknown leaf flags {flags}.");
             ulong stamp = Read(span, ref pos);
             if (stamp > long.MaxValue) throw new FormatException($"Record '{id}': stamp out of range.");
             if (pos >= span.Length) throw new FormatException($"Record '{id}': truncated leaf.");
             byte kind = span[pos++];
             if (!Enum.IsDefined((EditKind)kind)) throw new FormatException($"Record '{id}': unknown edit kind {kind}.");
+            ReadOnlyMemory<byte> fieldStamps = default;
+            if ((flags & FlagFieldStamps) != 0)
+            {
+                ulong length = Read(span, ref pos);
+                if (length == 0 || length > (ulong)(span.Length - pos)) throw new FormatException($"Record '{id}': field stamps length out of range.");
+                fieldStamps = raw.AsMemory(pos, (int)length);
+                pos += (int)length;
+                if (!FieldStamps.IsValid(fieldStamps)) throw new FormatException($"Record '{id}': malformed field stamps.");
+            }
             ulong ac = Read(span, ref pos);
             if (ac > RevisionLeaf.PendingAncestryLimit || ac > (ulong)((span.Length - pos) / Revision.EncodedSize))
                 throw new FormatException($"Record '{id}': ancestry of {ac} revisions is too long.");
@@ -154,7 +171,7 @@ internal static class RecordBatch
             var body = raw.AsMemory(pos, (int)bodyLength);
             pos += (int)bodyLength;
             leaves[i] = new BatchLeaf(rev, (flags & FlagDeleted) != 0, (long)stamp, (EditKind)kind, ancestry, body,
-                Relative: (flags & FlagRelative) != 0, IsDelta: (flags & FlagDelta) != 0);
+                Relative: (flags & FlagRelative) != 0, IsDelta: (flags & FlagDelta) != 0) { FieldStamps = fieldStamps };
         }
         return leaves;
     }

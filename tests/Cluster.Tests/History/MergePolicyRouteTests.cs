@@ -139,6 +139,61 @@ public sealed class MergePolicyRouteTests(HistoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Latest_keeps_a_mirrors_newer_title_when_an_offline_peer_saved_its_older_title_and_a_newer_body()
+    {
+        // Audit C, t_latest4, with a real peer: the peer edits title (t1) offline, the mirror title (t2), the peer body
+        // (t3), then the peer syncs. The mirror's title and the peer's body win, everywhere, with no conflict left.
+        string db = NewDb("lat4");
+        var (putStatus, _) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/_merge_policy",
+            Json("""{"fields":{"title":"latest","body":"latest"}}"""));
+        Assert.Equal(HttpStatusCode.OK, putStatus);
+        var (_, created) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/doc/Z", Json("""{"title":"t0","body":"b0"}"""));
+        string r1 = Str(created, "rev");
+        using var dir = new TempDirectory("mynosql-latest-");
+        await using var peer = await MyNoSqlDb.OpenAsync(db, new MyNoSqlOptions { DataDirectory = dir.Path, SyncInterval = Timeout.InfiniteTimeSpan });
+        await peer.AddPeerAsync(fixture.Url(0));
+        await peer.SyncAsync();
+        var v1 = (await peer.ReadDocAsync("Z"))!;
+
+        var t1 = (JsonObject)v1.DeepClone();
+        t1["title"] = "peer-t1";
+        var peer2 = await peer.SaveDocAsync(t1);
+        await AfterAMillisecondAsync();
+        var (mirrorStatus, _) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(1)}/db/{db}/doc/Z",
+            Json($$"""{"rev":"{{r1}}","title":"mirror-t2","body":"b0"}"""));
+        Assert.Equal(HttpStatusCode.Created, mirrorStatus);
+        await AfterAMillisecondAsync();
+        var t3 = (JsonObject)peer2.DeepClone();
+        t3["body"] = "peer-t3";
+        await peer.SaveDocAsync(t3);
+        await peer.SyncAsync();
+        await peer.SyncAsync(); // pushes a resolution the peer made itself, if it made one
+
+        await WaitConvergedAsync(Http, fixture.Cluster.Urls, db, 1);
+        for (int i = 0; i < 3; i++)
+        {
+            var (_, read) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(i)}/db/{db}/doc/Z");
+            Assert.Equal("mirror-t2", (string)read!["title"]!);
+            Assert.Equal("peer-t3", (string)read["body"]!);
+            var (_, conflicts) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(i)}/db/{db}/conflicts/Z");
+            Assert.Empty(conflicts!["conflicts"]!.AsArray());
+        }
+        var atPeer = (await peer.ReadDocAsync("Z"))!;
+        Assert.Equal("mirror-t2", (string)atPeer["title"]!);
+        Assert.Equal("peer-t3", (string)atPeer["body"]!);
+        var (_, atMirror) = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/doc/Z");
+        Assert.Equal(Str(atMirror, "rev"), (string)atPeer["rev"]!);
+        Assert.Empty(await peer.GetConflictsAsync("Z"));
+    }
+
+    /// <summary>Returns once the wall clock moved on by more than a millisecond, so the next stamp is later.</summary>
+    private static async Task AfterAMillisecondAsync()
+    {
+        long start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() <= start + 1) await Task.Yield();
+    }
+
+    [Fact]
     public async Task Without_a_policy_the_conflict_stays_until_the_application_resolves_it()
     {
         string db = NewDb("manual");
