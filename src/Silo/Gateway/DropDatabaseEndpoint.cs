@@ -23,12 +23,15 @@ internal static partial class DropDatabaseEndpoint
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
 
     public static void Map(IEndpointRouteBuilder app) => app.MapDelete("/db/{db}", (HttpContext context, string db) =>
+    {
         // Routing takes /db/{db}/ too, and that is what curl, browsers and URL libraries make of a record named "..":
         // DELETE /db/d/doc/.. is sent as DELETE /db/d/. Only the exact path drops the database.
-        RequestTargets.PathAsSent(context).EndsWith('/')
+        string path = RequestTargets.PathAsSent(context);
+        return path.EndsWith('/')
             ? ApiResponse.ErrorAsync(context, 400, "bad_request",
-                $"DELETE {ApiResponse.Quote(RequestTargets.PathAsSent(context))} is refused: to drop database '{db}' send DELETE /db/{db} (no trailing slash). A record named '.' or '..' is addressed as /db/{db}/doc/%2E or /db/{db}/doc/%2E%2E.")
-            : DropAsync(context, db));
+                $"DELETE {ApiResponse.Quote(path)} is refused: to drop database '{db}' send DELETE /db/{db} (no trailing slash). A record named '.' or '..' is addressed as /db/{db}/doc/%2E or /db/{db}/doc/%2E%2E.")
+            : DropAsync(context, db);
+    });
 
     /// <summary>The drop itself; also CouchDB's <c>DELETE /couch/{db}</c> (src/Silo/Couch), which checks the name first.</summary>
     internal static async Task DropAsync(HttpContext context, string db)
