@@ -13,8 +13,8 @@ namespace MyNoSql.Silo.Gateway;
 /// The document-evolution routes of DESIGN §8 on one record: <c>GET /db/{db}/doc/{id}?rev=R</c> (a kept revision),
 /// <c>GET /db/{db}/doc/{id}/_history</c> (<c>{"id","history":[{"rev","deleted","saved_at","has_body"}]}</c>, newest
 /// first; <c>saved_at</c> ISO-8601 UTC or null), <c>PATCH /db/{db}/doc/{id}?rev=R</c> (RFC 7396 merge patch or RFC 6902
-/// JSON Patch by media type: 201 the saved record, 400 <c>bad_patch</c>, 409 stale rev, 422 <c>test_failed</c>, 404, 413,
-/// 415) and <c>POST /db/{db}/doc/{id}/_undo</c> / <c>/_redo</c> (201 the saved record, 404, 409 <c>nothing_to_undo</c> /
+/// JSON Patch by media type, else by the body's shape — object or array: 201 the saved record, 400 <c>bad_patch</c>, 409
+/// stale or malformed rev, 422 <c>test_failed</c>, 404, 413, 415 for a body that is neither) and <c>POST /db/{db}/doc/{id}/_undo</c> / <c>/_redo</c> (201 the saved record, 404, 409 <c>nothing_to_undo</c> /
 /// <c>nothing_to_redo</c>). History is the one the mirror holding the record's activation keeps.
 /// </summary>
 internal static class HistoryEndpoints
