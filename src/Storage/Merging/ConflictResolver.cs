@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using MyNoSql.Storage.Documents;
-using MyNoSql.Storage.Query;
 
 namespace MyNoSql.Storage.Merging;
 
