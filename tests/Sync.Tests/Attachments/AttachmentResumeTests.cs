@@ -61,15 +61,19 @@ public sealed class AttachmentResumeTests(ITestOutputHelper output) : IAsyncLife
     private int Chunks => (int)((Length + Chunk - 1) / Chunk);
 
     /// <summary>After the interrupted round (<paramref name="attempted"/>, <paramref name="stored"/>) and the resumed one
-    /// (<paramref name="second"/>): no acknowledged chunk went again, at most one chunk went twice, and every chunk arrived.</summary>
+    /// (<paramref name="second"/>): no acknowledged chunk went again, at most one chunk went twice, and every chunk was
+    /// sent in one of the rounds. A chunk in flight at the interruption may have been stored without its answer arriving;
+    /// the resumed round then finds it on the mirror and does not send it (whole-body checks follow in the tests).</summary>
     private void AssertResumed(HashSet<string> attempted, HashSet<string> stored, List<string> second)
     {
         int resent = second.Count(attempted.Contains);
+        var inFlight = attempted.Except(stored).ToHashSet();
         output.WriteLine($"{Chunks} chunks of 1 MiB: {stored.Count} acknowledged before the interruption ({attempted.Count} attempted), {second.Count} sent after, {resent} sent twice");
         Assert.InRange(stored.Count, 1, Chunks - 1);
         Assert.DoesNotContain(second, stored.Contains);
         Assert.InRange(resent, 0, 1);
-        Assert.Equal(Chunks, stored.Union(second).Count());
+        Assert.InRange(inFlight.Count, 0, 1);
+        Assert.Equal(Chunks, stored.Union(second).Union(inFlight).Count());
     }
 
     [Fact]
