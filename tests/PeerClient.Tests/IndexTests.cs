@@ -50,6 +50,13 @@ public class IndexTests(ITestOutputHelper output)
             using (var child = ChildProcess.Start("index", dir.Path, "crashix", "2"))
             {
                 await child.WaitForLineAsync(l => l == "READY", TimeSpan.FromSeconds(60));
+                // Some writes are acknowledged before the random kill is armed, however slow the disk is under load.
+                using (var started = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+                {
+                    int before = acks;
+                    await foreach (var line in child.Lines.ReadAllAsync(started.Token))
+                        if (line.StartsWith("ACK ", StringComparison.Ordinal) && ++acks - before >= 20) break;
+                }
                 using (var killAt = new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(300, 1500))))
                 {
                     try

@@ -243,6 +243,9 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
         {
             DataDirectory = directory ?? NewDirectory(),
             SyncInterval = Timeout.InfiniteTimeSpan,
+            // A read that must fetch a newer revision gets the time a loaded machine needs: past the default 2 s the
+            // mirror goes into back-off and the read answers from the local copy, which these tests would take for stale.
+            ReadProbeTimeout = TimeSpan.FromSeconds(30),
             ConfigureHttpHandler = h => h.ConnectCallback = async (context, ct) =>
             {
                 if (down?.Invoke() == true) throw new HttpRequestException("the network is down (test)");

@@ -57,7 +57,8 @@ public sealed class TombstoneHorizonTests(ITestOutputHelper output) : IAsyncLife
 
         await writer.DeleteDocAsync("gone", (string)gone["rev"]!);
         await writer.SyncAsync();
-        Assert.Contains("gone", await FeedIdsAsync());
+        // Not asserted here that the feed lists the tombstone: with a 2 s horizon and a 1 s purge timer it may already be
+        // gone on a loaded machine. The deletion reached the mirror: its GET below is 404.
 
         // Past the horizon the tombstone leaves the index: the reader's own checkpoint would never mention it again.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

@@ -23,7 +23,7 @@ public sealed class LockPeerTests(LockFixture fixture)
         await using var db = await MyNoSqlDb.OpenAsync(Db, options);
         await db.AddPeerAsync(fixture.Url(0));
 
-        var first = await db.LockAsync("orders/42", TimeSpan.FromSeconds(2), TimeSpan.Zero); // long enough for the fenced save under load
+        var first = await db.LockAsync("orders/42", TimeSpan.FromSeconds(5), TimeSpan.Zero); // long enough for the fenced save under load
         Assert.Equal("orders/42", first.Name);
         Assert.True(first.FencingToken > 0);
         Assert.True(first.Expires > DateTimeOffset.UtcNow.AddSeconds(-5));
@@ -34,7 +34,7 @@ public sealed class LockPeerTests(LockFixture fixture)
         Assert.Equal((string)saved["rev"]!, (string)local!["rev"]!);
 
         // Held by someone else: a wait that ends first is a LockTimeoutException.
-        var second = await db.LockAsync("orders/42", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)); // once first's 2 s ran out
+        var second = await db.LockAsync("orders/42", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20)); // once first's 5 s ran out
         Assert.True(second.FencingToken > first.FencingToken);
         var clock = Stopwatch.StartNew();
         var timeout = await Assert.ThrowsAsync<LockTimeoutException>(() => db.LockAsync("orders/42", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(400)));
@@ -102,6 +102,10 @@ public sealed class LockPeerTests(LockFixture fixture)
             var busy = await AcquireAsync(fixture.Http, fixture.Url(2), Db, "holder", ttl: 5, wait: 0);
             Assert.Equal(HttpStatusCode.Conflict, busy.Status);
 
+            // Kill right after a renewal answered, so no renewal is in flight: one the mirror accepted after the kill
+            // would rightly hold the lock until its own ttl ran out (renewals come every ttl / 3).
+            int renewed = lines.Count(l => l.StartsWith("RENEWED", StringComparison.Ordinal));
+            await UntilAsync(() => lines.Count(l => l.StartsWith("RENEWED", StringComparison.Ordinal)) > renewed, TimeSpan.FromSeconds(30), "the next renewal");
             holder.Kill(entireProcessTree: true);
             var killed = Stopwatch.StartNew();
             await holder.WaitForExitAsync();

@@ -52,7 +52,7 @@ public sealed class LockTests(LockFixture fixture)
         Assert.Equal("locked", (string)busy.Body["error"]!);
 
         var clock = Stopwatch.StartNew();
-        var waiter = AcquireAsync(http, fixture.Url(2), Db, "handoff", ttl: 1, wait: 20);
+        var waiter = AcquireAsync(http, fixture.Url(2), Db, "handoff", ttl: 2, wait: 20);
         await Task.Delay(300);
         Assert.False(waiter.IsCompleted);
         Assert.Equal(HttpStatusCode.OK, (await ReleaseAsync(http, fixture.Url(1), Db, "handoff", Token(first.Body))).Status);
@@ -62,11 +62,12 @@ public sealed class LockTests(LockFixture fixture)
         Assert.Equal(Token(first.Body) + 1, Token(second.Body));
         Assert.Equal("handoff", (string)second.Body["name"]!);
 
-        // Renewed before its 1 s ttl ran out: still held 1.5 s after it was taken.
+        // Renewed before its 2 s ttl ran out (2 s, not 1: the answer and the renew cross a loaded machine): still held
+        // 2.5 s after the renewal.
         var renewed = await RenewAsync(http, fixture.Url(0), Db, "handoff", Token(second.Body), ttl: 4);
         Assert.Equal(HttpStatusCode.OK, renewed.Status);
         Assert.True(Expires(renewed.Body) > Expires(second.Body));
-        await Task.Delay(1500);
+        await Task.Delay(2500);
         Assert.Equal(HttpStatusCode.Conflict, (await AcquireAsync(http, fixture.Url(1), Db, "handoff", ttl: 1, wait: 0)).Status);
 
         // Once expired, the old token can neither renew nor release, and the next holder's token is greater.

@@ -40,6 +40,7 @@ public class IndexBuildScanTests
             int building = 0;
             // Writes, deletes and compactions run only while the index builds; the check runs on a quiet store.
             using var stop = new CancellationTokenSource();
+            var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var writer = Task.Run(async () =>
             {
                 var w = new Random(round);
@@ -52,12 +53,13 @@ public class IndexBuildScanTests
                     if (current is not null && w.Next(5) == 0) await store.DeleteAsync(id, current["rev"]!.GetValue<string>());
                     else await store.SaveAsync(doc);
                     if (Volatile.Read(ref building) == 1) Interlocked.Increment(ref during);
+                    writing.TrySetResult();
                     if (n % 200 == 0) await store.Records.CompactAsync();
                 }
             });
             try
             {
-                await Task.Delay(20);
+                await writing.Task; // the writer runs before the build starts, however busy the pool
                 Volatile.Write(ref building, 1);
                 Assert.True(await store.Indexes.CreateAsync(new IndexDefinition($"{ByType.Name}-{round}", ByType.Fields)));
                 Volatile.Write(ref building, 0);

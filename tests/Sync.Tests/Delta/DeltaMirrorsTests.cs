@@ -62,11 +62,12 @@ public sealed class DeltaMirrorsTests(ThreeMirrorsFixture cluster) : IAsyncLifet
 
         reads.Clear();
         await b.SyncAsync();
+        // Checked before the read: a read more than ReadFreshness after the pull would rightly fetch once more.
+        Assert.Equal([1], reads.FetchedWithRev);
         var read = await b.ReadDocAsync("m");
         Assert.Equal((string)doc["rev"]!, (string)read!["rev"]!);
         Assert.Equal("offline edit 30", (string)read["text"]!);
         Assert.Empty(await b.GetConflictsAsync("m"));
-        Assert.Equal([1], reads.FetchedWithRev);
 
         // The stamp A's clock gave the last edit, as mirror 1 stores it and as B holds it.
         var onA = (await a.GetHistoryAsync("m"))[0];

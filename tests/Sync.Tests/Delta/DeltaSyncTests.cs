@@ -135,13 +135,14 @@ public sealed class DeltaSyncTests(MirrorFixture mirror) : IAsyncLifetime
         await a.SyncAsync();
         reads.Clear();
         await b.SyncAsync();
+        // Checked before the read: a read more than ReadFreshness after the pull would rightly fetch once more.
+        Assert.Equal([1], reads.FetchedWithRev); // asked relative to the revision it held
 
         var read = await b.ReadDocAsync("shared");
         Assert.Equal((string)doc["rev"]!, (string)read!["rev"]!);
         Assert.Equal("offline edit 30", (string)read["text"]!);
         Assert.Empty(await b.GetConflictsAsync("shared"));
         Assert.Empty((await MirrorGetAsync($"/db/{db}/conflicts/shared"))["conflicts"]!.AsArray());
-        Assert.Equal([1], reads.FetchedWithRev); // asked relative to the revision it held
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class GatewayLimitsTests
     {
         using var dir = new TempDirectory("mynosql-ratelimit-");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var silo = await SiloProcess.StartHealthyAsync(dir.Path, http, "--rate-limit", "2", "--rate-limit-burst", "5");
+        var silo = await SiloProcess.StartHealthyAsync(dir.Path, http, "--rate-limit", "0.5", "--rate-limit-burst", "5");
         await using (silo)
         {
             // The health probe above spent some of the bucket; a burst of 20 must overrun it.
@@ -19,7 +19,8 @@ public sealed class GatewayLimitsTests
             try
             {
                 var limited = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-                Assert.InRange(limited.Count, 15 - 1, 20);              // at most the burst of 5 served (+1 refilled meanwhile)
+                // At most the burst of 5 served, plus what refills (0.5/s) while the 20 reach the limiter on a loaded machine.
+                Assert.InRange(limited.Count, 15 - 3, 20);
                 Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.OK);
                 var first = limited[0];
                 Assert.True(first.Headers.RetryAfter?.Delta is TimeSpan after && after >= TimeSpan.FromSeconds(1), $"Retry-After: {first.Headers.RetryAfter}");
@@ -30,7 +31,7 @@ public sealed class GatewayLimitsTests
             {
                 foreach (var a in answers) a.Dispose();
             }
-            // Tokens come back at 2/s: a request succeeds again without a restart.
+            // Tokens come back at 0.5/s: a request succeeds again without a restart.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
             while (true)
             {
