@@ -224,6 +224,9 @@ public sealed class ConflictResolverPropertyTests
             var a = ConflictResolver.TryResolve(DocumentRecord.Create("x", set.Leaves, history), policy, 20);
             var b = ConflictResolver.TryResolve(DocumentRecord.Create("x", shuffled, history), policy, 20);
             if (policy.IsEmpty) { Assert.Null(a); Assert.Null(b); return; }
+            // Two edits with the same first body share that child of the root: it is the leaves' newest common ancestor,
+            // which this history does not hold, so a policy that needs it leaves the conflict open, on both replicas.
+            if (a is null && ConflictResolver.CommonAncestor(set.Leaves) != root.Rev) { Assert.Null(b); return; }
             Assert.NotNull(a);
             Assert.NotNull(b);
             Assert.Equal(Shape(a), Shape(b));
