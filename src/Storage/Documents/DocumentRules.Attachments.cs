@@ -14,8 +14,9 @@ internal static partial class DocumentRules
 
     /// <summary>
     /// Sets the stub <paramref name="name"/> to <paramref name="stub"/> (null: removes it) as a new revision of the
-    /// winner. A record that does not exist (or is deleted) is created with that one attachment, its rev ignored as
-    /// for a save. Setting the stub it already has writes nothing.
+    /// winner. A record that does not exist (or is deleted) is created with that one attachment, its rev treated as
+    /// for a save (ignored when missing or malformed; on a deleted record, a well-formed rev other than the tombstone's
+    /// is a conflict). Setting the stub it already has writes nothing.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid attachment name.</exception>
     /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current revision.</exception>

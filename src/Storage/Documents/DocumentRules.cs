@@ -32,7 +32,8 @@ internal static partial class DocumentRules
     /// <param name="pending">True when <paramref name="current"/> holds edits no mirror acknowledged yet (a peer's
     /// outbox): the new leaf's ancestry then keeps growing (<see cref="RevisionLeaf.PendingAncestryLimit"/>).</param>
     /// <param name="edit">Stamp, kind and history depth of the new revision (null: <see cref="EditContext.Default"/>).</param>
-    /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current revision.</exception>
+    /// <exception cref="RevisionConflictException">The record is live and <paramref name="givenRev"/> is not its current
+    /// revision, or it is deleted and <paramref name="givenRev"/> is a well-formed revision other than its tombstone's.</exception>
     /// <exception cref="DocumentFormatException">The body's <c>_attachments</c> differs from the current revision's stubs
     /// (attachments change only through the attachment API; a body without <c>_attachments</c> keeps them).</exception>
     public static SaveOutcome Save(string database, DocumentRecord? current, string id, string? givenRev, ReadOnlyMemory<byte> body, bool pending = false, EditContext? edit = null) =>
@@ -50,6 +51,11 @@ internal static partial class DocumentRules
         var winner = current.Winner;
         if (winner.Deleted)
         {
+            // A writer holding a revision from before the delete has not seen it: as CouchDB, a conflict, so two writers
+            // given the same rev (one deleting, one saving) never both succeed. A missing or malformed rev (§2) and the
+            // tombstone's own re-create it.
+            if (Revision.TryParse(givenRev, out var stale) && stale != winner.Rev)
+                throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
             // Re-creating a deleted record descends from its tombstone, so replicas see a newer revision, not a conflict.
             var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind, e.Tracked);
             return new SaveOutcome(Replace(current, winner, recreated, pending, e.HistoryDepth), recreated, true);
@@ -66,8 +72,10 @@ internal static partial class DocumentRules
     /// Deletes the winner (rev = current revision) or resolves a conflict (rev = a losing leaf) by writing a
     /// tombstone that descends from it.
     /// </summary>
-    /// <exception cref="DocumentNotFoundException">No such record, or it is already deleted.</exception>
-    /// <exception cref="RevisionConflictException">The revision is neither the current one nor a conflict.</exception>
+    /// <exception cref="DocumentNotFoundException">No such record, or it is already deleted (and <paramref name="givenRev"/>
+    /// is missing, malformed or the tombstone's).</exception>
+    /// <exception cref="RevisionConflictException">The revision is neither the current one nor a conflict (on a deleted
+    /// record too: a writer holding a revision from before the delete has not seen it).</exception>
     /// <param name="database">The database name, for errors.</param>
     /// <param name="current">The stored record, or null.</param>
     /// <param name="id">The record id.</param>
@@ -89,7 +97,8 @@ internal static partial class DocumentRules
                 }
             }
         }
-        if (current.Winner.Deleted) throw new DocumentNotFoundException(database, id);
+        if (current.Winner.Deleted && (!Revision.TryParse(givenRev, out var stale) || stale == current.Winner.Rev))
+            throw new DocumentNotFoundException(database, id);
         throw new RevisionConflictException(database, id, givenRev, current.Winner.Rev.ToString());
     }
 

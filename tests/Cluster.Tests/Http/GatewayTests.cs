@@ -64,6 +64,13 @@ public sealed class GatewayTests(HttpClusterFixture fixture)
         Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(2)}/db/{db}/doc/{id}")));
         Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound,
             await SendAsync(Http, HttpMethod.Delete, $"{fixture.Url(2)}/db/{db}/doc/{id}?rev={Str(tombstone, "rev")}")));
+        // A writer holding the rev from before the delete has not seen it: its save and its delete conflict (CouchDB's
+        // rule), so a save and a delete given the same rev never both succeed.
+        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict,
+            await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(2)}/db/{db}/doc/{id}", Json($$"""{"rev":"{{Str(updated, "rev")}}","temp":24}"""))));
+        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict,
+            await SendAsync(Http, HttpMethod.Delete, $"{fixture.Url(0)}/db/{db}/doc/{id}?rev={Str(updated, "rev")}")));
+        Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound, await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/db/{db}/doc/{id}")));
 
         // Re-creating a deleted record ignores a missing rev, as savedoc does.
         var (again, recreated) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/doc/{id}", Json("""{"temp":1}"""));

@@ -185,7 +185,12 @@ internal sealed partial class SimWorld
         double x = Rng.NextDouble();
         string? rev = null;
         bool expectConflict = false, unchanged = false;
-        if (!live) rev = x < 0.2 ? History.Of(id).Select(w => w.Rev.ToString()).FirstOrDefault() : null;
+        if (!live)
+        {
+            rev = x < 0.2 ? History.Of(id).Select(w => w.Rev.ToString()).FirstOrDefault() : null;
+            // Absent here: created, the rev ignored (§2). Deleted here: a rev other than the tombstone's is stale (§3).
+            expectConflict = rev is not null && current is not null && rev != current.Winner.Rev.ToString();
+        }
         else if (x < 0.75) rev = current!.Winner.Rev.ToString();
         else if (x < 0.85) { rev = current!.Winner.Rev.ToString(); unchanged = true; }
         else

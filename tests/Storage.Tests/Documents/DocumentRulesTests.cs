@@ -67,6 +67,26 @@ public class DocumentRulesTests
     }
 
     [Fact]
+    public void On_a_deleted_record_a_rev_from_before_the_delete_is_a_conflict_for_a_save_and_a_delete()
+    {
+        // Two writers given the same rev: one deletes, the other saves (or deletes) with it. Only the first may succeed.
+        var s1 = DocumentRules.Save("db", null, "x", null, B("{\"v\":1}"));
+        var d = DocumentRules.Delete("db", s1.Record, "x", s1.Leaf.Rev.ToString());
+        var save = Assert.Throws<RevisionConflictException>(() => DocumentRules.Save("db", d.Record, "x", s1.Leaf.Rev.ToString(), B("{\"v\":2}")));
+        Assert.Equal(d.Leaf.Rev.ToString(), save.CurrentRevision);
+        Assert.Throws<RevisionConflictException>(() => DocumentRules.Delete("db", d.Record, "x", s1.Leaf.Rev.ToString()));
+        Assert.Throws<RevisionConflictException>(() => DocumentRules.SetAttachment("db", d.Record, "x", s1.Leaf.Rev.ToString(), "a.txt",
+            new MyNoSql.Storage.Attachments.AttachmentStub("text/plain", 1, "sha256-" + Convert.ToBase64String(new byte[32]))));
+        // The tombstone's own rev, a missing one and a malformed one re-create it (§2); deleting again is not found.
+        foreach (var rev in new[] { d.Leaf.Rev.ToString(), null, "garbage" })
+        {
+            var again = DocumentRules.Save("db", d.Record, "x", rev, B("{\"v\":3}"));
+            Assert.Contains(d.Leaf.Rev, again.Leaf.Ancestry);
+            Assert.Throws<DocumentNotFoundException>(() => DocumentRules.Delete("db", d.Record, "x", rev));
+        }
+    }
+
+    [Fact]
     public void Delete_with_stale_rev_is_a_conflict_and_unknown_record_is_not_found()
     {
         var s1 = DocumentRules.Save("db", null, "x", null, B("{\"v\":1}"));
