@@ -218,6 +218,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(prefix);
         ThrowIfDisposed();
         await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested(); // also when nothing matches
         foreach (string id in _store.ListLiveIds(prefix))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -244,6 +245,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         async IAsyncEnumerable<string> Page([EnumeratorCancellation] CancellationToken ct)
         {
             await Task.Yield();
+            ct.ThrowIfCancellationRequested(); // also when nothing matches
             int count = 0;
             foreach (string id in _store.ListLiveIds(prefix))
             {
@@ -331,6 +333,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     {
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
             throw new ArgumentException("MyNoSqlOptions.DataDirectory must name a folder.", nameof(options));
+        if (File.Exists(options.DataDirectory))
+            throw new ArgumentException($"MyNoSqlOptions.DataDirectory '{options.DataDirectory}' is a file, not a folder.", nameof(options));
         if (options.SyncInterval <= TimeSpan.Zero && options.SyncInterval != Timeout.InfiniteTimeSpan)
             throw new ArgumentException($"MyNoSqlOptions.SyncInterval must be positive or Timeout.InfiniteTimeSpan (was {options.SyncInterval}).", nameof(options));
         if (options.SyncRequestTimeout <= TimeSpan.Zero)

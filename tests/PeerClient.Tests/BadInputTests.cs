@@ -31,6 +31,28 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task A_data_directory_that_is_a_file_is_refused_naming_it_and_the_file_is_untouched()
+    {
+        using var dir = new TempDir();
+        string file = Path.Combine(dir.Path, "afile");
+        await File.WriteAllTextAsync(file, "mine");
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => MyNoSqlDb.OpenAsync("x", new MyNoSqlOptions { DataDirectory = file }));
+        Assert.Contains(file, e.Message, StringComparison.Ordinal);
+        Assert.Equal("mine", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
+    public async Task Listing_with_a_cancelled_token_throws_even_when_nothing_matches()
+    {
+        using var dir = new TempDir();
+        await using var db = await MyNoSqlDb.OpenAsync("empty", dir.Options());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await db.ListIdsAsync("", cancelled.Token).ToListAsync());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await db.ListIdsAsync("", null, 10, cancelled.Token).ToListAsync());
+    }
+
+    [Fact]
     public async Task Invalid_ids_and_documents_are_argument_errors_and_write_nothing()
     {
         using var dir = new TempDir();
