@@ -13,7 +13,7 @@ namespace MyNoSql;
 /// its call returns (with the default durability) and is recorded in the outbox until a mirror acknowledges it.
 /// Reads answer from the local copy, except that a read may first ask a reachable mirror for the record (one it does
 /// not hold, or one whose last pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>); mirrors that failed
-/// lately are skipped. All members are safe to call concurrently.
+/// are skipped until they answer again. All members are safe to call concurrently.
 /// </summary>
 public sealed partial class MyNoSqlDb : IAsyncDisposable
 {
@@ -171,9 +171,11 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
 
     /// <summary>readdoc: the record's winning revision, or null when absent or deleted. A record this peer does not
     /// hold is fetched from a mirror (each in turn) and kept. A record it holds is first refreshed from a mirror when
-    /// the last complete pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>. Mirrors that failed lately
-    /// are skipped (exponential back-off per mirror), so with none reachable the local answer comes at once; the
-    /// error is recorded in <see cref="GetSyncStatus"/>.</summary>
+    /// the last complete pull is older than <see cref="MyNoSqlOptions.ReadFreshness"/>. A mirror that failed (refused,
+    /// or did not answer within the read's time limit) is skipped until it answers again: reads re-check it in the
+    /// background (exponential back-off per mirror) and never wait on it, so with none reachable the local answer comes
+    /// at once; the error is recorded in <see cref="GetSyncStatus"/>. Only the first read that asks a mirror which
+    /// hangs (accepts connections, never answers) waits the read's time limit (2 s).</summary>
     /// <exception cref="ArgumentException">Invalid id.</exception>
     /// <exception cref="CorruptDataException">The block holding the record is damaged (file and offset named).</exception>
 #pragma warning disable RS0026 // DESIGN §8 adds ReadDocAsync(id, rev) beside it

@@ -39,9 +39,9 @@ public class MyNoSqlOptions
     /// How stale a read may be while a mirror is reachable (default 5 s): <see cref="MyNoSqlDb.ReadDocAsync(string, CancellationToken)"/> never
     /// returns a revision older than one the mirrors acknowledged more than this long before the call, whatever
     /// <see cref="SyncInterval"/> is. When the last complete pull of a sync round (or a fetch of that record) started
-    /// longer ago, the read first asks a mirror for the record and merges what it has, which costs one request;
-    /// mirrors that failed lately are skipped (with back-off), so with none reachable the read answers from the local
-    /// copy at once. <see cref="TimeSpan.Zero"/> asks a mirror on every read; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// longer ago, the read first asks a mirror for the record and merges what it has, which costs one request (at most
+    /// 2 s); mirrors that failed are skipped until a background re-check or a sync round reaches them again, so with
+    /// none reachable the read answers from the local copy at once (a mirror that hangs costs one read those 2 s, once). <see cref="TimeSpan.Zero"/> asks a mirror on every read; <see cref="Timeout.InfiniteTimeSpan"/>
     /// never does (reads then see what the sync rounds brought).
     /// </summary>
     public TimeSpan ReadFreshness { get; set; } = TimeSpan.FromSeconds(5);
@@ -67,7 +67,7 @@ public class MyNoSqlOptions
     public IList<string> SyncPrefixes { get; } = [];
 
     /// <summary>Time limit of one sync request to a mirror (default 60 s; connecting is limited to 5 s); a mirror that
-    /// does not answer in time is skipped and goes into back-off for reads.</summary>
+    /// does not answer in time is skipped, and reads skip it until it answers again.</summary>
     public TimeSpan SyncRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Receives the counts of every sync round (explicit or background) after each batch and page; null for none.
@@ -131,7 +131,8 @@ public class MyNoSqlOptions
     internal Action<System.Net.Http.SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 
     /// <summary>Time limit of what a read asks the mirrors for <see cref="ReadFreshness"/> (default 2 s, at most
-    /// <see cref="SyncRequestTimeout"/>); a mirror that does not answer in time goes into back-off and the read answers locally.</summary>
+    /// <see cref="SyncRequestTimeout"/>; also the limit of the background re-check of a mirror that is down); a mirror
+    /// that does not answer in time is down for reads until it answers again, and the read answers locally.</summary>
     internal TimeSpan ReadProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Tests only: the clock of <see cref="ReadFreshness"/>, mirror back-off and pruning (the deterministic

@@ -39,4 +39,32 @@ public class MirrorHealthTests
         clock.Now += TimeSpan.FromSeconds(2);
         Assert.False(health.IsBackingOff(m));
     }
+
+    [Fact]
+    public void A_failed_mirror_stays_down_after_its_back_off_and_is_rechecked_once_at_a_time_until_it_answers()
+    {
+        var clock = new ManualClock();
+        var health = new MirrorHealth(clock);
+        const string m = "http://127.0.0.1:1";
+        Assert.False(health.IsDown(m));
+        Assert.False(health.TryBeginRecheck(m)); // never failed: nothing to re-check
+
+        health.Failed(m);
+        Assert.True(health.IsDown(m));
+        Assert.False(health.TryBeginRecheck(m)); // in back-off
+        clock.Now += TimeSpan.FromSeconds(2);
+        Assert.True(health.IsDown(m)); // back-off over, still down: only an answer ends that
+        Assert.True(health.TryBeginRecheck(m));
+        Assert.False(health.TryBeginRecheck(m)); // one at a time
+
+        health.Failed(m); // the re-check got no answer: 4 s more
+        health.EndRecheck(m);
+        clock.Now += TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(1);
+        Assert.False(health.TryBeginRecheck(m));
+        clock.Now += TimeSpan.FromMilliseconds(1);
+        Assert.True(health.TryBeginRecheck(m));
+        health.Succeeded(m);
+        health.EndRecheck(m);
+        Assert.False(health.IsDown(m));
+    }
 }

@@ -131,6 +131,69 @@ public class PeerSemanticsTests
     }
 
     [Fact]
+    public async Task Once_a_hung_mirror_failed_a_read_later_reads_never_wait_on_it_and_it_is_rechecked_in_the_background()
+    {
+        using var dir = new TempDir();
+        using var silent = new SilentListener(); // the only mirror: accepts TCP, never answers (a stopped process)
+        var setup = dir.Options();
+        setup.SyncRequestTimeout = TimeSpan.FromSeconds(1); // only so AddPeerAsync does not wait a minute here
+        await using (var db = await MyNoSqlDb.OpenAsync("hung", setup))
+        {
+            await db.SaveDocAsync(new JsonObject { ["id"] = "local", ["v"] = 1 });
+            await db.AddPeerAsync(silent.Url);
+        }
+        await UntilAsync(() => silent.Accepted == 1, "the set-up connection");
+
+        // Reopened: nothing known about the mirror. Zero freshness: every read would ask a mirror that answers.
+        var clock = new ManualClock();
+        var options = dir.Options();
+        (options.ReadFreshness, options.TimeProvider) = (TimeSpan.Zero, clock);
+        await using var peer = await MyNoSqlDb.OpenAsync("hung", options);
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(1, (int)(await peer.ReadDocAsync("local"))!["v"]!);
+        // The first read may wait the probe time limit (2 s): that is how it learns the mirror hangs.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"first read took {watch.Elapsed}");
+        await UntilAsync(() => silent.Accepted == 2, "the first read's probe");
+
+        // Each read comes after the back-off ran out (the clock jumps a minute): the mirror is re-checked in the
+        // background, twice here, and no read waits on it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        int reads = 0;
+        while (silent.Accepted < 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the background re-checks did not reach the mirror ({silent.Accepted} connections)");
+            clock.Advance(TimeSpan.FromMinutes(1));
+            watch.Restart();
+            Assert.Equal(1, (int)(await peer.ReadDocAsync("local"))!["v"]!);
+            Assert.Null(await peer.ReadDocAsync("never-seen"));
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"read {reads} took {watch.Elapsed} with the mirror down");
+            reads++;
+            await Task.Delay(50);
+        }
+        Assert.True(reads > 2, $"{reads} reads");
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>A clock that stands still until the test moves it (read from the engine's threads).</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task Invalid_freshness_and_prune_options_are_refused()
     {
         using var dir = new TempDir();

@@ -186,6 +186,88 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hung_mirror_costs_reads_nothing_once_it_failed_and_freshness_holds_again_once_it_answers()
+    {
+        var writer = await OpenAsync("hung");
+        await writer.AddPeerAsync(mirror.Url);
+        var doc = await writer.SaveDocAsync(Peers.Doc("h", "v1"));
+        await writer.SyncAsync();
+
+        // While hung, the reader's new connections to the mirror reach a listener that accepts and never answers (the
+        // mirror's process stopped); none is reused, so each request connects anew.
+        using var silent = new SilentListener();
+        bool hung = false;
+        var clock = new TickingClock();
+        var probe = TimeSpan.FromSeconds(5);
+        var reader = await OpenAsync("hung", configure: o =>
+        {
+            (o.ReadFreshness, o.TimeProvider, o.ReadProbeTimeout) = (TimeSpan.Zero, clock, probe);
+            var configure = o.ConfigureHttpHandler!;
+            o.ConfigureHttpHandler = h =>
+            {
+                configure(h);
+                h.PooledConnectionLifetime = TimeSpan.Zero;
+                var connect = h.ConnectCallback!;
+                h.ConnectCallback = async (context, ct) =>
+                {
+                    if (!Volatile.Read(ref hung)) return await connect(context, ct);
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                    try
+                    {
+                        await socket.ConnectAsync(silent.EndPoint, ct);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                };
+            };
+        });
+        await reader.AddPeerAsync(mirror.Url);
+        Assert.Equal("v1", (string)(await reader.ReadDocAsync("h"))!["text"]!);
+
+        Volatile.Write(ref hung, true);
+        doc["text"] = "v2";
+        doc = await writer.SaveDocAsync(doc);
+        await writer.SyncAsync();
+        // The first read learns that the mirror hangs: it may wait the probe time limit, then answers locally.
+        Assert.Equal("v1", (string)(await reader.ReadDocAsync("h"))!["text"]!);
+        await UntilAsync(() => silent.Accepted == 1, "the first read's probe");
+
+        // Reads after the back-off ran out (the clock jumps a minute each time) answer at once; the mirror is
+        // re-checked in the background meanwhile.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var watch = new System.Diagnostics.Stopwatch();
+        for (int reads = 0; silent.Accepted < 3 || reads < 5; reads++)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the background re-checks did not reach the mirror ({silent.Accepted} connections)");
+            clock.Advance(TimeSpan.FromMinutes(1));
+            watch.Restart();
+            Assert.Equal("v1", (string)(await reader.ReadDocAsync("h"))!["text"]!);
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"read {reads} took {watch.Elapsed} while the mirror hangs");
+            await Task.Delay(50);
+        }
+
+        // The mirror answers again: once a re-check reaches it, reads wait on it again and see what it acknowledged.
+        Volatile.Write(ref hung, false);
+        silent.DropAll();
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "reads never asked the mirror again");
+            clock.Advance(TimeSpan.FromMinutes(1));
+            if ((string)(await reader.ReadDocAsync("h"))!["text"]! == "v2") break;
+            await Task.Delay(50);
+        }
+        doc["text"] = "v3";
+        await writer.SaveDocAsync(doc);
+        await writer.SyncAsync();
+        Assert.Equal("v3", (string)(await reader.ReadDocAsync("h"))!["text"]!);
+    }
+
+    [Fact]
     public async Task A_removed_mirror_is_not_learnt_again_and_a_mirror_gone_for_long_is_pruned()
     {
         string dir = NewDirectory();
@@ -274,6 +356,16 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
         await peer.DisposeAsync();
     }
 
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<List<string>> LocalIdsAsync(MyNoSqlDb db)
     {
         var ids = new List<string>();
@@ -281,12 +373,15 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
         return ids;
     }
 
-    /// <summary>A clock that moves one millisecond each time it is read.</summary>
+    /// <summary>A clock that moves one millisecond each time it is read, and as far as the test moves it.</summary>
     private sealed class TickingClock : TimeProvider
     {
         private long _reads;
+        private long _advanced;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _advanced, by.Ticks);
 
         public override DateTimeOffset GetUtcNow() =>
-            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(Interlocked.Increment(ref _reads));
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(Interlocked.Read(ref _advanced)).AddMilliseconds(Interlocked.Increment(ref _reads));
     }
 }

@@ -1,16 +1,18 @@
 namespace MyNoSql.Sync;
 
 /// <summary>
-/// Which mirrors failed lately, with an exponential back-off per mirror (2 s, 4 s, 8 s … at most 60 s after the last
-/// failure). The read path skips a mirror in back-off, so a peer whose mirrors are all down answers reads from its
-/// local copy at once instead of waiting on connect or request timeouts. Sync rounds still try every mirror (those in
-/// back-off last): a round's success ends a mirror's back-off. In memory only: a reopened peer starts without any.
+/// Which mirrors failed and have not answered since, with an exponential back-off per mirror (2 s, 4 s, 8 s … at
+/// most 60 s after the last failure). The read path never waits on a mirror that failed: a mirror that hangs (accepts
+/// connections, never answers) would cost each such read a probe timeout. Once its back-off runs out, a read starts
+/// one background re-check of it (<see cref="TryBeginRecheck"/>) and answers without it; an answer to that check or to
+/// a sync round (rounds still try every mirror, those in back-off last) makes it usable again. In memory only: a
+/// reopened peer starts without any.
 /// </summary>
 internal sealed class MirrorHealth
 {
     private static readonly TimeSpan First = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(60);
-    private readonly Dictionary<string, (int Failures, DateTimeOffset Until)> _failing = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Failure> _failing = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
     private readonly TimeProvider _clock;
 
@@ -22,14 +24,44 @@ internal sealed class MirrorHealth
         lock (_gate) return _failing.TryGetValue(mirror, out var f) && _clock.GetUtcNow() < f.Until;
     }
 
+    /// <summary>True when <paramref name="mirror"/> failed and has not answered since, back-off over or not.</summary>
+    public bool IsDown(string mirror)
+    {
+        lock (_gate) return _failing.ContainsKey(mirror);
+    }
+
+    /// <summary>
+    /// True (and the check is then the caller's, to end with <see cref="EndRecheck"/>) when <paramref name="mirror"/>
+    /// is down, its back-off ran out and no re-check of it is under way.
+    /// </summary>
+    public bool TryBeginRecheck(string mirror)
+    {
+        lock (_gate)
+        {
+            if (!_failing.TryGetValue(mirror, out var f) || f.Rechecking || _clock.GetUtcNow() < f.Until) return false;
+            f.Rechecking = true;
+            return true;
+        }
+    }
+
+    /// <summary>A re-check begun with <see cref="TryBeginRecheck"/> ended (its outcome recorded already).</summary>
+    public void EndRecheck(string mirror)
+    {
+        lock (_gate)
+        {
+            if (_failing.TryGetValue(mirror, out var f)) f.Rechecking = false;
+        }
+    }
+
     /// <summary>Records a failure: the back-off doubles with each failure in a row.</summary>
     public void Failed(string mirror)
     {
         lock (_gate)
         {
-            int failures = _failing.TryGetValue(mirror, out var f) ? f.Failures + 1 : 1;
-            var wait = TimeSpan.FromTicks(Math.Min(Longest.Ticks, First.Ticks << Math.Min(failures - 1, 16)));
-            _failing[mirror] = (failures, _clock.GetUtcNow() + wait);
+            if (!_failing.TryGetValue(mirror, out var f)) _failing[mirror] = f = new Failure();
+            f.Count++;
+            var wait = TimeSpan.FromTicks(Math.Min(Longest.Ticks, First.Ticks << Math.Min(f.Count - 1, 16)));
+            f.Until = _clock.GetUtcNow() + wait;
         }
     }
 
@@ -37,5 +69,12 @@ internal sealed class MirrorHealth
     public void Succeeded(string mirror)
     {
         lock (_gate) _failing.Remove(mirror);
+    }
+
+    private sealed class Failure
+    {
+        public int Count;
+        public DateTimeOffset Until;
+        public bool Rechecking;
     }
 }

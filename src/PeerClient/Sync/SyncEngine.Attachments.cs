@@ -9,7 +9,7 @@ internal sealed partial class SyncEngine
     /// Peer mode, first open of an attachment whose body is not stored here: fetches the body of
     /// <paramref name="stub"/> (manifest, then the missing chunks) from a mirror into the database's
     /// <c>DocumentStore.Attachments</c> store. True when the body is now stored locally (<see cref="AttachmentStore.HasBody"/>);
-    /// false when no mirror is configured or reachable, or none has it. Mirrors in back-off are skipped; chunks already
+    /// false when no mirror is configured or reachable, or none has it. Mirrors that are down are skipped; chunks already
     /// stored by an interrupted fetch are not fetched again.
     /// </summary>
     /// <param name="id">The record id (for errors and progress).</param>

@@ -57,8 +57,51 @@ internal sealed partial class SyncEngine
         return [.. mirrors.OrderBy(_health.IsBackingOff)]; // a stable sort: the order above stays within each group
     }
 
-    /// <summary>The mirrors a read may ask: those not in back-off.</summary>
-    private IEnumerable<string> Reachable() => Ordered().Where(m => !_health.IsBackingOff(m));
+    /// <summary>
+    /// The mirrors a read may wait on: all but those that failed and have not answered since. Of those, each whose
+    /// back-off ran out gets a re-check in the background, which the read does not await: a mirror that hangs costs
+    /// reads nothing once it failed, and a read waits on it again only after it answered (that check or a round).
+    /// </summary>
+    private List<string> Reachable()
+    {
+        var usable = new List<string>();
+        foreach (var mirror in Ordered())
+        {
+            if (!_health.IsDown(mirror)) usable.Add(mirror);
+            else if (_health.TryBeginRecheck(mirror)) _ = Task.Run(() => RecheckAsync(mirror));
+        }
+        return usable;
+    }
+
+    /// <summary>Asks a mirror that is down for its mirror list, within the read probe time limit: an answer makes it
+    /// usable by reads again, anything else is one more failure.</summary>
+    private async Task RecheckAsync(string mirror)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+            timeout.CancelAfter(_readProbeTimeout);
+            await Transport(mirror).GetMirrorsAsync(mirror, timeout.Token).ConfigureAwait(false);
+            _health.Succeeded(mirror);
+        }
+        catch (MirrorRejectedCredentialException)
+        {
+            _health.Succeeded(mirror); // it answers; the read that asks it next says why it refused
+        }
+        // Nobody awaits this task: whatever the transport throws (a timeout, a transport closed meanwhile) is a failure.
+        catch (Exception) when (!_closing.IsCancellationRequested)
+        {
+            _health.Failed(mirror);
+        }
+        catch (Exception)
+        {
+            // The database is closing: nothing to learn.
+        }
+        finally
+        {
+            _health.EndRecheck(mirror);
+        }
+    }
 
     /// <summary>Adds the mirrors not known yet, except those the application removed (unless it adds one again: <paramref name="added"/>).</summary>
     private async Task RememberAsync(IEnumerable<string> urls, CancellationToken ct, string? added = null)

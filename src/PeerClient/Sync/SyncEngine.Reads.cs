@@ -2,10 +2,10 @@ using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Sync;
 
-// The read path: records fetched on demand and ReadFreshness refreshes (mirrors in back-off are skipped).
+// The read path: records fetched on demand and ReadFreshness refreshes (mirrors that are down are skipped).
 internal sealed partial class SyncEngine
 {
-    /// <summary>Fetches a record the peer does not hold from the mirrors not in back-off, in turn, and stores it; false
+    /// <summary>Fetches a record the peer does not hold from the mirrors not down, in turn, and stores it; false
     /// when none answered.</summary>
     public async Task<bool> FetchOnDemandAsync(string id, CancellationToken ct)
     {
@@ -59,9 +59,10 @@ internal sealed partial class SyncEngine
     }
 
     /// <summary>
-    /// Asks the mirrors not in back-off, in turn, for a record the peer holds and merges what the first to answer has,
-    /// all within <see cref="MyNoSqlOptions.ReadProbeTimeout"/> (a mirror that fails goes into back-off); false when
-    /// none answered in time, so the caller answers from its local copy.
+    /// Asks the mirrors not down, in turn, for a record the peer holds and merges what the first to answer has, all
+    /// within <see cref="MyNoSqlOptions.ReadProbeTimeout"/> (a mirror that fails is down until it answers a re-check or
+    /// a round); false when none answered in time, so the caller answers from its local copy. Only a mirror never asked
+    /// since the database opened, or one that answered last, can make a read wait (at most the probe time limit).
     /// </summary>
     public async Task<bool> RefreshAsync(string id, CancellationToken ct)
     {

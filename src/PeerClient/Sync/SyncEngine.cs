@@ -45,6 +45,8 @@ internal sealed partial class SyncEngine : IDisposable
     // running meanwhile must not save its checkpoint over the reset.
     private int _checkpointResets;
     private readonly MirrorHealth _health;
+    // Cancelled on dispose: ends the background re-checks of mirrors that are down.
+    private readonly CancellationTokenSource _closing = new();
     private readonly TimeProvider _clock;
     private readonly TimeSpan _readFreshness;
     private readonly TimeSpan _readProbeTimeout;
@@ -198,9 +200,11 @@ internal sealed partial class SyncEngine : IDisposable
 
     public void Dispose()
     {
+        _closing.Cancel();
         if (_http.IsValueCreated) _http.Value.Dispose();
         foreach (var t in _others.Values) t?.Dispose();
         _round.Dispose();
+        _closing.Dispose();
     }
 
     /// <summary>HTTP for http/https; the options' transport for other schemes (orleans://).</summary>
