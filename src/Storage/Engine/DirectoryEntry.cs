@@ -66,6 +66,10 @@ internal readonly struct DirectoryEntry
 
     public bool IsPending => (RawFlags & RecordFlags.Pending) != 0;
 
+    /// <summary>A cleared key: no revision, flagged <see cref="RecordFlags.Deleted"/> (grain state cleared, a copy dropped);
+    /// it holds no record, so <see cref="RecordStore.Count"/> leaves it out.</summary>
+    public bool IsCleared => _generation == 0 && (RawFlags & RecordFlags.Deleted) != 0;
+
     public bool SameLocation(in DirectoryEntry other) => File == other.File && _location == other._location;
 
     public DirectoryEntry WithFlags(RecordFlags flags) => new(Revision, flags, Lsn, File, Position, Length);

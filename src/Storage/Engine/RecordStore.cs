@@ -17,7 +17,8 @@ internal sealed partial class RecordStore : IAsyncDisposable
     /// <summary>The directory the store lives in.</summary>
     public string Directory => _directory;
 
-    /// <summary>Number of keys (including tombstones).</summary>
+    /// <summary>Number of keys holding a record, tombstones included; cleared keys (no revision, flagged
+    /// <see cref="RecordFlags.Deleted"/>: a grain state cleared, a copy dropped under <c>--replicas</c>) are not counted.</summary>
     public long Count => _shards.Sum(s => (long)s.Count);
 
     /// <summary>Number of keys whose current version carries <see cref="RecordFlags.Pending"/>.</summary>

@@ -10,7 +10,7 @@ namespace MyNoSql.Storage.Engine;
 /// </summary>
 internal sealed partial class Shard
 {
-    private readonly object _lock = new();          // _dir, _segments, _logs, _rotated, _pendingCount
+    private readonly object _lock = new();          // _dir, _segments, _logs, _rotated, _pendingCount, _clearedCount
     private readonly object _manifestLock = new();  // manifest lists and file numbering
     private readonly KeyDirectory _dir;
     private readonly Dictionary<int, SegmentReader> _segments = [];
@@ -24,6 +24,7 @@ internal sealed partial class Shard
     private ulong _sealedLsn;
     private int _nextFileNumber;
     private long _pendingCount;
+    private int _clearedCount;
 
     private Shard(int index, string path, StoreOptions options, BlockCache cache, Action onRotated, ShardManifest manifest, int capacity)
     {
@@ -43,7 +44,8 @@ internal sealed partial class Shard
     public int Index { get; }
     public string Path { get; }
 
-    public int Count { get { lock (_lock) return _dir.Count; } }
+    /// <summary>Keys that hold a record (tombstones included); cleared keys stay in the directory but are not counted.</summary>
+    public int Count { get { lock (_lock) return _dir.Count - _clearedCount; } }
     public long PendingCount => Interlocked.Read(ref _pendingCount);
 
     public static string FolderName(int index) => $"shard-{index:D2}";
@@ -113,11 +115,13 @@ internal sealed partial class Shard
                     // The highest lsn wins; on a tie (a record re-homed with new flags) the later segment is the newer copy.
                     if (entry.Lsn > lsn) return;
                     if (entry.IsPending) _pendingCount--;
+                    if (entry.IsCleared) _clearedCount--;
                     if (entry.SegmentNumber == number) won--;
                     else live[entry.SegmentNumber]--;
                 }
                 entry = DirectoryEntry.InSegmentSlot(revision, flags, lsn, number, block, slot);
                 if (entry.IsPending) _pendingCount++;
+                if (entry.IsCleared) _clearedCount++;
                 won++;
             });
             live[number] = won;
@@ -165,10 +169,12 @@ internal sealed partial class Shard
         if (!added)
         {
             if (slot.IsPending) _pendingCount--;
+            if (slot.IsCleared) _clearedCount--;
             if (slot.InSegment && _segments.TryGetValue(slot.SegmentNumber, out var old)) old.AddLive(-1);
         }
         slot = entry;
         if (entry.IsPending) _pendingCount++;
+        if (entry.IsCleared) _clearedCount++;
     }
 
     /// <summary>Caller holds <see cref="_lock"/>. Clears Pending only if the revision is still current.</summary>

@@ -128,6 +128,34 @@ public class ReplicaStoreTests
         Assert.Equal((null, 0UL), await replica.ReadStateAsync("idx/db/1"));
     }
 
+    [Fact]
+    public async Task Cleared_keys_are_not_counted_as_records_from_the_log_from_segments_and_after_reopening()
+    {
+        // The mynosql.records gauge and the mirror's "opened with N keys" line read Count: a copy the rebalancer dropped
+        // (a cleared key) is no record there, a tombstone is.
+        using var dir = new TempDirectory();
+        var deleted = DocumentRecord.Create("t", [Child(null, null)]);
+        await using (var records = await RecordStore.OpenAsync(dir.Path, Small(sealOnClose: false)))
+        {
+            var replica = new ReplicaStore(records, "test");
+            var versions = new ulong[10];
+            for (int i = 0; i < 10; i++)
+                (_, versions[i]) = await replica.WriteIfAsync($"record/rec/db/{i}", DocumentRecord.Create($"{i}", [Child(null, """{"v":1}""")]), 0);
+            await replica.WriteIfAsync("record/rec/db/t", deleted, 0);
+            for (int i = 0; i < 4; i++) Assert.True((await replica.WriteIfAsync($"record/rec/db/{i}", null, versions[i])).Written);
+            Assert.Equal(7, records.Count); // 6 records and the tombstone
+            await records.CompactAsync(); // cleared keys now in segments
+            Assert.True((await replica.WriteIfAsync("record/rec/db/4", null, versions[4])).Written); // and one in the log
+            Assert.Equal(6, records.Count);
+            // A cleared key written again is a record again.
+            Assert.True((await replica.WriteIfAsync("record/rec/db/0", DocumentRecord.Create("0", [Child(null, """{"v":2}""")]), 0)).Written);
+            Assert.Equal(7, records.Count);
+        }
+
+        await using var reopened = await RecordStore.OpenAsync(dir.Path, Small(sealOnClose: false));
+        Assert.Equal(7, reopened.Count);
+    }
+
     private sealed class Recorder(Action<ReplicaWrite> onWritten) : IReplicaObserver
     {
         public void OnWritten(in ReplicaWrite write) => onWritten(write);
