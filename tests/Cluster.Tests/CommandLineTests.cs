@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using MyNoSql.Cluster.Tests.Support;
 using MyNoSql.Silo.Configuration;
 
@@ -73,6 +74,37 @@ public sealed class CommandLineTests
         Assert.Contains(MirrorOptionsValidator.Validate(o), e => e.Contains(message, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Replicas", "0x2", "--replicas")]
+    [InlineData("Replicas", "+2", "--replicas")]
+    [InlineData("Replicas", " 2", "--replicas")]
+    [InlineData("Replicas", "2.0", "--replicas")]
+    [InlineData("Replicas", "", "--replicas")]
+    [InlineData("HttpPort", "0x1F90", "--http-port")]
+    [InlineData("MaxAttachmentBytes", "1e9", "--max-attachment-bytes")]
+    [InlineData("RateLimitBurst", "+10", "--rate-limit-burst")]
+    public void Integer_options_take_decimal_digits_only(string property, string value, string option)
+    {
+        // The configuration binder alone reads 0x2 as hexadecimal and +2 as 2: checked before binding, from every source.
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Mirror:{property}"] = value })
+            .Build().GetSection(MirrorOptions.Section);
+        Assert.Equal([$"{option} must be a whole number in decimal digits (got '{value}')"], MirrorOptionsValidator.ValidateIntegers(section));
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("-1")] // the range check names it (--replicas must be 1 or more)
+    [InlineData("007")]
+    public void Decimal_integers_pass_to_the_range_checks(string value)
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mirror:Replicas"] = value,
+            ["Mirror:ReplicationTimeoutSeconds"] = "+1.5", // not an integer option
+        }).Build().GetSection(MirrorOptions.Section);
+        Assert.Empty(MirrorOptionsValidator.ValidateIntegers(section));
+    }
+
     [Fact]
     public void AdoNet_needs_a_connection_string()
     {
@@ -81,7 +113,9 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "--http-port", "abc" }, "invalid setting")]
+    [InlineData(new[] { "--http-port", "abc" }, "--http-port must be a whole number in decimal digits (got 'abc')")]
+    [InlineData(new[] { "--replicas", "0x2" }, "--replicas must be a whole number in decimal digits (got '0x2')")]
+    [InlineData(new[] { "--http-port", "99999999999" }, "invalid setting")]
     [InlineData(new[] { "--http-port", "0" }, "--http-port must be 1–65535")]
     [InlineData(new[] { "--nope" }, "unknown option")]
     [InlineData(new[] { "--storage", "adonet" }, "--connection-string is required")]

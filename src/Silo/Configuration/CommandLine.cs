@@ -90,6 +90,10 @@ internal static class CommandLine
           --help                      this text
         """;
 
+    /// <summary>The command-line option of a <see cref="MirrorOptions"/> property (<c>Replicas</c> → <c>--replicas</c>), for messages.</summary>
+    public static string OptionOf(string property) =>
+        Options.FirstOrDefault(o => string.Equals(o.Value, property, StringComparison.OrdinalIgnoreCase)).Key ?? $"{MirrorOptions.Section}:{property}";
+
     /// <summary>Parses <paramref name="args"/> into configuration keys (<c>Mirror:HttpPort</c> …).</summary>
     /// <returns>The settings, or null with <paramref name="error"/> set; <paramref name="help"/> when --help was given.</returns>
     public static Dictionary<string, string?>? Parse(IReadOnlyList<string> args, out string? error, out bool help)

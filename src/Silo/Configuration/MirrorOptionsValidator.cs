@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 
 namespace MyNoSql.Silo.Configuration;
 
@@ -52,6 +53,30 @@ internal static class MirrorOptionsValidator
             errors.Add($"--unavailable-retry-seconds must be 0 to 600 (got {o.UnavailableRetrySeconds})");
         ValidateSecurity(o, errors);
         return errors;
+    }
+
+    /// <summary>
+    /// The integer options as given (command line, environment or appsettings, before binding): decimal digits, with a
+    /// leading '-' left to the range checks of <see cref="Validate"/>. The configuration binder alone would read
+    /// <c>0x2</c> as hexadecimal and <c>+2</c> or <c> 2 </c> as 2.
+    /// </summary>
+    public static List<string> ValidateIntegers(IConfiguration section)
+    {
+        var errors = new List<string>();
+        foreach (var property in typeof(MirrorOptions).GetProperties())
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if ((type != typeof(int) && type != typeof(long)) || !property.CanWrite) continue;
+            if (section[property.Name] is not { } value || IsDecimal(value)) continue;
+            errors.Add($"{CommandLine.OptionOf(property.Name)} must be a whole number in decimal digits (got '{value}')");
+        }
+        return errors;
+    }
+
+    private static bool IsDecimal(string value)
+    {
+        var digits = value.AsSpan(value.StartsWith('-') ? 1 : 0);
+        return !digits.IsEmpty && !digits.ContainsAnyExceptInRange('0', '9');
     }
 
     /// <summary>The gateway's security settings: authentication may be off only on a loopback address.</summary>

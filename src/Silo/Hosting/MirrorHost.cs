@@ -68,6 +68,13 @@ internal static partial class MirrorHost
         builder.Configuration.AddEnvironmentVariables("MYNOSQL_");
         builder.Configuration.AddInMemoryCollection(settings);
 
+        var integerProblems = MirrorOptionsValidator.ValidateIntegers(builder.Configuration.GetSection(MirrorOptions.Section));
+        if (integerProblems.Count > 0)
+        {
+            Console.Error.WriteLine("error: invalid options:\n  " + string.Join("\n  ", integerProblems));
+            exitCode = UsageError;
+            return null;
+        }
         MirrorOptions options;
         try
         {
