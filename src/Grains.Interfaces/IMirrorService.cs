@@ -19,6 +19,11 @@ public interface IMirrorService : IGrainService
     [Alias("GetSettledView")]
     Task<SettledView> GetSettledView(CancellationToken cancellationToken = default);
 
+    /// <summary>The <c>--replicas</c> this mirror runs with (0: every mirror keeps a full copy). A mirror compares it with
+    /// its own before it joins, and refuses to start on a difference (DESIGN §12).</summary>
+    [Alias("GetReplicas")]
+    Task<int> GetReplicas(CancellationToken cancellationToken = default);
+
     /// <summary>Merges a replicated revision into this silo's copy; returns once durable.</summary>
     [Alias("Apply")]
     Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default);

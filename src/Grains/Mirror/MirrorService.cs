@@ -42,6 +42,8 @@ internal sealed partial class MirrorService : GrainService, IMirrorService
     public Task<SettledView> GetSettledView(CancellationToken cancellationToken = default) =>
         Task.FromResult(_rebalancer?.View ?? new SettledView(0, null));
 
+    public Task<int> GetReplicas(CancellationToken cancellationToken = default) => Task.FromResult(_options.Value.Replicas);
+
     public Task<MirrorInfo> GetInfo(CancellationToken cancellationToken = default) => Task.FromResult(new MirrorInfo(_silo.Name, _options.Value.AdvertisedUrl));
 
     public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default)

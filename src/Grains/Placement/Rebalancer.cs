@@ -160,7 +160,7 @@ internal sealed partial class Rebalancer(
     private const string ReplicasLine = "replicas=";
 
     /// <summary>The settled view file: a <c>replicas=N</c> line, then one mirror identity a line; (null, 0) when absent.</summary>
-    private static async Task<(string[]?, int)> ReadViewAsync(string path, CancellationToken cancellationToken)
+    internal static async Task<(string[]?, int)> ReadViewAsync(string path, CancellationToken cancellationToken)
     {
         if (!File.Exists(path)) return (null, 0);
         var lines = (await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)).Where(l => l.Length > 0).ToList();

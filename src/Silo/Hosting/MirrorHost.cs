@@ -25,6 +25,13 @@ internal static partial class MirrorHost
             {
                 await app.StartAsync().ConfigureAwait(false);
             }
+            catch (Exception e) when (Find<Grains.Placement.ReplicaFactorMismatchException>(e) is { } mismatch)
+            {
+                // A setting that contradicts the running cluster is a bad option, not a failure of this machine (logged as
+                // event 3520 by the check).
+                await Console.Error.WriteLineAsync($"error: {mismatch.Message}").ConfigureAwait(false);
+                return UsageError;
+            }
             catch (Exception e)
             {
                 LogStartFailed(logger, e, e.Message);
@@ -37,6 +44,15 @@ internal static partial class MirrorHost
             return 0;
         }
     }
+
+    /// <summary>The first <typeparamref name="T"/> in <paramref name="error"/> or its inner exceptions (Orleans wraps a failed start).</summary>
+    private static T? Find<T>(Exception? error) where T : Exception => error switch
+    {
+        null => null,
+        T found => found,
+        AggregateException all => all.InnerExceptions.Select(Find<T>).FirstOrDefault(f => f is not null),
+        _ => Find<T>(error.InnerException),
+    };
 
     /// <summary>Builds the application, or returns null with the exit code after printing why (bad options, --help).</summary>
     public static WebApplication? Build(string[] args, out int exitCode)

@@ -25,6 +25,8 @@ internal sealed class LaggingMirrors(IServiceProvider services) : IMirrorService
 
         public Task<SettledView> GetSettledView(CancellationToken cancellationToken = default) => inner.GetSettledView(cancellationToken);
 
+        public Task<int> GetReplicas(CancellationToken cancellationToken = default) => inner.GetReplicas(cancellationToken);
+
         public async Task<MergeStatus> Apply(string database, string id, ReplicatedRevision revision, CancellationToken cancellationToken = default)
         {
             var info = await inner.GetInfo(cancellationToken);
