@@ -22,7 +22,9 @@ public sealed partial class MyNoSqlDb
     /// <param name="live">false: ends after the current last change; true: then waits for new writes (woken by them)
     /// until cancelled.</param>
     /// <param name="cancellationToken">Ends a live feed (<see cref="OperationCanceledException"/>).</param>
-    /// <exception cref="ArgumentException"><paramref name="since"/> is not a position of this database, or
+    /// <exception cref="ArgumentException"><paramref name="since"/> is not a position this database could have issued
+    /// (malformed, or made for another shard count; positions carry no database identity, so one taken from another
+    /// database of the same shape is not told apart: pass only this database's own), or
     /// <paramref name="selector"/> is not a valid selector (thrown by the first MoveNextAsync).</exception>
     /// <exception cref="ObjectDisposedException">The database was closed (a live feed waiting for writes ends with it).</exception>
     public async IAsyncEnumerable<Change> ChangesAsync(string? since = null, JsonObject? selector = null, bool includeDocs = false,

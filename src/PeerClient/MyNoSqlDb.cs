@@ -116,8 +116,8 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     }
 
     /// <summary>addpeer: validates a mirror's base URL (http://, https:// or orleans://host:port), asks it for every
-    /// mirror of its cluster (<c>GET /mirrors</c>) and remembers them all on disk. Offline, the URL is remembered
-    /// and the others are learnt at a later round. A mirror removed by <see cref="RemovePeerAsync"/> is known again.</summary>
+    /// mirror of its cluster (<c>GET /mirrors</c>) and remembers them all on disk. Offline (or when the mirror does not
+    /// answer within 5 s), the URL is remembered and the others are learnt at a later round. A mirror removed by <see cref="RemovePeerAsync"/> is known again.</summary>
     /// <exception cref="ArgumentException">Not a valid mirror URL.</exception>
     public async Task AddPeerAsync(string url, CancellationToken cancellationToken = default)
     {
@@ -141,7 +141,9 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
 
     /// <summary>savedoc: returns a copy with <c>id</c> and <c>rev</c> once durable (with the default durability). No
     /// <c>id</c> → a new time-ordered id. Content equal to the current revision writes nothing and returns its <c>rev</c>.</summary>
-    /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is missing, malformed or not current. Nothing was written.</exception>
+    /// <exception cref="RevisionConflictException">The record exists and <c>rev</c> is missing, malformed or not current, or
+    /// it is deleted and <c>rev</c> is a revision other than its tombstone's (a writer that has not seen the delete).
+    /// Nothing was written.</exception>
     /// <exception cref="ArgumentException">Invalid id, too deep, or larger than <see cref="MyNoSqlOptions.MaxDocumentSize"/>.</exception>
 #pragma warning disable RS0026 // DESIGN §9 adds SaveDocAsync(record, SaveOptions) beside it
     public async Task<JsonObject> SaveDocAsync(JsonObject record, CancellationToken cancellationToken = default)
@@ -198,9 +200,9 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     /// <summary>Deletes by writing a tombstone (which replicates like any revision); returns the tombstone's revision.
     /// Giving the revision of a live conflict loser (<see cref="GetConflictsAsync"/>) deletes that loser instead,
     /// which resolves that conflict and leaves the winner as it is.</summary>
-    /// <exception cref="DocumentNotFoundException">No such record, or already deleted.</exception>
+    /// <exception cref="DocumentNotFoundException">No such record, or already deleted (with the tombstone's revision).</exception>
     /// <exception cref="RevisionConflictException"><paramref name="rev"/> is neither the current revision nor a live
-    /// loser's. Nothing was written.</exception>
+    /// loser's (on a deleted record: a revision from before the delete). Nothing was written.</exception>
     public async Task<string> DeleteDocAsync(string id, string rev, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

@@ -166,11 +166,28 @@ public class PeerSemanticsTests
             watch.Restart();
             Assert.Equal(1, (int)(await peer.ReadDocAsync("local"))!["v"]!);
             Assert.Null(await peer.ReadDocAsync("never-seen"));
-            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"read {reads} took {watch.Elapsed} with the mirror down");
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(1500), $"read {reads} took {watch.Elapsed} with the mirror down (probe 2 s)");
             reads++;
             await Task.Delay(50);
         }
         Assert.True(reads > 2, $"{reads} reads");
+    }
+
+    [Fact]
+    public async Task Adding_a_mirror_that_hangs_remembers_it_within_seconds_not_the_request_timeout()
+    {
+        using var dir = new TempDir();
+        using var silent = new SilentListener(); // accepts TCP, never answers (a stopped process)
+        await using (var db = await MyNoSqlDb.OpenAsync("addhung", dir.Options()))
+        {
+            var watch = Stopwatch.StartNew();
+            await db.AddPeerAsync(silent.Url); // the default SyncRequestTimeout is 60 s
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"AddPeerAsync took {watch.Elapsed}");
+            Assert.Equal([silent.Url], db.GetSyncStatus().Mirrors);
+            Assert.Contains("did not answer", db.GetSyncStatus().LastError, StringComparison.Ordinal);
+        }
+        await using var reopened = await MyNoSqlDb.OpenAsync("addhung", dir.Options());
+        Assert.Equal([silent.Url], reopened.GetSyncStatus().Mirrors);
     }
 
     private static async Task UntilAsync(Func<bool> condition, string what)

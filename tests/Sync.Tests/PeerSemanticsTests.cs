@@ -246,7 +246,7 @@ public sealed class PeerSemanticsTests(MirrorFixture mirror) : IAsyncLifetime
             clock.Advance(TimeSpan.FromMinutes(1));
             watch.Restart();
             Assert.Equal("v1", (string)(await reader.ReadDocAsync("h"))!["text"]!);
-            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"read {reads} took {watch.Elapsed} while the mirror hangs");
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(2500), $"read {reads} took {watch.Elapsed} while the mirror hangs (probe 5 s)");
             await Task.Delay(50);
         }
 

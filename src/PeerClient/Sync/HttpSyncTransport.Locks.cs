@@ -10,16 +10,16 @@ internal sealed partial class HttpSyncTransport
 {
     /// <summary><c>POST /db/{db}/_locks/{name}?ttl=S&amp;wait=S</c>: the grant, or the mirror's 404/409 error body.</summary>
     public Task<JsonObject> LockAsync(string mirror, string db, string name, TimeSpan ttl, TimeSpan wait, CancellationToken ct) =>
-        SendLockAsync(new HttpRequestMessage(HttpMethod.Post, $"{LockUrl(mirror, db, name)}?ttl={Seconds(ttl)}&wait={Seconds(wait)}"), mirror, db, ct);
+        SendLockAsync(new HttpRequestMessage(HttpMethod.Post, AsSent($"{LockUrl(mirror, db, name)}?ttl={Seconds(ttl)}&wait={Seconds(wait)}")), mirror, db, ct);
 
     /// <summary><c>PUT /db/{db}/_locks/{name}?token=T&amp;ttl=S</c>: the renewed grant, or the mirror's 404/409 error body.</summary>
     public Task<JsonObject> RenewLockAsync(string mirror, string db, string name, long token, TimeSpan ttl, CancellationToken ct) =>
-        SendLockAsync(new HttpRequestMessage(HttpMethod.Put, $"{LockUrl(mirror, db, name)}?token={token.ToString(System.Globalization.CultureInfo.InvariantCulture)}&ttl={Seconds(ttl)}"),
+        SendLockAsync(new HttpRequestMessage(HttpMethod.Put, AsSent($"{LockUrl(mirror, db, name)}?token={token.ToString(System.Globalization.CultureInfo.InvariantCulture)}&ttl={Seconds(ttl)}")),
             mirror, db, ct);
 
     /// <summary><c>DELETE /db/{db}/_locks/{name}?token=T</c>: <c>{"released":true,…}</c>, or the mirror's 404/409 error body.</summary>
     public Task<JsonObject> ReleaseLockAsync(string mirror, string db, string name, long token, CancellationToken ct) =>
-        SendLockAsync(new HttpRequestMessage(HttpMethod.Delete, $"{LockUrl(mirror, db, name)}?token={token.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
+        SendLockAsync(new HttpRequestMessage(HttpMethod.Delete, AsSent($"{LockUrl(mirror, db, name)}?token={token.ToString(System.Globalization.CultureInfo.InvariantCulture)}")),
             mirror, db, ct);
 
     /// <summary><c>PUT /db/{db}/doc/{id}?fence=NAME:TOKEN</c>: the saved record, or the mirror's 404/409 error body.</summary>
@@ -27,7 +27,7 @@ internal sealed partial class HttpSyncTransport
     {
         ArgumentNullException.ThrowIfNull(record);
         string fence = Uri.EscapeDataString(lockName + ":" + token.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var request = new HttpRequestMessage(HttpMethod.Put, $"{mirror}/db/{db}/doc/{Uri.EscapeDataString(id)}?fence={fence}")
+        var request = new HttpRequestMessage(HttpMethod.Put, AsSent($"{mirror}/db/{db}/doc/{Segment(id)}?fence={fence}"))
         {
             Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString())),
         };
@@ -35,7 +35,15 @@ internal sealed partial class HttpSyncTransport
         return SendLockAsync(request, mirror, db, ct);
     }
 
-    private static string LockUrl(string mirror, string db, string name) => $"{mirror}/db/{db}/_locks/{Uri.EscapeDataString(name)}";
+    private static string LockUrl(string mirror, string db, string name) => $"{mirror}/db/{db}/_locks/{Segment(name)}";
+
+    /// <summary>A name or id as one path segment. <c>.</c> and <c>..</c> go as <c>%2E</c>/<c>%2E%2E</c>, sent as written
+    /// (<see cref="AsSent"/>): a URI's canonical form would remove them as dot segments (the gateway routes them as sent).</summary>
+    private static string Segment(string value) => value is "." or ".." ? value.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(value);
+
+    private static readonly UriCreationOptions AsSentOptions = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    private static Uri AsSent(string url) => new(url, in AsSentOptions);
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -5,14 +5,21 @@ namespace MyNoSql.Sync;
 // Which mirrors a peer knows: adding, removing, discovery, pruning of mirrors gone for long, and their order.
 internal sealed partial class SyncEngine
 {
-    /// <summary>Remembers <paramref name="url"/> (even one removed before) and every mirror it reports; offline, just the URL.</summary>
+    /// <summary>How long adding a mirror waits for its list of mirrors (at most <see cref="MyNoSqlOptions.SyncRequestTimeout"/>):
+    /// a mirror that hangs must not hold <c>AddPeerAsync</c> for a minute; the list is learnt again in later rounds.</summary>
+    private static readonly TimeSpan LearnTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Remembers <paramref name="url"/> (even one removed before) and every mirror it reports; offline, or when
+    /// it does not answer within <see cref="LearnTimeout"/>, just the URL.</summary>
     public async Task AddMirrorAsync(string url, CancellationToken ct)
     {
         IReadOnlyList<string> others = [];
         bool reached = false;
         try
         {
-            others = await Transport(url).GetMirrorsAsync(url, ct).ConfigureAwait(false);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(LearnTimeout);
+            others = await Transport(url).GetMirrorsAsync(url, limit.Token).ConfigureAwait(false);
             _lastDiscovery = DateTimeOffset.UtcNow;
             _health.Succeeded(url);
             reached = true;
@@ -21,6 +28,11 @@ internal sealed partial class SyncEngine
         {
             _health.Failed(url);
             RecordError(e.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            _health.Failed(url);
+            RecordError($"mirror {url} did not answer within {LearnTimeout.TotalSeconds:0} s; it is remembered and its mirrors are learnt in a later round");
         }
         catch (MirrorRejectedCredentialException e)
         {

@@ -63,6 +63,28 @@ public sealed class LockPeerTests(LockFixture fixture)
     }
 
     [Fact]
+    public async Task Locks_named_dot_and_dot_dot_are_locks_of_their_own_and_fence_a_record_named_dot_dot()
+    {
+        using var dir = new TempDirectory("mynosql-lock-dots-");
+        await using var db = await MyNoSqlDb.OpenAsync(Db, new MyNoSqlOptions { DataDirectory = dir.Path, SyncInterval = Timeout.InfiniteTimeSpan });
+        await db.AddPeerAsync(fixture.Url(1));
+        // The HTTP stack would remove '.' and '..' as dot segments (before: 405 from /db/{db}/, or an empty name).
+        await using var dot = await db.LockAsync(".", TimeSpan.FromSeconds(30), TimeSpan.Zero);
+        await using var dots = await db.LockAsync("..", TimeSpan.FromSeconds(30), TimeSpan.Zero);
+        Assert.Equal(".", dot.Name);
+        Assert.Equal("..", dots.Name);
+        await Assert.ThrowsAsync<LockTimeoutException>(() => db.LockAsync("..", TimeSpan.FromSeconds(5), TimeSpan.Zero));
+        await using (var other = await db.LockAsync("dots-other", TimeSpan.FromSeconds(5), TimeSpan.Zero)) { } // not taken by either
+        var saved = await db.SaveDocAsync(new JsonObject { ["id"] = "..", ["v"] = 1 }, new SaveOptions { Fence = dots });
+        Assert.Equal("..", (string)saved["id"]!);
+        await dots.RenewAsync();
+        await dots.ReleaseAsync();
+        await dot.ReleaseAsync();
+        await using var again = await db.LockAsync("..", TimeSpan.FromSeconds(5), TimeSpan.Zero);
+        Assert.True(again.FencingToken > dots.FencingToken);
+    }
+
+    [Fact]
     public async Task Without_a_reachable_mirror_LockAsync_fails_at_once()
     {
         using var dir = new TempDirectory("mynosql-lock-offline-");
