@@ -92,6 +92,17 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("Replicas", "99999999999", "--replicas")]
+    [InlineData("HttpPort", "-99999999999", "--http-port")]
+    [InlineData("MaxAttachmentBytes", "99999999999999999999", "--max-attachment-bytes")]
+    public void Integer_options_beyond_their_type_are_named_not_left_to_the_binder(string property, string value, string option)
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Mirror:{property}"] = value })
+            .Build().GetSection(MirrorOptions.Section);
+        Assert.Equal([$"{option} is out of range (got '{value}')"], MirrorOptionsValidator.ValidateIntegers(section));
+    }
+
+    [Theory]
     [InlineData("2")]
     [InlineData("-1")] // the range check names it (--replicas must be 1 or more)
     [InlineData("007")]
@@ -115,7 +126,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData(new[] { "--http-port", "abc" }, "--http-port must be a whole number in decimal digits (got 'abc')")]
     [InlineData(new[] { "--replicas", "0x2" }, "--replicas must be a whole number in decimal digits (got '0x2')")]
-    [InlineData(new[] { "--http-port", "99999999999" }, "invalid setting")]
+    [InlineData(new[] { "--http-port", "99999999999" }, "--http-port is out of range (got '99999999999')")]
     [InlineData(new[] { "--http-port", "0" }, "--http-port must be 1–65535")]
     [InlineData(new[] { "--nope" }, "unknown option")]
     [InlineData(new[] { "--storage", "adonet" }, "--connection-string is required")]

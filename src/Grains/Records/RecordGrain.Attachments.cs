@@ -24,8 +24,12 @@ internal sealed partial class RecordGrain
         bool live = winner is { Deleted: false };
         if (!live)
         {
-            // CouchDB: an attachment put without a rev creates the record; any other change needs a live record.
-            if (stub is null || rev is not null) return new SaveReply(RecordStatus.NotFound, null, null, $"Record '{_id}' not found in database '{_database}'.");
+            // CouchDB: an attachment put without a rev creates the record, and so does one with a deleted record's own
+            // tombstone rev; a rev from before the delete is stale, as for a save. Any other change needs a live record.
+            if (stub is not null && winner is not null && DocumentRules.IsStaleOnDeleted(winner.Rev, rev))
+                return new SaveReply(RecordStatus.Conflict, null, winner.Rev.ToString());
+            if (stub is null || (rev is not null && rev != winner?.Rev.ToString()))
+                return new SaveReply(RecordStatus.NotFound, null, null, $"Record '{_id}' not found in database '{_database}'.");
         }
         else if (!Revision.TryParse(rev, out var given) || given != winner!.Rev)
         {

@@ -67,8 +67,11 @@ internal static class MirrorOptionsValidator
         {
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if ((type != typeof(int) && type != typeof(long)) || !property.CanWrite) continue;
-            if (section[property.Name] is not { } value || IsDecimal(value)) continue;
-            errors.Add($"{CommandLine.OptionOf(property.Name)} must be a whole number in decimal digits (got '{value}')");
+            if (section[property.Name] is not { } value) continue;
+            if (!IsDecimal(value))
+                errors.Add($"{CommandLine.OptionOf(property.Name)} must be a whole number in decimal digits (got '{value}')");
+            else if (type == typeof(int) ? !int.TryParse(value, out _) : !long.TryParse(value, out _))
+                errors.Add($"{CommandLine.OptionOf(property.Name)} is out of range (got '{value}')");
         }
         return errors;
     }

@@ -60,7 +60,14 @@ internal static class AttachmentEndpoints
             await ConflictAsync(context, db, id, current.Rev, rev);
             return;
         }
-        if (!live && rev is not null)
+        // On a deleted record a rev from before the delete is stale, as for a save; its tombstone's own rev re-creates it
+        // (the grain's rule, checked here before the body is read). Any other rev on a record that is not live: 404.
+        if (!live && current is not null && DocumentRules.IsStaleOnDeleted(Revision.Parse(current.Rev), rev))
+        {
+            await ConflictAsync(context, db, id, current.Rev, rev);
+            return;
+        }
+        if (!live && rev is not null && rev != current?.Rev)
         {
             await NotFoundAsync(context, db, id, null);
             return;

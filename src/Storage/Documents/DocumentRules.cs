@@ -54,7 +54,7 @@ internal static partial class DocumentRules
             // A writer holding a revision from before the delete has not seen it: as CouchDB, a conflict, so two writers
             // given the same rev (one deleting, one saving) never both succeed. A missing or malformed rev (§2) and the
             // tombstone's own re-create it.
-            if (Revision.TryParse(givenRev, out var stale) && stale != winner.Rev)
+            if (IsStaleOnDeleted(winner.Rev, givenRev))
                 throw new RevisionConflictException(database, id, givenRev, winner.Rev.ToString());
             // Re-creating a deleted record descends from its tombstone, so replicas see a newer revision, not a conflict.
             var recreated = RevisionLeaf.Child(winner, deleted: false, body, pending, e.Stamp, e.Kind, e.Tracked);
@@ -97,7 +97,7 @@ internal static partial class DocumentRules
                 }
             }
         }
-        if (current.Winner.Deleted && (!Revision.TryParse(givenRev, out var stale) || stale == current.Winner.Rev))
+        if (current.Winner.Deleted && !IsStaleOnDeleted(current.Winner.Rev, givenRev))
             throw new DocumentNotFoundException(database, id);
         throw new RevisionConflictException(database, id, givenRev, current.Winner.Rev.ToString());
     }
@@ -246,6 +246,12 @@ internal static partial class DocumentRules
         // The save kept the stubs the given body left out (or wrote them canonically): compare with them carried.
         return HasStubs(leaf.Body.Span) && Revision.Next(leaf.Parent, deleted: false, KeepStubsOf(leaf.Body, body.ToArray()).Span) == leaf.Rev;
     }
+
+    /// <summary>Whether <paramref name="givenRev"/>, given for a record whose winner is the tombstone
+    /// <paramref name="tombstone"/>, is a revision from before the delete: its writer has not seen the delete, so its
+    /// write is a conflict (as in CouchDB). A missing or malformed rev, or the tombstone's own, is not.</summary>
+    public static bool IsStaleOnDeleted(Revision tombstone, string? givenRev) =>
+        Revision.TryParse(givenRev, out var given) && given != tombstone;
 
     /// <summary>Whether <paramref name="leaf"/> is the tombstone deleting <paramref name="givenRev"/> writes.</summary>
     public static bool IsDeleteOf(RevisionLeaf leaf, string? givenRev) =>

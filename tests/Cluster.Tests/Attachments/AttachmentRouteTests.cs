@@ -114,6 +114,15 @@ public sealed class AttachmentRouteTests(AttachmentClusterFixture fixture)
         var missingGet = await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/doc/nobody/att/x.txt");
         Assert.Equal("not_found", AssertError(HttpStatusCode.NotFound, missingGet));
 
+        // On a deleted record, as for a save: a rev from before the delete is stale (409), the tombstone's re-creates it.
+        var (_, made) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/db/{db}/doc/gone", Json("""{"v":1}"""));
+        var (_, tombstone) = await SendAsync(Http, HttpMethod.Delete, $"{fixture.Url(0)}/db/{db}/doc/gone?rev={Str(made, "rev")}");
+        var stale = await PutAsync(Http, $"{fixture.Url(1)}/db/{db}/doc/gone/att/x.txt?rev={Str(made, "rev")}", Body([1]));
+        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, stale));
+        var (recreated, back) = await PutAsync(Http, $"{fixture.Url(2)}/db/{db}/doc/gone/att/x.txt?rev={Str(tombstone, "rev")}", Body([1]));
+        Assert.Equal(HttpStatusCode.Created, recreated);
+        Assert.StartsWith("3-", Str(back, "rev"), StringComparison.Ordinal);
+
         // A user save without _attachments keeps the stub (only the attachment API changes it).
         var (saved, doc) = await SendAsync(Http, HttpMethod.Put, $"{fixture.Url(2)}/db/{db}/doc/notes", Json($$"""{"rev":"{{rev}}","color":"red"}"""));
         Assert.Equal(HttpStatusCode.Created, saved);
