@@ -4,7 +4,8 @@
 # Mirror i (0,1,2) uses HTTP port HTTP_BASE+i, silo port SILO_BASE+i, gateway port GATEWAY_BASE+i and the data
 # directory STATE_DIR/mirror-i; the second and third are given --primary 127.0.0.1:SILO_BASE.
 # Environment: STATE_DIR (default ${TMPDIR:-/tmp}/mynosql-local-cluster), HTTP_BASE (8800), SILO_BASE (11111),
-# GATEWAY_BASE (30000), CONFIGURATION (Release), MIRRORS (3), EXTRA_ARGS (added to every mirror's command line).
+# GATEWAY_BASE (30000), CONFIGURATION (Release), MIRRORS (3), EXTRA_ARGS (added to every mirror's command line),
+# BUILD (1: start builds src/Silo first; 0: only when the binary is missing).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
