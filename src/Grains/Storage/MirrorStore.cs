@@ -1,4 +1,5 @@
 using System.Globalization;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Engine;
 using Orleans.Storage;
@@ -26,6 +27,8 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
         // their stamps move this silo's clock.
         _replica = new ReplicaStore(records, "mirror store") { HistoryDepth = historyDepth, Clock = clock ?? HybridClock.System };
         _replica.AddObserver(this);
+        // One store holds every database: the gauges report records and disk bytes per database, from the index.
+        MyNoSqlMetrics.SplitByDatabase(records, Index.RecordCounts);
     }
 
     /// <summary>The replica store under this mirror store (secondary indexes and change feeds observe it).</summary>
