@@ -28,11 +28,11 @@ internal static class AttachmentSyncEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/db/{db}/sync/att/missing", MissingAsync);
-        app.MapPut("/db/{db}/sync/att/chunk/{id}", PutChunkAsync);
-        app.MapGet("/db/{db}/sync/att/chunk/{id}", GetChunkAsync);
-        app.MapPut("/db/{db}/sync/att/manifest", PutManifestAsync);
-        app.MapGet("/db/{db}/sync/att/manifest/{**digest}", GetManifestAsync);
+        app.MapPost("/db/{db}/sync/att/missing", MissingAsync).WithSyncMetrics("att/missing");
+        app.MapPut("/db/{db}/sync/att/chunk/{id}", PutChunkAsync).WithSyncMetrics("att/chunk/put");
+        app.MapGet("/db/{db}/sync/att/chunk/{id}", GetChunkAsync).WithSyncMetrics("att/chunk/get");
+        app.MapPut("/db/{db}/sync/att/manifest", PutManifestAsync).WithSyncMetrics("att/manifest/put");
+        app.MapGet("/db/{db}/sync/att/manifest/{**digest}", GetManifestAsync).WithSyncMetrics("att/manifest/get");
         AttachmentDiagnostics.Map(app);
     }
 

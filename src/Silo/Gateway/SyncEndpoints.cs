@@ -35,9 +35,9 @@ internal static class SyncEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/db/{db}/sync/changes", ChangesAsync);
-        app.MapPost("/db/{db}/sync/fetch", FetchAsync);
-        app.MapPost("/db/{db}/sync/push", PushAsync);
+        app.MapGet("/db/{db}/sync/changes", ChangesAsync).WithSyncMetrics("changes");
+        app.MapPost("/db/{db}/sync/fetch", FetchAsync).WithSyncMetrics("fetch");
+        app.MapPost("/db/{db}/sync/push", PushAsync).WithSyncMetrics("push");
     }
 
     /// <summary>The sync service of a request: grain calls retried while the cluster fails over a lost mirror.</summary>

@@ -10,7 +10,7 @@ namespace MyNoSql.Silo.Gateway;
 /// </summary>
 internal static class SyncPollEndpoint
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/db/{db}/sync/poll", PollAsync);
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/db/{db}/sync/poll", PollAsync).WithSyncMetrics("poll");
 
     private static async Task PollAsync(HttpContext context, string db)
     {
