@@ -1,3 +1,4 @@
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Grains.Sync;
@@ -112,6 +113,7 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
         var batched = backend is ISyncBatchBackend batch
             ? await retry.RunAsync(_ => batch.AcceptBatchAsync(database, records, CancellationToken.None), cancellationToken)
             : new MergeStatus?[records.Count];
+        int conflicted = 0;
         await ForEachAsync(records.Count, async i =>
         {
             var record = records[i];
@@ -119,16 +121,22 @@ internal sealed class SyncService(ISyncBackend backend, ICallRetryPolicy retry, 
             {
                 results[offsets[i]] = new SyncLeafResult(record.Id, record.Leaves[0].Rev, PushStatusNames.ToWire(ToPushStatus(status0)));
                 if (storedHere is not null) storedHere[offsets[i]] = true;
+                if (status0 == MergeStatus.Conflict) Interlocked.Increment(ref conflicted);
                 return;
             }
+            bool conflict = false;
             for (int l = 0; l < record.Leaves.Length; l++)
             {
                 // Accepting a leaf again is harmless ("known"), so a call lost with a mirror is simply retried.
                 var leaf = record.Leaves[l];
                 var status = await retry.RunAsync(_ => backend.AcceptAsync(database, record.Id, leaf, CancellationToken.None).AsTask(), cancellationToken);
                 results[offsets[i] + l] = new SyncLeafResult(record.Id, leaf.Rev, PushStatusNames.ToWire(ToPushStatus(status)));
+                conflict |= status == MergeStatus.Conflict;
             }
+            if (conflict) Interlocked.Increment(ref conflicted);
         });
+        // Counted here, where the push arrived (gateway or sync grain), not where replication copies it.
+        if (conflicted > 0) MyNoSqlMetrics.Conflicts.Add(conflicted, MyNoSqlMetrics.Db(database));
         return results;
     }
 

@@ -1,6 +1,7 @@
 using MyNoSql.Grains;
 using MyNoSql.Grains.Query;
 using MyNoSql.Silo.Gateway;
+using MyNoSql.Storage.Diagnostics;
 
 namespace MyNoSql.Silo.Couch;
 
@@ -51,6 +52,7 @@ internal static class CouchWrites
             string[] ancestry = parent is null ? [] : [parent.Rev, .. parent.Ancestry];
             var grain = CouchHttp.Grains(context).GetGrain<ICouchRecordGrain>(RecordKey.For(db, id));
             var status = await ClusterCall.RetryAsync(context, () => grain.AcceptForeign(new ReplicatedRevision(rev, false, ancestry, doc.Body), context.RequestAborted).AsTask());
+            CountConflict(db, status);
             result = status == MergeStatus.Invalid
                 ? new CouchWriteResult(id, null, "doc_validation", $"'{id}' cannot be stored: its body is not a valid record (see the mirror's log).")
                 : new CouchWriteResult(id, rev);
@@ -60,6 +62,7 @@ internal static class CouchWrites
             var wire = new ReplicatedRevision(doc.Rev!, doc.Deleted, [.. doc.Ancestry!.Select(a => a.ToString())], doc.Body);
             var grain = CouchHttp.Grains(context).GetGrain<ICouchRecordGrain>(RecordKey.For(db, id));
             var status = await ClusterCall.RetryAsync(context, () => grain.AcceptForeign(wire, context.RequestAborted).AsTask());
+            CountConflict(db, status);
             result = status == MergeStatus.Invalid
                 ? new CouchWriteResult(id, doc.Rev, "doc_validation", $"Revision '{doc.Rev}' of '{id}' cannot be stored: its body is not a valid record (see the mirror's log).")
                 : new CouchWriteResult(id, doc.Rev);
@@ -87,5 +90,12 @@ internal static class CouchWrites
         // Before the answer: a _find through this gateway after it must reflect the write (read-your-writes), as native saves.
         if (result.Ok && newEdits) context.RequestServices.GetRequiredService<AcknowledgedWrites>().Note(db, id, result.Rev!);
         return result;
+    }
+
+    /// <summary>A stored revision kept beside another leaf: counted on this mirror, which received it (replication to
+    /// the others does not count it again).</summary>
+    private static void CountConflict(string db, MergeStatus status)
+    {
+        if (status == MergeStatus.Conflict) MyNoSqlMetrics.Conflicts.Add(1, MyNoSqlMetrics.Db(db));
     }
 }
