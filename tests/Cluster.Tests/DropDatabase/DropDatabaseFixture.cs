@@ -87,7 +87,8 @@ public sealed partial class DropDatabaseFixture : IAsyncLifetime
         return revs;
     }
 
-    /// <summary>The store bytes this mirror reports (<c>mynosql_disk_bytes</c> on <c>/metrics</c>: segments and used log bytes).</summary>
+    /// <summary>The store bytes this mirror reports for its databases (the sum of <c>mynosql_disk_bytes</c> on <c>/metrics</c>:
+    /// each database's share, by records, of the segments and used log bytes).</summary>
     public async Task<long> StoreBytesAsync(int mirror)
     {
         string text = await Http.GetStringAsync($"{Url(mirror)}/metrics");
