@@ -14,7 +14,7 @@ namespace MyNoSql.Silo.Couch;
 /// <c>{"results":[{"seq","id","changes":[{"rev"}…],"deleted"?,"doc"?}],"last_seq","pending":0}</c>. <c>seq</c> is
 /// CouchDB 3's <c>"&lt;number&gt;-&lt;opaque&gt;"</c>: the sum of the 64 segment positions, then the cluster-wide checkpoint
 /// token of our 64 index segments (opaque, valid on every mirror and after restarts).
-/// <c>since=0|now|seq</c>, <c>limit</c>, <c>feed=normal|longpoll</c> (with <c>heartbeat</c> newlines and <c>timeout</c>),
+/// <c>since=0|now|seq</c> (each also JSON-quoted), <c>limit</c>, <c>feed=normal|longpoll</c> (with <c>heartbeat</c> newlines and <c>timeout</c>),
 /// <c>style=all_docs</c> (every leaf), <c>seq_interval</c>, <c>include_docs</c>, <c>conflicts</c>, <c>filter=_doc_ids</c> (<c>doc_ids</c> in the
 /// query as a JSON array or in a POST body) and <c>filter=_selector</c> (Mango; <c>_id</c>/<c>_rev</c> mean our id/rev); <c>filter=ddoc/name</c> is 404 (no design documents).
 /// </summary>
@@ -89,6 +89,8 @@ internal static class CouchChangesEndpoint
         var native = new Dictionary<string, StringValues>(StringComparer.Ordinal);
         foreach (var name in (string[])["since", "limit", "include_docs", "feed", "timeout", "heartbeat"])
             if (query.TryGetValue(name, out var value)) native[name] = value;
+        // CouchDB 3's replicator resumes with since=?JSON_ENCODE(Seq): a JSON-quoted seq (or "0", "now") is the same as unquoted.
+        if (native.TryGetValue("since", out var sinceText) && Unquoted(sinceText.ToString()) is { } unquoted) native["since"] = unquoted;
         // CouchDB answers limit=0 as limit=1 (couch_changes); the native feed wants a positive limit.
         if (native.TryGetValue("limit", out var limitText) && limitText == "0") native["limit"] = "1";
         bool descending = query["descending"].FirstOrDefault() is { } descendingText
@@ -252,6 +254,20 @@ internal static class CouchChangesEndpoint
         int dash = text.IndexOf('-', StringComparison.Ordinal);
         if (dash > 0 && text.AsSpan(0, dash).ContainsAnyExceptInRange('0', '9') is false) text = text[(dash + 1)..];
         return SyncCheckpoint.TryParse(text, out position) && text.Length > 0;
+    }
+
+    /// <summary>The string a JSON-quoted <c>since</c> holds (<c>"\"12-abc\""</c> → <c>12-abc</c>); null when it is not one.</summary>
+    internal static string? Unquoted(string text)
+    {
+        if (text.Length < 2 || text[0] != '"' || text[^1] != '"') return null;
+        try
+        {
+            return JsonNode.Parse(text) is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static JsonNode? ParseJson(string text, string what)

@@ -87,6 +87,24 @@ public sealed class CouchChangesTests(HttpClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_json_quoted_since_is_the_same_as_unquoted_as_couchdbs_replicator_sends_it_on_resume()
+    {
+        // CouchDB 3's replicator resumes a pull with since=?JSON_ENCODE(Seq); CouchDB accepts the quoted form (t_full_seq_quoted).
+        string db = NewDb("cq");
+        string url = $"{fixture.Url(1)}/couch/{db}/_changes";
+        await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/first", """{"v":1}""", HttpStatusCode.Created);
+        string last = Str(await OkAsync(Http, HttpMethod.Get, url), "last_seq");
+        await OkAsync(Http, HttpMethod.Put, $"{fixture.Url(0)}/couch/{db}/second", """{"v":2}""", HttpStatusCode.Created);
+        var quoted = await OkAsync(Http, HttpMethod.Get, $"{url}?feed=normal&style=all_docs&since={Uri.EscapeDataString($"\"{last}\"")}");
+        Assert.Equal("second", Str(Assert.Single(Results(quoted)), "id"));
+        string bare = last[(last.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        Assert.Equal("second", Str(Assert.Single(Results(await OkAsync(Http, HttpMethod.Get, $"{url}?since=%22{Uri.EscapeDataString(bare)}%22"))), "id"));
+        Assert.Equal(2, Results(await OkAsync(Http, HttpMethod.Get, $"{url}?since=%220%22")).Count);
+        Assert.Empty(Results(await OkAsync(Http, HttpMethod.Get, $"{url}?since=%22now%22")));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, await SendAsync(Http, HttpMethod.Get, $"{url}?since=%22garbage%22")));
+    }
+
+    [Fact]
     public async Task A_longpoll_answers_when_a_change_arrives_through_another_mirror()
     {
         string db = NewDb("clp");
