@@ -15,9 +15,10 @@ namespace MyNoSql.Silo.Couch;
 /// <c>md5-…</c> digest, or ours computed the same way) and <c>revpos</c>, so the document reads back with the digest the
 /// client made. A <c>stub:true</c> entry must name an attachment this record already holds (by name and digest) in a
 /// replicated revision (<c>new_edits=false</c>). In a normal save stubs alone mean "unchanged" (the record keeps its
-/// attachments); with inline data the document's <c>_attachments</c> is the complete new set, as in CouchDB: data is
-/// stored, <c>stub:true</c> entries must be attachments of the current winner, names left out are removed, and
-/// <see cref="CouchWrites"/> makes the next revision of that winner.
+/// attachments), each an attachment of the revision the save follows (else <c>missing_stub</c>, as CouchDB); with inline
+/// data the document's <c>_attachments</c> is the complete new set, as in CouchDB: data is stored, <c>stub:true</c> entries
+/// must be attachments of that revision (the winner, or the losing leaf the rev names), names left out are removed, and
+/// <see cref="CouchWrites"/> makes the next revision of it.
 /// </summary>
 internal static class CouchAttachmentsIn
 {
@@ -35,13 +36,25 @@ internal static class CouchAttachmentsIn
         int? revpos = null;
         if (newEdits)
         {
-            if (!anyData) return doc; // stubs only: the save keeps the stored attachments
             held = await Gateway.ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, doc.Id!).GetLeaves(context.RequestAborted).AsTask());
-            parent = held.FirstOrDefault();
-            // As a save: a live winner needs its rev; a deleted (or no) winner is written over, a given rev ignored (README).
-            if (parent is { Deleted: false } && !string.Equals(parent.Rev, doc.Rev, StringComparison.Ordinal))
+            var winner = held.FirstOrDefault();
+            // As a save: the new revision follows the live leaf the rev names (the winner, or a losing conflict leaf as in
+            // CouchDB); a live winner needs such a rev; a deleted (or no) winner is written over, a given rev ignored (README).
+            parent = doc.Rev is null ? null : held.FirstOrDefault(l => !l.Deleted && string.Equals(l.Rev, doc.Rev, StringComparison.Ordinal));
+            if (parent is null && winner is { Deleted: false })
                 throw new CouchRequestException("conflict", "Document update conflict.");
+            if (parent is null && winner is not null) parent = winner; // re-creation descends from the tombstone
             held = parent is { Deleted: false } ? [parent] : [];
+            if (!anyData)
+            {
+                // Stubs only: the save keeps the stored attachments, but each stub must be one of them (CouchDB: 412 missing_stub).
+                foreach (var (name, value) in atts)
+                {
+                    string? digest = value is JsonObject { } att && (att["digest"] as JsonValue)?.TryGetValue(out string? d) == true ? d : null;
+                    if (FindHeld(held, name, digest) is null) throw MissingStub(doc, name, digest);
+                }
+                return doc;
+            }
             revpos = parent is null ? 1 : CouchOutput.GenerationOf(parent.Rev) + 1;
         }
         var stubs = new JsonObject();
@@ -70,11 +83,13 @@ internal static class CouchAttachmentsIn
                 continue;
             }
             held ??= await Gateway.ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, doc.Id!).GetLeaves(context.RequestAborted).AsTask());
-            stubs[name] = FindHeld(held, name, digest)
-                ?? throw new CouchRequestException("missing_stub", $"Attachment '{name}' of '{doc.Id}' is a stub, but no revision held here has it (digest {digest ?? "none"}).");
+            stubs[name] = FindHeld(held, name, digest) ?? throw MissingStub(doc, name, digest);
         }
         return doc with { Body = Splice(doc.Body, stubs), ExplicitAttachments = newEdits, Parent = parent };
     }
+
+    private static CouchRequestException MissingStub(CouchInput doc, string name, string? digest) =>
+        new("missing_stub", $"Attachment '{name}' of '{doc.Id}' is a stub, but no revision held here has it (digest {digest ?? "none"}).");
 
     private static JsonObject Stub(string contentType, long length, string digest, string couchDigest, JsonNode? revpos)
     {

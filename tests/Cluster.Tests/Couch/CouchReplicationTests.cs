@@ -78,6 +78,75 @@ public sealed class CouchReplicationTests(HttpClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_save_naming_a_losing_leaf_makes_the_next_revision_on_that_branch_as_couchdb()
+    {
+        // CouchDB answers 201 and continues the branch (/work/auditL/loser.sh); we answered 409 (only the winner was editable).
+        string db = NewDb("clo"), h1 = Hash(), a = Hash(), b = Hash();
+        var (winner, loser) = string.CompareOrdinal(a, b) > 0 ? (a, b) : (b, a);
+        byte[] data = "the loser's attachment"u8.ToArray();
+        await PushAsync(Http, fixture.Url(0), db,
+            Doc("y", 2, winner, [h1], new JsonObject { ["v"] = "w" }),
+            Doc("y", 2, loser, [h1], new JsonObject
+            {
+                ["v"] = "l", ["_attachments"] = new JsonObject { ["l.txt"] = new JsonObject { ["content_type"] = "text/plain", ["data"] = Convert.ToBase64String(data) } },
+            }));
+        string url = $"{fixture.Url(1)}/couch/{db}";
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{url}/y", $$"""{"_rev":"2-{{loser}}","v":"merged"}""", HttpStatusCode.Created);
+        string rev3 = Str(saved, "rev");
+        Assert.StartsWith("3-", rev3);
+        // The new revision descends from the loser (not a third leaf) and, a generation higher, now wins; the old winner is the conflict.
+        foreach (string mirror in Urls)
+        {
+            var doc = await PollAsync(async () => await OkAsync(Http, HttpMethod.Get, $"{mirror}/couch/{db}/y?conflicts=true&revs=true") is { } d && Str(d, "_rev") == rev3 ? d : null, "the branch's new revision");
+            Assert.Equal("merged", Str(doc, "v"));
+            Assert.Equal([rev3[2..], loser, h1], Strings(doc["_revisions"]!["ids"]));
+            Assert.Equal([$"2-{winner}"], Strings(doc["_conflicts"]));
+            // The branch keeps its attachment, as a save keeps the winner's.
+            Assert.True((bool)doc["_attachments"]!["l.txt"]!["stub"]!);
+        }
+        Assert.Equal(data, await Http.GetByteArrayAsync($"{url}/y/l.txt"));
+        Assert.Equal(2, (await OkAsync(Http, HttpMethod.Get, $"{url}/y?open_revs=all"))!.AsArray().Count);
+        // A rev that is no leaf is still a conflict; _bulk_docs edits a losing leaf the same way.
+        Assert.Equal("conflict", AssertError(HttpStatusCode.Conflict, await SendAsync(Http, HttpMethod.Put, $"{url}/y", Json($$"""{"_rev":"2-{{loser}}","v":"again"}"""))));
+        var bulk = await OkAsync(Http, HttpMethod.Post, $"{url}/_bulk_docs", $$"""{"docs":[{"_id":"y","_rev":"2-{{winner}}","v":"bulk"}]}""", HttpStatusCode.Created);
+        Assert.True((bool)bulk![0]!["ok"]!);
+        Assert.StartsWith("3-", Str(bulk[0], "rev"));
+        Assert.Equal(new[] { rev3, Str(bulk[0], "rev") }.Order(), (await OkAsync(Http, HttpMethod.Get, $"{url}/y?open_revs=all"))!.AsArray().Select(r => Str(r!["ok"], "_rev")).Order());
+    }
+
+    [Fact]
+    public async Task An_unknown_attachment_stub_in_a_normal_save_is_412_missing_stub_and_nothing_is_written()
+    {
+        // CouchDB: 412 missing_stub (per document in _bulk_docs); we stored the document without the attachment.
+        string db = NewDb("cms");
+        string url = $"{fixture.Url(0)}/couch/{db}";
+        string stub = """{"_attachments":{"a.txt":{"stub":true,"digest":"md5-xxx"}}}""";
+        Assert.Equal("missing_stub", AssertError(HttpStatusCode.PreconditionFailed, await SendAsync(Http, HttpMethod.Put, $"{url}/s1", Json(stub))));
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Http, HttpMethod.Get, $"{url}/s1")).Status);
+        Assert.Equal("missing_stub", AssertError(HttpStatusCode.PreconditionFailed, await SendAsync(Http, HttpMethod.Post, url, Json(stub))));
+
+        byte[] data = "held"u8.ToArray();
+        var created = await OkAsync(Http, HttpMethod.Put, $"{url}/d", """{"v":1,"_attachments":{"a.txt":{"content_type":"text/plain","data":"DATA"}}}""".Replace("DATA", Convert.ToBase64String(data), StringComparison.Ordinal), HttpStatusCode.Created);
+        string rev1 = Str(created, "rev");
+        string md5 = Str((await OkAsync(Http, HttpMethod.Get, $"{url}/d"))!["_attachments"]!["a.txt"], "digest");
+        Assert.Equal("missing_stub", AssertError(HttpStatusCode.PreconditionFailed, await SendAsync(Http, HttpMethod.Put, $"{url}/d",
+            Json("""{"_rev":"REV","v":2,"_attachments":{"a.txt":{"stub":true},"zz.txt":{"stub":true,"digest":"md5-xxx"}}}""".Replace("REV", rev1, StringComparison.Ordinal)))));
+        Assert.Equal("missing_stub", AssertError(HttpStatusCode.PreconditionFailed, await SendAsync(Http, HttpMethod.Put, $"{url}/d",
+            Json("""{"_rev":"REV","v":2,"_attachments":{"a.txt":{"stub":true,"digest":"md5-other"}}}""".Replace("REV", rev1, StringComparison.Ordinal)))));
+        var bulk = await OkAsync(Http, HttpMethod.Post, $"{url}/_bulk_docs",
+            """{"docs":[{"_id":"d","_rev":"REV","v":3,"_attachments":{"zz.txt":{"stub":true}}},{"_id":"s2","_attachments":{"a.txt":{"stub":true}}}]}""".Replace("REV", rev1, StringComparison.Ordinal), HttpStatusCode.Created);
+        Assert.All(bulk!.AsArray(), r => Assert.Equal("missing_stub", Str(r, "error")));
+        var unchanged = await OkAsync(Http, HttpMethod.Get, $"{url}/d");
+        Assert.Equal(rev1, Str(unchanged, "_rev"));
+        Assert.Equal(1, (int)unchanged!["v"]!);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Http, HttpMethod.Get, $"{url}/s2")).Status);
+        // Stubs of attachments the revision holds (by name, or name and either digest) still mean "unchanged".
+        var saved = await OkAsync(Http, HttpMethod.Put, $"{url}/d", """{"_rev":"REV","v":2,"_attachments":{"a.txt":{"stub":true,"digest":"MD5"}}}""".Replace("REV", rev1, StringComparison.Ordinal).Replace("MD5", md5, StringComparison.Ordinal), HttpStatusCode.Created);
+        Assert.StartsWith("2-", Str(saved, "rev"));
+        Assert.Equal(data, await Http.GetByteArrayAsync($"{url}/d/a.txt"));
+    }
+
+    [Fact]
     public async Task A_deep_pouchdb_history_that_reaches_our_leaf_is_a_descendant_not_a_conflict()
     {
         string db = NewDb("cd");
