@@ -7,10 +7,12 @@ using MyNoSql.Storage.Documents;
 namespace MyNoSql.Silo.Couch;
 
 /// <summary>
-/// One document: <c>GET /couch/{db}/{id}</c> (<c>rev</c>, <c>revs</c>, <c>conflicts</c>, <c>open_revs=all|[…]</c> with
-/// <c>latest</c>, answered as the JSON array PouchDB asks for with <c>Accept: application/json</c>), <c>PUT</c> (the body's
-/// <c>_rev</c> or <c>?rev=</c>; <c>?new_edits=false</c> as in <c>_bulk_docs</c>), <c>DELETE ?rev=</c>, <c>POST /couch/{db}</c>
-/// (a new document, id generated when missing); attachment bodies are <see cref="CouchAttachments"/>.
+/// One document: <c>GET</c>/<c>HEAD /couch/{db}/{id}</c> (<c>ETag</c> the rev; <c>rev</c>, <c>revs</c>, <c>revs_info</c>,
+/// <c>conflicts</c>, <c>open_revs=all|[…]</c> with <c>latest</c>, answered as the JSON array PouchDB asks for with
+/// <c>Accept: application/json</c>), <c>PUT</c> (the body's <c>_rev</c> or <c>?rev=</c>, which must agree; a losing leaf's rev
+/// continues that branch; <c>?new_edits=false</c> as in <c>_bulk_docs</c>), <c>DELETE ?rev=</c>, <c>POST /couch/{db}</c> (a
+/// new document, id generated when missing); attachment bodies are <see cref="CouchAttachments"/>, <c>_local%2F{id}</c>
+/// is <see cref="CouchLocalEndpoints"/>.
 /// </summary>
 internal static class CouchDocumentEndpoints
 {
@@ -20,13 +22,22 @@ internal static class CouchDocumentEndpoints
         app.MapGet("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: false)));
         app.MapPost("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: true)));
         // "/couch/{db}/" (a trailing slash, as PouchDB's destroy() sends) is the database, never an empty document id.
-        app.MapGet("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c,
-            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.DatabaseAsync(c, db) : GetAsync(c, db)));
+        // HEAD as GET (CouchDB: the same status and headers, ETag included): Kestrel drops the body a HEAD response must not carry.
+        // "/couch/{db}/_local%2Fid" is the _local document, as CouchDB decodes it (the _local routes match only a plain slash).
+        app.MapMethods("/couch/{db}/{**rest}", [HttpMethods.Get, HttpMethods.Head], (HttpContext c, string db) => CouchHttp.RunAsync(c,
+            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.DatabaseAsync(c, db)
+                : IsEncodedLocal(c, db) ? CouchLocalEndpoints.GetAsync(c, db) : GetAsync(c, db)));
         app.MapPut("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c,
-            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.CreateAsync(c, db) : PutAsync(c, db, post: false)));
+            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.CreateAsync(c, db)
+                : IsEncodedLocal(c, db) ? CouchLocalEndpoints.PutAsync(c, db, delete: false) : PutAsync(c, db, post: false)));
         app.MapDelete("/couch/{db}/{**rest}", (HttpContext c, string db) => CouchHttp.RunAsync(c,
-            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.DropAsync(c, db) : DeleteAsync(c, db)));
+            () => CouchHttp.IsDatabasePath(c, db) ? CouchEndpoints.DropAsync(c, db)
+                : IsEncodedLocal(c, db) ? CouchLocalEndpoints.PutAsync(c, db, delete: true) : DeleteAsync(c, db)));
     }
+
+    /// <summary>True for <c>/couch/{db}/_local%2F{id}</c>: a _local document whose slash was sent encoded.</summary>
+    private static bool IsEncodedLocal(HttpContext context, string db) =>
+        DatabaseName.IsValid(db) && CouchHttp.DocPathOf(context, db) is ({ } id, null) && id.StartsWith("_local/", StringComparison.Ordinal);
 
     private static async Task<string?> IdAsync(HttpContext context, string db)
     {
@@ -73,6 +84,7 @@ internal static class CouchDocumentEndpoints
                 {
                     throw new CouchRequestException("bad_request", "open_revs must be \"all\" or a JSON array of revisions.");
                 }
+                CouchRevs.CheckFormat(asked);
             }
             var openData = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.Select(l => (id, l))) : null;
             await CouchHttp.WriteAsync(context, 200, w =>
@@ -91,7 +103,9 @@ internal static class CouchDocumentEndpoints
             return;
         }
         var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, [(id, leaf)]) : null;
-        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null, data));
+        context.Response.Headers.ETag = $"\"{CouchRevs.ToCouch(leaf.Rev)}\"";
+        await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteLeaf(w, id, leaf, revs, conflicts ? CouchLeaves.Conflicts(leaves) : null, data,
+            revsInfo: CouchHttp.Flag(context, "revs_info")));
     }
 
     private static async Task PutAsync(HttpContext context, string db, bool post)
@@ -105,7 +119,10 @@ internal static class CouchDocumentEndpoints
         var doc = CouchInput.Parse(node, CouchHttp.MaxDocumentSize(context), needRevisions: !newEdits);
         if (!post && doc.Id is not null && doc.Id != id)
             throw new CouchRequestException("bad_request", $"The body's _id '{ApiResponse.Quote(doc.Id)}' differs from the URL's '{ApiResponse.Quote(id)}'.");
-        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? (context.Request.Query["rev"].FirstOrDefault() is { } queryRev ? CouchRevs.ToOurs(queryRev) : null) };
+        string? queryRev = context.Request.Query["rev"].FirstOrDefault() is { } text ? CouchRevs.ToOurs(text) : null;
+        if (doc.Rev is not null && queryRev is not null && doc.Rev != queryRev)
+            throw new CouchRequestException("bad_request", "Document rev from request body and query string have different values");
+        doc = doc with { Id = post ? doc.Id ?? DocumentId.NewId() : id, Rev = doc.Rev ?? queryRev };
         var result = await CouchWrites.WriteAsync(context, db, doc, newEdits);
         await WriteAsync(context, result);
     }

@@ -24,8 +24,9 @@ internal static class CouchEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/couch/", WelcomeAsync); // also serves /couch
-        app.MapGet("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DatabaseAsync(c, db)));
+        // HEAD as GET (CouchDB answers it with GET's status and headers): Kestrel drops the body a HEAD response must not carry.
+        app.MapMethods("/couch/", [HttpMethods.Get, HttpMethods.Head], WelcomeAsync); // also serves /couch
+        app.MapMethods("/couch/{db}", [HttpMethods.Get, HttpMethods.Head], (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DatabaseAsync(c, db)));
         app.MapPut("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CreateAsync(c, db)));
         app.MapDelete("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => DropAsync(c, db)));
         app.MapPost("/couch/{db}/_ensure_full_commit", async (HttpContext c, string db) =>

@@ -35,7 +35,7 @@ internal static class CouchLocalEndpoints
         return (CouchHttp.Grains(context).GetGrain<ICouchLocalGrain>(db + "/" + name), id);
     }
 
-    private static async Task GetAsync(HttpContext context, string db)
+    internal static async Task GetAsync(HttpContext context, string db)
     {
         if (await GrainOfAsync(context, db) is not var (grain, id)) return;
         var doc = await ClusterCall.RetryAsync(context, () => grain.Get(context.RequestAborted).AsTask());
@@ -47,7 +47,7 @@ internal static class CouchLocalEndpoints
         await CouchHttp.WriteAsync(context, 200, w => CouchOutput.WriteDoc(w, id, doc.Rev, deleted: false, doc.Body, ancestry: null));
     }
 
-    private static async Task PutAsync(HttpContext context, string db, bool delete)
+    internal static async Task PutAsync(HttpContext context, string db, bool delete)
     {
         if (await GrainOfAsync(context, db) is not var (grain, id)) return;
         string? rev = context.Request.Query["rev"].FirstOrDefault();

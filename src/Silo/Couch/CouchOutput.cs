@@ -26,8 +26,9 @@ internal static class CouchOutput
     /// <param name="ancestry">With <c>revs=true</c>: the parents, newest first (written as <c>_revisions</c>); else null.</param>
     /// <param name="conflicts">Live losing revisions to list as <c>_conflicts</c> (null or empty: none).</param>
     /// <param name="data">With <c>attachments=true</c>: attachment bodies by our digest, written inline instead of stubs.</param>
+    /// <param name="revsInfo">With <c>revs_info=true</c>: the parents, newest first (written as <c>_revs_info</c>); else null.</param>
     public static void WriteDoc(Utf8JsonWriter w, string id, string rev, bool deleted, ReadOnlySpan<byte> body, IReadOnlyList<string>? ancestry,
-        IReadOnlyList<string>? conflicts = null, IReadOnlyDictionary<string, byte[]>? data = null)
+        IReadOnlyList<string>? conflicts = null, IReadOnlyDictionary<string, byte[]>? data = null, IReadOnlyList<string>? revsInfo = null)
     {
         w.WriteStartObject();
         w.WriteString("_id", id);
@@ -44,8 +45,28 @@ internal static class CouchOutput
             }
         }
         if (ancestry is not null) WriteRevisions(w, rev, ancestry);
+        if (revsInfo is not null) WriteRevsInfo(w, rev, deleted, revsInfo);
         WriteConflicts(w, conflicts);
         w.WriteEndObject();
+    }
+
+    // CouchDB's _revs_info: the revision, then its ancestors newest first, each "available", "deleted" or "missing".
+    // Only leaves are served (an ancestor's ?rev= is 404, README "Deviations"), so every ancestor is "missing".
+    private static void WriteRevsInfo(Utf8JsonWriter w, string rev, bool deleted, IReadOnlyList<string> ancestry)
+    {
+        w.WriteStartArray("_revs_info");
+        w.WriteStartObject();
+        w.WriteString("rev", CouchRevs.ToCouch(rev));
+        w.WriteString("status", deleted ? "deleted" : "available");
+        w.WriteEndObject();
+        foreach (var a in ancestry)
+        {
+            w.WriteStartObject();
+            w.WriteString("rev", CouchRevs.ToCouch(a));
+            w.WriteString("status", "missing");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>A body field under its document name (<see cref="CouchFieldNames"/>: <c>_foo</c> → <c>~_foo</c>, <c>~id</c> → <c>id</c>).</summary>
@@ -63,10 +84,10 @@ internal static class CouchOutput
         w.WriteEndArray();
     }
 
-    /// <summary>Writes a leaf as a document.</summary>
+    /// <summary>Writes a leaf as a document; with <paramref name="revsInfo"/> also <c>_revs_info</c>.</summary>
     public static void WriteLeaf(Utf8JsonWriter w, string id, ReplicatedRevision leaf, bool revs, IReadOnlyList<string>? conflicts = null,
-        IReadOnlyDictionary<string, byte[]>? data = null) =>
-        WriteDoc(w, id, leaf.Rev, leaf.Deleted, leaf.Body, revs ? leaf.Ancestry : null, conflicts, data);
+        IReadOnlyDictionary<string, byte[]>? data = null, bool revsInfo = false) =>
+        WriteDoc(w, id, leaf.Rev, leaf.Deleted, leaf.Body, revs ? leaf.Ancestry : null, conflicts, data, revsInfo ? leaf.Ancestry : null);
 
     /// <summary>Writes a record as the native reads return it (<c>{"id","rev",…}</c>) as a document.</summary>
     public static void WriteNative(Utf8JsonWriter w, DocumentReply reply, IReadOnlyList<string>? conflicts = null)

@@ -55,6 +55,7 @@ internal static class CouchReplicationEndpoints
             if (revs is not JsonArray array || array.Any(r => r is not JsonValue v || !v.TryGetValue(out string? _)))
                 throw new CouchRequestException("bad_request", $"_revs_diff: the revisions of '{ApiResponse.Quote(id)}' must be an array of strings.");
             asked.Add((id, [.. array.Select(r => (string)r!)]));
+            CouchRevs.CheckFormat(asked[^1].Revs);
         }
         var leaves = await LeavesOfAsync(context, db, asked.Select(a => a.Id));
         var data = CouchAttachmentData.Asked(context) ? await CouchAttachmentData.LoadAsync(context, db, leaves.SelectMany(e => e.Value.Select(l => (e.Key, l)))) : null;

@@ -25,6 +25,22 @@ internal static class CouchRevs
         return HashToOurs(rev[(dash + 1)..]) is { } hash ? string.Concat(rev.AsSpan(0, dash + 1), hash) : rev;
     }
 
+    /// <summary>
+    /// 400 <c>bad_request</c> "Invalid rev format" for a rev CouchDB cannot parse (<c>couch_doc:parse_rev</c>: a number, a
+    /// dash, a hash), where a list of revisions is asked about (<c>open_revs</c>, <c>_revs_diff</c>). Hashes CouchDB parses
+    /// but we cannot hold are not refused here: they are simply not found.
+    /// </summary>
+    /// <exception cref="CouchRequestException">A rev without that shape.</exception>
+    public static void CheckFormat(IEnumerable<string> revs)
+    {
+        foreach (var rev in revs)
+        {
+            int dash = rev.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || dash == rev.Length - 1 || rev.AsSpan(0, dash).ContainsAnyExceptInRange('0', '9'))
+                throw new CouchRequestException("bad_request", $"Invalid rev format '{Gateway.ApiResponse.Quote(rev)}'.");
+        }
+    }
+
     /// <summary>Our 32-hex form of a short hash; null when it is not 1–10 printable ASCII characters.</summary>
     public static string? HashToOurs(string hash)
     {

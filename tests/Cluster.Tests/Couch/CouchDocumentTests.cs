@@ -121,6 +121,78 @@ public sealed class CouchDocumentTests(HttpClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Head_answers_as_get_with_its_status_and_headers_and_no_body()
+    {
+        string db = NewDb("chd");
+        string url = $"{fixture.Url(0)}/couch/{db}";
+        string rev = Str(await OkAsync(Http, HttpMethod.Put, $"{url}/d1", """{"v":1}""", HttpStatusCode.Created), "rev");
+        async Task<HttpResponseMessage> HeadAsync(string target)
+        {
+            var response = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, target));
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            return response;
+        }
+        using var doc = await HeadAsync($"{fixture.Url(1)}/couch/{db}/d1");
+        Assert.Equal(HttpStatusCode.OK, doc.StatusCode);
+        Assert.Equal($"\"{rev}\"", doc.Headers.ETag?.ToString());
+        Assert.Equal("application/json", doc.Content.Headers.ContentType?.MediaType);
+        using (var get = await Http.GetAsync($"{fixture.Url(1)}/couch/{db}/d1"))
+        {
+            Assert.Equal($"\"{rev}\"", get.Headers.ETag?.ToString());
+            Assert.Equal(get.Content.Headers.ContentLength, doc.Content.Headers.ContentLength);
+        }
+        using var missing = await HeadAsync($"{url}/nope");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var database = await HeadAsync(url);
+        Assert.Equal(HttpStatusCode.OK, database.StatusCode);
+        using var root = await HeadAsync($"{fixture.Url(2)}/couch/");
+        Assert.Equal(HttpStatusCode.OK, root.StatusCode);
+        using var badName = await HeadAsync($"{fixture.Url(2)}/couch/Bad$Name");
+        Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+    }
+
+    [Fact]
+    public async Task Couchdb_400s_for_a_rev_mismatch_bad_open_revs_and_revs_diff_revs_and_an_encoded_local_id_is_the_local_doc()
+    {
+        string db = NewDb("c4");
+        string url = $"{fixture.Url(0)}/couch/{db}";
+        string rev1 = Str(await OkAsync(Http, HttpMethod.Put, $"{url}/d", """{"v":1}""", HttpStatusCode.Created), "rev");
+        string other = "1-" + Hash();
+        var (status, body) = await SendAsync(Http, HttpMethod.Put, $"{url}/d?rev={other}", Json($$"""{"_rev":"{{rev1}}","v":2}"""));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest, (status, body)));
+        Assert.Equal("Document rev from request body and query string have different values", Str(body, "reason"));
+        Assert.StartsWith("2-", Str(await OkAsync(Http, HttpMethod.Put, $"{url}/d?rev={rev1}", $$"""{"_rev":"{{rev1}}","v":2}""", HttpStatusCode.Created), "rev"));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
+            await SendAsync(Http, HttpMethod.Get, $"{url}/d?open_revs=" + Uri.EscapeDataString("[\"x\"]"))));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
+            await SendAsync(Http, HttpMethod.Post, $"{url}/_revs_diff", Json("""{"c":["garbage"]}"""))));
+        Assert.Equal("bad_request", AssertError(HttpStatusCode.BadRequest,
+            await SendAsync(Http, HttpMethod.Post, $"{url}/_revs_diff", Json($$"""{"d":["{{rev1}}"],"c":["x-1"]}"""))));
+        // CouchDB decodes %2F: _local%2Fenc is the _local document _local/enc, written and read either way.
+        var local = await OkAsync(Http, HttpMethod.Put, $"{url}/_local%2Fenc", """{"last_seq":"s1"}""", HttpStatusCode.Created);
+        Assert.Equal("_local/enc", Str(local, "id"));
+        Assert.Equal("s1", Str(await OkAsync(Http, HttpMethod.Get, $"{url}/_local/enc"), "last_seq"));
+        Assert.Equal("s1", Str(await OkAsync(Http, HttpMethod.Get, $"{url}/_local%2Fenc"), "last_seq"));
+        await OkAsync(Http, HttpMethod.Delete, $"{url}/_local%2Fenc?rev={Str(local, "rev")}");
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Http, HttpMethod.Get, $"{url}/_local/enc")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Http, HttpMethod.Get, $"{fixture.Url(0)}/db/{db}/doc/_local%2Fenc")).Status);
+    }
+
+    [Fact]
+    public async Task Revs_info_lists_the_revision_available_and_its_ancestors_missing()
+    {
+        string db = NewDb("cri");
+        string url = $"{fixture.Url(0)}/couch/{db}";
+        string rev1 = Str(await OkAsync(Http, HttpMethod.Put, $"{url}/d", """{"v":1}""", HttpStatusCode.Created), "rev");
+        string rev2 = Str(await OkAsync(Http, HttpMethod.Put, $"{url}/d", $$"""{"_rev":"{{rev1}}","v":2}""", HttpStatusCode.Created), "rev");
+        var doc = await OkAsync(Http, HttpMethod.Get, $"{fixture.Url(1)}/couch/{db}/d?revs_info=true");
+        var info = doc!["_revs_info"]!.AsArray();
+        Assert.Equal([rev2, rev1], info.Select(i => Str(i, "rev")));
+        Assert.Equal(["available", "missing"], info.Select(i => Str(i, "status")));
+        Assert.Null((await OkAsync(Http, HttpMethod.Get, $"{url}/d"))!["_revs_info"]);
+    }
+
+    [Fact]
     public async Task Bad_input_gets_couchdb_shaped_400s_and_nothing_stored_changes()
     {
         string db = NewDb("cbad"), h1 = Hash();
