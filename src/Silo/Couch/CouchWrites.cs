@@ -26,8 +26,9 @@ internal sealed record CouchWriteResult(string Id, string? Rev, string? Error = 
 /// Writes one CouchDB document through its record grain: <c>new_edits=false</c> stores the given revision with its
 /// ancestry as is (<see cref="ICouchRecordGrain.AcceptForeign"/>: a conflict is kept as another leaf, as CouchDB does);
 /// otherwise a save or delete with the usual revision check (<see cref="RetriedWrites"/>: a retried call after a lost
-/// silo does not turn into a conflict), where a save naming a losing conflict leaf continues that branch as in CouchDB. A write durable here but not yet on a write quorum is reported ok (CouchDB
-/// answers such writes with 202; anti-entropy completes them).
+/// silo does not turn into a conflict), where a save naming a losing conflict leaf continues that branch as in CouchDB.
+/// A write durable here but not yet on a write quorum is reported ok (CouchDB answers such writes with 202; anti-entropy
+/// completes them).
 /// </summary>
 internal static class CouchWrites
 {
