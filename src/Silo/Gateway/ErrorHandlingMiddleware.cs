@@ -38,7 +38,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             LogUnavailable(e, context.Request.Method, context.Request.Path);
             if (!context.Response.HasStarted)
                 await ApiResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable",
-                    await UnavailableReasonAsync(context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+                    await UnavailableReasonAsync(context.Request.Method, context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -55,8 +55,11 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
     }
 
-    private async Task<string> UnavailableReasonAsync(CancellationToken cancellationToken)
+    private async Task<string> UnavailableReasonAsync(string method, CancellationToken cancellationToken)
     {
+        // The gateway stops waiting when its retry limit runs out, not when the cluster gives up on the call.
+        string outcome = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? ""
+            : " If this was a write, it may still be applied: read the record back before repeating it.";
         string? lost;
         try
         {
@@ -67,10 +70,10 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             lost = null; // the client left; the answer goes nowhere
         }
         return lost is null
-            ? "The mirror cluster did not answer in time; retry."
+            ? "The mirror cluster did not answer in time; retry." + outcome
             : $"The mirror cluster did not answer in time: the first mirror {lost}, which holds the cluster membership under " +
               "localhost clustering, is unreachable, so the grains it hosted cannot fail over until it is back (restart it on the " +
-              "same silo port). To survive the loss of any one mirror, run the mirrors with --clustering adonet (deploy/README.md).";
+              "same silo port). To survive the loss of any one mirror, run the mirrors with --clustering adonet (deploy/README.md)." + outcome;
     }
 
     /// <summary>The error code of a malformed document, by the part that is wrong (the one mapping of parse errors to codes).</summary>
