@@ -130,12 +130,17 @@ public sealed class SiloProcess : IAsyncDisposable
         await WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>SIGSTOP: the mirror hangs with its sockets open (connections are still accepted), as a frozen VM does.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>; harmless when the mirror is not paused or has exited.</summary>
+    public Task ResumeAsync() => _process.HasExited ? Task.CompletedTask : SignalAsync("CONT");
+
     /// <summary>SIGTERM, as a service manager stops a mirror; waits for the exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {
         if (_process.HasExited) return _process.ExitCode;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
+        await SignalAsync("TERM");
         try
         {
             return await WaitForExitAsync(timeout);
@@ -145,6 +150,12 @@ public sealed class SiloProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             throw new TimeoutException($"Mirror {BaseUrl} did not stop within {timeout} of SIGTERM:\n{Output}");
         }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -234,6 +234,6 @@ internal static class ChangesEndpoints
         var limit = TimeSpan.FromSeconds(services.GetRequiredService<IOptions<MirrorOptions>>().Value.UnavailableRetrySeconds);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterCall).FullName!);
         return new MirrorChangeFeed(SyncEndpoints.Service(context), services.GetRequiredService<IGrainFactory>(),
-            new UnavailableRetryPolicy(limit, logger, $"{context.Request.Method} {context.Request.Path}"));
+            new UnavailableRetryPolicy(limit, logger, $"{context.Request.Method} {context.Request.Path}", bounded: true));
     }
 }

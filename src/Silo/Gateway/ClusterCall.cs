@@ -9,7 +9,10 @@ namespace MyNoSql.Silo.Gateway;
 /// supersedes it), calls to grains activated on it, or registered in its share of the grain directory, fail as
 /// unavailable; afterwards the same grains activate on a live silo. So a call that failed that way is retried with
 /// backoff for up to <see cref="MirrorOptions.UnavailableRetrySeconds"/>, and only then does the client get its 503
-/// (the loop is <see cref="UnavailableRetryPolicy"/>, which the sync service takes as well).
+/// (the loop is <see cref="UnavailableRetryPolicy"/>, which the sync service takes as well). That limit counts from
+/// the first attempt and bounds the whole answer: a call to a hung mirror neither fails nor answers for up to Orleans'
+/// 30 s response timeout, so an attempt still unanswered when the limit runs out is abandoned and the client gets its
+/// 503 then (a write abandoned that way may still be applied).
 /// A retried call must be safe to repeat: reads and sync accepts are; saves and deletes go through
 /// <see cref="RetriedWrites"/>, which recognise an earlier attempt that was applied before its answer was lost.
 /// </summary>
@@ -20,7 +23,7 @@ internal static class ClusterCall
     public static Task<T> RetryAsync<T>(HttpContext context, Func<bool, Task<T>> call)
     {
         var limit = TimeSpan.FromSeconds(context.RequestServices.GetRequiredService<IOptions<MirrorOptions>>().Value.UnavailableRetrySeconds);
-        return new UnavailableRetryPolicy(limit, Logger(context), $"{context.Request.Method} {context.Request.Path}").RunAsync(call, context.RequestAborted);
+        return new UnavailableRetryPolicy(limit, Logger(context), $"{context.Request.Method} {context.Request.Path}", bounded: true).RunAsync(call, context.RequestAborted);
     }
 
     /// <inheritdoc cref="RetryAsync{T}(HttpContext, Func{bool, Task{T}})"/>
