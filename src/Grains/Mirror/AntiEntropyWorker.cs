@@ -11,7 +11,9 @@ namespace MyNoSql.Grains.Mirror;
 /// Anti-entropy (DESIGN §5): periodically compares this silo's index-segment digests with every other active
 /// silo and, for each segment that differs, pushes every record this silo holds differently to that silo and
 /// to the record's grain. Every silo runs the same loop, so what one side lacks the other side pushes, and a
-/// silo that was down catches up by itself.
+/// silo that was down catches up by itself. Digests come from the index, so they cannot tell a damaged copy (bytes that
+/// failed their checksum when read): each round first rewrites the copies found damaged here from the other mirrors'
+/// leaves (<see cref="MirrorStore.ReplaceDamagedAsync"/>).
 /// </summary>
 internal sealed partial class AntiEntropyWorker(
     MirrorStoreHost host,
@@ -39,6 +41,7 @@ internal sealed partial class AntiEntropyWorker(
     {
         var store = host.Current;
         if (store is null) return 0;
+        await RepairDamagedAsync(store, cancellationToken).ConfigureAwait(false);
         int pushed = 0;
         foreach (var silo in replicator.OtherActiveSilos())
         {
@@ -158,6 +161,31 @@ internal sealed partial class AntiEntropyWorker(
         }
     }
 
+    /// <summary>Rewrites this silo's damaged copies from what the other mirrors hold; one that fails waits for the next round.</summary>
+    private async Task RepairDamagedAsync(MirrorStore store, CancellationToken cancellationToken)
+    {
+        foreach (var damage in store.Damaged.ToArray())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var leaves = new List<RevisionLeaf>();
+                foreach (var copy in await replicator.ReadOthersAsync(damage.Database, damage.Id).ConfigureAwait(false))
+                {
+                    foreach (var wire in copy)
+                    {
+                        if (LeafWire.TryFromWire(wire, verify: false, out var leaf, out _)) leaves.Add(leaf);
+                    }
+                }
+                await store.ReplaceDamagedAsync(damage, leaves, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogDamageRepairFailed(e, damage.Database, damage.Id);
+            }
+        }
+    }
+
     /// <summary>Sends every leaf this silo holds for a record to the other silo and to the record's grain.</summary>
     private async Task<int> PushAsync(MirrorStore store, IMirrorService service, string database, string id, CancellationToken cancellationToken)
     {
@@ -180,6 +208,9 @@ internal sealed partial class AntiEntropyWorker(
 
     [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "Anti-entropy: no per-replica-set digests of {Database} from a mirror; comparing every segment")]
     private partial void LogReplicaDigestsFailed(Exception error, string database);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Anti-entropy could not rewrite the damaged record {Database}/{Id} from the other mirrors; next round")]
+    private partial void LogDamageRepairFailed(Exception error, string database, string id);
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "Anti-entropy loop error")]
     private partial void LogLoopError(Exception error);

@@ -27,6 +27,7 @@ internal sealed partial class RecordGrain : IIncomingGrainCallFilter
             var before = _record;
             await _state.ReadStateAsync();
             _record = KeptIfDropped(before, StoredRecord());
+            _damage = _state.State.Damage;
             if (_record is not null) foreach (var leaf in _record.Leaves) _clock.Observe(leaf.Stamp);
         }
         // --replicas N: after a membership change the record's holders may differ from those this activation replicated to
@@ -37,6 +38,7 @@ internal sealed partial class RecordGrain : IIncomingGrainCallFilter
             LogViewChanged(_database, _id);
             await RepairFromOthersAsync();
         }
+        await ThrowIfDamagedAsync();
         await context.Invoke();
         // --replicas N: an activation left on a silo that is no longer one of the record's holders (membership changed)
         // goes away once idle, so the next call activates the record on a holder.

@@ -54,6 +54,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     {
         (_database, _id) = RecordKey.Split(this.GetPrimaryKeyString());
         _record = StoredRecord();
+        _damage = _state.State.Damage;
         if (_record is not null) foreach (var leaf in _record.Leaves) _clock.Observe(leaf.Stamp);
         await RepairFromOthersAsync();
     }
@@ -65,6 +66,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
     /// </summary>
     private async Task RepairFromOthersAsync()
     {
+        var damaged = _damage;
         if (_replicator.Enabled)
         {
             _repairedAt = _replicator.Placement is { Replicas: > 0 } sets ? sets.Current.Version : null;
@@ -90,7 +92,8 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             });
             if (repaired)
             {
-                LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
+                if (damaged is not null) LogDamageRepaired(_database, _id, damaged.FilePath, damaged.Offset, _record!.Winner.Rev.ToString());
+                else LogReadRepair(_database, _id, _record!.Winner.Rev.ToString());
                 // The stubs came in here, not through MirrorService's merges: note them too, so the next anti-entropy round
                 // pulls their bodies (under replicas this holder may otherwise lack them until the periodic stub scan).
                 if (ServiceProvider.GetService<Attachments.AttachmentRepair>() is { } attachments)
@@ -218,6 +221,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
             {
                 await _state.WriteStateAsync();
                 _record = next;
+                _damage = null; // a damaged copy is replaced by the write
                 return (result, true);
             }
             catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
@@ -226,6 +230,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                 var before = _record;
                 await _state.ReadStateAsync();
                 _record = KeptIfDropped(before, StoredRecord());
+                _damage = _state.State.Damage;
             }
         }
     }

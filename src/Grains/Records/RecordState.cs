@@ -16,6 +16,8 @@ internal sealed class RecordState
     private byte[]? _payload;
     [NonSerialized]
     private DocumentRecord? _record;
+    [NonSerialized]
+    private Storage.RecordDamage? _damage;
 
     /// <summary>An empty state (no record).</summary>
     public RecordState()
@@ -39,4 +41,12 @@ internal sealed class RecordState
 
     /// <summary>The record itself; not serialized (null after a serializing provider's read: decode <see cref="Payload"/>).</summary>
     public DocumentRecord? Record => _record;
+
+    /// <summary>Set by the <c>lzma-shards</c> storage when this silo's copy failed its checksum (<see cref="Record"/> is
+    /// then null); not serialized.</summary>
+    public Storage.RecordDamage? Damage
+    {
+        get => _damage;
+        init => _damage = value;
+    }
 }

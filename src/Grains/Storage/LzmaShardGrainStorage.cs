@@ -9,6 +9,7 @@ namespace MyNoSql.Grains.Storage;
 /// A record grain's state goes to the replica store as the <see cref="MyNoSql.Storage.Documents.DocumentRecord"/> the
 /// grain holds (revision and flags come from it; nothing is decoded again), so replication and the index read it
 /// without the grain; any other state type goes through the Orleans serializer. ETags are the store's version stamps.
+/// A record whose copy here is damaged reads as none with <see cref="RecordState.Damage"/> set (the grain rewrites it).
 /// </summary>
 internal sealed class LzmaShardGrainStorage(MirrorStoreHost host, Serializer serializer) : IGrainStorage
 {
@@ -18,8 +19,8 @@ internal sealed class LzmaShardGrainStorage(MirrorStoreHost host, Serializer ser
         string key = MirrorKeys.ForState(stateName, grainId);
         if (typeof(T) == typeof(RecordState))
         {
-            var (record, recordEtag) = await store.ReadRecordStateAsync(key).ConfigureAwait(false);
-            grainState.State = (T)(object)new RecordState(record);
+            var (record, recordEtag, damage) = await store.ReadRecordStateAsync(key).ConfigureAwait(false);
+            grainState.State = (T)(object)new RecordState(record) { Damage = damage };
             grainState.ETag = recordEtag;
             grainState.RecordExists = record is not null;
             return;

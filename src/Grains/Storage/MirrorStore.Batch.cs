@@ -20,6 +20,16 @@ internal sealed partial class MirrorStore
                 _drops.ContainsKey(database) ? (stored, leaf) => !PredatesDrop(database, leaf.Stamp) && (take is null || take(stored, leaf)) : take,
                 cancellationToken).ConfigureAwait(false);
         }
+        catch (CorruptDataException e)
+        {
+            // The engine names the file and offset, not the key: the batch's records are read once more to note which.
+            foreach (var (id, _) in items)
+            {
+                if (await ReadRecordAsync(database, id, cancellationToken).ConfigureAwait(false) is null && _damaged.ContainsKey(MirrorKeys.Record(database, id)))
+                    throw Refused(MirrorKeys.Record(database, id), e);
+            }
+            throw;
+        }
         finally
         {
             ExitWrite(epoch);

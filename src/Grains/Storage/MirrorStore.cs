@@ -46,10 +46,25 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
     public int Reflagged { get; private set; }
 
     public static async Task<MirrorStore> OpenAsync(string directory, StoreOptions options, CancellationToken cancellationToken,
-        int historyDepth = RecordHistory.DefaultDepth, HybridClock? clock = null)
+        int historyDepth = RecordHistory.DefaultDepth, HybridClock? clock = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var records = await RecordStore.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await LoadAsync(records, historyDepth, clock, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await records.DisposeAsync().ConfigureAwait(false); // releases the store's lock and files (the host may set it aside)
+            throw;
+        }
+    }
+
+    private static async Task<MirrorStore> LoadAsync(RecordStore records, int historyDepth, HybridClock? clock, Microsoft.Extensions.Logging.ILogger? logger,
+        CancellationToken cancellationToken)
+    {
         var store = new MirrorStore(records, historyDepth, clock);
+        if (logger is not null) store.Logger = logger;
         // Before HasOtherLeaves reached disk, a record whose losing branches were all resolved (deleted) looked like a
         // plain one after a restart. A store without the marker is read whole once and such records are rewritten.
         string marker = Path.Combine(records.Directory, LeafFlagsMarker);
@@ -81,13 +96,24 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
         return (payload, ETagOf(version));
     }
 
-    /// <summary>A record grain's state and its ETag (decoded once, here); (null, null) when absent or cleared.</summary>
-    /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
-    public async ValueTask<(DocumentRecord? Record, string? ETag)> ReadRecordStateAsync(string key, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A record grain's state and its ETag (decoded once, here); (null, null) when absent or cleared. A damaged copy
+    /// (noted, logged) reads as no record with the damage and the stored version's ETag, so the grain's rewrite of it
+    /// from the other mirrors passes the ETag check (MirrorStore.Damage.cs).
+    /// </summary>
+    public async ValueTask<(DocumentRecord? Record, string? ETag, RecordDamage? Damage)> ReadRecordStateAsync(string key, CancellationToken cancellationToken = default)
     {
         string id = MirrorKeys.TryParseRecord(key, out _, out var parsed) ? parsed : key;
-        var (record, version) = await _replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
-        return (record, ETagOf(version));
+        try
+        {
+            var (record, version) = await _replica.ReadVersionAsync(key, id, cancellationToken).ConfigureAwait(false);
+            return (record, ETagOf(version), null);
+        }
+        catch (CorruptDataException e)
+        {
+            var damage = NoteDamage(key, e);
+            return (null, ETagOf(damage.Version), damage);
+        }
     }
 
     /// <summary>
@@ -121,11 +147,6 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
         }
     }
 
-    /// <summary>This silo's copy of a record; null when it holds none.</summary>
-    /// <exception cref="CorruptDataException">The stored bytes are damaged.</exception>
-    public ValueTask<DocumentRecord?> ReadRecordAsync(string database, string id, CancellationToken cancellationToken = default) =>
-        _replica.ReadAsync(MirrorKeys.Record(database, id), id, cancellationToken);
-
     /// <summary>Merges a replicated leaf into this silo's copy of a record (durable before it returns).</summary>
     public async ValueTask<MergeResult> MergeAsync(string database, string id, RevisionLeaf leaf, CancellationToken cancellationToken = default)
     {
@@ -133,8 +154,16 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
         try
         {
             if (PredatesDrop(database, leaf.Stamp)) return MergeResult.AlreadyKnown; // the database was dropped after it (MirrorStore.Drop.cs)
-            var (result, _) = await _replica.MergeAsync(MirrorKeys.Record(database, id), id, [leaf], pending: false, cancellationToken).ConfigureAwait(false);
-            return result;
+            string key = MirrorKeys.Record(database, id);
+            try
+            {
+                var (result, _) = await _replica.MergeAsync(key, id, [leaf], pending: false, cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+            catch (CorruptDataException e)
+            {
+                throw Refused(key, e);
+            }
         }
         finally
         {
@@ -147,6 +176,7 @@ internal sealed partial class MirrorStore : IAsyncDisposable, IReplicaObserver
     // Under the key's lock, after the write is durable: the index follows the store in write order.
     void IReplicaObserver.OnWritten(in ReplicaWrite write)
     {
+        if (!_damaged.IsEmpty) _damaged.TryRemove(write.Key, out _); // the damaged bytes are superseded
         if (write.Record is { } record && MirrorKeys.TryParseRecord(write.Key, out var database, out var id))
             Index.Apply(database, id, record.Winner.Rev, record.Winner.Deleted, record.LeavesTag);
     }

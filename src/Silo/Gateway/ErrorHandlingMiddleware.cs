@@ -1,12 +1,15 @@
 using Microsoft.AspNetCore.Http.Features;
+using MyNoSql.Grains.Storage;
 
 namespace MyNoSql.Silo.Gateway;
 
 /// <summary>
 /// Last line of defence: bad requests Kestrel detects become their 4xx with the JSON error body, malformed documents
 /// (<see cref="DocumentFormatException"/>) a 400 whose code names the part that is wrong; anything
-/// unexpected is logged and becomes a 500 with the JSON body (a 5xx means a bug); an unreachable cluster is a 503,
-/// which names the lost membership holder when that is why (<see cref="MembershipHolder"/>).
+/// unexpected is logged and becomes a 500 with the JSON body (a 5xx means a bug), whose reason only points to the log
+/// entry (the exception's text can carry stack traces and source paths); an unreachable cluster is a 503,
+/// which names the lost membership holder when that is why (<see cref="MembershipHolder"/>); a record whose copy is
+/// damaged with no good copy to rewrite it from is a 503 naming database, id, file and offset (<see cref="DamagedRecordException"/>).
 /// </summary>
 internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger, MembershipHolder holder)
 {
@@ -33,6 +36,12 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             if (!context.Response.HasStarted)
                 await ApiResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, CodeOf(e.Part), ApiResponse.Reason(e)).ConfigureAwait(false);
         }
+        catch (Exception e) when (DamageOf(e) is { } damaged)
+        {
+            LogDamaged(context.Request.Method, context.Request.Path, damaged.Message);
+            if (!context.Response.HasStarted)
+                await ApiResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable", damaged.Message).ConfigureAwait(false);
+        }
         catch (Exception e) when (IsUnavailable(e))
         {
             LogUnavailable(e, context.Request.Method, context.Request.Path);
@@ -42,7 +51,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
         catch (Exception e)
         {
-            LogUnexpected(e, context.Request.Method, context.Request.Path);
+            LogUnexpected(e, context.Request.Method, context.Request.Path, context.TraceIdentifier);
             if (context.Response.HasStarted)
             {
                 context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -51,7 +60,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             }
             context.Response.Clear();
             await ApiResponse.ErrorAsync(context, StatusCodes.Status500InternalServerError, "internal",
-                $"Unexpected {e.GetType().Name} in the mirror (logged): {e.Message}").ConfigureAwait(false);
+                $"Internal error in the mirror; see the mirror's log, event 3040, request {context.TraceIdentifier}.").ConfigureAwait(false);
         }
     }
 
@@ -85,10 +94,22 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         _ => "invalid_document",
     };
 
+    /// <summary>The <see cref="DamagedRecordException"/> in <paramref name="e"/> or its inner exceptions, if any.</summary>
+    internal static DamagedRecordException? DamageOf(Exception? e) => e switch
+    {
+        null => null,
+        DamagedRecordException damaged => damaged,
+        AggregateException all => all.InnerExceptions.Select(DamageOf).FirstOrDefault(d => d is not null),
+        _ => DamageOf(e.InnerException),
+    };
+
     internal static bool IsUnavailable(Exception e) => Grains.Sync.UnavailableRetryPolicy.IsUnavailable(e);
 
-    [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path}")]
-    private partial void LogUnexpected(Exception error, string method, string path);
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Unexpected error handling {Method} {Path} (request {RequestId})")]
+    private partial void LogUnexpected(Exception error, string method, string path, string requestId);
+
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "Damaged record handling {Method} {Path}: {Reason}")]
+    private partial void LogDamaged(string method, string path, string reason);
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Cluster unavailable handling {Method} {Path}")]
     private partial void LogUnavailable(Exception error, string method, string path);
