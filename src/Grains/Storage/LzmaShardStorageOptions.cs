@@ -22,6 +22,14 @@ public sealed class LzmaShardStorageOptions
     /// </summary>
     public bool DedicatedCommitThreads { get; set; }
 
+    /// <summary>
+    /// When the store cannot be opened because a file in it is damaged (a checksum failed): true moves the store's directory
+    /// aside (kept as <c>{Directory}.damaged-{UTC time}</c>, never deleted) and starts with an empty store, which anti-entropy
+    /// refills from the other mirrors; false (default) refuses to start with one error naming the file and offset. Set it
+    /// only where other mirrors hold copies (the mirror host does for a mirror given <c>--primary</c> or ADO.NET clustering).
+    /// </summary>
+    public bool SetAsideDamagedStore { get; set; }
+
     /// <summary>The first problem with these settings, or null when they are usable.</summary>
     public string? Validate()
     {

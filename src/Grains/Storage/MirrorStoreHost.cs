@@ -37,21 +37,38 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
         string directory = Path.GetFullPath(o.Directory);
         try
         {
-            var store = await MirrorStore.OpenAsync(directory, new StoreOptions
+            MirrorStore store;
+            try
             {
-                ShardCount = o.ShardCount,
-                BlockCacheBytes = o.CacheSizeBytes,
-                Durability = o.Durability,
-                DedicatedCommitThreads = o.DedicatedCommitThreads,
-                Name = "mirror",
-            }, cancellationToken,
-                services?.GetService<IOptions<MirrorGrainOptions>>()?.Value.HistoryDepth ?? RecordHistory.DefaultDepth,
-                services?.GetService<HybridClock>()).ConfigureAwait(false);
+                store = await OpenAsync(directory, o, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CorruptDataException e) when (o.SetAsideDamagedStore)
+            {
+                // Other mirrors hold copies: the damaged store is kept for inspection and this one starts empty; anti-entropy
+                // refills it (deploy/README.md). Set aside whole: its shards share one manifest, and records span databases.
+                string kept = SetAside(directory);
+                LogSetAside(directory, e.FilePath, e.Offset, RecordDamage.ProblemOf(e), kept);
+                store = await OpenAsync(directory, o, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CorruptDataException e)
+            {
+                // No other copy is known: starting empty would look like data loss. One error, no stack trace.
+                LogDamagedRefused(directory, e.FilePath, e.Offset, RecordDamage.ProblemOf(e));
+                throw new MirrorStoreDamagedException($"the mirror store at '{directory}' is damaged: {e.Message}. This mirror knows of "
+                    + "no other mirror holding copies (it is given no --primary and uses localhost clustering), so it does not start "
+                    + $"empty. If other mirrors of this cluster run, move '{directory}' aside and start this one again: it refills "
+                    + "from them. Otherwise keep the directory and inspect it (deploy/README.md, damaged stores).");
+            }
             LogOpened(directory, store.Count);
             if (store.Reflagged > 0) LogReflagged(directory, store.Reflagged);
             _opened.TrySetResult(store);
             if (services?.GetService<IOptions<MirrorGrainOptions>>()?.Value.TombstoneHorizon is { } horizon && horizon > TimeSpan.Zero)
                 _sweep = SweepHistoryAsync(store, horizon, _stopping.Token);
+        }
+        catch (MirrorStoreDamagedException e)
+        {
+            _opened.TrySetException(e);
+            throw;
         }
         catch (Exception e)
         {
@@ -59,6 +76,34 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
             _opened.TrySetException(e);
             throw;
         }
+    }
+
+    private Task<MirrorStore> OpenAsync(string directory, LzmaShardStorageOptions o, CancellationToken cancellationToken) =>
+        MirrorStore.OpenAsync(directory, new StoreOptions
+        {
+            ShardCount = o.ShardCount,
+            BlockCacheBytes = o.CacheSizeBytes,
+            Durability = o.Durability,
+            DedicatedCommitThreads = o.DedicatedCommitThreads,
+            Name = "mirror",
+        }, cancellationToken,
+            services?.GetService<IOptions<MirrorGrainOptions>>()?.Value.HistoryDepth ?? RecordHistory.DefaultDepth,
+            services?.GetService<HybridClock>(), logger);
+
+    /// <summary>
+    /// Moves <paramref name="directory"/> to a new <c>{directory}.damaged-{UTC time}</c> beside it, with the secondary
+    /// indexes of its records (the <c>indexes</c> folder beside it, MirrorIndexes.Root: derived data, rebuilt from the
+    /// catalog at start); that path.
+    /// </summary>
+    private static string SetAside(string directory)
+    {
+        string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        string kept = $"{directory}.damaged-{stamp}";
+        for (int n = 2; System.IO.Directory.Exists(kept) || File.Exists(kept); n++) kept = $"{directory}.damaged-{stamp}-{n}";
+        System.IO.Directory.Move(directory, kept);
+        string indexes = Path.Combine(Path.GetDirectoryName(directory) ?? directory, "indexes");
+        if (System.IO.Directory.Exists(indexes)) System.IO.Directory.Move(indexes, Path.Combine(kept, "indexes"));
+        return kept;
     }
 
     /// <summary>Closes the store.</summary>
@@ -113,6 +158,12 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Mirror store at {Directory} could not be opened")]
     private partial void LogOpenFailed(Exception error, string directory);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Error, Message = "Mirror store at {Directory} is damaged ('{File}' at offset {Offset}: {Problem}): set aside as {Kept} (kept for inspection) and started empty; anti-entropy refills it from the other mirrors")]
+    private partial void LogSetAside(string directory, string file, long offset, string problem, string kept);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Critical, Message = "Mirror store at {Directory} is damaged ('{File}' at offset {Offset}: {Problem}) and no other mirror is known to hold copies: not starting")]
+    private partial void LogDamagedRefused(string directory, string file, long offset, string problem);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Mirror store at {Directory} closed")]
     private partial void LogClosed(string directory);

@@ -32,6 +32,12 @@ internal static partial class MirrorHost
                 await Console.Error.WriteLineAsync($"error: {mismatch.Message}").ConfigureAwait(false);
                 return UsageError;
             }
+            catch (Exception e) when (Find<Grains.Storage.MirrorStoreDamagedException>(e) is { } damaged)
+            {
+                // Logged once (event 2004) by the store's host; the message says what to do, a stack trace would not.
+                await Console.Error.WriteLineAsync($"error: the mirror could not start: {damaged.Message}").ConfigureAwait(false);
+                return 1;
+            }
             catch (Exception e)
             {
                 LogStartFailed(logger, e, e.Message);

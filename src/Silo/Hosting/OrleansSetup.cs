@@ -55,7 +55,14 @@ internal static class OrleansSetup
         else
         {
             storageName = LzmaShardStorageExtensions.DefaultName;
-            silo.AddLzmaShardGrainStorage(storageName, s => s.Directory = Path.Combine(dataDirectory, "mirror"));
+            silo.AddLzmaShardGrainStorage(storageName, s =>
+            {
+                s.Directory = Path.Combine(dataDirectory, "mirror");
+                // A damaged store is set aside and refilled only where other mirrors are known to hold copies: a joiner names
+                // the first mirror; under ADO.NET clustering mirrors are peers. The first (or only) mirror under localhost
+                // clustering refuses to start instead (deploy/README.md, damaged stores).
+                s.SetAsideDamagedStore = o.Clustering == "adonet" || !string.IsNullOrWhiteSpace(o.Primary);
+            });
         }
 
         silo.AddMyNoSqlMirror(m =>
