@@ -21,6 +21,9 @@ internal static class LockEndpoints
     /// <summary>Longest wait one request may ask for.</summary>
     public const double MaxWaitSeconds = 300;
 
+    /// <summary>The longest single wait call of a waiting acquire (well below <c>UnavailableRetryPolicy.MinimumWait</c>).</summary>
+    private const long WaitSliceMs = 3_000;
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/db/{db}/_locks/{**name}", AcquireAsync);
@@ -54,10 +57,12 @@ internal static class LockEndpoints
                 return;
             }
             // Woken by a release at once; by the hold's expiry at the latest (a crashed holder's lock frees after its ttl).
+            // Each wait is one grain call of at most WaitSliceMs: ClusterCall abandons a call unanswered for
+            // --unavailable-retry-seconds (5 s at least) as a hung mirror's, and a long wait is not one.
             long untilExpiry = Math.Max(5, reply.ExpiresUnixMs - now.ToUnixTimeMilliseconds() + 1); // 5 ms: clocks of two silos may differ
             await ClusterCall.RetryAsync(context, async () =>
             {
-                await grain.WaitForChange(reply.Version, Math.Min(remaining, untilExpiry), ct);
+                await grain.WaitForChange(reply.Version, Math.Min(Math.Min(remaining, untilExpiry), WaitSliceMs), ct);
                 return true;
             });
         }
