@@ -79,13 +79,25 @@ internal sealed partial class Shard
         RewriteSegments(CancellationToken.None);
     }
 
-    /// <summary>Truncates the logs' preallocated zeros (close without sealing).</summary>
+    /// <summary>
+    /// Close without sealing: truncates the logs' preallocated zeros, then records the last lsn as the clean close's
+    /// (<see cref="ShardManifest.ClosedLsn"/>), so the next open refuses logs that lost any of it instead of taking
+    /// them for a torn tail.
+    /// </summary>
     private void TruncateLogs()
     {
         // An unused spare is just preallocated zeros: drop it; the next open prepares a new one when writes come.
-        if (Interlocked.Exchange(ref _spare, null) is { } spare) DropLogs([spare]);
+        var spare = Interlocked.Exchange(ref _spare, null);
         lock (_lock)
-            foreach (var log in _logs.Values) log.TruncateToWritten();
+            foreach (var log in _logs.Values)
+                if (log != spare) log.TruncateToWritten(); // syncs: every frame up to _lastLsn is on disk now
+        if (spare is null && _closedLsn == _lastLsn) return; // nothing written since the last close
+        UpdateManifest(() =>
+        {
+            if (spare is not null) _manifestLogs.Remove(spare.Number);
+            _closedLsn = _lastLsn;
+        });
+        if (spare is not null) RetireLogs([spare]);
     }
 
     private void SealRotated(CancellationToken cancellationToken)

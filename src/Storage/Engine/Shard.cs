@@ -22,6 +22,7 @@ internal sealed partial class Shard
     private readonly BlockCache _cache;
     private readonly Action _onRotated;
     private ulong _sealedLsn;
+    private ulong _closedLsn; // the last clean close's lsn (ShardManifest.ClosedLsn): replay must reach it
     private int _nextFileNumber;
     private long _pendingCount;
     private int _clearedCount;
@@ -34,6 +35,7 @@ internal sealed partial class Shard
         _cache = cache;
         _onRotated = onRotated;
         _sealedLsn = manifest.SealedLsn;
+        _closedLsn = manifest.ClosedLsn;
         _nextFileNumber = manifest.NextFileNumber;
         _manifestSegments = [.. manifest.Segments];
         _manifestLogs = [.. manifest.Logs];
@@ -141,7 +143,10 @@ internal sealed partial class Shard
             logs.Add(log);
             _logs[number] = log;
         }
-        _lastLsn = LogRecovery.Replay(logs, _sealedLsn, ApplyRecoveredFrame);
+        _lastLsn = LogRecovery.Replay(logs, _sealedLsn, _closedLsn, ApplyRecoveredFrame);
+        if (_lastLsn < _closedLsn) // only without logs: replay itself reports a log that ends short
+            throw new CorruptDataException(System.IO.Path.Combine(Path, ShardManifest.FileName), 0,
+                $"no log is listed after lsn {_lastLsn}, but the store was closed cleanly at lsn {_closedLsn}: {_closedLsn - _lastLsn} acknowledged writes are missing");
         if (logs.Count == 0) return;
         // The writer continues in the last log holding frames; logs before it await sealing, later ones are spares.
         int active = logs.FindLastIndex(l => l.LastLsn > 0);
@@ -220,7 +225,7 @@ internal sealed partial class Shard
         {
             var segments = _manifestSegments.ToArray();
             var logs = _manifestLogs.ToArray();
-            ulong sealedLsn = _sealedLsn;
+            ulong sealedLsn = _sealedLsn, closedLsn = _closedLsn;
             change();
             try
             {
@@ -233,6 +238,7 @@ internal sealed partial class Shard
                 _manifestLogs.Clear();
                 _manifestLogs.AddRange(logs);
                 _sealedLsn = sealedLsn;
+                _closedLsn = closedLsn;
                 throw;
             }
         }
@@ -240,7 +246,7 @@ internal sealed partial class Shard
 
     /// <summary>Caller holds <see cref="_manifestLock"/>.</summary>
     private void SaveManifest()
-        => new ShardManifest(_sealedLsn, _nextFileNumber, [.. _manifestSegments], [.. _manifestLogs])
+        => new ShardManifest(_sealedLsn, _nextFileNumber, [.. _manifestSegments], [.. _manifestLogs], _closedLsn)
             .Save(System.IO.Path.Combine(Path, ShardManifest.FileName));
 
     private int AllocateFileNumber()

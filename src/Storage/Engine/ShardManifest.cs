@@ -4,11 +4,16 @@ using MyNoSql.Storage.IO;
 namespace MyNoSql.Storage.Engine;
 
 /// <summary>
-/// <c>shard.manifest</c>: which segment and log files are live and the last lsn already sealed into segments.
+/// <c>shard.manifest</c>: which segment and log files are live, the last lsn already sealed into segments, and the
+/// last lsn the logs held when the store was last closed cleanly (<see cref="ClosedLsn"/>).
 /// Replaced atomically (temp + fsync + rename + fsync dir); files not listed are leftovers and get deleted at open.
-/// Layout: magic, version, sealedLsn, next file numbers, segment list, log list, crc32c of everything before it.
+/// Layout: magic, version, sealedLsn, next file numbers, segment list, log list, closedLsn, crc32c of everything
+/// before it. Every frame up to closedLsn was synced before a clean close wrote it, so recovery must find them all
+/// (<see cref="LogRecovery"/>); 0 when the store was never closed cleanly. It was added without a version change: a
+/// manifest without it reads as 0 (no check), and older readers ignore the bytes between the log list and the crc.
 /// </summary>
-internal sealed record ShardManifest(ulong SealedLsn, int NextFileNumber, IReadOnlyList<int> Segments, IReadOnlyList<int> Logs)
+internal sealed record ShardManifest(ulong SealedLsn, int NextFileNumber, IReadOnlyList<int> Segments, IReadOnlyList<int> Logs,
+    ulong ClosedLsn = 0)
 {
     public const string FileName = "shard.manifest";
     private const uint Magic = 0x4D534E4D; // "MNSM"
@@ -18,7 +23,7 @@ internal sealed record ShardManifest(ulong SealedLsn, int NextFileNumber, IReadO
 
     public byte[] Encode()
     {
-        var buffer = new byte[4 + 1 + 8 + 4 + 4 + 4 * Segments.Count + 4 + 4 * Logs.Count + 4];
+        var buffer = new byte[4 + 1 + 8 + 4 + 4 + 4 * Segments.Count + 4 + 4 * Logs.Count + 8 + 4];
         var span = buffer.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
         span[4] = Version;
@@ -31,6 +36,8 @@ internal sealed record ShardManifest(ulong SealedLsn, int NextFileNumber, IReadO
         BinaryPrimitives.WriteInt32LittleEndian(span[pos..], Logs.Count);
         pos += 4;
         foreach (int l in Logs) { BinaryPrimitives.WriteInt32LittleEndian(span[pos..], l); pos += 4; }
+        BinaryPrimitives.WriteUInt64LittleEndian(span[pos..], ClosedLsn);
+        pos += 8;
         BinaryPrimitives.WriteUInt32LittleEndian(span[pos..], Crc.Compute(span[..pos]));
         return buffer;
     }
@@ -48,7 +55,10 @@ internal sealed record ShardManifest(ulong SealedLsn, int NextFileNumber, IReadO
         int pos = 17;
         var segments = ReadList(data, ref pos, path);
         var logs = ReadList(data, ref pos, path);
-        return new ShardManifest(sealedLsn, next, segments, logs);
+        int rest = data.Length - 4 - pos;
+        if (rest is > 0 and < 8) throw new CorruptDataException(path, pos, $"{rest} stray bytes after the log list");
+        ulong closedLsn = rest == 0 ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(data[pos..]);
+        return new ShardManifest(sealedLsn, next, segments, logs, closedLsn);
     }
 
     private static int[] ReadList(ReadOnlySpan<byte> data, ref int pos, string path)

@@ -17,24 +17,137 @@ public class RecoveryTests
         return Assert.Single(Files(path, "*.wal"));
     }
 
+    /// <summary>
+    /// What a crash (SIGKILL) leaves: the store's files copied while it is open, after its writes were synced, into
+    /// <paramref name="copy"/> (the lock file is skipped; the OS drops it at a crash). The store is then closed.
+    /// </summary>
+    private static async Task<string> CrashCopyAsync(RecordStore store, string from, string copy)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            if (Path.GetFileName(file) == "store.lock") continue;
+            string target = Path.Combine(copy, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var destination = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
+            source.CopyTo(destination);
+        }
+        await store.DisposeAsync();
+        return Assert.Single(Files(copy, "*.wal"));
+    }
+
+    private static long FramesSize(int from, int to) => Enumerable.Range(from, to - from).Sum(i => (long)FrameSize($"t{i:D2}", 1));
+
     [Fact]
-    public async Task TornTail_IsDropped_AndWritingContinues()
+    public async Task TornTail_AfterACrash_IsDropped_AndWritingContinues()
     {
         using var dir = new TempDirectory();
-        string log = await WriteLogAsync(dir.Path, 10);
-        using (var f = new FileStream(log, FileMode.Open)) f.SetLength(f.Length - 5); // last frame cut short
+        string copy = Path.Combine(dir.Path, "crashed");
+        var store = await RecordStore.OpenAsync(Path.Combine(dir.Path, "db"), LogOnly);
+        for (int i = 0; i < 10; i++) await store.WriteAsync(Record($"t{i:D2}", 1));
+        string log = await CrashCopyAsync(store, Path.Combine(dir.Path, "db"), copy);
+        using (var f = new FileStream(log, FileMode.Open)) f.SetLength(FramesSize(0, 10) - 5); // last frame cut short
 
-        await using (var store = await RecordStore.OpenAsync(dir.Path, LogOnly))
+        await using (store = await RecordStore.OpenAsync(copy, LogOnly))
         {
             Assert.Equal(9, store.Count);
             Assert.Null(await store.ReadAsync("t09"));
             Assert.Equal(Body("t08", 1), Text(await store.ReadAsync("t08")));
             await store.WriteAsync(Record("after", 1));
         }
-        await using (var store = await RecordStore.OpenAsync(dir.Path, LogOnly))
+        await using (store = await RecordStore.OpenAsync(copy, LogOnly))
         {
             Assert.Equal(10, store.Count);
             Assert.Equal(Body("after", 1), Text(await store.ReadAsync("after")));
+        }
+    }
+
+    [Fact]
+    public async Task TornTail_AfterACrash_BeyondTheLastCleanClose_IsDropped()
+    {
+        using var dir = new TempDirectory();
+        string db = Path.Combine(dir.Path, "db"), copy = Path.Combine(dir.Path, "crashed");
+        await WriteLogAsync(db, 10); // closed cleanly at lsn 10
+        var store = await RecordStore.OpenAsync(db, LogOnly);
+        for (int i = 10; i < 15; i++) await store.WriteAsync(Record($"t{i:D2}", 1));
+        string log = await CrashCopyAsync(store, db, copy);
+        var bytes = File.ReadAllBytes(log);
+        bytes[FramesSize(0, 14) + 60] ^= 0x10; // the last frame (lsn 15) is torn
+        File.WriteAllBytes(log, bytes);
+
+        await using (store = await RecordStore.OpenAsync(copy, LogOnly))
+        {
+            Assert.Equal(14, store.Count);
+            Assert.Null(await store.ReadAsync("t14"));
+            Assert.Equal(Body("t13", 1), Text(await store.ReadAsync("t13")));
+        }
+    }
+
+    [Fact]
+    public async Task AfterACrash_FramesWrittenBeforeTheLastCleanClose_MustStillBeThere()
+    {
+        using var dir = new TempDirectory();
+        string db = Path.Combine(dir.Path, "db"), copy = Path.Combine(dir.Path, "crashed");
+        await WriteLogAsync(db, 10); // closed cleanly at lsn 10
+        var store = await RecordStore.OpenAsync(db, LogOnly);
+        await store.WriteAsync(Record("t10", 1));
+        string log = await CrashCopyAsync(store, db, copy);
+        long cut = FramesSize(0, 8);
+        using (var f = new FileStream(log, FileMode.Open)) f.SetLength(cut); // lsns 9-11 gone, 9 and 10 acknowledged before the close
+
+        var e = await Assert.ThrowsAsync<CorruptDataException>(async () => await RecordStore.OpenAsync(copy, LogOnly));
+        Assert.Equal(log, e.FilePath);
+        Assert.Equal(cut, e.Offset);
+        Assert.Contains("closed cleanly at lsn 10", e.Message);
+        Assert.Equal(cut, new FileInfo(log).Length);
+    }
+
+    /// <summary>
+    /// A log damaged after a clean close loses acknowledged writes whatever the damage looks like (a tail cut off, a bad
+    /// last frame, the whole file): open must refuse it, naming the log and where replay stopped, and leave the file as
+    /// it found it (the evidence), instead of dropping the records as a torn tail.
+    /// </summary>
+    [Theory]
+    [InlineData("random")]
+    [InlineData("zero-length")]
+    [InlineData("bad-last-frame")]
+    [InlineData("tail-cut")]
+    public async Task DamagedLog_AfterACleanClose_IsCorruption_AndTheFileIsKept(string damage)
+    {
+        using var dir = new TempDirectory();
+        string log = await WriteLogAsync(dir.Path, 10);
+        var bytes = File.ReadAllBytes(log);
+        Assert.Equal(FramesSize(0, 10), bytes.Length); // close trimmed the preallocated zeros
+        long lastFrame = FramesSize(0, 9);
+        (long offset, int missing) = (0, 10);
+        switch (damage)
+        {
+            case "random":
+                new Random(5).NextBytes(bytes);
+                break;
+            case "zero-length":
+                bytes = [];
+                break;
+            case "bad-last-frame":
+                bytes[lastFrame + 60] ^= 0x10; // inside its payload: the header still parses
+                (offset, missing) = (lastFrame, 1);
+                break;
+            case "tail-cut":
+                bytes = bytes[..^100];
+                (offset, missing) = (lastFrame, 1);
+                break;
+        }
+        File.WriteAllBytes(log, bytes);
+
+        for (int attempt = 0; attempt < 2; attempt++) // the failed open changed nothing: a second one fails the same way
+        {
+            var e = await Assert.ThrowsAsync<CorruptDataException>(async () => await RecordStore.OpenAsync(dir.Path, LogOnly));
+            Assert.Equal(log, e.FilePath);
+            Assert.Equal(offset, e.Offset);
+            Assert.Contains(log, e.Message);
+            Assert.Contains($"closed cleanly at lsn 10: {missing} acknowledged write", e.Message);
+            if (missing == 1) Assert.Contains("'t09'", e.Message); // the damaged frame's header names its key
+            Assert.Equal(bytes, File.ReadAllBytes(log));
         }
     }
 
