@@ -76,7 +76,8 @@ internal sealed partial class MirrorIndexes : ILifecycleParticipant<ISiloLifecyc
             // Any valid name may be queried: one this silo holds nothing of costs neither index files nor memory.
             return new EmptyQuerySource($"database '{database}'");
         }
-        return (await ManagerAsync(database, cancellationToken).ConfigureAwait(false)).QuerySource;
+        var source = (await ManagerAsync(database, cancellationToken).ConfigureAwait(false)).QuerySource;
+        return _host is null ? source : new DamageReportingQuerySource(source, database, await _host.Store.ConfigureAwait(false));
     }
 
     /// <summary>The catalog this silo last applied for <paramref name="database"/>; null when none.</summary>
