@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using MyNoSql.Storage.Diagnostics;
 using MyNoSql.Storage.Query;
 
 namespace MyNoSql;
@@ -35,6 +36,7 @@ public sealed partial class MyNoSqlDb
             return FromWire(await _sync.FindOnMirrorsAsync(query, cancellationToken).ConfigureAwait(false));
         if (scope != FindScope.Local) throw new ArgumentOutOfRangeException(nameof(scope), scope, "Use FindScope.Local or FindScope.Mirrors.");
         var result = await QueryEngine.FindAsync(_store.Indexes.QuerySource, MangoQuery.Parse(query), cancellationToken).ConfigureAwait(false);
+        MyNoSqlMetrics.Queries.Add(1, MyNoSqlMetrics.Db(Name)); // a mirror counts the ones it answers for FindScope.Mirrors
         return new FindResult(result.Docs, result.Bookmark, result.Index, result.Warning);
     }
 
@@ -82,7 +84,9 @@ public sealed partial class MyNoSqlDb
     {
         ArgumentNullException.ThrowIfNull(selector);
         ThrowIfDisposed();
-        return await QueryEngine.CountAsync(_store.Indexes.QuerySource, Selector.Parse(selector), cancellationToken).ConfigureAwait(false);
+        long count = await QueryEngine.CountAsync(_store.Indexes.QuerySource, Selector.Parse(selector), cancellationToken).ConfigureAwait(false);
+        MyNoSqlMetrics.Queries.Add(1, MyNoSqlMetrics.Db(Name));
+        return count;
     }
 
     /// <summary>The plan <see cref="FindAsync(JsonObject, FindScope, CancellationToken)"/> would use locally for
