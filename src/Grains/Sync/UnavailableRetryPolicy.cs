@@ -47,7 +47,9 @@ internal sealed partial class UnavailableRetryPolicy(TimeSpan limit, ILogger log
             try
             {
                 var pending = call(attempt > 0);
-                var result = clock is null ? await pending : await WithinAsync(pending, answerWithin, clock, cancellationToken);
+                // Only a bounded policy abandons an attempt: the unbounded one's clock starts at the first failure, and its
+                // retried attempts still run to their end.
+                var result = bounded ? await WithinAsync(pending, answerWithin, clock!, cancellationToken) : await pending;
                 if (attempt > 0) LogRecovered(logger, operation, attempt, clock!.Elapsed.TotalSeconds);
                 return result;
             }

@@ -44,6 +44,22 @@ public sealed class ClusterCallLimitTests
     }
 
     [Fact]
+    public async Task The_sync_services_unbounded_policy_lets_a_retried_attempt_run_to_its_end()
+    {
+        int attempts = 0;
+        var policy = new UnavailableRetryPolicy(TimeSpan.FromSeconds(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "test");
+        // A failure starts the retries; the retried attempt (a batch accept) takes longer than the minimum wait.
+        int answer = await policy.RunAsync(async _ =>
+        {
+            if (++attempts == 1) throw new SiloUnavailableException();
+            await Task.Delay(UnavailableRetryPolicy.MinimumWait + TimeSpan.FromSeconds(1));
+            return 42;
+        }, CancellationToken.None);
+        Assert.Equal(42, answer);
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
     public async Task A_call_that_answers_within_the_limit_gets_its_answer()
     {
         var clock = Stopwatch.StartNew();
