@@ -314,16 +314,34 @@ internal sealed partial class HttpSyncTransport : ISyncTransport
         try
         {
             var response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
-            if (request.Content?.Headers.ContentLength is long sent and > 0)
-                MyNoSqlMetrics.SyncBytes.Add(sent, new KeyValuePair<string, object?>("direction", "sent"));
-            if (response.Content.Headers.ContentLength is long received and > 0)
-                MyNoSqlMetrics.SyncBytes.Add(received, new KeyValuePair<string, object?>("direction", "received"));
+            if (request.Content?.Headers.ContentLength is long sent and > 0) CountBytes(sent, "sent", request.RequestUri, mirror);
+            if (response.Content.Headers.ContentLength is long received and > 0) CountBytes(received, "received", request.RequestUri, mirror);
             return response;
         }
         catch (Exception e) when (IsTransport(e, ct))
         {
             throw new MirrorUnavailableException($"{mirror}: {(e is TaskCanceledException ? "timed out" : e.Message)}", e);
         }
+    }
+
+    /// <summary>Counts sync bytes tagged with the database the request is about, as the mirror's side does; requests
+    /// about the mirror itself (<c>/mirrors</c>) carry no <c>db</c> tag.</summary>
+    private static void CountBytes(long bytes, string direction, Uri? uri, string mirror)
+    {
+        var tag = new KeyValuePair<string, object?>("direction", direction);
+        if (DatabaseOf(uri, mirror) is { Length: > 0 } db) MyNoSqlMetrics.SyncBytes.Add(bytes, MyNoSqlMetrics.Db(db), tag);
+        else MyNoSqlMetrics.SyncBytes.Add(bytes, tag);
+    }
+
+    /// <summary>The database a request is about (<c>{mirror}/db/{db}/…</c>); "" when it names none.</summary>
+    internal static string DatabaseOf(Uri? uri, string mirror)
+    {
+        if (uri is null) return "";
+        string text = uri.OriginalString;
+        if (!text.StartsWith(mirror, StringComparison.Ordinal) || !text.AsSpan(mirror.Length).StartsWith("/db/", StringComparison.Ordinal)) return "";
+        var rest = text.AsSpan(mirror.Length + 4);
+        int end = rest.IndexOfAny('/', '?');
+        return Uri.UnescapeDataString(end < 0 ? rest : rest[..end]);
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, string mirror, CancellationToken ct)
