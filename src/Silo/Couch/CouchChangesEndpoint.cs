@@ -28,7 +28,7 @@ internal static class CouchChangesEndpoint
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/couch/{db}/_changes", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => ServeAsync(c, db, post: false)));
+        app.MapMethods("/couch/{db}/_changes", [HttpMethods.Get, HttpMethods.Head], (HttpContext c, string db) => CouchHttp.RunAsync(c, () => ServeAsync(c, db, post: false)));
         app.MapPost("/couch/{db}/_changes", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => ServeAsync(c, db, post: true)));
     }
 

@@ -19,7 +19,7 @@ internal static class CouchDocumentEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/couch/{db}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, post: true)));
-        app.MapGet("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: false)));
+        app.MapMethods("/couch/{db}/_all_docs", [HttpMethods.Get, HttpMethods.Head], (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: false)));
         app.MapPost("/couch/{db}/_all_docs", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => CouchAllDocs.ServeAsync(c, db, post: true)));
         // "/couch/{db}/" (a trailing slash, as PouchDB's destroy() sends) is the database, never an empty document id.
         // HEAD as GET (CouchDB: the same status and headers, ETag included): Kestrel drops the body a HEAD response must not carry.

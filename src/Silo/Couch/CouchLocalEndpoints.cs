@@ -17,7 +17,7 @@ internal static class CouchLocalEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/couch/{db}/_local/{**id}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => GetAsync(c, db)));
+        app.MapMethods("/couch/{db}/_local/{**id}", [HttpMethods.Get, HttpMethods.Head], (HttpContext c, string db) => CouchHttp.RunAsync(c, () => GetAsync(c, db)));
         app.MapPut("/couch/{db}/_local/{**id}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, delete: false)));
         app.MapDelete("/couch/{db}/_local/{**id}", (HttpContext c, string db) => CouchHttp.RunAsync(c, () => PutAsync(c, db, delete: true)));
     }

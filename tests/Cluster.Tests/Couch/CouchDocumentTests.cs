@@ -149,6 +149,15 @@ public sealed class CouchDocumentTests(HttpClusterFixture fixture)
         Assert.Equal(HttpStatusCode.OK, root.StatusCode);
         using var badName = await HeadAsync($"{fixture.Url(2)}/couch/Bad$Name");
         Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        // The database's named resources answer HEAD as their GET, not as a document of that name (which is 404).
+        await OkAsync(Http, HttpMethod.Put, $"{url}/_local/cp", """{"seq":1}""", HttpStatusCode.Created);
+        foreach (string resource in new[] { "_all_docs", "_changes", "_changes?since=0&limit=1", "_local/cp" })
+        {
+            using var head = await HeadAsync($"{fixture.Url(1)}/couch/{db}/{resource}");
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {resource}: {(int)head.StatusCode}");
+        }
+        using var noLocal = await HeadAsync($"{url}/_local/none");
+        Assert.Equal(HttpStatusCode.NotFound, noLocal.StatusCode);
     }
 
     [Fact]
