@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json.Nodes;
 using MyNoSql.Local;
 using MyNoSql.Storage.Attachments;
@@ -296,15 +297,20 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
     /// <summary>Seals the write-ahead logs into compressed segments now (also done in the background and on close); first
     /// drops the kept history of records deleted longer ago than the mirrors' tombstone horizon; then removes attachment
     /// bodies no kept revision refers to any more.</summary>
+    /// <exception cref="CorruptDataException">A deleted record's stored bytes are damaged (file and offset named): the
+    /// rest was swept and compacted all the same.</exception>
     public async Task CompactAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         // Deleted records keep their history (undo brings them back) until the mirrors' tombstone horizon (30 days
         // unless a mirror said otherwise): past it their bodies go, before the engine compacts.
         var horizon = TimeSpan.FromSeconds(_metadata.TombstoneHorizonSeconds ?? DefaultTombstoneHorizonSeconds);
-        await _store.Replica.DropExpiredHistoryAsync(horizon, _store.Replica.Clock.Now, cancellationToken).ConfigureAwait(false);
+        // A damaged record is skipped, so the rest is still swept and compacted; its error is reported at the end.
+        CorruptDataException? damage = null;
+        await _store.Replica.DropExpiredHistoryAsync(horizon, _store.Replica.Clock.Now, (_, e) => damage ??= e, cancellationToken).ConfigureAwait(false);
         await _store.Records.CompactAsync(cancellationToken).ConfigureAwait(false);
         await CollectAttachmentsAsync(cancellationToken).ConfigureAwait(false);
+        if (damage is not null) ExceptionDispatchInfo.Throw(damage);
     }
 
     /// <summary>The mirrors' default tombstone horizon, used until a mirror has said its own.</summary>

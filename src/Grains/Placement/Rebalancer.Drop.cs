@@ -1,5 +1,6 @@
 using MyNoSql.Grains.Records;
 using MyNoSql.Grains.Storage;
+using MyNoSql.Storage.Documents;
 using MyNoSql.Storage.Index;
 
 namespace MyNoSql.Grains.Placement;
@@ -27,7 +28,20 @@ internal sealed partial class Rebalancer
                     cancellationToken.ThrowIfCancellationRequested();
                     var holders = view.Holders(database, entry.Id, replicas);
                     if (Array.IndexOf(holders, sets.Local) >= 0) continue;
-                    var (record, version) = await store.Replica.ReadVersionAsync(MirrorKeys.Record(database, entry.Id), entry.Id, cancellationToken).ConfigureAwait(false);
+                    string key = MirrorKeys.Record(database, entry.Id);
+                    DocumentRecord? record;
+                    ulong version;
+                    try
+                    {
+                        (record, version) = await store.Replica.ReadVersionAsync(key, entry.Id, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (CorruptDataException e)
+                    {
+                        // Kept for a later pass: anti-entropy rewrites the noted copy from its holders, then it can go.
+                        store.NoteDamage(key, e);
+                        kept++;
+                        continue;
+                    }
                     if (record is null) continue;
                     bool confirmed = true;
                     foreach (var holder in holders)

@@ -130,7 +130,7 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
             {
                 try
                 {
-                    int dropped = await store.Replica.DropExpiredHistoryAsync(horizon, store.Replica.Clock.Now, cancellationToken).ConfigureAwait(false);
+                    int dropped = await store.Replica.DropExpiredHistoryAsync(horizon, store.Replica.Clock.Now, (key, e) => store.NoteDamage(key, e), cancellationToken).ConfigureAwait(false);
                     if (dropped > 0) LogHistoryDropped(store.Directory, dropped);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -203,10 +203,12 @@ internal sealed partial class ReplicaStore
     /// Drops the kept history of every deleted record whose tombstone is older than <paramref name="horizon"/>
     /// (<see cref="RecordHistory.DropExpired"/>): deleting keeps the bodies (undo brings a record back), the tombstone
     /// horizon — when deleted records leave the sync index — lets them go. Each record is rewritten under its lock only
-    /// when its history goes; returns how many were.
+    /// when its history goes; returns how many were. A record whose stored bytes are damaged is passed to
+    /// <paramref name="damaged"/> (key, error) and skipped: one bad copy must not keep every later record's history,
+    /// and the engine's compaction after the sweep, from running.
     /// </summary>
-    /// <exception cref="CorruptDataException">A record's stored bytes are damaged.</exception>
-    public async ValueTask<int> DropExpiredHistoryAsync(TimeSpan horizon, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async ValueTask<int> DropExpiredHistoryAsync(TimeSpan horizon, DateTimeOffset now, Action<string, CorruptDataException>? damaged = null,
+        CancellationToken cancellationToken = default)
     {
         int dropped = 0;
         foreach (var header in Records.List())
@@ -215,7 +217,17 @@ internal sealed partial class ReplicaStore
             if ((header.Flags & RecordFlags.Deleted) == 0 || IsCleared(header.Revision, header.Flags)) continue;
             using (await LockAsync(header.Key, cancellationToken).ConfigureAwait(false))
             {
-                var (record, version) = await ReadVersionAsync(header.Key, header.Key, cancellationToken).ConfigureAwait(false);
+                DocumentRecord? record;
+                ulong version;
+                try
+                {
+                    (record, version) = await ReadVersionAsync(header.Key, header.Key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CorruptDataException e)
+                {
+                    damaged?.Invoke(header.Key, e);
+                    continue;
+                }
                 if (record is null || version == 0) continue;
                 var trimmed = RecordHistory.DropExpired(record, horizon, now);
                 if (ReferenceEquals(trimmed, record)) continue;

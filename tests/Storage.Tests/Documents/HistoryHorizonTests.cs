@@ -52,4 +52,30 @@ public sealed class HistoryHorizonTests
         Assert.Equal(0, await store.Replica.DropExpiredHistoryAsync(horizon, Start + horizon + TimeSpan.FromDays(1)));
         await Assert.ThrowsAsync<DocumentNotFoundException>(async () => await store.UndoAsync("gone")); // nothing kept to bring back
     }
+
+    [Fact]
+    public async Task A_damaged_deleted_record_is_reported_and_skipped_and_the_others_are_swept()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime(Start);
+        await using var store = await DocumentStore.OpenAsync("db", dir.Path, Small(), 1 << 20, clock: new HybridClock(time));
+        foreach (var id in new[] { "a", "b", "c", "d" })
+        {
+            var v1 = await store.SaveAsync(new JsonObject { ["id"] = id, ["v"] = 1 });
+            await store.DeleteAsync(id, (string)v1["rev"]!);
+        }
+        // "b"'s stored bytes say more history entries than they hold: reading the record is CorruptDataException.
+        var stored = (await store.Records.ReadAsync("b"))!;
+        var bad = stored.Payload.ToArray();
+        var record = (await store.ReadRecordAsync("b"))!;
+        bad[bad.Length - (bad.Length - record.WithHistory([]).Encode(omitWinnerRevision: true).Length + 1)] = 120;
+        await store.Records.WriteAsync(stored with { Payload = bad });
+        await Assert.ThrowsAsync<CorruptDataException>(async () => await store.ReadRecordAsync("b"));
+
+        var horizon = TimeSpan.FromDays(30);
+        var damaged = new List<string>();
+        Assert.Equal(3, await store.Replica.DropExpiredHistoryAsync(horizon, Start + horizon + TimeSpan.FromMinutes(1), (key, _) => damaged.Add(key)));
+        Assert.Equal(["b"], damaged);
+        foreach (var id in new[] { "a", "c", "d" }) Assert.Empty((await store.ReadRecordAsync(id))!.History);
+    }
 }
