@@ -38,4 +38,9 @@ public interface IIndexSegmentGrain : IGrainWithStringKey
     /// <summary>Live ids starting with <paramref name="prefix"/> and ordinally after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
     [Alias("ListIds"), ReadOnly]
     ValueTask<IdPage> ListIds(string prefix, string? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary><see cref="ListIds"/> with each id's entry (winning rev, conflicts): a listing with revisions that reads
+    /// no record.</summary>
+    [Alias("ListEntries"), ReadOnly]
+    ValueTask<EntryPage> ListEntries(string prefix, string? after, int limit, CancellationToken cancellationToken = default);
 }

@@ -105,26 +105,40 @@ internal sealed partial class IndexSegmentGrain(
 
     public ValueTask<IdPage> ListIds(string prefix, string? after, int limit, CancellationToken cancellationToken = default)
     {
+        var ids = new List<string>(Math.Min(Math.Max(limit, 1), 256));
+        bool more = ListLive(prefix, after, limit, ids.Add);
+        return ValueTask.FromResult(new IdPage([.. ids], more));
+    }
+
+    public ValueTask<EntryPage> ListEntries(string prefix, string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var entries = new List<IndexEntryInfo>(Math.Min(Math.Max(limit, 1), 256));
+        bool more = ListLive(prefix, after, limit, id => entries.Add(SegmentPage.Info(_segment.TryGet(id, out var e) ? e : throw new InvalidOperationException($"Live id '{id}' has no entry."))));
+        return ValueTask.FromResult(new EntryPage([.. entries], more));
+    }
+
+    /// <summary>Visits live ids starting with <paramref name="prefix"/>, ordinally after <paramref name="after"/>, at most
+    /// <paramref name="limit"/> (1–100,000); true when more followed.</summary>
+    private bool ListLive(string prefix, string? after, int limit, Action<string> visit)
+    {
         ArgumentNullException.ThrowIfNull(prefix);
         limit = Math.Clamp(limit, 1, 100_000);
-        var ids = new List<string>(Math.Min(limit, 256));
-        bool more = false;
+        int count = 0;
         string lower = after is not null && string.CompareOrdinal(after, prefix) > 0 ? after : prefix;
-        if (_live.Count > 0 && string.CompareOrdinal(lower, _live.Max) <= 0)
+        if (_live.Count == 0 || string.CompareOrdinal(lower, _live.Max) > 0) return false;
+        foreach (var id in lower.Length == 0 ? _live : _live.GetViewBetween(lower, _live.Max!))
         {
-            foreach (var id in lower.Length == 0 ? _live : _live.GetViewBetween(lower, _live.Max!))
+            if (after is not null && string.CompareOrdinal(id, after) <= 0) continue;
+            if (!id.StartsWith(prefix, StringComparison.Ordinal))
             {
-                if (after is not null && string.CompareOrdinal(id, after) <= 0) continue;
-                if (!id.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    if (string.CompareOrdinal(id, prefix) > 0) break;
-                    continue;
-                }
-                if (ids.Count == limit) { more = true; break; }
-                ids.Add(id);
+                if (string.CompareOrdinal(id, prefix) > 0) break;
+                continue;
             }
+            if (count == limit) return true;
+            visit(id);
+            count++;
         }
-        return ValueTask.FromResult(new IdPage([.. ids], more));
+        return false;
     }
 
     /// <summary>

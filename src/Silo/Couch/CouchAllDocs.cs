@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MyNoSql.Grains;
 using MyNoSql.Silo.Gateway;
+using MyNoSql.Storage.Index;
 using MyNoSql.Storage.Sync;
 
 namespace MyNoSql.Silo.Couch;
@@ -33,6 +34,8 @@ internal static class CouchAllDocs
         if (CouchHttp.Flag(context, "descending")) throw new CouchRequestException("bad_request", "descending=true is not supported by _all_docs here.");
         int limit = Number(context, "limit", int.MaxValue), skip = Number(context, "skip", 0);
         List<string> ids;
+        // Without docs, a range's rows come from the index segments' entries: no record is read (or activated).
+        Dictionary<string, IndexEntryInfo>? listed = null;
         if (keys is not null)
         {
             if (keys is not JsonArray array || array.Any(k => k is not JsonValue v || !v.TryGetValue(out string? _)))
@@ -45,9 +48,11 @@ internal static class CouchAllDocs
             string? key = Key(context, "key", "key");
             string? start = key ?? Key(context, "startkey", "start_key"), end = key ?? Key(context, "endkey", "end_key");
             bool inclusiveEnd = key is not null || query["inclusive_end"].FirstOrDefault() != "false";
-            ids = await RangeAsync(context, db, start, end, inclusiveEnd, skip, limit);
+            var entries = await RangeAsync(context, db, start, end, inclusiveEnd, skip, limit);
+            ids = [.. entries.Select(e => e.Id)];
+            if (!includeDocs) listed = entries.ToDictionary(e => e.Id, StringComparer.Ordinal);
         }
-        var leaves = await CouchReplicationEndpoints.LeavesOfAsync(context, db, ids);
+        var leaves = listed is null ? await CouchReplicationEndpoints.LeavesOfAsync(context, db, ids) : null;
         // total_rows is the database's live document count, as CouchDB reports it (PouchDB's allDocs shows it), not the page's.
         long total = (await CouchEndpoints.CountsAsync(context, db)).Live;
         var updateSeq = CouchHttp.Flag(context, "update_seq") ? await ChangesEndpoints.Feed(context).NowAsync(db, context.RequestAborted) : null;
@@ -60,8 +65,15 @@ internal static class CouchAllDocs
             w.WriteStartArray("rows");
             foreach (string id in ids)
             {
-                var held = leaves.GetValueOrDefault(id);
                 w.WriteStartObject();
+                if (listed is not null)
+                {
+                    var entry = listed[id];
+                    WriteRow(w, id, entry.Rev, entry.Deleted);
+                    w.WriteEndObject();
+                    continue;
+                }
+                var held = leaves!.GetValueOrDefault(id);
                 if (held is not { Length: > 0 })
                 {
                     w.WriteString("key", id);
@@ -70,12 +82,7 @@ internal static class CouchAllDocs
                     continue;
                 }
                 var winner = held[0];
-                w.WriteString("id", id);
-                w.WriteString("key", id);
-                w.WriteStartObject("value");
-                w.WriteString("rev", CouchRevs.ToCouch(winner.Rev));
-                if (winner.Deleted) w.WriteBoolean("deleted", true);
-                w.WriteEndObject();
+                WriteRow(w, id, winner.Rev, winner.Deleted);
                 if (includeDocs)
                 {
                     if (winner.Deleted) w.WriteNull("doc");
@@ -92,38 +99,60 @@ internal static class CouchAllDocs
         });
     }
 
-    /// <summary>Live ids in [start, end] (ordinal), after skipping <paramref name="skip"/>, at most <paramref name="limit"/>; ids
-    /// /couch does not serve (<see cref="CouchIds"/>) are left out (asked by key they are not_found: <see cref="CouchReplicationEndpoints.LeavesOfAsync"/>).</summary>
-    private static async Task<List<string>> RangeAsync(HttpContext context, string db, string? start, string? end, bool inclusiveEnd, int skip, int limit)
+    private static void WriteRow(Utf8JsonWriter w, string id, string rev, bool deleted)
     {
-        var grains = CouchHttp.Grains(context);
-        var ids = new List<string>();
-        // The listing is exclusive of "after": a live start key itself comes first.
-        if (start is not null && CouchReplicationEndpoints.IsValidId(start) && !CouchIds.IsHidden(start)
-            && await ClusterCall.RetryAsync(context, () => CouchHttp.Record(context, db, start).GetRevision(context.RequestAborted).AsTask()) is { Deleted: false })
-            ids.Add(start);
-        string? after = start;
-        int wanted = limit == int.MaxValue ? int.MaxValue : skip + limit;
-        while (ids.Count < wanted)
-        {
-            string? from = after;
-            var pages = await ClusterCall.RetryAsync(context, () => Task.WhenAll(Enumerable.Range(0, SyncCheckpoint.Segments).Select(s =>
-                grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, s)).ListIds("", from, Page, context.RequestAborted).AsTask())));
-            var batch = pages.SelectMany(p => p.Ids).Order(StringComparer.Ordinal).Take(Page).ToList();
-            if (batch.Count == 0) break;
-            foreach (var id in batch)
-            {
-                int c = end is null ? -1 : string.CompareOrdinal(id, end);
-                if (c > 0 || c == 0 && !inclusiveEnd) return Window(ids, skip, limit);
-                if (!CouchIds.IsHidden(id)) ids.Add(id);
-            }
-            if (batch.Count < Page && !pages.Any(p => p.HasMore)) break;
-            after = batch[^1];
-        }
-        return Window(ids, skip, limit);
+        w.WriteString("id", id);
+        w.WriteString("key", id);
+        w.WriteStartObject("value");
+        w.WriteString("rev", CouchRevs.ToCouch(rev));
+        if (deleted) w.WriteBoolean("deleted", true);
+        w.WriteEndObject();
     }
 
-    private static List<string> Window(List<string> ids, int skip, int limit) => [.. ids.Skip(skip).Take(limit)];
+    /// <summary>
+    /// Live ids' index entries in [start, end] (ordinal), after skipping <paramref name="skip"/>, at most
+    /// <paramref name="limit"/>; ids /couch does not serve (<see cref="CouchIds"/>) are left out (asked by key they are
+    /// not_found: <see cref="CouchReplicationEndpoints.LeavesOfAsync"/>). The 64 segments' sorted pages are merged, each
+    /// segment asked for its next page only once the merge used up its last one.
+    /// </summary>
+    private static async Task<List<IndexEntryInfo>> RangeAsync(HttpContext context, string db, string? start, string? end, bool inclusiveEnd, int skip, int limit)
+    {
+        var grains = CouchHttp.Grains(context);
+        var entries = new List<IndexEntryInfo>();
+        long wanted = limit == int.MaxValue ? long.MaxValue : (long)skip + limit;
+        if (wanted == 0) return entries;
+        // The listing is exclusive of "after": a live start key itself comes first.
+        if (start is not null && CouchReplicationEndpoints.IsValidId(start) && !CouchIds.IsHidden(start)
+            && await ClusterCall.RetryAsync(context, () => grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, IndexSegment.SegmentOf(start))).Get(start, context.RequestAborted).AsTask())
+                is { Deleted: false } first
+            && (end is null || string.CompareOrdinal(start, end) is var c && (c < 0 || c == 0 && inclusiveEnd)))
+            entries.Add(first);
+        if (start is not null && end is not null && string.CompareOrdinal(start, end) >= 0) return [.. entries.Skip(skip).Take(limit)];
+        int page = (int)Math.Min(Page, Math.Max(wanted, 1));
+        Task<EntryPage> Fetch(int segment, string? after) => ClusterCall.RetryAsync(context, () =>
+            grains.GetGrain<IIndexSegmentGrain>(RecordKey.Segment(db, segment)).ListEntries("", after, page, context.RequestAborted).AsTask());
+        var pages = await Task.WhenAll(Enumerable.Range(0, SyncCheckpoint.Segments).Select(s => Fetch(s, start)));
+        var positions = new int[pages.Length];
+        var heads = new PriorityQueue<int, string>(StringComparer.Ordinal);
+        for (int s = 0; s < pages.Length; s++)
+            if (pages[s].Entries.Length > 0) heads.Enqueue(s, pages[s].Entries[0].Id);
+        while (entries.Count < wanted && heads.TryDequeue(out int segment, out string? id))
+        {
+            int cmp = end is null ? -1 : string.CompareOrdinal(id, end);
+            if (cmp > 0 || cmp == 0 && !inclusiveEnd) break;
+            var current = pages[segment];
+            if (!CouchIds.IsHidden(id)) entries.Add(current.Entries[positions[segment]]);
+            if (++positions[segment] == current.Entries.Length)
+            {
+                if (!current.HasMore) continue;
+                pages[segment] = current = await Fetch(segment, id);
+                positions[segment] = 0;
+                if (current.Entries.Length == 0) continue;
+            }
+            heads.Enqueue(segment, current.Entries[positions[segment]].Id);
+        }
+        return [.. entries.Skip(skip).Take(limit)];
+    }
 
     private static string? Key(HttpContext context, string name, string alias)
     {

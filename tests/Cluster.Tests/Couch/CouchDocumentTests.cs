@@ -121,6 +121,36 @@ public sealed class CouchDocumentTests(HttpClusterFixture fixture)
     }
 
     [Fact]
+    public async Task All_docs_merges_every_segments_pages_in_id_order_with_the_winning_revs()
+    {
+        string db = NewDb("cpg");
+        // 1,100 ids of one index segment (more than one page of it) among 300 spread over the others, 50 of them deleted.
+        var crowded = Enumerable.Range(0, 20_000).Select(i => $"k{i:D5}").Where(id => MyNoSql.Storage.Index.IndexSegment.SegmentOf(id) == 7).Take(1_100);
+        var ids = crowded.Concat(Enumerable.Range(0, 300).Select(i => $"s{i:D3}")).ToList();
+        var revs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var body = new JsonObject { ["docs"] = new JsonArray([.. chunk.Select(id => (JsonNode)new JsonObject { ["_id"] = id, ["v"] = 1 })]) };
+            foreach (var row in (await OkAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_bulk_docs", body.ToJsonString(), HttpStatusCode.Created))!.AsArray())
+                revs[Str(row, "id")] = Str(row, "rev");
+        }
+        foreach (var id in ids.Where((_, i) => i % 28 == 0))
+        {
+            await OkAsync(Http, HttpMethod.Delete, $"{fixture.Url(0)}/couch/{db}/{id}?rev={revs[id]}");
+            revs.Remove(id);
+        }
+        var live = revs.Keys.Order(StringComparer.Ordinal).ToList();
+        string url = $"{fixture.Url(1)}/couch/{db}/_all_docs";
+        var all = (await OkAsync(Http, HttpMethod.Get, url))!["rows"]!.AsArray();
+        Assert.Equal(live, all.Select(r => Str(r, "id")));
+        Assert.All(all, r => Assert.Equal(revs[Str(r, "id")], Str(r!["value"], "rev")));
+        var window = (await OkAsync(Http, HttpMethod.Get, $"{url}?startkey=%22k0%22&endkey=%22s%22&skip=500&limit=600"))!["rows"]!.AsArray();
+        Assert.Equal(live.Where(id => id.StartsWith('k')).Skip(500).Take(600), window.Select(r => Str(r, "id")));
+        var docs = (await OkAsync(Http, HttpMethod.Get, $"{url}?startkey=%22s100%22&limit=3&include_docs=true"))!["rows"]!.AsArray();
+        Assert.Equal(live.Where(id => string.CompareOrdinal(id, "s100") >= 0).Take(3), docs.Select(r => Str(r!["doc"], "_id")));
+    }
+
+    [Fact]
     public async Task Head_answers_as_get_with_its_status_and_headers_and_no_body()
     {
         string db = NewDb("chd");
