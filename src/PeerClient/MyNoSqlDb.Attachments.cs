@@ -63,6 +63,11 @@ public sealed partial class MyNoSqlDb
         {
             throw new AttachmentTooLargeException(e.Limit, name);
         }
+        catch (Exception e) when (e is not StorageFullException && StorageFullException.IsDiskFull(e))
+        {
+            throw new StorageFullException($"Database '{Name}': the disk is full, so attachment '{name}' of record '{id}' was not stored " +
+                $"(writing its chunks under '{Attachments.Directory}': {e.Message}). Nothing stored before is affected; free space and retry.", e);
+        }
         var saved = await _store.SetAttachmentAsync(id, rev, name, new AttachmentStub(contentType, manifest.Length, manifest.Digest), cancellationToken).ConfigureAwait(false);
         _loop.Wake();
         // A replaced body may be unreferenced now (once the history lets the old revision go).

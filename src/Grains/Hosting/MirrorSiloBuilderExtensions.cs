@@ -36,6 +36,7 @@ public static class MirrorSiloBuilderExtensions
         var probe = new MirrorGrainOptions();
         configure(probe);
         Placement.ReplicaRegistration.Add(services, probe.Replicas);
+        builder.AddIncomingGrainCallFilter<Storage.StorageFullCallFilter>(); // a full disk: 503 at any gateway, not 500
         services.TryAddSingleton<IMirrorServiceClient, MirrorServiceClient>();
         services.TryAddSingleton<IMirrorLocalAccess>(sp => sp.GetRequiredService<IMirrorServiceClient>());
         services.TryAddSingleton<Replicator>();

@@ -80,7 +80,7 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                     incoming.Add(leaf);
                 }
             }
-            var (_, repaired) = await WriteAsync(current =>
+            DocumentRecord? Merged(DocumentRecord? current)
             {
                 var merged = current;
                 foreach (var leaf in incoming)
@@ -88,8 +88,20 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
                     var outcome = DocumentRules.Merge(merged, _id, leaf, _historyDepth);
                     if (outcome.Result != MergeResult.AlreadyKnown) merged = outcome.Record;
                 }
-                return (ReferenceEquals(merged, current) ? null : merged, 0);
-            });
+                return ReferenceEquals(merged, current) ? null : merged;
+            }
+            bool repaired;
+            try
+            {
+                (_, repaired) = await WriteAsync(current => (Merged(current), 0));
+            }
+            catch (Exception e) when (StorageFullException.IsDiskFull(e))
+            {
+                // The other mirrors' copies are served from memory; anti-entropy stores them here once there is space.
+                LogRepairNotStored(_database, _id, e.Message);
+                _record = Merged(_record) ?? _record;
+                repaired = false;
+            }
             if (repaired)
             {
                 if (damaged is not null) LogDamageRepaired(_database, _id, damaged.FilePath, damaged.Offset, _record!.Winner.Rev.ToString());
@@ -297,6 +309,9 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
 
     private DocumentReply Reply(RevisionLeaf leaf) =>
         new(_id, leaf.Rev.ToString(), DocumentCodec.ComposeUtf8(_id, leaf.Rev, leaf.Body.Span));
+
+    [LoggerMessage(EventId = 2075, Level = LogLevel.Warning, Message = "Read repair of {Database}/{Id} served but not stored: {Reason}")]
+    private partial void LogRepairNotStored(string database, string id, string reason);
 
     [LoggerMessage(EventId = 2060, Level = LogLevel.Information, Message = "Read repair of {Database}/{Id}: now at {Rev}")]
     private partial void LogReadRepair(string database, string id, string rev);

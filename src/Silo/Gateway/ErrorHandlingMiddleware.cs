@@ -9,7 +9,8 @@ namespace MyNoSql.Silo.Gateway;
 /// unexpected is logged and becomes a 500 with the JSON body (a 5xx means a bug), whose reason only points to the log
 /// entry (the exception's text can carry stack traces and source paths); an unreachable cluster is a 503,
 /// which names the lost membership holder when that is why (<see cref="MembershipHolder"/>); a record whose copy is
-/// damaged with no good copy to rewrite it from is a 503 naming database, id, file and offset (<see cref="DamagedRecordException"/>).
+/// damaged with no good copy to rewrite it from is a 503 naming database, id, file and offset (<see cref="DamagedRecordException"/>);
+/// a full disk is a 503 naming the mirror, the store and the record (<see cref="MirrorStorageFullException"/>).
 /// </summary>
 internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger, MembershipHolder holder)
 {
@@ -41,6 +42,13 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             LogDamaged(context.Request.Method, context.Request.Path, damaged.Message);
             if (!context.Response.HasStarted)
                 await ApiResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable", damaged.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (MirrorStorageFullException.Find(e) is { } full)
+        {
+            LogStorageFull(context.Request.Method, context.Request.Path, full.Message);
+            if (!context.Response.HasStarted)
+                await ApiResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable",
+                    full is MirrorStorageFullException ? full.Message : $"This mirror cannot store the write: {full.Message}").ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
         {
@@ -110,6 +118,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
 
     [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "Damaged record handling {Method} {Path}: {Reason}")]
     private partial void LogDamaged(string method, string path, string reason);
+
+    [LoggerMessage(EventId = 3043, Level = LogLevel.Error, Message = "Disk full handling {Method} {Path}: {Reason}")]
+    private partial void LogStorageFull(string method, string path, string reason);
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Cluster unavailable handling {Method} {Path}")]
     private partial void LogUnavailable(Exception error, string method, string path);

@@ -244,7 +244,7 @@ internal sealed partial class Shard
         }
         catch (Exception e)
         {
-            foreach (var request in batch) request.Completion.TrySetException(e);
+            foreach (var request in batch) request.Completion.TrySetException(StorageFullException.IsDiskFull(e) ? DiskFull(request, e) : e);
         }
         finally
         {
@@ -254,6 +254,15 @@ internal sealed partial class Shard
         }
         MaybeRotate();
         _active?.ExtendAhead(PreallocationLowWater, PreallocationStep, RecordError);
+    }
+
+    /// <summary>A write refused for want of space, naming the store, the request's first key and the failed file operation.</summary>
+    private StorageFullException DiskFull(CommitRequest request, Exception error)
+    {
+        string key = request.Frames.Length == 0 ? "" : System.Text.Encoding.UTF8.GetString(LogFrame.KeyBytes(request.Buffer.AsSpan(0, request.Frames[0].Size)));
+        string store = _options.Name.Length > 0 ? $"Database '{_options.Name}'" : $"Store '{System.IO.Path.GetDirectoryName(Path)}'";
+        return new StorageFullException($"{store}: the disk is full, so the write of '{key}' was not stored ({error.Message}). " +
+            "Nothing stored before is affected; free space and retry.", error);
     }
 
     private void ApplyBatch(List<CommitRequest> batch, LogFile log, ulong lastLsn)

@@ -155,7 +155,7 @@ internal sealed unsafe partial class DirectAppendWriter : IDisposable
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) continue; // EINTR
                     if (errno == 22) throw Refused(count - done, position + done); // EINVAL: e.g. logical blocks larger than a page
-                    throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).");
+                    throw new IOException($"Direct write of {count - done} bytes to '{_path}' at offset {position + done} failed (errno {errno}).", errno);
                 }
                 if (written == 0 || (written & (PageSize - 1)) != 0)
                     throw new IOException($"Direct write to '{_path}' at offset {position + done} wrote {written} of {count - done} bytes.");
