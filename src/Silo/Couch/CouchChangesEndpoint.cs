@@ -124,7 +124,9 @@ internal static class CouchChangesEndpoint
         }
         using var subscription = await context.RequestServices.GetRequiredService<ChangeWaiters>().SubscribeAsync(db, context.RequestAborted);
         var at = now ? await feed.NowAsync(db, context.RequestAborted) : since;
-        long deadline = Stopwatch.GetTimestamp() + (long)(request.Timeout.TotalSeconds * Stopwatch.Frequency);
+        // CouchDB: a heartbeat "overrides any timeout to keep the feed alive indefinitely" (here: up to the longest timeout).
+        var wait = request.Heartbeat is null ? request.Timeout : ChangesRequest.MaxTimeout;
+        long deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
         bool started = false;
         while (true)
         {

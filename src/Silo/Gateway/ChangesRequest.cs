@@ -17,7 +17,8 @@ internal sealed record ChangesRequest(string? Since, int Limit, bool IncludeDocs
     /// <summary>The heartbeat of <c>heartbeat=true</c> (CouchDB's default) and of eventsource feeds that name none.</summary>
     public static readonly TimeSpan DefaultHeartbeat = TimeSpan.FromSeconds(60);
 
-    private static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
+    /// <summary>The longest wait a feed may ask for (and a /couch longpoll with a heartbeat waits).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
     private static readonly TimeSpan MinHeartbeat = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Parses the query string; null with the parameter at fault and why.</summary>
