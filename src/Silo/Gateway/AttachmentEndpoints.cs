@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using MyNoSql.Grains;
 using MyNoSql.Grains.Attachments;
 using MyNoSql.Grains.Query;
+using MyNoSql.Grains.Storage;
 using MyNoSql.Storage.Attachments;
 using MyNoSql.Storage.Documents;
 
@@ -86,6 +87,13 @@ internal static class AttachmentEndpoints
         catch (AttachmentTooLargeException)
         {
             await TooLargeAsync(context, db, id, name, max);
+            return;
+        }
+        catch (Exception e) when (e is not MirrorStorageFullException && StorageFullException.IsDiskFull(e))
+        {
+            await ApiResponse.ErrorAsync(context, 503, "unavailable",
+                $"Attachment '{Shown(name)}' of record '{ApiResponse.Quote(id)}' in database '{db}': this mirror's disk is full, so the body " +
+                $"could not be stored ({e.Message}); the record was not changed. Free space on the mirror or upload through another one.");
             return;
         }
         if (!quorum)

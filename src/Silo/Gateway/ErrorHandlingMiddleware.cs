@@ -48,7 +48,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             LogStorageFull(context.Request.Method, context.Request.Path, full.Message);
             if (!context.Response.HasStarted)
                 await ApiResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable",
-                    full is MirrorStorageFullException ? full.Message : $"This mirror cannot store the write: {full.Message}").ConfigureAwait(false);
+                    full is MirrorStorageFullException ? full.Message
+                        : $"This mirror's disk is full, so it could not store the write ({full.Message}). The other mirrors may have stored it " +
+                          "all the same: read it back before repeating the write.").ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
         {

@@ -261,7 +261,7 @@ internal sealed partial class Shard
     {
         string key = request.Frames.Length == 0 ? "" : System.Text.Encoding.UTF8.GetString(LogFrame.KeyBytes(request.Buffer.AsSpan(0, request.Frames[0].Size)));
         string store = _options.Name.Length > 0 ? $"Database '{_options.Name}'" : $"Store '{System.IO.Path.GetDirectoryName(Path)}'";
-        return new StorageFullException($"{store}: the disk is full, so the write of '{key}' was not stored ({error.Message}). " +
+        return new StorageFullException($"{store}: the disk is full, so the write of '{key}' was not stored in it ({error.Message}). " +
             "Nothing stored before is affected; free space and retry.", error);
     }
 
