@@ -169,6 +169,30 @@ internal sealed partial class Replicator
             : await ReadFromAsync(others, AcksNeeded(others.Length), key).ConfigureAwait(true);
     }
 
+    /// <summary>
+    /// Whether a write quorum of the other mirrors alone holds revision <paramref name="rev"/> of a record (full copies
+    /// only): what lets a write stand when this silo could not store it (its disk is full). The replication that sent it
+    /// waited for one acknowledgement less, so the others are asked again until a quorum holds it or the replication
+    /// timeout passes.
+    /// </summary>
+    public async Task<bool> HeldByQuorumOfOthersAsync(string database, string id, string rev)
+    {
+        if (!Enabled || _placement is { Active: true }) return false;
+        long started = Stopwatch.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(20);
+        while (true)
+        {
+            var others = OtherActiveSilos();
+            int quorum = AcksNeeded(others.Length) + 1;
+            if (others.Length < quorum) return false;
+            var copies = await ReadFromAsync(others, others.Length, new RecordRef(database, id), retry: false).ConfigureAwait(true);
+            if (copies.Count(leaves => leaves.Any(l => l.Rev == rev)) >= quorum) return true;
+            if (Stopwatch.GetElapsedTime(started) + delay > _options.Value.ReplicationTimeout) return false;
+            await Task.Delay(delay).ConfigureAwait(true);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond / 4));
+        }
+    }
+
     /// <summary>Reads the record from <paramref name="silos"/> until <paramref name="needed"/> answered (or the replication
     /// timeout); a failed read is retried while its silo is active, unless not to <paramref name="retry"/>.</summary>
     private async Task<IReadOnlyList<ReplicatedRevision[]>> ReadFromAsync(SiloAddress[] silos, int needed, RecordRef key, bool retry = true)

@@ -262,12 +262,26 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
         NoteWrite();
         var replication = _replicator.ReplicateAsync(_database, _id, LeafWire.ToWire(leaf));
         var read = _record;
-        var (_, merged) = await WriteAsync(current =>
+        bool merged;
+        try
         {
-            if (ReferenceEquals(current, read)) return (next, false);
-            var o = DocumentRules.Merge(current, _id, leaf, _historyDepth);
-            return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, true);
-        });
+            (_, merged) = await WriteAsync(current =>
+            {
+                if (ReferenceEquals(current, read)) return (next, false);
+                var o = DocumentRules.Merge(current, _id, leaf, _historyDepth);
+                return (o.Result == MergeResult.AlreadyKnown ? null : o.Record, true);
+            });
+        }
+        catch (Exception e) when (StorageFullException.IsDiskFull(e) && ReferenceEquals(_record, read))
+        {
+            // This silo's disk is full. The write still stands when a write quorum of the other mirrors alone stored it
+            // (durable on a quorum, DESIGN §5): served from memory here, stored here by anti-entropy once there is space.
+            await replication;
+            if (!await _replicator.HeldByQuorumOfOthersAsync(_database, _id, leaf.Rev.ToString())) throw;
+            LogStoredElsewhere(_database, _id, leaf.Rev.ToString(), e.Message);
+            _record = next;
+            merged = false;
+        }
         RevisionLeaf[] resolution = merged && _record is { HasConflicts: true } ? await ResolveByPolicyAsync() : [];
         bool quorum = await FinishPublishAsync(replication);
         return resolution.Length == 0 ? quorum : quorum & await PublishAsync(resolution);
@@ -309,6 +323,9 @@ internal sealed partial class RecordGrain : Grain, IRecordGrain
 
     private DocumentReply Reply(RevisionLeaf leaf) =>
         new(_id, leaf.Rev.ToString(), DocumentCodec.ComposeUtf8(_id, leaf.Rev, leaf.Body.Span));
+
+    [LoggerMessage(EventId = 2076, Level = LogLevel.Warning, Message = "{Database}/{Id} at {Rev} acknowledged by a write quorum of the other mirrors; not stored here: {Reason}")]
+    private partial void LogStoredElsewhere(string database, string id, string rev, string reason);
 
     [LoggerMessage(EventId = 2075, Level = LogLevel.Warning, Message = "Read repair of {Database}/{Id} served but not stored: {Reason}")]
     private partial void LogRepairNotStored(string database, string id, string reason);
