@@ -30,6 +30,7 @@ namespace MyNoSql.Silo.Gateway;
 internal static class ChangesEndpoints
 {
     private const int BodyBytes = 1 << 20;
+    private const int StreamPage = 1000;
     private static readonly byte[] Newline = "\n"u8.ToArray();
     private static readonly byte[] SseHeartbeat = ":heartbeat\n\n"u8.ToArray();
 
@@ -80,8 +81,7 @@ internal static class ChangesEndpoints
         if (request.Feed == ChangesRequest.Normal)
         {
             var position = now ? await feed.NowAsync(db, cancellationToken) : since;
-            var page = await feed.ReadAsync(db, position, request.Limit, request.Selector, request.IncludeDocs, cancellationToken);
-            await WriteResultsAsync(context, page.Results, page.Last, started: false);
+            await NormalAsync(context, db, request, feed, position);
             return;
         }
         // Subscribe before reading the position: a change recorded after it wakes this feed.
@@ -89,6 +89,44 @@ internal static class ChangesEndpoints
         var start = now ? await feed.NowAsync(db, cancellationToken) : since;
         if (request.Feed == ChangesRequest.LongPoll) await LongPollAsync(context, db, request, feed, subscription, start);
         else await EventSourceAsync(context, db, request, feed, subscription, start);
+    }
+
+    /// <summary>
+    /// A normal feed: one page answered with its length; a feed longer than a page is streamed a page at a time (chunked),
+    /// so a whole large database is never held in memory and its first rows leave at once.
+    /// </summary>
+    private static async Task NormalAsync(HttpContext context, string db, ChangesRequest request, MirrorChangeFeed feed, SyncCheckpoint position)
+    {
+        var cancellationToken = context.RequestAborted;
+        int ask = Math.Min(request.Limit, StreamPage);
+        var page = await feed.ReadAsync(db, position, ask, request.Selector, request.IncludeDocs, cancellationToken);
+        if (page.Results.Count < ask || request.Limit <= StreamPage)
+        {
+            await WriteResultsAsync(context, page.Results, page.Last, started: false);
+            return;
+        }
+        StartStream(context, ApiResponse.JsonType);
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        buffer.Write("{\"results\":["u8);
+        int sent = 0;
+        while (true)
+        {
+            foreach (var change in page.Results)
+            {
+                if (sent++ > 0) buffer.Write(","u8);
+                using var writer = Writer(buffer);
+                WriteChange(writer, change);
+            }
+            await context.Response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken);
+            buffer.Clear();
+            ask = Math.Min(request.Limit - sent, StreamPage);
+            if (ask == 0 || page.Results.Count < StreamPage) break;
+            page = await feed.ReadAsync(db, page.Last, ask, request.Selector, request.IncludeDocs, cancellationToken);
+        }
+        buffer.Write("],\"last_seq\":"u8);
+        using (var writer = Writer(buffer)) writer.WriteStringValue(page.Last.ToToken());
+        buffer.Write("}"u8);
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken);
     }
 
     private static async Task LongPollAsync(HttpContext context, string db, ChangesRequest request, MirrorChangeFeed feed, ChangeWaiters.Subscription subscription, SyncCheckpoint position)

@@ -42,8 +42,9 @@ internal static class FieldStamps
     /// <summary>
     /// The map of a new live revision with <paramref name="body"/> made at <paramref name="stamp"/> over
     /// <paramref name="parent"/> (null: a creation): a tracked field whose value (its JSON text; missing is a value)
-    /// differs from the parent's was written now; an unchanged one keeps the parent's time, or the parent's own stamp
-    /// when the parent did not track it (the latest it can have been written).
+    /// differs from the parent's was written now (and never before the parent's time of that field: the write replaced
+    /// it); an unchanged one keeps the parent's time, or the parent's own stamp when the parent did not track it (the
+    /// latest it can have been written).
     /// </summary>
     public static ReadOnlyMemory<byte> ForChild(RevisionLeaf? parent, ReadOnlyMemory<byte> body, long stamp, IReadOnlyList<string>? tracked)
     {
@@ -56,9 +57,15 @@ internal static class FieldStamps
         {
             string name = tracked[i];
             long time;
-            if (parent is null || Changed(now, before, name)) time = stamp;
-            else if (parentTimes is not null && parentTimes.TryGetValue(name, out long kept)) time = kept;
-            else time = parent.Stamp;
+            if (parent is null) time = stamp;
+            else
+            {
+                long previous = parentTimes is not null && parentTimes.TryGetValue(name, out long kept) ? kept : parent.Stamp;
+                // A write replaces the value it was made over: it is newer than that value whatever this replica's clock
+                // says (a device whose clock is behind, or that saw a stamp from a clock far ahead, would otherwise lose
+                // its only change of the field to the very value it replaced).
+                time = Changed(now, before, name) ? Math.Max(stamp, previous + 1) : previous;
+            }
             times[i] = new(name, time);
         }
         return Encode(times);

@@ -33,6 +33,32 @@ public sealed class ChangesTests(HttpClusterFixture fixture, ITestOutputHelper o
     private static List<JsonObject> Results(JsonObject feed) => [.. feed["results"]!.AsArray().Select(r => r!.AsObject())];
 
     [Fact]
+    public async Task A_normal_feed_longer_than_a_page_is_streamed_whole_and_resumes_from_its_last_seq()
+    {
+        string db = NewDb("chs");
+        var ids = Enumerable.Range(0, 2_500).Select(i => $"s{i:D4}").ToList();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var docs = new JsonArray([.. chunk.Select(id => (JsonNode)new JsonObject { ["_id"] = id, ["n"] = 1 })]);
+            var (status, _) = await SendAsync(Http, HttpMethod.Post, $"{fixture.Url(0)}/couch/{db}/_bulk_docs", Json(new JsonObject { ["docs"] = docs }.ToJsonString()));
+            Assert.Equal(HttpStatusCode.Created, status);
+        }
+        using (var response = await Http.GetAsync($"{fixture.Url(1)}/db/{db}/_changes"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Null(response.Content.Headers.ContentLength); // streamed, not built whole
+            var feed = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+            Assert.Equal(ids, Results(feed).Select(r => Str(r, "id")).Order(StringComparer.Ordinal));
+            Assert.Empty(Results(await ChangesAsync(2, db, $"?since={Str(feed, "last_seq")}")));
+        }
+        var first = await ChangesAsync(1, db, "?limit=1500");
+        Assert.Equal(1500, Results(first).Count);
+        Assert.Equal(Str(Results(first)[^1], "seq"), Str(first, "last_seq"));
+        var rest = await ChangesAsync(2, db, $"?since={Str(first, "last_seq")}");
+        Assert.Equal(ids, Results(first).Concat(Results(rest)).Select(r => Str(r, "id")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task The_normal_feed_lists_each_record_once_at_its_latest_revision_on_every_mirror()
     {
         string db = NewDb("chg");

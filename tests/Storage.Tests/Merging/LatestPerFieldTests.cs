@@ -61,6 +61,29 @@ public sealed class LatestPerFieldTests
     }
 
     [Fact]
+    public void A_write_wins_over_the_value_it_replaced_whatever_the_writers_clock_says()
+    {
+        // Audit P: a device whose clock is behind (1970) reads t0, written at a real time, and changes only the title.
+        var created = Save(null, """{"title":"t0","body":"b0"}""", stamp: 5_000).Record;
+        var behind = Save(created, """{"title":"B-title","body":"b0"}""", stamp: 10).Record;
+        var other = Save(created, """{"title":"t0","body":"A-body"}""", stamp: 6_000).Record; // concurrently, another field
+        var merged = DocumentRules.Merge(other, "Z", behind.Winner).Record;
+        var resolved = ConflictResolver.TryResolve(merged, Policy, RecordHistory.DefaultDepth);
+        Assert.NotNull(resolved);
+        Assert.Equal("B-title", (string)Body(resolved)["title"]!);
+        Assert.Equal("A-body", (string)Body(resolved)["body"]!);
+
+        // A device far ahead wrote B1; a correct clock's later edit of the same field over it still replaces it.
+        var ahead = Save(created, """{"title":"B1","body":"b0"}""", stamp: 9_000_000).Record;
+        var over = Save(ahead, """{"title":"A2","body":"b0"}""", stamp: 7_000).Record;
+        var sideways = Save(ahead, """{"title":"B1","body":"B-note"}""", stamp: 9_000_001).Record;
+        var both = ConflictResolver.TryResolve(DocumentRules.Merge(sideways, "Z", over.Winner).Record, Policy, RecordHistory.DefaultDepth);
+        Assert.NotNull(both);
+        Assert.Equal("A2", (string)Body(both)["title"]!);
+        Assert.Equal("B-note", (string)Body(both)["body"]!);
+    }
+
+    [Fact]
     public void The_mirror_resolves_without_the_peers_middle_revision_or_any_history()
     {
         var (mirror, peer) = Scenario();
