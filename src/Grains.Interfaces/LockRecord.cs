@@ -15,6 +15,12 @@ public sealed record LockRecord(
     [property: Id(2)] long ExpiresUnixMs,
     [property: Id(3)] bool Held)
 {
+    /// <summary>The ttl the hold was granted or last renewed for (0: unknown, a record of an older version). A new
+    /// activation on another silo holds the lock at most this long from its own clock, so a silo whose clock ran ahead
+    /// cannot keep a lost holder's lock past its ttl.</summary>
+    [Id(4)]
+    public long TtlMs { get; init; }
+
     /// <summary>A lock never taken.</summary>
     public static LockRecord None { get; } = new(0, 0, 0, false);
 

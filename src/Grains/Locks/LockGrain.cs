@@ -59,7 +59,7 @@ internal sealed partial class LockGrain : Grain, ILockGrain
         if (!await LoadAsync(cancellationToken)) return Reply(LockStatus.Unavailable);
         long now = Now();
         if (_current.IsHeldAt(now)) return Reply(LockStatus.Locked);
-        var next = new LockRecord(_current.Token + 1, _current.Version + 1, now + ttlMs, Held: true);
+        var next = new LockRecord(_current.Token + 1, _current.Version + 1, now + ttlMs, Held: true) { TtlMs = ttlMs };
         if (!await StoreAsync(next, cancellationToken)) return Reply(LockStatus.Unavailable);
         LogAcquired(_key, next.Token, ttlMs);
         return Reply(LockStatus.Granted);
@@ -70,7 +70,7 @@ internal sealed partial class LockGrain : Grain, ILockGrain
         CheckTtl(ttlMs);
         if (!await LoadAsync(cancellationToken)) return Reply(LockStatus.Unavailable);
         if (HolderStatus(token) is { } refused) return Reply(refused);
-        var next = _current with { Version = _current.Version + 1, ExpiresUnixMs = Now() + ttlMs };
+        var next = _current with { Version = _current.Version + 1, ExpiresUnixMs = Now() + ttlMs, TtlMs = ttlMs };
         return Reply(await StoreAsync(next, cancellationToken) ? LockStatus.Granted : LockStatus.Unavailable);
     }
 
@@ -124,7 +124,7 @@ internal sealed partial class LockGrain : Grain, ILockGrain
         if (_loaded) return true;
         if (!_perSilo)
         {
-            _current = _state.State.Record ?? LockRecord.None;
+            _current = Bounded(_state.State.Record ?? LockRecord.None);
             _loaded = true;
             return true;
         }
@@ -148,9 +148,28 @@ internal sealed partial class LockGrain : Grain, ILockGrain
         }
         // Versions continue above every copy seen, so this activation's changes supersede them all.
         long version = answers.OfType<Answer>().Select(a => a.Copy?.Version ?? 0).DefaultIfEmpty(0).Max();
-        _current = newest with { Version = Math.Max(version, newest.Version) };
+        _current = Bounded(newest with { Version = Math.Max(version, newest.Version) });
         _loaded = true;
         return true;
+    }
+
+    /// <summary>
+    /// A hold read by this activation ends at most its ttl from this silo's clock: its end was computed by the clock of the
+    /// silo that granted it, which may run ahead (audit P: a lock taken through a mirror one hour ahead stayed held an
+    /// hour after that mirror was lost). The fencing token still refuses a stale holder's writes.
+    /// </summary>
+    private LockRecord Bounded(LockRecord record)
+    {
+        var bounded = BoundedAt(record, Now());
+        if (!ReferenceEquals(bounded, record)) LogHoldBounded(_key, record.Token, record.ExpiresUnixMs - bounded.ExpiresUnixMs);
+        return bounded;
+    }
+
+    /// <summary><paramref name="record"/>, its hold ending no later than its ttl after <paramref name="nowUnixMs"/>.</summary>
+    internal static LockRecord BoundedAt(LockRecord record, long nowUnixMs)
+    {
+        long latest = nowUnixMs + record.TtlMs;
+        return !record.Held || record.TtlMs <= 0 || record.ExpiresUnixMs <= latest ? record : record with { ExpiresUnixMs = latest };
     }
 
     /// <summary>Silos a change must be durable on before it is answered: the configured write quorum, or a majority.</summary>
@@ -210,6 +229,9 @@ internal sealed partial class LockGrain : Grain, ILockGrain
     }
 
     private sealed record Answer(LockRecord? Copy);
+
+    [LoggerMessage(EventId = 2967, Level = LogLevel.Warning, Message = "Lock {Key}: token {Token}'s hold ended {AheadMs} ms past its ttl by this silo's clock (the granting silo's clock ran ahead); it now ends within its ttl")]
+    private partial void LogHoldBounded(string key, long token, long aheadMs);
 
     [LoggerMessage(EventId = 2960, Level = LogLevel.Debug, Message = "Lock {Key}: token {Token} granted for {TtlMs} ms")]
     private partial void LogAcquired(string key, long token, long ttlMs);
