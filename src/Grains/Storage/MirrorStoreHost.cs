@@ -123,6 +123,7 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
     private async Task SweepHistoryAsync(MirrorStore store, TimeSpan horizon, CancellationToken cancellationToken)
     {
         var period = TimeSpan.FromTicks(Math.Clamp(horizon.Ticks / 4, TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour * 6));
+        var ages = new TombstoneAges();
         using var timer = new PeriodicTimer(period);
         try
         {
@@ -130,7 +131,9 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
             {
                 try
                 {
-                    int dropped = await store.Replica.DropExpiredHistoryAsync(horizon, store.Replica.Clock.Now, (key, e) => store.NoteDamage(key, e), cancellationToken).ConfigureAwait(false);
+                    int dropped = await store.Replica.DropExpiredHistoryAsync(horizon, store.Replica.Clock.Now, (key, e) => store.NoteDamage(key, e),
+                        cancellationToken, key => ages.Admit(key, horizon)).ConfigureAwait(false);
+                    ages.EndPass();
                     if (dropped > 0) LogHistoryDropped(store.Directory, dropped);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -205,16 +205,18 @@ internal sealed partial class ReplicaStore
     /// horizon — when deleted records leave the sync index — lets them go. Each record is rewritten under its lock only
     /// when its history goes; returns how many were. A record whose stored bytes are damaged is passed to
     /// <paramref name="damaged"/> (key, error) and skipped: one bad copy must not keep every later record's history,
-    /// and the engine's compaction after the sweep, from running.
+    /// and the engine's compaction after the sweep, from running. <paramref name="admit"/>, when given, must also let a
+    /// deleted record's key through (a mirror's own clock of how long it has seen the record deleted).
     /// </summary>
     public async ValueTask<int> DropExpiredHistoryAsync(TimeSpan horizon, DateTimeOffset now, Action<string, CorruptDataException>? damaged = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<string, bool>? admit = null)
     {
         int dropped = 0;
         foreach (var header in Records.List())
         {
             cancellationToken.ThrowIfCancellationRequested();
             if ((header.Flags & RecordFlags.Deleted) == 0 || IsCleared(header.Revision, header.Flags)) continue;
+            if (admit is not null && !admit(header.Key)) continue;
             using (await LockAsync(header.Key, cancellationToken).ConfigureAwait(false))
             {
                 DocumentRecord? record;
