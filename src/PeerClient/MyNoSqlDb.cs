@@ -307,7 +307,7 @@ public sealed partial class MyNoSqlDb : IAsyncDisposable
         var horizon = TimeSpan.FromSeconds(_metadata.TombstoneHorizonSeconds ?? DefaultTombstoneHorizonSeconds);
         // A damaged record is skipped, so the rest is still swept and compacted; its error is reported at the end.
         CorruptDataException? damage = null;
-        await _store.Replica.DropExpiredHistoryAsync(horizon, _store.Replica.Clock.Now, (_, e) => damage ??= e, cancellationToken).ConfigureAwait(false);
+        await _store.Replica.DropExpiredHistoryAsync(horizon, _store.Replica.Clock.Now, (_, e) => damage ??= e, cancellationToken: cancellationToken).ConfigureAwait(false);
         await _store.Records.CompactAsync(cancellationToken).ConfigureAwait(false);
         await CollectAttachmentsAsync(cancellationToken).ConfigureAwait(false);
         if (damage is not null) ExceptionDispatchInfo.Throw(damage);

@@ -21,6 +21,20 @@ internal sealed class SmallFileSystem : IDisposable
         return new SmallFileSystem(path);
     }
 
+    /// <summary>Writes <paramref name="file"/> until the file system is full: the room a user would free by deleting it.</summary>
+    public static void FillUp(string file)
+    {
+        using var stream = new FileStream(file, FileMode.CreateNew);
+        var block = new byte[1 << 20];
+        try
+        {
+            while (true) stream.Write(block);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     public void Dispose() => Run("umount", _path);
 
     private static int Run(string file, params string[] args)

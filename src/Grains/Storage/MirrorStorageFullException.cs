@@ -32,8 +32,8 @@ internal sealed class MirrorStorageFullException : Exception
     {
         null => null,
         MirrorStorageFullException or StorageFullException => error,
-        IOException when StorageFullException.IsDiskFull(error) && error.InnerException is null => error,
         AggregateException all => all.InnerExceptions.Select(Find).FirstOrDefault(e => e is not null),
-        _ => Find(error.InnerException) ?? (StorageFullException.IsDiskFull(error) ? error : null),
+        // The innermost disk-full error, which names the file.
+        _ => Find(error.InnerException) ?? (error is IOException && StorageFullException.IsDiskFull(error) ? error : null),
     };
 }

@@ -132,7 +132,7 @@ internal sealed partial class MirrorStoreHost(IOptions<LzmaShardStorageOptions> 
                 try
                 {
                     int dropped = await store.Replica.DropExpiredHistoryAsync(horizon, store.Replica.Clock.Now, (key, e) => store.NoteDamage(key, e),
-                        cancellationToken, key => ages.Admit(key, horizon)).ConfigureAwait(false);
+                        key => ages.Admit(key, horizon), cancellationToken).ConfigureAwait(false);
                     ages.EndPass();
                     if (dropped > 0) LogHistoryDropped(store.Directory, dropped);
                 }

@@ -15,7 +15,7 @@ internal sealed class StorageFullCallFilter(IOptions<SiloOptions> silo) : IIncom
         {
             await context.Invoke();
         }
-        catch (Exception e) when (e is not MirrorStorageFullException && MirrorStorageFullException.Find(e) is { } full and not MirrorStorageFullException)
+        catch (Exception e) when (MirrorStorageFullException.Find(e) is { } full and not MirrorStorageFullException)
         {
             throw new MirrorStorageFullException($"Mirror '{silo.Value.SiloName}' could not store the write in its own store: {full.Message} " +
                 "The other mirrors may have stored it all the same: read the record back before repeating the write.");

@@ -209,7 +209,7 @@ internal sealed partial class ReplicaStore
     /// deleted record's key through (a mirror's own clock of how long it has seen the record deleted).
     /// </summary>
     public async ValueTask<int> DropExpiredHistoryAsync(TimeSpan horizon, DateTimeOffset now, Action<string, CorruptDataException>? damaged = null,
-        CancellationToken cancellationToken = default, Func<string, bool>? admit = null)
+        Func<string, bool>? admit = null, CancellationToken cancellationToken = default)
     {
         int dropped = 0;
         foreach (var header in Records.List())

@@ -36,17 +36,7 @@ public sealed class FullDiskClusterTests : IAsyncLifetime
         if (_disk is null) return;
         var http = _cluster.Http;
         var urls = _cluster.Urls.ToArray();
-        await using (var filler = new FileStream(Path.Combine(_cluster.Slots[2].Data, "filler.bin"), FileMode.CreateNew))
-        {
-            var block = new byte[1 << 20];
-            try
-            {
-                while (true) filler.Write(block);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        SmallFileSystem.FillUp(Path.Combine(_cluster.Slots[2].Data, "filler.bin"));
         string big = new('x', 50_000);
         for (int i = 0; i < 400; i++)
         {

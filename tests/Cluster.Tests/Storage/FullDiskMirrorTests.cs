@@ -39,17 +39,7 @@ public sealed class FullDiskMirrorTests : IAsyncLifetime
         if (_mirror is null) return;
         // Everything the store has not reserved yet goes to a file a user would delete to make room.
         string filler = Path.Combine(_root.Path, "filler.bin");
-        await using (var file = new FileStream(filler, FileMode.CreateNew))
-        {
-            var block = new byte[1 << 20];
-            try
-            {
-                while (true) file.Write(block);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        SmallFileSystem.FillUp(filler);
         string big = new('x', 50_000);
         var acknowledged = new List<string>();
         (HttpStatusCode Status, string Reason, string? RetryAfter)? refused = null;
